@@ -1,0 +1,119 @@
+package io.fptrfunctions.http;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** The parts of an API Gateway HTTP API (payload 2.0) event a function reads, with its body parsed as JSON. */
+public final class ApiRequest {
+
+    private final APIGatewayV2HTTPEvent event;
+    private final ObjectMapper mapper;
+
+    ApiRequest(APIGatewayV2HTTPEvent event, ObjectMapper mapper) {
+        this.event = event;
+        this.mapper = mapper;
+    }
+
+    /** {@code "POST /v1/token"} as API Gateway sets it; functions with several routes switch on it. */
+    public String routeKey() {
+        return event.getRouteKey() == null ? "" : event.getRouteKey();
+    }
+
+    public String method() {
+        if (event.getRequestContext() != null && event.getRequestContext().getHttp() != null
+                && event.getRequestContext().getHttp().getMethod() != null) {
+            return event.getRequestContext().getHttp().getMethod().toUpperCase(Locale.ROOT);
+        }
+        String key = routeKey();
+        int space = key.indexOf(' ');
+        return space > 0 ? key.substring(0, space).toUpperCase(Locale.ROOT) : "";
+    }
+
+    /** A path parameter that the route declares; missing is a 400 (API Gateway would not route it). */
+    public String pathParameter(String name) {
+        Map<String, String> params = event.getPathParameters();
+        String value = params == null ? null : params.get(name);
+        if (value == null || value.isBlank()) {
+            throw ProblemException.badRequest("Path parameter '" + name + "' is missing.");
+        }
+        return value;
+    }
+
+    public Optional<String> queryParameter(String name) {
+        Map<String, String> params = event.getQueryStringParameters();
+        return Optional.ofNullable(params == null ? null : params.get(name));
+    }
+
+    /** Header lookup; HTTP API lower-cases header names, but a hand-made event may not. */
+    public Optional<String> header(String name) {
+        Map<String, String> headers = event.getHeaders();
+        if (headers == null) {
+            return Optional.empty();
+        }
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) {
+                return Optional.ofNullable(e.getValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The raw body bytes, base64-decoded when API Gateway flagged it. */
+    public byte[] rawBody() {
+        String body = event.getBody();
+        if (body == null) {
+            return new byte[0];
+        }
+        if (event.getIsBase64Encoded()) {
+            try {
+                return Base64.getDecoder().decode(body);
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.badRequest("The body is flagged base64 but is not valid base64.");
+            }
+        }
+        return body.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The body as a JSON object; an empty body is {@code {}}. Anything else is a 400 that says what is wrong. */
+    public JsonNode jsonObjectBody() {
+        byte[] raw = rawBody();
+        if (raw.length == 0 || new String(raw, StandardCharsets.UTF_8).isBlank()) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        JsonNode node;
+        try {
+            node = mapper.readTree(raw);
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
+        } catch (java.io.IOException e) {
+            throw ProblemException.badRequest("The body could not be read as JSON.");
+        }
+        if (node == null || !node.isObject()) {
+            throw ProblemException.badRequest("The body must be a JSON object.");
+        }
+        return node;
+    }
+
+    /** The caller as API Gateway's IAM authoriser saw it, for audit lines; never a secret. */
+    public String callerArn() {
+        try {
+            return event.getRequestContext().getAuthorizer().getIam().getUserArn();
+        } catch (NullPointerException e) {
+            return null;
+        }
+    }
+
+    public APIGatewayV2HTTPEvent event() {
+        return event;
+    }
+}

@@ -1,0 +1,69 @@
+package io.fptrfunctions.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A failure that becomes an RFC 9457 {@code application/problem+json} answer. Services throw it (or a
+ * subclass) for anything the caller should see; the {@link HttpApiAdapter} turns it into the response.
+ * The message is the {@code detail} and must never carry a secret.
+ */
+public class ProblemException extends RuntimeException {
+
+    private final int status;
+    private final String title;
+    private final String type;
+    private final JsonNode upstream;
+    private final Map<String, Object> extensions = new LinkedHashMap<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    public ProblemException(int status, String title, String detail) {
+        this(status, title, detail, null, null);
+    }
+
+    public ProblemException(int status, String title, String detail, JsonNode upstream, Throwable cause) {
+        super(detail, cause);
+        this.status = status;
+        this.title = title;
+        this.type = "about:blank";
+        this.upstream = upstream;
+    }
+
+    public static ProblemException badRequest(String detail) {
+        return new ProblemException(400, "Bad Request", detail);
+    }
+
+    public static ProblemException notFound(String detail) {
+        return new ProblemException(404, "Not Found", detail);
+    }
+
+    public static ProblemException conflict(String detail) {
+        return new ProblemException(409, "Conflict", detail);
+    }
+
+    public static ProblemException unprocessable(String detail) {
+        return new ProblemException(422, "Unprocessable Content", detail);
+    }
+
+    /** Adds a member beside type/title/status/detail (RFC 9457 extension member), e.g. {@code roots}. */
+    public ProblemException with(String key, Object value) {
+        extensions.put(key, value);
+        return this;
+    }
+
+    /** Adds a response header, e.g. {@code Retry-After}. */
+    public ProblemException withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    public int status() { return status; }
+    public String title() { return title; }
+    public String type() { return type; }
+    public String detail() { return getMessage(); }
+    public JsonNode upstream() { return upstream; }
+    public Map<String, Object> extensions() { return extensions; }
+    public Map<String, String> headers() { return headers; }
+}

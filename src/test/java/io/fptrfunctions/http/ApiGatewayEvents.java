@@ -1,0 +1,109 @@
+package io.fptrfunctions.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Builds API Gateway HTTP API (payload 2.0) events the way API Gateway does, as JSON maps, for tests
+ * that post them to the Lambda mock event server.
+ */
+public final class ApiGatewayEvents {
+
+    private final Map<String, Object> event = new LinkedHashMap<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Map<String, String> pathParameters = new LinkedHashMap<>();
+    private final Map<String, String> query = new LinkedHashMap<>();
+    private final String method;
+    private String path;
+
+    private ApiGatewayEvents(String routeKey, String path) {
+        this.method = routeKey.substring(0, routeKey.indexOf(' '));
+        this.path = path;
+        event.put("version", "2.0");
+        event.put("routeKey", routeKey);
+        headers.put("content-type", "application/json");
+        headers.put("host", "abc123.execute-api.us-east-1.amazonaws.com");
+        headers.put("user-agent", "test");
+    }
+
+    /** {@code route("POST /v1/token", "/v1/token")}. */
+    public static ApiGatewayEvents route(String routeKey, String path) {
+        return new ApiGatewayEvents(routeKey, path);
+    }
+
+    public ApiGatewayEvents pathParameter(String name, String value) {
+        pathParameters.put(name, value);
+        return this;
+    }
+
+    public ApiGatewayEvents query(String name, String value) {
+        query.put(name, value);
+        return this;
+    }
+
+    public ApiGatewayEvents header(String name, String value) {
+        headers.put(name.toLowerCase(), value);
+        return this;
+    }
+
+    public ApiGatewayEvents body(String body) {
+        event.put("body", body);
+        event.put("isBase64Encoded", false);
+        return this;
+    }
+
+    public ApiGatewayEvents base64Body(byte[] body) {
+        event.put("body", Base64.getEncoder().encodeToString(body));
+        event.put("isBase64Encoded", true);
+        return this;
+    }
+
+    public Map<String, Object> build() {
+        StringBuilder raw = new StringBuilder();
+        query.forEach((k, v) -> raw.append(raw.length() == 0 ? "" : "&").append(k).append('=').append(v));
+        event.put("rawPath", path);
+        event.put("rawQueryString", raw.toString());
+        event.put("headers", headers);
+        if (!query.isEmpty()) {
+            event.put("queryStringParameters", query);
+        }
+        if (!pathParameters.isEmpty()) {
+            event.put("pathParameters", pathParameters);
+        }
+        event.putIfAbsent("isBase64Encoded", false);
+        Map<String, Object> http = new LinkedHashMap<>();
+        http.put("method", method);
+        http.put("path", path);
+        http.put("protocol", "HTTP/1.1");
+        http.put("sourceIp", "127.0.0.1");
+        http.put("userAgent", "test");
+        Map<String, Object> iam = new LinkedHashMap<>();
+        iam.put("accessKey", "AKIAEXAMPLE");
+        iam.put("accountId", "123456789012");
+        iam.put("callerId", "AIDAEXAMPLE");
+        iam.put("principalOrgId", null);
+        iam.put("userArn", "arn:aws:iam::123456789012:user/pipeline");
+        iam.put("userId", "AIDAEXAMPLE");
+        Map<String, Object> ctx = new LinkedHashMap<>();
+        ctx.put("accountId", "123456789012");
+        ctx.put("apiId", "abc123");
+        ctx.put("authorizer", Map.of("iam", iam));
+        ctx.put("domainName", "abc123.execute-api.us-east-1.amazonaws.com");
+        ctx.put("domainPrefix", "abc123");
+        ctx.put("http", http);
+        ctx.put("requestId", UUID.randomUUID().toString());
+        ctx.put("routeKey", event.get("routeKey"));
+        ctx.put("stage", "$default");
+        ctx.put("time", "25/Nov/2026:04:00:00 +0000");
+        ctx.put("timeEpoch", System.currentTimeMillis());
+        event.put("requestContext", ctx);
+        return event;
+    }
+
+    public static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
