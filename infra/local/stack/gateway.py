@@ -1,0 +1,329 @@
+"""A local API Gateway HTTP API: matches requests to the template's routes, builds payload 2.0 events the
+way API Gateway does, invokes the route's function and maps its answer back to HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Optional
+from urllib.parse import unquote
+
+from .http_util import read_body
+from .lambda_runtime import FunctionPool, Outcome
+from .template import ACCOUNT_ID, Route
+
+# HTTP API hands a body to the function as text only for these media types; everything else
+# (application/x-www-form-urlencoded and a missing Content-Type included) arrives base64-encoded.
+TEXT_MEDIA_TYPES = ("application/json", "application/xml", "application/javascript")
+MAX_REQUEST_BYTES = 10 * 1024 * 1024        # HTTP API payload quota
+MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda synchronous invocation quota, both ways
+ACCESS_LOG = logging.getLogger("stack.access")
+ADMIN_PREFIX = "/_local/"                   # the local stack's own endpoints, never a template route
+
+# The caller every IAM-authorised request runs as. Signatures are not checked locally; a SigV4
+# Authorization header only lends its access key id.
+LOCAL_CALLER = {
+    "accountId": ACCOUNT_ID,
+    "callerId": "AIDALOCALDEVELOPER00",
+    "cognitoIdentity": None,
+    "principalOrgId": None,
+    "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/local-developer",
+    "userId": "AIDALOCALDEVELOPER00",
+}
+
+GATEWAY_ERRORS = {
+    404: "Not Found",
+    413: "Request Entity Too Large",
+    500: "Internal Server Error",
+    502: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+@dataclass
+class Request:
+    method: str
+    raw_path: str
+    raw_query: str
+    headers: list[tuple[str, str]]   # as received, in order, duplicates kept
+    body: bytes
+    source_ip: str
+    server_port: int
+
+
+class RouteTable:
+    """HTTP API route selection: the most specific path wins (a literal segment over {param}, {param}
+    over {proxy+}), then a route for the method over ANY; $default takes what nothing else matched."""
+
+    def __init__(self, routes: list[Route]):
+        self.routes = [r for r in routes if r.path != "$default"]
+        self.default = next((r for r in routes if r.path == "$default"), None)
+        self._compiled = [(route, _compile(route.path)) for route in self.routes]
+
+    def match(self, method: str, raw_path: str) -> Optional[tuple[Route, dict[str, str]]]:
+        candidates = []
+        for route, (regex, rank) in self._compiled:
+            if route.method not in (method, "ANY"):
+                continue
+            found = regex.fullmatch(raw_path)
+            if found:
+                params = {name: unquote(value) for name, value in found.groupdict().items()}
+                candidates.append((rank, route.method != "ANY", route, params))
+        if candidates:
+            _, _, route, params = max(candidates, key=lambda c: (c[0], c[1]))
+            return route, params
+        return (self.default, {}) if self.default else None
+
+
+def _compile(path: str) -> tuple[re.Pattern, tuple]:
+    pattern, rank = "", []
+    for segment in path.strip("/").split("/") if path != "/" else []:
+        greedy = re.fullmatch(r"\{([A-Za-z0-9_]+)\+\}", segment)
+        param = re.fullmatch(r"\{([A-Za-z0-9_]+)\}", segment)
+        if greedy:
+            pattern += rf"/(?P<{greedy.group(1)}>.+)"
+            rank.append(0)
+        elif param:
+            pattern += rf"/(?P<{param.group(1)}>[^/]+)"
+            rank.append(1)
+        else:
+            pattern += "/" + re.escape(segment)
+            rank.append(2)
+    return re.compile(pattern or "/"), tuple(rank)
+
+
+def is_text(content_type: Optional[str]) -> bool:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return media_type.startswith("text/") or media_type in TEXT_MEDIA_TYPES
+
+
+def build_event(route: Route, path_params: dict[str, str], request: Request, api_id: str,
+                request_id: str, now: float) -> dict:
+    """The payload 2.0 event API Gateway sends for this request."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in request.headers:
+        name = name.lower()
+        if name == "cookie":
+            cookies += [c.strip() for c in value.split(";") if c.strip()]
+        elif name in headers:
+            headers[name] += "," + value
+        else:
+            headers[name] = value
+    host = headers.get("host", f"127.0.0.1:{request.server_port}").split(":")[0]
+    trace_id = f"Root=1-{int(now):08x}-{secrets.token_hex(12)}"
+    headers.update({"x-amzn-trace-id": trace_id, "x-forwarded-for": request.source_ip,
+                    "x-forwarded-port": str(request.server_port), "x-forwarded-proto": "http"})
+
+    event: dict = {"version": "2.0", "routeKey": route.key, "rawPath": request.raw_path,
+                   "rawQueryString": request.raw_query}
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    query = query_parameters(request.raw_query)
+    if query:
+        event["queryStringParameters"] = query
+    context = {
+        "accountId": ACCOUNT_ID,
+        "apiId": api_id,
+        "domainName": host,
+        "domainPrefix": host.split(".")[0],
+        "http": {"method": request.method, "path": request.raw_path, "protocol": "HTTP/1.1",
+                 "sourceIp": request.source_ip, "userAgent": headers.get("user-agent", "")},
+        "requestId": request_id,
+        "routeKey": route.key,
+        "stage": "$default",
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "timeEpoch": int(now * 1000),
+    }
+    if route.iam:
+        context["authorizer"] = {"iam": dict(LOCAL_CALLER, accessKey=_access_key(headers.get("authorization")))}
+    event["requestContext"] = context
+    if path_params:
+        event["pathParameters"] = path_params
+    if request.body:
+        if is_text(headers.get("content-type")):
+            event["body"] = request.body.decode("utf-8", errors="replace")
+            event["isBase64Encoded"] = False
+        else:
+            event["body"] = base64.b64encode(request.body).decode("ascii")
+            event["isBase64Encoded"] = True
+    else:
+        event["isBase64Encoded"] = False
+    return event
+
+
+def query_parameters(raw_query: str) -> dict[str, str]:
+    """queryStringParameters: percent-decoded, repeated names joined with commas."""
+    params: dict[str, str] = {}
+    for part in raw_query.split("&") if raw_query else []:
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        name, value = unquote(name), unquote(value)
+        params[name] = params[name] + "," + value if name in params else value
+    return params
+
+
+def _access_key(authorization: Optional[str]) -> str:
+    found = re.search(r"Credential=([A-Z0-9]+)/", authorization or "")
+    return found.group(1) if found else "AKIALOCALDEVELOPER00"
+
+
+def map_response(outcome: Outcome) -> tuple[int, list[tuple[str, str]], bytes, Optional[str]]:
+    """The function's answer as API Gateway returns it: (status, headers, body, why it failed or None)."""
+    if not outcome.ok:
+        return _gateway_error(502, f"the function failed: {outcome.error_message or outcome.error_type}")
+    if len(outcome.payload) > MAX_INVOKE_PAYLOAD_BYTES:
+        return _gateway_error(502, f"the response is {len(outcome.payload)} bytes; Lambda's limit is 6 MB")
+    try:
+        doc = json.loads(outcome.payload)
+    except ValueError:
+        return _gateway_error(502, "the function's response is not JSON")
+    if not (isinstance(doc, dict) and "statusCode" in doc):
+        # payload 2.0 takes any JSON without a statusCode as a 200 JSON body
+        return 200, [("Content-Type", "application/json")], outcome.payload, None
+    try:
+        status = int(doc["statusCode"])
+        if not 100 <= status <= 599:
+            raise ValueError
+    except (TypeError, ValueError):
+        return _gateway_error(502, f"statusCode {doc['statusCode']!r} is not an HTTP status")
+    headers = [(str(k), str(v)) for k, v in (doc.get("headers") or {}).items()
+               if str(k).lower() not in ("content-length", "transfer-encoding", "connection")]
+    headers += [("Set-Cookie", str(c)) for c in doc.get("cookies") or []]
+    body = doc.get("body")
+    if body is None:
+        data = b""
+    elif doc.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(body, validate=True)
+        except ValueError:
+            return _gateway_error(502, "isBase64Encoded is true but the body is not base64")
+    else:
+        data = str(body).encode("utf-8")
+    return status, headers, data, None
+
+
+def _gateway_error(status: int, why: Optional[str] = None) -> tuple[int, list[tuple[str, str]], bytes, Optional[str]]:
+    body = json.dumps({"message": GATEWAY_ERRORS[status]}, separators=(",", ":")).encode()
+    return status, [("Content-Type", "application/json")], body, why
+
+
+class Gateway:
+    def __init__(self, port: int, api_id: str = "local"):
+        """Takes the port at once; requests wait in the listen backlog until `start`."""
+        self.table = RouteTable([])
+        self.pools: dict[str, FunctionPool] = {}
+        self.api_id = api_id
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _gateway_handler(self))
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+
+    def start(self, routes: list[Route], pools: dict[str, FunctionPool]) -> None:
+        self.table = RouteTable(routes)
+        self.pools = pools
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway",
+                         daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, request: Request) -> tuple[int, list[tuple[str, str]], bytes, str]:
+        """Returns (status, headers, body, a note for the access log)."""
+        request_id = base64.b64encode(secrets.token_bytes(11)).decode()
+        if request.raw_path.startswith(ADMIN_PREFIX):
+            status, headers, body = self._admin(request)
+            return status, headers, body, "local stack"
+        if len(request.body) > MAX_REQUEST_BYTES:  # a chunked body, which had no Content-Length to refuse early
+            status, headers, body, _ = _gateway_error(413)
+            return status, headers + [("apigw-requestid", request_id)], body, "body over 10 MB"
+        found = self.table.match(request.method, request.raw_path)
+        if found is None:
+            status, headers, body, _ = _gateway_error(404)
+            return status, headers + [("apigw-requestid", request_id)], body, "no route"
+        route, path_params = found
+        event = json.dumps(build_event(route, path_params, request, self.api_id, request_id, time.time())).encode()
+        if len(event) > MAX_INVOKE_PAYLOAD_BYTES:
+            status, headers, body, _ = _gateway_error(500)
+            return status, headers + [("apigw-requestid", request_id)], body, \
+                f"{route.function.logical_id}: the event is {len(event)} bytes; Lambda's limit is 6 MB"
+        outcome, invocation = self.pools[route.function.logical_id].invoke(event)
+        status, headers, body, why = map_response(outcome)
+        note = f"{route.function.logical_id} {invocation.request_id}" + (f" ({why})" if why else "")
+        return status, headers + [("apigw-requestid", request_id)], body, note
+
+    def _admin(self, request: Request) -> tuple[int, list[tuple[str, str]], bytes]:
+        """GET /_local/functions: functions, routes and warm instances (with their cold starts).
+        DELETE /_local/functions/{logical id}/instances: stop them, so the next call starts cold."""
+        path = request.raw_path[len(ADMIN_PREFIX):].strip("/").split("/")
+        answer: Optional[dict] = None
+        status = 200
+        if request.method == "GET" and path == ["functions"]:
+            answer = {"functions": [pool.describe() for pool in self.pools.values()]}
+        elif request.method == "DELETE" and len(path) == 3 and path[0] == "functions" and path[2] == "instances":
+            pool = self.pools.get(path[1])
+            if pool:
+                answer = {"stopped": pool.recycle()}
+            else:
+                status, answer = 404, {"message": f"no function {path[1]}; known: {sorted(self.pools)}"}
+        else:
+            status, answer = 404, {"message": "local stack endpoints: GET /_local/functions, "
+                                              "DELETE /_local/functions/{LogicalId}/instances"}
+        return status, [("Content-Type", "application/json")], json.dumps(answer).encode()
+
+
+def _gateway_handler(gateway: Gateway):
+    class GatewayHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
+
+        def _serve(self):
+            started = time.monotonic()
+            raw_path, _, raw_query = self.path.partition("?")
+            if int(self.headers.get("Content-Length") or 0) > MAX_REQUEST_BYTES:
+                self._send(*_gateway_error(413)[:3])
+                self.close_connection = True  # the body is left unread
+                return
+            try:
+                body = read_body(self)
+            except ValueError:
+                self.send_error(400)
+                return
+            request = Request(method=self.command, raw_path=raw_path, raw_query=raw_query,
+                              headers=list(self.headers.items()), body=body,
+                              source_ip=self.client_address[0], server_port=gateway.port)
+            try:
+                status, headers, data, note = gateway.handle(request)
+            except Exception as e:  # a fault of the local stack itself: answer like API Gateway would
+                ACCESS_LOG.exception("local stack fault")
+                (status, headers, data, _), note = _gateway_error(500), f"local stack fault: {e}"
+            self._send(status, headers, data)
+            ACCESS_LOG.info('"%s %s" %d %.1f ms  %s', self.command, raw_path, status,
+                            (time.monotonic() - started) * 1000, note)
+
+        def _send(self, status: int, headers: list[tuple[str, str]], data: bytes):
+            self.send_response_only(status)
+            self.send_header("Date", formatdate(usegmt=True))
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+        def log_message(self, format, *args):  # noqa: A002 - the access log above replaces it
+            pass
+
+    return GatewayHandler

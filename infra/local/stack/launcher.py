@@ -1,0 +1,321 @@
+"""infra/local/up: builds what is missing, starts moto_server and the FPTR simulator, creates what
+template.yaml declares, and serves every HttpApi route of every function on one local port."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Optional
+
+from .aws import LOCAL_CREDENTIALS, LocalResources, generated_secret
+from .children import Child
+from .gateway import ADMIN_PREFIX, Gateway
+from .lambda_runtime import FunctionPool, Instance
+from .template import REGION, Function, Template, TemplateError, read_functions
+
+REPO = Path(__file__).resolve().parents[3]
+RIC_MAIN_CLASS = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda"
+# The flags the Lambda Java runtime starts the JVM with (plus the heap it derives from MemorySize).
+LAMBDA_JAVA_OPTIONS = ["-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+# The script credentials of the simulator, also written into the Secrets Manager secret.
+FPTR_SCRIPT_NAME = "fptr-functions"
+FPTR_SCRIPT_KEY = "local-demo-script-key"
+
+
+class StopRequested(BaseException):
+    """Raised in the main thread by SIGINT/SIGTERM/SIGHUP."""
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="infra/local/up",
+        description="Runs every function of template.yaml locally behind an API Gateway HTTP API lookalike, "
+                    "with the FPTR simulator and moto_server (AWS). Stop it with Ctrl-C.")
+    parser.add_argument("--port", type=int, default=8080, help="port of the functions' HTTP API (default 8080)")
+    parser.add_argument("--fptr-port", type=int, default=0, help="port of the FPTR simulator (default: a free one)")
+    parser.add_argument("--aws-port", type=int, default=0, help="port of moto_server (default: a free one)")
+    parser.add_argument("--template", type=Path, default=REPO / "template.yaml")
+    parser.add_argument("--work-dir", type=Path, default=REPO / ".local-stack",
+                        help="unpacked code, the runtime interface client and the logs (default .local-stack)")
+    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a template parameter's default (repeatable)")
+    parser.add_argument("--max-instances", type=int, default=1,
+                        help="warm processes per function; calls beyond wait their turn (default 1)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="never run Maven; fail if target/function.zip is missing")
+    parser.add_argument("--quiet", action="store_true", help="no access log and no function output on the console")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    # progress, access log and function output go to stderr; stdout has only the service URLs and "ready"
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
+    if args.quiet:
+        logging.getLogger("stack.output").setLevel(logging.WARNING)
+        logging.getLogger("stack.access").setLevel(logging.WARNING)
+    stack = LocalStack(args)
+
+    def request_stop(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise StopRequested()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, request_stop)
+    status = 0
+    try:
+        stack.start()
+        status = stack.watch()
+    except StopRequested:
+        pass
+    except (TemplateError, RuntimeError, OSError, subprocess.CalledProcessError) as e:
+        LOG.error("infra/local/up: %s", e)
+        status = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+    return status
+
+
+LOG = logging.getLogger("stack")
+
+
+def info(message: str) -> None:
+    LOG.info(message)
+
+
+class LocalStack:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.work = args.work_dir.resolve()
+        self.logs = self.work / "logs"
+        self.moto: Optional[Child] = None
+        self.sim: Optional[Child] = None
+        self.gateway: Optional[Gateway] = None
+        self.pools: dict[str, FunctionPool] = {}
+
+    def start(self) -> None:
+        template = Template(self.args.template)
+        parameters = dict(p.split("=", 1) for p in self.args.parameter)
+        try:
+            self.gateway = Gateway(self.args.port)  # taken first: fail fast
+        except OSError as e:
+            raise RuntimeError(f"cannot listen on 127.0.0.1:{self.args.port} ({e.strerror}); "
+                               f"is another local stack running? Use --port N") from e
+        shutil.rmtree(self.logs, ignore_errors=True)
+        self.logs.mkdir(parents=True)
+        code_uris = self._code_uris(template)
+        self._build_if_needed(code_uris)
+
+        aws_port = self.args.aws_port or free_port()
+        self.moto = Child("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(aws_port)],
+                          self.logs / "moto_server.log").start()
+        fptr_port = self.args.fptr_port or free_port()
+        self.sim = Child("fptr-sim", [str(REPO / "infra/local/fptr-sim"), "--port", str(fptr_port),
+                                      "--script-name", FPTR_SCRIPT_NAME, "--script-key", FPTR_SCRIPT_KEY],
+                         self.logs / "fptr-sim.log", cwd=REPO).start()
+
+        ric = self._runtime_interface_client()          # while the two servers boot
+        code_dirs = {uri: self._unpack(uri) for uri in code_uris}
+
+        aws_url = f"http://127.0.0.1:{aws_port}"
+        wait_for_http(self.moto, aws_url + "/moto-api/", timeout=60)
+        fptr_url = self.sim.wait_for_line(r"listening on (http://127\.0\.0\.1:\d+)", timeout=180).group(1)
+
+        resources = LocalResources(template, aws_url, "fptr-functions-local", parameters,
+                                   secret_value=lambda lid, props: self._secret_value(props, fptr_url))
+        for line in resources.create_all():
+            info(line)
+        functions = read_functions(template, resources.resolver, resources.included)
+        for function in functions:
+            if not function.runtime.startswith("java"):
+                raise TemplateError(f"{function.logical_id}: runtime {function.runtime} cannot run locally "
+                                    f"(only the java runtimes)")
+            self.pools[function.logical_id] = FunctionPool(
+                function, self._instance_factory(code_dirs[function.code_uri], ric, aws_url),
+                max_instances=self.args.max_instances)
+        routes = [route for function in functions for route in function.routes]
+        for route in routes:
+            if route.path.startswith(ADMIN_PREFIX.rstrip("/")):
+                raise TemplateError(f"route {route.key}: {ADMIN_PREFIX} is kept for the local stack's own endpoints")
+            info(f"route {route.key:<50} -> {route.function.logical_id} "
+                 f"({route.function.environment.get('QUARKUS_LAMBDA_HANDLER', route.function.handler)})")
+        self.gateway.start(routes, self.pools)
+        info(f"logs in {self.logs}; functions start on their first call (cold start), then stay warm")
+        print(f"functions http://127.0.0.1:{self.gateway.port}", flush=True)
+        print(f"fptr {fptr_url}", flush=True)
+        print(f"aws {aws_url}", flush=True)
+        print("ready", flush=True)
+
+    def watch(self) -> int:
+        """Runs until stopped; if moto or the simulator dies, says so and stops everything."""
+        while True:
+            time.sleep(0.5)
+            for child in (self.moto, self.sim):
+                if not child.alive():
+                    info(f"infra/local/up: {child.name} exited (status {child.process.poll()}); "
+                         f"see {child.log_path}. Stopping.")
+                    return 1
+
+    def stop(self) -> None:
+        if self.gateway:
+            self.gateway.close()
+        for pool in self.pools.values():
+            pool.close()
+        for child in (self.sim, self.moto):
+            if child:
+                child.stop()
+        info("stopped")
+
+    # --- build and code -------------------------------------------------------------------------------
+
+    def _code_uris(self, template: Template) -> list[str]:
+        uris = {str((resource.get("Properties") or {}).get("CodeUri") or template.function_globals.get("CodeUri"))
+                for resource in template.resources.values() if resource.get("Type") == "AWS::Serverless::Function"}
+        return sorted(uris)
+
+    def _build_if_needed(self, code_uris: list[str]) -> None:
+        stale = [uri for uri in code_uris if uri.startswith("target/") and is_stale(REPO / uri)]
+        if not stale:
+            return
+        if self.args.no_build:
+            raise RuntimeError(f"{', '.join(stale)} is missing or older than the sources, and --no-build was given")
+        info(f"building {', '.join(stale)}: ./mvnw -B -q package -DskipTests")
+        subprocess.run([str(REPO / "mvnw"), "-B", "-q", "package", "-DskipTests"], cwd=REPO, check=True,
+                       stdout=sys.stderr)
+
+    def _runtime_interface_client(self) -> Path:
+        """AWS's runtime interface client jars, fetched once with the Maven wrapper into the work dir."""
+        version = re.search(r"<lambda-ric\.version>([^<]+)</lambda-ric\.version>",
+                            (REPO / "pom.xml").read_text()).group(1)
+        target = self.work / "ric" / version
+        if not (target / ".complete").exists():
+            info(f"fetching the Lambda runtime interface client {version} into {target}")
+            subprocess.run([str(REPO / "mvnw"), "-B", "-q", "-f", str(REPO / "infra/local/ric/pom.xml"),
+                            f"-Dlambda-ric.version={version}", "dependency:copy-dependencies",
+                            f"-DoutputDirectory={target}"], cwd=REPO, check=True, stdout=sys.stderr)
+            (target / ".complete").touch()
+        return target
+
+    def _unpack(self, code_uri: str) -> Path:
+        """A zip CodeUri is unpacked once (again when the zip changes); a directory is used as it is."""
+        source = (self.args.template.parent / code_uri).resolve()
+        if source.is_dir():
+            return source
+        if not source.is_file():
+            raise RuntimeError(f"CodeUri {code_uri} does not exist; build it first (./mvnw package)")
+        target = self.work / "code" / re.sub(r"[^A-Za-z0-9_.-]", "_", code_uri)
+        stamp = f"{source.stat().st_size}:{source.stat().st_mtime_ns}"
+        stamp_file = target / ".unpacked-from"
+        if stamp_file.exists() and stamp_file.read_text() == stamp:
+            return target
+        shutil.rmtree(target, ignore_errors=True)
+        with zipfile.ZipFile(source) as archive:
+            archive.extractall(target)
+        stamp_file.write_text(stamp)
+        return target
+
+    # --- functions ------------------------------------------------------------------------------------
+
+    def _instance_factory(self, code_dir: Path, ric: Path, aws_url: str):
+        java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) \
+            if os.environ.get("JAVA_HOME") else shutil.which("java")
+        if not java:
+            raise RuntimeError("no java on PATH (or JAVA_HOME)")
+
+        def start_instance(function: Function, number: int) -> Instance:
+            heap_mb = int(function.memory_mb * 0.85)
+            command = [java, *LAMBDA_JAVA_OPTIONS, f"-Xmx{heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN_CLASS,
+                       function.handler]
+            return Instance(function, command, self._function_env(function, code_dir, ric, aws_url, number),
+                            cwd=code_dir, log_dir=self.logs, echo=not self.args.quiet, number=number)
+
+        return start_instance
+
+    def _function_env(self, function: Function, code_dir: Path, ric: Path, aws_url: str, number: int) -> dict:
+        """Lambda's environment (not ours: nothing of the caller's shell, credentials included, leaks in),
+        the template's variables, and endpoints pointing the AWS clients at moto."""
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]local{number}",
+            "LAMBDA_TASK_ROOT": str(code_dir),
+            "LAMBDA_RUNTIME_DIR": str(ric),
+            "_HANDLER": function.handler,
+        }
+        env.update(function.environment)
+        env.update({
+            "AWS_ENDPOINT_URL": aws_url,
+            "QUARKUS_S3_ENDPOINT_OVERRIDE": aws_url,
+            "QUARKUS_S3_PATH_STYLE_ACCESS": "true",
+            "QUARKUS_SECRETSMANAGER_ENDPOINT_OVERRIDE": aws_url,
+            "QUARKUS_SQS_ENDPOINT_OVERRIDE": aws_url,
+            "QUARKUS_DYNAMODB_ENDPOINT_OVERRIDE": aws_url,
+        })
+        return env
+
+    @staticmethod
+    def _secret_value(props: dict, fptr_url: str) -> str:
+        """The FPTR credentials secret points at the simulator; other secrets keep their template value."""
+        declared = props.get("SecretString")
+        try:
+            is_fptr = isinstance(declared, str) and "site_url" in json.loads(declared)
+        except ValueError:
+            is_fptr = False
+        if is_fptr:
+            return json.dumps({"site_url": fptr_url, "script_name": FPTR_SCRIPT_NAME, "script_key": FPTR_SCRIPT_KEY})
+        if declared is not None:
+            return declared if isinstance(declared, str) else json.dumps(declared)
+        return generated_secret(props.get("GenerateSecretString") or {})
+
+
+def is_stale(artifact: Path) -> bool:
+    if not artifact.exists():
+        return True
+    built = artifact.stat().st_mtime
+    sources = [REPO / "pom.xml", *(p for p in (REPO / "src/main").rglob("*") if p.is_file())]
+    return any(p.stat().st_mtime > built for p in sources)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(child: Child, url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not child.alive():
+            raise RuntimeError(f"{child.name} exited before it was ready; see {child.log_path}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{child.name} did not answer on {url} within {timeout:.0f} s; see {child.log_path}")

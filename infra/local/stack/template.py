@@ -1,0 +1,276 @@
+"""Reads template.yaml (SAM) the way the local stack needs it: its resources, its functions and their
+HTTP API routes, with CloudFormation intrinsic functions resolved against the local resources."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account, so ARNs moto returns and ours agree
+
+
+class TemplateError(Exception):
+    """Something in template.yaml the local stack cannot honour; the message says what."""
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that understands the short forms !Ref, !GetAtt, !Sub, !If... as their long forms."""
+
+
+def _construct_intrinsic(loader: yaml.SafeLoader, tag: str, node: yaml.Node) -> dict:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if tag in ("Ref", "Condition"):
+        return {tag: value}
+    if tag == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {"Fn::" + tag: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+@dataclass
+class Route:
+    method: str          # "POST", or "ANY"
+    path: str            # "/v1/entities/{type}/{id}/thumbnail", or "$default"
+    function: "Function"
+    iam: bool            # the route is IAM-authorised: the event carries an authorizer.iam identity
+
+    @property
+    def key(self) -> str:
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+
+@dataclass
+class Function:
+    logical_id: str
+    name: str
+    handler: str
+    runtime: str
+    code_uri: str
+    memory_mb: int
+    timeout_s: int
+    environment: dict[str, str]
+    routes: list[Route] = field(default_factory=list)
+
+
+class Template:
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader) or {}
+        except yaml.YAMLError as e:
+            raise TemplateError(f"{path} is not valid YAML: {e}") from e
+        self.parameters: dict = self.doc.get("Parameters") or {}
+        self.resources: dict = self.doc.get("Resources") or {}
+        self.conditions: dict = self.doc.get("Conditions") or {}
+        self.mappings: dict = self.doc.get("Mappings") or {}
+        self.function_globals: dict = (self.doc.get("Globals") or {}).get("Function") or {}
+
+    def resource_type(self, logical_id: str) -> str:
+        return self.resources[logical_id].get("Type", "")
+
+    def properties(self, logical_id: str) -> dict:
+        return self.resources[logical_id].get("Properties") or {}
+
+
+class Resolver:
+    """Evaluates intrinsic functions. `ref` and `get_att` answer for resources (they may create them
+    on first use, which orders creation by dependency for free); parameters use their defaults
+    unless overridden."""
+
+    PSEUDO = {
+        "AWS::Region": REGION,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::NotificationARNs": [],
+    }
+    NO_VALUE = object()
+
+    def __init__(self, template: Template, stack_name: str, parameter_overrides: dict[str, str],
+                 ref: Callable[[str], Any], get_att: Callable[[str, str], Any]):
+        self.template = template
+        self.stack_name = stack_name
+        self.parameter_overrides = parameter_overrides
+        self._ref = ref
+        self._get_att = get_att
+
+    def condition(self, name: str) -> bool:
+        if name not in self.template.conditions:
+            raise TemplateError(f"Condition {name} is not declared")
+        return bool(self.resolve(self.template.conditions[name]))
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [v for v in (self.resolve(v) for v in value) if v is not self.NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Condition":
+                return self.condition(arg)
+            if key.startswith("Fn::"):
+                return self._function(key[4:], arg)
+        return {k: v for k, v in ((k, self.resolve(v)) for k, v in value.items()) if v is not self.NO_VALUE}
+
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return self.NO_VALUE
+        if name == "AWS::StackName":
+            return self.stack_name
+        if name == "AWS::StackId":
+            return f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{self.stack_name}/local"
+        if name in self.PSEUDO:
+            return self.PSEUDO[name]
+        if name in self.template.parameters:
+            if name in self.parameter_overrides:
+                return self.parameter_overrides[name]
+            spec = self.template.parameters[name]
+            if "Default" not in spec:
+                raise TemplateError(f"Parameter {name} has no Default; pass --parameter {name}=VALUE")
+            return spec["Default"]
+        if name in self.template.resources:
+            return self._ref(name)
+        raise TemplateError(f"!Ref {name}: no such parameter or resource")
+
+    def _function(self, name: str, arg: Any) -> Any:
+        if name == "GetAtt":
+            logical_id, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+            return self._get_att(logical_id, self.resolve(attribute))
+        if name == "Sub":
+            return self._sub(arg)
+        if name == "Join":
+            separator, items = arg
+            return str(separator).join(str(i) for i in self.resolve(items))
+        if name == "Select":
+            index, items = self.resolve(arg)
+            return items[int(index)]
+        if name == "Split":
+            separator, text = self.resolve(arg)
+            return text.split(separator)
+        if name == "If":
+            condition, when_true, when_false = arg
+            return self.resolve(when_true if self.condition(condition) else when_false)
+        if name == "Equals":
+            left, right = self.resolve(arg)
+            return str(left) == str(right)
+        if name == "Not":
+            return not self.resolve(arg[0])
+        if name == "And":
+            return all(self.resolve(a) for a in arg)
+        if name == "Or":
+            return any(self.resolve(a) for a in arg)
+        if name == "FindInMap":
+            mapping, key, attribute = self.resolve(arg)
+            return self.template.mappings[mapping][key][attribute]
+        if name == "Base64":
+            return base64.b64encode(str(self.resolve(arg)).encode()).decode()
+        if name == "ToJsonString":
+            return json.dumps(self.resolve(arg), separators=(",", ":"))
+        if name == "GetAZs":
+            return [REGION + "a", REGION + "b", REGION + "c"]
+        raise TemplateError(f"Fn::{name} is not supported by the local stack")
+
+    def _sub(self, arg: Any) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+
+        def replace(match: re.Match) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return str(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return str(self._get_att(logical_id, attribute))
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+def read_functions(template: Template, resolver: Resolver, included: Callable[[str], bool]) -> list[Function]:
+    """Every AWS::Serverless::Function with its merged Globals, resolved environment and HttpApi routes."""
+    functions = []
+    api_auth = _http_api_default_authorizers(template)
+    for logical_id, resource in template.resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function" or not included(logical_id):
+            continue
+        props = _with_globals(template.function_globals, resource.get("Properties") or {})
+        environment = resolver.resolve((props.get("Environment") or {}).get("Variables") or {})
+        function = Function(
+            logical_id=logical_id,
+            name=str(resolver.ref(logical_id)),
+            handler=str(resolver.resolve(props.get("Handler", ""))),
+            runtime=str(resolver.resolve(props.get("Runtime", ""))),
+            code_uri=str(resolver.resolve(props.get("CodeUri", ""))),
+            memory_mb=int(resolver.resolve(props.get("MemorySize", 128))),
+            timeout_s=int(resolver.resolve(props.get("Timeout", 3))),
+            environment={k: _env_string(v) for k, v in environment.items()},
+        )
+        for event_name, event in (props.get("Events") or {}).items():
+            if event.get("Type") != "HttpApi":
+                continue
+            event_props = event.get("Properties") or {}
+            if str(event_props.get("PayloadFormatVersion", "2.0")) != "2.0":
+                raise TemplateError(f"{logical_id}.{event_name}: only payload format 2.0 is served locally")
+            api = (event_props.get("ApiId") or {}).get("Ref", "ServerlessHttpApi") \
+                if isinstance(event_props.get("ApiId"), dict) else "ServerlessHttpApi"
+            authorizer = (event_props.get("Auth") or {}).get("Authorizer", api_auth.get(api))
+            path = resolver.resolve(event_props.get("Path"))
+            method = resolver.resolve(event_props.get("Method"))
+            if path is None and method is None:
+                path, method = "$default", "ANY"
+            elif path is None or method is None:
+                raise TemplateError(f"{logical_id}.{event_name}: an HttpApi event needs both Path and Method")
+            method = str(method).upper()
+            function.routes.append(Route(method="ANY" if method in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else method,
+                                         path=str(path), function=function, iam=authorizer == "AWS_IAM"))
+        functions.append(function)
+    return functions
+
+
+def _http_api_default_authorizers(template: Template) -> dict[str, str]:
+    """Logical id of each AWS::Serverless::HttpApi -> its DefaultAuthorizer (AWS_IAM, a name, or absent)."""
+    result = {}
+    for logical_id, resource in template.resources.items():
+        if resource.get("Type") == "AWS::Serverless::HttpApi":
+            auth = (resource.get("Properties") or {}).get("Auth") or {}
+            if auth.get("DefaultAuthorizer"):
+                result[logical_id] = auth["DefaultAuthorizer"]
+    return result
+
+
+def _with_globals(globals_: dict, own: dict) -> dict:
+    """SAM's Globals rules: maps merge (the function's keys win), anything else is replaced."""
+    merged = dict(globals_)
+    for key, value in own.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and not _is_intrinsic(value):
+            merged[key] = _with_globals(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _is_intrinsic(value: dict) -> bool:
+    return len(value) == 1 and next(iter(value)) in ("Ref", "Condition") or any(k.startswith("Fn::") for k in value)
+
+
+def _env_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (list, dict)) else str(value)

@@ -1,0 +1,199 @@
+"""Reading template.yaml: short-form intrinsics, Globals, routes; and creating its resources in a real
+moto_server over HTTP."""
+
+import json
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+from pathlib import Path
+
+import boto3
+
+from stack.aws import LocalResources
+from stack.template import Resolver, Template, TemplateError, read_functions
+
+REPO = Path(__file__).resolve().parents[3]
+
+TEMPLATE = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Prefix: {Type: String, Default: thumbs/}
+  Stage: {Type: String, Default: dev}
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Globals:
+  Function:
+    CodeUri: target/function.zip
+    Runtime: java21
+    Handler: io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest
+    MemorySize: 512
+    Timeout: 30
+    Environment:
+      Variables:
+        SHARED: 'yes'
+        SECRET_ID: !Ref Secret
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth: {EnableIamAuthorizer: true, DefaultAuthorizer: AWS_IAM}
+  Bucket:
+    Type: AWS::S3::Bucket
+  Secret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: !Sub '${AWS::StackName}/creds'
+      SecretString: '{"site_url":"https://example.shotgrid.autodesk.com","script_name":"x","script_key":"y"}'
+  DeadLetters:
+    Type: AWS::SQS::Queue
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 90
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt DeadLetters.Arn, maxReceiveCount: 3}
+  Seen:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  ProdOnly:
+    Type: AWS::S3::Bucket
+    Condition: IsProd
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {AssumeRolePolicyDocument: {}}
+  ThumbFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      MemorySize: 1024
+      Environment:
+        Variables:
+          QUARKUS_LAMBDA_HANDLER: thumbnail
+          BUCKET: !Ref Bucket
+          PREFIX: !Sub '${Prefix}${Bucket}/'
+          QUEUE: !GetAtt Jobs.QueueName
+          MODE: !If [IsProd, fast, careful]
+      Events:
+        Put: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: '/v1/entities/{type}/{id}/thumbnail', Method: put}}
+        Any: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: '/v1/files/{proxy+}', Method: ANY}}
+        Nightly: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+  HookFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Timeout: 5
+      Environment: {Variables: {QUARKUS_LAMBDA_HANDLER: webhook}}
+      Events:
+        Hook: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /v1/webhooks/fptr, Method: POST, Auth: {Authorizer: NONE}}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TemplateTest(unittest.TestCase):
+    def load(self, text=TEMPLATE) -> Template:
+        path = Path(tempfile.mkdtemp()) / "template.yaml"
+        path.write_text(text)
+        return Template(path)
+
+    def resolver(self, template, overrides=None) -> Resolver:
+        return Resolver(template, "stk", overrides or {}, ref=lambda lid: f"ref:{lid}",
+                        get_att=lambda lid, att: f"att:{lid}.{att}")
+
+    def test_functions_routes_and_environment(self):
+        template = self.load()
+        resolver = self.resolver(template)
+        thumb, hook = read_functions(template, resolver, lambda lid: True)
+        self.assertEqual((thumb.logical_id, thumb.memory_mb, thumb.timeout_s, thumb.runtime),
+                         ("ThumbFunction", 1024, 30, "java21"))
+        self.assertEqual(thumb.handler, "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest")
+        self.assertEqual(thumb.environment, {
+            "SHARED": "yes", "SECRET_ID": "ref:Secret", "QUARKUS_LAMBDA_HANDLER": "thumbnail", "BUCKET": "ref:Bucket",
+            "PREFIX": "thumbs/ref:Bucket/", "QUEUE": "att:Jobs.QueueName", "MODE": "careful"})
+        self.assertEqual([(r.key, r.iam) for r in thumb.routes],
+                         [("PUT /v1/entities/{type}/{id}/thumbnail", True), ("ANY /v1/files/{proxy+}", True)])
+        self.assertEqual([(r.key, r.iam) for r in hook.routes], [("POST /v1/webhooks/fptr", False)])
+        self.assertEqual(hook.timeout_s, 5)
+
+    def test_parameter_override_and_conditions(self):
+        template = self.load()
+        resolver = self.resolver(template, {"Stage": "prod"})
+        self.assertTrue(resolver.condition("IsProd"))
+        self.assertEqual(resolver.resolve({"Fn::Sub": ["${A}-${!Literal}", {"A": "x"}]}), "x-${Literal}")
+
+    def test_unknown_reference_is_a_clear_error(self):
+        with self.assertRaisesRegex(TemplateError, "Nope"):
+            self.resolver(self.load()).resolve({"Ref": "Nope"})
+
+    def test_project_template_serves_the_token_route(self):
+        template = Template(REPO / "template.yaml")
+        functions = read_functions(template, self.resolver(template), lambda lid: True)
+        token = next(f for f in functions if f.logical_id == "TokenFunction")
+        self.assertIn("POST /v1/token", [r.key for r in token.routes])
+        self.assertEqual(token.environment["QUARKUS_LAMBDA_HANDLER"], "token")
+        self.assertEqual(token.environment["FPTR_SECRET_ID"], "ref:FptrSecret")
+
+
+class LocalResourcesTest(unittest.TestCase):
+    """Creates the template's resources in a real moto_server."""
+
+    @classmethod
+    def setUpClass(cls):
+        port = free_port()
+        cls.endpoint = f"http://127.0.0.1:{port}"
+        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(cls.endpoint + "/moto-api/", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.terminate()
+        cls.moto.wait()
+
+    def client(self, service):
+        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def test_declared_resources_exist_in_moto_and_references_resolve_to_them(self):
+        path = Path(tempfile.mkdtemp()) / "template.yaml"
+        path.write_text(TEMPLATE)
+        template = Template(path)
+        local_secret = json.dumps({"site_url": "http://127.0.0.1:1", "script_name": "n", "script_key": "k"})
+        resources = LocalResources(template, self.endpoint, "stk", {}, secret_value=lambda lid, props: local_secret)
+        lines = resources.create_all()
+        self.assertIn("AWS::IAM::Role Role: not created locally (no local counterpart)", lines)
+
+        self.assertIn("stk-bucket", [b["Name"] for b in self.client("s3").list_buckets()["Buckets"]])
+        self.assertNotIn("stk-prodonly", [b["Name"] for b in self.client("s3").list_buckets()["Buckets"]])
+        secret = self.client("secretsmanager").get_secret_value(SecretId=resources.ref("Secret"))
+        self.assertEqual((secret["Name"], secret["SecretString"]), ("stk/creds", local_secret))
+        jobs = self.client("sqs").get_queue_attributes(QueueUrl=resources.ref("Jobs"), AttributeNames=["All"])
+        self.assertEqual(jobs["Attributes"]["VisibilityTimeout"], "90")
+        self.assertEqual(json.loads(jobs["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"],
+                         resources.get_att("DeadLetters", "Arn"))
+        self.assertEqual(self.client("dynamodb").describe_table(TableName="stk-Seen")["Table"]["TableName"], "stk-Seen")
+
+        thumb, _ = read_functions(template, resources.resolver, resources.included)
+        self.assertEqual(thumb.environment["BUCKET"], "stk-bucket")
+        self.assertEqual(thumb.environment["SECRET_ID"], secret["ARN"])
+        self.assertEqual(thumb.environment["QUEUE"], "stk-Jobs")
+
+
+if __name__ == "__main__":
+    unittest.main()

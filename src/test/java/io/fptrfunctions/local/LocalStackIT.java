@@ -1,0 +1,137 @@
+package io.fptrfunctions.local;
+
+import io.restassured.response.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * README's first command, end to end: {@code infra/local/up} on free ports serves the template's routes
+ * from the packaged {@code target/function.zip} under AWS's runtime interface client, answers unknown
+ * routes like API Gateway, and leaves no process behind when it is stopped.
+ */
+class LocalStackIT {
+
+    private static Process stack;
+    private static final Map<String, String> urls = new HashMap<>();
+
+    @BeforeAll
+    static void startTheLocalStack() throws Exception {
+        File err = new File("target/local-stack-it.log");
+        stack = new ProcessBuilder("infra/local/up", "--port", String.valueOf(freePort()), "--no-build",
+                "--work-dir", "target/local-stack-it")
+                .redirectError(err)
+                .start();
+        CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> readUrlsUntilReady(stack));
+        try {
+            ready.get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            stack.destroy();
+            fail("infra/local/up did not print 'ready' within 120 s; see " + err + ": " + e);
+        }
+    }
+
+    private static void readUrlsUntilReady(Process process) {
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        try {
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.equals("ready")) {
+                    return;
+                }
+                String[] parts = line.split(" ", 2);
+                if (parts.length == 2) {
+                    urls.put(parts[0], parts[1]);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        throw new IllegalStateException("infra/local/up exited before it was ready");
+    }
+
+    @AfterAll
+    static void stopTheStackAndCheckNothingSurvives() throws Exception {
+        assertTrue(stack.isAlive(), "infra/local/up exited while it was serving");
+        List<ProcessHandle> children = stack.descendants().toList();
+        assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("moto_server")), "moto_server runs");
+        assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("fptr-sim")
+                || commandLine(p).contains("io.fptrfunctions.sim")), "the FPTR simulator runs");
+        assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("AWSLambda")),
+                "the token function runs under the runtime interface client");
+
+        stack.destroy();  // SIGTERM, like Ctrl-C
+        assertTrue(stack.waitFor(30, TimeUnit.SECONDS), "infra/local/up did not stop within 30 s of SIGTERM");
+        assertEquals(0, stack.exitValue());
+        for (ProcessHandle child : children) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertFalse(child.isAlive(), "still running after the stack stopped: " + child.pid() + " " + commandLine(child));
+        }
+    }
+
+    private static String commandLine(ProcessHandle process) {
+        return process.info().commandLine().orElse("");
+    }
+
+    @Test
+    void printsOneUrlPerService() {
+        assertTrue(urls.get("functions").matches("http://127\\.0\\.0\\.1:\\d+"), urls.toString());
+        assertTrue(urls.get("fptr").matches("http://127\\.0\\.0\\.1:\\d+"), urls.toString());
+        assertTrue(urls.get("aws").matches("http://127\\.0\\.0\\.1:\\d+"), urls.toString());
+        given().get(urls.get("aws") + "/moto-api/").then().statusCode(200);
+    }
+
+    @Test
+    void tokenRouteIsServedByTheTokenFunction() {
+        Response response = given().body("{}").post(urls.get("functions") + "/v1/token");
+        response.then().header("apigw-requestid", notNullValue());
+        int status = response.statusCode();
+        if (status == 200) {
+            response.then().contentType("application/json")
+                    .body("token_type", equalTo("Bearer"))
+                    .body("access_token", notNullValue());
+        } else {
+            // the skeleton token function: its own problem+json proves the route, event and response mapping
+            assertEquals(501, status, response.asString());
+            response.then().contentType("application/problem+json").body("status", equalTo(501));
+        }
+    }
+
+    @Test
+    void unknownRouteGetsApiGatewaysNotFound() {
+        for (String[] call : new String[][] {{"GET", "/v1/token"}, {"POST", "/v1/nothing-here"}}) {
+            Response response = given().request(call[0], urls.get("functions") + call[1]);
+            response.then().statusCode(404).contentType("application/json").header("apigw-requestid", notNullValue());
+            assertEquals("{\"message\":\"Not Found\"}", response.asString());
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
