@@ -341,7 +341,7 @@ class FunctionPool:
         return {
             "logical_id": self.function.logical_id,
             "name": self.function.name,
-            "handler": self.function.environment.get("QUARKUS_LAMBDA_HANDLER", self.function.handler),
+            "handler": self.function.handler_name,
             "routes": [r.key for r in self.function.routes],
             "instances": [{"pid": i.pid, "busy": i.current is not None, "invocations": i.invocations,
                            "init_ms": _round(i.init_ms), "cold_start_ms": _round(i.cold_start_ms)}

@@ -29,9 +29,10 @@ REPO = Path(__file__).resolve().parents[3]
 RIC_MAIN_CLASS = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda"
 # The flags the Lambda Java runtime starts the JVM with (plus the heap it derives from MemorySize).
 LAMBDA_JAVA_OPTIONS = ["-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-# The script credentials of the simulator, also written into the Secrets Manager secret.
+# The demo seed's script credentials (ApiUser "fptr-functions"), given to the simulator explicitly
+# and written into the Secrets Manager secret.
 FPTR_SCRIPT_NAME = "fptr-functions"
-FPTR_SCRIPT_KEY = "local-demo-script-key"
+FPTR_SCRIPT_KEY = "demo-script-key-0000"
 
 
 class StopRequested(BaseException):
@@ -49,7 +50,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--template", type=Path, default=REPO / "template.yaml")
     parser.add_argument("--work-dir", type=Path, default=REPO / ".local-stack",
                         help="unpacked code, the runtime interface client and the logs (default .local-stack)")
-    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", type=parameter,
                         help="override a template parameter's default (repeatable)")
     parser.add_argument("--max-instances", type=int, default=1,
                         help="warm processes per function; calls beyond wait their turn (default 1)")
@@ -57,6 +58,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="never run Maven; fail if target/function.zip is missing")
     parser.add_argument("--quiet", action="store_true", help="no access log and no function output on the console")
     return parser.parse_args(argv)
+
+
+def parameter(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
 
 
 def main(argv: list[str]) -> int:
@@ -94,10 +102,6 @@ def main(argv: list[str]) -> int:
 LOG = logging.getLogger("stack")
 
 
-def info(message: str) -> None:
-    LOG.info(message)
-
-
 class LocalStack:
     def __init__(self, args: argparse.Namespace):
         self.args = args
@@ -110,7 +114,7 @@ class LocalStack:
 
     def start(self) -> None:
         template = Template(self.args.template)
-        parameters = dict(p.split("=", 1) for p in self.args.parameter)
+        parameters = dict(self.args.parameter)
         try:
             self.gateway = Gateway(self.args.port)  # taken first: fail fast
         except OSError as e:
@@ -139,7 +143,7 @@ class LocalStack:
         resources = LocalResources(template, aws_url, "fptr-functions-local", parameters,
                                    secret_value=lambda lid, props: self._secret_value(props, fptr_url))
         for line in resources.create_all():
-            info(line)
+            LOG.info(line)
         functions = read_functions(template, resources.resolver, resources.included)
         for function in functions:
             if not function.runtime.startswith("java"):
@@ -152,10 +156,9 @@ class LocalStack:
         for route in routes:
             if route.path.startswith(ADMIN_PREFIX.rstrip("/")):
                 raise TemplateError(f"route {route.key}: {ADMIN_PREFIX} is kept for the local stack's own endpoints")
-            info(f"route {route.key:<50} -> {route.function.logical_id} "
-                 f"({route.function.environment.get('QUARKUS_LAMBDA_HANDLER', route.function.handler)})")
+            LOG.info("route %-50s -> %s (%s)", route.key, route.function.logical_id, route.function.handler_name)
         self.gateway.start(routes, self.pools)
-        info(f"logs in {self.logs}; functions start on their first call (cold start), then stay warm")
+        LOG.info(f"logs in {self.logs}; functions start on their first call (cold start), then stay warm")
         print(f"functions http://127.0.0.1:{self.gateway.port}", flush=True)
         print(f"fptr {fptr_url}", flush=True)
         print(f"aws {aws_url}", flush=True)
@@ -167,8 +170,8 @@ class LocalStack:
             time.sleep(0.5)
             for child in (self.moto, self.sim):
                 if not child.alive():
-                    info(f"infra/local/up: {child.name} exited (status {child.process.poll()}); "
-                         f"see {child.log_path}. Stopping.")
+                    LOG.error("infra/local/up: %s exited (status %s); see %s. Stopping.",
+                              child.name, child.process.poll(), child.log_path)
                     return 1
 
     def stop(self) -> None:
@@ -179,7 +182,7 @@ class LocalStack:
         for child in (self.sim, self.moto):
             if child:
                 child.stop()
-        info("stopped")
+        LOG.info("stopped")
 
     # --- build and code -------------------------------------------------------------------------------
 
@@ -194,7 +197,7 @@ class LocalStack:
             return
         if self.args.no_build:
             raise RuntimeError(f"{', '.join(stale)} is missing or older than the sources, and --no-build was given")
-        info(f"building {', '.join(stale)}: ./mvnw -B -q package -DskipTests")
+        LOG.info(f"building {', '.join(stale)}: ./mvnw -B -q package -DskipTests")
         subprocess.run([str(REPO / "mvnw"), "-B", "-q", "package", "-DskipTests"], cwd=REPO, check=True,
                        stdout=sys.stderr)
 
@@ -204,7 +207,7 @@ class LocalStack:
                             (REPO / "pom.xml").read_text()).group(1)
         target = self.work / "ric" / version
         if not (target / ".complete").exists():
-            info(f"fetching the Lambda runtime interface client {version} into {target}")
+            LOG.info(f"fetching the Lambda runtime interface client {version} into {target}")
             subprocess.run([str(REPO / "mvnw"), "-B", "-q", "-f", str(REPO / "infra/local/ric/pom.xml"),
                             f"-Dlambda-ric.version={version}", "dependency:copy-dependencies",
                             f"-DoutputDirectory={target}"], cwd=REPO, check=True, stdout=sys.stderr)

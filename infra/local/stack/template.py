@@ -65,6 +65,11 @@ class Function:
     environment: dict[str, str]
     routes: list[Route] = field(default_factory=list)
 
+    @property
+    def handler_name(self) -> str:
+        """What the console shows: the Quarkus handler the function picks, else the Lambda handler."""
+        return self.environment.get("QUARKUS_LAMBDA_HANDLER", self.handler)
+
 
 class Template:
     def __init__(self, path: Path):
