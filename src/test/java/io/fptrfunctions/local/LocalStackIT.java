@@ -76,8 +76,6 @@ class LocalStackIT {
         assertTrue(stack.isAlive(), "infra/local/up exited while it was serving");
         List<ProcessHandle> children = stack.descendants().toList();
         assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("moto_server")), "moto_server runs");
-        assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("fptr-sim")
-                || commandLine(p).contains("io.fptrfunctions.sim")), "the FPTR simulator runs");
         assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("AWSLambda")),
                 "the token function runs warm under the runtime interface client");
 
@@ -103,6 +101,7 @@ class LocalStackIT {
         assertTrue(urls.get("fptr").matches("http://127\\.0\\.0\\.1:\\d+"), urls.toString());
         assertTrue(urls.get("aws").matches("http://127\\.0\\.0\\.1:\\d+"), urls.toString());
         given().get(urls.get("aws") + "/moto-api/").then().statusCode(200);
+        given().get(urls.get("fptr") + "/_sim/config").then().statusCode(200);
     }
 
     @Test
