@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import secrets
-import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -25,8 +25,8 @@ from .template import ACCOUNT_ID, Route
 TEXT_MEDIA_TYPES = ("application/json", "application/xml", "application/javascript")
 MAX_REQUEST_BYTES = 10 * 1024 * 1024        # HTTP API payload quota
 MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda synchronous invocation quota, both ways
-ACCESS_LOG = logging.getLogger("stack.access")
 ADMIN_PREFIX = "/_local/"                   # the local stack's own endpoints, never a template route
+ACCESS_LOG = logging.getLogger("stack.access")
 
 # The caller every IAM-authorised request runs as. Signatures are not checked locally; a SigV4
 # Authorization header only lends its access key id.
@@ -227,15 +227,18 @@ class Gateway:
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _gateway_handler(self))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
+        self._serving = False
 
     def start(self, routes: list[Route], pools: dict[str, FunctionPool]) -> None:
         self.table = RouteTable(routes)
         self.pools = pools
+        self._serving = True
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, name="gateway",
                          daemon=True).start()
 
     def close(self) -> None:
-        self.server.shutdown()
+        if self._serving:  # shutdown() waits for serve_forever, forever if it never ran
+            self.server.shutdown()
         self.server.server_close()
 
     def handle(self, request: Request) -> tuple[int, list[tuple[str, str]], bytes, str]:

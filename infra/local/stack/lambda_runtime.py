@@ -50,15 +50,11 @@ class Invocation:
     trace_id: str = field(default_factory=lambda: f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
                                                   f"Parent={secrets.token_hex(8)};Sampled=0")
     deadline_ms: int = 0
-    handed_over = None          # threading.Event: the runtime took it with /next
-    finished = None             # threading.Event: an outcome is set
+    handed_over: threading.Event = field(default_factory=threading.Event)  # the runtime took it with /next
+    finished: threading.Event = field(default_factory=threading.Event)     # an outcome is set
     outcome: Optional[Outcome] = None
-
-    def __post_init__(self):
-        self.handed_over = threading.Event()
-        self.finished = threading.Event()
-        self._lock = threading.Lock()
-        self._callbacks: list[Callable[[], None]] = []
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _callbacks: list[Callable[[], None]] = field(default_factory=list)
 
     def finish(self, outcome: Outcome) -> bool:
         """Sets the outcome once; later calls (a response racing a timeout) are ignored."""

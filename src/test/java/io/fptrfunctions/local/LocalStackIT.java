@@ -44,6 +44,7 @@ class LocalStackIT {
                 "--work-dir", "target/local-stack-it")
                 .redirectError(err)
                 .start();
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::destroy));  // even if the test JVM is stopped early
         CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> readUrlsUntilReady(stack));
         try {
             ready.get(120, TimeUnit.SECONDS);
@@ -73,15 +74,21 @@ class LocalStackIT {
 
     @AfterAll
     static void stopTheStackAndCheckNothingSurvives() throws Exception {
-        assertTrue(stack.isAlive(), "infra/local/up exited while it was serving");
         List<ProcessHandle> children = stack.descendants().toList();
-        assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("moto_server")), "moto_server runs");
-        assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("AWSLambda")),
-                "the token function runs warm under the runtime interface client");
+        boolean wasServing = stack.isAlive();
+        stack.destroy();  // SIGTERM, like Ctrl-C; before any assertion, so a failure leaves nothing running
+        boolean stopped = stack.waitFor(30, TimeUnit.SECONDS);
+        if (!stopped) {
+            stack.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
+        }
 
-        stack.destroy();  // SIGTERM, like Ctrl-C
-        assertTrue(stack.waitFor(30, TimeUnit.SECONDS), "infra/local/up did not stop within 30 s of SIGTERM");
+        assertTrue(wasServing, "infra/local/up exited while it was serving");
+        assertTrue(stopped, "infra/local/up did not stop within 30 s of SIGTERM");
         assertEquals(0, stack.exitValue());
+        assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("moto_server")), "moto_server ran");
+        assertTrue(children.stream().anyMatch(p -> commandLine(p).contains("AWSLambda")),
+                "the token function ran warm under the runtime interface client");
         for (ProcessHandle child : children) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (child.isAlive() && System.nanoTime() < deadline) {
