@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrException;
 import io.fptrfunctions.fptr.FptrRecords;
-import io.fptrfunctions.fptr.FptrUnavailableException;
+import io.fptrfunctions.fptr.FptrProblems;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -119,8 +119,8 @@ public class ThumbnailService {
             return FptrRecords.flatten(fptr.read(type, id, List.of(IMAGE_FIELD, "project")));
         } catch (FptrException e) {
             throw fptrRefused(e, type + " " + id);
-        } catch (FptrUnavailableException e) {
-            throw unavailable(e);
+        } catch (RuntimeException e) {
+            throw otherFailure(e);
         }
     }
 
@@ -129,8 +129,8 @@ public class ThumbnailService {
             return fptr.fieldLocation(type, id, IMAGE_FIELD, variant.alt());
         } catch (FptrException e) {
             throw fptrRefused(e, label);
-        } catch (FptrUnavailableException e) {
-            throw unavailable(e);
+        } catch (RuntimeException e) {
+            throw otherFailure(e);
         }
     }
 
@@ -155,12 +155,12 @@ public class ThumbnailService {
         if (e.status() == 400) {
             return new ProblemException(400, "Bad Request", "FPTR refused the request for " + label + ": " + words, upstream, e);
         }
-        return new ProblemException(502, "Bad Gateway", "FPTR answered " + e.status() + " for " + label + ".", upstream, e);
+        return FptrProblems.from(e);
     }
 
-    private static ProblemException unavailable(FptrUnavailableException e) {
-        ProblemException p = new ProblemException(503, "Service Unavailable", "FPTR is unavailable: " + e.getMessage());
-        e.retryAfter().ifPresent(d -> p.withHeader("Retry-After", String.valueOf(Math.max(1, d.toSeconds()))));
-        return p;
+    /** Unavailable, credentials refused, misconfigured...: worded like every other function's. */
+    private static RuntimeException otherFailure(RuntimeException e) {
+        ProblemException problem = FptrProblems.from(e);
+        return problem != null ? problem : e;
     }
 }

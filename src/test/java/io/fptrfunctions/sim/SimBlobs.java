@@ -77,7 +77,23 @@ public final class SimBlobs {
         return blobs.get(id);
     }
 
-    /** Forgets every blob and deletes its file (the simulator's reset). */
+    public java.util.Set<String> ids() {
+        return java.util.Set.copyOf(blobs.keySet());
+    }
+
+    /** Forgets one blob and deletes its file. */
+    public void delete(String id) {
+        Blob blob = blobs.remove(id);
+        if (blob != null) {
+            try {
+                Files.deleteIfExists(blob.path());
+            } catch (IOException ignored) {
+                // a temp file; deleteOnExit is the backstop
+            }
+        }
+    }
+
+    /** Forgets every blob and deletes its file. */
     public void clear() {
         for (Blob blob : blobs.values()) {
             try {
