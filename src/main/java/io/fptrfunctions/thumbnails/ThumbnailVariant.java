@@ -13,9 +13,9 @@ public enum ThumbnailVariant {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** {@code original} when absent; anything but the two names is a 400. */
+    /** {@code original} when absent; anything but the two names (an empty value too) is a 400. */
     public static ThumbnailVariant parse(String value) {
-        if (value == null || value.isEmpty()) {
+        if (value == null) {
             return ORIGINAL;
         }
         for (ThumbnailVariant v : values()) {

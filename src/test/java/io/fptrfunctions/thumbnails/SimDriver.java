@@ -57,6 +57,11 @@ final class SimDriver {
         return out;
     }
 
+    /** The storage downloads (GETs of presigned file URLs) since the last clear. */
+    List<JsonNode> downloads() {
+        return requests("/_storage/").stream().filter(r -> "GET".equals(r.get("method").asText())).toList();
+    }
+
     /** Sets an image directly (ready at once), streamed from {@code bytes}. */
     void putFile(String type, long id, String field, String filename, String contentType, Supplier<InputStream> bytes) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/_sim/files/" + type + "/" + id + "/" + field

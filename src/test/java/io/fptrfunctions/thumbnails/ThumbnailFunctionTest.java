@@ -106,7 +106,7 @@ class ThumbnailFunctionTest {
         assertEquals(first.body().get("etag"), second.body().get("etag"));
         assertEquals(first.body().get("size"), second.body().get("size"));
         assertEquals("image/png", second.body().get("content_type").asText());
-        assertEquals(List.of(), sim.requests("/_storage/"), "no second download");
+        assertEquals(List.of(), sim.downloads(), "no second download");
     }
 
     @Test
@@ -174,7 +174,7 @@ class ThumbnailFunctionTest {
         assertEquals("application/problem+json", a.header("Content-Type"));
         assertEquals("30", a.header("Retry-After"));
         assertTrue(a.body().get("detail").asText().contains("still processing"));
-        assertEquals(List.of(), sim.requests("/_storage/"));
+        assertEquals(List.of(), sim.downloads(), "nothing downloaded");
         assertNothingStored();
     }
 
@@ -223,7 +223,7 @@ class ThumbnailFunctionTest {
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
         assertEquals("copied", a.body().get("status").asText());
-        assertEquals(2, sim.requests("/_storage/").size(), "the cut download, then one whole one");
+        assertEquals(2, sim.downloads().size(), "the cut download, then one whole one");
         assertObjectIs(a.body().get("key").asText(), 12, size);
         assertNoOpenUpload();
     }
@@ -238,7 +238,7 @@ class ThumbnailFunctionTest {
         Answer a = call("Note", "7004", null);
         assertEquals(502, a.status(), a.body().toString());
         assertTrue(a.body().get("detail").asText().contains("Nothing was stored"));
-        assertEquals(4, sim.requests("/_storage/").size(), "one try and three retries");
+        assertEquals(4, sim.downloads().size(), "one try and three retries");
         assertNothingStored();
         assertNoOpenUpload();
     }
@@ -259,7 +259,7 @@ class ThumbnailFunctionTest {
         sim.clearRequests();
         Answer a = call("Note", "7001", null);
         assertEquals(200, a.status(), a.body().toString());
-        assertEquals(3, sim.requests("/_storage/").size());
+        assertEquals(3, sim.downloads().size());
     }
 
     @Test
@@ -271,12 +271,12 @@ class ThumbnailFunctionTest {
 
         Answer a = call("Note", "7001", null);
         assertEquals(200, a.status(), a.body().toString());
-        List<JsonNode> downloads = sim.requests("/_storage/");
+        List<JsonNode> downloads = sim.downloads();
         assertEquals(2, downloads.size());
         assertEquals(403, downloads.get(0).get("status").asInt());
         assertEquals(200, downloads.get(1).get("status").asInt());
-        long locations = sim.requests("/api/v1.1/entity/notes/7001/image").stream()
-                .filter(r -> "alt=original".equals(r.get("query").asText())).count();
+        long locations = sim.requests("/api/").stream()
+                .filter(r -> r.get("path").asText().endsWith("/7001/image") && "alt=original".equals(r.get("query").asText())).count();
         assertEquals(2, locations, "the location was read again, once");
         assertArrayEquals(sim.download(sim.location("notes", 7001, "original")), read(a.body().get("key").asText()));
     }
@@ -287,7 +287,7 @@ class ThumbnailFunctionTest {
         sim.clearRequests();
         Answer a = call("Note", "7001", null);
         assertEquals(502, a.status(), a.body().toString());
-        assertEquals(2, sim.requests("/_storage/").size(), "one re-read, not a loop");
+        assertEquals(2, sim.downloads().size(), "one re-read, not a loop");
         assertNothingStored();
     }
 
