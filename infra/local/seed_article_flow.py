@@ -6,9 +6,9 @@
 3. find that user's Notes (paging until an empty page, as FPTR's links.next never stops),
 4. download a Note's image with ?alt=original into a local file.
 
-Usage:
-  infra/local/seed_article_flow.py --site http://127.0.0.1:8090 --script-name NAME --script-key KEY \
-      --user "Jane Doe" [--out DIR]
+Usage (the defaults are the simulator's: infra/local/fptr-sim and its demo seed):
+  infra/local/seed_article_flow.py [--site http://127.0.0.1:8090] [--script-name fptr-functions]
+      [--script-key demo-script-key-0000] [--user "Jane Doe"] [--out DIR]
 Prints one JSON line describing what it did; exits non-zero (with the reason on stderr) on failure.
 """
 import argparse
@@ -88,10 +88,10 @@ def extension(content_type):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--site", required=True, help="site URL, e.g. http://127.0.0.1:8090")
-    p.add_argument("--script-name", required=True)
-    p.add_argument("--script-key", required=True)
-    p.add_argument("--user", required=True, help="the HumanUser's name, e.g. 'Jane Doe'")
+    p.add_argument("--site", default="http://127.0.0.1:8090", help="site URL (default: the local simulator)")
+    p.add_argument("--script-name", default="fptr-functions", help="script (ApiUser) name")
+    p.add_argument("--script-key", default="demo-script-key-0000", help="script key")
+    p.add_argument("--user", default="Jane Doe", help="the HumanUser's name (default: Jane Doe)")
     p.add_argument("--out", default=None, help="directory for the downloaded image (default: a new temp dir)")
     args = p.parse_args()
     site = args.site.rstrip("/")
