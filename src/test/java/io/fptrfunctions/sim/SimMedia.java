@@ -443,7 +443,7 @@ public final class SimMedia implements SimExtension {
 
     /** A file uploaded to a url field: an Attachment row holding it, and the field pointing at it. */
     private void attach(Target t, SimBlobs.Blob file, EntityRef actor) {
-        sim.store().write(() -> {
+        JsonNode stored = sim.store().write(() -> {
             SimRecord attachment = sim.store().newRow("Attachment");
             ObjectNode value = SimJson.object();
             value.put("url", sim.baseUrl() + "/file_serve/attachment/" + attachment.id);
@@ -465,9 +465,9 @@ public final class SimMedia implements SimExtension {
             attachment.put("updated_by", actor);
             sim.store().insertRow(attachment);
             attachmentBlobs.put(attachment.id, file.id());
-            t.record().put(t.field().name, value.deepCopy());
-            return null;
+            return value;
         });
+        sim.store().setField(t.def().name, t.record().id, t.field().name, stored, actor);
     }
 
     private static long contentLength(SimExchange ex) {
@@ -517,10 +517,7 @@ public final class SimMedia implements SimExtension {
         SimBlobs.Blob blob = blobs.store(ex.bodyStream(), contentLength(ex), filename, contentType);
         if (t.field().type == DataType.IMAGE) {
             SimImage image = new SimImage(blob.id(), thumbnailOf(blob).id(), sim.now().plusSeconds(pendingSeconds));
-            sim.store().write(() -> {
-                t.record().put(t.field().name, image);
-                return null;
-            });
+            sim.store().setField(t.def().name, t.record().id, t.field().name, image, null);
         } else {
             attach(t, blob, null);
         }
