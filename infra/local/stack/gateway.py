@@ -25,6 +25,8 @@ from .template import ACCOUNT_ID, Route
 TEXT_MEDIA_TYPES = ("application/json", "application/xml", "application/javascript")
 MAX_REQUEST_BYTES = 10 * 1024 * 1024        # HTTP API payload quota
 MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda synchronous invocation quota, both ways
+INTEGRATION_TIMEOUT_S = 30.0                # HTTP API waits this long for a function (counted here from
+                                            # when the function takes the event, so local cold starts are free)
 ADMIN_PREFIX = "/_local/"                   # the local stack's own endpoints, never a template route
 ACCESS_LOG = logging.getLogger("stack.access")
 
@@ -219,8 +221,9 @@ def _gateway_error(status: int, why: Optional[str] = None) -> tuple[int, list[tu
 
 
 class Gateway:
-    def __init__(self, port: int, api_id: str = "local"):
+    def __init__(self, port: int, api_id: str = "local", integration_timeout_s: float = INTEGRATION_TIMEOUT_S):
         """Takes the port at once; requests wait in the listen backlog until `start`."""
+        self.integration_timeout_s = integration_timeout_s
         self.table = RouteTable([])
         self.pools: dict[str, FunctionPool] = {}
         self.api_id = api_id
@@ -260,8 +263,13 @@ class Gateway:
             status, headers, body, _ = _gateway_error(500)
             return status, headers + [("apigw-requestid", request_id)], body, \
                 f"{route.function.logical_id}: the event is {len(event)} bytes; Lambda's limit is 6 MB"
-        outcome, invocation = self.pools[route.function.logical_id].invoke(event)
-        status, headers, body, why = map_response(outcome)
+        outcome, invocation = self.pools[route.function.logical_id].invoke(event, self.integration_timeout_s)
+        if outcome is None:
+            status, headers, body, why = _gateway_error(
+                503, f"no answer within {self.integration_timeout_s:.0f} s (the integration timeout); "
+                     f"the function carries on until its own Timeout")
+        else:
+            status, headers, body, why = map_response(outcome)
         note = f"{route.function.logical_id} {invocation.request_id}" + (f" ({why})" if why else "")
         return status, headers + [("apigw-requestid", request_id)], body, note
 

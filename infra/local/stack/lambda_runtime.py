@@ -277,8 +277,10 @@ class FunctionPool:
         self._started = 0
         self._closed = False
 
-    def invoke(self, event: bytes) -> tuple[Outcome, Invocation]:
-        """Runs one invocation and waits for its outcome (the function's own timeout applies)."""
+    def invoke(self, event: bytes, answer_within_s: Optional[float] = None) -> tuple[Optional[Outcome], Invocation]:
+        """Runs one invocation and waits for its outcome (the function's own timeout applies), or, when
+        `answer_within_s` is given, at most that long after the function took it: then the outcome is
+        None and the function carries on, as it does on Lambda when API Gateway stops waiting."""
         instance = self._acquire()
         invocation = Invocation(event=event, function_arn=self.arn, timeout_s=self.function.timeout_s)
         invocation.when_finished(lambda: self._release(instance))
@@ -288,7 +290,7 @@ class FunctionPool:
             invocation.finish(Outcome(error_type="Runtime.InitTimeout",
                                       error_message=f"the runtime did not ask for work within {INIT_TIMEOUT_S:.0f} s"))
             threading.Thread(target=instance.stop, daemon=True).start()
-        invocation.finished.wait()
+        invocation.finished.wait(answer_within_s)
         return invocation.outcome, invocation
 
     def _acquire(self) -> Instance:

@@ -167,14 +167,14 @@ class GatewayOverHttpTest(unittest.TestCase):
     def setUpClass(cls):
         cls.work = Path(tempfile.mkdtemp())
         echo = function()
-        echo.timeout_s = 2
+        echo.timeout_s = 1  # below the gateway's 1.5 s: a timeout is the function's, a 502
 
         def start(fn, number):
             return Instance(fn, [sys.executable, str(FAKE_RUNTIME)], {"PATH": "/usr/bin:/bin"}, cwd=cls.work,
                             log_dir=cls.work, echo=False, number=number)
 
         cls.pool = FunctionPool(echo, start)
-        cls.gateway = Gateway(0)
+        cls.gateway = Gateway(0, integration_timeout_s=1.5)
         echo.routes.append(route("POST", "/v1/echo/{name}", fn=echo))
         cls.gateway.start(echo.routes, {echo.logical_id: cls.pool})
 
@@ -214,6 +214,21 @@ class GatewayOverHttpTest(unittest.TestCase):
         for body in (b'{"action":"fail"}', b'{"action":"sleep","seconds":5}'):
             response, data = self.call("POST", "/v1/echo/x", body=body, headers={"Content-Type": "application/json"})
             self.assertEqual((response.status, data), (502, b'{"message":"Internal Server Error"}'))
+
+    def test_gateway_stops_waiting_after_its_integration_timeout_while_the_function_carries_on(self):
+        self.pool.function.timeout_s = 5
+        try:
+            response, data = self.call("POST", "/v1/echo/x", body=b'{"action":"sleep","seconds":2.5}',
+                                       headers={"Content-Type": "application/json"})
+            self.assertEqual((response.status, data), (503, b'{"message":"Service Unavailable"}'))
+            [instance] = json.loads(self.call("GET", "/_local/functions")[1])["functions"][0]["instances"]
+            self.assertTrue(instance["busy"])
+            response, _ = self.call("POST", "/v1/echo/x", body=b"{}", headers={"Content-Type": "application/json"})
+            self.assertEqual(response.status, 200)  # served by the same process once it finished
+            self.assertEqual(json.loads(self.call("GET", "/_local/functions")[1])["functions"][0]["instances"][0]["pid"],
+                             instance["pid"])
+        finally:
+            self.pool.function.timeout_s = 1
 
     def test_local_endpoints_list_functions_and_recycle_instances(self):
         self.call("POST", "/v1/echo/x", body=b"{}", headers={"Content-Type": "application/json"})
