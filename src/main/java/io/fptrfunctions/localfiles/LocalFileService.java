@@ -53,8 +53,7 @@ public class LocalFileService {
     /** The field's value as FPTR stores it, plus {@code local_path}/{@code url} for a local link; JSON null when empty. */
     public JsonNode read(EntityField target, Platform platform) {
         requireFileField(target);
-        JsonNode value = reading(() -> fptr.readField(target.type(), target.id(), target.field()));
-        return present(value, platform);
+        return present(reading(() -> currentValue(target)), platform);
     }
 
     /** Stores a local link; answers the value FPTR returned from the write. */
@@ -250,7 +249,14 @@ public class LocalFileService {
             return flat.get(target.field());
         }
         LOG.warnf("FPTR's answer to the write of %s had no '%s'; reading it back", target, target.field());
-        return reading(() -> fptr.readField(target.type(), target.id(), target.field()));
+        return reading(() -> currentValue(target));
+    }
+
+    /** The field as stored now: {@code GET /entity/{type}/{id}?fields={field}} (a missing record is FPTR's 404). */
+    private JsonNode currentValue(EntityField target) {
+        JsonNode value = FptrRecords.flatten(fptr.read(target.type(), target.id(), List.of(target.field())))
+                .get(target.field());
+        return value == null ? NullNode.instance : value;
     }
 
     /**
@@ -321,8 +327,7 @@ public class LocalFileService {
     }
 
     private Outcome reread(EntityField target, java.util.function.Predicate<JsonNode> holdsIt) {
-        JsonNode now = fptr.readField(target.type(), target.id(), target.field());
-        JsonNode value = now == null ? NullNode.instance : now;
+        JsonNode value = currentValue(target);
         return new Outcome(holdsIt.test(value) ? Outcome.LANDED : Outcome.NOT_LANDED, value);
     }
 
