@@ -302,19 +302,49 @@ public class LocalFileService {
         static final String UNKNOWN = "unknown";
     }
 
+    /** How the answer to a write was lost. */
+    enum LostAnswer {
+        /** The connection broke: FPTR either finished the request or never got all of it. */
+        CUT,
+        /** No answer in time: FPTR may still be working on it. */
+        TIMEOUT,
+        /** FPTR's front answered 502/504: its back end may still be working on it. */
+        GATEWAY;
+
+        static LostAnswer of(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t.getClass().getSimpleName().toLowerCase(Locale.ROOT).contains("timeout")) {
+                    return TIMEOUT;
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof jakarta.ws.rs.ProcessingException || t instanceof java.io.IOException) {
+                    return CUT;
+                }
+            }
+            return GATEWAY;
+        }
+    }
+
+    /**
+     * Sends a write once. When its answer is lost the write is not repeated (a repeat mints a second
+     * Attachment); {@code reread} looks at FPTR instead and the caller gets a problem saying whether it
+     * landed.
+     */
     private JsonNode write(Supplier<JsonNode> call, Supplier<Outcome> reread, String what) {
         try {
             return call.get();
         } catch (FptrWriteOutcomeUnknownException e) {
-            LOG.warnf("FPTR's answer to '%s' was lost (%s); not repeating it, reading back", what, e.getMessage());
+            LostAnswer lost = LostAnswer.of(e);
+            LOG.warnf("FPTR's answer to '%s' was lost (%s: %s); not repeating it, reading back", what, lost, e.getMessage());
             Outcome outcome;
             try {
                 outcome = reread.get();
             } catch (RuntimeException rereadFailed) {
                 LOG.warnf("Read-back after the lost answer to '%s' failed too: %s", what, rereadFailed.getMessage());
-                outcome = new Outcome(Outcome.UNKNOWN, null);
+                outcome = null;
             }
-            throw outcomeUnknown(e, what, outcome);
+            throw outcomeUnknown(what, lost, outcome, e);
         } catch (ProblemException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -352,39 +382,49 @@ public class LocalFileService {
     }
 
     /**
-     * 502 when the connection broke mid-answer (the answer we got was not a valid one), 504 when FPTR
-     * did not answer in time. Either way the write was sent once and not repeated, and no Retry-After
-     * is given: whether to repeat depends on {@code write_outcome}.
+     * 504 when FPTR did not answer in time, 502 when the connection broke or FPTR's front answered a
+     * gateway error (what we got was not a valid answer). No Retry-After: whether to send the write again
+     * depends on {@code write_outcome}, which the re-read decides:
+     * <ul>
+     *   <li>{@code landed}: FPTR holds what was asked;</li>
+     *   <li>{@code not_landed}: it does not, and the connection was cut (FPTR finished or never got the
+     *       request, so nothing is still in flight);</li>
+     *   <li>{@code unknown}: it does not hold it yet but may still be applying it (timeout, gateway
+     *       error), or the re-read failed too.</li>
+     * </ul>
      */
-    private static ProblemException outcomeUnknown(FptrWriteOutcomeUnknownException e, String what, Outcome outcome) {
-        boolean timedOut = isTimeout(e);
-        String sentence = switch (outcome.verdict()) {
-            case Outcome.LANDED -> "A read-back shows it landed: FPTR holds the requested link now. Do not send it again.";
-            case Outcome.NOT_LANDED -> "A read-back shows it did not land: FPTR does not hold the requested link. It is safe to send it again.";
-            default -> "The read-back failed too, so whether it landed is still unknown: read the field before sending it again.";
+    private static ProblemException outcomeUnknown(String what, LostAnswer lost, Outcome reread, Throwable cause) {
+        String verdict;
+        String sentence;
+        if (reread == null) {
+            verdict = Outcome.UNKNOWN;
+            sentence = "The read-back failed too, so whether it landed is still unknown: read it before sending it again.";
+        } else if (reread.verdict().equals(Outcome.LANDED)) {
+            verdict = Outcome.LANDED;
+            sentence = "A read-back shows it landed: FPTR holds what was asked. Do not send it again.";
+        } else if (lost == LostAnswer.CUT) {
+            verdict = Outcome.NOT_LANDED;
+            sentence = "A read-back shows it did not land: FPTR does not hold what was asked. It is safe to send it again.";
+        } else {
+            verdict = Outcome.UNKNOWN;
+            sentence = "A read-back does not show it, but FPTR may still be applying it, so whether it landed is still "
+                    + "unknown: read it again in a minute before sending it again.";
+        }
+        boolean timedOut = lost == LostAnswer.TIMEOUT;
+        String how = switch (lost) {
+            case CUT -> "cut off";
+            case TIMEOUT -> "not received in time";
+            case GATEWAY -> "a gateway error";
         };
         ProblemException p = new ProblemException(timedOut ? 504 : 502, timedOut ? "Gateway Timeout" : "Bad Gateway",
-                "The outcome of the write is unknown: FPTR's answer to '" + what + "' was "
-                        + (timedOut ? "not received in time" : "cut off") + ", and the write was not repeated because "
-                        + "a repeat would mint a second Attachment on the site. " + sentence, null, e);
-        p.with("write_outcome", outcome.verdict());
-        if (outcome.found() != null) {
-            p.with(outcome.found().isArray() ? "created" : "current_value", outcome.found());
+                "The outcome of the write is unknown: FPTR's answer to '" + what + "' was " + how + ". The write was "
+                        + "not repeated, because a repeat would mint a second Attachment on the site. " + sentence,
+                null, cause);
+        p.with("write_outcome", verdict);
+        if (reread != null && reread.found() != null) {
+            p.with(reread.found().isArray() ? "created" : "current_value", reread.found());
         }
         return p;
-    }
-
-    private static boolean isTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String name = t.getClass().getSimpleName().toLowerCase(Locale.ROOT);
-            if (name.contains("timeout")) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
     }
 
     private long projectIdByName(String name) {
