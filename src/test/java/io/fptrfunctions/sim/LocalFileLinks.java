@@ -234,7 +234,7 @@ public final class LocalFileLinks implements SimExtension {
         own.put("type", "Attachment");
         own.put("id", a.id);
         a.put("this_file", own);
-        a.put("cached_display_name", link.path("name").asText());
+        SimStore.refreshDisplayName(w.store().schema().byName("Attachment"), a);
         a.put("created_at", w.sim().now());
         a.put("updated_at", w.sim().now());
         a.put("created_by", w.user());
