@@ -27,7 +27,9 @@ from .template import REGION, Function, Template, TemplateError, read_functions
 
 REPO = Path(__file__).resolve().parents[3]
 RIC_MAIN_CLASS = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda"
-# The flags the Lambda Java runtime starts the JVM with (plus the heap it derives from MemorySize).
+# The flags the Lambda Java runtime starts the JVM with (plus the heap it derives from MemorySize). They
+# go first in JAVA_TOOL_OPTIONS, so a function's own JAVA_TOOL_OPTIONS (the documented way to tune the
+# JVM on Lambda) comes after them and wins.
 LAMBDA_JAVA_OPTIONS = ["-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 # The demo seed's script credentials (ApiUser "fptr-functions"), given to the simulator explicitly
 # and written into the Secrets Manager secret.
@@ -241,9 +243,7 @@ class LocalStack:
             raise RuntimeError("no java on PATH (or JAVA_HOME)")
 
         def start_instance(function: Function, number: int) -> Instance:
-            heap_mb = int(function.memory_mb * 0.85)
-            command = [java, *LAMBDA_JAVA_OPTIONS, f"-Xmx{heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN_CLASS,
-                       function.handler]
+            command = [java, "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
             return Instance(function, command, self._function_env(function, code_dir, ric, aws_url, number),
                             cwd=code_dir, log_dir=self.logs, echo=not self.args.quiet, number=number)
 
@@ -272,6 +272,8 @@ class LocalStack:
             "_HANDLER": function.handler,
         }
         env.update(function.environment)
+        env["JAVA_TOOL_OPTIONS"] = " ".join([*LAMBDA_JAVA_OPTIONS, f"-Xmx{int(function.memory_mb * 0.85)}m",
+                                             function.environment.get("JAVA_TOOL_OPTIONS", "")]).strip()
         env.update({
             "AWS_ENDPOINT_URL": aws_url,
             "QUARKUS_S3_ENDPOINT_OVERRIDE": aws_url,
