@@ -127,6 +127,12 @@ final class NoteFilterBuilder {
         return c;
     }
 
+    static ObjectNode and(JsonNode... conditions) {
+        ArrayNode list = JSON.arrayNode();
+        for (JsonNode c : conditions) list.add(c);
+        return group("and", list);
+    }
+
     static ObjectNode or(JsonNode... conditions) {
         ArrayNode list = JSON.arrayNode();
         for (JsonNode c : conditions) list.add(c);
