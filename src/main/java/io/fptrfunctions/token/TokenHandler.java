@@ -6,22 +6,22 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
-import io.fptrfunctions.http.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
-/** {@code POST /v1/token}. Skeleton: the token service arrives with the client issue. */
+/** {@code POST /v1/token} → {@link TokenService}. */
 @Named("token")
 public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     @Inject
     HttpApiAdapter http;
 
+    @Inject
+    TokenService tokens;
+
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> {
-            request.jsonObjectBody();
-            throw new ProblemException(501, "Not Implemented", "The token service is not built yet.");
-        });
+        return http.handle(event, request -> ApiResponse.ok(tokens.token(request.jsonObjectBody()))
+                .withHeader("Cache-Control", "no-store"));
     }
 }

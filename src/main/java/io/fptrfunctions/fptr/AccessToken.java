@@ -1,0 +1,24 @@
+package io.fptrfunctions.fptr;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * An FPTR access token and when it expires (by our clock: the instant the mint request was sent plus
+ * FPTR's {@code expires_in}, so we never believe it lives longer than it does). Never printed.
+ */
+public record AccessToken(String value, Instant expiresAt, String sudoLogin) {
+
+    public Duration remaining(Instant now) {
+        return Duration.between(now, expiresAt);
+    }
+
+    String bearer() {
+        return "Bearer " + value;
+    }
+
+    @Override
+    public String toString() {
+        return "AccessToken[expiresAt=" + expiresAt + (sudoLogin == null ? "" : ", sudo=" + sudoLogin) + ", value=***]";
+    }
+}

@@ -1,0 +1,216 @@
+package io.fptrfunctions.fptr;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The FPTR REST calls the functions make, as the configured script (or user). Each call gets a cached
+ * token ({@link FptrTokens}); a 401 drops it, mints once more and repeats the call once. Calls that are
+ * safe to repeat are retried on 429 (after its Retry-After), 502, 503, 504 and cut connections; creates
+ * and updates never are. What is left surfaces as:
+ * <ul>
+ * <li>{@link FptrException}: FPTR refused (4xx, or a 5xx that is not transient), with its code and words;</li>
+ * <li>{@link FptrUnavailableException}: FPTR unreachable, slow or throttling; nothing changed;</li>
+ * <li>{@link FptrWriteOutcomeUnknownException}: a write was sent but its answer was lost.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class FptrClient {
+
+    @Inject
+    FptrCredentialsSource credentials;
+
+    @Inject
+    FptrTokens tokens;
+
+    @Inject
+    FptrSites sites;
+
+    @Inject
+    FptrCalls calls;
+
+    @Inject
+    FptrResponses responses;
+
+    @Inject
+    FptrConfig config;
+
+    @Inject
+    ObjectMapper mapper;
+
+    /**
+     * One {@code _search} page with a hash filter ({@code {"logical_operator","conditions"}}; null = all
+     * records). {@code fields} null or empty asks for FPTR's default fields; {@code sort} like
+     * {@code "-created_at,id"} or null. Returns the page's records (JSON:API envelopes), empty past the end.
+     */
+    public List<JsonNode> searchPage(String entityType, JsonNode hashFilter, List<String> fields,
+                                     String sort, int pageSize, int pageNumber) {
+        if (pageSize < 1 || pageSize > maxPageSize()) {
+            throw new IllegalArgumentException("pageSize must be 1.." + maxPageSize() + ", was " + pageSize);
+        }
+        if (pageNumber < 1) {
+            throw new IllegalArgumentException("pageNumber starts at 1, was " + pageNumber);
+        }
+        ObjectNode body = mapper.createObjectNode();
+        if (hashFilter == null) {
+            ObjectNode all = body.putObject("filters");
+            all.put("logical_operator", "and");
+            all.putArray("conditions");
+        } else {
+            body.set("filters", hashFilter);
+        }
+        if (fields != null && !fields.isEmpty()) {
+            ArrayNode list = body.putArray("fields");
+            fields.forEach(list::add);
+        }
+        if (sort != null && !sort.isBlank()) {
+            body.put("sort", sort);
+        }
+        body.putObject("page").put("size", pageSize).put("number", pageNumber);
+        String json = write(body);
+        JsonNode answer = safeCall("Searching " + entityType, null,
+                (site, bearer) -> responses.json(() -> sites.api(site).search(bearer, entityType, json)));
+        List<JsonNode> records = new ArrayList<>();
+        answer.path("data").forEach(records::add);
+        return records;
+    }
+
+    /** One record ({@code fields} null or empty = FPTR's defaults); a missing record is FptrException 404. */
+    public JsonNode read(String entityType, long id, List<String> fields) {
+        String list = fields == null || fields.isEmpty() ? null : String.join(",", fields);
+        return safeCall("Reading " + entityType + " " + id, null,
+                (site, bearer) -> responses.json(() -> sites.api(site).read(bearer, entityType, id, list))).path("data");
+    }
+
+    /** Creates a record from flat field values; never retried (a repeat would be a duplicate). */
+    public JsonNode create(String entityType, JsonNode body) {
+        String json = write(body);
+        return writeCall("Creating a " + entityType, null,
+                (site, bearer) -> responses.json(() -> sites.api(site).create(bearer, entityType, json))).path("data");
+    }
+
+    /** Updates a record's fields; never retried automatically. */
+    public JsonNode update(String entityType, long id, JsonNode body) {
+        String json = write(body);
+        return writeCall("Updating " + entityType + " " + id, null,
+                (site, bearer) -> responses.json(() -> sites.api(site).update(bearer, entityType, id, json))).path("data");
+    }
+
+    /** An image or url field's value ({@code GET .../{field}} → {@code data}); null when empty. */
+    public JsonNode readField(String entityType, long id, String field) {
+        return safeCall("Reading " + entityType + " " + id + " " + field, null,
+                (site, bearer) -> responses.json(() -> sites.api(site).field(bearer, entityType, id, field, null))).path("data");
+    }
+
+    /**
+     * Where the field's bytes are ({@code ?alt=original|thumbnail} answers 302; the redirect is not
+     * followed). An empty field is FPTR's 404.
+     */
+    public URI fieldLocation(String entityType, long id, String field, String alt) {
+        URI location = safeCall("Locating " + entityType + " " + id + " " + field, null,
+                (site, bearer) -> responses.location(() -> sites.api(site).field(bearer, entityType, id, field, alt), site));
+        if (location == null) {
+            throw new FptrException(200, null, "FPTR answered without a redirect",
+                    "GET " + entityType + "/" + id + "/" + field + "?alt=" + alt + " gave no Location.", null);
+        }
+        return location;
+    }
+
+    /** The biggest page {@link #searchPage} may ask for. */
+    public int maxPageSize() {
+        return config.maxPageSize();
+    }
+
+    /**
+     * Upload step 1: {@code {"data":{upload_info...},"links":{"upload","complete_upload"}}} for a field
+     * ({@code image}, a url field) or, with {@code field} null, for a new Attachment on the record.
+     * Safe to repeat: it only hands out a URL.
+     */
+    public JsonNode startUpload(String entityType, long id, String field, String filename, boolean multipart) {
+        Boolean multi = multipart ? Boolean.TRUE : null;
+        return safeCall("Starting an upload to " + entityType + " " + id, null, (site, bearer) -> responses.json(() ->
+                field == null
+                        ? sites.api(site).recordUpload(bearer, entityType, id, filename, multi)
+                        : sites.api(site).fieldUpload(bearer, entityType, id, field, filename, multi)));
+    }
+
+    /**
+     * Upload step 2: streams {@code length} bytes to {@code links.upload}. A presigned storage URL takes no
+     * token; FPTR's own storage ({@code storage_service: "sg"}) does. Not retried: the stream is consumed.
+     */
+    public JsonNode uploadBytes(URI uploadUrl, boolean siteStorage, InputStream bytes, long length, String contentType) {
+        return writeCall("Uploading " + length + " bytes", null, (site, bearer) -> responses.json(() ->
+                sites.links(site).putBytes(site.resolve(uploadUrl).toString(), siteStorage ? bearer : null,
+                        contentType == null ? "application/octet-stream" : contentType, length, bytes)));
+    }
+
+    /** Upload step 3: {@code POST links.complete_upload} with step 1's data verbatim. Creates records: not retried. */
+    public void completeUpload(String completeUploadPath, JsonNode uploadInfo, JsonNode uploadData) {
+        ObjectNode body = mapper.createObjectNode();
+        body.set("upload_info", uploadInfo);
+        body.set("upload_data", uploadData == null ? mapper.createObjectNode() : uploadData);
+        String json = write(body);
+        writeCall("Completing an upload", null, (site, bearer) -> responses.json(() ->
+                sites.links(site).completeUpload(site.resolve(completeUploadPath).toString(), bearer, json)));
+    }
+
+    /**
+     * Records how a webhook delivery was handled ({@code PUT /webhook/deliveries/{id}}). Setting the
+     * same acknowledgement twice changes nothing, so it is retried like a read.
+     */
+    public void acknowledgeDelivery(String deliveryId, String acknowledgement) {
+        ObjectNode body = mapper.createObjectNode().put("acknowledgement", acknowledgement);
+        String json = write(body);
+        safeCall("Acknowledging delivery " + deliveryId, null,
+                (site, bearer) -> responses.json(() -> sites.api(site).acknowledgeDelivery(bearer, deliveryId, json)));
+    }
+
+    @FunctionalInterface
+    private interface Exchange<T> {
+        T run(URI site, String bearer);
+    }
+
+    private <T> T safeCall(String what, String sudoLogin, Exchange<T> exchange) {
+        return withToken(sudoLogin, (site, bearer) -> FptrFaults.safe(what, () -> calls.read(() -> exchange.run(site, bearer))));
+    }
+
+    private <T> T writeCall(String what, String sudoLogin, Exchange<T> exchange) {
+        return withToken(sudoLogin, (site, bearer) -> FptrFaults.write(what, () -> calls.write(() -> exchange.run(site, bearer))));
+    }
+
+    /** Runs the call with a cached token; on 401 drops it, mints once more and runs the call once more. */
+    private <T> T withToken(String sudoLogin, Exchange<T> call) {
+        FptrCredentials current = credentials.current();
+        AccessToken token = tokens.token(current, sudoLogin);
+        try {
+            return call.run(current.siteUrl(), token.bearer());
+        } catch (UnauthorizedCall expired) {
+            tokens.invalidate(token);
+            AccessToken fresh = tokens.token(current, sudoLogin);
+            try {
+                return call.run(current.siteUrl(), fresh.bearer());
+            } catch (UnauthorizedCall again) {
+                throw new FptrException(again.status(), again.code(), again.title(), again.detail(), again.errors());
+            }
+        }
+    }
+
+    private String write(JsonNode body) {
+        try {
+            return mapper.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("Body cannot be written as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.fptrfunctions.fptr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Where the FPTR credentials come from: the Secrets Manager secret {@code fptr.secret-id} (JSON
+ * {@code {"site_url","script_name","script_key"}}, or {@code "login","password"} for a user), read once
+ * and reused for {@code fptr.secret-ttl}; or, without a secret id, {@code fptr.site-url} and friends.
+ * No secret value ever reaches a log line or an exception message.
+ */
+@ApplicationScoped
+public class FptrCredentialsSource {
+
+    private static final Logger LOG = Logger.getLogger(FptrCredentialsSource.class);
+
+    private record Cached(FptrCredentials credentials, Instant readAt) {
+    }
+
+    @Inject
+    FptrConfig config;
+
+    @Inject
+    Instance<SecretsManagerClient> secretsManager;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    Clock clock;
+
+    private volatile Cached cached;
+
+    /** The current credentials; reads the secret again once its TTL has passed. */
+    public FptrCredentials current() {
+        Cached now = cached;
+        if (now != null && !stale(now)) {
+            return now.credentials();
+        }
+        synchronized (this) {
+            if (cached == null || stale(cached)) {
+                cached = new Cached(load(), clock.instant());
+            }
+            return cached.credentials();
+        }
+    }
+
+    /** FPTR refused these credentials: read the secret again on next use, in case it was rotated. */
+    public void forget(FptrCredentials refused) {
+        Cached now = cached;
+        if (now != null && now.credentials().equals(refused) && config.secretId().isPresent()) {
+            cached = null;
+        }
+    }
+
+    private boolean stale(Cached c) {
+        return config.secretId().isPresent() && !clock.instant().isBefore(c.readAt().plus(config.secretTtl()));
+    }
+
+    private FptrCredentials load() {
+        Optional<String> secretId = config.secretId().filter(s -> !s.isBlank());
+        if (secretId.isPresent()) {
+            return fromSecret(secretId.get());
+        }
+        return fromConfig();
+    }
+
+    private FptrCredentials fromConfig() {
+        String site = config.siteUrl().filter(s -> !s.isBlank()).orElseThrow(() -> new FptrConfigurationException(
+                "No FPTR credentials are configured: set FPTR_SECRET_ID (a Secrets Manager secret) or fptr.site-url "
+                        + "with fptr.script-name and fptr.script-key."));
+        return credentials("configuration", site, config.scriptName(), config.scriptKey(), config.login(), config.password(),
+                "fptr.script-name/fptr.script-key or fptr.login/fptr.password");
+    }
+
+    private FptrCredentials fromSecret(String secretId) {
+        String secretString;
+        try {
+            secretString = secretsManager.get().getSecretValue(b -> b.secretId(secretId)).secretString();
+        } catch (ResourceNotFoundException e) {
+            throw new FptrConfigurationException("The Secrets Manager secret '" + secretId + "' (FPTR_SECRET_ID) does not exist.");
+        } catch (SecretsManagerException e) {
+            // The AWS error message names the secret and the reason (access denied...), never its value.
+            throw new FptrConfigurationException("Secrets Manager refused to give secret '" + secretId + "': "
+                    + e.awsErrorDetails().errorCode() + ".");
+        } catch (SdkClientException e) {
+            throw new FptrUnavailableException("AWS Secrets Manager could not be reached to read the FPTR credentials.", e);
+        }
+        if (secretString == null) {
+            throw new FptrConfigurationException("The secret '" + secretId + "' has no SecretString; it must be JSON "
+                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
+        }
+        JsonNode json;
+        try {
+            json = mapper.readTree(secretString);
+        } catch (IOException e) {
+            // The parser's message quotes the secret text: never pass it on.
+            throw new FptrConfigurationException("The secret '" + secretId + "' is not JSON; it must be "
+                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
+        }
+        if (json == null || !json.isObject()) {
+            throw new FptrConfigurationException("The secret '" + secretId + "' must be a JSON object "
+                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
+        }
+        LOG.infof("Read the FPTR credentials from secret %s", secretId);
+        return credentials("secret '" + secretId + "'", text(json, "site_url").orElse(null),
+                text(json, "script_name"), text(json, "script_key"), text(json, "login"), text(json, "password"),
+                "\"script_name\"/\"script_key\" or \"login\"/\"password\"");
+    }
+
+    private static Optional<String> text(JsonNode json, String key) {
+        JsonNode value = json.get(key);
+        return value != null && value.isTextual() && !value.asText().isBlank() ? Optional.of(value.asText()) : Optional.empty();
+    }
+
+    private static FptrCredentials credentials(String origin, String site, Optional<String> scriptName,
+                                               Optional<String> scriptKey, Optional<String> login,
+                                               Optional<String> password, String expectedKeys) {
+        if (site == null || site.isBlank()) {
+            throw new FptrConfigurationException("The FPTR site URL is missing from the " + origin + ".");
+        }
+        URI siteUrl = siteUrl(site, origin);
+        if (scriptName.isPresent() && scriptKey.isPresent()) {
+            return new FptrCredentials(siteUrl, FptrCredentials.Grant.SCRIPT, scriptName.get(), scriptKey.get());
+        }
+        if (login.isPresent() && password.isPresent()) {
+            return new FptrCredentials(siteUrl, FptrCredentials.Grant.USER, login.get(), password.get());
+        }
+        throw new FptrConfigurationException("The FPTR credentials in the " + origin + " are incomplete: expected "
+                + expectedKeys + ".");
+    }
+
+    private static URI siteUrl(String site, String origin) {
+        try {
+            URI uri = new URI(site.endsWith("/") ? site.substring(0, site.length() - 1) : site);
+            if (uri.getScheme() == null || uri.getHost() == null
+                    || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
+                throw new URISyntaxException(site, "not an http(s) URL");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new FptrConfigurationException("The FPTR site URL in the " + origin + " is not an http(s) URL: '" + site + "'.");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.fptrfunctions.fptr;
+
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One REST client per FPTR site, built the first time the site is used and kept for the container's
+ * life (connection pool included). The site URL is only known once credentials are read, so the
+ * clients are built here rather than injected with {@code @RestClient}.
+ */
+@ApplicationScoped
+class FptrSites {
+
+    private record Clients(FptrApi api, FptrLinksApi links) {
+    }
+
+    private final Map<URI, Clients> clients = new ConcurrentHashMap<>();
+
+    @Inject
+    FptrConfig config;
+
+    FptrApi api(URI site) {
+        return clients(site).api();
+    }
+
+    FptrLinksApi links(URI site) {
+        return clients(site).links();
+    }
+
+    private Clients clients(URI site) {
+        return clients.computeIfAbsent(site, s -> new Clients(builder(s).build(FptrApi.class), builder(s).build(FptrLinksApi.class)));
+    }
+
+    private QuarkusRestClientBuilder builder(URI site) {
+        return QuarkusRestClientBuilder.newBuilder()
+                .baseUri(site)
+                .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                // ?alt answers 302 to the stored bytes: callers want the Location, not the bytes.
+                .followRedirects(false)
+                // every status reaches FptrResponses, which knows FPTR's error body and Retry-After.
+                .disableDefaultMapper(true)
+                .userAgent("fptr-functions");
+    }
+}
