@@ -55,7 +55,9 @@ final class NoteFilterBuilder {
                     : condition("project.Project.name", "is", JSON.textNode(q.project().name())));
         }
         if (author != null) {
-            and.add(condition("created_by", "is", author));
+            // Note.user is what FPTR shows as "Author"; a script that posts on someone's behalf sets it
+            // while created_by stays the script. Either one names who wrote the note.
+            and.add(or(condition("user", "is", author), condition("created_by", "is", author)));
         }
         if (!q.linked().isEmpty()) {
             and.add(linked(q.linked()));

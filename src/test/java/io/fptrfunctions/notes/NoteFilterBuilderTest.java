@@ -30,7 +30,8 @@ class NoteFilterBuilderTest {
 
     @Test
     void authorIsTheResolvedUser() throws Exception {
-        assertEquals(and("['created_by','is',{'type':'ApiUser','id':5}]"),
+        assertEquals(and("{'logical_operator':'or','conditions':[['user','is',{'type':'ApiUser','id':5}],"
+                        + "['created_by','is',{'type':'ApiUser','id':5}]]}"),
                 filter("{'author': 'bot'}", "{'type':'ApiUser','id':5}"));
     }
 
