@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * Finds the one user an {@code author} names: a HumanUser by login or full name, or an ApiUser (a script)
@@ -29,9 +29,9 @@ final class AuthorResolver {
     private static final int LOOKUP_PAGE = 50;
 
     private final FptrClient fptr;
-    private final Executor executor;
+    private final ExecutorService executor;
 
-    AuthorResolver(FptrClient fptr, Executor executor) {
+    AuthorResolver(FptrClient fptr, ExecutorService executor) {
         this.fptr = fptr;
         this.executor = executor;
     }
@@ -39,16 +39,20 @@ final class AuthorResolver {
     /** {@code {"type","id"}} of the author; 404 problem when nobody matches, 409 listing them when several do. */
     ObjectNode resolve(String author) {
         TextNode name = TextNode.valueOf(author);
-        CompletableFuture<List<JsonNode>> humans = CompletableFuture.supplyAsync(() -> fptr.searchPage("HumanUser",
-                NoteFilterBuilder.or(NoteFilterBuilder.condition("login", "is", name), NoteFilterBuilder.condition("name", "is", name)),
-                HUMAN_FIELDS, "id", LOOKUP_PAGE, 1), executor);
-        CompletableFuture<List<JsonNode>> scripts = CompletableFuture.supplyAsync(() -> fptr.searchPage("ApiUser",
-                NoteFilterBuilder.and(NoteFilterBuilder.condition("firstname", "is", name)),
-                API_FIELDS, "id", LOOKUP_PAGE, 1), executor);
+        Future<List<JsonNode>> scripts = executor.submit(() -> fptr.searchPage("ApiUser",
+                NoteFilterBuilder.and(NoteFilterBuilder.condition("firstname", "is", name)), API_FIELDS, "id", LOOKUP_PAGE, 1));
+        List<JsonNode> humans;
+        try {
+            humans = fptr.searchPage("HumanUser",
+                    NoteFilterBuilder.or(NoteFilterBuilder.condition("login", "is", name), NoteFilterBuilder.condition("name", "is", name)),
+                    HUMAN_FIELDS, "id", LOOKUP_PAGE, 1);
+        } catch (RuntimeException e) {
+            scripts.cancel(true);
+            throw e;
+        }
         List<ObjectNode> found = new ArrayList<>();
-        join(humans).stream().map(FptrRecords::flatten).forEach(found::add);
+        humans.stream().map(FptrRecords::flatten).forEach(found::add);
         join(scripts).stream().map(FptrRecords::flatten).forEach(found::add);
-
         // A login names one person; prefer it to full names that happen to be equal to it.
         List<ObjectNode> byLogin = found.stream()
                 .filter(u -> "HumanUser".equals(u.path("type").asText()) && author.equalsIgnoreCase(u.path("login").asText()))
@@ -82,11 +86,14 @@ final class AuthorResolver {
         return m;
     }
 
-    private static List<JsonNode> join(CompletableFuture<List<JsonNode>> lookup) {
+    private static List<JsonNode> join(Future<List<JsonNode>> lookup) {
         try {
-            return lookup.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
+            return lookup.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while looking up the author", e);
         }
     }
 }

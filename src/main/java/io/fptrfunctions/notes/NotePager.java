@@ -7,9 +7,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * Reads every page of one search, in order, with several pages in flight at once. FPTR answers no
@@ -49,11 +49,11 @@ final class NotePager {
         }
     }
 
-    private final Executor executor;
+    private final ExecutorService executor;
     private final int maxPageSize;
     private final int parallelPages;
 
-    NotePager(Executor executor, int maxPageSize, int parallelPages) {
+    NotePager(ExecutorService executor, int maxPageSize, int parallelPages) {
         this.executor = executor;
         this.maxPageSize = maxPageSize;
         this.parallelPages = Math.max(2, parallelPages);
@@ -76,10 +76,10 @@ final class NotePager {
             long pagesToWanted = wanted == Long.MAX_VALUE ? Long.MAX_VALUE
                     : (wanted - rows.size() + pageSize - 1) / pageSize + 1;
             int count = (int) Math.min(waveSize, pagesToWanted);
-            List<CompletableFuture<List<JsonNode>>> wave = new ArrayList<>(count);
+            List<Future<List<JsonNode>>> wave = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 int number = next + i;
-                wave.add(CompletableFuture.supplyAsync(() -> source.page(pageSize, number), executor));
+                wave.add(executor.submit(() -> source.page(pageSize, number)));
             }
             boolean done = false;
             for (int i = 0; i < count && !done; i++) {
@@ -100,8 +100,8 @@ final class NotePager {
                 }
             }
             if (done) {
-                // Pages of this wave after the end are not needed; let any still running finish unread.
-                wave.forEach(f -> f.cancel(false));
+                // Pages of this wave after the end are not needed: stop any still running.
+                wave.forEach(f -> f.cancel(true));
                 break;
             }
             next += count;
@@ -111,13 +111,18 @@ final class NotePager {
         return new Result(truncated ? List.copyOf(rows.subList(0, limit)) : rows, truncated, pagesRead);
     }
 
-    private static List<JsonNode> join(List<CompletableFuture<List<JsonNode>>> wave, int index, int pageNumber) {
+    private static List<JsonNode> join(List<Future<List<JsonNode>>> wave, int index, int pageNumber) {
         try {
-            return wave.get(index).join();
-        } catch (CompletionException | CancellationException e) {
-            wave.forEach(f -> f.cancel(false));
+            return wave.get(index).get();
+        } catch (ExecutionException | CancellationException e) {
+            // The search has failed: stop the other pages (and their retries) instead of letting them run on.
+            wave.forEach(f -> f.cancel(true));
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new PageFailedException(pageNumber, cause instanceof RuntimeException r ? r : new RuntimeException(cause));
+        } catch (InterruptedException e) {
+            wave.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new PageFailedException(pageNumber, new IllegalStateException("interrupted while waiting for page " + pageNumber));
         }
     }
 }

@@ -13,8 +13,6 @@ import java.util.UUID;
  */
 final class NoteFixture {
 
-    private static NoteFixture instance;
-
     final String tag = UUID.randomUUID().toString().substring(0, 8);
     final long project;
     final long otherProject;
@@ -32,14 +30,8 @@ final class NoteFixture {
     /** n1..n7 by number (index 0 unused). */
     final long[] n = new long[8];
 
-    static synchronized NoteFixture get() {
-        if (instance == null) {
-            instance = new NoteFixture();
-        }
-        return instance;
-    }
-
-    private NoteFixture() {
+    /** Creates the data; each test class makes its own (another class may reset the simulator). */
+    NoteFixture() {
         project = SimAdmin.insert(rec("Project", "name", "Notes Test " + tag));
         otherProject = SimAdmin.insert(rec("Project", "name", "Notes Other " + tag));
         jane = SimAdmin.insert(rec("HumanUser", "login", "jane." + tag, "name", "Jane Doe " + tag));

@@ -2,11 +2,14 @@ package io.fptrfunctions.notes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,11 +33,24 @@ class NotesHandlerTest {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    NoteFixture f;
+    @Inject
+    FptrClient fptr;
+
+    static NoteFixture f;
+    static JsonNode simConfig;
 
     @BeforeEach
     void data() {
-        f = NoteFixture.get();
+        if (f == null) {
+            f = new NoteFixture();
+            simConfig = SimAdmin.call("GET", "/_sim/config", null);
+        }
+    }
+
+    @AfterAll
+    static void resetSimulator() {
+        SimAdmin.call("POST", "/_sim/reset", null);
+        f = null;
     }
 
     /** Posts the body as API Gateway would; returns the Lambda response (statusCode, headers, body). */
@@ -122,7 +138,7 @@ class NotesHandlerTest {
             assertTrue(body(r).path("detail").asText().contains("No partial result"));
         } finally {
             SimAdmin.clearFaults();
-            Thread.sleep(700);
+            SimAdmin.awaitClosedCircuit(fptr);
         }
     }
 }

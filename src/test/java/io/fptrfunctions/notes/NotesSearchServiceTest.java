@@ -3,9 +3,11 @@ package io.fptrfunctions.notes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ProblemException;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,17 +35,31 @@ class NotesSearchServiceTest {
     @Inject
     NoteSearchRequestReader reader;
 
-    NoteFixture f;
+    @Inject
+    FptrClient fptr;
+
+    static NoteFixture f;
+    static JsonNode simConfig;
 
     @BeforeEach
     void data() {
-        f = NoteFixture.get();
+        if (f == null) {
+            f = new NoteFixture();
+            simConfig = SimAdmin.call("GET", "/_sim/config", null);
+        }
+    }
+
+    @AfterAll
+    static void resetSimulator() {
+        SimAdmin.call("POST", "/_sim/reset", null);
+        f = null;
+        pagingNotes = null;
     }
 
     @AfterEach
     void restoreSimulator() {
         SimAdmin.clearFaults();
-        SimAdmin.config("{\"max_page_size\": 5000, \"latency_ms\": 0}");
+        SimAdmin.call("PUT", "/_sim/config", simConfig);
     }
 
     private ObjectNode search(String body) {
@@ -290,11 +306,12 @@ class NotesSearchServiceTest {
     private synchronized List<Long> pagingData() {
         if (pagingNotes == null) {
             pagingProject = SimAdmin.insert(NoteFixture.rec("Project", "name", "Notes Paging " + f.tag));
+            long pager = SimAdmin.insert(NoteFixture.rec("HumanUser", "login", "pager." + f.tag, "name", "Pager " + f.tag));
             List<Map<String, Object>> notes = new ArrayList<>();
             for (int i = 0; i < 23; i++) {
                 notes.add(NoteFixture.rec("Note", "project", NoteFixture.link("Project", pagingProject), "subject", "page note " + i,
                         "content", "paging", "created_at", String.format("2031-06-01T10:%02d:00Z", i),
-                        "created_by", NoteFixture.human(f.jane)));
+                        "created_by", NoteFixture.human(pager)));
             }
             pagingNotes = SimAdmin.insert(notes);
         }
@@ -356,8 +373,7 @@ class NotesSearchServiceTest {
             assertTrue(e.detail().contains("No partial result"), e.detail());
         } finally {
             SimAdmin.clearFaults();
-            // Let the client's circuit breaker (opened by these failures) close again before other tests.
-            Thread.sleep(700);
+            SimAdmin.awaitClosedCircuit(fptr);
         }
     }
 }

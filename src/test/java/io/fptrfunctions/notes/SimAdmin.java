@@ -75,6 +75,25 @@ final class SimAdmin {
         return list;
     }
 
+    /**
+     * After a test that made FPTR fail on purpose: the client's circuit breaker may be open. Waits until
+     * one plain call goes through again, so the next test starts with a closed circuit.
+     */
+    static void awaitClosedCircuit(io.fptrfunctions.fptr.FptrClient fptr) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                fptr.searchPage("Project", null, java.util.List.of("name"), "id", 1, 1);
+                return;
+            } catch (RuntimeException stillOpen) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw stillOpen;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
     static long searches(String entitySegment) {
         return requests().stream().filter(r -> r.path("method").asText().equals("POST")
                 && r.path("path").asText().matches("/api/v1(\\.1)?/entity/" + entitySegment + "/_search")).count();
