@@ -19,15 +19,24 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Streams an {@link InputStream} into one S3 object without holding the object in memory.
  * <ul>
  *   <li>Known length up to {@code singlePutMaxBytes}: one {@code PutObject} with that Content-Length,
  *       the bytes flowing straight from the source to S3.</li>
- *   <li>Larger or unknown length: a multipart upload with fixed-size parts read into one reused
- *       buffer, so memory stays at one part whatever the object's size. An unknown length that turns
- *       out smaller than one part becomes a single {@code PutObject} from that buffer.</li>
+ *   <li>Larger or unknown length: a multipart upload with fixed-size parts read into a few reused
+ *       buffers ({@code parts-in-flight} uploads run while the next part is read), so memory stays at
+ *       {@code (parts-in-flight + 1) x part size} whatever the object's size. An unknown length that
+ *       turns out smaller than one part becomes a single {@code PutObject} from that buffer.</li>
  * </ul>
  * Any failure (source or S3) aborts the multipart upload, so S3 is left with either the whole new object
  * or whatever was there before, never a partial object or an open upload that keeps costing storage.
@@ -42,20 +51,32 @@ public class S3StreamUploader {
     /** S3's ceiling on the number of parts of one upload. */
     static final int MAX_PARTS = 10_000;
 
+    private static final ThreadFactory PART_THREADS = runnable -> {
+        Thread t = new Thread(runnable, "s3-part-upload");
+        t.setDaemon(true);
+        return t;
+    };
+
     private final S3Client s3;
     private final long singlePutMaxBytes;
     private final int partBytes;
+    private final int partsInFlight;
 
     @Inject
     public S3StreamUploader(S3Client s3,
                             @ConfigProperty(name = "app.s3.single-put-max-bytes", defaultValue = "16777216") long singlePutMaxBytes,
-                            @ConfigProperty(name = "app.s3.part-bytes", defaultValue = "8388608") int partBytes) {
+                            @ConfigProperty(name = "app.s3.part-bytes", defaultValue = "8388608") int partBytes,
+                            @ConfigProperty(name = "app.s3.parts-in-flight", defaultValue = "2") int partsInFlight) {
         if (partBytes < MIN_PART_BYTES) {
             throw new IllegalArgumentException("app.s3.part-bytes must be at least " + MIN_PART_BYTES + " (S3's minimum part size)");
+        }
+        if (partsInFlight < 1) {
+            throw new IllegalArgumentException("app.s3.parts-in-flight must be at least 1");
         }
         this.s3 = s3;
         this.singlePutMaxBytes = singlePutMaxBytes;
         this.partBytes = partBytes;
+        this.partsInFlight = partsInFlight;
     }
 
     /** What S3 stored. */
@@ -129,39 +150,119 @@ public class S3StreamUploader {
     }
 
     private StoredObject multipart(String bucket, String key, InputStream source, long contentLength, String contentType,
-                                   Map<String, String> metadata, byte[] buffer, int firstPartLength) {
+                                   Map<String, String> metadata, byte[] firstBuffer, int firstPartLength) {
         String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)
                 .metadata(metadata).checksumAlgorithm(ChecksumAlgorithm.CRC32)).uploadId();
+        // Parts go up while the next one is read: at most partsInFlight uploads, partsInFlight + 1 buffers.
+        ExecutorService pool = Executors.newFixedThreadPool(partsInFlight, PART_THREADS);
+        BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(partsInFlight + 1);
+        List<Future<CompletedPart>> uploads = new ArrayList<>();
         try {
-            List<CompletedPart> parts = new ArrayList<>();
+            int buffers = 1;
             long total = 0;
+            byte[] buffer = firstBuffer;
             int length = firstPartLength;
             while (length > 0) {
-                int partNumber = parts.size() + 1;
+                int partNumber = uploads.size() + 1;
                 if (partNumber > MAX_PARTS) {
                     throw new IllegalArgumentException("The source is larger than " + MAX_PARTS + " parts of " + buffer.length + " bytes");
                 }
+                byte[] body = buffer;
                 int partLength = length;
-                UploadPartResponse part = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                                .partNumber(partNumber).contentLength((long) partLength).checksumAlgorithm(ChecksumAlgorithm.CRC32),
-                        bufferBody(buffer, partLength));
-                parts.add(CompletedPart.builder().partNumber(partNumber).eTag(part.eTag()).checksumCRC32(part.checksumCRC32()).build());
+                uploads.add(pool.submit(() -> {
+                    try {
+                        return uploadPart(bucket, key, uploadId, partNumber, body, partLength);
+                    } finally {
+                        free.add(body);
+                    }
+                }));
                 total += partLength;
-                length = partLength < buffer.length ? 0 : readFully(source, buffer);
+                if (partLength < body.length) {
+                    break;
+                }
+                buffer = free.poll();
+                if (buffer == null && buffers < partsInFlight + 1) {
+                    buffer = new byte[body.length];
+                    buffers++;
+                }
+                if (buffer == null) {
+                    buffer = nextFreeBuffer(free, uploads);
+                }
+                length = readFully(source, buffer);
             }
             if (contentLength >= 0 && total != contentLength) {
                 throw new SourceReadException("The source ended after " + total + " of " + contentLength + " bytes",
                         new java.io.EOFException("short source"));
             }
+            List<CompletedPart> parts = new ArrayList<>();
+            for (Future<CompletedPart> upload : uploads) {
+                parts.add(result(upload));
+            }
             String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(parts))).eTag();
             return new StoredObject(bucket, key, total, contentType, etag, true);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Stop the part uploads still running before the abort, so none lands after it.
+            stop(pool);
             abort(bucket, key, uploadId);
             throw e;
-        } catch (Error e) {
-            abort(bucket, key, uploadId);
-            throw e;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private CompletedPart uploadPart(String bucket, String key, String uploadId, int partNumber, byte[] body, int length) {
+        UploadPartResponse part = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                        .partNumber(partNumber).contentLength((long) length).checksumAlgorithm(ChecksumAlgorithm.CRC32),
+                bufferBody(body, length));
+        return CompletedPart.builder().partNumber(partNumber).eTag(part.eTag()).checksumCRC32(part.checksumCRC32()).build();
+    }
+
+    /** Waits for an upload to hand its buffer back, failing as soon as any upload has failed. */
+    private static byte[] nextFreeBuffer(BlockingQueue<byte[]> free, List<Future<CompletedPart>> uploads) {
+        try {
+            while (true) {
+                byte[] buffer = free.poll(100, TimeUnit.MILLISECONDS);
+                if (buffer != null) {
+                    return buffer;
+                }
+                for (Future<CompletedPart> upload : uploads) {
+                    if (upload.isDone()) {
+                        result(upload);   // rethrows the failure of a failed upload
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while uploading parts", e);
+        }
+    }
+
+    private static CompletedPart result(Future<CompletedPart> upload) {
+        try {
+            return upload.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while uploading parts", e);
+        }
+    }
+
+    private static void stop(ExecutorService pool) {
+        pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("Part uploads did not stop within 30 s; aborting the multipart upload anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

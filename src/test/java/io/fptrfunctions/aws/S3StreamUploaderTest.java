@@ -33,7 +33,7 @@ class S3StreamUploaderTest {
 
     /** Small thresholds so multipart paths run with a few MiB: single put up to 1 MiB, 5 MiB parts. */
     private S3StreamUploader small() {
-        return new S3StreamUploader(s3, MIB, S3StreamUploader.MIN_PART_BYTES);
+        return new S3StreamUploader(s3, MIB, S3StreamUploader.MIN_PART_BYTES, 2);
     }
 
     private static String key(String name) {
@@ -136,7 +136,8 @@ class S3StreamUploaderTest {
 
     @Test
     void partsBelowS3sMinimumAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new S3StreamUploader(s3, MIB, MIB));
+        assertThrows(IllegalArgumentException.class, () -> new S3StreamUploader(s3, MIB, MIB, 2));
+        assertThrows(IllegalArgumentException.class, () -> new S3StreamUploader(s3, MIB, S3StreamUploader.MIN_PART_BYTES, 0));
     }
 
     private void assertStored(String key, long seed, long length, String contentType) throws IOException {
