@@ -43,8 +43,9 @@ public class ThumbnailService {
     @Inject
     StorageTransfer transfer;
 
+    /** Optional here, so the other functions (same artifact, no bucket) still start; required when called. */
     @ConfigProperty(name = "app.bucket")
-    String bucket;
+    Optional<String> bucket;
 
     @ConfigProperty(name = "app.thumbnail.prefix", defaultValue = "thumbnails/")
     String prefix;
@@ -62,6 +63,8 @@ public class ThumbnailService {
         }
         long id = Long.parseLong(entityId);
         ThumbnailVariant variant = ThumbnailVariant.parse(variantName);
+        String bucket = this.bucket.filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
+                "The function is not configured", "No bucket is configured for thumbnails: set APP_BUCKET (app.bucket)."));
 
         JsonNode entity = readEntity(entityType, id);
         String type = entity.path("type").asText(entityType);
@@ -91,7 +94,7 @@ public class ThumbnailService {
         } catch (SdkException e) {
             LOG.errorf("S3 failed for %s: %s", target.keyWithoutExtension(), e.getMessage());
             throw new ProblemException(502, "Bad Gateway", "S3 refused or could not be reached while storing the image of "
-                    + label + " in bucket " + bucket + ".");
+                    + label + " in bucket " + target.bucket() + ".");
         }
     }
 
