@@ -1,0 +1,87 @@
+package io.fptrfunctions.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * An injected fault: for the next {@code times} requests whose method and path match, add latency,
+ * expire the caller's token, answer a status (with Retry-After), and/or cut the connection after K
+ * body bytes. The path pattern is a regex searched in the request path (anchor it with ^...$ to be exact).
+ */
+public final class Fault {
+
+    final long id;
+    final String method;
+    final Pattern path;
+    final String pathText;
+    int remaining;
+    final Integer status;
+    final String retryAfter;
+    final long latencyMs;
+    final Long cutAfterBytes;
+    final boolean expireToken;
+
+    private Fault(long id, JsonNode spec) {
+        this.id = id;
+        this.method = spec.hasNonNull("method") ? spec.get("method").asText().toUpperCase(Locale.ROOT) : null;
+        this.pathText = spec.hasNonNull("path") ? spec.get("path").asText() : ".*";
+        try {
+            this.path = Pattern.compile(pathText);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("path is not a valid regex: " + e.getDescription());
+        }
+        this.remaining = intField(spec, "times", 1, 1);
+        this.status = spec.hasNonNull("status") ? intField(spec, "status", 0, 100) : null;
+        if (status != null && status > 599) {
+            throw new IllegalArgumentException("status must be an HTTP status (100-599)");
+        }
+        this.retryAfter = spec.hasNonNull("retry_after") ? spec.get("retry_after").asText() : null;
+        this.latencyMs = spec.hasNonNull("latency_ms") ? intField(spec, "latency_ms", 0, 0) : 0;
+        this.cutAfterBytes = spec.hasNonNull("cut_after_bytes") ? (long) intField(spec, "cut_after_bytes", 0, 0) : null;
+        this.expireToken = spec.path("expire_token").asBoolean(false);
+    }
+
+    static Fault parse(long id, JsonNode spec) {
+        if (spec == null || !spec.isObject()) {
+            throw new IllegalArgumentException("a fault is a JSON object");
+        }
+        return new Fault(id, spec);
+    }
+
+    boolean matches(String requestMethod, String requestPath) {
+        return remaining > 0 && (method == null || method.equals(requestMethod)) && path.matcher(requestPath).find();
+    }
+
+    ObjectNode toJson() {
+        ObjectNode n = SimJson.object();
+        n.put("id", id);
+        n.put("method", method);
+        n.put("path", pathText);
+        n.put("remaining", remaining);
+        if (status != null) {
+            n.put("status", status);
+        }
+        n.put("retry_after", retryAfter);
+        n.put("latency_ms", latencyMs);
+        if (cutAfterBytes != null) {
+            n.put("cut_after_bytes", cutAfterBytes);
+        }
+        n.put("expire_token", expireToken);
+        return n;
+    }
+
+    private static int intField(JsonNode spec, String name, int dflt, int min) {
+        JsonNode v = spec.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(name + " must be an integer >= " + min);
+        }
+        return v.intValue();
+    }
+}

@@ -1,0 +1,215 @@
+package io.fptrfunctions.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** POST _search: both filter formats, operators, dotted paths, fields, sort, paging and errors. */
+class SimSearchTest {
+
+    static FptrSimulator sim;
+    SimClient c;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed()));
+    }
+
+    @AfterAll
+    static void stop() {
+        sim.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        sim.reset();
+        c = new SimClient(sim).login();
+    }
+
+    private List<Long> noteIds(String hashFilters) {
+        SimClient.Response r = c.searchHash("Note", "{\"fields\":\"subject\",\"filters\":" + hashFilters + "}");
+        assertEquals(200, r.status(), r.toString());
+        return ids(r.json().get("data"));
+    }
+
+    private static String cond(String... parts) {
+        return "{\"logical_operator\":\"and\",\"conditions\":[[" + String.join(",", parts) + "]]}";
+    }
+
+    static List<Long> ids(JsonNode data) {
+        List<Long> out = new ArrayList<>();
+        data.forEach(d -> out.add(d.get("id").asLong()));
+        return out;
+    }
+
+    @Test
+    void contentTypeMustBeAVendorType() {
+        SimClient.Response r = c.post("/api/v1.1/entity/Note/_search", "application/json", "{\"filters\":[]}");
+        assertEquals(415, r.status());
+        assertEquals(103, r.json().at("/errors/0/code").asInt());
+        assertEquals(200, c.searchArray("Note", "{\"filters\":[[\"id\",\"is\",7001]]}").status());
+    }
+
+    @Test
+    void wrongShapesAre400() {
+        SimClient.Response listUnderHash = c.searchHash("Note", "{\"filters\":[[\"id\",\"is\",7001]]}");
+        assertEquals(400, listUnderHash.status());
+        assertTrue(listUnderHash.json().at("/errors/0/title").asText().startsWith("Query is not an Hash"));
+        SimClient.Response objects = c.searchHash("Note",
+                "{\"filters\":{\"logical_operator\":\"and\",\"conditions\":[{\"path\":\"id\",\"relation\":\"is\",\"values\":[7001]}]}}");
+        assertEquals(400, objects.status());
+        assertTrue(objects.json().at("/errors/0/title").asText().startsWith("Missing logical operator"), objects.toString());
+        SimClient.Response unknownField = c.searchHash("Asset",
+                "{\"fields\":\"*\",\"filters\":{\"conditions\":[[\"project.Project.id\",\"is\",70],[\"not_existing_field\",\"is\",\"NOPE\"]],\"logical_operator\":\"and\"}}");
+        assertEquals(400, unknownField.status());
+        assertEquals("API read() Asset.not_existing_field doesn't exist.", unknownField.json().at("/errors/0/title").asText());
+        SimClient.Response badRelation = c.searchHash("Shot", "{\"filters\":" + cond("\"code\"", "\"definitely_not\"", "\"x\"") + "}");
+        assertEquals(400, badRelation.status());
+        assertEquals("API read() Shot.code's 'text' data type doesn't support 'definitely_not' 'relation'",
+                badRelation.json().at("/errors/0/title").asText());
+        SimClient.Response entityWithoutType = c.searchArray("Note", "{\"filters\":[[\"project\",\"is\",{\"id\":70}]]}");
+        assertEquals(400, entityWithoutType.status());
+    }
+
+    @Test
+    void andOrNesting() {
+        assertEquals(List.of(), noteIds("{\"logical_operator\":\"and\",\"conditions\":[[\"id\",\"is\",\"7001\"],[\"id\",\"is\",\"7002\"]]}"));
+        assertEquals(List.of(7001L, 7002L), noteIds("{\"logical_operator\":\"or\",\"conditions\":[[\"id\",\"is\",\"7001\"],[\"id\",\"is\",\"7002\"]]}"));
+        assertEquals(List.of(7003L, 7004L, 7006L), noteIds("{\"logical_operator\":\"and\",\"conditions\":["
+                + "[\"created_by.HumanUser.login\",\"is\",\"jdoe\"],"
+                + "{\"logical_operator\":\"or\",\"conditions\":[[\"sg_status_list\",\"is\",\"opn\"],[\"client_note\",\"is\",true]]}]}"));
+    }
+
+    @Test
+    void textOperatorsIgnoreCase() {
+        assertEquals(List.of(7001L, 7002L), noteIds(cond("\"subject\"", "\"contains\"", "\"SH010 LIGHTING\"")));
+        assertEquals(List.of(7003L), noteIds(cond("\"subject\"", "\"starts_with\"", "\"sh020\"")));
+        assertEquals(List.of(7002L), noteIds(cond("\"subject\"", "\"ends_with\"", "\"approved\"")));
+        assertEquals(6, noteIds(cond("\"subject\"", "\"not_contains\"", "\"sh010\"")).size());
+        assertEquals(List.of(7005L), noteIds(cond("\"subject\"", "\"is\"", "\"sh040 final check\"")));
+        assertEquals(7, noteIds(cond("\"subject\"", "\"is_not\"", "\"sh040 final check\"")).size());
+        assertEquals(List.of(7002L, 7005L), noteIds(cond("\"sg_status_list\"", "\"in\"", "[\"clsd\",\"nope\"]")));
+        assertEquals(6, noteIds(cond("\"sg_status_list\"", "\"not_in\"", "[\"clsd\"]")).size());
+    }
+
+    @Test
+    void numberAndDateOperators() {
+        assertEquals(List.of(7001L, 7002L), noteIds(cond("\"id\"", "\"less_than\"", "7003")));
+        assertEquals(List.of(7007L, 7008L), noteIds(cond("\"id\"", "\"greater_than\"", "7006")));
+        assertEquals(List.of(7003L, 7004L), noteIds(cond("\"id\"", "\"between\"", "[7003,7004]")));
+        assertEquals(6, noteIds(cond("\"id\"", "\"not_between\"", "[7003,7004]")).size());
+        assertEquals(List.of(7005L, 7006L, 7007L, 7008L), noteIds(cond("\"created_at\"", "\"greater_than\"", "\"2026-01-21T00:00:00Z\"")));
+        assertEquals(List.of(7001L), noteIds(cond("\"created_at\"", "\"between\"", "[\"2026-01-12T00:00:00Z\",\"2026-01-13T00:00:00Z\"]")));
+        assertEquals(List.of(), noteIds(cond("\"created_at\"", "\"in_last\"", "[1,\"DAY\"]")));
+        c.postJson("/api/v1.1/entity/notes", "{\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"fresh\"}");
+        assertEquals(1, noteIds(cond("\"created_at\"", "\"in_last\"", "[1,\"DAY\"]")).size());
+    }
+
+    @Test
+    void entityAndMultiEntityOperators() {
+        String shot1001 = "{\"type\":\"Shot\",\"id\":1001}";
+        assertEquals(List.of(7001L, 7002L, 7007L, 7008L), noteIds(cond("\"note_links\"", "\"is\"", shot1001)));
+        assertEquals(4, noteIds(cond("\"note_links\"", "\"is_not\"", shot1001)).size());
+        assertEquals(List.of(7001L, 7002L, 7003L, 7007L, 7008L),
+                noteIds(cond("\"note_links\"", "\"in\"", "[" + shot1001 + ",{\"type\":\"Shot\",\"id\":1002}]")));
+        assertEquals(List.of(7006L), noteIds(cond("\"note_links\"", "\"type_is\"", "\"Asset\"")));
+        assertEquals(List.of(7008L), noteIds(cond("\"user\"", "\"type_is\"", "\"ApiUser\"")));
+        assertEquals(7, noteIds(cond("\"user\"", "\"type_is_not\"", "\"ApiUser\"")).size());
+        assertEquals(List.of(7003L, 7004L, 7006L), noteIds(cond("\"user\"", "\"name_is\"", "\"jane doe\"")));
+        assertEquals(List.of(7005L, 7007L), noteIds(cond("\"user\"", "\"name_contains\"", "\"lima\"")));
+        assertEquals(6, noteIds(cond("\"user\"", "\"name_not_contains\"", "\"lima\"")).size());
+        assertEquals(List.of(7003L), noteIds(cond("\"note_links\"", "\"name_contains\"", "\"sh020\"")).subList(0, 1));
+        assertEquals(8, noteIds(cond("\"project\"", "\"is\"", "{\"type\":\"Project\",\"id\":70}")).size());
+        assertEquals(List.of(), noteIds(cond("\"addressings_cc\"", "\"is_not\"", "null")));
+        assertEquals(8, noteIds(cond("\"addressings_cc\"", "\"is\"", "null")).size());
+    }
+
+    @Test
+    void dottedPathsThroughLinks() {
+        assertEquals(List.of(7001L, 7002L, 7007L, 7008L), noteIds(cond("\"note_links.Shot.code\"", "\"is\"", "\"sh010\"")));
+        assertEquals(List.of(7001L, 7002L, 7003L, 7007L, 7008L),
+                noteIds(cond("\"note_links.Shot.sg_sequence.Sequence.code\"", "\"is\"", "\"SEQ01\"")));
+        assertEquals(8, noteIds(cond("\"project.Project.id\"", "\"is\"", "70")).size());
+        assertEquals(List.of(7001L, 7002L), noteIds(cond("\"created_by.HumanUser.login\"", "\"is\"", "\"jsmith\"")));
+        assertEquals(List.of(7008L), noteIds(cond("\"created_by.ApiUser.firstname\"", "\"is\"", "\"fptr-functions\"")));
+        // a path whose type segment does not match the link reaches nothing
+        assertEquals(List.of(), noteIds(cond("\"note_links.Asset.code\"", "\"is\"", "\"sh010\"")));
+        SimClient.Response unknown = c.searchHash("Note", "{\"filters\":" + cond("\"note_links.Shot.nope\"", "\"is\"", "1") + "}");
+        assertEquals(400, unknown.status());
+        assertEquals("API read() Shot.nope doesn't exist.", unknown.json().at("/errors/0/title").asText());
+    }
+
+    @Test
+    void fieldsAsListCommaStringOrStarAndDottedFlat() {
+        JsonNode list = c.searchArray("Note", "{\"filters\":[[\"id\",\"is\",7001]],\"fields\":[\"subject\",\"note_links\",\"user.HumanUser.login\"]}")
+                .json().at("/data/0");
+        assertEquals("jsmith", list.at("/attributes/user.HumanUser.login").asText());
+        assertTrue(list.at("/relationships").has("note_links"));
+        JsonNode comma = c.searchArray("Note", "{\"filters\":[[\"id\",\"is\",7001]],\"fields\":\"subject,content\"}").json().at("/data/0/attributes");
+        assertEquals(2, comma.size());
+        JsonNode star = c.searchArray("Note", "{\"filters\":[[\"id\",\"is\",7001]],\"fields\":\"*\"}").json().at("/data/0");
+        assertTrue(star.at("/attributes").has("image"));
+        assertTrue(star.at("/relationships").has("addressings_cc"));
+    }
+
+    @Test
+    void sortAndPagingWithLinks() {
+        SimClient.Response p1 = c.searchArray("Shot", "{\"fields\":\"code\",\"sort\":\"-code\",\"page\":{\"size\":3,\"number\":1}}");
+        assertEquals(List.of("sh040", "sh030", "sh020"), SimRecordsTest.codes(p1.json().get("data")));
+        assertEquals("/api/v1.1/entity/Shot/_search", p1.json().at("/links/self").asText());
+        assertEquals("/api/v1.1/entity/Shot/_search?page%5Bnumber%5D=2&page%5Bsize%5D=3", p1.json().at("/links/next").asText());
+        assertFalse(p1.json().get("links").has("prev"));
+        SimClient.Response p3 = c.searchArray("Shot", "{\"fields\":\"code\",\"page\":{\"size\":3,\"number\":3}}");
+        assertEquals(0, p3.json().get("data").size());
+        assertEquals("/api/v1.1/entity/Shot/_search?page%5Bnumber%5D=4&page%5Bsize%5D=3", p3.json().at("/links/next").asText());
+        assertEquals("/api/v1.1/entity/Shot/_search?page%5Bnumber%5D=2&page%5Bsize%5D=3", p3.json().at("/links/prev").asText());
+        SimClient.Response byLink = c.searchArray("Shot", "{\"fields\":\"code\",\"sort\":\"sg_sequence,-code\"}");
+        assertEquals(List.of("sh020", "sh010", "sh040", "sh030"), SimRecordsTest.codes(byLink.json().get("data")));
+        SimClient.Response tooBig = c.searchArray("Shot", "{\"page\":{\"size\":5001}}");
+        assertEquals(400, tooBig.status());
+        assertEquals("size must be less than 5000", tooBig.json().at("/errors/0/source/page/size/0").asText());
+        SimClient.Response defaultNext = c.searchArray("Shot", "{}");
+        assertTrue(defaultNext.json().at("/links/next").asText().endsWith("page%5Bsize%5D=500"));
+    }
+
+    @Test
+    void retiredOnlyOption() {
+        c.delete("/api/v1.1/entity/Note/7005");
+        SimClient.Response r = c.searchHash("Note", "{\"fields\":\"subject\",\"options\":{\"return_only\":\"retired\"},"
+                + "\"filters\":" + cond("\"project.Project.id\"", "\"is\"", "70") + "}");
+        assertEquals(List.of(7005L), ids(r.json().get("data")));
+        assertFalse(noteIds(cond("\"project.Project.id\"", "\"is\"", "70")).contains(7005L));
+    }
+
+    @Test
+    void twentyThousandNotesSearchAcrossDottedPath() {
+        StringBuilder b = new StringBuilder("{\"records\":[");
+        for (int i = 0; i < 20000; i++) {
+            b.append(i > 0 ? "," : "").append("{\"type\":\"Note\",\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"bulk ")
+                    .append(i).append("\",\"note_links\":[{\"type\":\"Shot\",\"id\":").append(1001 + i % 4).append("}]}");
+        }
+        SimClient.Response inserted = c.post("/_sim/records", "application/json", b.append("]}").toString());
+        assertEquals(201, inserted.status());
+        assertEquals(20000, inserted.json().get("ids").size());
+        int total = 0;
+        for (int page = 1; ; page++) {
+            SimClient.Response r = c.searchHash("Note", "{\"fields\":[\"subject\",\"note_links\"],\"page\":{\"size\":5000,\"number\":" + page
+                    + "},\"filters\":" + cond("\"note_links.Shot.sg_sequence.Sequence.code\"", "\"is\"", "\"SEQ02\"") + "}");
+            int n = r.json().get("data").size();
+            if (n == 0) {
+                break;
+            }
+            total += n;
+        }
+        assertEquals(10000 + 2, total, "half the bulk notes link SEQ02 shots, plus 7004 and 7005");
+    }
+}
