@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FptrClientFaultTest {
 
     private static final String SEARCH = "/api/v1\\.1/entity/[^/]+/_search";
-    private static final String CREATE_NOTE = "/api/v1\\.1/entity/(Note|notes)";
+    private static final String CREATE_NOTE = "/api/v1\\.1/entity/(Note|notes)$";
     private static final String TOKEN = "/api/v1\\.1/auth/access_token";
     /** 4 attempts x 1.5 s + backoff, with room for a slow machine; far below "a hang". */
     private static final long BUDGET_MS = 9_000;
@@ -85,7 +85,7 @@ class FptrClientFaultTest {
 
         assertEquals(Duration.ofSeconds(30), e.retryAfter().orElseThrow());
         assertEquals(List.of(429), searchStatuses());
-        assertTrue(tookMs < 1000, "did not wait 30 s: " + tookMs + " ms");
+        assertTrue(tookMs < 5000, "did not wait 30 s: " + tookMs + " ms");
     }
 
     @ParameterizedTest
@@ -122,19 +122,19 @@ class FptrClientFaultTest {
 
     @Test
     void aSlowAnswerIsAbandonedAtTheTimeoutAndRetried() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 5000));
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000));
 
         long start = System.nanoTime();
         assertFalse(searchProjects().isEmpty());
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
-        assertTrue(tookMs < 5000, "gave up on the slow answer after the 1.5 s timeout: " + tookMs + " ms");
+        assertTrue(tookMs < 4000, "gave up on the slow answer after the 1.5 s timeout: " + tookMs + " ms");
         assertEquals(2, SimAdmin.count("POST", SEARCH));
     }
 
     @Test
     void aSiteThatNeverAnswersInTimeEndsInFptrUnavailableWithinTheBudget() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 5000, "times", 50));
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000, "times", 50));
 
         long start = System.nanoTime();
         assertThrows(FptrUnavailableException.class, this::searchProjects);
@@ -163,13 +163,13 @@ class FptrClientFaultTest {
 
     @Test
     void aSlowCreateIsAbandonedOnceWithItsOutcomeUnknown() throws Exception {
-        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "latency_ms", 5000));
+        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "latency_ms", 4000));
 
         long start = System.nanoTime();
         assertThrows(FptrWriteOutcomeUnknownException.class, () -> fptr.create("Note", note()));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
-        assertTrue(tookMs < 4000, tookMs + " ms");
+        assertTrue(tookMs < 4000, "abandoned at the 1.5 s timeout: " + tookMs + " ms");
         assertEquals(1, SimAdmin.count("POST", CREATE_NOTE));
     }
 
@@ -196,7 +196,7 @@ class FptrClientFaultTest {
 
         assertTrue(e.getMessage().contains("circuit breaker open"), e.getMessage());
         assertEquals(sent, SimAdmin.count("POST", SEARCH), "the open circuit sent nothing");
-        assertTrue(tookMs < 200, tookMs + " ms");
+        assertTrue(tookMs < 1000, tookMs + " ms");
     }
 
     private JsonNode note() throws Exception {

@@ -158,12 +158,17 @@ class TokenFunctionTest {
 
     @Test
     void sudoRefusedByFptrIsA422NamingTheLoginWithFptrsError() {
-        Answer answer = post("{\"sudo_as_login\":\"no.such.user\"}");
+        Answer unknown = post("{\"sudo_as_login\":\"no.such.user\"}");
 
-        assertEquals(422, answer.status(), answer.rawBody());
-        assertEquals("application/problem+json", answer.headers().get("Content-Type"));
-        assertTrue(answer.body().getString("detail").contains("no.such.user"), answer.rawBody());
-        assertEquals(102, answer.body().getInt("upstream.code"), answer.rawBody());
+        assertEquals(422, unknown.status(), unknown.rawBody());
+        assertEquals("application/problem+json", unknown.headers().get("Content-Type"));
+        assertTrue(unknown.body().getString("detail").contains("no.such.user"), unknown.rawBody());
+        assertTrue(unknown.body().getString("detail").contains("unknown or retired user"), unknown.rawBody());
+        assertEquals(102, unknown.body().getInt("upstream.code"), unknown.rawBody());
+
+        Answer inactive = post("{\"sudo_as_login\":\"otimer\"}"); // the seed's disabled user
+        assertEquals(422, inactive.status(), inactive.rawBody());
+        assertTrue(inactive.body().getString("detail").contains("inactive user account"), inactive.rawBody());
     }
 
     @Test
