@@ -60,6 +60,12 @@ public interface FptrApi {
     Response field(@HeaderParam("Authorization") String authorization, @PathParam("type") String type,
                    @PathParam("id") long id, @PathParam("field") String field, @QueryParam("alt") String alt);
 
+    /** One field's schema: {@code {"data":{"data_type":{"value":"url"},...}}}; unknown field → 404. */
+    @GET
+    @Path("/schema/{type}/fields/{field}")
+    Response fieldSchema(@HeaderParam("Authorization") String authorization, @PathParam("type") String type,
+                         @PathParam("field") String field);
+
     /** Step 1 of an upload into a field ({@code image}, a url field...): where to put the bytes. */
     @GET
     @Path("/entity/{type}/{id}/{field}/_upload")

@@ -113,6 +113,12 @@ public class FptrClient {
                 (site, bearer) -> responses.json(() -> sites.api(site).field(bearer, entityType, id, field, null))).path("data");
     }
 
+    /** A field's schema properties ({@code data_type}, {@code properties}...: the {@code data} object). */
+    public JsonNode fieldSchema(String entityType, String field) {
+        return safeCall("Reading the schema of " + entityType + "." + field, null,
+                (site, bearer) -> responses.json(() -> sites.api(site).fieldSchema(bearer, entityType, field))).path("data");
+    }
+
     /**
      * Where the field's bytes are ({@code ?alt=original|thumbnail} answers 302; the redirect is not
      * followed). An empty field is FPTR's 404.

@@ -599,10 +599,25 @@ final class EntityApi {
         ObjectNode props = n.putObject("properties");
         prop(props, "default_value", SimJson.NODES.nullNode(), false);
         prop(props, "summary_default", TextNode.valueOf("none"), true);
-        if (f.type.isLink()) {
-            ArrayNode types = SimJson.array();
-            f.validTypes.forEach(types::add);
-            prop(props, "valid_types", types, true);
+        switch (f.type) {
+            case ENTITY, MULTI_ENTITY -> {
+                ArrayNode types = SimJson.array();
+                f.validTypes.forEach(types::add);
+                prop(props, "valid_types", types, true);
+            }
+            case IMAGE -> {
+                prop(props, "image_sorts", SimJson.NODES.nullNode(), false);
+                prop(props, "image_use_query", SimJson.NODES.booleanNode(true), false);
+                prop(props, "render_method", TextNode.valueOf("use_image_query"), false);
+                prop(props, "allowed_render_methods",
+                        SimJson.array().add("use_uploaded_image").add("use_image_query"), false);
+            }
+            case TEXT -> {
+                prop(props, "regex_validation", TextNode.valueOf(""), true);
+                prop(props, "regex_validation_enabled", SimJson.NODES.booleanNode(false), true);
+            }
+            case LIST, STATUS_LIST -> prop(props, "valid_values", SimJson.array(), true);
+            default -> { }
         }
         prop(n, "visible", SimJson.NODES.booleanNode(true), false);
         prop(n, "ui_value_displayable", SimJson.NODES.booleanNode(true), false);

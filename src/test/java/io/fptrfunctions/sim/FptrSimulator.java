@@ -72,6 +72,14 @@ public final class FptrSimulator implements AutoCloseable {
         }
     }
 
+    static {
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed
+        // ACK: ~40 ms per answer. Read once by the JDK when its first HttpServer is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     public static final String DEMO_SEED_RESOURCE = "/sim/demo-seed.json";
     private static final Pattern API = Pattern.compile("^/api/(v1(?:\\.1)?)(/.*)?$");
 
@@ -359,6 +367,7 @@ public final class FptrSimulator implements AutoCloseable {
             synchronized (requestLog) {
                 requestLog.add(entry);
             }
+            ex.logEntry = entry;
             try {
                 Fault fault = takeFault(ex.method, ex.path);
                 ex.fault = fault;
@@ -392,9 +401,6 @@ public final class FptrSimulator implements AutoCloseable {
                 System.err.println("[fptr-sim] " + ex.method + " " + ex.path + " failed: " + e);
                 e.printStackTrace();
                 ex.error(SimError.fptr(500, 103, "Internal Server Error", null, "The simulator failed: " + e));
-            } finally {
-                entry.status = ex.status;
-                entry.contentType = ex.contentType;
             }
         } finally {
             if (!ex.responded) {

@@ -48,6 +48,8 @@ public final class SimExchange {
     int status;
     String contentType;
     boolean responded;
+    /** This call's line in the request log (null for admin calls); filled before the answer leaves. */
+    FptrSimulator.RequestLogEntry logEntry;
 
     SimExchange(FptrSimulator sim, HttpExchange http) {
         this.sim = sim;
@@ -216,6 +218,10 @@ public final class SimExchange {
         responded = true;
         this.status = status;
         this.contentType = contentType;
+        if (logEntry != null) {
+            logEntry.status = status;
+            logEntry.contentType = contentType;
+        }
         if (contentType != null) {
             responseHeaders().set("Content-Type", contentType);
         }

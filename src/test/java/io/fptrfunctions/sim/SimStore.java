@@ -266,6 +266,37 @@ public final class SimStore {
         return done;
     }
 
+    /**
+     * Sets one stored value outside the API's write path (extensions: an uploaded image, a processed
+     * thumbnail), bumping updated_at and publishing an "update" event when the value changed. Returns
+     * false when there is no live row.
+     */
+    public boolean setField(String type, long id, String field, Object value, EntityRef actor) {
+        List<StoreEvent> events = new ArrayList<>();
+        boolean done = write(() -> {
+            SimRecord r = get(type, id);
+            EntityDef def = schema.byName(type);
+            if (r == null || r.retired || def == null || def.field(field) == null) {
+                return false;
+            }
+            Object old = r.values.get(field);
+            if (!Objects.equals(old, value)) {
+                r.put(field, value);
+                Instant now = sim.now();
+                r.put("updated_at", now);
+                if (actor != null) {
+                    r.put("updated_by", actor);
+                }
+                refreshDisplayName(def, r);
+                events.add(new StoreEvent("update", type, id, actor, projectOf(r),
+                        List.of(new StoreEvent.Change(field, def.field(field).type, old, value)), now));
+            }
+            return true;
+        });
+        publish(events);
+        return done;
+    }
+
     // ---- seed format ------------------------------------------------------------------------------
 
     /**
@@ -346,7 +377,7 @@ public final class SimStore {
     }
 
     /** Recomputes cached_display_name the way FPTR shows the row (code, name, subject, content...). */
-    static void refreshDisplayName(EntityDef def, SimRecord r) {
+    public static void refreshDisplayName(EntityDef def, SimRecord r) {
         Object display = r.values.get(def.displayField);
         if (display instanceof JsonNode link) {
             display = link.hasNonNull("name") ? link.get("name").asText() : r.values.get("filename");

@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""Benchmark: copy a 512 MiB image from FPTR into S3 with our `thumbnail` function vs the pipeline a user
+would otherwise write, `curl -sL <alt=original url> | aws s3 cp - s3://...`, against the same moto_server
+and the same FPTR simulator, in one run.
+
+Our function runs as it does on Lambda: target/function.zip unpacked, AWS's runtime interface client,
+the java21-like flags of the local stack, its heap capped at -Xmx96m, fed one API Gateway v2 event per
+invocation by a minimal Lambda Runtime API in this script. It is timed cold (JVM start included) and
+warm (a second copy after the object was deleted); its peak RSS is /proc/<pid>/status VmHWM.
+Everything listens on 127.0.0.1 and is stopped at the end.
+
+    infra/bench/thumbnail/run [--size-mib 512] [--heap-mb 96] [--keep-logs]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[3]
+WORK = REPO / "target" / "bench-thumbnail"
+BUCKET = "bench-thumbnails"
+PREFIX = "thumbnails/"
+SCRIPT_NAME, SCRIPT_KEY = "fptr-functions", "demo-script-key-0000"
+NOTE_ID = 7004  # a demo Note without an image: the bench gives it one
+# What Lambda's java runtime puts on the command line; the function's own flags come from template.yaml's
+# JAVA_TOOL_OPTIONS (ThumbnailFunction's, else the Globals'), read below, as Lambda passes them.
+LAMBDA_FLAGS = ["-XX:+UseSerialGC"]
+RIC_MAIN = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda"
+HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest"
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_REGION": "us-east-1"}
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- a minimal Lambda Runtime API: one event at a time, the answer back ----------------------------------
+
+class RuntimeApi:
+    """Serves /2018-06-01/runtime/invocation/next to the runtime interface client. An idle /next waits
+    (never an error: the RIC's native client crashes on one) until an event is queued or we stop."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.pending: list[tuple[str, bytes]] = []
+        self.answers: dict[str, tuple[str, bytes]] = {}
+        self.delivered_at: dict[str, float] = {}
+        self.stopping = False
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):
+                if not self.path.endswith("/runtime/invocation/next"):
+                    self.send_error(404)
+                    return
+                with api.cond:
+                    while not api.pending and not api.stopping:
+                        api.cond.wait()
+                    if api.stopping:
+                        return
+                    request_id, body = api.pending.pop(0)
+                    api.delivered_at[request_id] = time.monotonic()
+                self.send_response(200)
+                self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
+                self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 900_000))
+                self.send_header("Lambda-Runtime-Invoked-Function-Arn",
+                                 "arn:aws:lambda:us-east-1:123456789012:function:ThumbnailFunction")
+                self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                parts = self.path.strip("/").split("/")
+                kind = "init-error" if "init" in parts else parts[-1]
+                request_id = parts[-2] if kind in ("response", "error") else "init"
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with api.cond:
+                    api.answers[request_id] = (kind, body)
+                    api.cond.notify_all()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.server.server_address[1]}"
+
+    def invoke(self, event: dict, timeout_s: float) -> tuple[dict, float]:
+        """Queues one event; returns the function's answer and the seconds from delivery to answer."""
+        request_id = str(uuid.uuid4())
+        with self.cond:
+            self.pending.append((request_id, json.dumps(event).encode()))
+            self.cond.notify_all()
+            deadline = time.monotonic() + timeout_s
+            while request_id not in self.answers and "init" not in self.answers:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("the function did not answer in time")
+                self.cond.wait(left)
+            if "init" in self.answers:
+                raise RuntimeError("the function failed to start: " + self.answers["init"][1].decode(errors="replace"))
+            kind, body = self.answers.pop(request_id)
+            took = time.monotonic() - self.delivered_at[request_id]
+        if kind != "response":
+            raise RuntimeError(f"the function answered {kind}: {body.decode(errors='replace')}")
+        return json.loads(body), took
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopping = True
+            self.cond.notify_all()
+        self.server.shutdown()
+
+
+def thumbnail_event(entity_type: str, entity_id: int, variant: str) -> dict:
+    path = f"/v1/entities/{entity_type}/{entity_id}/thumbnail"
+    return {
+        "version": "2.0", "routeKey": "PUT /v1/entities/{type}/{id}/thumbnail", "rawPath": path,
+        "rawQueryString": f"variant={variant}", "headers": {"content-type": "application/json"},
+        "queryStringParameters": {"variant": variant},
+        "pathParameters": {"type": entity_type, "id": str(entity_id)},
+        "requestContext": {"accountId": "123456789012", "apiId": "bench", "domainName": "bench.local",
+                           "http": {"method": "PUT", "path": path, "protocol": "HTTP/1.1",
+                                    "sourceIp": "127.0.0.1", "userAgent": "bench"},
+                           "requestId": str(uuid.uuid4()), "routeKey": "PUT /v1/entities/{type}/{id}/thumbnail",
+                           "stage": "$default", "timeEpoch": int(time.time() * 1000)},
+        "isBase64Encoded": False,
+    }
+
+
+# ---- the pieces ------------------------------------------------------------------------------------------
+
+def template_java_tool_options() -> str:
+    """JAVA_TOOL_OPTIONS of ThumbnailFunction in template.yaml, else of the Globals."""
+    import re
+    text = (REPO / "template.yaml").read_text()
+    block = re.search(r"^  ThumbnailFunction:\n(.*?)(?=^  \S)", text, re.S | re.M)
+    for scope in ([block.group(1)] if block else []) + [text.split("Resources:")[0]]:
+        found = re.search(r"^\s+JAVA_TOOL_OPTIONS:\s*(.+)$", scope, re.M)
+        if found:
+            return found.group(1).strip().strip("'\"")
+    return ""
+
+
+def build_if_stale() -> Path:
+    zip_path = REPO / "target" / "function.zip"
+    newest = max((p.stat().st_mtime for p in (REPO / "src" / "main").rglob("*") if p.is_file()),
+                 default=0)
+    newest = max(newest, (REPO / "pom.xml").stat().st_mtime)
+    if not zip_path.exists() or zip_path.stat().st_mtime < newest:
+        log("building target/function.zip (./mvnw -B -q package -DskipTests)")
+        subprocess.run([str(REPO / "mvnw"), "-B", "-q", "package", "-DskipTests"], cwd=REPO, check=True,
+                       stdout=sys.stderr)
+    code = WORK / "code"
+    shutil.rmtree(code, ignore_errors=True)
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(code)
+    return code
+
+
+def runtime_interface_client() -> Path:
+    """AWS's RIC jars (version from the root pom), fetched once with the Maven wrapper."""
+    import re
+    version = re.search(r"<lambda-ric\.version>([^<]+)</lambda-ric\.version>", (REPO / "pom.xml").read_text()).group(1)
+    target = WORK / "ric" / version
+    if (target / ".complete").exists():
+        return target
+    log(f"fetching the Lambda runtime interface client {version}")
+    pom_dir = WORK / "ric-pom"
+    pom_dir.mkdir(parents=True, exist_ok=True)
+    (pom_dir / "pom.xml").write_text(f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion><groupId>bench</groupId><artifactId>ric</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies><dependency><groupId>com.amazonaws</groupId>
+    <artifactId>aws-lambda-java-runtime-interface-client</artifactId><version>{version}</version></dependency></dependencies>
+  <build><plugins><plugin><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version></plugin></plugins></build>
+</project>""")
+    subprocess.run([str(REPO / "mvnw"), "-B", "-q", "-f", str(pom_dir / "pom.xml"), "dependency:copy-dependencies",
+                    f"-DoutputDirectory={target}"], cwd=REPO, check=True, stdout=sys.stderr)
+    (target / ".complete").touch()
+    return target
+
+
+class Children:
+    """Every process we start, each in its own session so stopping it stops what it started."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, argv: list[str], log_path: Path, **kw) -> subprocess.Popen:
+        p = subprocess.Popen(argv, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, start_new_session=True, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop_all(self) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for p in reversed(self.procs):
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+def wait_for(predicate, what: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not come up within {timeout_s:.0f} s")
+
+
+def start_moto(children: Children) -> str:
+    port = free_port()
+    children.start(["moto_server", "-H", "127.0.0.1", "-p", str(port)], WORK / "moto.log")
+    url = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return requests.get(url + "/moto-api/", timeout=1).status_code < 500
+        except requests.RequestException:
+            return False
+    wait_for(up, "moto_server", 30)
+    requests.put(f"{url}/{BUCKET}", timeout=10).raise_for_status()
+    return url
+
+
+def start_simulator(children: Children) -> str:
+    port = free_port()
+    log_path = WORK / "fptr-sim.log"
+    children.start([str(REPO / "infra/local/fptr-sim"), "--port", str(port)], log_path, cwd=REPO)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: b"listening on" in log_path.read_bytes(), "infra/local/fptr-sim", 300)
+    return url
+
+
+def put_image(sim: str, size: int) -> str:
+    """Streams `size` random bytes into the simulator as Note 7004's image; returns their sha256."""
+    digest = hashlib.sha256()
+
+    def chunks():
+        left = size
+        while left:
+            chunk = os.urandom(min(left, 8 << 20))
+            digest.update(chunk)
+            left -= len(chunk)
+            yield chunk
+    r = requests.put(f"{sim}/_sim/files/Note/{NOTE_ID}/image", params={"filename": "plate_4k.png"},
+                     headers={"Content-Type": "image/png"}, data=chunks(), timeout=600)
+    r.raise_for_status()
+    if r.json()["size"] != size:
+        raise RuntimeError(f"the simulator stored {r.json()['size']} bytes, not {size}")
+    return digest.hexdigest()
+
+
+def original_url(sim: str) -> str:
+    token = requests.post(f"{sim}/api/v1.1/auth/access_token", data={
+        "grant_type": "client_credentials", "client_id": SCRIPT_NAME, "client_secret": SCRIPT_KEY}, timeout=30)
+    token.raise_for_status()
+    r = requests.get(f"{sim}/api/v1.1/entity/notes/{NOTE_ID}/image", params={"alt": "original"},
+                     headers={"Authorization": "Bearer " + token.json()["access_token"]},
+                     allow_redirects=False, timeout=30)
+    if r.status_code != 302:
+        raise RuntimeError(f"expected a 302, got {r.status_code}: {r.text[:300]}")
+    return r.headers["Location"]
+
+
+def s3_sha256(moto: str, key: str) -> tuple[int, str]:
+    import boto3
+    s3 = boto3.client("s3", endpoint_url=moto, aws_access_key_id="test", aws_secret_access_key="test",
+                      region_name="us-east-1")
+    body = s3.get_object(Bucket=BUCKET, Key=key)["Body"]
+    digest, size = hashlib.sha256(), 0
+    for chunk in iter(lambda: body.read(8 << 20), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def s3_delete(moto: str, key: str) -> None:
+    import boto3
+    s3 = boto3.client("s3", endpoint_url=moto, aws_access_key_id="test", aws_secret_access_key="test",
+                      region_name="us-east-1")
+    s3.delete_object(Bucket=BUCKET, Key=key)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def vm_hwm_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mib", type=int, default=512)
+    parser.add_argument("--heap-mb", type=int, default=96)
+    parser.add_argument("--java-opts", default=" ".join(LAMBDA_FLAGS),
+                        help=f"JVM command-line flags besides -Xmx (default '{' '.join(LAMBDA_FLAGS)}')")
+    parser.add_argument("--java-tool-options", default=None,
+                        help="JAVA_TOOL_OPTIONS for the function (default: ThumbnailFunction's in template.yaml)")
+    args = parser.parse_args()
+    size = args.size_mib << 20
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    code = build_if_stale()
+    ric = runtime_interface_client()
+    children = Children()
+    runtime = RuntimeApi()
+    try:
+        moto = start_moto(children)
+        sim = start_simulator(children)
+        log(f"moto_server {moto}, FPTR simulator {sim}")
+        log(f"putting a {args.size_mib} MiB image on Note {NOTE_ID}")
+        source_sha = put_image(sim, size)
+
+        # 1. The pipeline a user would write.
+        key_pipeline = f"pipeline/{NOTE_ID}/original.png"
+        env = dict(os.environ, **AWS_ENV)
+        import resource
+        children_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        subprocess.run(["bash", "-o", "pipefail", "-c",
+                        f"curl -sSfL '{original_url(sim)}' | aws --endpoint-url {moto} s3 cp - s3://{BUCKET}/{key_pipeline}"],
+                       check=True, env=env)
+        pipeline_s = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        pipeline_cpu = (after.ru_utime + after.ru_stime) - (children_cpu.ru_utime + children_cpu.ru_stime)
+
+        # 2. Our function, under the runtime interface client, heap capped.
+        fn_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "en_US.UTF-8", "TZ": ":UTC", **AWS_ENV,
+            "AWS_LAMBDA_RUNTIME_API": runtime.address, "AWS_LAMBDA_FUNCTION_NAME": "ThumbnailFunction",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "LAMBDA_TASK_ROOT": str(code), "_HANDLER": HANDLER, "DISABLE_SIGNAL_HANDLERS": "true",
+            "QUARKUS_LAMBDA_HANDLER": "thumbnail", "APP_BUCKET": BUCKET, "APP_THUMBNAIL_PREFIX": PREFIX,
+            "FPTR_SITE_URL": sim, "FPTR_SCRIPT_NAME": SCRIPT_NAME, "FPTR_SCRIPT_KEY": SCRIPT_KEY,
+            "QUARKUS_S3_ENDPOINT_OVERRIDE": moto, "QUARKUS_S3_PATH_STYLE_ACCESS": "true",
+        }
+        java_tool_options = args.java_tool_options if args.java_tool_options is not None else template_java_tool_options()
+        if java_tool_options:
+            fn_env["JAVA_TOOL_OPTIONS"] = java_tool_options
+        command = ["java", *args.java_opts.split(), f"-Xmx{args.heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
+        spawned = time.monotonic()
+        function = children.start(command, WORK / "function.log", cwd=code, env=fn_env)
+        answer, _ = runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
+        cold_s = time.monotonic() - spawned
+        body = json.loads(answer["body"])
+        if answer["statusCode"] != 200 or body.get("status") != "copied":
+            raise RuntimeError(f"the function answered {answer['statusCode']}: {answer['body']}")
+        ours_key = body["key"]
+
+        s3_delete(moto, ours_key)   # so the second call copies again instead of answering "unchanged"
+        cpu_before = cpu_seconds(function.pid)
+        answer, warm_s = runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
+        body = json.loads(answer["body"])
+        if answer["statusCode"] != 200 or body.get("status") != "copied":
+            raise RuntimeError(f"the warm call answered {answer['statusCode']}: {answer['body']}")
+        hwm_mb = vm_hwm_kb(function.pid) / 1024
+        warm_cpu = cpu_seconds(function.pid) - cpu_before
+
+        answer, unchanged_s = runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=60)
+        unchanged = json.loads(answer["body"]).get("status")
+
+        # Both copies must be the same bytes as the source.
+        for key in (key_pipeline, ours_key):
+            stored_size, stored_sha = s3_sha256(moto, key)
+            if stored_size != size or stored_sha != source_sha:
+                raise RuntimeError(f"s3://{BUCKET}/{key} holds {stored_size} bytes, sha256 {stored_sha}: not the source")
+
+        print(f"image:              {args.size_mib} MiB (sha256 {source_sha[:16]}...), both copies verified in S3")
+        print(f"pipeline:           {pipeline_s:6.2f} s   (CPU {pipeline_cpu:5.2f} s) curl -sL <alt=original url> | aws s3 cp - s3://{BUCKET}/{key_pipeline}")
+        print(f"thumbnail, cold:    {cold_s:6.2f} s   JVM start included (ratio {cold_s / pipeline_s:.2f}); "
+              f"java {args.java_opts} -Xmx{args.heap_mb}m, JAVA_TOOL_OPTIONS='{java_tool_options}'")
+        print(f"thumbnail, warm:    {warm_s:6.2f} s   (CPU {warm_cpu:5.2f} s) same process, object deleted first (ratio {warm_s / pipeline_s:.2f})")
+        print(f"thumbnail, again:   {unchanged_s:6.2f} s   status {unchanged} (nothing downloaded)")
+        print(f"peak RSS (VmHWM):   {hwm_mb:6.1f} MB  of the function's JVM (target: under 300 MB)")
+        print(f"load average:       {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2-core box shared with other builds)")
+        verdict_speed = "met" if warm_s <= pipeline_s else "NOT met"
+        verdict_rss = "met" if hwm_mb < 300 else "NOT met"
+        print(f"targets:            not slower than the pipeline (warm): {verdict_speed}; peak RSS under 300 MB: {verdict_rss}")
+        return 0
+    finally:
+        runtime.stop()
+        children.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,456 @@
+package io.fptrfunctions.localfiles;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrRecords;
+import io.fptrfunctions.fptr.FptrWriteOutcomeUnknownException;
+import io.fptrfunctions.http.ProblemException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * Reads, sets and unsets local file links in FPTR file/link ({@code url}) fields and creates
+ * Attachments, checking paths against the site's LocalStorages first. Plain Java: no Lambda types.
+ *
+ * <p>Writes are sent once. When the answer to a write is lost (connection cut, timeout) the write is
+ * not repeated, because a repeat mints a second Attachment row on the site; the field is read back
+ * instead and the caller is told whether the write landed.
+ */
+@ApplicationScoped
+public class LocalFileService {
+
+    private static final Logger LOG = Logger.getLogger(LocalFileService.class);
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    /** How far back a lost Attachment create is looked for: clock skew between us and FPTR. */
+    private static final long CREATE_LOOKBACK_SECONDS = 5;
+
+    @Inject
+    FptrClient fptr;
+
+    @Inject
+    LocalStorageCatalog storages;
+
+    @Inject
+    FieldTypes fieldTypes;
+
+    @Inject
+    Clock clock;
+
+    /** The field's value as FPTR stores it, plus {@code local_path}/{@code url} for a local link; JSON null when empty. */
+    public JsonNode read(EntityField target, Platform platform) {
+        requireFileField(target);
+        return present(reading(() -> currentValue(target)), platform);
+    }
+
+    /** Stores a local link; answers the value FPTR returned from the write. */
+    public JsonNode set(EntityField target, JsonNode body, Platform platform) {
+        refuseThisFile(target, "changed");
+        LinkRequest link = LinkRequests.local(body, "");
+        requireFileField(target);
+        PreparedLink prepared = prepare(link, platform);
+        ObjectNode update = JSON.objectNode();
+        update.set(target.field(), prepared.value());
+        JsonNode record = write(() -> fptr.update(target.type(), target.id(), update),
+                () -> reread(target, stored -> prepared.isStoredIn(stored)), "set " + target);
+        return present(storedField(record, target), platform);
+    }
+
+    /** Clears the field (FPTR: null); answers the now empty value. */
+    public JsonNode unset(EntityField target, Platform platform) {
+        refuseThisFile(target, "cleared");
+        requireFileField(target);
+        ObjectNode update = JSON.objectNode();
+        update.putNull(target.field());
+        JsonNode record = write(() -> fptr.update(target.type(), target.id(), update),
+                () -> reread(target, stored -> stored == null || stored.isNull()), "unset " + target);
+        return present(storedField(record, target), platform);
+    }
+
+    /** Creates an Attachment holding a local or web link; answers the created record. */
+    public JsonNode createAttachment(JsonNode body, Platform platform) {
+        AttachmentRequest request = AttachmentRequest.parse(body);
+        PreparedLink prepared = prepare(request.thisFile(), platform);
+        long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName());
+
+        ObjectNode create = JSON.objectNode();
+        create.set("project", entity("Project", projectId));
+        create.set("this_file", prepared.value());
+        if (request.attachmentLinks() != null) {
+            ArrayNode links = create.putArray("attachment_links");
+            request.attachmentLinks().forEach(links::add);
+        }
+        if (request.description() != null) {
+            create.put("description", request.description());
+        }
+        if (request.tagList() != null) {
+            ArrayNode tags = create.putArray("tag_list");
+            request.tagList().forEach(tags::add);
+        }
+        Instant sentAt = clock.instant();
+        JsonNode record = write(() -> fptr.create("Attachment", create),
+                () -> findCreatedAttachment(projectId, sentAt, prepared), "create Attachment");
+        ObjectNode attachment = FptrRecords.flatten(record);
+        if (attachment.has("this_file")) {
+            attachment.set("this_file", present(attachment.get("this_file"), platform));
+        }
+        return attachment;
+    }
+
+    // ---- links ----------------------------------------------------------------------------------
+
+    /** The value to send for a link, after checking it against the LocalStorages (422 when it fits none). */
+    private PreparedLink prepare(LinkRequest link, Platform platform) {
+        ObjectNode value = JSON.objectNode();
+        if (link instanceof LinkRequest.LocalPath local) {
+            // FPTR refuses backslashes in local_path; a Windows path is sent with forward slashes,
+            // which FPTR matches against the windows root (sg-groundtruth 058).
+            String sent = LocalStorageMatcher.normalizePath(local.path());
+            StorageMatch match = reading(() -> storages.match(sent)).orElseThrow(() -> underNoRoot(local.path(), platform));
+            value.put("local_path", sent);
+            putNameAndType(value, link);
+            return new PreparedLink(link, value, match.storage().id(), sent);
+        }
+        if (link instanceof LinkRequest.Relative relative) {
+            LocalStorage storage = reading(() -> storages.find(relative.storage()))
+                    .orElseThrow(() -> unknownStorage(relative.storage(), platform));
+            value.put("relative_path", relative.relativePath());
+            value.set("local_storage", entity("LocalStorage", storage.id()));
+            putNameAndType(value, link);
+            return new PreparedLink(link, value, storage.id(), null);
+        }
+        LinkRequest.Web web = (LinkRequest.Web) link;
+        value.put("url", web.url());
+        putNameAndType(value, link);
+        return new PreparedLink(link, value, null, null);
+    }
+
+    private static void putNameAndType(ObjectNode value, LinkRequest link) {
+        value.put("name", link.name());
+        if (link.contentType() != null) {
+            value.put("content_type", link.contentType());
+        }
+    }
+
+    /** What was sent, and how to recognise it in the field when the write's answer was lost. */
+    record PreparedLink(LinkRequest link, ObjectNode value, Long storageId, String sentPath) {
+
+        boolean isStoredIn(JsonNode stored) {
+            if (stored == null || !stored.isObject() || !link.name().equals(stored.path("name").asText(null))) {
+                return false;
+            }
+            if (link instanceof LinkRequest.Web web) {
+                return "web".equals(stored.path("link_type").asText()) && web.url().equals(stored.path("url").asText());
+            }
+            if (!"local".equals(stored.path("link_type").asText())) {
+                return false;
+            }
+            if (link instanceof LinkRequest.Relative relative) {
+                return storageId.equals(stored.path("local_storage").path("id").asLong())
+                        && relative.relativePath().equals(stored.path("relative_path").asText());
+            }
+            // sent as local_path: FPTR picked the storage; the path must be one of the stored platform paths
+            for (Platform p : Platform.values()) {
+                String path = stored.path(p.localPathKey()).asText(null);
+                if (path == null) {
+                    continue;
+                }
+                if (p == Platform.WINDOWS ? LocalStorageMatcher.normalizePath(path).equalsIgnoreCase(sentPath)
+                        : path.equals(sentPath)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private ProblemException underNoRoot(String path, Platform platform) {
+        List<Object> roots = new ArrayList<>();
+        StringBuilder listed = new StringBuilder();
+        for (LocalStorage s : storages.storages()) {
+            String root = s.root(platform);
+            if (root == null) {
+                continue;
+            }
+            ObjectNode r = JSON.objectNode();
+            r.set("local_storage", storageLink(s));
+            r.put("path", root);
+            roots.add(r);
+            listed.append(listed.length() == 0 ? "" : ", ").append(s.code()).append(" = ").append(root);
+        }
+        return ProblemException.unprocessable("Path " + path + " is under no LocalStorage root, so FPTR would refuse it; "
+                        + "nothing was written. " + (roots.isEmpty()
+                        ? "No LocalStorage defines a " + platform.key() + " root."
+                        : "Roots for " + platform.key() + ": " + listed + ".")
+                        + " Pick a path under one of them (?platform=mac or windows lists those roots).")
+                .with("platform", platform.key())
+                .with("roots", roots);
+    }
+
+    private ProblemException unknownStorage(LinkRequest.StorageRef ref, Platform platform) {
+        List<Object> known = new ArrayList<>();
+        StringBuilder listed = new StringBuilder();
+        for (LocalStorage s : storages.storages()) {
+            ObjectNode r = storageLink(s);
+            r.put("path", s.root(platform));
+            known.add(r);
+            listed.append(listed.length() == 0 ? "" : ", ").append(s.code()).append(" (id ").append(s.id()).append(')');
+        }
+        return ProblemException.unprocessable("LocalStorage " + ref + " does not exist; nothing was written. "
+                        + (known.isEmpty() ? "The site has no LocalStorage." : "Storages: " + listed + "."))
+                .with("platform", platform.key())
+                .with("local_storages", known);
+    }
+
+    // ---- fields -------------------------------------------------------------------------------------
+
+    private void requireFileField(EntityField target) {
+        String dataType = reading(() -> fieldTypes.dataType(target.type(), target.field()));
+        if (!"url".equals(dataType)) {
+            throw ProblemException.badRequest(target.type() + "." + target.field() + " is " + article(dataType)
+                    + " field, not a file/link field (FPTR data type 'url'): local file links can only be stored "
+                    + "in file/link fields such as PublishedFile.path or Version.sg_uploaded_movie.")
+                    .with("data_type", dataType);
+        }
+    }
+
+    private static void refuseThisFile(EntityField target, String verb) {
+        if (target.isAttachmentThisFile()) {
+            throw ProblemException.conflict("Attachment.this_file cannot be " + verb + " once the Attachment exists "
+                    + "(FPTR: \"editable on create only\"). Create a new Attachment with the file instead: "
+                    + "POST /v1/attachments with {\"project\", \"this_file\", \"attachment_links\"}.");
+        }
+    }
+
+    private static String article(String dataType) {
+        if (dataType == null) {
+            return "an unknown-type";
+        }
+        return ("aeiou".indexOf(dataType.charAt(0)) >= 0 ? "an " : "a ") + dataType;
+    }
+
+    /** The field from a write's answer; FPTR returns the whole record, but a missing key is read back. */
+    private JsonNode storedField(JsonNode record, EntityField target) {
+        ObjectNode flat = FptrRecords.flatten(record);
+        if (flat.has(target.field())) {
+            return flat.get(target.field());
+        }
+        LOG.warnf("FPTR's answer to the write of %s had no '%s'; reading it back", target, target.field());
+        return reading(() -> currentValue(target));
+    }
+
+    /** The field as stored now: {@code GET /entity/{type}/{id}?fields={field}} (a missing record is FPTR's 404). */
+    private JsonNode currentValue(EntityField target) {
+        JsonNode value = FptrRecords.flatten(fptr.read(target.type(), target.id(), List.of(target.field())))
+                .get(target.field());
+        return value == null ? NullNode.instance : value;
+    }
+
+    /**
+     * Python-API style extras on a local link: {@code local_path} = {@code local_path_<platform>} and
+     * {@code url} = {@code file://} + it (null when the storage has no root for that platform, where the
+     * Python API would give a bare {@code "file://"}). Other values pass through untouched.
+     */
+    static JsonNode present(JsonNode value, Platform platform) {
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            return NullNode.instance;
+        }
+        if (!value.isObject() || !"local".equals(value.path("link_type").asText())) {
+            return value;
+        }
+        ObjectNode copy = ((ObjectNode) value).deepCopy();
+        JsonNode local = value.get(platform.localPathKey());
+        if (local == null || local.isNull()) {
+            copy.putNull("local_path");
+            copy.putNull("url");
+        } else {
+            copy.put("local_path", local.asText());
+            copy.put("url", "file://" + local.asText());
+        }
+        return copy;
+    }
+
+    // ---- FPTR calls ---------------------------------------------------------------------------------
+
+    private <T> T reading(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (ProblemException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw UpstreamProblems.of(e);
+        }
+    }
+
+    /** What a re-read after a lost write found. */
+    record Outcome(String verdict, JsonNode found) {
+        static final String LANDED = "landed";
+        static final String NOT_LANDED = "not_landed";
+        static final String UNKNOWN = "unknown";
+    }
+
+    /** How the answer to a write was lost. */
+    enum LostAnswer {
+        /** The connection broke: FPTR either finished the request or never got all of it. */
+        CUT,
+        /** No answer in time: FPTR may still be working on it. */
+        TIMEOUT,
+        /** FPTR's front answered 502/504: its back end may still be working on it. */
+        GATEWAY;
+
+        static LostAnswer of(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t.getClass().getSimpleName().toLowerCase(Locale.ROOT).contains("timeout")) {
+                    return TIMEOUT;
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof jakarta.ws.rs.ProcessingException || t instanceof java.io.IOException) {
+                    return CUT;
+                }
+            }
+            return GATEWAY;
+        }
+    }
+
+    /**
+     * Sends a write once. When its answer is lost the write is not repeated (a repeat mints a second
+     * Attachment); {@code reread} looks at FPTR instead and the caller gets a problem saying whether it
+     * landed.
+     */
+    private JsonNode write(Supplier<JsonNode> call, Supplier<Outcome> reread, String what) {
+        try {
+            return call.get();
+        } catch (FptrWriteOutcomeUnknownException e) {
+            LostAnswer lost = LostAnswer.of(e);
+            LOG.warnf("FPTR's answer to '%s' was lost (%s: %s); not repeating it, reading back", what, lost, e.getMessage());
+            Outcome outcome;
+            try {
+                outcome = reread.get();
+            } catch (RuntimeException rereadFailed) {
+                LOG.warnf("Read-back after the lost answer to '%s' failed too: %s", what, rereadFailed.getMessage());
+                outcome = null;
+            }
+            throw outcomeUnknown(what, lost, outcome, e);
+        } catch (ProblemException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            ProblemException problem = UpstreamProblems.of(e);
+            if (problem.status() == 422) {
+                storages.invalidate(); // FPTR knows a storage change this cache has not seen yet
+            }
+            throw problem;
+        }
+    }
+
+    private Outcome reread(EntityField target, java.util.function.Predicate<JsonNode> holdsIt) {
+        JsonNode value = currentValue(target);
+        return new Outcome(holdsIt.test(value) ? Outcome.LANDED : Outcome.NOT_LANDED, value);
+    }
+
+    /** Attachments this call may have created: same project, made since just before the call, same file. */
+    private Outcome findCreatedAttachment(long projectId, Instant sentAt, PreparedLink prepared) {
+        ObjectNode filter = JSON.objectNode();
+        filter.put("logical_operator", "and");
+        ArrayNode conditions = filter.putArray("conditions");
+        conditions.addArray().add("project").add("is").add(entity("Project", projectId));
+        conditions.addArray().add("created_at").add("greater_than")
+                .add(DateTimeFormatter.ISO_INSTANT.format(sentAt.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS)));
+        List<JsonNode> rows = fptr.searchPage("Attachment", filter, List.of("this_file", "project", "created_at"),
+                "id", 100, 1);
+        ArrayNode found = JSON.arrayNode();
+        for (JsonNode row : rows) {
+            ObjectNode flat = FptrRecords.flatten(row);
+            if (prepared.isStoredIn(flat.get("this_file"))) {
+                found.add(flat);
+            }
+        }
+        return new Outcome(found.isEmpty() ? Outcome.NOT_LANDED : Outcome.LANDED, found);
+    }
+
+    /**
+     * 504 when FPTR did not answer in time, 502 when the connection broke or FPTR's front answered a
+     * gateway error (what we got was not a valid answer). No Retry-After: whether to send the write again
+     * depends on {@code write_outcome}, which the re-read decides:
+     * <ul>
+     *   <li>{@code landed}: FPTR holds what was asked;</li>
+     *   <li>{@code not_landed}: it does not, and the connection was cut (FPTR finished or never got the
+     *       request, so nothing is still in flight);</li>
+     *   <li>{@code unknown}: it does not hold it yet but may still be applying it (timeout, gateway
+     *       error), or the re-read failed too.</li>
+     * </ul>
+     */
+    private static ProblemException outcomeUnknown(String what, LostAnswer lost, Outcome reread, Throwable cause) {
+        String verdict;
+        String sentence;
+        if (reread == null) {
+            verdict = Outcome.UNKNOWN;
+            sentence = "The read-back failed too, so whether it landed is still unknown: read it before sending it again.";
+        } else if (reread.verdict().equals(Outcome.LANDED)) {
+            verdict = Outcome.LANDED;
+            sentence = "A read-back shows it landed: FPTR holds what was asked. Do not send it again.";
+        } else if (lost == LostAnswer.CUT) {
+            verdict = Outcome.NOT_LANDED;
+            sentence = "A read-back shows it did not land: FPTR does not hold what was asked. It is safe to send it again.";
+        } else {
+            verdict = Outcome.UNKNOWN;
+            sentence = "A read-back does not show it, but FPTR may still be applying it, so whether it landed is still "
+                    + "unknown: read it again in a minute before sending it again.";
+        }
+        boolean timedOut = lost == LostAnswer.TIMEOUT;
+        String how = switch (lost) {
+            case CUT -> "cut off";
+            case TIMEOUT -> "not received in time";
+            case GATEWAY -> "a gateway error";
+        };
+        ProblemException p = new ProblemException(timedOut ? 504 : 502, timedOut ? "Gateway Timeout" : "Bad Gateway",
+                "The outcome of the write is unknown: FPTR's answer to '" + what + "' was " + how + ". The write was "
+                        + "not repeated, because a repeat would mint a second Attachment on the site. " + sentence,
+                null, cause);
+        p.with("write_outcome", verdict);
+        if (reread != null && reread.found() != null) {
+            p.with(reread.found().isArray() ? "created" : "current_value", reread.found());
+        }
+        return p;
+    }
+
+    private long projectIdByName(String name) {
+        ObjectNode filter = JSON.objectNode();
+        filter.put("logical_operator", "and");
+        filter.putArray("conditions").addArray().add("name").add("is").add(name);
+        List<JsonNode> rows = reading(() -> fptr.searchPage("Project", filter, List.of("name"), "id", 2, 1));
+        if (rows.isEmpty()) {
+            throw ProblemException.unprocessable("No Project is named '" + name + "'; nothing was written. Give the project's id.");
+        }
+        if (rows.size() > 1) {
+            throw ProblemException.unprocessable("More than one Project is named '" + name + "'; nothing was written. Give the project's id.");
+        }
+        return rows.get(0).path("id").asLong();
+    }
+
+    private static ObjectNode entity(String type, long id) {
+        ObjectNode e = JSON.objectNode();
+        e.put("type", type);
+        e.put("id", id);
+        return e;
+    }
+
+    private static ObjectNode storageLink(LocalStorage s) {
+        ObjectNode e = entity("LocalStorage", s.id());
+        e.put("name", s.code());
+        return e;
+    }
+}

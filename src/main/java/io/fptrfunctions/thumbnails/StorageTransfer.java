@@ -1,0 +1,121 @@
+package io.fptrfunctions.thumbnails;
+
+import io.fptrfunctions.aws.S3StreamUploader;
+import io.fptrfunctions.http.ProblemException;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One attempt at copying a signed storage URL's bytes into S3, streamed: the GET's body is the upload's
+ * source, never a byte array or a temp file. A 5xx, a 429 or a connection cut half-way is retried from
+ * the beginning of the object with backoff: the failed attempt left nothing in S3 (the uploader aborts),
+ * and writing the same key again is harmless. A refused signature is not retried here; the caller gets
+ * a fresh URL from FPTR first.
+ */
+@ApplicationScoped
+class StorageTransfer {
+
+    private static final Logger LOG = Logger.getLogger(StorageTransfer.class);
+    private static final int ERROR_BODY_LIMIT = 4096;
+
+    /** Plain HTTP to storage: the signature is in the URL; FPTR's bearer token must never go there. */
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+
+    @Inject
+    ThumbnailStore store;
+
+    /** Storage refused the signed URL (expired, or no longer valid): a fresh one from FPTR may work. */
+    static class StaleLocationException extends RuntimeException {
+        final int status;
+
+        StaleLocationException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    /** Storage failed in a way worth trying again from the start: 5xx, 429, cut or refused connection. */
+    static class StorageUnavailableException extends RuntimeException {
+        StorageUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    @Retry(retryOn = StorageUnavailableException.class, maxRetries = 3, delay = 250, delayUnit = ChronoUnit.MILLIS,
+            jitter = 100, maxDuration = 10, durationUnit = ChronoUnit.MINUTES)
+    @ExponentialBackoff(factor = 2, maxDelay = 4, maxDelayUnit = ChronoUnit.SECONDS)
+    public ThumbnailCopy copy(ThumbnailStore.Target target) {
+        HttpResponse<InputStream> response = get(target.source());
+        try (InputStream body = response.body()) {
+            int status = response.statusCode();
+            if (status != 200) {
+                throw refused(status, readSome(body), target);
+            }
+            String contentType = response.headers().firstValue("Content-Type").orElse("application/octet-stream");
+            long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            String extension = target.source().pathExtension().or(() -> StorageSource.extensionFor(contentType)).orElse("");
+            String key = target.key(extension);
+            if (target.source().pathExtension().isEmpty()) {
+                // The key was not known before the GET, so the unchanged check happens now, before the body is read.
+                Optional<ThumbnailCopy> same = store.sameSource(target, key);
+                if (same.isPresent()) {
+                    return same.get();
+                }
+            }
+            return store.put(target, key, body, length, contentType);
+        } catch (S3StreamUploader.SourceReadException e) {
+            LOG.warnf("Storage download of %s was cut: %s; retrying from the start", target.entity(), e.getMessage());
+            throw new StorageUnavailableException("The storage download was cut: " + e.getMessage(), e);
+        } catch (IOException e) {
+            // Closing the body failed; the copy itself already finished or failed above.
+            throw new StorageUnavailableException("The storage connection failed: " + e.getMessage(), e);
+        }
+    }
+
+    private HttpResponse<InputStream> get(StorageSource source) {
+        HttpRequest request = HttpRequest.newBuilder(source.signedUrl()).GET().timeout(Duration.ofSeconds(30)).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new StorageUnavailableException("Storage could not be reached: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageUnavailableException("Interrupted while connecting to storage", e);
+        }
+    }
+
+    private static RuntimeException refused(int status, String body, ThumbnailStore.Target target) {
+        if (status >= 500 || status == 429) {
+            return new StorageUnavailableException("Storage answered " + status, null);
+        }
+        String lower = body.toLowerCase(Locale.ROOT);
+        if (status == 403 || status == 404 || (status == 400 && lower.contains("expired"))) {
+            return new StaleLocationException(status, "Storage answered " + status + " to the signed URL"
+                    + (lower.contains("expired") ? " (expired)" : ""));
+        }
+        return new ProblemException(502, "Bad Gateway", "FPTR's storage answered " + status + " to the download of "
+                + target.entity() + "'s image.");
+    }
+
+    /** The start of an error body, for telling an expired signature from other refusals. */
+    private static String readSome(InputStream body) throws IOException {
+        return new String(body.readNBytes(ERROR_BODY_LIMIT), StandardCharsets.UTF_8);
+    }
+}

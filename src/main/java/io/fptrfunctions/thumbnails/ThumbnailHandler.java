@@ -1,0 +1,29 @@
+package io.fptrfunctions.thumbnails;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.http.ApiResponse;
+import io.fptrfunctions.http.HttpApiAdapter;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+/** {@code PUT /v1/entities/{type}/{id}/thumbnail?variant=original|thumbnail}: copies the entity's image into S3. */
+@Named("thumbnail")
+public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    @Inject
+    HttpApiAdapter http;
+
+    @Inject
+    ThumbnailService thumbnails;
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return http.handle(event, request -> ApiResponse.ok(thumbnails.copy(
+                request.pathParameter("type"),
+                request.pathParameter("id"),
+                request.queryParameter("variant").orElse(null))));
+    }
+}

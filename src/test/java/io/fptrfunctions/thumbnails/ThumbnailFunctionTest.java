@@ -1,0 +1,359 @@
+package io.fptrfunctions.thumbnails;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.aws.GeneratedBytes;
+import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.http.ApiGatewayEvents;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code PUT /v1/entities/{type}/{id}/thumbnail} end to end: API Gateway event → handler → the FPTR
+ * simulator (records, 302s, storage) over HTTP → moto_server's S3 over HTTP.
+ * Demo seed: Note 7001 (project 70) has a generated PNG image, Note 7004 none.
+ */
+@QuarkusTest
+@TestProfile(ThumbnailFunctionProfile.class)
+class ThumbnailFunctionTest {
+
+    private static final String BUCKET = MotoTestResource.BUCKET;
+    private static final String PREFIX = "thumbnails/";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MIB = 1024 * 1024;
+
+    @Inject
+    S3Client s3;
+
+    final SimDriver sim = new SimDriver();
+
+    /** An answer of the function: status, headers and the parsed body. */
+    record Answer(int status, JsonNode headers, JsonNode body) {
+        String header(String name) {
+            JsonNode v = headers.get(name);
+            return v == null ? null : v.asText();
+        }
+    }
+
+    @BeforeEach
+    void cleanSlate() {
+        sim.reset();
+        List<S3Object> left = s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)).contents();
+        left.forEach(o -> s3.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
+        s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(PREFIX)).uploads()
+                .forEach(u -> s3.abortMultipartUpload(b -> b.bucket(BUCKET).key(u.key()).uploadId(u.uploadId())));
+    }
+
+    // ---- copies -------------------------------------------------------------------------------------------
+
+    @Test
+    void copiesTheOriginalWithItsBytesTypeKeyAndMetadata() throws IOException {
+        Answer a = call("Note", "7001", "original");
+        assertEquals(200, a.status(), a.body().toString());
+        String key = PREFIX + "70/Note/7001/original.png";
+        assertEquals("copied", a.body().get("status").asText());
+        assertEquals(BUCKET, a.body().get("bucket").asText());
+        assertEquals(key, a.body().get("key").asText());
+        assertEquals("image/png", a.body().get("content_type").asText());
+
+        String source = sim.location("notes", 7001, "original");
+        byte[] expected = sim.download(source);
+        assertEquals(expected.length, a.body().get("size").asLong());
+        assertArrayEquals(expected, read(key));
+
+        HeadObjectResponse head = s3.headObject(b -> b.bucket(BUCKET).key(key));
+        assertEquals("image/png", head.contentType());
+        assertEquals(head.eTag().replace("\"", ""), a.body().get("etag").asText());
+        assertEquals("Note/7001", head.metadata().get("fptr-entity"));
+        assertEquals("original", head.metadata().get("fptr-variant"));
+        assertEquals(source.substring(0, source.indexOf('?')), head.metadata().get("fptr-source"));
+        assertFalse(head.metadata().toString().contains("Signature"), "no signature may be stored: " + head.metadata());
+    }
+
+    @Test
+    void secondCallIsUnchangedAndDownloadsNothing() {
+        Answer first = call("Note", "7001", null);
+        assertEquals("copied", first.body().get("status").asText());
+        sim.clearRequests();
+
+        Answer second = call("Note", "7001", null);
+        assertEquals(200, second.status());
+        assertEquals("unchanged", second.body().get("status").asText());
+        assertEquals(first.body().get("key"), second.body().get("key"));
+        assertEquals(first.body().get("etag"), second.body().get("etag"));
+        assertEquals(first.body().get("size"), second.body().get("size"));
+        assertEquals("image/png", second.body().get("content_type").asText());
+        assertEquals(List.of(), sim.downloads(), "no second download");
+    }
+
+    @Test
+    void aNewImageAfterAnUploadIsCopiedAgain() throws IOException {
+        Answer first = call("Note", "7001", null);
+        assertEquals("copied", first.body().get("status").asText());
+
+        sim.config("{\"thumbnail_pending_seconds\":0}");
+        byte[] replacement = png(400, 300, Color.ORANGE);
+        sim.upload("notes", 7001, "image", "regrade.png", "image/png", replacement);
+
+        Answer second = call("Note", "7001", null);
+        assertEquals(200, second.status(), second.body().toString());
+        assertEquals("copied", second.body().get("status").asText());
+        assertEquals(first.body().get("key"), second.body().get("key"));
+        assertNotEquals(first.body().get("etag"), second.body().get("etag"));
+        assertArrayEquals(replacement, read(second.body().get("key").asText()));
+        assertTrue(s3.headObject(b -> b.bucket(BUCKET).key(second.body().get("key").asText()))
+                .metadata().get("fptr-source").endsWith("/regrade.png"));
+    }
+
+    @Test
+    void thumbnailVariantCopiesFptrsThumbnail() throws IOException {
+        Answer a = call("Note", "7001", "thumbnail");
+        assertEquals(200, a.status(), a.body().toString());
+        String key = PREFIX + "70/Note/7001/thumbnail.jpg";
+        assertEquals(key, a.body().get("key").asText());
+        assertEquals("image/jpeg", a.body().get("content_type").asText());
+        assertArrayEquals(sim.download(sim.location("notes", 7001, "thumbnail")), read(key));
+        assertEquals("thumbnail", s3.headObject(b -> b.bucket(BUCKET).key(key)).metadata().get("fptr-variant"));
+    }
+
+    @Test
+    void entityTypeMayBeThePluralSlugAndTheKeyUsesTheSchemaName() {
+        Answer a = call("notes", "7001", null);
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(PREFIX + "70/Note/7001/original.png", a.body().get("key").asText());
+    }
+
+    @Test
+    void largeImageGoesMultipartWithTheRightBytes() throws IOException {
+        long size = 20 * MIB;   // above the 16 MiB single-put limit
+        sim.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(11, size));
+        Answer a = call("Note", "7004", null);
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(size, a.body().get("size").asLong());
+        assertTrue(a.body().get("etag").asText().endsWith("-3"), "three 8 MiB parts: " + a.body());
+        assertObjectIs(a.body().get("key").asText(), 11, size);
+    }
+
+    // ---- refusals -----------------------------------------------------------------------------------------
+
+    @Test
+    void entityWithoutImageIs404() {
+        Answer a = call("Note", "7004", null);
+        assertProblem(a, 404, "Note 7004 has no image.");
+        assertNothingStored();
+    }
+
+    @Test
+    void pendingThumbnailIs409WithRetryAfter() {
+        sim.upload("notes", 7004, "image", "fresh.png", "image/png", png(32, 32, Color.BLUE));
+        Answer a = call("Note", "7004", null);
+        assertEquals(409, a.status(), a.body().toString());
+        assertEquals("application/problem+json", a.header("Content-Type"));
+        assertEquals("30", a.header("Retry-After"));
+        assertTrue(a.body().get("detail").asText().contains("still processing"));
+        assertEquals(List.of(), sim.downloads(), "nothing downloaded");
+        assertNothingStored();
+    }
+
+    @Test
+    void unknownEntityIs404WithFptrsError() {
+        Answer a = call("Note", "999999", null);
+        assertEquals(404, a.status(), a.body().toString());
+        assertEquals(104, a.body().at("/upstream/code").asInt(), a.body().toString());
+        assertNothingStored();
+    }
+
+    @Test
+    void unknownEntityTypeIs400() {
+        Answer a = call("Spaceship", "1", null);
+        assertEquals(400, a.status(), a.body().toString());
+        assertTrue(a.body().get("detail").asText().contains("Spaceship"));
+        assertTrue(a.body().has("upstream"));
+    }
+
+    @Test
+    void everyBadInputIs400AndTouchesNothing() {
+        sim.clearRequests();
+        assertProblem(call("Note", "7001", "huge"), 400, null);
+        assertProblem(call("Note", "7001", ""), 400, null);
+        assertProblem(call("Note", "abc", null), 400, null);
+        assertProblem(call("Note", "-3", null), 400, null);
+        assertProblem(call("Note", "0", null), 400, null);
+        assertProblem(call("Note", "99999999999999999999", null), 400, null);
+        assertProblem(call("No te", "7001", null), 400, null);
+        assertProblem(call("Note;drop", "7001", null), 400, null);
+        assertEquals(List.of(), sim.requests("/api/v1.1/entity"), "bad input never reaches FPTR");
+        // A type FPTR knows but whose entities have no image field.
+        assertProblem(call("LocalStorage", "1", null), 400, "Entities of type LocalStorage have no image field.");
+        assertNothingStored();
+    }
+
+    // ---- storage failures ---------------------------------------------------------------------------------
+
+    @Test
+    void storageConnectionCutHalfWayIsRetriedFromTheStartAndLeavesNoPartialUpload() throws IOException {
+        long size = 20 * MIB;
+        sim.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(12, size));
+        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"cut_after_bytes\":" + 12 * MIB + ",\"times\":1}");
+        sim.clearRequests();
+
+        Answer a = call("Note", "7004", null);
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals("copied", a.body().get("status").asText());
+        assertEquals(2, sim.downloads().size(), "the cut download, then one whole one");
+        assertObjectIs(a.body().get("key").asText(), 12, size);
+        assertNoOpenUpload();
+    }
+
+    @Test
+    void storageThatKeepsCuttingLeavesNoObjectAndNoOpenUpload() {
+        long size = 20 * MIB;
+        sim.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(13, size));
+        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"cut_after_bytes\":" + 10 * MIB + ",\"times\":10}");
+        sim.clearRequests();
+
+        Answer a = call("Note", "7004", null);
+        assertEquals(502, a.status(), a.body().toString());
+        assertTrue(a.body().get("detail").asText().contains("Nothing was stored"));
+        assertEquals(4, sim.downloads().size(), "one try and three retries");
+        assertNothingStored();
+        assertNoOpenUpload();
+    }
+
+    @Test
+    void singlePutCutIsRetriedToo() throws IOException {
+        long size = 3 * MIB;   // one streamed PutObject
+        sim.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(14, size));
+        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"cut_after_bytes\":" + MIB + ",\"times\":2}");
+        Answer a = call("Note", "7004", null);
+        assertEquals(200, a.status(), a.body().toString());
+        assertObjectIs(a.body().get("key").asText(), 14, size);
+    }
+
+    @Test
+    void storage5xxIsRetried() throws IOException {
+        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"status\":503,\"times\":2}");
+        sim.clearRequests();
+        Answer a = call("Note", "7001", null);
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(3, sim.downloads().size());
+    }
+
+    @Test
+    void signedUrlThatExpiredBeforeTheDownloadIsReadAgainOnce() throws IOException {
+        // The URL lives 2 s; the first download waits 3.5 s at the storage, so storage finds it expired.
+        sim.config("{\"storage_url_ttl_seconds\":2}");
+        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"latency_ms\":3500,\"times\":1}");
+        sim.clearRequests();
+
+        Answer a = call("Note", "7001", null);
+        assertEquals(200, a.status(), a.body().toString());
+        List<JsonNode> downloads = sim.downloads();
+        assertEquals(2, downloads.size());
+        assertEquals(403, downloads.get(0).get("status").asInt());
+        assertEquals(200, downloads.get(1).get("status").asInt());
+        long locations = sim.requests("/api/").stream()
+                .filter(r -> r.get("path").asText().endsWith("/7001/image") && "alt=original".equals(r.get("query").asText())).count();
+        assertEquals(2, locations, "the location was read again, once");
+        assertArrayEquals(sim.download(sim.location("notes", 7001, "original")), read(a.body().get("key").asText()));
+    }
+
+    @Test
+    void storageRefusingAFreshUrlTooIs502() {
+        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"status\":403,\"times\":5}");
+        sim.clearRequests();
+        Answer a = call("Note", "7001", null);
+        assertEquals(502, a.status(), a.body().toString());
+        assertEquals(2, sim.downloads().size(), "one re-read, not a loop");
+        assertNothingStored();
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------
+
+    private Answer call(String type, String id, String variant) {
+        ApiGatewayEvents event = ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail",
+                        "/v1/entities/" + type + "/" + id + "/thumbnail")
+                .pathParameter("type", type).pathParameter("id", id);
+        if (variant != null) {
+            event.query("variant", variant);
+        }
+        String raw = given().contentType("application/json").body(event.build()).post().then().statusCode(200).extract().asString();
+        try {
+            JsonNode response = JSON.readTree(raw);
+            JsonNode body = JSON.readTree(response.get("body").asText());
+            return new Answer(response.get("statusCode").asInt(), response.path("headers"), body);
+        } catch (IOException e) {
+            throw new AssertionError("not a JSON answer: " + raw, e);
+        }
+    }
+
+    private static void assertProblem(Answer a, int status, String detail) {
+        assertEquals(status, a.status(), a.body().toString());
+        assertEquals("application/problem+json", a.header("Content-Type"));
+        assertEquals(status, a.body().get("status").asInt());
+        assertTrue(a.body().hasNonNull("detail"));
+        if (detail != null) {
+            assertEquals(detail, a.body().get("detail").asText());
+        }
+    }
+
+    private byte[] read(String key) throws IOException {
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private void assertObjectIs(String key, long seed, long size) throws IOException {
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
+            assertEquals(size, in.response().contentLength());
+            assertEquals(GeneratedBytes.sha256(seed, size), GeneratedBytes.sha256((InputStream) in));
+        }
+    }
+
+    private void assertNothingStored() {
+        assertEquals(List.of(), s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)).contents().stream().map(S3Object::key).toList());
+    }
+
+    private void assertNoOpenUpload() {
+        assertEquals(0, s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(PREFIX)).uploads().size());
+    }
+
+    private static byte[] png(int w, int h, Color color) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int x = 0; x < w; x++) {
+            for (int y = 0; y < h; y++) {
+                img.setRGB(x, y, (x * y) % 7 == 0 ? Color.WHITE.getRGB() : color.getRGB());
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", out);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return out.toByteArray();
+    }
+}
