@@ -94,6 +94,7 @@ public final class FptrSimulator implements AutoCloseable {
     private final RecordRenderer renderer;
     private final EntityApi entityApi;
     private final AdminApi adminApi;
+    private final Webhooks webhooks;
     private final List<Route> routes = new CopyOnWriteArrayList<>();
     private final List<Runnable> resetHooks = new CopyOnWriteArrayList<>();
     private final List<Fault> faults = new ArrayList<>();
@@ -128,6 +129,7 @@ public final class FptrSimulator implements AutoCloseable {
         this.renderer = new RecordRenderer(this);
         this.entityApi = new EntityApi(this);
         this.adminApi = new AdminApi(this);
+        this.webhooks = new Webhooks(this);
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port), 256);
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
@@ -143,6 +145,7 @@ public final class FptrSimulator implements AutoCloseable {
     /** Starts a simulator (extensions installed, seed loaded) and returns once it accepts connections. */
     public static FptrSimulator start(Options options) throws IOException {
         FptrSimulator sim = new FptrSimulator(options);
+        sim.webhooks.install();
         for (SimExtension ext : ServiceLoader.load(SimExtension.class)) {
             ext.install(sim);
         }
@@ -167,6 +170,7 @@ public final class FptrSimulator implements AutoCloseable {
 
     @Override
     public void close() {
+        webhooks.close();
         server.stop(0);
         executor.shutdownNow();
         try {

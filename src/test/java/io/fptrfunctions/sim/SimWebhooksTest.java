@@ -1,0 +1,251 @@
+package io.fptrfunctions.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Webhook hooks CRUD and signed, FPTR-shaped deliveries to a local receiver. */
+class SimWebhooksTest {
+
+    record Received(Map<String, List<String>> headers, byte[] body) {
+        String header(String name) {
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    return e.getValue().get(0);
+                }
+            }
+            return null;
+        }
+
+        JsonNode json() throws IOException {
+            return SimJson.parse(body);
+        }
+    }
+
+    static FptrSimulator sim;
+    static HttpServer receiver;
+    static final BlockingQueue<Received> inbox = new LinkedBlockingQueue<>();
+    SimClient c;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed()));
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", ex -> {
+            try (InputStream in = ex.getRequestBody()) {
+                inbox.add(new Received(Map.copyOf(ex.getRequestHeaders()), in.readAllBytes()));
+            }
+            byte[] ok = "{\"ok\":true}".getBytes();
+            ex.sendResponseHeaders(200, ok.length);
+            ex.getResponseBody().write(ok);
+            ex.close();
+        });
+        receiver.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        receiver.stop(0);
+        sim.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        sim.reset();
+        inbox.clear();
+        c = new SimClient(sim).login();
+    }
+
+    private String hookUrl() {
+        return "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+    }
+
+    private String createHook(String extra) {
+        SimClient.Response r = c.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + hookUrl() + "\"," + extra + "}");
+        assertEquals(201, r.status(), r.toString());
+        return r.json().at("/data/id").asText();
+    }
+
+    private static Received next() throws InterruptedException {
+        Received r = inbox.poll(5, TimeUnit.SECONDS);
+        assertNotNull(r, "a delivery arrived");
+        return r;
+    }
+
+    @Test
+    void hookCrudInFptrShapeNeverReturnsTheToken() {
+        SimClient.Response created = c.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + hookUrl() + "\","
+                + "\"entity_types\":{\"Shot\":{\"create\":[],\"update\":[\"sg_status_list\"]}},\"projects\":[70],"
+                + "\"name\":\"status watcher\",\"token\":\"s3cret\"}");
+        assertEquals(201, created.status(), created.toString());
+        JsonNode hook = created.json().get("data");
+        String id = hook.get("id").asText();
+        assertTrue(hook.get("is_token_set").asBoolean());
+        assertFalse(created.text().contains("s3cret"));
+        assertEquals("active", hook.get("status").asText());
+        assertEquals(70, hook.at("/projects/0").asLong());
+        assertFalse(hook.get("batch_deliveries").asBoolean());
+        assertEquals("/api/v1.1/webhook/hooks/" + id, created.json().at("/links/self").asText());
+
+        assertEquals(1, c.get("/api/v1.1/webhook/hooks").json().get("data").size());
+        SimClient.Response disabled = c.put("/api/v1.1/webhook/hooks/" + id, "{\"status\":\"disabled\"}");
+        assertEquals("disabled", disabled.json().at("/data/status").asText());
+        assertEquals("status watcher", disabled.json().at("/data/name").asText(), "other keys kept");
+        assertEquals("status must be one of: active, disabled",
+                c.put("/api/v1.1/webhook/hooks/" + id, "{\"status\":\"nope\"}").json().at("/errors/0/source/status/0").asText());
+        assertEquals(400, c.put("/api/v1.1/webhook/hooks/" + id, "{}").status());
+        assertEquals(204, c.post("/api/v1.1/webhook/hooks/" + id + "/test_connection", "application/json", "{}").status());
+        assertEquals(204, c.delete("/api/v1.1/webhook/hooks/" + id).status());
+        SimClient.Response gone = c.get("/api/v1.1/webhook/hooks/" + id);
+        assertEquals(404, gone.status());
+        assertEquals(104, gone.json().at("/errors/0/code").asInt());
+        assertEquals(103, c.get("/api/v1.1/webhook/hooks/not-a-uuid").json().at("/errors/0/code").asInt());
+    }
+
+    @Test
+    void createValidation() {
+        SimClient.Response empty = c.postJson("/api/v1.1/webhook/hooks", "{}");
+        assertEquals(400, empty.status());
+        assertEquals("url is missing", empty.json().at("/errors/0/source/url/0").asText());
+        assertEquals("entity_types either entity types or event type is required",
+                empty.json().at("/errors/0/source/entity_types/0").asText());
+        assertEquals("entity_types is not valid", c.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + hookUrl()
+                + "\",\"entity_types\":{\"Shot\":{\"explode\":[]}}}").json().at("/errors/0/source/entity_types/0").asText());
+        assertEquals(400, c.postJson("/api/v1.1/webhook/hooks",
+                "{\"url\":\"https://example.com/hook\",\"entity_types\":{\"Shot\":{\"create\":[]}}}").status(),
+                "only loopback targets");
+        assertEquals(415, c.post("/api/v1.1/webhook/hooks", EntityApi.ARRAY_TYPE, "{}").status());
+    }
+
+    @Test
+    void createDeliveryIsSignedAndShapedLikeFptr() throws Exception {
+        String hookId = createHook("\"entity_types\":{\"Shot\":{\"create\":[]}},\"token\":\"s3cret\"");
+        SimClient.Response shot = c.postJson("/api/v1.1/entity/shots", "{\"code\":\"sh050\",\"project\":{\"type\":\"Project\",\"id\":70}}");
+        long shotId = shot.json().at("/data/id").asLong();
+        Received r = next();
+        assertEquals("sha1=" + Webhooks.hmacSha1("s3cret", r.body()), r.header("X-SG-SIGNATURE"));
+        assertEquals(hookId, r.header("x-sg-webhook-id"));
+        assertEquals(sim.baseUrl() + "/", r.header("x-sg-webhook-site-url"));
+        assertEquals("1", r.header("x-sg-event-batch-size"));
+        assertEquals("application/json; charset=utf-8", r.header("content-type"));
+        JsonNode body = r.json();
+        assertTrue(body.has("timestamp"));
+        JsonNode d = body.get("data");
+        assertEquals("Shotgun_Shot_New", d.get("event_type").asText());
+        assertEquals("create", d.get("operation").asText());
+        assertEquals(shotId, d.at("/entity/id").asLong());
+        assertEquals("Shot", d.at("/entity/type").asText());
+        assertEquals(70, d.at("/project/id").asLong());
+        assertEquals("ApiUser", d.at("/user/type").asText());
+        assertEquals(r.header("x-sg-delivery-id"), d.get("delivery_id").asText());
+        for (String key : List.of("id", "event_log_entry_id", "meta", "created_at", "session_uuid")) {
+            assertTrue(d.has(key), key);
+        }
+        // the delivery is recorded
+        SimClient.Response log = c.get("/api/v1.1/webhook/deliveries/" + d.get("delivery_id").asText());
+        for (int i = 0; i < 50 && log.status() == 404; i++) {   // recorded once the receiver has answered
+            Thread.sleep(20);
+            log = c.get("/api/v1.1/webhook/deliveries/" + d.get("delivery_id").asText());
+        }
+        JsonNode recorded = log.json().get("data");
+        assertEquals(200, recorded.get("response_code").asInt());
+        assertEquals("delivered", recorded.get("status").asText());
+        assertEquals("{\"ok\":true}", recorded.get("body").asText());
+    }
+
+    @Test
+    void updatesGiveOneDeliveryPerChangedAttributeWithOldAndNewValues() throws Exception {
+        createHook("\"entity_types\":{\"Shot\":{\"update\":[]}}");
+        c.put("/api/v1.1/entity/shots/1001", "{\"description\":\"Car enters frame left\",\"sg_status_list\":\"fin\","
+                + "\"sg_sequence\":{\"type\":\"Sequence\",\"id\":21}}");
+        List<JsonNode> got = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Received r = next();
+            assertNull(r.header("x-sg-signature"), "no token, no signature");
+            got.add(r.json().get("data"));
+        }
+        got.sort((a, b) -> a.get("attribute_name").asText().compareTo(b.get("attribute_name").asText()));
+        JsonNode desc = got.get(0);
+        assertEquals("Shotgun_Shot_Change", desc.get("event_type").asText());
+        assertEquals("update", desc.get("operation").asText());
+        assertEquals("description", desc.at("/meta/attribute_name").asText());
+        assertEquals("attribute_change", desc.at("/meta/type").asText());
+        assertEquals("text", desc.at("/meta/field_data_type").asText());
+        assertEquals("Car enters frame", desc.at("/meta/old_value").asText());
+        assertEquals("Car enters frame left", desc.at("/meta/new_value").asText());
+        JsonNode seq = got.get(1);
+        assertEquals("sg_sequence", seq.get("attribute_name").asText());
+        assertEquals("SEQ01", seq.at("/meta/old_value/name").asText());
+        assertEquals(21, seq.at("/meta/new_value/id").asLong());
+        assertEquals("fin", got.get(2).at("/meta/new_value").asText());
+        assertTrue(inbox.isEmpty());
+    }
+
+    @Test
+    void attributeFilterProjectsAndStatusLimitDeliveries() throws Exception {
+        String id = createHook("\"entity_types\":{\"Shot\":{\"update\":[\"sg_status_list\"]}}");
+        c.put("/api/v1.1/entity/shots/1001", "{\"description\":\"ignored\"}");
+        c.put("/api/v1.1/entity/shots/1001", "{\"sg_status_list\":\"fin\"}");
+        assertEquals("sg_status_list", next().json().at("/data/attribute_name").asText());
+        assertNull(inbox.poll(300, TimeUnit.MILLISECONDS), "the description change was not subscribed");
+
+        c.put("/api/v1.1/webhook/hooks/" + id, "{\"status\":\"disabled\"}");
+        assertEquals("Webhook_Status_Change", next().json().at("/data/event_type").asText());
+        c.put("/api/v1.1/entity/shots/1001", "{\"sg_status_list\":\"ip\"}");
+        assertNull(inbox.poll(300, TimeUnit.MILLISECONDS), "a disabled hook gets nothing");
+
+        createHook("\"entity_types\":{\"Note\":{\"create\":[]}},\"projects\":[71]");
+        c.postJson("/api/v1.1/entity/notes", "{\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"x\"}");
+        assertNull(inbox.poll(300, TimeUnit.MILLISECONDS), "another project's hook gets nothing");
+    }
+
+    @Test
+    void retirementsAndRevivals() throws Exception {
+        createHook("\"entity_types\":{\"Asset\":{\"delete\":[],\"revive\":[]}}");
+        c.delete("/api/v1.1/entity/assets/1227");
+        JsonNode retired = next().json().get("data");
+        assertEquals("Shotgun_Asset_Retirement", retired.get("event_type").asText());
+        assertEquals("delete", retired.get("operation").asText());
+        c.post("/api/v1.1/entity/assets/1227?revive=true", null, "");
+        JsonNode revived = next().json().get("data");
+        assertEquals("Shotgun_Asset_Revival", revived.get("event_type").asText());
+        assertEquals("revive", revived.get("operation").asText());
+        assertEquals(1227, revived.at("/entity/id").asLong());
+    }
+
+    @Test
+    void batchedDeliveriesComeTogether() throws Exception {
+        createHook("\"entity_types\":{\"Note\":{\"create\":[]}},\"batch_deliveries\":true,\"token\":\"k\"");
+        for (int i = 0; i < 3; i++) {
+            c.postJson("/api/v1.1/entity/notes", "{\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"n" + i + "\"}");
+        }
+        Received r = next();
+        assertEquals("sha1=" + Webhooks.hmacSha1("k", r.body()), r.header("x-sg-signature"));
+        JsonNode body = r.json();
+        assertTrue(body.has("timestamp"));
+        JsonNode list = body.at("/data/deliveries");
+        assertEquals(3, list.size(), body.toString());
+        assertEquals("3", r.header("x-sg-event-batch-size"));
+        assertEquals("Shotgun_Note_New", list.get(0).get("event_type").asText());
+    }
+}
