@@ -1,0 +1,99 @@
+package io.fptrfunctions.notes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrRecords;
+import io.fptrfunctions.http.ProblemException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * Finds the one user an {@code author} names: a HumanUser by login or full name, or an ApiUser (a script)
+ * by its name. FPTR could filter notes by {@code created_by.HumanUser.login} itself, but then a typo or a
+ * name two people share would silently give no notes or both people's notes; so this is the one look-up
+ * the search makes. Both user types are asked at once.
+ */
+final class AuthorResolver {
+
+    private static final List<String> HUMAN_FIELDS = List.of("login", "name", "email", "sg_status_list");
+    private static final List<String> API_FIELDS = List.of("firstname", "sg_status_list");
+    /** Enough to list every match of a shared name in the 409; a login or script name matches one. */
+    private static final int LOOKUP_PAGE = 50;
+
+    private final FptrClient fptr;
+    private final ExecutorService executor;
+
+    AuthorResolver(FptrClient fptr, ExecutorService executor) {
+        this.fptr = fptr;
+        this.executor = executor;
+    }
+
+    /** {@code {"type","id"}} of the author; 404 problem when nobody matches, 409 listing them when several do. */
+    ObjectNode resolve(String author) {
+        TextNode name = TextNode.valueOf(author);
+        Future<List<JsonNode>> scripts = executor.submit(() -> fptr.searchPage("ApiUser",
+                NoteFilterBuilder.and(NoteFilterBuilder.condition("firstname", "is", name)), API_FIELDS, "id", LOOKUP_PAGE, 1));
+        List<JsonNode> humans;
+        try {
+            humans = fptr.searchPage("HumanUser",
+                    NoteFilterBuilder.or(NoteFilterBuilder.condition("login", "is", name), NoteFilterBuilder.condition("name", "is", name)),
+                    HUMAN_FIELDS, "id", LOOKUP_PAGE, 1);
+        } catch (RuntimeException e) {
+            scripts.cancel(true);
+            throw e;
+        }
+        List<ObjectNode> found = new ArrayList<>();
+        humans.stream().map(FptrRecords::flatten).forEach(found::add);
+        join(scripts).stream().map(FptrRecords::flatten).forEach(found::add);
+        // A login names one person; prefer it to full names that happen to be equal to it.
+        List<ObjectNode> byLogin = found.stream()
+                .filter(u -> "HumanUser".equals(u.path("type").asText()) && author.equalsIgnoreCase(u.path("login").asText()))
+                .toList();
+        List<ObjectNode> matches = byLogin.size() == 1 ? byLogin : found;
+        if (matches.isEmpty()) {
+            throw new ProblemException(404, "Unknown author",
+                    "No HumanUser has the login or name '" + author + "', and no ApiUser (script) is called so.")
+                    .with("key", "author");
+        }
+        if (matches.size() > 1) {
+            List<Map<String, Object>> listed = matches.stream().map(AuthorResolver::describe).toList();
+            throw new ProblemException(409, "Ambiguous author",
+                    matches.size() + " users match '" + author + "'; send the login of the one you mean (or filter by id through filters: [\"created_by\", \"is\", {\"type\", \"id\"}]).")
+                    .with("key", "author").with("matches", listed);
+        }
+        ObjectNode user = matches.get(0);
+        return NoteFilterBuilder.entity(user.path("type").asText(), user.path("id").asLong());
+    }
+
+    private static Map<String, Object> describe(ObjectNode user) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", user.path("type").asText());
+        m.put("id", user.path("id").asLong());
+        boolean human = "HumanUser".equals(user.path("type").asText());
+        m.put("name", human ? user.path("name").asText(null) : user.path("firstname").asText(null));
+        if (human) {
+            m.put("login", user.path("login").asText(null));
+        }
+        m.put("status", user.path("sg_status_list").asText(null));
+        return m;
+    }
+
+    private static List<JsonNode> join(Future<List<JsonNode>> lookup) {
+        try {
+            return lookup.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while looking up the author", e);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.fptrfunctions.notes;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.http.ApiResponse;
+import io.fptrfunctions.http.HttpApiAdapter;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+/** {@code POST /v1/notes/search}: the body becomes a checked query, the service answers it. */
+@Named("notes")
+public class NotesHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    @Inject
+    HttpApiAdapter http;
+
+    @Inject
+    NoteSearchRequestReader reader;
+
+    @Inject
+    NotesSearchService service;
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return http.handle(event, request -> ApiResponse.ok(service.search(reader.read(request.jsonObjectBody()))));
+    }
+}

@@ -1,0 +1,163 @@
+package io.fptrfunctions.notes;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrException;
+import io.fptrfunctions.fptr.FptrProblems;
+import io.fptrfunctions.fptr.FptrUnavailableException;
+import io.fptrfunctions.http.ProblemException;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * {@code note-search}: one {@code _search} on Note with a hash filter built from the criteria, every
+ * page read (several at once), the records flattened to the contract's notes. Knows nothing of Lambda.
+ */
+@ApplicationScoped
+public class NotesSearchService {
+
+    private static final Logger LOG = Logger.getLogger(NotesSearchService.class);
+    private static final Pattern SORTS_BY_ID = Pattern.compile("(^|,)-?id(,|$)");
+
+    @Inject
+    FptrClient fptr;
+
+    @Inject
+    ObjectMapper mapper;
+
+    /** Pages in flight at once after the first two (FPTR's cost is per call, not per row). */
+    @ConfigProperty(name = "notes.parallel-pages", defaultValue = "4")
+    int parallelPages;
+
+    /** A smaller page than FPTR's maximum, if ever needed; by default the client's {@code maxPageSize()}. */
+    @ConfigProperty(name = "notes.page-size")
+    Optional<Integer> pageSize;
+
+    /**
+     * The largest answer body, as it will sit (JSON-escaped) inside the Lambda response, which cannot
+     * exceed 6 MB. A bigger result is refused with advice rather than failing inside Lambda.
+     */
+    @ConfigProperty(name = "notes.max-response-bytes", defaultValue = "6000000")
+    long maxResponseBytes;
+
+    private final AtomicInteger threadCount = new AtomicInteger();
+    private final ExecutorService pages = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "note-search-" + threadCount.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    @PreDestroy
+    void stop() {
+        pages.shutdownNow();
+    }
+
+    public ObjectNode search(NoteQuery query) {
+        return search(query, pageSize.orElse(fptr.maxPageSize()));
+    }
+
+    /** With an explicit page size: tests use small pages to cross many page boundaries. */
+    ObjectNode search(NoteQuery query, int pageSize) {
+        long started = System.nanoTime();
+        JsonNode author = query.author() == null ? null : fptrCall(() -> new AuthorResolver(fptr, pages).resolve(query.author()));
+        ObjectNode filter = NoteFilterBuilder.build(query, author);
+        List<String> fields = NoteShaper.fieldsToRead(query.fields());
+        String sort = stableSort(query.sort());
+
+        NotePager pager = new NotePager(pages, Math.min(pageSize, fptr.maxPageSize()), parallelPages);
+        NotePager.Result result;
+        try {
+            result = pager.readAll((size, number) -> fptr.searchPage("Note", filter, fields, sort, size, number), query.limit());
+        } catch (NotePager.PageFailedException e) {
+            throw pageProblem(e);
+        }
+
+        ObjectNode answer = mapper.createObjectNode();
+        ArrayNode notes = answer.putArray("notes");
+        result.rows().forEach(row -> notes.add(NoteShaper.shape(row, query.fields())));
+        answer.put("count", notes.size());
+        answer.put("truncated", result.truncated());
+        checkSize(answer, notes.size());
+        LOG.infof("note search: %d notes%s from %d pages in %d ms", notes.size(), result.truncated() ? " (limit reached)" : "",
+                result.pagesRead(), (System.nanoTime() - started) / 1_000_000);
+        return answer;
+    }
+
+    /**
+     * Pages are read separately, so the order must be total or a row could sit on two pages (or none):
+     * {@code id} breaks every tie. FPTR's own default order is id ascending.
+     */
+    static String stableSort(String sort) {
+        if (sort == null) {
+            return "id";
+        }
+        return SORTS_BY_ID.matcher(sort).find() ? sort : sort + ",id";
+    }
+
+    private ProblemException pageProblem(NotePager.PageFailedException e) {
+        RuntimeException cause = e.getCause();
+        if (cause instanceof FptrUnavailableException unavailable) {
+            ProblemException problem = new ProblemException(502, "FPTR kept failing during the search",
+                    "Page " + e.pageNumber() + " of the Note search could not be read: " + unavailable.getMessage()
+                            + " No partial result is returned; try again later.", null, e);
+            unavailable.retryAfter().ifPresent(wait -> problem.withHeader("Retry-After", String.valueOf(Math.max(1, wait.toSeconds()))));
+            return problem.with("page", e.pageNumber());
+        }
+        return fptrProblem(cause);
+    }
+
+    private <T> T fptrCall(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (ProblemException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw fptrProblem(e);
+        }
+    }
+
+    /** FPTR refusing the search itself is the caller's to fix (a field in filters, fields or sort). */
+    private static ProblemException fptrProblem(RuntimeException failure) {
+        if (failure instanceof FptrException e && e.status() == 400) {
+            return new ProblemException(400, "FPTR refused the search",
+                    "FPTR refused the Note search: " + e.getMessage() + ". Check the field names and operators in filters, fields and sort.",
+                    e.errors(), e);
+        }
+        ProblemException problem = FptrProblems.from(failure);
+        if (problem == null) {
+            throw failure;
+        }
+        return problem;
+    }
+
+    private void checkSize(ObjectNode answer, int count) {
+        long bytes;
+        try {
+            // As it will be carried: the body is a JSON string inside the Lambda response.
+            bytes = mapper.writeValueAsString(mapper.writeValueAsString(answer)).length();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        if (bytes > maxResponseBytes) {
+            int fits = (int) Math.max(1, (long) count * maxResponseBytes / bytes * 9 / 10);
+            throw ProblemException.unprocessable("The " + count + " matching notes make a " + bytes / 1_000_000
+                    + " MB answer, more than the " + maxResponseBytes / 1_000_000 + " MB a Lambda response can carry. "
+                    + "Narrow the criteria, ask for fewer fields, or set limit (about " + fits + " notes fit).")
+                    .with("count", count).with("suggested_limit", fits);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.fptrfunctions.notes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The paging algorithm over an in-memory row list that behaves like FPTR's offset paging (the
+ * simulator tests in NotesSearchServiceTest exercise it over HTTP).
+ */
+class NotePagerTest {
+
+    private static final ExecutorService POOL = Executors.newCachedThreadPool();
+
+    @AfterAll
+    static void stop() {
+        POOL.shutdownNow();
+    }
+
+    /** Rows with ids 1..n; records every page asked for and the most pages in flight at once. */
+    static final class Rows implements NotePager.PageSource {
+        final int n;
+        final List<String> asked = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger maxInFlight = new AtomicInteger();
+        volatile int failingPage = -1;
+
+        Rows(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public List<JsonNode> page(int size, int number) {
+            asked.add(size + "#" + number);
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(20);
+                if (number == failingPage) {
+                    throw new IllegalStateException("page " + number + " broke");
+                }
+                List<JsonNode> page = new ArrayList<>();
+                for (long id = (long) (number - 1) * size + 1; id <= Math.min(n, (long) number * size); id++) {
+                    page.add(JsonNodeFactory.instance.objectNode().put("id", id));
+                }
+                return page;
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+
+    private static List<Long> ids(NotePager.Result r) {
+        return r.rows().stream().map(n -> n.get("id").asLong()).toList();
+    }
+
+    @Test
+    void everyRowInOrderUntilAnEmptyPage() {
+        Rows rows = new Rows(23);
+        NotePager.Result r = new NotePager(POOL, 5, 3).readAll(rows, null);
+        assertEquals(23, r.rows().size());
+        for (int i = 0; i < 23; i++) {
+            assertEquals(i + 1, ids(r).get(i));
+        }
+        assertFalse(r.truncated());
+        // Pages 1-2, then waves of 3: 3-5, 6-8 (6 is the first empty one).
+        assertEquals(8, rows.asked.size());
+        assertTrue(rows.maxInFlight.get() <= 3, "at most 3 pages in flight, saw " + rows.maxInFlight.get());
+        assertTrue(rows.maxInFlight.get() >= 2, "pages are read concurrently");
+    }
+
+    @Test
+    void aFullFirstPageCostsNoExtraRoundTrip() {
+        Rows rows = new Rows(5);
+        NotePager.Result r = new NotePager(POOL, 5, 4).readAll(rows, null);
+        assertEquals(5, r.rows().size());
+        assertEquals(List.of("5#1", "5#2"), rows.asked.stream().sorted().toList());
+    }
+
+    @Test
+    void noMatchIsAnEmptyResult() {
+        NotePager.Result r = new NotePager(POOL, 5, 4).readAll(new Rows(0), null);
+        assertEquals(0, r.rows().size());
+        assertFalse(r.truncated());
+    }
+
+    @Test
+    void aSmallLimitAsksForOneRowMoreToKnowIfItCut() {
+        Rows rows = new Rows(100);
+        NotePager.Result r = new NotePager(POOL, 50, 4).readAll(rows, 10);
+        assertEquals(10, r.rows().size());
+        assertTrue(r.truncated());
+        assertTrue(rows.asked.contains("11#1"), rows.asked.toString());
+    }
+
+    @Test
+    void aLimitTheResultJustFitsIsNotTruncated() {
+        NotePager.Result r = new NotePager(POOL, 50, 4).readAll(new Rows(10), 10);
+        assertEquals(10, r.rows().size());
+        assertFalse(r.truncated());
+    }
+
+    @Test
+    void aLimitAcrossPagesStopsAsSoonAsItIsReached() {
+        Rows rows = new Rows(1000);
+        NotePager.Result r = new NotePager(POOL, 7, 4).readAll(rows, 30);
+        assertEquals(30, r.rows().size());
+        assertTrue(r.truncated());
+        assertEquals(30, ids(r).get(29));
+        // 31 rows need 5 pages of 7; never more than one page past them.
+        assertTrue(rows.asked.size() <= 6, rows.asked.toString());
+    }
+
+    @Test
+    void aFailedPageFailsTheWholeReadNamingThePage() {
+        Rows rows = new Rows(40);
+        rows.failingPage = 3;
+        NotePager.PageFailedException e = assertThrows(NotePager.PageFailedException.class,
+                () -> new NotePager(POOL, 5, 4).readAll(rows, null));
+        assertEquals(3, e.pageNumber());
+        assertSame(IllegalStateException.class, e.getCause().getClass());
+    }
+
+    @Test
+    void aRowSeenOnTwoPagesIsKeptOnce() {
+        NotePager.PageSource shifting = (size, number) -> {
+            // A note created between the two calls pushes row 3 from page 1 onto page 2.
+            List<JsonNode> page = new ArrayList<>();
+            long[] ids = number == 1 ? new long[]{1, 2, 3} : number == 2 ? new long[]{3, 4} : new long[0];
+            for (long id : ids) page.add(JsonNodeFactory.instance.objectNode().put("id", id));
+            return page;
+        };
+        assertEquals(List.of(1L, 2L, 3L, 4L), ids(new NotePager(POOL, 3, 4).readAll(shifting, null)));
+    }
+}

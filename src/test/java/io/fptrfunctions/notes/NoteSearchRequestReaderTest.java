@@ -1,0 +1,134 @@
+package io.fptrfunctions.notes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.http.ProblemException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every kind of bad input is a 400 that names the key at fault; good input is read as written. */
+class NoteSearchRequestReaderTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final NoteSearchRequestReader reader = new NoteSearchRequestReader();
+
+    private NoteQuery read(String json) throws Exception {
+        return reader.read(JSON.readTree(json.replace('\'', '"')));
+    }
+
+    private ProblemException refused(String json) {
+        return assertThrows(ProblemException.class, () -> read(json));
+    }
+
+    @Test
+    void readsEveryKey() throws Exception {
+        NoteQuery q = read("{'project': 70, 'author': ' jdoe ', 'linked': [{'type': 'Shot', 'id': 7}, {'type': 'Asset', 'name': 'hero'}],"
+                + "'sequence': 'SEQ01', 'shot': 'sh010', 'text': 'lighting', 'status': 'opn',"
+                + "'created_after': '2026-01-01T00:00:00Z', 'created_before': '2026-02-01', 'has_thumbnail': true,"
+                + "'fields': ['sg_status_list', 'project.Project.name'], 'sort': '-created_at, id', 'limit': 10,"
+                + "'filters': [['subject', 'is', 'x']]}");
+        assertEquals(70L, q.project().id());
+        assertEquals("jdoe", q.author());
+        assertEquals(2, q.linked().size());
+        assertEquals("hero", q.linked().get(1).name());
+        assertEquals(java.util.List.of("opn"), q.status());
+        assertEquals(Instant.parse("2026-01-01T00:00:00Z"), q.createdAfter());
+        assertEquals(Instant.parse("2026-02-01T00:00:00Z"), q.createdBefore());
+        assertEquals("-created_at,id", q.sort());
+        assertEquals(10, q.limit());
+        assertEquals("and", q.filters().get("logical_operator").asText());
+    }
+
+    @Test
+    void singleLinkedObjectAndProjectNameAreAccepted() throws Exception {
+        NoteQuery q = read("{'project': 'Demo', 'linked': {'type': 'Version', 'name': 'v001'}}");
+        assertEquals("Demo", q.project().name());
+        assertNull(q.project().id());
+        assertEquals("Version", q.linked().get(0).type());
+    }
+
+    @Test
+    void emptyBodyAsksForACriterion() {
+        ProblemException e = refused("{}");
+        assertEquals(400, e.status());
+        assertTrue(e.detail().contains("at least one search criterion"), e.detail());
+    }
+
+    @Test
+    void shapingKeysAloneAreNotACriterion() {
+        assertTrue(refused("{'limit': 5, 'fields': ['subject'], 'sort': 'id'}").detail().contains("at least one"));
+    }
+
+    @Test
+    void unknownKeyIsNamedWithTheValidKeys() {
+        ProblemException e = refused("{'shot': 'sh010', 'auther': 'jdoe'}");
+        assertTrue(e.detail().contains("Unknown key 'auther'"), e.detail());
+        assertTrue(e.detail().contains("author"), e.detail());
+        assertEquals("auther", e.extensions().get("key"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{'limit': '10', 'shot': 'a'}                 | limit",
+            "{'limit': 2.5, 'shot': 'a'}                  | limit",
+            "{'limit': 0, 'shot': 'a'}                    | limit",
+            "{'limit': -3, 'shot': 'a'}                   | limit",
+            "{'author': 5}                                | author",
+            "{'author': ['a']}                            | author",
+            "{'author': '  '}                             | author",
+            "{'has_thumbnail': 'yes'}                     | has_thumbnail",
+            "{'project': true}                            | project",
+            "{'project': 0}                               | project",
+            "{'project': ''}                              | project",
+            "{'linked': {'id': 7}}                        | linked[0].type",
+            "{'linked': {'type': 'Shot'}}                 | linked[0]",
+            "{'linked': {'type': 'Shot', 'id': 7, 'name': 'x'}} | linked[0]",
+            "{'linked': [{'type': 'Shot', 'id': 7}, {'type': 'shot', 'id': 8}]} | linked[1].type",
+            "{'linked': {'type': 'Shot', 'code': 'x'}}    | linked[0].code",
+            "{'linked': {'type': 'Shot', 'id': 'seven'}}  | linked[0].id",
+            "{'linked': []}                               | linked",
+            "{'linked': 'sh010'}                          | linked",
+            "{'status': []}                               | status",
+            "{'status': 3}                                | status",
+            "{'status': ['opn', 3]}                       | status[1]",
+            "{'created_after': 'yesterday'}               | created_after",
+            "{'created_before': '2026-01-01T10:00:00'}    | created_before",
+            "{'created_after': '2026-02-01T00:00:00Z', 'created_before': '2026-01-01T00:00:00Z'} | created_after",
+            "{'shot': 'a', 'fields': 'subject'}           | fields",
+            "{'shot': 'a', 'fields': ['sub ject']}        | fields",
+            "{'shot': 'a', 'sort': 'created_at desc'}     | sort",
+            "{'filters': {'conditions': []}}              | filters.logical_operator",
+            "{'filters': {'logical_operator': 'xor', 'conditions': []}} | filters.logical_operator",
+            "{'filters': {'logical_operator': 'and', 'conditions': [['subject']]}} | filters.conditions[0]",
+            "{'filters': {'logical_operator': 'and', 'conditions': [], 'x': 1}} | filters.x",
+            "{'filters': []}                              | filters",
+            "{'filters': 'subject is x'}                  | filters",
+    })
+    void badInputIsA400NamingTheKey(String json, String key) {
+        ProblemException e = refused(json);
+        assertEquals(400, e.status(), e.detail());
+        assertEquals(key, e.extensions().get("key"), e.detail());
+        assertTrue(e.detail().contains(key.replaceAll("\\[\\d+]$", "")), e.detail());
+    }
+
+    @Test
+    void wrongTypeSaysWhatWasExpectedAndWhatCame() {
+        ProblemException e = refused("{'shot': 'a', 'limit': '10'}");
+        assertEquals("limit must be a positive whole number; got the string \"10\".", e.detail());
+    }
+
+    @Test
+    void datesRoundOutwardsToWholeSeconds() {
+        assertEquals(Instant.parse("2026-01-01T10:00:00Z"), NoteSearchRequestReader.instant("a", "2026-01-01T10:00:00.700Z", false));
+        assertEquals(Instant.parse("2026-01-01T10:00:01Z"), NoteSearchRequestReader.instant("b", "2026-01-01T10:00:00.700Z", true));
+        assertEquals(Instant.parse("2026-01-01T08:00:00Z"), NoteSearchRequestReader.instant("a", "2026-01-01T10:00:00+02:00", false));
+    }
+}

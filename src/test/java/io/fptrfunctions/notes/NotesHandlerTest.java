@@ -1,0 +1,144 @@
+package io.fptrfunctions.notes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.http.ApiGatewayEvents;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code POST /v1/notes/search} through the Lambda mock event server: what a caller really gets. */
+@QuarkusTest
+@TestProfile(NotesHandlerTest.NotesFunction.class)
+class NotesHandlerTest {
+
+    public static class NotesFunction implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.lambda.handler", "notes");
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @Inject
+    FptrClient fptr;
+
+    static NoteFixture f;
+    static JsonNode simConfig;
+
+    @BeforeEach
+    void data() {
+        if (f == null) {
+            f = new NoteFixture();
+            simConfig = SimAdmin.call("GET", "/_sim/config", null);
+        }
+    }
+
+    @AfterAll
+    static void resetSimulator() {
+        SimAdmin.call("POST", "/_sim/reset", null);
+        f = null;
+    }
+
+    /** Posts the body as API Gateway would; returns the Lambda response (statusCode, headers, body). */
+    private JsonPath post(String body) {
+        return given().contentType("application/json")
+                .body(ApiGatewayEvents.route("POST /v1/notes/search", "/v1/notes/search")
+                        .body(body.replace('\'', '"').replace("$T", f.tag)).build())
+                .when().post()
+                .then().statusCode(200)
+                .extract().jsonPath();
+    }
+
+    private static JsonNode body(JsonPath response) throws Exception {
+        return JSON.readTree(response.getString("body"));
+    }
+
+    @Test
+    void findsNotesAsJson() throws Exception {
+        JsonPath r = post("{'shot': 'shA010_$T', 'sort': '-created_at'}");
+        assertEquals(200, r.getInt("statusCode"));
+        assertEquals("application/json", r.getString("headers.Content-Type"));
+        JsonNode b = body(r);
+        assertEquals(2, b.path("count").asInt());
+        assertFalse(b.path("truncated").asBoolean());
+        assertEquals(f.n[2], b.path("notes").get(0).path("id").asLong());
+        assertEquals(f.n[1], b.path("notes").get(1).path("id").asLong());
+        assertEquals("HumanUser", b.path("notes").get(1).path("created_by").path("type").asText());
+    }
+
+    @Test
+    void badInputIsA400ProblemNamingTheKey() throws Exception {
+        JsonPath r = post("{'shot': 'shA010_$T', 'limit': 0}");
+        assertEquals(400, r.getInt("statusCode"));
+        assertEquals("application/problem+json", r.getString("headers.Content-Type"));
+        JsonNode b = body(r);
+        assertEquals(400, b.path("status").asInt());
+        assertEquals("limit", b.path("key").asText());
+        assertTrue(b.path("detail").asText().contains("limit"));
+    }
+
+    @Test
+    void unknownKeyIs400() throws Exception {
+        JsonNode b = body(post("{'shots': 'sh010'}"));
+        assertEquals(400, b.path("status").asInt());
+        assertEquals("shots", b.path("key").asText());
+    }
+
+    @Test
+    void noCriterionIs400() throws Exception {
+        assertEquals(400, body(post("{}")).path("status").asInt());
+    }
+
+    @Test
+    void unknownAuthorIs404Problem() throws Exception {
+        JsonPath r = post("{'author': 'ghost.$T'}");
+        assertEquals(404, r.getInt("statusCode"));
+        assertEquals("author", body(r).path("key").asText());
+    }
+
+    @Test
+    void ambiguousAuthorIs409ListingTheMatches() throws Exception {
+        JsonPath r = post("{'author': 'Sam Lee $T'}");
+        assertEquals(409, r.getInt("statusCode"));
+        JsonNode b = body(r);
+        assertEquals(2, b.path("matches").size());
+        assertTrue(b.path("matches").toString().contains("sam.a." + f.tag), b.toString());
+    }
+
+    @Test
+    void fptrRefusingAFilterIs400WithUpstream() throws Exception {
+        JsonPath r = post("{'filters': [['subject', 'no_such_operator', 'x']]}");
+        assertEquals(400, r.getInt("statusCode"));
+        JsonNode b = body(r);
+        assertTrue(b.has("upstream"), b.toString());
+        assertFalse(b.toString().contains("at io."), "no stack trace");
+    }
+
+    @Test
+    void aSearchFptrKeepsFailingIsA502Problem() throws Exception {
+        SimAdmin.fault("{\"method\": \"POST\", \"path\": \"/entity/(Note|notes)/_search$\", \"status\": 503, \"times\": 100}");
+        try {
+            JsonPath r = post("{'shot': 'shA010_$T'}");
+            assertEquals(502, r.getInt("statusCode"));
+            assertEquals("application/problem+json", r.getString("headers.Content-Type"));
+            assertTrue(body(r).path("detail").asText().contains("No partial result"));
+        } finally {
+            SimAdmin.clearFaults();
+            SimAdmin.awaitClosedCircuit(fptr);
+        }
+    }
+}

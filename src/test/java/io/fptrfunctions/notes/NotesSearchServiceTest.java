@@ -1,0 +1,379 @@
+package io.fptrfunctions.notes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.http.ProblemException;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** note-search against the FPTR simulator over HTTP: each criterion alone and combined, paging, limits, faults. */
+@QuarkusTest
+class NotesSearchServiceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    NotesSearchService service;
+
+    @Inject
+    NoteSearchRequestReader reader;
+
+    @Inject
+    FptrClient fptr;
+
+    static NoteFixture f;
+    static JsonNode simConfig;
+
+    @BeforeEach
+    void data() {
+        if (f == null) {
+            f = new NoteFixture();
+            simConfig = SimAdmin.call("GET", "/_sim/config", null);
+        }
+    }
+
+    @AfterAll
+    static void resetSimulator() {
+        SimAdmin.call("POST", "/_sim/reset", null);
+        f = null;
+        pagingNotes = null;
+    }
+
+    @AfterEach
+    void restoreSimulator() {
+        SimAdmin.clearFaults();
+        SimAdmin.call("PUT", "/_sim/config", simConfig);
+    }
+
+    private ObjectNode search(String body) {
+        return search(body, 5000);
+    }
+
+    private ObjectNode search(String body, int pageSize) {
+        try {
+            return service.search(reader.read(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag))), pageSize);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<Long> ids(ObjectNode answer) {
+        List<Long> ids = new ArrayList<>();
+        answer.path("notes").forEach(n -> ids.add(n.path("id").asLong()));
+        return ids;
+    }
+
+    private static Set<Long> idSet(ObjectNode answer) {
+        return new TreeSet<>(ids(answer));
+    }
+
+    private Set<Long> expected(int... numbers) {
+        return new TreeSet<>(f.notes(numbers));
+    }
+
+    // ---- each criterion alone ----
+
+    @Test
+    void projectById() {
+        assertEquals(expected(1, 2, 3, 5, 6, 7), idSet(search("{'project': " + f.project + "}")));
+    }
+
+    @Test
+    void projectByName() {
+        assertEquals(expected(4), idSet(search("{'project': 'Notes Other $T'}")));
+    }
+
+    @Test
+    void authorByLoginMatchesTheAuthorFieldAndTheCreator() {
+        // n2 was created by a script on Jane's behalf (user = Jane).
+        assertEquals(expected(1, 2, 5, 6), idSet(search("{'author': 'jane.$T'}")));
+    }
+
+    @Test
+    void authorByFullName() {
+        assertEquals(expected(1, 2, 5, 6), idSet(search("{'author': 'Jane Doe $T'}")));
+    }
+
+    @Test
+    void authorIsAScript() {
+        assertEquals(expected(2), idSet(search("{'author': 'review-bot-$T'}")));
+    }
+
+    @Test
+    void loginOfOneOfTwoNamesakes() {
+        assertEquals(expected(3, 7), idSet(search("{'author': 'sam.a.$T'}")));
+    }
+
+    @Test
+    void unknownAuthorIs404() {
+        ProblemException e = assertThrows(ProblemException.class, () -> search("{'author': 'nobody.$T'}"));
+        assertEquals(404, e.status());
+        assertTrue(e.detail().contains("nobody." + f.tag), e.detail());
+    }
+
+    @Test
+    void ambiguousAuthorIs409ListingTheMatches() {
+        ProblemException e = assertThrows(ProblemException.class, () -> search("{'author': 'Sam Lee $T'}"));
+        assertEquals(409, e.status());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> matches = (List<Map<String, Object>>) e.extensions().get("matches");
+        assertEquals(2, matches.size());
+        assertEquals(Set.of("sam.a." + f.tag, "sam.b." + f.tag), Set.of(matches.get(0).get("login"), matches.get(1).get("login")));
+        assertEquals(Set.of(f.samA, f.samB), Set.of(matches.get(0).get("id"), matches.get(1).get("id")));
+    }
+
+    @Test
+    void linkedById() {
+        assertEquals(expected(1, 2), idSet(search("{'linked': {'type': 'Shot', 'id': " + f.shA010 + "}}")));
+    }
+
+    @Test
+    void linkedByNameIsTypeExact() {
+        assertEquals(expected(1, 2), idSet(search("{'linked': {'type': 'Shot', 'name': 'shA010_$T'}}")));
+        assertEquals(expected(7), idSet(search("{'linked': {'type': 'Asset', 'name': 'shA010_$T'}}")));
+    }
+
+    @Test
+    void linkedListMatchesAnyOfThem() {
+        assertEquals(expected(2, 5), idSet(search("{'linked': [{'type': 'Version', 'id': " + f.v001 + "}, {'type': 'Asset', 'name': 'hero_$T'}]}")));
+    }
+
+    @Test
+    void sequenceMatchesItsShotsAndItself() {
+        assertEquals(expected(1, 2, 3, 6), idSet(search("{'sequence': 'SEQA_$T'}")));
+    }
+
+    @Test
+    void shotByCodeIgnoresAnAssetOfTheSameName() {
+        assertEquals(expected(1, 2), idSet(search("{'shot': 'shA010_$T'}")));
+    }
+
+    @Test
+    void textInSubjectOrContent() {
+        assertEquals(expected(1, 2, 3, 4, 5, 6, 7), idSet(search("{'text': '$T'}")));
+        assertEquals(expected(1), idSet(search("{'text': 'lighting $T too'}")));
+    }
+
+    @Test
+    void statusAlone() {
+        ObjectNode answer = search("{'status': 'clsd', 'fields': ['sg_status_list']}");
+        answer.path("notes").forEach(n -> assertEquals("clsd", n.path("sg_status_list").asText()));
+        assertTrue(idSet(answer).contains(f.n[2]));
+        for (int k : new int[]{1, 3, 4, 5, 6, 7}) {
+            assertFalse(idSet(answer).contains(f.n[k]));
+        }
+    }
+
+    @Test
+    void createdBetweenExcludesTheBounds() {
+        // n5 was created exactly at 2031-03-01T00:00:00Z.
+        assertEquals(expected(2, 3, 4), idSet(search("{'created_after': '2031-01-06', 'created_before': '2031-03-01T00:00:00Z'}")));
+        assertEquals(expected(6, 7), idSet(search("{'created_after': '2031-03-05T00:00:00+00:00'}")));
+    }
+
+    @Test
+    void hasThumbnailAlone() {
+        ObjectNode with = search("{'has_thumbnail': true}");
+        with.path("notes").forEach(n -> assertFalse(n.path("image").isNull() && !n.has("image_pending"), n.toString()));
+        assertTrue(idSet(with).containsAll(expected(2, 4, 5)));
+        assertFalse(idSet(with).contains(f.n[1]));
+        ObjectNode without = search("{'has_thumbnail': false}");
+        assertTrue(idSet(without).containsAll(expected(1, 3, 6, 7)));
+        assertFalse(idSet(without).contains(f.n[2]));
+    }
+
+    @Test
+    void rawFiltersAlone() {
+        assertEquals(expected(3), idSet(search("{'filters': [['subject', 'is', 'seq $T note']]}")));
+        assertEquals(expected(3, 4), idSet(search("{'filters': {'logical_operator': 'or', 'conditions': "
+                + "[['subject', 'is', 'seq $T note'], ['subject', 'is', 'other $T']]}}")));
+    }
+
+    // ---- combined ----
+
+    @Test
+    void sequenceAuthorAndStatus() {
+        assertEquals(expected(1, 6), idSet(search("{'sequence': 'SEQA_$T', 'author': 'jane.$T', 'status': 'opn'}")));
+    }
+
+    @Test
+    void projectShotTextAndThumbnail() {
+        assertEquals(expected(2), idSet(search("{'project': 'Notes Test $T', 'shot': 'shA010_$T', 'text': 'lighting', 'has_thumbnail': true}")));
+    }
+
+    @Test
+    void authorAndDate() {
+        assertEquals(expected(2, 5, 6), idSet(search("{'author': 'Jane Doe $T', 'created_after': '2031-01-06'}")));
+    }
+
+    @Test
+    void projectStatusListAndRawFilters() {
+        assertEquals(expected(3, 5), idSet(search("{'project': " + f.project + ", 'status': ['opn', 'ip'], "
+                + "'filters': {'logical_operator': 'or', 'conditions': [['subject', 'starts_with', 'seq'], ['subject', 'starts_with', 'asset']]}}")));
+    }
+
+    @Test
+    void everyCriterionAtOnce() {
+        assertEquals(expected(1), idSet(search("{'project': 'Notes Test $T', 'author': 'jane.$T', 'linked': {'type': 'Shot', 'name': 'shA010_$T'},"
+                + "'sequence': 'SEQA_$T', 'shot': 'shA010_$T', 'text': 'hot', 'status': 'opn', 'created_after': '2031-01-01',"
+                + "'created_before': '2031-01-06', 'has_thumbnail': false, 'filters': [['content', 'is', 'key light']]}")));
+    }
+
+    // ---- the answer's shape ----
+
+    @Test
+    void notesAreFlattenedToTheContract() {
+        ObjectNode answer = search("{'linked': {'type': 'Version', 'id': " + f.v001 + "}, 'fields': ['sg_status_list', 'user', 'project.Project.name', 'no_such_field']}");
+        assertEquals(1, answer.path("count").asInt());
+        assertFalse(answer.path("truncated").asBoolean());
+        JsonNode n = answer.path("notes").get(0);
+        assertEquals(f.n[2], n.path("id").asLong());
+        assertEquals("comp " + f.tag, n.path("subject").asText());
+        assertEquals("fix LIGHTING edge", n.path("content").asText());
+        assertEquals("2031-01-10T10:00:00Z", n.path("created_at").asText());
+        assertEquals("{\"type\":\"ApiUser\",\"id\":" + f.bot + ",\"name\":\"review-bot-" + f.tag + "\"}", n.path("created_by").toString());
+        assertEquals(2, n.path("note_links").size());
+        assertEquals(Set.of("Version:" + f.v001, "Shot:" + f.shA010),
+                Set.of(n.path("note_links").get(0).path("type").asText() + ":" + n.path("note_links").get(0).path("id").asLong(),
+                        n.path("note_links").get(1).path("type").asText() + ":" + n.path("note_links").get(1).path("id").asLong()));
+        assertEquals("shA010_" + f.tag, find(n.path("note_links"), "Shot").path("name").asText());
+        assertTrue(n.path("image").isTextual(), n.toString());
+        assertEquals("clsd", n.path("sg_status_list").asText());
+        assertEquals("{\"type\":\"HumanUser\",\"id\":" + f.jane + ",\"name\":\"Jane Doe " + f.tag + "\"}", n.path("user").toString());
+        assertEquals("Notes Test " + f.tag, n.path("project.Project.name").asText());
+        assertTrue(n.has("no_such_field") && n.path("no_such_field").isNull(), n.toString());
+        assertEquals(List.of("id", "subject", "content", "created_at", "created_by", "note_links", "image",
+                "sg_status_list", "user", "project.Project.name", "no_such_field"), fieldNames(n));
+    }
+
+    private static JsonNode find(JsonNode links, String type) {
+        for (JsonNode l : links) if (l.path("type").asText().equals(type)) return l;
+        throw new AssertionError("no " + type + " in " + links);
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
+    void sortIsApplied() {
+        assertEquals(f.notes(7, 6, 5, 3, 2, 1), ids(search("{'project': " + f.project + ", 'sort': '-created_at'}")));
+    }
+
+    @Test
+    void limitTruncates() {
+        ObjectNode cut = search("{'project': " + f.project + ", 'limit': 2}");
+        assertEquals(f.notes(1, 2), ids(cut));
+        assertEquals(2, cut.path("count").asInt());
+        assertTrue(cut.path("truncated").asBoolean());
+        ObjectNode fits = search("{'project': " + f.project + ", 'limit': 6}");
+        assertEquals(6, fits.path("count").asInt());
+        assertFalse(fits.path("truncated").asBoolean());
+    }
+
+    @Test
+    void fptrRefusingARawFilterIsA400WithFptrsError() {
+        ProblemException e = assertThrows(ProblemException.class, () -> search("{'filters': [['no_such_field', 'is', 'x']]}"));
+        assertEquals(400, e.status());
+        assertTrue(e.upstream() != null && e.upstream().toString().contains("no_such_field"), String.valueOf(e.upstream()));
+    }
+
+    // ---- paging ----
+
+    /** 23 notes in a project of their own, created a minute apart (ids and dates in the same order). */
+    private static long pagingProject;
+    private static List<Long> pagingNotes;
+
+    private synchronized List<Long> pagingData() {
+        if (pagingNotes == null) {
+            pagingProject = SimAdmin.insert(NoteFixture.rec("Project", "name", "Notes Paging " + f.tag));
+            long pager = SimAdmin.insert(NoteFixture.rec("HumanUser", "login", "pager." + f.tag, "name", "Pager " + f.tag));
+            List<Map<String, Object>> notes = new ArrayList<>();
+            for (int i = 0; i < 23; i++) {
+                notes.add(NoteFixture.rec("Note", "project", NoteFixture.link("Project", pagingProject), "subject", "page note " + i,
+                        "content", "paging", "created_at", String.format("2031-06-01T10:%02d:00Z", i),
+                        "created_by", NoteFixture.human(pager)));
+            }
+            pagingNotes = SimAdmin.insert(notes);
+        }
+        return pagingNotes;
+    }
+
+    @Test
+    void everyPageIsReadInOrderWithSmallPages() {
+        List<Long> all = pagingData();
+        SimAdmin.config("{\"max_page_size\": 5}");
+        SimAdmin.clearRequests();
+        ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
+        assertEquals(all, ids(answer));
+        assertEquals(23, answer.path("count").asInt());
+        assertFalse(answer.path("truncated").asBoolean());
+        // 5 pages with rows, then at least one empty page that proves the end.
+        assertTrue(SimAdmin.searches("(Note|notes)") >= 6, SimAdmin.requests().toString());
+
+        ObjectNode newestFirst = search("{'project': " + pagingProject + ", 'sort': '-created_at'}", 5);
+        List<Long> reversed = new ArrayList<>(all);
+        java.util.Collections.reverse(reversed);
+        assertEquals(reversed, ids(newestFirst));
+    }
+
+    @Test
+    void limitAcrossPages() {
+        List<Long> all = pagingData();
+        SimAdmin.config("{\"max_page_size\": 5}");
+        ObjectNode answer = search("{'project': " + pagingProject + ", 'limit': 12}", 5);
+        assertEquals(all.subList(0, 12), ids(answer));
+        assertTrue(answer.path("truncated").asBoolean());
+        ObjectNode exact = search("{'project': " + pagingProject + ", 'limit': 23}", 5);
+        assertEquals(all, ids(exact));
+        assertFalse(exact.path("truncated").asBoolean());
+    }
+
+    // ---- faults ----
+
+    @Test
+    void aTransient503IsRetriedAndTheResultIsComplete() {
+        List<Long> all = pagingData();
+        SimAdmin.config("{\"max_page_size\": 5}");
+        SimAdmin.clearRequests();
+        SimAdmin.fault("{\"method\": \"POST\", \"path\": \"/entity/(Note|notes)/_search$\", \"status\": 503, \"times\": 1}");
+        ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
+        assertEquals(all, ids(answer));
+        assertTrue(SimAdmin.requests().stream().anyMatch(r -> r.path("status").asInt() == 503), "the fault was hit");
+    }
+
+    @Test
+    void aPageThatKeepsFailingIsA502NotAPartialResult() throws InterruptedException {
+        pagingData();
+        SimAdmin.config("{\"max_page_size\": 5}");
+        SimAdmin.fault("{\"method\": \"POST\", \"path\": \"/entity/(Note|notes)/_search$\", \"status\": 503, \"times\": 100}");
+        try {
+            ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + pagingProject + "}", 5));
+            assertEquals(502, e.status());
+            assertTrue(e.detail().contains("Page "), e.detail());
+            assertTrue(e.detail().contains("No partial result"), e.detail());
+        } finally {
+            SimAdmin.clearFaults();
+            SimAdmin.awaitClosedCircuit(fptr);
+        }
+    }
+}
