@@ -291,6 +291,22 @@ class NotesSearchServiceTest {
     }
 
     @Test
+    void anAnswerTooBigForALambdaResponseIsA422WithALimitThatFits() {
+        long limit = service.maxResponseBytes(1500);
+        try {
+            ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + f.project + "}"));
+            assertEquals(422, e.status());
+            assertEquals(6, e.extensions().get("count"));
+            int fits = (Integer) e.extensions().get("suggested_limit");
+            assertTrue(fits >= 1 && fits < 6, e.detail());
+            ObjectNode cut = search("{'project': " + f.project + ", 'limit': " + fits + "}");
+            assertTrue(service.escapedSize(cut) <= 1500, "the suggested limit fits");
+        } finally {
+            service.maxResponseBytes(limit);
+        }
+    }
+
+    @Test
     void fptrRefusingARawFilterIsA400WithFptrsError() {
         ProblemException e = assertThrows(ProblemException.class, () -> search("{'filters': [['no_such_field', 'is', 'x']]}"));
         assertEquals(400, e.status());
