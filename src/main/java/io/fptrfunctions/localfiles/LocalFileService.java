@@ -20,6 +20,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -356,7 +357,7 @@ public class LocalFileService {
         }
     }
 
-    private Outcome reread(EntityField target, java.util.function.Predicate<JsonNode> holdsIt) {
+    private Outcome reread(EntityField target, Predicate<JsonNode> holdsIt) {
         JsonNode value = currentValue(target);
         return new Outcome(holdsIt.test(value) ? Outcome.LANDED : Outcome.NOT_LANDED, value);
     }

@@ -72,6 +72,10 @@ public final class Filters {
             throw SimError.badRequest("Missing logical operator: " + SimJson.rubyInspect(filters));
         }
         JsonNode conditions = filters.path("conditions");
+        if (!conditions.isArray()) {
+            throw SimError.badRequest("Missing conditions: " + SimJson.rubyInspect(filters)
+                    + ". conditions is a list of [field, relation, value] or nested groups");
+        }
         List<Predicate<SimRecord>> parts = new ArrayList<>();
         for (JsonNode c : conditions) {
             parts.add(c.isObject() ? hash(c) : condition(c));

@@ -68,6 +68,7 @@ class SimSearchTest {
                 "{\"filters\":{\"logical_operator\":\"and\",\"conditions\":[{\"path\":\"id\",\"relation\":\"is\",\"values\":[7001]}]}}");
         assertEquals(400, objects.status());
         assertTrue(objects.json().at("/errors/0/title").asText().startsWith("Missing logical operator"), objects.toString());
+        assertEquals(400, c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"and\",\"conditions\":\"x\"}}").status());
         SimClient.Response unknownField = c.searchHash("Asset",
                 "{\"fields\":\"*\",\"filters\":{\"conditions\":[[\"project.Project.id\",\"is\",70],[\"not_existing_field\",\"is\",\"NOPE\"]],\"logical_operator\":\"and\"}}");
         assertEquals(400, unknownField.status());

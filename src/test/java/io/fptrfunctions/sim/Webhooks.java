@@ -523,6 +523,11 @@ final class Webhooks {
 
     /** Posts one request (a single delivery, or a batch) and records the outcome for each delivery. */
     private void send(Hook h, List<ObjectNode> items, boolean batched) {
+        synchronized (this) {
+            if (hooks.get(h.id) != h) {
+                return;   // deleted or reset since the event
+            }
+        }
         Instant now = sim.now();
         String timestamp = batched ? DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
                 : SimJson.readStyle(now);
