@@ -2,6 +2,7 @@ package io.fptrfunctions.fptr;
 
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.resteasy.reactive.client.api.LoggingScope;
 import jakarta.inject.Inject;
 
 import java.net.URI;
@@ -46,6 +47,8 @@ class FptrSites {
                 .followRedirects(false)
                 // every status reaches FptrResponses, which knows FPTR's error body and Retry-After.
                 .disableDefaultMapper(true)
+                // request logging would print the script key (token form body) and bearer tokens: always off.
+                .loggingScope(LoggingScope.NONE)
                 .userAgent("fptr-functions");
     }
 }

@@ -1,0 +1,208 @@
+package io.fptrfunctions.fptr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.token.TokenFunctionProfile;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Faults injected in the simulator (429 + Retry-After, 502/503/504, cut connections, slow answers, a
+ * dead site): each call ends in success after retry or in a typed error within its budget, and writes
+ * are never repeated. The %test profile shrinks the budgets: 1.5 s per attempt, 3 retries, 8 s in all.
+ */
+@QuarkusTest
+@TestProfile(TokenFunctionProfile.class)
+class FptrClientFaultTest {
+
+    private static final String SEARCH = "/api/v1\\.1/entity/[^/]+/_search";
+    private static final String CREATE_NOTE = "/api/v1\\.1/entity/(Note|notes)$";
+    private static final String TOKEN = "/api/v1\\.1/auth/access_token";
+    /** 4 attempts x 1.5 s + backoff, with room for a slow machine; far below "a hang". */
+    private static final long BUDGET_MS = 9_000;
+
+    @Inject
+    FptrClient fptr;
+
+    @Inject
+    TestClock clock;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @BeforeEach
+    void freshSite() {
+        SimAdmin.reset();
+        CircuitBreakerMaintenance.get().resetAll();
+        clock.advance(Duration.ofDays(1));
+        fptr.searchPage("Project", null, List.of("name"), null, 1, 1); // mint outside the measured calls
+        SimAdmin.clearRequests();
+    }
+
+    private List<JsonNode> searchProjects() {
+        return fptr.searchPage("Project", null, List.of("name"), null, 5, 1);
+    }
+
+    private List<Object> searchStatuses() {
+        return SimAdmin.requests().stream().filter(r -> String.valueOf(r.get("path")).matches(SEARCH))
+                .map(r -> r.get("status")).toList();
+    }
+
+    @Test
+    void a429IsRetriedAfterItsRetryAfter() {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 429, "retry_after", "1"));
+
+        long start = System.nanoTime();
+        assertFalse(searchProjects().isEmpty());
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertEquals(List.of(429, 200), searchStatuses());
+        assertTrue(tookMs >= 1000, "waited the asked 1 s, took " + tookMs + " ms");
+    }
+
+    @Test
+    void a429AskingForLongerThanTheBudgetFailsAtOnceWithItsRetryAfter() {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 429, "retry_after", "30"));
+
+        long start = System.nanoTime();
+        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertEquals(Duration.ofSeconds(30), e.retryAfter().orElseThrow());
+        assertEquals(List.of(429), searchStatuses());
+        assertTrue(tookMs < 5000, "did not wait 30 s: " + tookMs + " ms");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {502, 503, 504})
+    void gatewayErrorsAreRetriedUntilSuccess(int status) {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", status, "times", 2));
+
+        assertFalse(searchProjects().isEmpty());
+
+        assertEquals(List.of(status, status, 200), searchStatuses());
+    }
+
+    @Test
+    void aSiteThatKeepsAnswering503EndsInFptrUnavailableAfterTheRetries() {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 50));
+
+        long start = System.nanoTime();
+        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertEquals(List.of(503, 503, 503, 503), searchStatuses(), "1 attempt + 3 retries");
+        assertTrue(e.getMessage().contains("503"), e.getMessage());
+        assertTrue(tookMs < BUDGET_MS, tookMs + " ms");
+    }
+
+    @Test
+    void aConnectionCutMidBodyIsRetried() {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "cut_after_bytes", 20));
+
+        assertFalse(searchProjects().isEmpty());
+
+        assertEquals(2, SimAdmin.count("POST", SEARCH));
+    }
+
+    @Test
+    void aSlowAnswerIsAbandonedAtTheTimeoutAndRetried() {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000));
+
+        long start = System.nanoTime();
+        assertFalse(searchProjects().isEmpty());
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertTrue(tookMs < 4000, "gave up on the slow answer after the 1.5 s timeout: " + tookMs + " ms");
+        assertEquals(2, SimAdmin.count("POST", SEARCH));
+    }
+
+    @Test
+    void aSiteThatNeverAnswersInTimeEndsInFptrUnavailableWithinTheBudget() {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000, "times", 50));
+
+        long start = System.nanoTime();
+        assertThrows(FptrUnavailableException.class, this::searchProjects);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertTrue(tookMs < BUDGET_MS, "never a hang: " + tookMs + " ms");
+    }
+
+    @Test
+    void aCreateCutMidAnswerIsNotRetriedAndItsOutcomeIsUnknown() throws Exception {
+        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "cut_after_bytes", 10));
+
+        assertThrows(FptrWriteOutcomeUnknownException.class, () -> fptr.create("Note", note()));
+
+        assertEquals(1, SimAdmin.count("POST", CREATE_NOTE), "a create is sent once, never repeated");
+    }
+
+    @Test
+    void aCreateRefusedWith503IsNotRetriedAndChangedNothing() throws Exception {
+        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "status", 503));
+
+        assertThrows(FptrUnavailableException.class, () -> fptr.create("Note", note()));
+
+        assertEquals(1, SimAdmin.count("POST", CREATE_NOTE));
+    }
+
+    @Test
+    void aSlowCreateIsAbandonedOnceWithItsOutcomeUnknown() throws Exception {
+        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "latency_ms", 4000));
+
+        long start = System.nanoTime();
+        assertThrows(FptrWriteOutcomeUnknownException.class, () -> fptr.create("Note", note()));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertTrue(tookMs < 4000, "abandoned at the 1.5 s timeout: " + tookMs + " ms");
+        assertEquals(1, SimAdmin.count("POST", CREATE_NOTE));
+    }
+
+    @Test
+    void aFailedMintIsRetriedLikeARead() {
+        clock.advance(Duration.ofDays(1));
+        SimAdmin.fault(Map.of("method", "POST", "path", TOKEN, "status", 503));
+
+        assertFalse(searchProjects().isEmpty());
+
+        assertEquals(2, SimAdmin.mints());
+    }
+
+    @Test
+    void aDeadSiteOpensTheCircuitSoCallsFailFast() {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 1000));
+        assertThrows(FptrUnavailableException.class, this::searchProjects);
+        assertThrows(FptrUnavailableException.class, this::searchProjects);
+        long sent = SimAdmin.count("POST", SEARCH);
+
+        long start = System.nanoTime();
+        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertTrue(e.getMessage().contains("circuit breaker open"), e.getMessage());
+        assertEquals(sent, SimAdmin.count("POST", SEARCH), "the open circuit sent nothing");
+        assertTrue(tookMs < 1000, tookMs + " ms");
+    }
+
+    private JsonNode note() throws Exception {
+        long projectId = fptr.searchPage("Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
+        SimAdmin.clearRequests();
+        return mapper.readTree("""
+                {"subject":"fault test","project":{"type":"Project","id":%d}}""".formatted(projectId));
+    }
+}

@@ -1,0 +1,129 @@
+package io.fptrfunctions.fptr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.token.TokenFunctionProfile;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** File fields (?alt → the 302's Location, not followed), the 3-step upload and webhook acknowledgements. */
+@QuarkusTest
+@TestProfile(TokenFunctionProfile.class)
+class FptrClientMediaTest {
+
+    private static final byte[] BYTES = "not really a png, but bytes all the same".getBytes(StandardCharsets.UTF_8);
+
+    @Inject
+    FptrClient fptr;
+
+    @Inject
+    FptrTokens tokens;
+
+    @Inject
+    TestClock clock;
+
+    @BeforeEach
+    void freshSite() {
+        SimAdmin.reset();
+        CircuitBreakerMaintenance.get().resetAll();
+        clock.advance(Duration.ofDays(1));
+    }
+
+    @Test
+    void fieldLocationIsTheRedirectTargetAndIsNotFollowed() {
+        given().baseUri(FptrSimTestResource.baseUrl()).contentType("image/png").body(BYTES)
+                .put("/_sim/files/Shot/1001/image").then().statusCode(200);
+        SimAdmin.clearRequests();
+
+        URI location = fptr.fieldLocation("Shot", 1001, "image", "original");
+
+        assertTrue(location.isAbsolute(), location.toString());
+        assertEquals(0, SimAdmin.count("GET", "/_storage/.*"), "the client did not follow the 302");
+        byte[] served = given().urlEncodingEnabled(false).get(location).then().statusCode(200).extract().asByteArray();
+        assertArrayEquals(BYTES, served);
+        assertTrue(fptr.readField("Shot", 1001, "image").isTextual());
+    }
+
+    @Test
+    void anEmptyImageHasNoLocation() {
+        FptrException e = assertThrows(FptrException.class, () -> fptr.fieldLocation("Shot", 1003, "image", "original"));
+
+        assertEquals(404, e.status());
+        assertTrue(fptr.readField("Shot", 1003, "image").isNull());
+    }
+
+    @Test
+    void theThreeStepUploadSetsTheField() {
+        JsonNode start = fptr.startUpload("Shot", 1002, "image", "sh020.png", false);
+        URI upload = URI.create(start.path("links").path("upload").asText());
+        String complete = start.path("links").path("complete_upload").asText();
+
+        fptr.uploadBytes(upload, false, new ByteArrayInputStream(BYTES), BYTES.length, "image/png");
+        fptr.completeUpload(complete, start.path("data"), null);
+
+        URI location = fptr.fieldLocation("Shot", 1002, "image", "original");
+        byte[] served = given().urlEncodingEnabled(false).get(location).then().statusCode(200).extract().asByteArray();
+        assertArrayEquals(BYTES, served);
+    }
+
+    @Test
+    void aWebhookDeliveryIsAcknowledged() throws Exception {
+        BlockingQueue<String> deliveryIds = new LinkedBlockingQueue<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", ex -> {
+            ex.getRequestBody().readAllBytes();
+            deliveryIds.add(ex.getRequestHeaders().getFirst("x-sg-delivery-id"));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        receiver.start();
+        try {
+            String bearer = "Bearer " + tokens.token(null).value();
+            given().baseUri(FptrSimTestResource.baseUrl()).header("Authorization", bearer).contentType("application/json")
+                    .body(Map.of("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook",
+                            "entity_types", Map.of("Shot", Map.of("update", java.util.List.of("description")))))
+                    .post("/api/v1.1/webhook/hooks").then().statusCode(201);
+            fptr.update("Shot", 1001, new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"description\":\"acked\"}"));
+            String deliveryId = deliveryIds.poll(10, TimeUnit.SECONDS);
+            assertNotNull(deliveryId, "the simulator delivered the update");
+            // FPTR records a delivery once its receiver has answered; wait for the record.
+            for (int i = 0; i < 100 && given().baseUri(FptrSimTestResource.baseUrl()).header("Authorization", bearer)
+                    .get("/api/v1.1/webhook/deliveries/" + deliveryId).statusCode() != 200; i++) {
+                Thread.sleep(50);
+            }
+
+            fptr.acknowledgeDelivery(deliveryId, "{\"handled\":true}");
+
+            String ack = given().baseUri(FptrSimTestResource.baseUrl()).header("Authorization", bearer)
+                    .get("/api/v1.1/webhook/deliveries/" + deliveryId).then().statusCode(200).extract().path("data.acknowledgement");
+            assertEquals("{\"handled\":true}", ack);
+            FptrException tooLong = assertThrows(FptrException.class, () -> fptr.acknowledgeDelivery(deliveryId, "x".repeat(4097)));
+            assertEquals(400, tooLong.status());
+        } finally {
+            receiver.stop(0);
+        }
+    }
+}

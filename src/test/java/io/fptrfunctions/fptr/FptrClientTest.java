@@ -1,0 +1,165 @@
+package io.fptrfunctions.fptr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.token.TokenFunctionProfile;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.fptrfunctions.sim.FptrSimTestResource;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The client's happy path and FPTR's refusals, against the simulator over HTTP. */
+@QuarkusTest
+@TestProfile(TokenFunctionProfile.class)
+class FptrClientTest {
+
+    private static final String SEARCH = "/api/v1\\.1/entity/[^/]+/_search";
+
+    @Inject
+    FptrClient fptr;
+
+    @Inject
+    FptrTokens tokens;
+
+    @Inject
+    TestClock clock;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @BeforeEach
+    void freshSite() {
+        SimAdmin.reset();
+        CircuitBreakerMaintenance.get().resetAll();
+        clock.advance(Duration.ofDays(1)); // every token cached by an earlier test is now expired
+        SimAdmin.clearRequests();
+    }
+
+    @Test
+    void searchPageReturnsRecordsAndIsAcceptedWithTheHashVendorType() {
+        List<JsonNode> projects = fptr.searchPage("Project", null, List.of("name"), "id", 10, 1);
+
+        assertFalse(projects.isEmpty(), "the seed has projects");
+        ObjectNode flat = FptrRecords.flatten(projects.get(0));
+        assertEquals("Project", flat.path("type").asText());
+        assertTrue(flat.path("id").isNumber());
+        Map<String, Object> search = SimAdmin.requests().stream()
+                .filter(r -> String.valueOf(r.get("path")).matches(SEARCH)).findFirst().orElseThrow();
+        // FPTR (and the simulator) answer 415 to a _search sent as plain application/json.
+        assertEquals(200, search.get("status"), search.toString());
+        assertEquals(1, SimAdmin.mints());
+    }
+
+    @Test
+    void pagePastTheEndIsEmpty() {
+        assertTrue(fptr.searchPage("Project", null, List.of("name"), null, 5, 1000).isEmpty());
+    }
+
+    @Test
+    void readOfAMissingRecordIsFptrsOwn404() {
+        FptrException e = assertThrows(FptrException.class, () -> fptr.read("Project", 987654321L, List.of("name")));
+
+        assertEquals(404, e.status());
+        assertEquals(104, e.code());
+        assertNotNull(e.errors());
+        assertEquals(404, e.errors().path("status").asInt());
+    }
+
+    @Test
+    void unknownFieldInAFilterIsFptrs400WithItsCode() throws Exception {
+        JsonNode filter = mapper.readTree("""
+                {"logical_operator":"and","conditions":[["not_existing_field","is","x"]]}""");
+
+        FptrException e = assertThrows(FptrException.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
+
+        assertEquals(400, e.status());
+        assertEquals(103, e.code());
+        assertTrue(e.title().contains("not_existing_field"), e.title());
+    }
+
+    @Test
+    void readReturnsTheRecordAndCreateAndUpdateWrite() throws Exception {
+        long projectId = fptr.searchPage("Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
+        JsonNode note = fptr.create("Note", mapper.readTree("""
+                {"subject":"client test","content":"hello","project":{"type":"Project","id":%d}}""".formatted(projectId)));
+        long noteId = note.path("id").asLong();
+        assertTrue(noteId > 0);
+
+        fptr.update("Note", noteId, mapper.readTree("{\"subject\":\"client test, updated\"}"));
+        JsonNode read = fptr.read("Note", noteId, List.of("subject", "project"));
+
+        ObjectNode flat = FptrRecords.flatten(read);
+        assertEquals("client test, updated", flat.path("subject").asText());
+        assertEquals(projectId, flat.path("project").path("id").asLong());
+        assertEquals(1, SimAdmin.mints(), "one token for all four calls");
+    }
+
+    @Test
+    void a401DropsTheTokenMintsOnceAndRetriesTheCallOnce() {
+        fptr.searchPage("Project", null, List.of("name"), null, 1, 1);
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "times", 1, "expire_token", true));
+        SimAdmin.clearRequests();
+
+        assertFalse(fptr.searchPage("Project", null, List.of("name"), null, 1, 1).isEmpty());
+
+        List<String> calls = SimAdmin.requests().stream().map(r -> r.get("method") + " " + r.get("status")).toList();
+        assertEquals(1, SimAdmin.mints(), calls.toString());
+        assertEquals(2, SimAdmin.count("POST", SEARCH), calls.toString());
+        assertEquals(List.of("POST 401", "POST 200", "POST 200"), calls);
+    }
+
+    @Test
+    void a401AfterTheReMintIsFptrsErrorNotALoop() {
+        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "times", 5, "status", 401));
+
+        FptrException e = assertThrows(FptrException.class, () -> fptr.searchPage("Project", null, null, null, 1, 1));
+
+        assertEquals(401, e.status());
+        assertEquals(2, SimAdmin.mints());
+        assertEquals(2, SimAdmin.count("POST", SEARCH));
+    }
+
+    @Test
+    void pageSizeAboveTheMaximumIsRefusedBeforeCallingFptr() {
+        assertEquals(5000, fptr.maxPageSize());
+        assertThrows(IllegalArgumentException.class, () -> fptr.searchPage("Project", null, null, null, 5001, 1));
+        assertTrue(SimAdmin.requests().isEmpty());
+    }
+
+    @Test
+    void aUserCanMintWithThePasswordGrant() {
+        URI site = URI.create(FptrSimTestResource.baseUrl());
+        AccessToken token = tokens.token(new FptrCredentials(site, FptrCredentials.Grant.USER, "jdoe", "demo-password"), null);
+
+        assertFalse(token.value().isBlank());
+        assertEquals(1, SimAdmin.mints());
+        FptrCredentialsRefusedException e = assertThrows(FptrCredentialsRefusedException.class, () -> tokens.token(
+                new FptrCredentials(site, FptrCredentials.Grant.USER, "jsmith", "not-the-password"), null));
+        assertTrue(e.title().contains("Can't authenticate user 'jsmith'"), e.title());
+        assertFalse(e.getMessage().contains("not-the-password"));
+    }
+
+    @Test
+    void credentialsNeverPrintTheirSecret() {
+        FptrCredentials credentials = new FptrCredentials(URI.create("https://x.example"), FptrCredentials.Grant.SCRIPT,
+                "fptr-functions", "s3cr3t-key");
+        assertFalse(credentials.toString().contains("s3cr3t-key"));
+        assertFalse(new AccessToken("tok-123", java.time.Instant.now(), null).toString().contains("tok-123"));
+    }
+}

@@ -1,0 +1,139 @@
+package io.fptrfunctions.token;
+
+import io.fptrfunctions.fptr.LogCapture;
+import io.fptrfunctions.fptr.SimAdmin;
+import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.sim.FptrSimTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+
+import java.time.Duration;
+
+import static io.fptrfunctions.token.TokenFunctionTest.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Credentials from a Secrets Manager secret in moto (over HTTP), as deployed: read once, reused for the
+ * secret TTL, read again after FPTR refuses them; bad ones give a clear 403 that never shows the key.
+ */
+@QuarkusTest
+@TestProfile(SecretCredentialsProfile.class)
+class TokenFromSecretsManagerTest {
+
+    @Inject
+    SecretsManagerClient secrets;
+
+    @Inject
+    TestClock clock;
+
+    @ConfigProperty(name = "fptr.script-name")
+    String scriptName;
+
+    @ConfigProperty(name = "fptr.script-key")
+    String scriptKey;
+
+    @BeforeEach
+    void goodSecret() {
+        SimAdmin.reset();
+        CircuitBreakerMaintenance.get().resetAll();
+        putSecret(secretJson(scriptKey));
+        clock.advance(Duration.ofDays(1)); // cached tokens and credentials are stale
+        SimAdmin.clearRequests();
+    }
+
+    private String secretJson(String key) {
+        return "{\"site_url\":\"" + FptrSimTestResource.baseUrl() + "\",\"script_name\":\"" + scriptName
+                + "\",\"script_key\":\"" + key + "\"}";
+    }
+
+    private void putSecret(String value) {
+        try {
+            secrets.putSecretValue(b -> b.secretId(SecretCredentialsProfile.SECRET_ID).secretString(value));
+        } catch (ResourceNotFoundException missing) {
+            secrets.createSecret(b -> b.name(SecretCredentialsProfile.SECRET_ID).secretString(value));
+        }
+    }
+
+    @Test
+    void credentialsComeFromTheSecret() {
+        TokenFunctionTest.Answer answer = post("{}");
+
+        assertEquals(200, answer.status(), answer.rawBody());
+        assertEquals(1, SimAdmin.mints());
+    }
+
+    @Test
+    void badCredentialsAreA403NamingTheCauseWithoutTheKey() {
+        String wrongKey = "wrong-key-" + System.nanoTime();
+        putSecret(secretJson(wrongKey));
+
+        try (LogCapture logs = LogCapture.start()) {
+            TokenFunctionTest.Answer answer = post("{}");
+
+            assertEquals(403, answer.status(), answer.rawBody());
+            assertEquals("application/problem+json", answer.headers().get("Content-Type"));
+            String detail = answer.body().getString("detail");
+            assertTrue(detail.contains("Can't authenticate script"), detail);
+            assertTrue(detail.contains(scriptName), detail);
+            assertTrue(detail.contains("FPTR_SECRET_ID"), "says where to fix it: " + detail);
+            assertTrue(answer.body().getMap("upstream") != null, answer.rawBody());
+            assertFalse(answer.rawBody().contains(wrongKey), "the key must not be in the answer");
+            assertFalse(logs.all().contains(wrongKey), "the key must not be logged");
+            assertFalse(logs.all().contains(scriptKey));
+        }
+    }
+
+    @Test
+    void aRotatedSecretIsReadAgainAfterFptrRefusedTheOldOne() {
+        putSecret(secretJson("stale-key"));
+        assertEquals(403, post("{}").status());
+
+        putSecret(secretJson(scriptKey));
+
+        assertEquals(200, post("{}").status(), "no need to wait for the secret TTL");
+    }
+
+    @Test
+    void theSecretIsReusedForItsTtlThenReadAgain() {
+        assertEquals(200, post("{}").status());
+        putSecret(secretJson("rotated-but-not-yet-read"));
+
+        clock.advance(Duration.ofMinutes(11)); // the token is stale, the cached secret (15 min) is not
+        assertEquals(200, post("{}").status(), "minted with the cached credentials");
+        assertEquals(2, SimAdmin.mints());
+
+        clock.advance(Duration.ofMinutes(10)); // token and secret both stale: the secret is read again, refused
+        assertEquals(403, post("{}").status());
+    }
+
+    @Test
+    void aMissingSecretIsA500SayingWhichSecret() {
+        secrets.deleteSecret(b -> b.secretId(SecretCredentialsProfile.SECRET_ID).forceDeleteWithoutRecovery(true));
+
+        TokenFunctionTest.Answer answer = post("{}");
+
+        assertEquals(500, answer.status(), answer.rawBody());
+        assertTrue(answer.body().getString("detail").contains(SecretCredentialsProfile.SECRET_ID), answer.rawBody());
+        assertTrue(SimAdmin.requests().isEmpty());
+    }
+
+    @Test
+    void aSecretThatIsNotJsonIsA500ThatDoesNotQuoteIt() {
+        putSecret("site_url=x script_key=" + scriptKey);
+
+        TokenFunctionTest.Answer answer = post("{}");
+
+        assertEquals(500, answer.status(), answer.rawBody());
+        assertTrue(answer.body().getString("detail").contains("not JSON"), answer.rawBody());
+        assertFalse(answer.rawBody().contains(scriptKey));
+    }
+}
