@@ -1,6 +1,5 @@
 package io.fptrfunctions.notes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -54,6 +53,13 @@ public class NotesSearchService {
     @ConfigProperty(name = "notes.max-response-bytes", defaultValue = "6000000")
     long maxResponseBytes;
 
+    /** Tests lower the response limit to cross it with small data; returns the previous one. */
+    long maxResponseBytes(long bytes) {
+        long previous = maxResponseBytes;
+        maxResponseBytes = bytes;
+        return previous;
+    }
+
     private final AtomicInteger threadCount = new AtomicInteger();
     private final ExecutorService pages = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "note-search-" + threadCount.incrementAndGet());
@@ -99,11 +105,12 @@ public class NotesSearchService {
 
     /**
      * Pages are read separately, so the order must be total or a row could sit on two pages (or none):
-     * {@code id} breaks every tie. FPTR's own default order is id ascending.
+     * {@code id} breaks every tie. Without a sort FPTR's own order, id ascending, is already total, and
+     * sending none lets FPTR stop reading at the end of the page.
      */
     static String stableSort(String sort) {
         if (sort == null) {
-            return "id";
+            return null;
         }
         return SORTS_BY_ID.matcher(sort).find() ? sort : sort + ",id";
     }
@@ -145,19 +152,43 @@ public class NotesSearchService {
     }
 
     private void checkSize(ObjectNode answer, int count) {
-        long bytes;
-        try {
-            // As it will be carried: the body is a JSON string inside the Lambda response.
-            bytes = mapper.writeValueAsString(mapper.writeValueAsString(answer)).length();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        long bytes = escapedSize(answer);
         if (bytes > maxResponseBytes) {
             int fits = (int) Math.max(1, (long) count * maxResponseBytes / bytes * 9 / 10);
             throw ProblemException.unprocessable("The " + count + " matching notes make a " + bytes / 1_000_000
                     + " MB answer, more than the " + maxResponseBytes / 1_000_000 + " MB a Lambda response can carry. "
                     + "Narrow the criteria, ask for fewer fields, or set limit (about " + fits + " notes fit).")
                     .with("count", count).with("suggested_limit", fits);
+        }
+    }
+
+    /**
+     * The answer's size as it will be carried: its JSON is itself a string inside the Lambda response, so
+     * every quote and backslash takes one byte more. Counted while writing, without keeping the text.
+     */
+    long escapedSize(JsonNode answer) {
+        EscapedSizeCounter counter = new EscapedSizeCounter();
+        try {
+            mapper.writeValue(counter, answer);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return counter.size;
+    }
+
+    private static final class EscapedSizeCounter extends java.io.OutputStream {
+        long size;
+
+        @Override
+        public void write(int b) {
+            size += (b == '"' || b == '\\') ? 2 : 1;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                size += (b[i] == '"' || b[i] == '\\') ? 2 : 1;
+            }
         }
     }
 }

@@ -291,6 +291,22 @@ class NotesSearchServiceTest {
     }
 
     @Test
+    void anAnswerTooBigForALambdaResponseIsA422WithALimitThatFits() {
+        long limit = service.maxResponseBytes(1500);
+        try {
+            ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + f.project + "}"));
+            assertEquals(422, e.status());
+            assertEquals(6, e.extensions().get("count"));
+            int fits = (Integer) e.extensions().get("suggested_limit");
+            assertTrue(fits >= 1 && fits < 6, e.detail());
+            ObjectNode cut = search("{'project': " + f.project + ", 'limit': " + fits + "}");
+            assertTrue(service.escapedSize(cut) <= 1500, "the suggested limit fits");
+        } finally {
+            service.maxResponseBytes(limit);
+        }
+    }
+
+    @Test
     void fptrRefusingARawFilterIsA400WithFptrsError() {
         ProblemException e = assertThrows(ProblemException.class, () -> search("{'filters': [['no_such_field', 'is', 'x']]}"));
         assertEquals(400, e.status());
@@ -350,26 +366,36 @@ class NotesSearchServiceTest {
 
     // ---- faults ----
 
+    /** A fault on the Note search's page N only (the simulator matches the request body). */
+    private static void failPage(int page, int times) {
+        SimAdmin.fault("{\"method\": \"POST\", \"path\": \"/entity/(Note|notes)/_search$\", \"body\": \"\\\"number\\\":" + page
+                + "\\\\b\", \"status\": 503, \"times\": " + times + "}");
+    }
+
     @Test
-    void aTransient503IsRetriedAndTheResultIsComplete() {
+    void a503OnPage3Of5IsRetriedAndTheResultIsComplete() {
         List<Long> all = pagingData();
         SimAdmin.config("{\"max_page_size\": 5}");
         SimAdmin.clearRequests();
-        SimAdmin.fault("{\"method\": \"POST\", \"path\": \"/entity/(Note|notes)/_search$\", \"status\": 503, \"times\": 1}");
+        failPage(3, 1);
         ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
         assertEquals(all, ids(answer));
-        assertTrue(SimAdmin.requests().stream().anyMatch(r -> r.path("status").asInt() == 503), "the fault was hit");
+        assertEquals(23, answer.path("count").asInt());
+        List<JsonNode> calls = SimAdmin.requests();
+        assertEquals(1, calls.stream().filter(r -> r.path("status").asInt() == 503).count(), calls.toString());
+        assertEquals(0, SimAdmin.call("GET", "/_sim/faults", null).path("faults").size(), "the fault was used up");
     }
 
     @Test
     void aPageThatKeepsFailingIsA502NotAPartialResult() throws InterruptedException {
         pagingData();
         SimAdmin.config("{\"max_page_size\": 5}");
-        SimAdmin.fault("{\"method\": \"POST\", \"path\": \"/entity/(Note|notes)/_search$\", \"status\": 503, \"times\": 100}");
+        failPage(3, 100);
         try {
             ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + pagingProject + "}", 5));
             assertEquals(502, e.status());
-            assertTrue(e.detail().contains("Page "), e.detail());
+            assertEquals(3, e.extensions().get("page"));
+            assertTrue(e.detail().startsWith("Page 3 of the Note search could not be read"), e.detail());
             assertTrue(e.detail().contains("No partial result"), e.detail());
         } finally {
             SimAdmin.clearFaults();

@@ -18,6 +18,8 @@ public final class Fault {
     final String method;
     final Pattern path;
     final String pathText;
+    /** Optional regex searched in the request body (UTF-8), e.g. {@code "number":3} to fail one _search page. */
+    final Pattern body;
     int remaining;
     final Integer status;
     final String retryAfter;
@@ -33,6 +35,11 @@ public final class Fault {
             this.path = Pattern.compile(pathText);
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException("path is not a valid regex: " + e.getDescription());
+        }
+        try {
+            this.body = spec.hasNonNull("body") ? Pattern.compile(spec.get("body").asText()) : null;
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("body is not a valid regex: " + e.getDescription());
         }
         this.remaining = intField(spec, "times", 1, 1);
         this.status = spec.hasNonNull("status") ? intField(spec, "status", 0, 100) : null;
@@ -56,11 +63,19 @@ public final class Fault {
         return remaining > 0 && (method == null || method.equals(requestMethod)) && path.matcher(requestPath).find();
     }
 
+    /** The body test, for a request whose method and path matched (the body is read only then). */
+    boolean matchesBody(java.util.function.Supplier<String> requestBody) {
+        return body == null || body.matcher(requestBody.get()).find();
+    }
+
     ObjectNode toJson() {
         ObjectNode n = SimJson.object();
         n.put("id", id);
         n.put("method", method);
         n.put("path", pathText);
+        if (body != null) {
+            n.put("body", body.pattern());
+        }
         n.put("remaining", remaining);
         if (status != null) {
             n.put("status", status);

@@ -322,10 +322,10 @@ public final class FptrSimulator implements AutoCloseable {
         return a;
     }
 
-    private Fault takeFault(String method, String path) {
+    private Fault takeFault(String method, String path, SimExchange ex) {
         synchronized (faults) {
             for (Fault f : faults) {
-                if (f.matches(method, path)) {
+                if (f.matches(method, path) && f.matchesBody(() -> bodyText(ex))) {
                     f.remaining--;
                     if (f.remaining <= 0) {
                         faults.remove(f);
@@ -335,6 +335,15 @@ public final class FptrSimulator implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** The request body as text, for faults with a body pattern (only small API bodies are ever matched). */
+    private static String bodyText(SimExchange ex) {
+        try {
+            return new String(ex.body(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     void clearRequests() {
@@ -373,7 +382,7 @@ public final class FptrSimulator implements AutoCloseable {
             }
             ex.logEntry = entry;
             try {
-                Fault fault = takeFault(ex.method, ex.path);
+                Fault fault = takeFault(ex.method, ex.path, ex);
                 ex.fault = fault;
                 long delay = config.latencyMs() + (fault == null ? 0 : fault.latencyMs);
                 if (delay > 0) {
