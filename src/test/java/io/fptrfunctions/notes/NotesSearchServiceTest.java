@@ -275,6 +275,18 @@ class NotesSearchServiceTest {
     }
 
     @Test
+    void aThumbnailStillProcessingIsNullAndFlaggedPending() {
+        long note = SimAdmin.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", f.otherProject),
+                "subject", "pending " + f.tag, "created_by", NoteFixture.human(f.samB)));
+        SimAdmin.call("PUT", "/_sim/files/Note/" + note + "/image?filename=frame.jpg&pending_seconds=120", "not really a jpeg");
+        ObjectNode answer = search("{'text': 'pending $T', 'has_thumbnail': true}");
+        assertEquals(List.of(note), ids(answer));
+        JsonNode n = answer.path("notes").get(0);
+        assertTrue(n.path("image").isNull(), n.toString());
+        assertTrue(n.path("image_pending").asBoolean(), n.toString());
+    }
+
+    @Test
     void sortIsApplied() {
         assertEquals(f.notes(7, 6, 5, 3, 2, 1), ids(search("{'project': " + f.project + ", 'sort': '-created_at'}")));
     }
