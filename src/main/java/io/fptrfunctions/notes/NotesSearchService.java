@@ -141,7 +141,8 @@ public class NotesSearchService {
     private static ProblemException fptrProblem(RuntimeException failure) {
         if (failure instanceof FptrException e && e.status() == 400) {
             return new ProblemException(400, "FPTR refused the search",
-                    "FPTR refused the Note search: " + e.getMessage() + ". Check the field names and operators in filters, fields and sort.",
+                    "FPTR refused the Note search: " + e.getMessage().replaceAll("\\.+$", "")
+                            + ". Check the field names and operators in filters, fields and sort.",
                     e.errors(), e);
         }
         ProblemException problem = FptrProblems.from(failure);
