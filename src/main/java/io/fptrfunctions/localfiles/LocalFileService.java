@@ -196,7 +196,7 @@ public class LocalFileService {
                         + "nothing was written. " + (roots.isEmpty()
                         ? "No LocalStorage defines a " + platform.key() + " root."
                         : "Roots for " + platform.key() + ": " + listed + ".")
-                        + " Pick a path under one of them (?platform=mac or windows lists those roots).")
+                        + " Pick a path under one of them; ?platform=mac or ?platform=windows lists those platforms' roots.")
                 .with("platform", platform.key())
                 .with("roots", roots);
     }
