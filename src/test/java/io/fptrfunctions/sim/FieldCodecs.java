@@ -231,26 +231,8 @@ public final class FieldCodecs {
     }
 
     private static SimError expected(FieldHooks.FieldWrite w, String kinds, JsonNode got) {
-        return w.invalid("expected [" + kinds + "] data type(s) but got " + rubyClass(got) + ": "
+        return w.invalid("expected [" + kinds + "] data type(s) but got " + SimJson.rubyClass(got) + ": "
                 + SimJson.rubyInspect(got));
     }
 
-    private static String rubyClass(JsonNode n) {
-        if (n.isIntegralNumber()) {
-            return "Integer";
-        }
-        if (n.isNumber()) {
-            return "Float";
-        }
-        if (n.isTextual()) {
-            return "String";
-        }
-        if (n.isBoolean()) {
-            return n.booleanValue() ? "TrueClass" : "FalseClass";
-        }
-        if (n.isArray()) {
-            return "Array";
-        }
-        return "Hash";
-    }
 }

@@ -53,7 +53,7 @@ public final class LocalFileLinks implements SimExtension {
         if (!v.isObject()) {
             throw w.invalid("expected [Hash, ActiveSupport::HashWithIndifferentAccess, ActionDispatch::Http::Parameters, "
                     + "ActionDispatch::Http::ParamsHashWithIndifferentAccess, NilClass] data type(s) but got "
-                    + rubyClass(v) + ": " + SimJson.rubyInspect(v));
+                    + SimJson.rubyClass(v) + ": " + SimJson.rubyInspect(v));
         }
         if ("seed".equals(w.operation()) && v.has("link_type")) {
             return v.deepCopy();   // seed data already in stored form
@@ -243,19 +243,4 @@ public final class LocalFileLinks implements SimExtension {
         return a.id;
     }
 
-    private static String rubyClass(JsonNode n) {
-        if (n.isIntegralNumber()) {
-            return "Integer";
-        }
-        if (n.isNumber()) {
-            return "Float";
-        }
-        if (n.isTextual()) {
-            return "String";
-        }
-        if (n.isBoolean()) {
-            return n.booleanValue() ? "TrueClass" : "FalseClass";
-        }
-        return "Array";
-    }
 }

@@ -1,9 +1,6 @@
 package io.fptrfunctions.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,26 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The simulator's url (file/link) fields over HTTP: local links matched against LocalStorages, web links, clearing. */
-class LocalFileLinksTest {
-
-    static FptrSimulator sim;
-    SimClient c;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed()));
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sim.reset();
-        c = new SimClient(sim).login();
-    }
+class LocalFileLinksTest extends SimHttpTest {
 
     /** The demo seed's storages: 1 primary /mnt/projects | /Volumes/projects | P:\, 2 renders below it. */
     JsonNode setMovie(long version, String link) {

@@ -82,6 +82,27 @@ public final class SimJson {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("*", "%2A");
     }
 
+    /** The Ruby class name FPTR's validation errors name for a JSON value. */
+    static String rubyClass(JsonNode n) {
+        if (n.isIntegralNumber()) {
+            return "Integer";
+        }
+        if (n.isNumber()) {
+            return "Float";
+        }
+        if (n.isTextual()) {
+            return "String";
+        }
+        if (n.isBoolean()) {
+            return n.booleanValue() ? "TrueClass" : "FalseClass";
+        }
+        if (n.isArray()) {
+            return "Array";
+        }
+        return "Hash";
+    }
+
+
     /**
      * Ruby's {@code Hash#inspect} spelling of a JSON value, which FPTR echoes in its filter errors
      * (e.g. {@code {"path"=>"code", "relation"=>"is", "values"=>["NOPE"]}}).

@@ -1,9 +1,6 @@
 package io.fptrfunctions.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -15,26 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Server info, list, read, create, update, delete, revive and their errors. */
-class SimRecordsTest {
-
-    static FptrSimulator sim;
-    SimClient c;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed()));
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sim.reset();
-        c = new SimClient(sim).login();
-    }
+class SimRecordsTest extends SimHttpTest {
 
     @Test
     void serverInfoEchoesTheApiVersionCalledWithoutAuth() {

@@ -1,9 +1,6 @@
 package io.fptrfunctions.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -14,26 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** POST _search: both filter formats, operators, dotted paths, fields, sort, paging and errors. */
-class SimSearchTest {
-
-    static FptrSimulator sim;
-    SimClient c;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed()));
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sim.reset();
-        c = new SimClient(sim).login();
-    }
+class SimSearchTest extends SimHttpTest {
 
     private List<Long> noteIds(String hashFilters) {
         SimClient.Response r = c.searchHash("Note", "{\"fields\":\"subject\",\"filters\":" + hashFilters + "}");
