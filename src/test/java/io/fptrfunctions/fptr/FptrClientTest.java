@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import io.fptrfunctions.sim.FptrSimTestResource;
 
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -45,10 +43,7 @@ class FptrClientTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.reset();
-        CircuitBreakerMaintenance.get().resetAll();
-        clock.advance(Duration.ofDays(1)); // every token cached by an earlier test is now expired
-        SimAdmin.clearRequests();
+        SimAdmin.freshSite(clock);
     }
 
     @Test

@@ -3,7 +3,9 @@ package io.fptrfunctions.fptr;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -23,6 +25,17 @@ public final class SimAdmin {
     /** Seed data, no faults, empty request log, default config. */
     public static void reset() {
         sim().post("/_sim/reset").then().statusCode(lessThan(300));
+    }
+
+    /**
+     * A clean start for a test of the client: simulator reset, circuit breakers closed, every cached token
+     * expired (the clock moves a day), empty request log.
+     */
+    public static void freshSite(TestClock clock) {
+        reset();
+        CircuitBreakerMaintenance.get().resetAll();
+        clock.advance(Duration.ofDays(1));
+        clearRequests();
     }
 
     public static void config(Map<String, Object> partial) {

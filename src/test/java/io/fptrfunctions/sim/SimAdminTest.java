@@ -1,8 +1,6 @@
 package io.fptrfunctions.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,22 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The /_sim admin API: reset, config, faults, request log, bulk records; and concurrent serving. */
-class SimAdminTest {
+class SimAdminTest extends SimHttpTest {
 
-    static FptrSimulator sim;
-    SimClient c;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed()));
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
+    /** Resets through the admin endpoint itself rather than in-process. */
     @BeforeEach
+    @Override
     void reset() {
         assertEquals(200, new SimClient(sim).post("/_sim/reset", null, "").status());
         c = new SimClient(sim).login();

@@ -9,7 +9,6 @@ import io.fptrfunctions.sim.FptrSimTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
-import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,10 +52,7 @@ class TokenFunctionTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.reset();
-        CircuitBreakerMaintenance.get().resetAll();
-        clock.advance(Duration.ofDays(1)); // every token cached by an earlier test is now expired
-        SimAdmin.clearRequests();
+        SimAdmin.freshSite(clock);
     }
 
     /** The function's answer: statusCode, headers, and the body parsed. */
