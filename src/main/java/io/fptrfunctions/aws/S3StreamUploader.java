@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -31,13 +32,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Streams an {@link InputStream} into one S3 object without holding the object in memory.
  * <ul>
- *   <li>Known length up to {@code singlePutMaxBytes}: one {@code PutObject} with that Content-Length,
- *       the bytes flowing straight from the source to S3.</li>
- *   <li>Larger or unknown length: a multipart upload with fixed-size parts read into a few reused
- *       buffers ({@code parts-in-flight} uploads run while the next part is read), so memory stays at
- *       {@code (parts-in-flight + 1) x part size} whatever the object's size. An unknown length that
- *       turns out smaller than one part becomes a single {@code PutObject} from that buffer.</li>
+ *   <li>Up to one part (a known length, or an unknown one that ends within the first part): one
+ *       {@code PutObject} from a buffer of at most one part.</li>
+ *   <li>Larger: a multipart upload with fixed-size parts read into a few reused buffers
+ *       ({@code parts-in-flight} uploads run while the next part is read), so memory stays at
+ *       {@code (parts-in-flight + 1) x part size} whatever the object's size.</li>
  * </ul>
+ * Every request body is an in-memory buffer, so the SDK can compute its checksum up front and send the
+ * bytes plainly with a Content-Length (no aws-chunked framing, see {@code quarkus.s3.chunked-encoding}),
+ * and can replay it on a retry.
  * Any failure (source or S3) aborts the multipart upload, so S3 is left with either the whole new object
  * or whatever was there before, never a partial object or an open upload that keeps costing storage.
  */
@@ -58,13 +61,11 @@ public class S3StreamUploader {
     };
 
     private final S3Client s3;
-    private final long singlePutMaxBytes;
     private final int partBytes;
     private final int partsInFlight;
 
     @Inject
     public S3StreamUploader(S3Client s3,
-                            @ConfigProperty(name = "app.s3.single-put-max-bytes", defaultValue = "16777216") long singlePutMaxBytes,
                             @ConfigProperty(name = "app.s3.part-bytes", defaultValue = "8388608") int partBytes,
                             @ConfigProperty(name = "app.s3.parts-in-flight", defaultValue = "2") int partsInFlight) {
         if (partBytes < MIN_PART_BYTES) {
@@ -74,7 +75,6 @@ public class S3StreamUploader {
             throw new IllegalArgumentException("app.s3.parts-in-flight must be at least 1");
         }
         this.s3 = s3;
-        this.singlePutMaxBytes = singlePutMaxBytes;
         this.partBytes = partBytes;
         this.partsInFlight = partsInFlight;
     }
@@ -102,13 +102,19 @@ public class S3StreamUploader {
      */
     public StoredObject upload(String bucket, String key, InputStream source, long contentLength,
                                String contentType, Map<String, String> metadata) {
-        if (contentLength >= 0 && contentLength <= singlePutMaxBytes) {
-            return putStreaming(bucket, key, source, contentLength, contentType, metadata);
-        }
         int partSize = partSizeFor(contentLength);
-        byte[] buffer = new byte[partSize];
+        boolean fitsOnePart = contentLength >= 0 && contentLength <= partSize;
+        // Most thumbnails are small: a known length within one part gets a buffer of just that length.
+        byte[] buffer = new byte[fitsOnePart ? (int) contentLength : partSize];
         int first = readFully(source, buffer);
-        if (first < partSize && contentLength < 0) {
+        if (fitsOnePart) {
+            if (first < contentLength) {
+                throw new SourceReadException("The source ended after " + first + " of " + contentLength + " bytes",
+                        new EOFException("short source"));
+            }
+            return putBuffer(bucket, key, buffer, first, contentType, metadata);
+        }
+        if (contentLength < 0 && first < partSize) {
             // Unknown length but it all fitted in one part: a plain put is cheaper than a multipart upload.
             return putBuffer(bucket, key, buffer, first, contentType, metadata);
         }
@@ -125,21 +131,6 @@ public class S3StreamUploader {
             throw new IllegalArgumentException("An object of " + contentLength + " bytes is beyond S3's multipart limits");
         }
         return (int) needed;
-    }
-
-    private StoredObject putStreaming(String bucket, String key, InputStream source, long length,
-                                      String contentType, Map<String, String> metadata) {
-        ExactLengthInputStream body = new ExactLengthInputStream(source, length);
-        PutObjectResponse put;
-        try {
-            put = s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength(length).metadata(metadata),
-                    RequestBody.fromInputStream(body, length));
-        } catch (RuntimeException e) {
-            // The SDK wraps a source failure (and fails its own retry: the source cannot be replayed);
-            // report it as what it is so the caller restarts from the beginning of the source.
-            throw body.failure() != null ? new SourceReadException(body.failure().getMessage(), body.failure()) : e;
-        }
-        return new StoredObject(bucket, key, length, contentType, put.eTag(), false);
     }
 
     private StoredObject putBuffer(String bucket, String key, byte[] buffer, int length,
@@ -192,7 +183,7 @@ public class S3StreamUploader {
             }
             if (contentLength >= 0 && total != contentLength) {
                 throw new SourceReadException("The source ended after " + total + " of " + contentLength + " bytes",
-                        new java.io.EOFException("short source"));
+                        new EOFException("short source"));
             }
             List<CompletedPart> parts = new ArrayList<>();
             for (Future<CompletedPart> upload : uploads) {
@@ -295,52 +286,5 @@ public class S3StreamUploader {
             throw new SourceReadException("Reading the source failed after " + filled + " bytes of a part: " + e.getMessage(), e);
         }
         return filled;
-    }
-
-    /**
-     * Passes the source through, failing (instead of ending quietly) when it ends before the promised
-     * length, and remembering the source's own failure so it is reported as such and not as an S3 error.
-     */
-    static final class ExactLengthInputStream extends InputStream {
-        private final InputStream in;
-        private final long expected;
-        private long read;
-        private IOException failure;
-
-        ExactLengthInputStream(InputStream in, long expected) {
-            this.in = in;
-            this.expected = expected;
-        }
-
-        IOException failure() {
-            return failure;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n;
-            try {
-                n = in.read(b, off, len);
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-            if (n < 0) {
-                if (read < expected) {
-                    failure = new java.io.EOFException("The source ended after " + read + " of " + expected + " bytes");
-                    throw failure;
-                }
-                return -1;
-            }
-            read += n;
-            return n;
-        }
     }
 }

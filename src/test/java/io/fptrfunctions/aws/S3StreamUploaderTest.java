@@ -31,9 +31,9 @@ class S3StreamUploaderTest {
     @Inject
     S3StreamUploader configured;
 
-    /** Small thresholds so multipart paths run with a few MiB: single put up to 1 MiB, 5 MiB parts. */
+    /** S3's smallest parts, so multipart paths run with a few MiB: single put up to 5 MiB, then 5 MiB parts. */
     private S3StreamUploader small() {
-        return new S3StreamUploader(s3, MIB, S3StreamUploader.MIN_PART_BYTES, 2);
+        return new S3StreamUploader(s3, S3StreamUploader.MIN_PART_BYTES, 2);
     }
 
     private static String key(String name) {
@@ -63,6 +63,21 @@ class S3StreamUploaderTest {
         assertStored(key, 2, length, "application/octet-stream");
         assertEquals("Note/8", s3.headObject(b -> b.bucket(BUCKET).key(key)).metadata().get("fptr-entity"));
         assertNoOpenUpload(key);
+    }
+
+    @Test
+    void knownLengthOfExactlyOnePartIsOnePutAndOneByteMoreIsMultipart() throws IOException {
+        String one = key("one-part.bin");
+        long part = S3StreamUploader.MIN_PART_BYTES;
+        assertFalse(small().upload(BUCKET, one, GeneratedBytes.of(10, part), part, "image/png", Map.of()).multipart());
+        assertStored(one, 10, part, "image/png");
+
+        String more = key("one-part-and-a-byte.bin");
+        S3StreamUploader.StoredObject stored = small().upload(BUCKET, more, GeneratedBytes.of(11, part + 1), part + 1,
+                "image/png", Map.of());
+        assertTrue(stored.multipart());
+        assertTrue(stored.etag().endsWith("-2\"") || stored.etag().endsWith("-2"), "two parts: " + stored.etag());
+        assertStored(more, 11, part + 1, "image/png");
     }
 
     @Test
@@ -136,8 +151,8 @@ class S3StreamUploaderTest {
 
     @Test
     void partsBelowS3sMinimumAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new S3StreamUploader(s3, MIB, MIB, 2));
-        assertThrows(IllegalArgumentException.class, () -> new S3StreamUploader(s3, MIB, S3StreamUploader.MIN_PART_BYTES, 0));
+        assertThrows(IllegalArgumentException.class, () -> new S3StreamUploader(s3, MIB, 2));
+        assertThrows(IllegalArgumentException.class, () -> new S3StreamUploader(s3, S3StreamUploader.MIN_PART_BYTES, 0));
     }
 
     private void assertStored(String key, long seed, long length, String contentType) throws IOException {

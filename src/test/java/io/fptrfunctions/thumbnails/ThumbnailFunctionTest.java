@@ -148,7 +148,7 @@ class ThumbnailFunctionTest {
 
     @Test
     void largeImageGoesMultipartWithTheRightBytes() throws IOException {
-        long size = 20 * MIB;   // above the 16 MiB single-put limit
+        long size = 20 * MIB;   // above one 8 MiB part: a multipart upload
         sim.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(11, size));
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
