@@ -331,6 +331,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time so far of every live process in a process group (a server and what its script started)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def thread_cpu_seconds(pid: int) -> dict[tuple[int, str], float]:
+    """CPU time so far of each thread of a process, keyed by (thread id, thread name)."""
+    threads = {}
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        threads[(int(stat.parent.name), name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return threads
+
+
 def vm_hwm_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -359,6 +386,10 @@ def main() -> int:
     try:
         moto = start_moto(children)
         sim = start_simulator(children)
+        moto_pgid, sim_pgid = children.procs[0].pid, children.procs[1].pid
+
+        def servers_cpu() -> tuple[float, float]:
+            return group_cpu_seconds(moto_pgid), group_cpu_seconds(sim_pgid)
         log(f"moto_server {moto}, FPTR simulator {sim}")
         log(f"putting a {args.size_mib} MiB image on Note {NOTE_ID}")
         source_sha = put_image(sim, size)
@@ -368,6 +399,7 @@ def main() -> int:
         env = dict(os.environ, **AWS_ENV)
         import resource
         children_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        servers_before = servers_cpu()
         started = time.monotonic()
         subprocess.run(["bash", "-o", "pipefail", "-c",
                         f"curl -sSfL '{original_url(sim)}' | aws --endpoint-url {moto} s3 cp - s3://{BUCKET}/{key_pipeline}"],
@@ -375,6 +407,7 @@ def main() -> int:
         pipeline_s = time.monotonic() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         pipeline_cpu = (after.ru_utime + after.ru_stime) - (children_cpu.ru_utime + children_cpu.ru_stime)
+        pipeline_servers = [b - a for a, b in zip(servers_before, servers_cpu())]
 
         # 2. Our function, under the runtime interface client, heap capped.
         fn_env = {
@@ -403,12 +436,19 @@ def main() -> int:
 
         s3_delete(moto, ours_key)   # so the second call copies again instead of answering "unchanged"
         cpu_before = cpu_seconds(function.pid)
+        servers_before = servers_cpu()
+        threads_before = thread_cpu_seconds(function.pid)
         answer, warm_s = runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
         body = json.loads(answer["body"])
         if answer["statusCode"] != 200 or body.get("status") != "copied":
             raise RuntimeError(f"the warm call answered {answer['statusCode']}: {answer['body']}")
         hwm_mb = vm_hwm_kb(function.pid) / 1024
         warm_cpu = cpu_seconds(function.pid) - cpu_before
+        warm_servers = [b - a for a, b in zip(servers_before, servers_cpu())]
+        by_name: dict[str, float] = {}
+        for (tid, name), seconds in thread_cpu_seconds(function.pid).items():
+            by_name[name] = by_name.get(name, 0.0) + seconds - threads_before.get((tid, name), 0.0)
+        warm_threads = sorted(((s, n) for n, s in by_name.items() if s >= 0.05), reverse=True)
 
         answer, unchanged_s = runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=60)
         unchanged = json.loads(answer["body"]).get("status")
@@ -420,10 +460,13 @@ def main() -> int:
                 raise RuntimeError(f"s3://{BUCKET}/{key} holds {stored_size} bytes, sha256 {stored_sha}: not the source")
 
         print(f"image:              {args.size_mib} MiB (sha256 {source_sha[:16]}...), both copies verified in S3")
-        print(f"pipeline:           {pipeline_s:6.2f} s   (CPU {pipeline_cpu:5.2f} s) curl -sL <alt=original url> | aws s3 cp - s3://{BUCKET}/{key_pipeline}")
+        print(f"pipeline:           {pipeline_s:6.2f} s   (CPU {pipeline_cpu:5.2f} s; moto {pipeline_servers[0]:5.2f} s, "
+              f"simulator {pipeline_servers[1]:5.2f} s) curl -sL <alt=original url> | aws s3 cp - s3://{BUCKET}/{key_pipeline}")
         print(f"thumbnail, cold:    {cold_s:6.2f} s   JVM start included (ratio {cold_s / pipeline_s:.2f}); "
               f"java {args.java_opts} -Xmx{args.heap_mb}m, JAVA_TOOL_OPTIONS='{java_tool_options}'")
-        print(f"thumbnail, warm:    {warm_s:6.2f} s   (CPU {warm_cpu:5.2f} s) same process, object deleted first (ratio {warm_s / pipeline_s:.2f})")
+        print(f"thumbnail, warm:    {warm_s:6.2f} s   (CPU {warm_cpu:5.2f} s; moto {warm_servers[0]:5.2f} s, "
+              f"simulator {warm_servers[1]:5.2f} s) same process, object deleted first (ratio {warm_s / pipeline_s:.2f})")
+        print("  warm CPU by thread: " + ", ".join(f"{n} {s:.2f} s" for s, n in warm_threads))
         print(f"thumbnail, again:   {unchanged_s:6.2f} s   status {unchanged} (nothing downloaded)")
         print(f"peak RSS (VmHWM):   {hwm_mb:6.1f} MB  of the function's JVM (target: under 300 MB)")
         print(f"load average:       {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2-core box shared with other builds)")
