@@ -90,7 +90,11 @@ public class ThumbnailService {
             if (same.isPresent()) {
                 return same.get();
             }
-            return copyOnce(target, type, id, label);
+            long started = System.nanoTime();
+            ThumbnailCopy copy = copyOnce(target, type, id, label);
+            LOG.infof("The %s image of %s, %d bytes, is in s3://%s/%s (%s, %d ms)", variant.alt(), label, copy.size(),
+                    copy.bucket(), copy.key(), copy.status(), (System.nanoTime() - started) / 1_000_000);
+            return copy;
         } catch (SdkException e) {
             LOG.errorf("S3 failed for %s: %s", target.keyWithoutExtension(), e.getMessage());
             throw new ProblemException(502, "Bad Gateway", "S3 refused or could not be reached while storing the image of "
