@@ -2,6 +2,7 @@ package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -58,9 +59,8 @@ class FptrClientFaultTest {
         return fptr.searchPage("Project", null, List.of("name"), null, 5, 1);
     }
 
-    private List<Object> searchStatuses() {
-        return SimAdmin.requests().stream().filter(r -> String.valueOf(r.get("path")).matches(SEARCH))
-                .map(r -> r.get("status")).toList();
+    private List<Integer> searchStatuses() {
+        return SimAdmin.requests(null, SEARCH).stream().map(r -> r.path("status").asInt()).toList();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.fptrfunctions.fptr;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -54,8 +55,7 @@ class FptrClientMediaTest {
 
     @Test
     void fieldLocationIsTheRedirectTargetAndIsNotFollowed() {
-        given().baseUri(FptrSimTestResource.baseUrl()).contentType("image/png").body(BYTES)
-                .put("/_sim/files/Shot/1001/image").then().statusCode(200);
+        SimAdmin.putFile("Shot", 1001, "image", null, "image/png", () -> new ByteArrayInputStream(BYTES));
         SimAdmin.clearRequests();
 
         URI location = fptr.fieldLocation("Shot", 1001, "image", "original");

@@ -3,14 +3,14 @@ package io.fptrfunctions.fptr;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.fptrfunctions.sim.FptrSimTestResource;
 
 import java.net.URI;
 import java.util.List;
@@ -54,10 +54,9 @@ class FptrClientTest {
         ObjectNode flat = FptrRecords.flatten(projects.get(0));
         assertEquals("Project", flat.path("type").asText());
         assertTrue(flat.path("id").isNumber());
-        Map<String, Object> search = SimAdmin.requests().stream()
-                .filter(r -> String.valueOf(r.get("path")).matches(SEARCH)).findFirst().orElseThrow();
+        JsonNode search = SimAdmin.requests(null, SEARCH).get(0);
         // FPTR (and the simulator) answer 415 to a _search sent as plain application/json.
-        assertEquals(200, search.get("status"), search.toString());
+        assertEquals(200, search.path("status").asInt(), search.toString());
         assertEquals(1, SimAdmin.mints());
     }
 
@@ -113,7 +112,7 @@ class FptrClientTest {
 
         assertFalse(fptr.searchPage("Project", null, List.of("name"), null, 1, 1).isEmpty());
 
-        List<String> calls = SimAdmin.requests().stream().map(r -> r.get("method") + " " + r.get("status")).toList();
+        List<String> calls = SimAdmin.requests().stream().map(r -> r.path("method").asText() + " " + r.path("status").asInt()).toList();
         assertEquals(1, SimAdmin.mints(), calls.toString());
         assertEquals(2, SimAdmin.count("POST", SEARCH), calls.toString());
         assertEquals(List.of("POST 401", "POST 200", "POST 200"), calls);

@@ -2,24 +2,20 @@ package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.http.ApiGatewayEvents;
-import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
 import io.restassured.response.Response;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Test helpers: invoke the local-file function through the Lambda mock event server with API Gateway
- * v2 events, and drive the shared FPTR simulator's admin API over HTTP.
+ * v2 events, and make test data in the shared FPTR simulator (through {@link SimAdmin}).
  */
 final class LocalFileCalls {
 
@@ -101,77 +97,23 @@ final class LocalFileCalls {
         return singleQuoted.replace('\'', '"');
     }
 
-    // ---- the simulator, over HTTP --------------------------------------------------------------------
-
-    static String sim() {
-        return FptrSimTestResource.baseUrl();
-    }
+    // ---- test data in the shared FPTR simulator --------------------------------------------------------
 
     static String unique() {
         return UUID.randomUUID().toString().substring(0, 8);
     }
 
-    static List<Long> insert(ObjectNode... records) {
-        ObjectNode body = JSON.createObjectNode();
-        ArrayNode list = body.putArray("records");
-        for (ObjectNode r : records) {
-            list.add(r);
-        }
-        Response r = given().baseUri(sim()).contentType("application/json").body(body.toString()).post("/_sim/records");
-        assertEquals(201, r.statusCode(), r::asString);
-        List<Long> ids = new ArrayList<>();
-        for (Object id : r.jsonPath().getList("ids")) {
-            ids.add(((Number) id).longValue());
-        }
-        return ids;
-    }
-
     /** A new Version in the demo project (id 70). */
     static long newVersion() {
-        ObjectNode v = JSON.createObjectNode().put("type", "Version").put("code", "lf-" + unique());
-        v.putObject("project").put("type", "Project").put("id", 70);
-        return insert(v).get(0);
+        return SimAdmin.insert(Map.of("type", "Version", "code", "lf-" + unique(), "project", Map.of("type", "Project", "id", 70)));
     }
 
     /** A new LocalStorage; null roots are left unset. */
     static long newStorage(String code, String mac, String linux, String windows) {
-        ObjectNode s = JSON.createObjectNode().put("type", "LocalStorage").put("code", code);
+        Map<String, Object> s = new LinkedHashMap<>(Map.of("type", "LocalStorage", "code", code));
         if (mac != null) s.put("mac_path", mac);
         if (linux != null) s.put("linux_path", linux);
         if (windows != null) s.put("windows_path", windows);
-        return insert(s).get(0);
-    }
-
-    static void clearRequests() {
-        given().baseUri(sim()).delete("/_sim/requests").then().statusCode(204);
-    }
-
-    static List<JsonNode> requests(Predicate<JsonNode> which) {
-        Response r = given().baseUri(sim()).get("/_sim/requests");
-        assertEquals(200, r.statusCode(), r::asString);
-        List<JsonNode> out = new ArrayList<>();
-        try {
-            for (JsonNode n : JSON.readTree(r.asString()).path("requests")) {
-                if (which.test(n)) {
-                    out.add(n);
-                }
-            }
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        return out;
-    }
-
-    static Predicate<JsonNode> request(String method, String pathRegex) {
-        return n -> n.path("method").asText().equals(method) && n.path("path").asText().matches(pathRegex);
-    }
-
-    static void fault(String spec) {
-        Response r = given().baseUri(sim()).contentType("application/json").body(spec).post("/_sim/faults");
-        assertEquals(201, r.statusCode(), r::asString);
-    }
-
-    static void clearFaults() {
-        given().baseUri(sim()).delete("/_sim/faults").then().statusCode(204);
+        return SimAdmin.insert(s);
     }
 }

@@ -2,6 +2,7 @@ package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.AfterEach;
@@ -9,18 +10,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
-import static io.fptrfunctions.localfiles.LocalFileCalls.clearFaults;
-import static io.fptrfunctions.localfiles.LocalFileCalls.clearRequests;
 import static io.fptrfunctions.localfiles.LocalFileCalls.delete;
-import static io.fptrfunctions.localfiles.LocalFileCalls.fault;
 import static io.fptrfunctions.localfiles.LocalFileCalls.get;
 import static io.fptrfunctions.localfiles.LocalFileCalls.newStorage;
 import static io.fptrfunctions.localfiles.LocalFileCalls.newVersion;
 import static io.fptrfunctions.localfiles.LocalFileCalls.postAttachment;
 import static io.fptrfunctions.localfiles.LocalFileCalls.putVersion;
-import static io.fptrfunctions.localfiles.LocalFileCalls.request;
-import static io.fptrfunctions.localfiles.LocalFileCalls.requests;
 import static io.fptrfunctions.localfiles.LocalFileCalls.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,20 +42,20 @@ class LocalFileFaultsTest {
         version = newVersion();
         // warm the caches (token, schema, storages) so the faults hit the write itself
         assertEquals(200, putVersion(version, "{\"local_path\":\"/lf/" + u + "/warm.mov\"}").status());
-        clearRequests();
+        SimAdmin.clearRequests();
     }
 
     @AfterEach
     void noFaultsLeft() {
-        clearFaults();
+        SimAdmin.clearFaults();
     }
 
     String versionPath() {
-        return "^/api/v1(\\\\.1)?/entity/[Vv]ersions?/" + version + "$";
+        return "^/api/v1(\\.1)?/entity/[Vv]ersions?/" + version + "$";
     }
 
     List<JsonNode> writes() {
-        return requests(request("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + version));
+        return SimAdmin.requests("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + version);
     }
 
     Answer lost(Answer a, int status, String outcome) {
@@ -73,7 +70,7 @@ class LocalFileFaultsTest {
 
     @Test
     void answerCutAfterTheWriteLandedIsNotRepeatedAndReportedAsLanded() {
-        fault("{\"method\":\"PUT\",\"path\":\"" + versionPath() + "\",\"cut_after_bytes\":20}");
+        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "cut_after_bytes", 20));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v002.mov\"}"), 502, "landed");
         assertTrue(a.detail().contains("cut off") && a.detail().contains("it landed"), a::toString);
         assertEquals("comp/v002.mov", a.body().at("/current_value/relative_path").asText());
@@ -85,7 +82,7 @@ class LocalFileFaultsTest {
     @Test
     void connectionCutBeforeFptrActedIsReportedAsNotLanded() {
         // the simulator answers without applying the write, and cuts that answer: a connection lost on the way in
-        fault("{\"method\":\"PUT\",\"path\":\"" + versionPath() + "\",\"status\":500,\"cut_after_bytes\":5}");
+        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "status", 500, "cut_after_bytes", 5));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v003.mov\"}"), 502, "not_landed");
         assertTrue(a.detail().contains("did not land") && a.detail().contains("safe to send it again"), a::toString);
         assertEquals("warm.mov", a.body().at("/current_value/relative_path").asText(), "the field still holds the old link");
@@ -94,7 +91,7 @@ class LocalFileFaultsTest {
 
     @Test
     void gatewayErrorLeavesTheOutcomeUnknownWhenTheReadBackShowsNothing() {
-        fault("{\"method\":\"PUT\",\"path\":\"" + versionPath() + "\",\"status\":502}");
+        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "status", 502));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v004.mov\"}"), 502, "unknown");
         assertTrue(a.detail().contains("may still be applying it"), a::toString);
         assertEquals(1, writes().size());
@@ -103,7 +100,7 @@ class LocalFileFaultsTest {
     @Test
     void slowWriteTimesOutAs504AndIsNeverSentTwice() throws Exception {
         // the client gives a write 1.5 s in tests; the simulator takes 3 s, then applies it
-        fault("{\"method\":\"PUT\",\"path\":\"" + versionPath() + "\",\"latency_ms\":3000}");
+        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "latency_ms", 3000));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v005.mov\"}"), 504, "unknown");
         assertTrue(a.detail().contains("not received in time"), a::toString);
         Thread.sleep(2500);   // let the slow write finish on the "site"
@@ -114,7 +111,7 @@ class LocalFileFaultsTest {
 
     @Test
     void unsetWithTheAnswerCutIsReportedAsLanded() {
-        fault("{\"method\":\"PUT\",\"path\":\"" + versionPath() + "\",\"cut_after_bytes\":20}");
+        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "cut_after_bytes", 20));
         Answer a = lost(delete("Version", version, "sg_uploaded_movie"), 502, "landed");
         assertTrue(a.body().path("current_value").isNull(), a::toString);
         assertEquals(1, writes().size());
@@ -122,27 +119,27 @@ class LocalFileFaultsTest {
 
     @Test
     void attachmentCreateWithTheAnswerCutFindsTheCreatedRowAndDoesNotMakeASecond() {
-        fault("{\"method\":\"POST\",\"path\":\"^/api/v1(\\\\.1)?/entity/[Aa]ttachments?$\",\"cut_after_bytes\":20}");
+        SimAdmin.fault(Map.of("method", "POST", "path", "^/api/v1(\\.1)?/entity/[Aa]ttachments?$", "cut_after_bytes", 20));
         Answer a = lost(postAttachment("{\"project\":70,\"this_file\":{\"local_path\":\"/lf/" + u + "/ref/plate.jpg\"},"
                 + "\"attachment_links\":[{\"type\":\"Version\",\"id\":" + version + "}]}", null), 502, "landed");
         JsonNode created = a.body().path("created");
         assertEquals(1, created.size(), a::toString);
         assertEquals("ref/plate.jpg", created.at("/0/this_file/relative_path").asText());
-        assertEquals(1, requests(request("POST", "/api/v1(\\.1)?/entity/[Aa]ttachments?")).size());
+        assertEquals(1, SimAdmin.requests("POST", "/api/v1(\\.1)?/entity/[Aa]ttachments?").size());
     }
 
     @Test
     void attachmentCreateCutBeforeFptrActedIsNotLanded() {
-        fault("{\"method\":\"POST\",\"path\":\"^/api/v1(\\\\.1)?/entity/[Aa]ttachments?$\",\"status\":500,\"cut_after_bytes\":5}");
+        SimAdmin.fault(Map.of("method", "POST", "path", "^/api/v1(\\.1)?/entity/[Aa]ttachments?$", "status", 500, "cut_after_bytes", 5));
         Answer a = lost(postAttachment("{\"project\":70,\"this_file\":{\"url\":\"https://review.example.com/" + u + "\"}}", null),
                 502, "not_landed");
         assertEquals(0, a.body().path("created").size(), a::toString);
-        assertEquals(1, requests(request("POST", "/api/v1(\\.1)?/entity/[Aa]ttachments?")).size());
+        assertEquals(1, SimAdmin.requests("POST", "/api/v1(\\.1)?/entity/[Aa]ttachments?").size());
     }
 
     @Test
     void fptrUnavailableBeforeAnyWriteIs503AndSaysNothingWasWritten() {
-        LocalFileCalls.fault("{\"method\":\"PUT\",\"path\":\"" + versionPath() + "\",\"status\":503,\"retry_after\":\"1\"}");
+        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "status", 503, "retry_after", "1"));
         Answer a = putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v006.mov\"}");
         assertEquals(503, a.status(), a::toString);
         assertTrue(a.detail().contains("Nothing was written"), a::toString);

@@ -3,6 +3,7 @@ package io.fptrfunctions.localfiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -13,8 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static io.fptrfunctions.localfiles.LocalFileCalls.JSON;
-import static io.fptrfunctions.localfiles.LocalFileCalls.clearFaults;
-import static io.fptrfunctions.localfiles.LocalFileCalls.clearRequests;
 import static io.fptrfunctions.localfiles.LocalFileCalls.delete;
 import static io.fptrfunctions.localfiles.LocalFileCalls.get;
 import static io.fptrfunctions.localfiles.LocalFileCalls.json;
@@ -23,8 +22,6 @@ import static io.fptrfunctions.localfiles.LocalFileCalls.newVersion;
 import static io.fptrfunctions.localfiles.LocalFileCalls.postAttachment;
 import static io.fptrfunctions.localfiles.LocalFileCalls.put;
 import static io.fptrfunctions.localfiles.LocalFileCalls.putVersion;
-import static io.fptrfunctions.localfiles.LocalFileCalls.request;
-import static io.fptrfunctions.localfiles.LocalFileCalls.requests;
 import static io.fptrfunctions.localfiles.LocalFileCalls.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -57,7 +54,7 @@ class LocalFileHandlerTest {
 
     @AfterEach
     void noFaultsLeft() {
-        clearFaults();
+        SimAdmin.clearFaults();
     }
 
     static String link(String... keysAndValues) {
@@ -83,7 +80,7 @@ class LocalFileHandlerTest {
     }
 
     List<JsonNode> writesTo(long versionId) {
-        return requests(request("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + versionId));
+        return SimAdmin.requests("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + versionId);
     }
 
     // ---- set by absolute path, each platform's style --------------------------------------------------
@@ -145,7 +142,7 @@ class LocalFileHandlerTest {
 
     @Test
     void unknownStorageIs422ListingTheStoragesAndWritesNothing() {
-        clearRequests();
+        SimAdmin.clearRequests();
         Answer a = problem(putVersion(version, json("{'relative_path':'a/b.exr','local_storage':'no-such-" + u + "'}")), 422);
         assertTrue(a.detail().contains("'no-such-" + u + "' does not exist"), a::toString);
         assertTrue(a.body().path("local_storages").toString().contains("lf-" + u));
@@ -186,7 +183,7 @@ class LocalFileHandlerTest {
 
     @Test
     void pathUnderNoRootIs422ListingTheRootsAndFptrSawNoWrite() {
-        clearRequests();
+        SimAdmin.clearRequests();
         Answer a = problem(putVersion(version, link("local_path", "/nowhere-" + u + "/a.exr")), 422);
         assertTrue(a.detail().contains("/nowhere-" + u + "/a.exr is under no LocalStorage root"), a::toString);
         assertEquals("linux", a.body().path("platform").asText());
@@ -194,7 +191,7 @@ class LocalFileHandlerTest {
         assertTrue(roots.contains("\"path\":\"/mnt/projects\"") && roots.contains("\"name\":\"primary\""), roots);
         assertTrue(roots.contains("/lf/" + u), roots);
         assertEquals(0, writesTo(version).size(), "FPTR must not see the write");
-        assertEquals(1, requests(request("POST", ".*/entity/(LocalStorage|local_storages)/_search")).size(),
+        assertEquals(1, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size(),
                 "a miss re-reads the storages once before answering");
 
         Answer windows = problem(put("Version", version, "sg_uploaded_movie", link("local_path", "Q:\\nowhere\\a.exr"), "windows"), 422);
@@ -227,7 +224,7 @@ class LocalFileHandlerTest {
     @Test
     void deleteClearsTheFieldAndAnswersItEmpty() {
         ok(putVersion(version, link("local_path", "/lf/" + u + "/a.mov")));
-        clearRequests();
+        SimAdmin.clearRequests();
         Answer cleared = ok(delete("Version", version, "sg_uploaded_movie"));
         assertEquals("null", cleared.raw());
         assertEquals(1, writesTo(version).size());
@@ -318,27 +315,27 @@ class LocalFileHandlerTest {
 
     @Test
     void attachmentUnderNoRootIs422AndCreatesNothing() {
-        clearRequests();
+        SimAdmin.clearRequests();
         problem(postAttachment("{\"project\":70,\"this_file\":{\"local_path\":\"/nowhere-" + u + "/a.jpg\"}}", null), 422);
-        assertEquals(0, requests(request("POST", ".*/entity/(Attachment|attachments)")).size());
+        assertEquals(0, SimAdmin.requests("POST", ".*/entity/(Attachment|attachments)").size());
     }
 
     @Test
     void attachmentThisFileCannotChange() {
         long id = postAttachment("{\"project\":70,\"this_file\":{\"url\":\"https://x.example.com/a\"}}", null).body().path("id").asLong();
-        clearRequests();
+        SimAdmin.clearRequests();
         Answer a = problem(put("Attachment", id, "this_file", link("local_path", "/lf/" + u + "/a.mov"), null), 409);
         assertTrue(a.detail().contains("POST /v1/attachments"), a::toString);
         problem(put("attachments", id, "this_file", link("local_path", "/lf/" + u + "/a.mov"), null), 409);
         problem(delete("Attachment", id, "this_file"), 409);
-        assertEquals(0, requests(request("PUT", ".*")).size(), "nothing was sent to FPTR");
+        assertEquals(0, SimAdmin.requests("PUT", ".*").size(), "nothing was sent to FPTR");
     }
 
     // ---- bad input of every kind -----------------------------------------------------------------------
 
     @Test
     void badBodiesAre400AndWriteNothing() {
-        clearRequests();
+        SimAdmin.clearRequests();
         String[][] cases = {
                 {"{\"local_path\":\"/lf/a.mov\",\"colour\":\"red\"}", "Unknown key colour"},
                 {"{\"local_path\":5}", "'local_path' must be a string"},
@@ -382,7 +379,7 @@ class LocalFileHandlerTest {
 
     @Test
     void aFieldThatIsNotAFileLinkFieldIs400() {
-        clearRequests();
+        SimAdmin.clearRequests();
         Answer text = problem(put("Version", version, "sg_path_to_movie", link("local_path", "/lf/" + u + "/a.mov"), null), 400);
         assertTrue(text.detail().contains("Version.sg_path_to_movie is a text field, not a file/link field"), text::toString);
         assertEquals("text", text.body().path("data_type").asText());
@@ -402,11 +399,11 @@ class LocalFileHandlerTest {
     @Test
     void aHundredWritesReadTheLocalStoragesOnce() {
         catalog.invalidate();
-        clearRequests();
+        SimAdmin.clearRequests();
         for (int i = 0; i < 100; i++) {
             ok(putVersion(version, link("local_path", "/lf/" + u + "/seq/shot_" + i + ".mov")));
         }
         assertEquals(100, writesTo(version).size());
-        assertEquals(1, requests(request("POST", ".*/entity/(LocalStorage|local_storages)/_search")).size());
+        assertEquals(1, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size());
     }
 }

@@ -1,5 +1,7 @@
 package io.fptrfunctions.notes;
 
+import io.fptrfunctions.sim.SimAdmin;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

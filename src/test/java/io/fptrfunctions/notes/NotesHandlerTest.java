@@ -4,13 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -23,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code POST /v1/notes/search} through the Lambda mock event server: what a caller really gets. */
 @QuarkusTest
 @TestProfile(NotesHandlerTest.NotesFunction.class)
-class NotesHandlerTest {
+class NotesHandlerTest extends NoteFixtureTest {
 
     public static class NotesFunction implements QuarkusTestProfile {
         @Override
@@ -35,23 +34,6 @@ class NotesHandlerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     @Inject
     FptrClient fptr;
-
-    static NoteFixture f;
-    static JsonNode simConfig;
-
-    @BeforeEach
-    void data() {
-        if (f == null) {
-            f = new NoteFixture();
-            simConfig = SimAdmin.call("GET", "/_sim/config", null);
-        }
-    }
-
-    @AfterAll
-    static void resetSimulator() {
-        SimAdmin.call("POST", "/_sim/reset", null);
-        f = null;
-    }
 
     /** Posts the body as API Gateway would; returns the Lambda response (statusCode, headers, body). */
     private JsonPath post(String body) {
@@ -130,7 +112,7 @@ class NotesHandlerTest {
 
     @Test
     void aSearchFptrKeepsFailingIsA502Problem() throws Exception {
-        SimAdmin.fault("{\"method\": \"POST\", \"path\": \"/entity/(Note|notes)/_search$\", \"status\": 503, \"times\": 100}");
+        SimAdmin.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "status", 503, "times", 100));
         try {
             JsonPath r = post("{'shot': 'shA010_$T'}");
             assertEquals(502, r.getInt("statusCode"));
@@ -138,7 +120,7 @@ class NotesHandlerTest {
             assertTrue(body(r).path("detail").asText().contains("No partial result"));
         } finally {
             SimAdmin.clearFaults();
-            SimAdmin.awaitClosedCircuit(fptr);
+            awaitClosedCircuit(fptr);
         }
     }
 }

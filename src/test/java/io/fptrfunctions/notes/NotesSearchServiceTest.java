@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** note-search against the FPTR simulator over HTTP: each criterion alone and combined, paging, limits, faults. */
 @QuarkusTest
-class NotesSearchServiceTest {
+class NotesSearchServiceTest extends NoteFixtureTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -38,28 +40,15 @@ class NotesSearchServiceTest {
     @Inject
     FptrClient fptr;
 
-    static NoteFixture f;
-    static JsonNode simConfig;
-
-    @BeforeEach
-    void data() {
-        if (f == null) {
-            f = new NoteFixture();
-            simConfig = SimAdmin.call("GET", "/_sim/config", null);
-        }
-    }
-
-    @AfterAll
-    static void resetSimulator() {
-        SimAdmin.call("POST", "/_sim/reset", null);
-        f = null;
-        pagingNotes = null;
-    }
-
     @AfterEach
     void restoreSimulator() {
         SimAdmin.clearFaults();
-        SimAdmin.call("PUT", "/_sim/config", simConfig);
+        SimAdmin.config(simConfig);
+    }
+
+    @AfterAll
+    static void forgetPagingData() {
+        pagingNotes = null;
     }
 
     private ObjectNode search(String body) {
@@ -278,7 +267,8 @@ class NotesSearchServiceTest {
     void aThumbnailStillProcessingIsNullAndFlaggedPending() {
         long note = SimAdmin.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", f.otherProject),
                 "subject", "pending " + f.tag, "created_by", NoteFixture.human(f.samB)));
-        SimAdmin.call("PUT", "/_sim/files/Note/" + note + "/image?filename=frame.jpg&pending_seconds=120", "not really a jpeg");
+        SimAdmin.putFile("Note", note, "image", "frame.jpg", "image/jpeg", 120,
+                () -> new ByteArrayInputStream("not really a jpeg".getBytes(StandardCharsets.UTF_8)));
         ObjectNode answer = search("{'text': 'pending $T', 'has_thumbnail': true}");
         assertEquals(List.of(note), ids(answer));
         JsonNode n = answer.path("notes").get(0);
@@ -349,14 +339,14 @@ class NotesSearchServiceTest {
     @Test
     void everyPageIsReadInOrderWithSmallPages() {
         List<Long> all = pagingData();
-        SimAdmin.config("{\"max_page_size\": 5}");
+        SimAdmin.config(Map.of("max_page_size", 5));
         SimAdmin.clearRequests();
         ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
         assertEquals(all, ids(answer));
         assertEquals(23, answer.path("count").asInt());
         assertFalse(answer.path("truncated").asBoolean());
         // 5 pages with rows, then at least one empty page that proves the end.
-        assertTrue(SimAdmin.searches("(Note|notes)") >= 6, SimAdmin.requests().toString());
+        assertTrue(SimAdmin.count("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search") >= 6, SimAdmin.requests().toString());
 
         ObjectNode newestFirst = search("{'project': " + pagingProject + ", 'sort': '-created_at'}", 5);
         List<Long> reversed = new ArrayList<>(all);
@@ -367,7 +357,7 @@ class NotesSearchServiceTest {
     @Test
     void limitAcrossPages() {
         List<Long> all = pagingData();
-        SimAdmin.config("{\"max_page_size\": 5}");
+        SimAdmin.config(Map.of("max_page_size", 5));
         ObjectNode answer = search("{'project': " + pagingProject + ", 'limit': 12}", 5);
         assertEquals(all.subList(0, 12), ids(answer));
         assertTrue(answer.path("truncated").asBoolean());
@@ -380,14 +370,14 @@ class NotesSearchServiceTest {
 
     /** A fault on the Note search's page N only (the simulator matches the request body). */
     private static void failPage(int page, int times) {
-        SimAdmin.fault("{\"method\": \"POST\", \"path\": \"/entity/(Note|notes)/_search$\", \"body\": \"\\\"number\\\":" + page
-                + "\\\\b\", \"status\": 503, \"times\": " + times + "}");
+        SimAdmin.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "\"number\":" + page + "\\b",
+                "status", 503, "times", times));
     }
 
     @Test
     void a503OnPage3Of5IsRetriedAndTheResultIsComplete() {
         List<Long> all = pagingData();
-        SimAdmin.config("{\"max_page_size\": 5}");
+        SimAdmin.config(Map.of("max_page_size", 5));
         SimAdmin.clearRequests();
         failPage(3, 1);
         ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
@@ -395,13 +385,13 @@ class NotesSearchServiceTest {
         assertEquals(23, answer.path("count").asInt());
         List<JsonNode> calls = SimAdmin.requests();
         assertEquals(1, calls.stream().filter(r -> r.path("status").asInt() == 503).count(), calls.toString());
-        assertEquals(0, SimAdmin.call("GET", "/_sim/faults", null).path("faults").size(), "the fault was used up");
+        assertEquals(0, SimAdmin.faults().size(), "the fault was used up");
     }
 
     @Test
     void aPageThatKeepsFailingIsA502NotAPartialResult() throws InterruptedException {
         pagingData();
-        SimAdmin.config("{\"max_page_size\": 5}");
+        SimAdmin.config(Map.of("max_page_size", 5));
         failPage(3, 100);
         try {
             ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + pagingProject + "}", 5));
@@ -411,7 +401,7 @@ class NotesSearchServiceTest {
             assertTrue(e.detail().contains("No partial result"), e.detail());
         } finally {
             SimAdmin.clearFaults();
-            SimAdmin.awaitClosedCircuit(fptr);
+            awaitClosedCircuit(fptr);
         }
     }
 }

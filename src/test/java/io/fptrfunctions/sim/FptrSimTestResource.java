@@ -21,12 +21,16 @@ public class FptrSimTestResource implements QuarkusTestResourceLifecycleManager 
 
     private static FptrSimulator simulator;
 
+    /** The demo site: the demo seed, its script accepting {@link #SCRIPT_NAME} / {@link #SCRIPT_KEY}. */
+    static FptrSimulator.Options demoSite() throws IOException {
+        return new FptrSimulator.Options().seed(FptrSimulator.demoSeed()).script(SCRIPT_NAME, SCRIPT_KEY);
+    }
+
     /** The shared simulator, started on first use and stopped when the JVM exits. */
     public static synchronized FptrSimulator simulator() {
         if (simulator == null) {
             try {
-                simulator = FptrSimulator.start(new FptrSimulator.Options()
-                        .seed(FptrSimulator.demoSeed()).script(SCRIPT_NAME, SCRIPT_KEY));
+                simulator = FptrSimulator.start(demoSite());
             } catch (IOException e) {
                 throw new UncheckedIOException("could not start the FPTR simulator", e);
             }

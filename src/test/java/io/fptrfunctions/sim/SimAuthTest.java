@@ -1,8 +1,6 @@
 package io.fptrfunctions.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,23 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /auth/access_token grants and refusals, and bearer checks on data calls. */
-class SimAuthTest {
+class SimAuthTest extends SimHttpTest {
 
-    static FptrSimulator sim;
-    SimClient c;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed())
-                .script(FptrSimTestResource.SCRIPT_NAME, FptrSimTestResource.SCRIPT_KEY));
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
+    /** Each test starts without a token. */
     @BeforeEach
+    @Override
     void reset() {
         sim.reset();
         c = new SimClient(sim);

@@ -5,8 +5,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * Base of the simulator's own HTTP tests: one simulator on the demo seed per test class, reset before
- * each test, and a client already holding a token.
+ * Base of the simulator's own HTTP tests: one simulator per test class on the demo site the Quarkus tests
+ * use ({@link FptrSimTestResource#demoSite()}), reset before each test, and a client already holding a
+ * token. A test class that needs another start of each test overrides {@link #reset()}.
  */
 abstract class SimHttpTest {
 
@@ -15,7 +16,7 @@ abstract class SimHttpTest {
 
     @BeforeAll
     static void start() throws Exception {
-        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed()));
+        sim = FptrSimulator.start(FptrSimTestResource.demoSite());
     }
 
     @AfterAll

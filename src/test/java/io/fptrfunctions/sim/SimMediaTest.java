@@ -1,9 +1,7 @@
 package io.fptrfunctions.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,28 +26,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Images and files over HTTP: image fields, ?alt redirects, the storage service, uploads, /_sim/files. */
-class SimMediaTest {
+class SimMediaTest extends SimHttpTest {
 
-    static FptrSimulator sim;
-    SimClient c;
     final HttpClient http = HttpClient.newHttpClient();
 
     /** Demo seed Notes: 7001 has a (generated) image, 7004 none. */
     static final String WITH_IMAGE = "/api/v1.1/entity/notes/7001";
     static final String WITHOUT_IMAGE = "/api/v1.1/entity/notes/7004";
 
-    @BeforeAll
-    static void start() throws Exception {
-        sim = FptrSimulator.start(new FptrSimulator.Options().seed(FptrSimulator.demoSeed())
-                .script(FptrSimTestResource.SCRIPT_NAME, FptrSimTestResource.SCRIPT_KEY));
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
+    /** Each test: the real clock, a reset through the admin API, a client holding a token. */
     @BeforeEach
+    @Override
     void reset() {
         sim.clock(Clock.systemUTC());
         assertEquals(200, new SimClient(sim).post("/_sim/reset", null, "").status());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.aws.GeneratedBytes;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -23,6 +24,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -58,9 +60,14 @@ class ThumbnailFunctionTest {
         }
     }
 
+    /** The storage downloads (GETs of presigned file URLs) since the last clear. */
+    private static List<JsonNode> downloads() {
+        return SimAdmin.requests("GET", "/_storage/.*");
+    }
+
     @BeforeEach
     void cleanSlate() {
-        sim.reset();
+        SimAdmin.reset();
         List<S3Object> left = s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)).contents();
         left.forEach(o -> s3.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
         s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(PREFIX)).uploads()
@@ -97,7 +104,7 @@ class ThumbnailFunctionTest {
     void secondCallIsUnchangedAndDownloadsNothing() {
         Answer first = call("Note", "7001", null);
         assertEquals("copied", first.body().get("status").asText());
-        sim.clearRequests();
+        SimAdmin.clearRequests();
 
         Answer second = call("Note", "7001", null);
         assertEquals(200, second.status());
@@ -106,7 +113,7 @@ class ThumbnailFunctionTest {
         assertEquals(first.body().get("etag"), second.body().get("etag"));
         assertEquals(first.body().get("size"), second.body().get("size"));
         assertEquals("image/png", second.body().get("content_type").asText());
-        assertEquals(List.of(), sim.downloads(), "no second download");
+        assertEquals(List.of(), downloads(), "no second download");
     }
 
     @Test
@@ -114,7 +121,7 @@ class ThumbnailFunctionTest {
         Answer first = call("Note", "7001", null);
         assertEquals("copied", first.body().get("status").asText());
 
-        sim.config("{\"thumbnail_pending_seconds\":0}");
+        SimAdmin.config(Map.of("thumbnail_pending_seconds", 0));
         byte[] replacement = png(400, 300, Color.ORANGE);
         sim.upload("notes", 7001, "image", "regrade.png", "image/png", replacement);
 
@@ -149,7 +156,7 @@ class ThumbnailFunctionTest {
     @Test
     void largeImageGoesMultipartWithTheRightBytes() throws IOException {
         long size = 20 * MIB;   // above one 8 MiB part: a multipart upload
-        sim.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(11, size));
+        SimAdmin.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(11, size));
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
         assertEquals(size, a.body().get("size").asLong());
@@ -174,7 +181,7 @@ class ThumbnailFunctionTest {
         assertEquals("application/problem+json", a.header("Content-Type"));
         assertEquals("30", a.header("Retry-After"));
         assertTrue(a.body().get("detail").asText().contains("still processing"));
-        assertEquals(List.of(), sim.downloads(), "nothing downloaded");
+        assertEquals(List.of(), downloads(), "nothing downloaded");
         assertNothingStored();
     }
 
@@ -196,7 +203,7 @@ class ThumbnailFunctionTest {
 
     @Test
     void everyBadInputIs400AndTouchesNothing() {
-        sim.clearRequests();
+        SimAdmin.clearRequests();
         assertProblem(call("Note", "7001", "huge"), 400, null);
         assertProblem(call("Note", "7001", ""), 400, null);
         assertProblem(call("Note", "abc", null), 400, null);
@@ -205,7 +212,7 @@ class ThumbnailFunctionTest {
         assertProblem(call("Note", "99999999999999999999", null), 400, null);
         assertProblem(call("No te", "7001", null), 400, null);
         assertProblem(call("Note;drop", "7001", null), 400, null);
-        assertEquals(List.of(), sim.requests("/api/v1.1/entity"), "bad input never reaches FPTR");
+        assertEquals(List.of(), SimAdmin.requests(null, "/api/v1\\.1/entity.*"), "bad input never reaches FPTR");
         // A type FPTR knows but whose entities have no image field.
         assertProblem(call("LocalStorage", "1", null), 400, "Entities of type LocalStorage have no image field.");
         assertNothingStored();
@@ -216,14 +223,14 @@ class ThumbnailFunctionTest {
     @Test
     void storageConnectionCutHalfWayIsRetriedFromTheStartAndLeavesNoPartialUpload() throws IOException {
         long size = 20 * MIB;
-        sim.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(12, size));
-        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"cut_after_bytes\":" + 12 * MIB + ",\"times\":1}");
-        sim.clearRequests();
+        SimAdmin.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(12, size));
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 12 * MIB, "times", 1));
+        SimAdmin.clearRequests();
 
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
         assertEquals("copied", a.body().get("status").asText());
-        assertEquals(2, sim.downloads().size(), "the cut download, then one whole one");
+        assertEquals(2, downloads().size(), "the cut download, then one whole one");
         assertObjectIs(a.body().get("key").asText(), 12, size);
         assertNoOpenUpload();
     }
@@ -231,14 +238,14 @@ class ThumbnailFunctionTest {
     @Test
     void storageThatKeepsCuttingLeavesNoObjectAndNoOpenUpload() {
         long size = 20 * MIB;
-        sim.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(13, size));
-        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"cut_after_bytes\":" + 10 * MIB + ",\"times\":10}");
-        sim.clearRequests();
+        SimAdmin.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(13, size));
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 10 * MIB, "times", 10));
+        SimAdmin.clearRequests();
 
         Answer a = call("Note", "7004", null);
         assertEquals(502, a.status(), a.body().toString());
         assertTrue(a.body().get("detail").asText().contains("Nothing was stored"));
-        assertEquals(4, sim.downloads().size(), "one try and three retries");
+        assertEquals(4, downloads().size(), "one try and three retries");
         assertNothingStored();
         assertNoOpenUpload();
     }
@@ -246,8 +253,8 @@ class ThumbnailFunctionTest {
     @Test
     void singlePutCutIsRetriedToo() throws IOException {
         long size = 3 * MIB;   // one streamed PutObject
-        sim.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(14, size));
-        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"cut_after_bytes\":" + MIB + ",\"times\":2}");
+        SimAdmin.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(14, size));
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", MIB, "times", 2));
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
         assertObjectIs(a.body().get("key").asText(), 14, size);
@@ -255,27 +262,27 @@ class ThumbnailFunctionTest {
 
     @Test
     void storage5xxIsRetried() throws IOException {
-        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"status\":503,\"times\":2}");
-        sim.clearRequests();
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 503, "times", 2));
+        SimAdmin.clearRequests();
         Answer a = call("Note", "7001", null);
         assertEquals(200, a.status(), a.body().toString());
-        assertEquals(3, sim.downloads().size());
+        assertEquals(3, downloads().size());
     }
 
     @Test
     void signedUrlThatExpiredBeforeTheDownloadIsReadAgainOnce() throws IOException {
         // The URL lives 2 s; the first download waits 3.5 s at the storage, so storage finds it expired.
-        sim.config("{\"storage_url_ttl_seconds\":2}");
-        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"latency_ms\":3500,\"times\":1}");
-        sim.clearRequests();
+        SimAdmin.config(Map.of("storage_url_ttl_seconds", 2));
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "latency_ms", 3500, "times", 1));
+        SimAdmin.clearRequests();
 
         Answer a = call("Note", "7001", null);
         assertEquals(200, a.status(), a.body().toString());
-        List<JsonNode> downloads = sim.downloads();
+        List<JsonNode> downloads = downloads();
         assertEquals(2, downloads.size());
         assertEquals(403, downloads.get(0).get("status").asInt());
         assertEquals(200, downloads.get(1).get("status").asInt());
-        long locations = sim.requests("/api/").stream()
+        long locations = SimAdmin.requests(null, "/api/.*").stream()
                 .filter(r -> r.get("path").asText().endsWith("/7001/image") && "alt=original".equals(r.get("query").asText())).count();
         assertEquals(2, locations, "the location was read again, once");
         assertArrayEquals(sim.download(sim.location("notes", 7001, "original")), read(a.body().get("key").asText()));
@@ -283,11 +290,11 @@ class ThumbnailFunctionTest {
 
     @Test
     void storageRefusingAFreshUrlTooIs502() {
-        sim.fault("{\"method\":\"GET\",\"path\":\"^/_storage/\",\"status\":403,\"times\":5}");
-        sim.clearRequests();
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 403, "times", 5));
+        SimAdmin.clearRequests();
         Answer a = call("Note", "7001", null);
         assertEquals(502, a.status(), a.body().toString());
-        assertEquals(2, sim.downloads().size(), "one re-read, not a loop");
+        assertEquals(2, downloads().size(), "one re-read, not a loop");
         assertNothingStored();
     }
 

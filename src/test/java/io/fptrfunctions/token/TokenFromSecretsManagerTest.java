@@ -1,9 +1,9 @@
 package io.fptrfunctions.token;
 
 import io.fptrfunctions.fptr.LogCapture;
-import io.fptrfunctions.fptr.SimAdmin;
 import io.fptrfunctions.fptr.TestClock;
 import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;

@@ -2,10 +2,10 @@ package io.fptrfunctions.token;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.LogCapture;
-import io.fptrfunctions.fptr.SimAdmin;
 import io.fptrfunctions.fptr.TestClock;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
