@@ -9,7 +9,8 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * An injected fault: for the next {@code times} requests whose method and path match, add latency,
- * expire the caller's token, answer a status (with Retry-After), and/or cut the connection after K
+ * expire the caller's token, answer a status (with Retry-After), send the body chunked (no
+ * Content-Length, as a server streaming a body of unknown length does), and/or cut the connection after K
  * body bytes. The path pattern is a regex searched in the request path (anchor it with ^...$ to be exact).
  */
 public final class Fault {
@@ -25,6 +26,7 @@ public final class Fault {
     final String retryAfter;
     final long latencyMs;
     final Long cutAfterBytes;
+    final boolean chunked;
     final boolean expireToken;
 
     private Fault(long id, JsonNode spec) {
@@ -49,6 +51,7 @@ public final class Fault {
         this.retryAfter = spec.hasNonNull("retry_after") ? spec.get("retry_after").asText() : null;
         this.latencyMs = spec.hasNonNull("latency_ms") ? intField(spec, "latency_ms", 0, 0) : 0;
         this.cutAfterBytes = spec.hasNonNull("cut_after_bytes") ? (long) intField(spec, "cut_after_bytes", 0, 0) : null;
+        this.chunked = spec.path("chunked").asBoolean(false);
         this.expireToken = spec.path("expire_token").asBoolean(false);
     }
 
@@ -85,6 +88,7 @@ public final class Fault {
         if (cutAfterBytes != null) {
             n.put("cut_after_bytes", cutAfterBytes);
         }
+        n.put("chunked", chunked);
         n.put("expire_token", expireToken);
         return n;
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +107,25 @@ class SimAdminTest extends SimHttpTest {
         c.post("/_sim/faults", "application/json", "{\"method\":\"GET\",\"path\":\"/entity/notes$\",\"cut_after_bytes\":10}");
         assertThrows(java.io.UncheckedIOException.class, () -> c.get("/api/v1.1/entity/notes?fields=subject,content"));
         // the next call is whole again
+        assertEquals(full, c.get("/api/v1.1/entity/notes?fields=subject,content").text());
+    }
+
+    @Test
+    void chunkedFaultSendsTheSameBodyWithoutAContentLength() throws Exception {
+        String full = c.get("/api/v1.1/entity/notes?fields=subject,content").text();
+        c.post("/_sim/faults", "application/json", "{\"method\":\"GET\",\"path\":\"/entity/notes$\",\"chunked\":true}");
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), sim.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET /api/v1.1/entity/notes?fields=subject,content HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer " + c.token + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String head = response.substring(0, response.indexOf("\r\n\r\n")).toLowerCase();
+            assertTrue(head.startsWith("http/1.1 200"), head);
+            assertTrue(head.contains("transfer-encoding: chunked"), head);
+            assertFalse(head.contains("content-length"), head);
+        }
+        // a real client decodes the chunks into the same body
+        c.post("/_sim/faults", "application/json", "{\"method\":\"GET\",\"path\":\"/entity/notes$\",\"chunked\":true}");
         assertEquals(full, c.get("/api/v1.1/entity/notes?fields=subject,content").text());
     }
 

@@ -170,12 +170,15 @@ public final class SimExchange {
     }
 
     /**
-     * Streams a body of known length (or -1 for chunked) from {@code in}, honouring a cut fault.
+     * Streams a body of known length (or -1 for chunked) from {@code in}, honouring the cut and chunked faults.
      * The stream is always closed.
      */
     public void stream(int status, String contentType, long length, InputStream in) throws IOException {
         begin(status, contentType);
         long cut = fault != null && fault.cutAfterBytes != null ? fault.cutAfterBytes : -1;
+        if (fault != null && fault.chunked && length > 0) {
+            length = -1;   // the same bytes, without a Content-Length
+        }
         try (in) {
             http.sendResponseHeaders(status, length == 0 ? -1 : (length < 0 ? 0 : length));
             if (length == 0) {

@@ -251,8 +251,35 @@ class ThumbnailFunctionTest {
     }
 
     @Test
+    void storageAnswerWithoutContentLengthIsCopiedInOnePutWhenSmall() throws IOException {
+        long size = 3 * MIB;
+        SimAdmin.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(16, size));
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "chunked", true, "times", 1));
+        Answer a = call("Note", "7004", null);
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(size, a.body().get("size").asLong());
+        assertFalse(a.body().get("etag").asText().contains("-"), "one PutObject: " + a.body());
+        assertObjectIs(a.body().get("key").asText(), 16, size);
+        assertTrue(SimAdmin.faults().isEmpty(), "the download used up the chunked fault");
+    }
+
+    @Test
+    void storageAnswerWithoutContentLengthIsCopiedInPartsWhenLarge() throws IOException {
+        long size = 20 * MIB + 5;
+        SimAdmin.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(17, size));
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "chunked", true, "times", 1));
+        Answer a = call("Note", "7004", null);
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(size, a.body().get("size").asLong());
+        assertTrue(a.body().get("etag").asText().endsWith("-3"), "three 8 MiB parts: " + a.body());
+        assertObjectIs(a.body().get("key").asText(), 17, size);
+        assertNoOpenUpload();
+        assertTrue(SimAdmin.faults().isEmpty(), "the download used up the chunked fault");
+    }
+
+    @Test
     void singlePutCutIsRetriedToo() throws IOException {
-        long size = 3 * MIB;   // one streamed PutObject
+        long size = 3 * MIB;   // one PutObject
         SimAdmin.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(14, size));
         SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", MIB, "times", 2));
         Answer a = call("Note", "7004", null);
