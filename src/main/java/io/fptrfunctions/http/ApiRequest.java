@@ -93,8 +93,10 @@ public final class ApiRequest {
         try {
             node = mapper.readTree(raw);
         } catch (JsonProcessingException e) {
-            throw ProblemException.badRequest("The body is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
+            // Jackson's own limits (nesting depth, number and string lengths) fail with no location.
+            String where = e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw ProblemException.badRequest("The body is not valid JSON: " + e.getOriginalMessage() + where + ".");
         } catch (java.io.IOException e) {
             throw ProblemException.badRequest("The body could not be read as JSON.");
         }

@@ -26,6 +26,18 @@ class HttpApiAdapterTest {
     }
 
     @Test
+    void bodyBeyondJacksonsNestingLimitIsA400Problem() {
+        given().contentType("application/json")
+                .body(ApiGatewayEvents.route("POST /v1/token", "/v1/token").body("[".repeat(5000)).build())
+                .when().post()
+                .then().statusCode(200)
+                .body("statusCode", equalTo(400))
+                .body("body", containsString("not valid JSON"))
+                .body("body", containsString("nesting depth"))
+                .body("body", not(containsString("at io.")));
+    }
+
+    @Test
     void nonObjectBodyIsA400Problem() {
         given().contentType("application/json")
                 .body(ApiGatewayEvents.route("POST /v1/token", "/v1/token").body("[1,2]").build())
