@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.aws.GeneratedBytes;
 import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
@@ -323,6 +324,21 @@ class ThumbnailFunctionTest {
         assertEquals(502, a.status(), a.body().toString());
         assertEquals(2, downloads().size(), "one re-read, not a loop");
         assertNothingStored();
+    }
+
+    @Test
+    void cutAndRefusedDownloadsAreLoggedWithoutTheSignedUrl() {
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 100, "times", 1));
+        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 403, "times", 5));
+        try (LogCapture log = LogCapture.start()) {
+            Answer a = call("Note", "7001", null);
+            assertEquals(502, a.status(), a.body().toString());
+            String lines = log.all();
+            assertTrue(lines.contains("was cut"), "the cut download is logged: " + lines);
+            assertFalse(lines.contains("X-Amz-"), "no signed URL in the log: " + lines);
+            assertFalse(lines.contains("Bearer"), "no FPTR token in the log: " + lines);
+            assertFalse(a.body().toString().contains("X-Amz-"), "no signed URL in the answer: " + a.body());
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------
