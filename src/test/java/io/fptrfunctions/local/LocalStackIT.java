@@ -11,7 +11,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,6 +169,57 @@ class LocalStackIT {
             response.then().statusCode(404).contentType("application/json").header("apigw-requestid", notNullValue());
             assertEquals("{\"message\":\"Not Found\"}", response.asString());
         }
+    }
+
+    /**
+     * Malformed and hostile input on every kind of route, in every body encoding API Gateway hands over
+     * (text, and base64 for binary types): a refusal is a 4xx problem from the function, never a 5xx or a
+     * stack trace (an empty body may be a valid call). A JVM start per function, then a few hundred warm calls.
+     */
+    @Test
+    void malformedInputIsNeverA5xxOrAStackTrace() throws Exception {
+        List<String[]> routes = List.of(
+                new String[] {"POST", "/v1/token"}, new String[] {"POST", "/v1/notes/search"},
+                new String[] {"PUT", "/v1/entities/Note/7001/thumbnail?variant=%FF"},
+                new String[] {"PUT", "/v1/entities/Note/99999999999999999999/thumbnail"},
+                new String[] {"PUT", "/v1/entities/Version/6001/local-files/sg_path_to_movie"},
+                new String[] {"GET", "/v1/entities/Version/6001/local-files/sg_path_to_movie?platform=beos"},
+                new String[] {"DELETE", "/v1/entities/Nope/1/local-files/..%2F..%2Fx"},
+                new String[] {"POST", "/v1/attachments"});
+        List<byte[]> bodies = new ArrayList<>();
+        for (String body : List.of("", "null", "[]", "{", "\"x\"", "1e999", "\uFEFF{}", "[".repeat(5000),
+                "{\"a\":\"" + "[".repeat(3000) + "\"}", "{\"author\":123,\"limit\":-1}", "{\"limit\":100000000000000000000}",
+                "{\"project\":{\"x\":1},\"fields\":[null],\"sort\":5}", "{\"filters\":[[1,2,3]]}",
+                "{\"created_after\":\"yesterday\"}", "{\"sudo_as_login\":[\"a\"]}", "{\"sudo_as_login\":\"nobody\"}",
+                "{\"local_path\":\"/mnt/../../etc/passwd\"}", "{\"local_path\":\"" + "x".repeat(100_000) + "\"}",
+                "{\"local_path\":null,\"local_storage\":[]}", "{\"project\":70,\"this_file\":{\"url\":\"javascript:alert(1)\"}}")) {
+            bodies.add(body.getBytes(StandardCharsets.UTF_8));
+        }
+        bodies.add(new byte[] {(byte) 0xff, (byte) 0xfe, '{', '}'});
+        HttpClient http = HttpClient.newHttpClient();
+        List<String> failures = new ArrayList<>();
+        int calls = 0;
+        for (String[] route : routes) {
+            for (byte[] body : bodies) {
+                for (String contentType : List.of("application/json", "application/octet-stream")) {
+                    HttpResponse<String> answer = http.send(HttpRequest
+                            .newBuilder(URI.create(urls.get("functions") + route[1]))
+                            .method(route[0], HttpRequest.BodyPublishers.ofByteArray(body))
+                            .header("Content-Type", contentType).build(), HttpResponse.BodyHandlers.ofString());
+                    calls++;
+                    boolean problem = answer.headers().firstValue("Content-Type").orElse("").equals("application/problem+json");
+                    boolean refused = answer.statusCode() >= 400;
+                    if (answer.statusCode() >= 500 || (refused && !problem) || answer.body().contains("Exception")
+                            || answer.body().contains("at io.")) {
+                        failures.add(answer.statusCode() + " " + route[0] + " " + route[1] + " (" + contentType + ") "
+                                + new String(body, 0, Math.min(body.length, 40), StandardCharsets.UTF_8) + " -> "
+                                + answer.body().substring(0, Math.min(answer.body().length(), 200)));
+                    }
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " of " + calls + " calls were a 5xx, a stack trace or a refusal without a problem:\n"
+                + String.join("\n", failures));
     }
 
     private static int freePort() throws IOException {
