@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -396,6 +397,8 @@ def main() -> int:
     parser.add_argument("--java-tool-options", default=None,
                         help="JAVA_TOOL_OPTIONS for the function (default: ThumbnailFunction's in template.yaml)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     size = args.size_mib << 20
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -419,7 +422,6 @@ def main() -> int:
         env = dict(os.environ, **AWS_ENV)
 
         def run_pipeline() -> Copy:
-            import resource
             children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             servers_before = servers_cpu()
             started = time.monotonic()
