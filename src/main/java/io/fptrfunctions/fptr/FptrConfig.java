@@ -56,4 +56,8 @@ public interface FptrConfig {
 
     @WithDefault("4s")
     Duration retryMaxDelay();
+
+    /** Field schemas (FieldSchemas) are kept this long before being read again. */
+    @WithDefault("5m")
+    Duration schemaCacheTtl();
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.fptr.FptrWriteOutcomeUnknownException;
@@ -46,7 +47,7 @@ public class LocalFileService {
     LocalStorageCatalog storages;
 
     @Inject
-    FieldTypes fieldTypes;
+    FieldSchemas fieldSchemas;
 
     @Inject
     Clock clock;
@@ -219,7 +220,7 @@ public class LocalFileService {
     // ---- fields -------------------------------------------------------------------------------------
 
     private void requireFileField(EntityField target) {
-        String dataType = reading(() -> fieldTypes.dataType(target.type(), target.field()));
+        String dataType = reading(() -> fieldSchemas.dataType(target.type(), target.field()));
         if (!"url".equals(dataType)) {
             throw ProblemException.badRequest(target.type() + "." + target.field() + " is " + article(dataType)
                     + " field, not a file/link field (FPTR data type 'url'): local file links can only be stored "
