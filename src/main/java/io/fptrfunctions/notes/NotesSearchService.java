@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrException;
 import io.fptrfunctions.fptr.FptrProblems;
@@ -34,6 +35,9 @@ public class NotesSearchService {
 
     @Inject
     FptrClient fptr;
+
+    @Inject
+    FieldSchemas schemas;
 
     @Inject
     ObjectMapper mapper;
@@ -79,6 +83,7 @@ public class NotesSearchService {
     /** With an explicit page size: tests use small pages to cross many page boundaries. */
     ObjectNode search(NoteQuery query, int pageSize) {
         long started = System.nanoTime();
+        RequestedFields.requireKnown(query.fields(), schemas, pages);
         JsonNode author = query.author() == null ? null : fptrCall(() -> new AuthorResolver(fptr, pages).resolve(query.author()));
         ObjectNode filter = NoteFilterBuilder.build(query, author);
         List<String> fields = NoteShaper.fieldsToRead(query.fields());

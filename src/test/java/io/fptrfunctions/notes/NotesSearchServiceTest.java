@@ -229,7 +229,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void notesAreFlattenedToTheContract() {
-        ObjectNode answer = search("{'linked': {'type': 'Version', 'id': " + f.v001 + "}, 'fields': ['sg_status_list', 'user', 'project.Project.name', 'no_such_field']}");
+        ObjectNode answer = search("{'linked': {'type': 'Version', 'id': " + f.v001 + "}, 'fields': ['sg_status_list', 'user', 'project.Project.name']}");
         assertEquals(1, answer.path("count").asInt());
         assertFalse(answer.path("truncated").asBoolean());
         JsonNode n = answer.path("notes").get(0);
@@ -247,9 +247,51 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertEquals("clsd", n.path("sg_status_list").asText());
         assertEquals("{\"type\":\"HumanUser\",\"id\":" + f.jane + ",\"name\":\"Jane Doe " + f.tag + "\"}", n.path("user").toString());
         assertEquals("Notes Test " + f.tag, n.path("project.Project.name").asText());
-        assertTrue(n.has("no_such_field") && n.path("no_such_field").isNull(), n.toString());
         assertEquals(List.of("id", "subject", "content", "created_at", "created_by", "note_links", "image",
-                "sg_status_list", "user", "project.Project.name", "no_such_field"), fieldNames(n));
+                "sg_status_list", "user", "project.Project.name"), fieldNames(n));
+    }
+
+    // ---- the caller's fields, checked against FPTR's schema ----
+
+    @Test
+    void aFieldFptrDoesNotKnowIsA400NamingItAndNoSearchIsMade() {
+        SimAdmin.clearRequests();
+        ProblemException e = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'sg_status']}"));
+        assertEquals(400, e.status());
+        assertEquals("fields", e.extensions().get("key"));
+        assertTrue(e.detail().startsWith("fields[1] \"sg_status\": Note has no field sg_status."), e.detail());
+        assertEquals(0, SimAdmin.count("POST", "/_search$"), "no search for a request that names an unknown field");
+    }
+
+    @Test
+    void everyHopOfADottedFieldIsChecked() {
+        ProblemException field = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'fields': ['project.Project.nmae']}"));
+        assertEquals(400, field.status());
+        assertTrue(field.detail().startsWith("fields[0] \"project.Project.nmae\": Project has no field nmae."), field.detail());
+
+        ProblemException type = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'fields': ['user', 'project.Projct.name']}"));
+        assertTrue(type.detail().startsWith("fields[1] \"project.Projct.name\": FPTR knows no entity type Projct."), type.detail());
+    }
+
+    @Test
+    void knownFieldsAreLookedUpOnceThenServedFromTheCache() {
+        SimAdmin.clearRequests();
+        search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
+        long first = SimAdmin.count("GET", "/schema/");
+        assertTrue(first <= 3, "at most Note.sg_status_list, Note.note_links, Shot.code: " + SimAdmin.requests());
+        search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
+        assertEquals(first, SimAdmin.count("GET", "/schema/"), "the second search reads no schema");
+    }
+
+    @Test
+    void aSchemaTheScriptMayNotReadDoesNotStopTheSearch() {
+        SimAdmin.fault(Map.of("method", "GET", "path", "/schema/Note/fields/addressings_cc$", "status", 403, "times", 1));
+        ObjectNode answer = search("{'project': " + f.project + ", 'fields': ['addressings_cc']}");
+        assertTrue(answer.path("count").asInt() > 0, answer.toString());
+        assertTrue(SimAdmin.faults().isEmpty(), "the schema read was refused, and the search went on");
     }
 
     private static JsonNode find(JsonNode links, String type) {
