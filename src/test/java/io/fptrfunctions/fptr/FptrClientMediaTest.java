@@ -7,7 +7,6 @@ import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +16,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -48,9 +46,7 @@ class FptrClientMediaTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.reset();
-        CircuitBreakerMaintenance.get().resetAll();
-        clock.advance(Duration.ofDays(1));
+        SimAdmin.freshSite(clock);
     }
 
     @Test

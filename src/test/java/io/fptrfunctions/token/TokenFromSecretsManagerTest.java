@@ -6,7 +6,6 @@ import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,11 +42,8 @@ class TokenFromSecretsManagerTest {
 
     @BeforeEach
     void goodSecret() {
-        SimAdmin.reset();
-        CircuitBreakerMaintenance.get().resetAll();
+        SimAdmin.freshSite(clock); // cached tokens and credentials are stale
         putSecret(secretJson(scriptKey));
-        clock.advance(Duration.ofDays(1)); // cached tokens and credentials are stale
-        SimAdmin.clearRequests();
     }
 
     private String secretJson(String key) {
