@@ -327,10 +327,15 @@ def s3_delete(moto: str, key: str) -> None:
     s3.delete_object(Bucket=BUCKET, Key=key)
 
 
+def stat_cpu_seconds(stat: str) -> float:
+    """User + system CPU time from the text of a /proc/.../stat file."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat_cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
 
 
 def group_cpu_seconds(pgid: int) -> float:
@@ -338,11 +343,11 @@ def group_cpu_seconds(pgid: int) -> float:
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            text = stat.read_text()
         except OSError:
             continue
-        if int(fields[2]) == pgid:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if int(text.rsplit(")", 1)[1].split()[2]) == pgid:
+            total += stat_cpu_seconds(text)
     return total
 
 
@@ -355,8 +360,7 @@ def thread_cpu_seconds(pid: int) -> dict[tuple[int, str], float]:
         except OSError:
             continue
         name = text[text.index("(") + 1:text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        threads[(int(stat.parent.name), name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        threads[(int(stat.parent.name), name)] = stat_cpu_seconds(text)
     return threads
 
 

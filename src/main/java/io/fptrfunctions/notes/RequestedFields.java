@@ -78,14 +78,11 @@ final class RequestedFields {
         try {
             schemas.field(hop.entityType(), hop.field());
             return null;
-        } catch (FptrException e) {
-            if (e.status() == 404) {
-                return e;
-            }
-            LOG.debugf("Could not check %s in FPTR's schema (%s); searching without the check", hop, e.getMessage());
-            return null;
         } catch (RuntimeException e) {
-            // A check that cannot run must not stop a search FPTR may well answer.
+            if (e instanceof FptrException refused && refused.status() == 404) {
+                return refused;
+            }
+            // A check that cannot run (no schema permission, FPTR down) must not stop a search FPTR may well answer.
             LOG.debugf("Could not check %s in FPTR's schema (%s); searching without the check", hop, e.getMessage());
             return null;
         }
@@ -102,7 +99,7 @@ final class RequestedFields {
         try {
             return lookup.get();
         } catch (ExecutionException e) {
-            return null;
+            return null;   // missing() catches what it can; anything else leaves the field unchecked
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while checking the requested fields", e);
