@@ -8,6 +8,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import quote
 
 
@@ -31,7 +32,7 @@ def main(argv: list[str]) -> int:
         event = sys.stdin.buffer.read()
     elif args.event:
         try:
-            event = open(args.event, "rb").read()
+            event = Path(args.event).read_bytes()
         except OSError as e:
             return _fail(f"cannot read {args.event}: {e.strerror}")
     if event.strip():

@@ -91,8 +91,8 @@ def positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = 0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    if not 0 < value < 86400 * 366:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0 (and within a year)")
     return value
 
 
