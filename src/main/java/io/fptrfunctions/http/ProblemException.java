@@ -2,6 +2,7 @@ package io.fptrfunctions.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -68,7 +69,12 @@ public class ProblemException extends RuntimeException {
         return copy;
     }
 
-    /** Adds a response header, e.g. {@code Retry-After}. */
+    /** Adds {@code Retry-After} in whole seconds, at least 1 (RFC 9110 delta-seconds). */
+    public ProblemException withRetryAfter(Duration wait) {
+        return withHeader("Retry-After", String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000)));
+    }
+
+    /** Adds a response header. */
     public ProblemException withHeader(String name, String value) {
         headers.put(name, value);
         return this;

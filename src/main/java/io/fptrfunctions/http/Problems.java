@@ -4,8 +4,6 @@ import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.StorageFailure;
 
-import java.time.Duration;
-
 /**
  * The one table that turns a failure into the problem a caller gets, shared by every HTTP function
  * (README "Failure model" shows it). A function words a row its own way only where its contract says
@@ -26,7 +24,7 @@ public final class Problems {
         if (failure instanceof FptrFailure.Unavailable u) {
             ProblemException p = new ProblemException(503, "FPTR is unavailable",
                     u.getMessage() + " Nothing was written to FPTR; it is safe to try again later.", null, u);
-            u.retryAfter().ifPresent(wait -> p.withHeader("Retry-After", retryAfter(wait)));
+            u.retryAfter().ifPresent(p::withRetryAfter);
             return p;
         }
         if (failure instanceof FptrFailure.WriteOutcomeUnknown w) {
@@ -95,10 +93,5 @@ public final class Problems {
             end--;
         }
         return words.substring(0, end) + ".";
-    }
-
-    /** Whole seconds, at least 1 (RFC 9110 delta-seconds). */
-    static String retryAfter(Duration wait) {
-        return String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000));
     }
 }

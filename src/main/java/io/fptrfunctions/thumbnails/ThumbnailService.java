@@ -52,7 +52,7 @@ public class ThumbnailService {
         ImagePending(String label, Duration retryAfter) {
             super(409, "Conflict", "FPTR is still processing the image of " + label + "; try again later.");
             this.retryAfter = retryAfter;
-            withHeader("Retry-After", String.valueOf(retryAfter.toSeconds()));
+            withRetryAfter(retryAfter);
         }
 
         public Duration retryAfter() {
