@@ -35,7 +35,7 @@ public class FieldSchemas {
     /**
      * The field's schema ({@code data_type}, {@code properties}...).
      *
-     * @throws FptrException FPTR's 404 when the entity type or the field does not exist
+     * @throws FptrFailure.Refused {@code UNKNOWN_ENTITY_TYPE} or {@code UNKNOWN_FIELD} when FPTR knows neither
      */
     public JsonNode field(String entityType, String field) {
         String key = entityType + "." + field;

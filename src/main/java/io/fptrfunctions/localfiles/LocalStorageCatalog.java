@@ -1,9 +1,8 @@
 package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -96,19 +95,9 @@ public class LocalStorageCatalog {
     }
 
     private void read() {
-        ObjectNode everything = JsonNodeFactory.instance.objectNode();
-        everything.put("logical_operator", "and");
-        everything.putArray("conditions");
-        int pageSize = fptr.maxPageSize();
         List<LocalStorage> rows = new ArrayList<>();
-        for (int page = 1; ; page++) {
-            List<JsonNode> records = fptr.searchPage("LocalStorage", everything, FIELDS, "id", pageSize, page);
-            for (JsonNode record : records) {
-                rows.add(toStorage(FptrRecords.flatten(record)));
-            }
-            if (records.size() < pageSize) {
-                break;
-            }
+        for (JsonNode record : fptr.searchAll("LocalStorage", FptrFilter.all(), FIELDS, "id", null).rows()) {
+            rows.add(toStorage(FptrRecords.flatten(record)));
         }
         storages = List.copyOf(rows);
         fetchedAt = clock.instant();

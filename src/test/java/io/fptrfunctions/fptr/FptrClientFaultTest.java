@@ -80,7 +80,7 @@ class FptrClientFaultTest {
         SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 429, "retry_after", "30"));
 
         long start = System.nanoTime();
-        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertEquals(Duration.ofSeconds(30), e.retryAfter().orElseThrow());
@@ -103,7 +103,7 @@ class FptrClientFaultTest {
         SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 50));
 
         long start = System.nanoTime();
-        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertEquals(List.of(503, 503, 503, 503), searchStatuses(), "1 attempt + 3 retries");
@@ -137,7 +137,7 @@ class FptrClientFaultTest {
         SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000, "times", 50));
 
         long start = System.nanoTime();
-        assertThrows(FptrUnavailableException.class, this::searchProjects);
+        assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertTrue(tookMs < BUDGET_MS, "never a hang: " + tookMs + " ms");
@@ -147,8 +147,9 @@ class FptrClientFaultTest {
     void aCreateCutMidAnswerIsNotRetriedAndItsOutcomeIsUnknown() throws Exception {
         SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "cut_after_bytes", 10));
 
-        assertThrows(FptrWriteOutcomeUnknownException.class, () -> fptr.create("Note", note()));
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
 
+        assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.CUT, e.lost());
         assertEquals(1, SimAdmin.count("POST", CREATE_NOTE), "a create is sent once, never repeated");
     }
 
@@ -156,7 +157,7 @@ class FptrClientFaultTest {
     void aCreateRefusedWith503IsNotRetriedAndChangedNothing() throws Exception {
         SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "status", 503));
 
-        assertThrows(FptrUnavailableException.class, () -> fptr.create("Note", note()));
+        assertThrows(FptrFailure.Unavailable.class, () -> fptr.create("Note", note()));
 
         assertEquals(1, SimAdmin.count("POST", CREATE_NOTE));
     }
@@ -166,10 +167,21 @@ class FptrClientFaultTest {
         SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "latency_ms", 4000));
 
         long start = System.nanoTime();
-        assertThrows(FptrWriteOutcomeUnknownException.class, () -> fptr.create("Note", note()));
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
+        assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.TIMEOUT, e.lost());
         assertTrue(tookMs < 4000, "abandoned at the 1.5 s timeout: " + tookMs + " ms");
+        assertEquals(1, SimAdmin.count("POST", CREATE_NOTE));
+    }
+
+    @Test
+    void aCreateAnsweredWithAGatewayErrorIsNotRetriedAndItsOutcomeIsUnknown() throws Exception {
+        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "status", 504));
+
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
+
+        assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.GATEWAY, e.lost());
         assertEquals(1, SimAdmin.count("POST", CREATE_NOTE));
     }
 
@@ -186,12 +198,12 @@ class FptrClientFaultTest {
     @Test
     void aDeadSiteOpensTheCircuitSoCallsFailFast() {
         SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 1000));
-        assertThrows(FptrUnavailableException.class, this::searchProjects);
-        assertThrows(FptrUnavailableException.class, this::searchProjects);
+        assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
+        assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long sent = SimAdmin.count("POST", SEARCH);
 
         long start = System.nanoTime();
-        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertTrue(e.getMessage().contains("circuit breaker open"), e.getMessage());

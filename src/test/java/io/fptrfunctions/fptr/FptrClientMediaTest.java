@@ -65,9 +65,10 @@ class FptrClientMediaTest {
 
     @Test
     void anEmptyImageHasNoLocation() {
-        FptrException e = assertThrows(FptrException.class, () -> fptr.fieldLocation("Shot", 1003, "image", "original"));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldLocation("Shot", 1003, "image", "original"));
 
         assertEquals(404, e.status());
+        assertEquals(FptrFailure.Refused.Kind.NOT_FOUND, e.kind());
         assertTrue(fptr.readField("Shot", 1003, "image").isNull());
     }
 
@@ -116,7 +117,7 @@ class FptrClientMediaTest {
             String ack = given().baseUri(FptrSimTestResource.baseUrl()).header("Authorization", bearer)
                     .get("/api/v1.1/webhook/deliveries/" + deliveryId).then().statusCode(200).extract().path("data.acknowledgement");
             assertEquals("{\"handled\":true}", ack);
-            FptrException tooLong = assertThrows(FptrException.class, () -> fptr.acknowledgeDelivery(deliveryId, "x".repeat(4097)));
+            FptrFailure.Refused tooLong = assertThrows(FptrFailure.Refused.class, () -> fptr.acknowledgeDelivery(deliveryId, "x".repeat(4097)));
             assertEquals(400, tooLong.status());
         } finally {
             receiver.stop(0);

@@ -66,25 +66,47 @@ class FptrClientTest {
     }
 
     @Test
-    void readOfAMissingRecordIsFptrsOwn404() {
-        FptrException e = assertThrows(FptrException.class, () -> fptr.read("Project", 987654321L, List.of("name")));
+    void readOfAMissingRecordIsRefusedAsNotFoundWithFptrsError() {
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.read("Project", 987654321L, List.of("name")));
 
+        assertEquals(FptrFailure.Refused.Kind.NOT_FOUND, e.kind());
         assertEquals(404, e.status());
         assertEquals(104, e.code());
-        assertNotNull(e.errors());
-        assertEquals(404, e.errors().path("status").asInt());
+        assertNotNull(e.upstream());
+        assertEquals(404, e.upstream().path("status").asInt());
     }
 
     @Test
-    void unknownFieldInAFilterIsFptrs400WithItsCode() throws Exception {
+    void anUnknownEntityTypeAndAnUnknownFieldAreToldApart() {
+        FptrFailure.Refused type = assertThrows(FptrFailure.Refused.class, () -> fptr.read("Spaceship", 1, List.of("code")));
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE, type.kind(), type.getMessage());
+        FptrFailure.Refused schemaType = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldSchema("Spaceship", "code"));
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE, schemaType.kind(), schemaType.getMessage());
+        FptrFailure.Refused field = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldSchema("Project", "sg_nope"));
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, field.kind(), field.getMessage());
+    }
+
+    @Test
+    void unknownFieldInAFilterIsRefusedAsAnUnknownFieldWithFptrsCode() throws Exception {
         JsonNode filter = mapper.readTree("""
                 {"logical_operator":"and","conditions":[["not_existing_field","is","x"]]}""");
 
-        FptrException e = assertThrows(FptrException.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
 
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, e.kind());
         assertEquals(400, e.status());
         assertEquals(103, e.code());
         assertTrue(e.title().contains("not_existing_field"), e.title());
+    }
+
+    @Test
+    void anOperatorTheFieldDoesNotTakeIsAnInvalidRequest() throws Exception {
+        JsonNode filter = mapper.readTree("""
+                {"logical_operator":"and","conditions":[["name","no_such_operator","x"]]}""");
+
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
+
+        assertEquals(FptrFailure.Refused.Kind.INVALID_REQUEST, e.kind(), e.getMessage());
     }
 
     @Test
@@ -122,9 +144,10 @@ class FptrClientTest {
     void a401AfterTheReMintIsFptrsErrorNotALoop() {
         SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "times", 5, "status", 401));
 
-        FptrException e = assertThrows(FptrException.class, () -> fptr.searchPage("Project", null, null, null, 1, 1));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", null, null, null, 1, 1));
 
         assertEquals(401, e.status());
+        assertEquals(FptrFailure.Refused.Kind.OTHER, e.kind());
         assertEquals(2, SimAdmin.mints());
         assertEquals(2, SimAdmin.count("POST", SEARCH));
     }
@@ -143,10 +166,11 @@ class FptrClientTest {
 
         assertFalse(token.value().isBlank());
         assertEquals(1, SimAdmin.mints());
-        FptrCredentialsRefusedException e = assertThrows(FptrCredentialsRefusedException.class, () -> tokens.token(
+        FptrFailure.CredentialsRefused e = assertThrows(FptrFailure.CredentialsRefused.class, () -> tokens.token(
                 new FptrCredentials(site, FptrCredentials.Grant.USER, "jsmith", "not-the-password"), null));
-        assertTrue(e.title().contains("Can't authenticate user 'jsmith'"), e.title());
+        assertTrue(e.getMessage().contains("Can't authenticate user 'jsmith'"), e.getMessage());
         assertFalse(e.getMessage().contains("not-the-password"));
+        assertFalse(e.upstream().toString().contains("not-the-password"));
     }
 
     @Test

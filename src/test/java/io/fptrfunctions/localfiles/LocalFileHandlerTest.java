@@ -191,8 +191,8 @@ class LocalFileHandlerTest {
         assertTrue(roots.contains("\"path\":\"/mnt/projects\"") && roots.contains("\"name\":\"primary\""), roots);
         assertTrue(roots.contains("/lf/" + u), roots);
         assertEquals(0, writesTo(version).size(), "FPTR must not see the write");
-        assertEquals(1, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size(),
-                "a miss re-reads the storages once before answering");
+        assertEquals(2, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size(),
+                "a miss re-reads the storages once before answering (page 1, and the empty page 2 that ends the read)");
 
         Answer windows = problem(put("Version", version, "sg_uploaded_movie", link("local_path", "Q:\\nowhere\\a.exr"), "windows"), 422);
         assertTrue(windows.body().path("roots").toString().contains("\"path\":\"P:\\\\\""), windows::toString);
@@ -337,12 +337,12 @@ class LocalFileHandlerTest {
     void badBodiesAre400AndWriteNothing() {
         SimAdmin.clearRequests();
         String[][] cases = {
-                {"{\"local_path\":\"/lf/a.mov\",\"colour\":\"red\"}", "Unknown key colour"},
+                {"{\"local_path\":\"/lf/a.mov\",\"colour\":\"red\"}", "Unknown key 'colour'"},
                 {"{\"local_path\":5}", "'local_path' must be a string"},
                 {"{\"local_path\":\"relative/a.mov\"}", "absolute path"},
                 {"{\"local_path\":\"/lf/../etc/a.mov\"}", "'..' segment"},
                 {"{\"relative_path\":\"a.mov\"}", "needs 'local_storage'"},
-                {"{\"relative_path\":\"a.mov\",\"local_storage\":[1]}", "not an array"},
+                {"{\"relative_path\":\"a.mov\",\"local_storage\":[1]}", "not a list"},
                 {"{\"url\":\"https://x/y\"}", "POST /v1/attachments"},
                 {"{}", "Say which file to link"},
                 {"[1,2]", "must be a JSON object"},
@@ -363,13 +363,18 @@ class LocalFileHandlerTest {
         problem(get("Version", "-1", "sg_uploaded_movie", null), 400);
         problem(get("Ver$ion", version, "sg_uploaded_movie", null), 400);
         assertTrue(problem(get("Version", version, "entity.Shot.code", null), 400).detail().contains("dotted"));
+        assertEquals("{id}", problem(get("Version", "abc", "sg_uploaded_movie", null), 400).body().path("pointer").asText());
+        assertEquals("?platform", problem(get("Version", version, "sg_uploaded_movie", "win32"), 400).body().path("pointer").asText());
     }
 
     @Test
-    void unknownTypeFieldAndIdAre404WithFptrsError() {
-        Answer type = problem(get("Spaceship", 1, "sg_uploaded_movie", null), 404);
+    void unknownTypeAndFieldAre400AndAnUnknownIdIs404WithFptrsError() {
+        // Before the failure model an unknown type or field was FPTR's own 404 here; now 400 as in every function.
+        Answer type = problem(get("Spaceship", 1, "sg_uploaded_movie", null), 400);
+        assertEquals("Unknown entity type", type.body().path("title").asText(), type::toString);
         assertTrue(type.body().path("upstream").path("detail").asText().contains("Spaceship"), type::toString);
-        Answer field = problem(put("Version", version, "sg_no_such_field", link("local_path", "/lf/" + u + "/a.mov"), null), 404);
+        Answer field = problem(put("Version", version, "sg_no_such_field", link("local_path", "/lf/" + u + "/a.mov"), null), 400);
+        assertEquals("Unknown field", field.body().path("title").asText(), field::toString);
         assertTrue(field.body().path("upstream").toString().contains("sg_no_such_field"), field::toString);
         Answer id = problem(putVersion(999_999_999L, link("local_path", "/lf/" + u + "/a.mov")), 404);
         assertTrue(id.body().path("upstream").toString().contains("999999999"), id::toString);
@@ -404,6 +409,7 @@ class LocalFileHandlerTest {
             ok(putVersion(version, link("local_path", "/lf/" + u + "/seq/shot_" + i + ".mov")));
         }
         assertEquals(100, writesTo(version).size());
-        assertEquals(1, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size());
+        // One read of the catalog: page 1, then the empty page 2 that proves the end (FPTR's paging rule).
+        assertEquals(2, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size());
     }
 }

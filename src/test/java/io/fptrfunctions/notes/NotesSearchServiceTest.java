@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrFailure;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.http.Problems;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -35,7 +38,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     NotesSearchService service;
 
     @Inject
-    NoteSearchRequestReader reader;
+    ObjectMapper mapper;
 
     @Inject
     FptrClient fptr;
@@ -57,7 +60,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     private ObjectNode search(String body, int pageSize) {
         try {
-            return service.search(reader.read(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag))), pageSize);
+            return service.search(NoteSearchRequestReader.read(Input.of(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag)))), pageSize);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -259,8 +262,10 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ProblemException e = assertThrows(ProblemException.class,
                 () -> search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'sg_status']}"));
         assertEquals(400, e.status());
-        assertEquals("fields", e.extensions().get("key"));
-        assertTrue(e.detail().startsWith("fields[1] \"sg_status\": Note has no field sg_status."), e.detail());
+        assertEquals("Unknown field", e.title());
+        assertEquals("/fields/1", e.extensions().get("pointer"));
+        assertTrue(e.detail().startsWith("'fields/1' (\"sg_status\"): Note has no field sg_status."), e.detail());
+        assertTrue(e.upstream() != null, "FPTR's own error for the first unknown field");
         assertEquals(0, SimAdmin.count("POST", "/_search$"), "no search for a request that names an unknown field");
     }
 
@@ -269,11 +274,12 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ProblemException field = assertThrows(ProblemException.class,
                 () -> search("{'project': " + f.project + ", 'fields': ['project.Project.nmae']}"));
         assertEquals(400, field.status());
-        assertTrue(field.detail().startsWith("fields[0] \"project.Project.nmae\": Project has no field nmae."), field.detail());
+        assertTrue(field.detail().startsWith("'fields/0' (\"project.Project.nmae\"): Project has no field nmae."), field.detail());
 
         ProblemException type = assertThrows(ProblemException.class,
                 () -> search("{'project': " + f.project + ", 'fields': ['user', 'project.Projct.name']}"));
-        assertTrue(type.detail().startsWith("fields[1] \"project.Projct.name\": FPTR knows no entity type Projct."), type.detail());
+        assertTrue(type.detail().startsWith("'fields/1' (\"project.Projct.name\"): FPTR knows no entity type Projct."), type.detail());
+        assertEquals("Unknown entity type", type.title());
     }
 
     @Test
@@ -336,23 +342,23 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void anAnswerTooBigForALambdaResponseIsA422WithALimitThatFits() {
-        long limit = service.maxResponseBytes(1500);
-        try {
-            ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + f.project + "}"));
-            assertEquals(422, e.status());
-            assertEquals(6, e.extensions().get("count"));
-            int fits = (Integer) e.extensions().get("suggested_limit");
-            assertTrue(fits >= 1 && fits < 6, e.detail());
-            ObjectNode cut = search("{'project': " + f.project + ", 'limit': " + fits + "}");
-            assertTrue(service.escapedSize(cut) <= 1500, "the suggested limit fits");
-        } finally {
-            service.maxResponseBytes(limit);
-        }
+        // The service checks every answer against notes.max-response-bytes (6 MB); 1500 bytes here.
+        ObjectNode all = search("{'project': " + f.project + "}");
+        ProblemException e = assertThrows(ProblemException.class, () -> AnswerSize.check(all, 6, 1500, mapper));
+        assertEquals(422, e.status());
+        assertEquals(6, e.extensions().get("count"));
+        int fits = (Integer) e.extensions().get("suggested_limit");
+        assertTrue(fits >= 1 && fits < 6, e.detail());
+        ObjectNode cut = search("{'project': " + f.project + ", 'limit': " + fits + "}");
+        assertTrue(AnswerSize.escapedSize(cut, mapper) <= 1500, "the suggested limit fits");
+        AnswerSize.check(cut, fits, 1500, mapper);
     }
 
     @Test
-    void fptrRefusingARawFilterIsA400WithFptrsError() {
-        ProblemException e = assertThrows(ProblemException.class, () -> search("{'filters': [['no_such_field', 'is', 'x']]}"));
+    void fptrRefusingARawFilterIsAnUnknownFieldAnswered400WithFptrsError() {
+        FptrFailure.Refused refused = assertThrows(FptrFailure.Refused.class, () -> search("{'filters': [['no_such_field', 'is', 'x']]}"));
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, refused.kind());
+        ProblemException e = Problems.of(refused);
         assertEquals(400, e.status());
         assertTrue(e.upstream() != null && e.upstream().toString().contains("no_such_field"), String.valueOf(e.upstream()));
     }
@@ -431,13 +437,14 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
-    void aPageThatKeepsFailingIsA502NotAPartialResult() throws InterruptedException {
+    void aPageThatKeepsFailingIsA503NotAPartialResult() throws InterruptedException {
         pagingData();
         SimAdmin.config(Map.of("max_page_size", 5));
         failPage(3, 100);
         try {
             ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + pagingProject + "}", 5));
-            assertEquals(502, e.status());
+            assertEquals(503, e.status(), "FPTR unavailable is a 503 in every function (was 502 here before the failure model)");
+            assertEquals("FPTR is unavailable", e.title());
             assertEquals(3, e.extensions().get("page"));
             assertTrue(e.detail().startsWith("Page 3 of the Note search could not be read"), e.detail());
             assertTrue(e.detail().contains("No partial result"), e.detail());

@@ -120,7 +120,7 @@ class TokenFunctionTest {
             for (int i = 0; i < 32; i++) {
                 calls.add(pool.submit(() -> {
                     start.await();
-                    return tokens.token(mapper.createObjectNode()).accessToken();
+                    return tokens.token(new TokenRequest(null)).accessToken();
                 }));
             }
             start.countDown();
