@@ -18,8 +18,8 @@ public final class FptrSimMain {
     public static void main(String[] args) throws Exception {
         FptrSimulator.Options options = new FptrSimulator.Options().port(DEFAULT_PORT);
         Path seed = null;
-        String scriptName = FptrSimTestResource.SCRIPT_NAME;
-        String scriptKey = FptrSimTestResource.SCRIPT_KEY;
+        String scriptName = FptrSimulator.DEMO_SCRIPT_NAME;
+        String scriptKey = FptrSimulator.DEMO_SCRIPT_KEY;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {

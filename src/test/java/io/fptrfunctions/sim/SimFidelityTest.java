@@ -65,8 +65,8 @@ class SimFidelityTest {
         JsonNode interactions = SimJson.parse(Files.readAllBytes(file)).get("interactions");
 
         try (FptrSimulator sim = FptrSimulator.start(new FptrSimulator.Options().seed(seed())
-                .script(FptrSimTestResource.SCRIPT_NAME, FptrSimTestResource.SCRIPT_KEY))) {
-            SimClient c = new SimClient(sim);
+                .script(FptrSimulator.DEMO_SCRIPT_NAME, FptrSimulator.DEMO_SCRIPT_KEY))) {
+            SimAdmin c = SimAdmin.of(sim);
             String cassette = null;
             Map<String, String> ids = new HashMap<>();
             int checked = 0;
@@ -78,16 +78,16 @@ class SimFidelityTest {
                     cassette = it.path("source_cassette").asText();
                     sim.reset();
                     ids.clear();
-                    c.token = null;
+                    c.token(null);
                     c.login();
                 }
                 JsonNode req = it.get("request");
                 JsonNode rec = it.get("response");
                 String uri = mapIds(req.get("uri").asText().replaceFirst("^https://<site>", ""), ids)
-                        .replace("<SHOTGUN_SCRIPT_NAME>", FptrSimTestResource.SCRIPT_NAME)
-                        .replace("<SCRIPT_NAME>", FptrSimTestResource.SCRIPT_NAME)
-                        .replace("<SHOTGUN_SCRIPT_KEY>", FptrSimTestResource.SCRIPT_KEY)
-                        .replace("<SCRIPT_KEY>", FptrSimTestResource.SCRIPT_KEY)
+                        .replace("<SHOTGUN_SCRIPT_NAME>", FptrSimulator.DEMO_SCRIPT_NAME)
+                        .replace("<SCRIPT_NAME>", FptrSimulator.DEMO_SCRIPT_NAME)
+                        .replace("<SHOTGUN_SCRIPT_KEY>", FptrSimulator.DEMO_SCRIPT_KEY)
+                        .replace("<SCRIPT_KEY>", FptrSimulator.DEMO_SCRIPT_KEY)
                         .replace("<USERNAME>", "jdoe").replace("<PASSWORD>", "demo-password");
                 String body = req.get("body").isNull() ? null : mapIds(req.get("body").asText(), ids);
                 HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(sim.baseUrl() + uri))
@@ -96,7 +96,7 @@ class SimFidelityTest {
                 if (req.hasNonNull("content_type")) {
                     b.header("Content-Type", req.get("content_type").asText());
                 }
-                SimClient.Response ours = c.send(b, true);
+                SimAdmin.Response ours = c.send(b, true);
                 checked++;
                 List<String> problems = compare(req, rec, ours);
                 if (problems.isEmpty() && rec.get("status").asInt() == 201) {
@@ -129,7 +129,7 @@ class SimFidelityTest {
         return m.appendTail(out).toString();
     }
 
-    private static List<String> compare(JsonNode req, JsonNode rec, SimClient.Response ours) {
+    private static List<String> compare(JsonNode req, JsonNode rec, SimAdmin.Response ours) {
         List<String> problems = new ArrayList<>();
         if (rec.get("status").asInt() != ours.status()) {
             problems.add("status " + ours.status() + " (recorded " + rec.get("status").asInt() + "): " + ours.text());
