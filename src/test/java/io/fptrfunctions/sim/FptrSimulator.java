@@ -282,6 +282,7 @@ public final class FptrSimulator implements AutoCloseable {
         }
         clearRequests();
         store.clear();
+        schema.resetSchemaChanges();
         loadSeed();
         for (Runnable r : resetHooks) {
             r.run();
@@ -560,9 +561,7 @@ public final class FptrSimulator implements AutoCloseable {
     }
 
     private static SimError unsupportedAuthType(String type) {
-        ObjectNode source = SimJson.object();
-        source.put("content_type", "Content-Type must be one of: 'application/x-www-form-urlencoded'.");
-        return SimError.brief(415, 103, "Unsupported Content-Type '" + type + "'", source);
+        return SimError.unsupportedContentType(type, "application/x-www-form-urlencoded");
     }
 
     static String reason(int status) {

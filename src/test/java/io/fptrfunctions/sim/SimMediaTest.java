@@ -252,6 +252,31 @@ class SimMediaTest extends SimHttpTest {
         assertEquals(200, c.get("/api/v1.1/entity/attachments/" + value.get("id").asLong()).status());
     }
 
+    @Test
+    void anUploadedFileReadsOverRestAsAPresignedUrlSignedAnewOnEveryRead() throws Exception {
+        byte[] movie = "a take".getBytes(StandardCharsets.UTF_8);
+        c.upload("versions", 6001, "sg_uploaded_movie", "take.mov", "video/quicktime", movie);
+
+        JsonNode first = c.get("/api/v1.1/entity/versions/6001?fields=sg_uploaded_movie").json().at("/data/attributes/sg_uploaded_movie");
+        String url = first.get("url").asText();
+        assertTrue(url.startsWith(sim.baseUrl() + "/_storage/") && url.contains("X-Amz-Signature="), first.toString());
+        assertFalse(url.contains("/file_serve/"), "REST gives the storage URL, not the RPC API's file_serve link");
+        assertArrayEquals(movie, get(url).body());
+
+        c.advanceClock(Duration.ofSeconds(2));
+        String again = c.get("/api/v1.1/entity/versions/6001?fields=sg_uploaded_movie").json()
+                .at("/data/attributes/sg_uploaded_movie/url").asText();
+        assertNotEquals(url, again, "signed anew on every read");
+        assertEquals(stable(url), stable(again));
+
+        long attachment = first.get("id").asLong();
+        String thisFile = c.get("/api/v1.1/entity/attachments/" + attachment + "?fields=this_file").json()
+                .at("/data/attributes/this_file/url").asText();
+        assertTrue(thisFile.contains("X-Amz-Signature="), "the Attachment's this_file reads the same way: " + thisFile);
+        c.advanceClock(Duration.ofSeconds(901));
+        assertEquals(403, get(url).statusCode(), "and it expires like any presigned URL");
+    }
+
     // ---- PUT /_sim/files ---------------------------------------------------------------------------------
 
     @Test

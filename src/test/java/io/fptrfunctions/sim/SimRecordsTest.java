@@ -38,6 +38,46 @@ class SimRecordsTest extends SimHttpTest {
     }
 
     @Test
+    void aHumanUsersNameIsDerivedFromFirstAndLastNameAndFollowsThem() {
+        SimAdmin.Response created = c.postJson("/api/v1.1/entity/human_users",
+                "{\"firstname\":\"Mei\",\"lastname\":\"Chen\",\"login\":\"mchen\"}");
+        assertEquals(201, created.status(), created.toString());
+        assertEquals("Mei Chen", created.json().at("/data/attributes/name").asText(), "the create answer shows the derived name");
+        long id = created.json().at("/data/id").asLong();
+
+        // found by name, as note-search's author filter and "find the user" scripts do
+        SimAdmin.Response byName = c.searchArray("HumanUser", "{\"filters\":[[\"name\",\"is\",\"Mei Chen\"]],\"fields\":[\"login\"]}");
+        assertEquals(id, byName.json().at("/data/0/id").asLong(), byName.toString());
+        long note = c.postJson("/api/v1.1/entity/notes", "{\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"x\","
+                + "\"user\":{\"type\":\"HumanUser\",\"id\":" + id + "}}").json().at("/data/id").asLong();
+        assertEquals("Mei Chen", c.get("/api/v1.1/entity/notes/" + note + "?fields=user").json().at("/data/relationships/user/data/name").asText());
+
+        c.put("/api/v1.1/entity/human_users/" + id, "{\"lastname\":\"Chen-Wu\"}");
+        assertEquals("Mei Chen-Wu", c.get("/api/v1.1/entity/human_users/" + id + "?fields=name").json().at("/data/attributes/name").asText());
+        c.put("/api/v1.1/entity/human_users/" + id, "{\"name\":\"Someone Else\"}");
+        assertEquals("Mei Chen-Wu", c.get("/api/v1.1/entity/human_users/" + id + "?fields=name").json().at("/data/attributes/name").asText(),
+                "name is not written directly: it follows firstname and lastname");
+        assertEquals("Mei", c.postJson("/api/v1.1/entity/human_users", "{\"firstname\":\"Mei\",\"login\":\"mei\"}")
+                .json().at("/data/attributes/name").asText(), "first name alone");
+    }
+
+    @Test
+    void otherDisplayNamesScriptsProjectsAndServerMadeCodes() {
+        assertEquals("fptr-functions", c.get("/api/v1.1/entity/notes/7008?fields=user").json().at("/data/relationships/user/data/name").asText(),
+                "an ApiUser shows as its script name (firstname)");
+        long project = c.postJson("/api/v1.1/entity/projects", "{\"name\":\"Second Project\"}").json().at("/data/id").asLong();
+        SimAdmin.Response shot = c.postJson("/api/v1.1/entity/shots", "{\"project\":{\"type\":\"Project\",\"id\":" + project + "}}");
+        long shotId = shot.json().at("/data/id").asLong();
+        assertEquals("New Shot " + shotId, shot.json().at("/data/attributes/code").asText(), "an omitted code is made by the server");
+        assertEquals("Second Project", shot.json().at("/data/relationships/project/data/name").asText());
+        for (String type : List.of("Sequence", "Version")) {
+            SimAdmin.Response r = c.postJson("/api/v1.1/entity/" + type, "{\"project\":{\"type\":\"Project\",\"id\":70}}");
+            assertEquals("New " + type + " " + r.json().at("/data/id").asLong(), r.json().at("/data/attributes/code").asText());
+            assertEquals(r.json().at("/data/attributes/code").asText(), r.json().at("/data/attributes/cached_display_name").asText());
+        }
+    }
+
+    @Test
     void entityFieldsAreRelationshipsWithDisplayNames() {
         SimAdmin.Response r = c.get("/api/v1.1/entity/notes/7001?fields=subject,note_links,user,project,created_by");
         JsonNode d = r.json().get("data");

@@ -60,6 +60,34 @@ class SimSearchTest extends SimHttpTest {
     }
 
     @Test
+    void logicalOperatorIsLowercaseAndOrAndAnythingElseIsNamedInThe400() {
+        for (String op : List.of("OR", "Or", "xor", "", "AND", "not")) {
+            SimAdmin.Response r = c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"" + op + "\",\"conditions\":[[\"id\",\"is\",7001]]}}");
+            assertEquals(400, r.status(), op);
+            assertEquals(103, r.json().at("/errors/0/code").asInt(), op);
+            assertEquals("Invalid logical operator: " + op, r.json().at("/errors/0/title").asText());
+        }
+        SimAdmin.Response nested = c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"and\",\"conditions\":"
+                + "[{\"logical_operator\":\"Or\",\"conditions\":[]}]}}");
+        assertEquals("Invalid logical operator: Or", nested.json().at("/errors/0/title").asText(), "inside a nested group too");
+        SimAdmin.Response missing = c.searchHash("Note", "{\"filters\":{\"conditions\":[[\"id\",\"is\",7001]]}}");
+        assertEquals("Missing logical operator: {\"conditions\"=>[[\"id\", \"is\", 7001]]}", missing.json().at("/errors/0/title").asText());
+        SimAdmin.Response noConditions = c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"or\"}}");
+        assertEquals("Missing conditions parameter: {\"logical_operator\"=>\"or\"}", noConditions.json().at("/errors/0/title").asText());
+        assertEquals(200, c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"or\",\"conditions\":[]}}").status(),
+                "an empty group is no filter");
+    }
+
+    @Test
+    void arrayFiltersAreAFlatListOfConditionsOnly() {
+        SimAdmin.Response group = c.searchArray("Note",
+                "{\"filters\":[{\"filter_operator\":\"any\",\"filters\":[[\"id\",\"is\",7001],[\"id\",\"is\",7002]]}]}");
+        assertEquals(400, group.status());
+        assertTrue(group.json().at("/errors/0/title").asText().startsWith("Invalid filter. Expected array of basic condition arrays"),
+                group.toString());
+    }
+
+    @Test
     void andOrNesting() {
         assertEquals(List.of(), noteIds("{\"logical_operator\":\"and\",\"conditions\":[[\"id\",\"is\",\"7001\"],[\"id\",\"is\",\"7002\"]]}"));
         assertEquals(List.of(7001L, 7002L), noteIds("{\"logical_operator\":\"or\",\"conditions\":[[\"id\",\"is\",\"7001\"],[\"id\",\"is\",\"7002\"]]}"));
