@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs the simulator alone: {@code FptrSimMain [--port N] [--seed FILE] [--latency-ms N]
- * [--script-name S --script-key K]}. Prints {@code FPTR simulator listening on http://127.0.0.1:N}
- * and serves until the process is stopped.
+ * Runs the simulator alone ({@code java -jar target/fptr-sim.jar}, {@code infra/local/fptr-sim}):
+ * {@code [--port N] [--seed FILE] [--latency-ms N] [--script-name S --script-key K]}. Prints
+ * {@code FPTR simulator listening on http://127.0.0.1:N} on stdout and serves until the process is stopped.
  */
 public final class FptrSimMain {
 
@@ -56,6 +56,8 @@ public final class FptrSimMain {
         }, "fptr-sim-stop"));
         System.out.println("FPTR simulator listening on " + sim.baseUrl());
         System.out.flush();
+        System.err.println("fptr-sim: script " + scriptName + " / " + scriptKey + (seed == null ? " on the demo site" : "")
+                + "; REST API under " + sim.baseUrl() + "/api/v1.1, admin API under " + sim.baseUrl() + "/_sim (Ctrl-C stops)");
         stopped.await();
     }
 
