@@ -3,13 +3,11 @@ package io.fptrfunctions.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,12 +19,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Replays the 63 real request/response pairs of {@code shared/reference/fptr-rest-recorded-responses.json}
- * (recorded against a ShotGrid 8.26 site) against the simulator: same status, same content type, and a
- * JSON body with the same keys at each level. Error titles/codes must match exactly too.
+ * Replays the real request/response pairs of {@code src/test/resources/sim/fptr-rest-recorded-responses.json}
+ * (63 pairs recorded against a ShotGrid 8.26 site by shotgrid_api_ruby's VCR cassettes, hosts and secrets
+ * replaced; the project's copy of {@code shared/reference/}) against the simulator: same status, same
+ * content type, and a JSON body with the same keys at each level. Error titles/codes must match exactly too.
  *
  * <p>The recordings need data we seed here: the projects and Assets they read (ids 1226..1486). Each
  * cassette starts from a reset, and ids the real site gave to created rows are mapped to ours for the
@@ -36,33 +36,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SimFidelityTest {
 
-    private static final String FILE = "fptr-rest-recorded-responses.json";
+    static final String RECORDINGS = "/sim/fptr-rest-recorded-responses.json";
     /** Mismatches we accept, by interaction index, with the reason. Empty: every pair matches. */
     private static final Map<Integer, String> EXPLAINED = Map.of();
 
-    static Path findRecordings() {
-        String override = System.getenv("FPTR_REFERENCE_DIR");
-        if (override != null && Files.isRegularFile(Path.of(override, FILE))) {
-            return Path.of(override, FILE);
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared").resolve("reference").resolve(FILE);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
     @Test
     void recordedResponsesHaveTheSameStatusContentTypeAndKeys() throws Exception {
-        Path file = findRecordings();
-        if (file == null) {
-            System.out.println("[fidelity] SKIPPED: ../shared/reference/" + FILE
-                    + " not found beside the checkout (or in FPTR_REFERENCE_DIR)");
+        JsonNode recordings;
+        try (InputStream in = SimFidelityTest.class.getResourceAsStream(RECORDINGS)) {
+            assertNotNull(in, RECORDINGS + " is a test resource of the project");
+            recordings = SimJson.MAPPER.readTree(in);
         }
-        Assumptions.assumeTrue(file != null, "recorded responses not available");
-        JsonNode interactions = SimJson.parse(Files.readAllBytes(file)).get("interactions");
+        JsonNode interactions = recordings.get("interactions");
+        assertEquals(63, interactions.size(), "the 63 recorded pairs");
 
         try (FptrSimulator sim = FptrSimulator.start(new FptrSimulator.Options().seed(seed())
                 .script(FptrSimulator.DEMO_SCRIPT_NAME, FptrSimulator.DEMO_SCRIPT_KEY))) {
@@ -108,8 +94,8 @@ class SimFidelityTest {
                             + (EXPLAINED.containsKey(i) ? " (explained: " + EXPLAINED.get(i) + ")" : ""));
                 }
             }
-            System.out.println("[fidelity] " + file + ": checked " + checked + " pairs, " + (checked - mismatches.size())
-                    + " matched, " + mismatches.size() + " mismatched");
+            System.out.println("[fidelity] " + (checked - mismatches.size()) + " of " + checked + " recorded pairs matched ("
+                    + RECORDINGS + "), " + mismatches.size() + " mismatched");
             mismatches.forEach(m -> System.out.println("[fidelity]   " + m));
             assertEquals(interactions.size(), checked);
             mismatched.removeAll(EXPLAINED.keySet());
