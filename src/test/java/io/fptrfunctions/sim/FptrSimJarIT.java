@@ -147,6 +147,21 @@ class FptrSimJarIT {
         }
     }
 
+    /** The README's "Test your own tools against the simulator" session, run as a studio would. */
+    @Test
+    void theReadmesStudioSessionRunsAsShown() throws Exception {
+        Process p = new ProcessBuilder("python3", "infra/local/studio_session.py", demo.url).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the session hung");
+        assertEquals(0, p.exitValue(), out);
+        for (String line : List.of("1. token: Bearer expires_in 600", "3. notes on tool_sh010: [('tool_sh010: fix the flicker', 'Jane Doe')]",
+                "4a. 503 Retry-After: 2 then 200", "4b. read timed out after 0.5 s", "4c. cut mid-body: ChunkedEncodingError",
+                "5. delivery: Shotgun_Shot_Change sg_status_list wtg -> ip signature ok",
+                "6b. 601 s later the token is refused: 401", "6c. after the reset: 200")) {
+            assertTrue(out.contains(line), "missing '" + line + "' in:\n" + out);
+        }
+    }
+
     @Test
     void helpAndBadOptionsExplainThemselves() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
