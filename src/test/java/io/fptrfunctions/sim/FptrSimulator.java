@@ -239,7 +239,7 @@ public final class FptrSimulator implements AutoCloseable {
     }
 
     /** Moves the simulator's time by {@code by} (negative: back), from wherever its clock is now. */
-    public void advanceClock(Duration by) {
+    public synchronized void advanceClock(Duration by) {
         this.clock = Clock.offset(clock, by);
     }
 
