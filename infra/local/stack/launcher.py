@@ -29,6 +29,9 @@ from .sqs_source import SqsEventSource
 from .template import REGION, Function, Template, TemplateError, read_functions
 
 REPO = Path(__file__).resolve().parents[3]
+# The FPTR simulator as ./mvnw package builds it, and what it is built from.
+SIM_JAR = REPO / "target/fptr-sim.jar"
+SIM_SOURCES = ("pom.xml", "src/test/java/io/fptrfunctions/sim", "src/test/resources/sim")
 RIC_MAIN_CLASS = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda"
 # The flags the Lambda Java runtime starts the JVM with (plus the heap it derives from MemorySize). They
 # go first in JAVA_TOOL_OPTIONS, so a function's own JAVA_TOOL_OPTIONS (the documented way to tune the
@@ -158,7 +161,7 @@ class LocalStack:
         self.moto = Child("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(aws_port)],
                           self.logs / "moto_server.log").start()
         fptr_port = self.args.fptr_port or free_port()
-        self.sim = Child("fptr-sim", [str(REPO / "infra/local/fptr-sim"), "--port", str(fptr_port),
+        self.sim = Child("fptr-sim", [java_binary(), "-jar", str(SIM_JAR), "--port", str(fptr_port),
                                       "--script-name", FPTR_SCRIPT_NAME, "--script-key", FPTR_SCRIPT_KEY],
                          self.logs / "fptr-sim.log", cwd=REPO).start()
 
@@ -271,6 +274,8 @@ class LocalStack:
 
     def _build_if_needed(self, code_uris: list[str]) -> None:
         stale = [uri for uri in code_uris if uri.startswith("target/") and is_stale(REPO / uri)]
+        if is_stale(SIM_JAR, SIM_SOURCES):
+            stale.append(str(SIM_JAR.relative_to(REPO)))
         if not stale:
             return
         if self.args.no_build:
@@ -321,14 +326,10 @@ class LocalStack:
     def _instance_factory(self, code_dir: Path, ric: Optional[Path], aws_url: str):
         """A Java function runs under AWS's runtime interface client; a provided.* one is the `bootstrap`
         executable at the root of its code, as Lambda's custom runtimes (and Quarkus native builds) are."""
-        java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) \
-            if os.environ.get("JAVA_HOME") else shutil.which("java")
 
         def start_instance(function: Function, number: int) -> Instance:
             if function.runtime.startswith("java"):
-                if not java:
-                    raise RuntimeError("no java on PATH (or JAVA_HOME)")
-                command = [java, "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
+                command = [java_binary(), "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
             else:
                 command = [str(code_dir / "bootstrap")]
             return Instance(function, command, self._function_env(function, code_dir, ric, aws_url, number),
@@ -409,12 +410,24 @@ def webhook_secret_value(props: dict, secret: str) -> str:
     return secret
 
 
-def is_stale(artifact: Path) -> bool:
+def is_stale(artifact: Path, sources: tuple[str, ...] = ("pom.xml", "src/main")) -> bool:
+    """Missing, or older than any file under `sources` (paths relative to the repository)."""
     if not artifact.exists():
         return True
     built = artifact.stat().st_mtime
-    sources = [REPO / "pom.xml", *(p for p in (REPO / "src/main").rglob("*") if p.is_file())]
-    return any(p.stat().st_mtime > built for p in sources)
+    for source in (REPO / s for s in sources):
+        files = [source] if source.is_file() else (p for p in source.rglob("*") if p.is_file())
+        if any(f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
+def java_binary() -> str:
+    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) \
+        if os.environ.get("JAVA_HOME") else shutil.which("java")
+    if not java:
+        raise RuntimeError("no java on PATH (or JAVA_HOME)")
+    return java
 
 
 def free_port() -> int:

@@ -34,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 class FailureAnswersTest {
 
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
@@ -56,19 +58,19 @@ class FailureAnswersTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.freshSite(clock);
+        FptrSimTestResource.freshSite(clock);
     }
 
     @AfterEach
     void cleanSite() {
-        SimAdmin.reset();
+        SIM.reset();
     }
 
     @Test
     void fptrUnavailableWithARetryAfterIs503WithItsRetryAfterEverywhere() {
         warmTokens();
         // Longer than the client waits (fptr.max-retry-after): the call fails at once with FPTR's wait.
-        SimAdmin.fault(Map.of("path", "^/api/", "status", 503, "retry_after", "30", "times", 1000));
+        SIM.fault(Map.of("path", "^/api/", "status", 503, "retry_after", "30", "times", 1000));
 
         Map<String, Answer> answers = new LinkedHashMap<>();
         answers.put("note-search", noteSearch("{\"shot\": \"sh010\"}"));
@@ -114,7 +116,7 @@ class FailureAnswersTest {
     @Test
     void refusedScriptCredentialsAre403WithFptrsErrorEverywhere() {
         // Another ApiUser of the same name with another key: the simulator's real "Can't authenticate script".
-        SimAdmin.insert(Map.of("type", "ApiUser", "firstname", FptrSimTestResource.SCRIPT_NAME, "_script_key", "rotated-elsewhere"));
+        SIM.insert(Map.of("type", "ApiUser", "firstname", FptrSimTestResource.SCRIPT_NAME, "_script_key", "rotated-elsewhere"));
 
         everyFunction().forEach((function, a) -> {
             assertEquals(403, a.status(), function + ": " + a.body());
@@ -126,7 +128,7 @@ class FailureAnswersTest {
 
     @Test
     void aSiteUrlThatIsNotAnFptrSiteIs500NotConfiguredEverywhere() {
-        SimAdmin.fault(Map.of("method", "POST", "path", "/auth/access_token$", "status", 404, "times", 1000));
+        SIM.fault(Map.of("method", "POST", "path", "/auth/access_token$", "status", 404, "times", 1000));
 
         everyFunction().forEach((function, a) -> {
             assertEquals(500, a.status(), function + ": " + a.body());

@@ -3,6 +3,7 @@ package io.fptrfunctions.localfiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -37,6 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(LocalFileProfile.class)
 class LocalFileHandlerTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     @Inject
     LocalStorageCatalog catalog;
 
@@ -54,7 +58,7 @@ class LocalFileHandlerTest {
 
     @AfterEach
     void noFaultsLeft() {
-        SimAdmin.clearFaults();
+        SIM.clearFaults();
     }
 
     static String link(String... keysAndValues) {
@@ -80,7 +84,7 @@ class LocalFileHandlerTest {
     }
 
     List<JsonNode> writesTo(long versionId) {
-        return SimAdmin.requests("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + versionId);
+        return SIM.requests("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + versionId);
     }
 
     // ---- set by absolute path, each platform's style --------------------------------------------------
@@ -142,7 +146,7 @@ class LocalFileHandlerTest {
 
     @Test
     void unknownStorageIs422ListingTheStoragesAndWritesNothing() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer a = problem(putVersion(version, json("{'relative_path':'a/b.exr','local_storage':'no-such-" + u + "'}")), 422);
         assertTrue(a.detail().contains("'no-such-" + u + "' does not exist"), a::toString);
         assertTrue(a.body().path("local_storages").toString().contains("lf-" + u));
@@ -183,7 +187,7 @@ class LocalFileHandlerTest {
 
     @Test
     void pathUnderNoRootIs422ListingTheRootsAndFptrSawNoWrite() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer a = problem(putVersion(version, link("local_path", "/nowhere-" + u + "/a.exr")), 422);
         assertTrue(a.detail().contains("/nowhere-" + u + "/a.exr is under no LocalStorage root"), a::toString);
         assertEquals("linux", a.body().path("platform").asText());
@@ -191,7 +195,7 @@ class LocalFileHandlerTest {
         assertTrue(roots.contains("\"path\":\"/mnt/projects\"") && roots.contains("\"name\":\"primary\""), roots);
         assertTrue(roots.contains("/lf/" + u), roots);
         assertEquals(0, writesTo(version).size(), "FPTR must not see the write");
-        assertEquals(2, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size(),
+        assertEquals(2, SIM.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size(),
                 "a miss re-reads the storages once before answering (page 1, and the empty page 2 that ends the read)");
 
         Answer windows = problem(put("Version", version, "sg_uploaded_movie", link("local_path", "Q:\\nowhere\\a.exr"), "windows"), 422);
@@ -224,7 +228,7 @@ class LocalFileHandlerTest {
     @Test
     void deleteClearsTheFieldAndAnswersItEmpty() {
         ok(putVersion(version, link("local_path", "/lf/" + u + "/a.mov")));
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer cleared = ok(delete("Version", version, "sg_uploaded_movie"));
         assertEquals("null", cleared.raw());
         assertEquals(1, writesTo(version).size());
@@ -315,27 +319,27 @@ class LocalFileHandlerTest {
 
     @Test
     void attachmentUnderNoRootIs422AndCreatesNothing() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         problem(postAttachment("{\"project\":70,\"this_file\":{\"local_path\":\"/nowhere-" + u + "/a.jpg\"}}", null), 422);
-        assertEquals(0, SimAdmin.requests("POST", ".*/entity/(Attachment|attachments)").size());
+        assertEquals(0, SIM.requests("POST", ".*/entity/(Attachment|attachments)").size());
     }
 
     @Test
     void attachmentThisFileCannotChange() {
         long id = postAttachment("{\"project\":70,\"this_file\":{\"url\":\"https://x.example.com/a\"}}", null).body().path("id").asLong();
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer a = problem(put("Attachment", id, "this_file", link("local_path", "/lf/" + u + "/a.mov"), null), 409);
         assertTrue(a.detail().contains("POST /v1/attachments"), a::toString);
         problem(put("attachments", id, "this_file", link("local_path", "/lf/" + u + "/a.mov"), null), 409);
         problem(delete("Attachment", id, "this_file"), 409);
-        assertEquals(0, SimAdmin.requests("PUT", ".*").size(), "nothing was sent to FPTR");
+        assertEquals(0, SIM.requests("PUT", ".*").size(), "nothing was sent to FPTR");
     }
 
     // ---- bad input of every kind -----------------------------------------------------------------------
 
     @Test
     void badBodiesAre400AndWriteNothing() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         String[][] cases = {
                 {"{\"local_path\":\"/lf/a.mov\",\"colour\":\"red\"}", "Unknown key 'colour'"},
                 {"{\"local_path\":5}", "'local_path' must be a string"},
@@ -384,7 +388,7 @@ class LocalFileHandlerTest {
 
     @Test
     void aFieldThatIsNotAFileLinkFieldIs400() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer text = problem(put("Version", version, "sg_path_to_movie", link("local_path", "/lf/" + u + "/a.mov"), null), 400);
         assertTrue(text.detail().contains("Version.sg_path_to_movie is a text field, not a file/link field"), text::toString);
         assertEquals("text", text.body().path("data_type").asText());
@@ -404,12 +408,12 @@ class LocalFileHandlerTest {
     @Test
     void aHundredWritesReadTheLocalStoragesOnce() {
         catalog.invalidate();
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         for (int i = 0; i < 100; i++) {
             ok(putVersion(version, link("local_path", "/lf/" + u + "/seq/shot_" + i + ".mov")));
         }
         assertEquals(100, writesTo(version).size());
         // One read of the catalog: page 1, then the empty page 2 that proves the end (FPTR's paging rule).
-        assertEquals(2, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size());
+        assertEquals(2, SIM.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size());
     }
 }

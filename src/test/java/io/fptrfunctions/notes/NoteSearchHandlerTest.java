@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiGatewayEvents;
-import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -112,14 +111,14 @@ class NoteSearchHandlerTest extends NoteFixtureTest {
 
     @Test
     void aSearchFptrKeepsFailingIsA503Problem() throws Exception {
-        SimAdmin.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "status", 503, "times", 100));
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "status", 503, "times", 100));
         try {
             JsonPath r = post("{'shot': 'shA010_$T'}");
             assertEquals(503, r.getInt("statusCode"), "was 502 before the failure model; 503 like every function");
             assertEquals("application/problem+json", r.getString("headers.Content-Type"));
             assertTrue(body(r).path("detail").asText().contains("No partial result"));
         } finally {
-            SimAdmin.clearFaults();
+            SIM.clearFaults();
             awaitClosedCircuit(fptr);
         }
     }

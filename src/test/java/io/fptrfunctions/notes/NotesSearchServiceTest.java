@@ -45,8 +45,8 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @AfterEach
     void restoreSimulator() {
-        SimAdmin.clearFaults();
-        SimAdmin.config(simConfig);
+        SIM.clearFaults();
+        SIM.config(simConfig);
     }
 
     @AfterAll
@@ -258,7 +258,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void aFieldFptrDoesNotKnowIsA400NamingItAndNoSearchIsMade() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         ProblemException e = assertThrows(ProblemException.class,
                 () -> search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'sg_status']}"));
         assertEquals(400, e.status());
@@ -266,7 +266,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertEquals("/fields/1", e.extensions().get("pointer"));
         assertTrue(e.detail().startsWith("'fields/1' (\"sg_status\"): Note has no field sg_status."), e.detail());
         assertTrue(e.upstream() != null, "FPTR's own error for the first unknown field");
-        assertEquals(0, SimAdmin.count("POST", "/_search$"), "no search for a request that names an unknown field");
+        assertEquals(0, SIM.count("POST", "/_search$"), "no search for a request that names an unknown field");
     }
 
     @Test
@@ -284,20 +284,20 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void knownFieldsAreLookedUpOnceThenServedFromTheCache() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
-        long first = SimAdmin.count("GET", "/schema/");
-        assertTrue(first <= 3, "at most Note.sg_status_list, Note.note_links, Shot.code: " + SimAdmin.requests());
+        long first = SIM.count("GET", "/schema/");
+        assertTrue(first <= 3, "at most Note.sg_status_list, Note.note_links, Shot.code: " + SIM.requests());
         search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
-        assertEquals(first, SimAdmin.count("GET", "/schema/"), "the second search reads no schema");
+        assertEquals(first, SIM.count("GET", "/schema/"), "the second search reads no schema");
     }
 
     @Test
     void aSchemaTheScriptMayNotReadDoesNotStopTheSearch() {
-        SimAdmin.fault(Map.of("method", "GET", "path", "/schema/Note/fields/addressings_cc$", "status", 403, "times", 1));
+        SIM.fault(Map.of("method", "GET", "path", "/schema/Note/fields/addressings_cc$", "status", 403, "times", 1));
         ObjectNode answer = search("{'project': " + f.project + ", 'fields': ['addressings_cc']}");
         assertTrue(answer.path("count").asInt() > 0, answer.toString());
-        assertTrue(SimAdmin.faults().isEmpty(), "the schema read was refused, and the search went on");
+        assertTrue(SIM.faults().isEmpty(), "the schema read was refused, and the search went on");
     }
 
     private static JsonNode find(JsonNode links, String type) {
@@ -313,9 +313,9 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void aThumbnailStillProcessingIsNullAndFlaggedPending() {
-        long note = SimAdmin.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", f.otherProject),
+        long note = SIM.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", f.otherProject),
                 "subject", "pending " + f.tag, "created_by", NoteFixture.human(f.samB)));
-        SimAdmin.putFile("Note", note, "image", "frame.jpg", "image/jpeg", 120,
+        SIM.putFile("Note", note, "image", "frame.jpg", "image/jpeg", 120,
                 () -> new ByteArrayInputStream("not really a jpeg".getBytes(StandardCharsets.UTF_8)));
         ObjectNode answer = search("{'text': 'pending $T', 'has_thumbnail': true}");
         assertEquals(List.of(note), ids(answer));
@@ -371,15 +371,15 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     private synchronized List<Long> pagingData() {
         if (pagingNotes == null) {
-            pagingProject = SimAdmin.insert(NoteFixture.rec("Project", "name", "Notes Paging " + f.tag));
-            long pager = SimAdmin.insert(NoteFixture.rec("HumanUser", "login", "pager." + f.tag, "name", "Pager " + f.tag));
+            pagingProject = SIM.insert(NoteFixture.rec("Project", "name", "Notes Paging " + f.tag));
+            long pager = SIM.insert(NoteFixture.rec("HumanUser", "login", "pager." + f.tag, "name", "Pager " + f.tag));
             List<Map<String, Object>> notes = new ArrayList<>();
             for (int i = 0; i < 23; i++) {
                 notes.add(NoteFixture.rec("Note", "project", NoteFixture.link("Project", pagingProject), "subject", "page note " + i,
                         "content", "paging", "created_at", String.format("2031-06-01T10:%02d:00Z", i),
                         "created_by", NoteFixture.human(pager)));
             }
-            pagingNotes = SimAdmin.insert(notes);
+            pagingNotes = SIM.insert(notes);
         }
         return pagingNotes;
     }
@@ -387,14 +387,14 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     @Test
     void everyPageIsReadInOrderWithSmallPages() {
         List<Long> all = pagingData();
-        SimAdmin.config(Map.of("max_page_size", 5));
-        SimAdmin.clearRequests();
+        SIM.config(Map.of("max_page_size", 5));
+        SIM.clearRequests();
         ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
         assertEquals(all, ids(answer));
         assertEquals(23, answer.path("count").asInt());
         assertFalse(answer.path("truncated").asBoolean());
         // 5 pages with rows, then at least one empty page that proves the end.
-        assertTrue(SimAdmin.count("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search") >= 6, SimAdmin.requests().toString());
+        assertTrue(SIM.count("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search") >= 6, SIM.requests().toString());
 
         ObjectNode newestFirst = search("{'project': " + pagingProject + ", 'sort': '-created_at'}", 5);
         List<Long> reversed = new ArrayList<>(all);
@@ -405,7 +405,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     @Test
     void limitAcrossPages() {
         List<Long> all = pagingData();
-        SimAdmin.config(Map.of("max_page_size", 5));
+        SIM.config(Map.of("max_page_size", 5));
         ObjectNode answer = search("{'project': " + pagingProject + ", 'limit': 12}", 5);
         assertEquals(all.subList(0, 12), ids(answer));
         assertTrue(answer.path("truncated").asBoolean());
@@ -418,28 +418,28 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     /** A fault on the Note search's page N only (the simulator matches the request body). */
     private static void failPage(int page, int times) {
-        SimAdmin.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "\"number\":" + page + "\\b",
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "\"number\":" + page + "\\b",
                 "status", 503, "times", times));
     }
 
     @Test
     void a503OnPage3Of5IsRetriedAndTheResultIsComplete() {
         List<Long> all = pagingData();
-        SimAdmin.config(Map.of("max_page_size", 5));
-        SimAdmin.clearRequests();
+        SIM.config(Map.of("max_page_size", 5));
+        SIM.clearRequests();
         failPage(3, 1);
         ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
         assertEquals(all, ids(answer));
         assertEquals(23, answer.path("count").asInt());
-        List<JsonNode> calls = SimAdmin.requests();
+        List<JsonNode> calls = SIM.requests();
         assertEquals(1, calls.stream().filter(r -> r.path("status").asInt() == 503).count(), calls.toString());
-        assertEquals(0, SimAdmin.faults().size(), "the fault was used up");
+        assertEquals(0, SIM.faults().size(), "the fault was used up");
     }
 
     @Test
     void aPageThatKeepsFailingIsA503NotAPartialResult() throws InterruptedException {
         pagingData();
-        SimAdmin.config(Map.of("max_page_size", 5));
+        SIM.config(Map.of("max_page_size", 5));
         failPage(3, 100);
         try {
             ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + pagingProject + "}", 5));
@@ -449,7 +449,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
             assertTrue(e.detail().startsWith("Page 3 of the Note search could not be read"), e.detail());
             assertTrue(e.detail().contains("No partial result"), e.detail());
         } finally {
-            SimAdmin.clearFaults();
+            SIM.clearFaults();
             awaitClosedCircuit(fptr);
         }
     }
