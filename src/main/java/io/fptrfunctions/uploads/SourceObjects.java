@@ -55,6 +55,13 @@ class SourceObjects {
                 throw ProblemException.notFound(source + " does not exist; nothing was written to FPTR.")
                         .with("pointer", "/s3/key");
             }
+            if (e.statusCode() == 403) {
+                // The policy lets the function read the prefix but not list the bucket, and S3 then answers 403,
+                // not 404, for a key that does not exist.
+                throw ProblemException.notFound(source + " does not exist (S3 answered 403, as it does for a missing key "
+                        + "to a caller that may not list the bucket; a bucket policy or KMS key refusing the function "
+                        + "looks the same). Nothing was written to FPTR.").with("pointer", "/s3/key");
+            }
             throw AwsFailure.of("S3", "reading " + source, e);
         } catch (SdkException e) {
             throw AwsFailure.of("S3", "reading " + source, e);
