@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * A studio tool's hands on the shared FPTR simulator, over its REST API: uploads, {@code ?alt=} redirects
  * and downloads. (The simulator's admin API is {@link io.fptrfunctions.sim.SimAdmin}.)
  */
-final class SimDriver {
+public final class SimDriver {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -25,7 +25,7 @@ final class SimDriver {
     private String token;
 
     /** The three upload steps of the REST API, as a studio tool would run them. */
-    void upload(String typeSlug, long id, String field, String filename, String contentType, byte[] bytes) {
+    public void upload(String typeSlug, long id, String field, String filename, String contentType, byte[] bytes) {
         JsonNode start = json(send("GET", "/api/v1.1/entity/" + typeSlug + "/" + id + "/" + field + "/_upload?filename="
                 + URLEncoder.encode(filename, StandardCharsets.UTF_8), null, null));
         expect(200, exchange(HttpRequest.newBuilder(URI.create(start.at("/links/upload").asText()))
@@ -33,6 +33,18 @@ final class SimDriver {
         HttpResponse<byte[]> done = send("POST", start.at("/links/complete_upload").asText(), "application/json",
                 "{\"upload_info\":" + start.get("data") + ",\"upload_data\":{}}");
         expect(201, done);
+    }
+
+    /** A GET of the REST API (e.g. a hook's deliveries); its JSON answer. */
+    public JsonNode get(String path) {
+        return json(send("GET", path, null, null));
+    }
+
+    /** A JSON POST to the REST API (e.g. {@code /api/v1.1/webhook/hooks}); its answer, which must be 201. */
+    public JsonNode postJson(String path, String json) {
+        HttpResponse<byte[]> r = send("POST", path, "application/json", json);
+        expect(201, r);
+        return json(r);
     }
 
     /** Where {@code ?alt=} points now (a fresh signature). */
