@@ -98,7 +98,8 @@ public class WebhookService {
         notQueued.forEach(key -> ledger.release(key, claimId));
 
         LOG.infof("delivery %s (hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
-                        + "%d jobs, %d events not queued; %.1f ms", deliveryId, request.header("x-sg-webhook-id").orElse("-"),
+                        + "%d jobs, %d events not queued; %.1f ms", deliveryId != null ? deliveryId : events.get(0).deliveryId(),
+                request.header("x-sg-webhook-id").orElse("-"),
                 request.header("x-sg-event-batch-id").orElse("-"), request.header("x-sg-event-batch-index").orElse("-"),
                 request.header("x-sg-event-batch-size").orElse("-"), events.size(), queued.size(), duplicates, ignored,
                 jobs.size() - notQueuedJobs(jobKeys, notQueued), notQueued.size(), (System.nanoTime() - started) / 1e6);
