@@ -44,7 +44,7 @@ public class WebhookService {
     EventLedger ledger;
 
     @Inject
-    ThumbnailJobQueue queue;
+    ThumbnailJobQueue jobQueue;
 
     /** An event this delivery asks to act on, and its jobs. */
     private record Routed(WebhookEvent event, List<ThumbnailJob> jobs) {
@@ -52,16 +52,7 @@ public class WebhookService {
 
     public WebhookAnswer receive(ApiRequest request) {
         long started = System.nanoTime();
-        byte[] signature = SignatureHeader.parse(request.header(SignatureHeader.NAME));
-        byte[] body = request.rawBody();
-        int max = settings.config().maxBodyBytes();
-        if (body.length > max) {
-            throw new ProblemException(413, "Content Too Large", "The body is " + body.length + " bytes; FPTR never sends "
-                    + "more than " + max + " (it drops old_value/new_value from bigger events). Nothing was queued.");
-        }
-        if (!secrets.signedWithOurSecret(body, signature)) {
-            throw SignatureHeader.mismatch();
-        }
+        byte[] body = verifiedBody(request);
         String deliveryId = request.header("x-sg-delivery-id").orElse(null);
         List<WebhookEvent> events = reader.read(body, deliveryId);
 
@@ -76,10 +67,50 @@ public class WebhookService {
                 duplicates++;   // the same event twice in one batch
             }
         }
+        long awsStarted = System.nanoTime();
         String claimId = UUID.randomUUID().toString();
         List<String> claimed = claim(wanted, claimId);
         duplicates += wanted.size() - claimed.size();
+        Set<String> notQueued = send(claimed, wanted);
+        Map<String, WebhookEvent> queued = new LinkedHashMap<>();
+        claimed.stream().filter(k -> !notQueued.contains(k)).forEach(k -> queued.put(k, wanted.get(k).event()));
+        if (!queued.isEmpty()) {
+            ledger.confirm(queued);
+        }
+        notQueued.forEach(key -> ledger.release(key, claimId));
+        long done = System.nanoTime();
 
+        LOG.infof("delivery %s (hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
+                        + "not queued %d; %.1f ms (%.1f in DynamoDB and SQS)",
+                deliveryId != null ? deliveryId : events.get(0).deliveryId(), request.header("x-sg-webhook-id").orElse("-"),
+                request.header("x-sg-event-batch-id").orElse("-"), request.header("x-sg-event-batch-index").orElse("-"),
+                request.header("x-sg-event-batch-size").orElse("-"), events.size(), queued.size(), duplicates, ignored,
+                notQueued.size(), (done - started) / 1e6, (done - awsStarted) / 1e6);
+        if (!notQueued.isEmpty()) {
+            throw new ProblemException(503, "Service Unavailable", notQueued.size() + " of " + claimed.size()
+                    + " events could not be queued and were not marked seen, so a redelivery queues them; "
+                    + queued.size() + " were queued.");
+        }
+        return new WebhookAnswer(queued.size(), duplicates, ignored);
+    }
+
+    /** The raw body, once its size and signature are right; the signature header is checked before the body is read. */
+    private byte[] verifiedBody(ApiRequest request) {
+        byte[] signature = SignatureHeader.parse(request.header(SignatureHeader.NAME));
+        byte[] body = request.rawBody();
+        int max = settings.config().maxBodyBytes();
+        if (body.length > max) {
+            throw new ProblemException(413, "Content Too Large", "The body is " + body.length + " bytes; FPTR never sends "
+                    + "more than " + max + " (it drops old_value/new_value from bigger events). Nothing was queued.");
+        }
+        if (!secrets.signedWithOurSecret(body, signature)) {
+            throw SignatureHeader.mismatch();
+        }
+        return body;
+    }
+
+    /** Sends the jobs of the claimed events; returns the events some of whose jobs SQS did not take. */
+    private Set<String> send(List<String> claimed, Map<String, Routed> wanted) {
         List<ThumbnailJob> jobs = new ArrayList<>();
         List<String> jobKeys = new ArrayList<>();
         for (String key : claimed) {
@@ -88,27 +119,10 @@ public class WebhookService {
                 jobKeys.add(key);
             }
         }
-        Set<String> notQueued = jobs.isEmpty() ? Set.of()
-                : queue.send(settings.queueUrl(), jobs).stream().map(jobKeys::get).collect(Collectors.toSet());
-        Map<String, WebhookEvent> queued = new LinkedHashMap<>();
-        claimed.stream().filter(k -> !notQueued.contains(k)).forEach(k -> queued.put(k, wanted.get(k).event()));
-        if (!queued.isEmpty()) {
-            ledger.confirm(queued);
+        if (jobs.isEmpty()) {
+            return Set.of();
         }
-        notQueued.forEach(key -> ledger.release(key, claimId));
-
-        LOG.infof("delivery %s (hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
-                        + "%d jobs, %d events not queued; %.1f ms", deliveryId != null ? deliveryId : events.get(0).deliveryId(),
-                request.header("x-sg-webhook-id").orElse("-"),
-                request.header("x-sg-event-batch-id").orElse("-"), request.header("x-sg-event-batch-index").orElse("-"),
-                request.header("x-sg-event-batch-size").orElse("-"), events.size(), queued.size(), duplicates, ignored,
-                jobs.size() - notQueuedJobs(jobKeys, notQueued), notQueued.size(), (System.nanoTime() - started) / 1e6);
-        if (!notQueued.isEmpty()) {
-            throw new ProblemException(503, "Service Unavailable", notQueued.size() + " of " + claimed.size()
-                    + " events could not be queued and were not marked seen, so a redelivery queues them; "
-                    + queued.size() + " were queued.");
-        }
-        return new WebhookAnswer(queued.size(), duplicates, ignored);
+        return jobQueue.send(settings.queueUrl(), jobs).stream().map(jobKeys::get).collect(Collectors.toSet());
     }
 
     /** Claims each wanted event; returns the keys now ours. If DynamoDB fails, nothing stays claimed and nothing is queued. */
@@ -127,9 +141,5 @@ public class WebhookService {
             throw new ProblemException(503, "Service Unavailable", "The delivery's events could not be recorded, so "
                     + "nothing was queued or marked seen; a redelivery queues them.");
         }
-    }
-
-    private static int notQueuedJobs(List<String> jobKeys, Set<String> notQueued) {
-        return (int) jobKeys.stream().filter(notQueued::contains).count();
     }
 }
