@@ -80,9 +80,10 @@ public class WebhookService {
         notQueued.forEach(key -> ledger.release(key, claimId));
         long done = System.nanoTime();
 
-        LOG.infof("delivery %s (hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
+        LOG.infof("delivery %s (site %s, hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
                         + "not queued %d; %.1f ms (%.1f in DynamoDB and SQS)",
-                deliveryId != null ? deliveryId : events.get(0).deliveryId(), request.header("x-sg-webhook-id").orElse("-"),
+                deliveryId != null ? deliveryId : events.get(0).deliveryId(),
+                request.header("x-sg-webhook-site-url").orElse("-"), request.header("x-sg-webhook-id").orElse("-"),
                 request.header("x-sg-event-batch-id").orElse("-"), request.header("x-sg-event-batch-index").orElse("-"),
                 request.header("x-sg-event-batch-size").orElse("-"), events.size(), queued.size(), duplicates, ignored,
                 notQueued.size(), (done - started) / 1e6, (done - awsStarted) / 1e6);
