@@ -57,6 +57,8 @@ public class WebhookSecrets {
 
     private volatile Keys keys;
     private Instant lastMissRead = Instant.MIN;
+    private ProblemException lastFailure;
+    private Instant lastFailureAt;
 
     /** True when one of the secret's versions signed {@code body} with {@code signature} (HMAC-SHA1, raw bytes). */
     public boolean signedWithOurSecret(byte[] body, byte[] signature) {
@@ -95,17 +97,29 @@ public class WebhookSecrets {
         return keys;
     }
 
-    /** A fresh read; if Secrets Manager cannot be reached and versions are known, they are kept a little longer. */
+    /**
+     * A fresh read; if Secrets Manager cannot be reached and versions are known, they are kept a little
+     * longer. A read that failed is not tried again within the minimum interval (its failure is given
+     * again), so deliveries cannot turn a missing or unreachable secret into a stream of calls either.
+     */
     private Keys refreshed(Keys known) {
+        Instant now = clock.instant();
+        if (lastFailure != null && now.isBefore(lastFailureAt.plus(settings.config().secretRefreshMinInterval()))) {
+            throw lastFailure;
+        }
         try {
-            return read();
+            Keys fresh = read();
+            lastFailure = null;
+            return fresh;
         } catch (ProblemException e) {
-            if (known == null || e.status() != 503) {
-                throw e;
+            if (known != null && e.status() == 503) {
+                LOG.warnf("Keeping the webhook secret read at %s: %s", known.readAt(), e.detail());
+                return new Keys(known.versions(), now.minus(settings.config().secretTtl())
+                        .plus(settings.config().secretRefreshMinInterval()));
             }
-            LOG.warnf("Keeping the webhook secret read at %s: %s", known.readAt(), e.detail());
-            return new Keys(known.versions(), clock.instant().minus(settings.config().secretTtl())
-                    .plus(settings.config().secretRefreshMinInterval()));
+            lastFailure = e;
+            lastFailureAt = now;
+            throw e;
         }
     }
 

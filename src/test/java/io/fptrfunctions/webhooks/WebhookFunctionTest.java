@@ -294,6 +294,21 @@ class WebhookFunctionTest {
         assertEquals(List.of("Note/7000", "Note/7001", "Note/7002", "Note/7004"), entities(drainQueue()));
     }
 
+    @Test
+    void aMissingSecretIsA500ThatIsNotReadAgainAtEveryDelivery() {
+        secrets.deleteSecret(b -> b.secretId(WebhookFunctionProfile.SECRET_ID).forceDeleteWithoutRecovery(true));
+
+        Answer missing = deliver(single(imageUpdate("Note", 7001)));
+        assertProblem(missing, 500, "no secret");
+        assertTrue(missing.body().get("detail").asText().contains("WEBHOOK_SECRET_ID"), missing.body().toString());
+        putSecret(SECRET);
+        assertProblem(deliver(single(imageUpdate("Note", 7002))), 500, "the failed read is not repeated within the interval");
+        clock.advance(Duration.ofSeconds(6));
+
+        assertEquals(200, deliver(single(imageUpdate("Note", 7003))).status());
+        assertEquals(List.of("Note/7003"), entities(drainQueue()));
+    }
+
     // ---- failures: nothing is marked seen that was not queued ------------------------------------------------
 
     @Test
