@@ -40,8 +40,8 @@ class PartTransfer {
     record Part(int number, long offset, long length, URI uploadUrl) {
     }
 
-    /** A part storage took: its md5 (what its ETag matched), storage's answer, and the object's md5 so far. */
-    record SentPart(int number, long length, String md5, FptrClient.StorageReceipt receipt, MessageDigest objectSoFar) {
+    /** A part storage took: its md5 (what its ETag matched) and storage's answer. */
+    record SentPart(int number, long length, String md5, FptrClient.StorageReceipt receipt) {
     }
 
     /** A failed attempt worth another; carries the failure to surface when the retries run out. */
@@ -77,13 +77,10 @@ class PartTransfer {
                 .build();
     }
 
-    /**
-     * Sends the part, retrying it alone on what may pass. {@code objectSoFar} is the md5 of the parts before
-     * it (each attempt hashes on a copy, so a failed attempt leaves it as it was).
-     */
-    SentPart send(SourceObject source, Part part, boolean siteStorage, String contentType, MessageDigest objectSoFar) {
+    /** Sends the part, retrying it alone on what may pass. Safe to run for several parts at once. */
+    SentPart send(SourceObject source, Part part, boolean siteStorage, String contentType) {
         try {
-            return retries.get(() -> attempt(source, part, siteStorage, contentType, objectSoFar), SentPart.class);
+            return retries.get(() -> attempt(source, part, siteStorage, contentType), SentPart.class);
         } catch (RetryablePart exhausted) {
             RuntimeException last = (RuntimeException) exhausted.getCause();
             if (last instanceof SourceFailure s) {
@@ -98,15 +95,14 @@ class PartTransfer {
         }
     }
 
-    private SentPart attempt(SourceObject source, Part part, boolean siteStorage, String contentType, MessageDigest objectSoFar) {
+    private SentPart attempt(SourceObject source, Part part, boolean siteStorage, String contentType) {
         MessageDigest partMd5 = md5();
-        MessageDigest object = copyOf(objectSoFar);
         try (InputStream in = sources.open(source, part.offset(), part.length())) {
             FptrClient.StorageReceipt receipt = fptr.putBytes(part.uploadUrl(), siteStorage, contentType, part.length(),
-                    out -> copy(in, out, part.length(), partMd5, object));
+                    out -> copy(in, out, part.length(), partMd5));
             String md5 = HexFormat.of().formatHex(partMd5.digest());
             checkReceipt(receipt, md5, siteStorage, part);
-            return new SentPart(part.number(), part.length(), md5, receipt, object);
+            return new SentPart(part.number(), part.length(), md5, receipt);
         } catch (SourceFailure e) {
             throw retry(part, e, null);
         } catch (StorageFailure e) {
@@ -149,8 +145,7 @@ class PartTransfer {
      * Exactly {@code length} bytes from the S3 stream to the PUT's body, hashed. A source that fails or ends
      * early is a {@link SourceFailure} (the PUT is then incomplete, and storage never stores it).
      */
-    private static void copy(InputStream in, OutputStream out, long length, MessageDigest part, MessageDigest object)
-            throws IOException {
+    private static void copy(InputStream in, OutputStream out, long length, MessageDigest part) throws IOException {
         byte[] buffer = new byte[BUFFER_BYTES];
         long left = length;
         while (left > 0) {
@@ -164,7 +159,6 @@ class PartTransfer {
                 throw new SourceFailure("The S3 read ended after " + (length - left) + " of " + length + " bytes", null);
             }
             part.update(buffer, 0, n);
-            object.update(buffer, 0, n);
             out.write(buffer, 0, n);
             left -= n;
         }
@@ -175,14 +169,6 @@ class PartTransfer {
             return MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("MD5 is part of every JDK", e);
-        }
-    }
-
-    private static MessageDigest copyOf(MessageDigest digest) {
-        try {
-            return (MessageDigest) digest.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException("the JDK's MD5 can be cloned", e);
         }
     }
 

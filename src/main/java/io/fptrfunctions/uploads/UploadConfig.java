@@ -36,6 +36,10 @@ public interface UploadConfig {
     @WithDefault("5242880")
     long minPartBytes();
 
+    /** Parts streaming at once, each through its own 64 KiB buffer (S3 and FPTR's storage serve each stream at its own pace). */
+    @WithDefault("2")
+    int partsInFlight();
+
     /** Retries of one part (or of the single PUT) from its own start: 5xx, 429, a cut connection, a short or altered body. */
     @WithDefault("4")
     int partRetries();

@@ -23,10 +23,19 @@ import org.jboss.logging.Logger;
 
 import java.net.URI;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -51,6 +60,11 @@ public class UploadService {
     static final long MAX_SINGLE_OR_PART_BYTES = 500_000_000L;
     /** S3's limit on the parts of one upload. */
     static final int MAX_PARTS = 10_000;
+    private static final ThreadFactory PART_THREADS = runnable -> {
+        Thread t = new Thread(runnable, "upload-part");
+        t.setDaemon(true);
+        return t;
+    };
     static final List<String> ATTACHMENT_FIELDS = List.of("this_file", "filename", "project", "attachment_links",
             "description", "tag_list", "created_at", "created_by");
 
@@ -74,6 +88,9 @@ public class UploadService {
         if (config.minPartBytes() < 1 || config.partBytes() < config.minPartBytes() || config.partBytes() > MAX_SINGLE_OR_PART_BYTES) {
             throw new IllegalStateException("upload.part-bytes must be between upload.min-part-bytes (" + config.minPartBytes()
                     + "; S3's floor is 5242880) and " + MAX_SINGLE_OR_PART_BYTES + ", not " + config.partBytes());
+        }
+        if (config.partsInFlight() < 1) {
+            throw new IllegalStateException("upload.parts-in-flight must be at least 1, not " + config.partsInFlight());
         }
         if (config.singlePutMaxBytes() < 0 || config.singlePutMaxBytes() > MAX_SINGLE_OR_PART_BYTES) {
             throw new IllegalStateException("upload.single-put-max-bytes must be at most " + MAX_SINGLE_OR_PART_BYTES
@@ -161,8 +178,12 @@ public class UploadService {
         }
     }
 
-    /** What went up; {@code completeLink} when storage named where to complete (sg storage), else null. */
-    record Transfer(String storageService, boolean multipart, int parts, long bytes, String md5, String completeLink) {
+    /**
+     * What went up: {@code digest} is the object's md5 for a single PUT, S3's multipart ETag (md5 of the
+     * parts' md5s, "-", their count) for parts; {@code completeLink} when storage named where to complete
+     * (sg storage), else null.
+     */
+    record Transfer(String storageService, boolean multipart, int parts, long bytes, String digest, String completeLink) {
     }
 
     /**
@@ -213,8 +234,8 @@ public class UploadService {
 
     private Transfer sendWhole(Target target, SourceObject source, ObjectNode uploadInfo, URI upload, boolean siteStorage) {
         PartTransfer.SentPart sent = parts.send(source, new PartTransfer.Part(1, 0, source.size(), upload), siteStorage,
-                target.contentType(), PartTransfer.md5());
-        String md5 = verifyWhole(source, sent.objectSoFar(), sent.length());
+                target.contentType());
+        verifyWhole(source, sent.md5(), sent.length());
         String completeLink = null;
         if (siteStorage) {
             // FPTR's own storage names the stored file: its upload_id joins the upload_info (shotgrid-rs).
@@ -231,52 +252,103 @@ public class UploadService {
             }
             completeLink = stored.path("links").path("complete_upload").asText(null);
         }
-        return new Transfer(siteStorage ? "sg" : "s3", false, 1, sent.length(), md5, completeLink);
+        return new Transfer(siteStorage ? "sg" : "s3", false, 1, sent.length(), sent.md5(), completeLink);
     }
 
+    /**
+     * The parts, {@code upload.parts-in-flight} at a time: the next part's URL comes from the chain of
+     * {@code get_next_part} links (walked in order here) while earlier parts are still streaming. A part
+     * failing for good stops the rest (the caller then aborts).
+     */
     private Transfer sendParts(Target target, SourceObject source, ObjectNode uploadInfo, URI firstUpload, String nextLink) {
-        ArrayNode etags = JSON.arrayNode();
-        MessageDigest object = PartTransfer.md5();
-        URI upload = firstUpload;
-        String next = nextLink;
-        long offset = 0;
-        int number = 1;
-        while (offset < source.size()) {
-            if (number > 1) {
-                if (next == null) {
-                    throw new ProblemException(502, "Bad Gateway", "FPTR's answer for part " + (number - 1) + " had no "
-                            + "get_next_part link; the upload was aborted and nothing was created.");
+        List<PartTransfer.SentPart> sent = new ArrayList<>();
+        Deque<Future<PartTransfer.SentPart>> running = new ArrayDeque<>();
+        ExecutorService pool = Executors.newFixedThreadPool(config.partsInFlight(), PART_THREADS);
+        try {
+            URI upload = firstUpload;
+            String next = nextLink;
+            long offset = 0;
+            for (int number = 1; offset < source.size(); number++) {
+                if (number > 1) {
+                    if (next == null) {
+                        throw new ProblemException(502, "Bad Gateway", "FPTR's answer for part " + (number - 1) + " had no "
+                                + "get_next_part link; the upload was aborted and nothing was created.");
+                    }
+                    JsonNode links = fptr.nextUploadPart(next).path("links");
+                    if (!links.path("upload").isTextual()) {
+                        throw new ProblemException(502, "Bad Gateway", "FPTR's answer for part " + number + " had no upload "
+                                + "URL; the upload was aborted and nothing was created.");
+                    }
+                    upload = URI.create(links.path("upload").asText());
+                    next = links.path("get_next_part").asText(null);
                 }
-                JsonNode links = fptr.nextUploadPart(next).path("links");
-                if (!links.path("upload").isTextual()) {
-                    throw new ProblemException(502, "Bad Gateway", "FPTR's answer for part " + number + " had no upload URL; "
-                            + "the upload was aborted and nothing was created.");
+                if (running.size() == config.partsInFlight()) {
+                    sent.add(finished(running.removeFirst()));
                 }
-                upload = URI.create(links.path("upload").asText());
-                next = links.path("get_next_part").asText(null);
+                PartTransfer.Part part = new PartTransfer.Part(number, offset, Math.min(config.partBytes(), source.size() - offset), upload);
+                running.add(pool.submit(() -> parts.send(source, part, false, target.contentType())));
+                offset += part.length();
             }
-            long length = Math.min(config.partBytes(), source.size() - offset);
-            PartTransfer.SentPart sent = parts.send(source, new PartTransfer.Part(number, offset, length, upload), false,
-                    target.contentType(), object);
-            object = sent.objectSoFar();
-            etags.add(sent.md5());
-            offset += length;
-            number++;
+            while (!running.isEmpty()) {
+                sent.add(finished(running.removeFirst()));
+            }
+        } finally {
+            // A part still streaming when another failed ends on its own (blocking I/O); wait for it, so
+            // the abort that follows comes after the last PUT.
+            running.forEach(f -> f.cancel(false));
+            pool.shutdown();
+            awaitQuietly(pool);
         }
-        String md5 = verifyWhole(source, object, offset);
+        ArrayNode etags = JSON.arrayNode();
+        long bytes = 0;
+        MessageDigest ofParts = PartTransfer.md5();
+        for (PartTransfer.SentPart part : sent) {
+            etags.add(part.md5());
+            bytes += part.length();
+            ofParts.update(HexFormat.of().parseHex(part.md5()));
+        }
+        verifyWhole(source, null, bytes);
         uploadInfo.set("etags", etags);
-        return new Transfer("s3", true, etags.size(), offset, md5, null);
+        // S3's ETag of the assembled object: the md5 of the parts' md5s, and their count
+        String etag = HexFormat.of().formatHex(ofParts.digest()) + "-" + sent.size();
+        return new Transfer("s3", true, sent.size(), bytes, etag, null);
     }
 
-    /** The bytes sent add up to the object, and hash to its md5 where S3 gives one; a 502 before completing otherwise. */
-    private static String verifyWhole(SourceObject source, MessageDigest object, long sent) {
-        String md5 = HexFormat.of().formatHex(object.digest());
-        if (sent != source.size() || (source.md5() != null && !source.md5().equals(md5))) {
-            throw new ProblemException(502, "Bad Gateway", "What was sent of " + source.location() + " (" + sent + " bytes, md5 "
-                    + md5 + ") is not the object (" + source.size() + " bytes" + (source.md5() == null ? "" : ", md5 " + source.md5())
-                    + "), so the upload was not completed; nothing was created in FPTR.");
+    private static PartTransfer.SentPart finished(Future<PartTransfer.SentPart> part) {
+        try {
+            return part.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("a part upload failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a part was uploading", e);
         }
-        return md5;
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
+                LOG.warn("A part upload is still running five minutes after the upload stopped");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The bytes sent add up to the object and, for a single PUT, hash to its md5 where S3's ETag is one;
+     * otherwise a 502 before completing. (Every part is hashed and checked against storage's ETag.)
+     */
+    private static void verifyWhole(SourceObject source, String md5, long sent) {
+        if (sent != source.size() || (md5 != null && source.md5() != null && !source.md5().equals(md5))) {
+            throw new ProblemException(502, "Bad Gateway", "What was sent of " + source.location() + " (" + sent + " bytes"
+                    + (md5 == null ? "" : ", md5 " + md5) + ") is not the object (" + source.size() + " bytes"
+                    + (source.md5() == null ? "" : ", md5 " + source.md5()) + "), so the upload was not completed; nothing "
+                    + "was created in FPTR.");
+        }
     }
 
     /**
@@ -445,7 +517,8 @@ public class UploadService {
                 .put("etag", source.etag());
         ObjectNode upload = answer.putObject("upload");
         upload.put("storage_service", transfer.storageService()).put("multipart", transfer.multipart())
-                .put("parts", transfer.parts()).put("bytes", transfer.bytes()).put("md5", transfer.md5());
+                .put("parts", transfer.parts()).put("bytes", transfer.bytes())
+                .put(transfer.multipart() ? "etag" : "md5", transfer.digest());
         return answer;
     }
 
