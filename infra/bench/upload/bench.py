@@ -216,6 +216,8 @@ def main() -> int:
             for (tid, name), used in common.thread_cpu_seconds(function.pid).items():
                 by_name[name] = by_name.get(name, 0.0) + used - threads_before.get((tid, name), 0.0)
             threads = sorted(((used, name) for name, used in by_name.items() if used >= 0.05), reverse=True)
+            # Part threads end with their upload, so their CPU is what the live threads do not account for.
+            threads.append((cpu - sum(by_name.values()), "ended threads (parts)"))
             return common.Copy(seconds, cpu, [b - a for a, b in zip(servers_before, servers_cpu())], threads)
 
         warms = []
