@@ -60,4 +60,8 @@ public interface FptrConfig {
     /** Field schemas (FieldSchemas) are kept this long before being read again. */
     @WithDefault("5m")
     Duration schemaCacheTtl();
+
+    /** A field or entity type FPTR answered 404 for is taken as unknown this long before being asked again. */
+    @WithDefault("30s")
+    Duration unknownFieldTtl();
 }

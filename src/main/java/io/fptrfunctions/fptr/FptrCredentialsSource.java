@@ -2,6 +2,7 @@ package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
@@ -15,13 +16,13 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
  * Where the FPTR credentials come from: the Secrets Manager secret {@code fptr.secret-id} (JSON
  * {@code {"site_url","script_name","script_key"}}, or {@code "login","password"} for a user), read once
- * and reused for {@code fptr.secret-ttl}; or, without a secret id, {@code fptr.site-url} and friends.
+ * and reused for {@code fptr.secret-ttl} ({@link FptrCache}: concurrent first calls read it once, a
+ * failed read is not remembered); or, without a secret id, {@code fptr.site-url} and friends.
  * No secret value ever reaches a log line or an exception message.
  */
 @ApplicationScoped
@@ -29,8 +30,8 @@ public class FptrCredentialsSource {
 
     private static final Logger LOG = Logger.getLogger(FptrCredentialsSource.class);
 
-    private record Cached(FptrCredentials credentials, Instant readAt) {
-    }
+    /** The cache's only key: there is one set of credentials per deployment. */
+    private static final String CURRENT = "current";
 
     @Inject
     FptrConfig config;
@@ -44,32 +45,28 @@ public class FptrCredentialsSource {
     @Inject
     Clock clock;
 
-    private volatile Cached cached;
+    private FptrCache<String, FptrCredentials> cache;
+
+    @PostConstruct
+    void createCache() {
+        // From a secret: read again after its TTL (it may be rotated). From configuration: fixed for the process.
+        cache = new FptrCache<>(clock, credentials -> fromSecret() ? config.secretTtl() : null);
+    }
 
     /** The current credentials; reads the secret again once its TTL has passed. */
     public FptrCredentials current() {
-        Cached now = cached;
-        if (now != null && !stale(now)) {
-            return now.credentials();
-        }
-        synchronized (this) {
-            if (cached == null || stale(cached)) {
-                cached = new Cached(load(), clock.instant());
-            }
-            return cached.credentials();
-        }
+        return cache.get(CURRENT, key -> load());
     }
 
     /** FPTR refused these credentials: read the secret again on next use, in case it was rotated. */
     public void forget(FptrCredentials refused) {
-        Cached now = cached;
-        if (now != null && now.credentials().equals(refused) && config.secretId().isPresent()) {
-            cached = null;
+        if (fromSecret()) {
+            cache.invalidateIf((key, credentials) -> credentials.equals(refused));
         }
     }
 
-    private boolean stale(Cached c) {
-        return config.secretId().isPresent() && !clock.instant().isBefore(c.readAt().plus(config.secretTtl()));
+    private boolean fromSecret() {
+        return config.secretId().filter(s -> !s.isBlank()).isPresent();
     }
 
     private FptrCredentials load() {
