@@ -445,12 +445,12 @@ def main() -> int:
             "AWS_LAMBDA_RUNTIME_API": runtime.address, "AWS_LAMBDA_FUNCTION_NAME": "ThumbnailFunction",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "LAMBDA_TASK_ROOT": str(code), "_HANDLER": HANDLER, "DISABLE_SIGNAL_HANDLERS": "true",
-            "QUARKUS_LAMBDA_HANDLER": "thumbnail", "APP_BUCKET": BUCKET, "APP_THUMBNAIL_PREFIX": PREFIX,
+            "QUARKUS_LAMBDA_HANDLER": "thumbnail", "FPTR_THUMBNAIL_BUCKET": BUCKET, "FPTR_THUMBNAIL_PREFIX": PREFIX,
             "FPTR_SITE_URL": sim, "FPTR_SCRIPT_NAME": SCRIPT_NAME, "FPTR_SCRIPT_KEY": SCRIPT_KEY,
             "QUARKUS_S3_ENDPOINT_OVERRIDE": moto, "QUARKUS_S3_PATH_STYLE_ACCESS": "true",
         }
-        # Uploader tuning (APP_S3_PART_BYTES, APP_S3_PARTS_IN_FLIGHT...) passes through for experiments.
-        fn_env.update({k: v for k, v in os.environ.items() if k.startswith("APP_S3_")})
+        # Uploader tuning (FPTR_S3_PART_BYTES, FPTR_S3_PARTS_IN_FLIGHT...) passes through for experiments.
+        fn_env.update({k: v for k, v in os.environ.items() if k.startswith("FPTR_S3_")})
         java_tool_options = args.java_tool_options if args.java_tool_options is not None else template_java_tool_options()
         if java_tool_options:
             fn_env["JAVA_TOOL_OPTIONS"] = java_tool_options

@@ -2,7 +2,6 @@ package io.fptrfunctions.aws;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -65,14 +64,16 @@ public class S3StreamUploader {
     private final int partsInFlight;
 
     @Inject
-    public S3StreamUploader(S3Client s3,
-                            @ConfigProperty(name = "app.s3.part-bytes", defaultValue = "8388608") int partBytes,
-                            @ConfigProperty(name = "app.s3.parts-in-flight", defaultValue = "2") int partsInFlight) {
+    public S3StreamUploader(S3Client s3, S3UploadConfig config) {
+        this(s3, config.partBytes(), config.partsInFlight());
+    }
+
+    public S3StreamUploader(S3Client s3, int partBytes, int partsInFlight) {
         if (partBytes < MIN_PART_BYTES) {
-            throw new IllegalArgumentException("app.s3.part-bytes must be at least " + MIN_PART_BYTES + " (S3's minimum part size)");
+            throw new IllegalArgumentException("fptr.s3.part-bytes must be at least " + MIN_PART_BYTES + " (S3's minimum part size)");
         }
         if (partsInFlight < 1) {
-            throw new IllegalArgumentException("app.s3.parts-in-flight must be at least 1");
+            throw new IllegalArgumentException("fptr.s3.parts-in-flight must be at least 1");
         }
         this.s3 = s3;
         this.partBytes = partBytes;

@@ -8,7 +8,6 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrRecords;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -20,10 +19,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The site's LocalStorage rows, read once and kept for {@code local-files.storage-cache-ttl} (storages
+ * The site's LocalStorage rows, read once and kept for {@code fptr.local-files.storage-cache-ttl} (storages
  * change a few times a year; paths are checked on every write). A lookup that misses re-reads the
  * rows once before giving up, so a storage created a minute ago is found without waiting for the TTL;
- * {@code local-files.miss-refresh-min-interval} stops a burst of bad paths from turning into a burst
+ * {@code fptr.local-files.miss-refresh-min-interval} stops a burst of bad paths from turning into a burst
  * of reads. The rows live in an {@link FptrCache}: concurrent first calls (or concurrent misses) read
  * them once, and a failed read is not remembered.
  */
@@ -41,9 +40,11 @@ public class LocalStorageCatalog {
     private final FptrCache<String, List<LocalStorage>> rows;
 
     @Inject
-    LocalStorageCatalog(FptrClient fptr, Clock clock,
-                        @ConfigProperty(name = "local-files.storage-cache-ttl", defaultValue = "5M") Duration ttl,
-                        @ConfigProperty(name = "local-files.miss-refresh-min-interval", defaultValue = "1S") Duration missRefreshMinInterval) {
+    LocalStorageCatalog(FptrClient fptr, Clock clock, LocalFilesConfig config) {
+        this(fptr, clock, config.storageCacheTtl(), config.missRefreshMinInterval());
+    }
+
+    LocalStorageCatalog(FptrClient fptr, Clock clock, Duration ttl, Duration missRefreshMinInterval) {
         this.fptr = fptr;
         this.clock = clock;
         this.missRefreshMinInterval = missRefreshMinInterval;

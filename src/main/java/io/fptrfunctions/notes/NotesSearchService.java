@@ -10,10 +10,10 @@ import io.fptrfunctions.fptr.FptrException;
 import io.fptrfunctions.fptr.FptrProblems;
 import io.fptrfunctions.fptr.FptrUnavailableException;
 import io.fptrfunctions.http.ProblemException;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.List;
@@ -42,20 +42,20 @@ public class NotesSearchService {
     @Inject
     ObjectMapper mapper;
 
-    /** Pages in flight at once after the first two (FPTR's cost is per call, not per row). */
-    @ConfigProperty(name = "notes.parallel-pages", defaultValue = "4")
+    @Inject
+    NotesConfig config;
+
+    /** {@code fptr.notes.*} (see NotesConfig); the page size is the client's {@code maxPageSize()} unless set lower. */
     int parallelPages;
-
-    /** A smaller page than FPTR's maximum, if ever needed; by default the client's {@code maxPageSize()}. */
-    @ConfigProperty(name = "notes.page-size")
     Optional<Integer> pageSize;
-
-    /**
-     * The largest answer body, as it will sit (JSON-escaped) inside the Lambda response, which cannot
-     * exceed 6 MB. A bigger result is refused with advice rather than failing inside Lambda.
-     */
-    @ConfigProperty(name = "notes.max-response-bytes", defaultValue = "6000000")
     long maxResponseBytes;
+
+    @PostConstruct
+    void configure() {
+        parallelPages = config.parallelPages();
+        pageSize = config.pageSize();
+        maxResponseBytes = config.maxResponseBytes();
+    }
 
     /** Tests lower the response limit to cross it with small data; returns the previous one. */
     long maxResponseBytes(long bytes) {

@@ -6,9 +6,9 @@ import io.fptrfunctions.fptr.FptrException;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.fptr.FptrProblems;
 import io.fptrfunctions.http.ProblemException;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -43,16 +43,20 @@ public class ThumbnailService {
     @Inject
     StorageTransfer transfer;
 
-    /** Optional here, so the other functions (same artifact, no bucket) still start; required when called. */
-    @ConfigProperty(name = "app.bucket")
+    @Inject
+    ThumbnailConfig config;
+
+    /** {@code fptr.thumbnail.*} (see ThumbnailConfig); the bucket is required only when called. */
     Optional<String> bucket;
-
-    @ConfigProperty(name = "app.thumbnail.prefix", defaultValue = "thumbnails/")
     String prefix;
+    long pendingRetryAfterSeconds;
 
-    /** What a 409 tells the caller to wait: FPTR usually finishes a thumbnail within 20-40 s. */
-    @ConfigProperty(name = "app.thumbnail.pending-retry-after-seconds", defaultValue = "30")
-    int pendingRetryAfterSeconds;
+    @PostConstruct
+    void configure() {
+        bucket = config.bucket();
+        prefix = config.prefix();
+        pendingRetryAfterSeconds = config.pendingRetryAfter().toSeconds();
+    }
 
     public ThumbnailCopy copy(String entityType, String entityId, String variantName) {
         if (!ENTITY_TYPE.matcher(entityType).matches()) {
@@ -64,7 +68,7 @@ public class ThumbnailService {
         long id = Long.parseLong(entityId);
         ThumbnailVariant variant = ThumbnailVariant.parse(variantName);
         String bucket = this.bucket.filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
-                "The function is not configured", "No bucket is configured for thumbnails: set APP_BUCKET (app.bucket)."));
+                "The function is not configured", "No bucket is configured for thumbnails: set FPTR_THUMBNAIL_BUCKET (fptr.thumbnail.bucket)."));
 
         JsonNode entity = readEntity(entityType, id);
         String type = entity.path("type").asText(entityType);

@@ -23,7 +23,7 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.s3.endpoint-override", moto.endpoint());
         config.put("quarkus.secretsmanager.endpoint-override", moto.endpoint());
-        config.put("app.bucket", BUCKET);
+        config.put("fptr.thumbnail.bucket", BUCKET);
         return config;
     }
 
