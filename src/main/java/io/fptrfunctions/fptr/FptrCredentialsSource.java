@@ -1,7 +1,8 @@
 package io.fptrfunctions.fptr;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -12,7 +13,6 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
@@ -100,29 +100,32 @@ public class FptrCredentialsSource {
         }
         if (secretString == null) {
             throw new FptrConfigurationException("The secret '" + secretId + "' has no SecretString; it must be JSON "
-                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
+                    + FptrSecret.SHAPE + ".");
         }
-        JsonNode json;
-        try {
-            json = mapper.readTree(secretString);
-        } catch (IOException e) {
-            // The parser's message quotes the secret text: never pass it on.
-            throw new FptrConfigurationException("The secret '" + secretId + "' is not JSON; it must be "
-                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
-        }
-        if (json == null || !json.isObject()) {
-            throw new FptrConfigurationException("The secret '" + secretId + "' must be a JSON object "
-                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
-        }
+        FptrSecret secret = parse(mapper, secretId, secretString);
         LOG.infof("Read the FPTR credentials from secret %s", secretId);
-        return credentials("secret '" + secretId + "'", text(json, "site_url").orElse(null),
-                text(json, "script_name"), text(json, "script_key"), text(json, "login"), text(json, "password"),
+        return credentials("secret '" + secretId + "'", secret.siteUrl(),
+                FptrSecret.present(secret.scriptName()), FptrSecret.present(secret.scriptKey()),
+                FptrSecret.present(secret.login()), FptrSecret.present(secret.password()),
                 "\"script_name\"/\"script_key\" or \"login\"/\"password\"");
     }
 
-    private static Optional<String> text(JsonNode json, String key) {
-        JsonNode value = json.get(key);
-        return value != null && value.isTextual() && !value.asText().isBlank() ? Optional.of(value.asText()) : Optional.empty();
+    /** The secret's JSON as a record. Jackson's own messages quote the text they choke on: never passed on. */
+    static FptrSecret parse(ObjectMapper mapper, String secretId, String secretString) {
+        try {
+            FptrSecret secret = mapper.readValue(secretString, FptrSecret.class);
+            if (secret == null) {
+                throw new FptrConfigurationException("The secret '" + secretId + "' must be a JSON object " + FptrSecret.SHAPE + ".");
+            }
+            return secret;
+        } catch (MismatchedInputException e) {
+            String key = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
+            throw new FptrConfigurationException(key == null
+                    ? "The secret '" + secretId + "' must be a JSON object " + FptrSecret.SHAPE + "."
+                    : "In the secret '" + secretId + "', \"" + key + "\" must be a string.");
+        } catch (JsonProcessingException e) {
+            throw new FptrConfigurationException("The secret '" + secretId + "' is not JSON; it must be " + FptrSecret.SHAPE + ".");
+        }
     }
 
     private static FptrCredentials credentials(String origin, String site, Optional<String> scriptName,
