@@ -9,7 +9,7 @@ public interface S3UploadConfig {
     @WithDefault("8388608")
     int partBytes();
 
-    /** Part uploads running while the next part is read (buffers = this + 1). */
+    /** Parts the SDK may hold for upload while reading on (memory: this + 1 parts). */
     @WithDefault("2")
     int partsInFlight();
 }
