@@ -26,7 +26,6 @@ record StorageSource(URI signedUrl) {
      */
     private static final Map<String, String> STUDIO_EXTENSIONS = Map.of("video/quicktime", ".mov", "image/x-exr", ".exr");
 
-
     /** {@code https://host/path} with no query, user info or fragment: the signature never reaches S3 metadata. */
     String stableUrl() {
         String port = signedUrl.getPort() < 0 ? "" : ":" + signedUrl.getPort();

@@ -174,6 +174,18 @@ class FptrCacheTest {
     }
 
     @Test
+    void aReloadedValueExpiresLikeALoadedOne() {
+        FptrCache<String, String> cache = FptrCache.withTtl(clock, Duration.ofMinutes(5));
+        cache.get("k", this::counted);
+        clock.advance(Duration.ofMinutes(1));
+        assertEquals("k#2", cache.reloadIf("k", at -> true, this::counted));
+        clock.advance(Duration.ofMinutes(4).plusSeconds(30));
+        assertEquals("k#2", cache.get("k", this::counted), "5 min from the reload, not from the first load");
+        clock.advance(Duration.ofMinutes(1));
+        assertEquals("k#3", cache.get("k", this::counted));
+    }
+
+    @Test
     void aFailedReloadDropsTheOldValue() {
         FptrCache<String, String> cache = FptrCache.withTtl(clock, Duration.ofMinutes(5));
         cache.get("k", this::counted);
