@@ -95,7 +95,7 @@ class LocalResources:
         self.physical[logical_id] = phys
         return phys
 
-    def _client(self, service: str):
+    def client(self, service: str):
         if service not in self._clients:
             self._clients[service] = boto3.client(
                 service, endpoint_url=self.endpoint, region_name=REGION,
@@ -113,7 +113,7 @@ class LocalResources:
 
     def _bucket(self, logical_id: str, props: dict) -> Physical:
         name = self._prop(props, "BucketName") or self._generated_name(logical_id).lower()
-        self._client("s3").create_bucket(Bucket=name)
+        self.client("s3").create_bucket(Bucket=name)
         return Physical(ref=name, attributes={
             "Arn": f"arn:aws:s3:::{name}",
             "DomainName": f"{name}.s3.amazonaws.com",
@@ -123,7 +123,7 @@ class LocalResources:
     def _secret(self, logical_id: str, props: dict) -> Physical:
         name = self._prop(props, "Name") or self._generated_name(logical_id)
         value = self.secret_value(logical_id, {k: self._prop(props, k) for k in ("SecretString", "GenerateSecretString")})
-        answer = self._client("secretsmanager").create_secret(Name=name, SecretString=value)
+        answer = self.client("secretsmanager").create_secret(Name=name, SecretString=value)
         return Physical(ref=answer["ARN"], attributes={"Id": answer["ARN"]})
 
     def _queue(self, logical_id: str, props: dict) -> Physical:
@@ -138,7 +138,7 @@ class LocalResources:
         for key in ("RedrivePolicy", "RedriveAllowPolicy"):
             if key in props:
                 attributes[key] = json.dumps(self._prop(props, key))
-        url = self._client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        url = self.client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         return Physical(ref=url, attributes={
             "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}", "QueueName": name, "QueueUrl": url})
 
@@ -153,9 +153,9 @@ class LocalResources:
         for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
             if key in props:
                 args[key] = self._prop(props, key)
-        table = self._client("dynamodb").create_table(**args)["TableDescription"]
+        table = self.client("dynamodb").create_table(**args)["TableDescription"]
         if "TimeToLiveSpecification" in props:
-            self._client("dynamodb").update_time_to_live(
+            self.client("dynamodb").update_time_to_live(
                 TableName=name, TimeToLiveSpecification=self._prop(props, "TimeToLiveSpecification"))
         return Physical(ref=name, attributes={"Arn": table["TableArn"], "StreamArn": table.get("LatestStreamArn")})
 
@@ -170,7 +170,7 @@ class LocalResources:
 
     def _topic(self, logical_id: str, props: dict) -> Physical:
         name = self._prop(props, "TopicName") or self._generated_name(logical_id)
-        arn = self._client("sns").create_topic(Name=name)["TopicArn"]
+        arn = self.client("sns").create_topic(Name=name)["TopicArn"]
         return Physical(ref=arn, attributes={"TopicArn": arn, "TopicName": name})
 
     def _function(self, logical_id: str, props: dict) -> Physical:

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from .http_util import read_body
 from .lambda_runtime import FunctionPool, Outcome
+from .schedules import ScheduleSource
 from .template import ACCOUNT_ID, Route
 
 # HTTP API hands a body to the function as text only for these media types; everything else
@@ -274,23 +275,46 @@ class Gateway:
         return status, headers + [("apigw-requestid", request_id)], body, note
 
     def _admin(self, request: Request) -> tuple[int, list[tuple[str, str]], bytes]:
-        """GET /_local/functions: functions, routes and warm instances (with their cold starts).
-        DELETE /_local/functions/{logical id}/instances: stop them, so the next call starts cold."""
+        """GET /_local/functions: functions, routes, event sources, schedules and warm instances.
+        DELETE /_local/functions/{logical id}/instances: stop them, so the next call starts cold.
+        POST /_local/functions/{logical id}/invocations: invoke it with the body as the event (infra/local/invoke)."""
         path = request.raw_path[len(ADMIN_PREFIX):].strip("/").split("/")
-        answer: Optional[dict] = None
-        status = 200
+        json_type = [("Content-Type", "application/json")]
         if request.method == "GET" and path == ["functions"]:
-            answer = {"functions": [pool.describe() for pool in self.pools.values()]}
-        elif request.method == "DELETE" and len(path) == 3 and path[0] == "functions" and path[2] == "instances":
+            return 200, json_type, json.dumps({"functions": [pool.describe() for pool in self.pools.values()]}).encode()
+        if len(path) == 3 and path[0] == "functions" and (request.method, path[2]) in (("DELETE", "instances"),
+                                                                                     ("POST", "invocations")):
             pool = self.pools.get(path[1])
-            if pool:
-                answer = {"stopped": pool.recycle()}
-            else:
-                status, answer = 404, {"message": f"no function {path[1]}; known: {sorted(self.pools)}"}
-        else:
-            status, answer = 404, {"message": "local stack endpoints: GET /_local/functions, "
-                                              "DELETE /_local/functions/{LogicalId}/instances"}
-        return status, [("Content-Type", "application/json")], json.dumps(answer).encode()
+            if not pool:
+                return 404, json_type, json.dumps({"message": f"no function {path[1]}; known: {sorted(self.pools)}"}).encode()
+            if request.method == "DELETE":
+                return 200, json_type, json.dumps({"stopped": pool.recycle()}).encode()
+            return self._invoke(pool, request.body)
+        return 404, json_type, json.dumps({"message": "local stack endpoints: GET /_local/functions, "
+                                                      "DELETE /_local/functions/{LogicalId}/instances, "
+                                                      "POST /_local/functions/{LogicalId}/invocations"}).encode()
+
+    @staticmethod
+    def _invoke(pool: FunctionPool, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Like Lambda's Invoke API (RequestResponse): the payload back with 200, and X-Amz-Function-Error
+        when the function failed. No body: a schedule's event for a scheduled function, else {}."""
+        if not body.strip():
+            schedules = [source for source in pool.event_sources if isinstance(source, ScheduleSource)]
+            body = schedules[0].event() if schedules else b"{}"
+        json_type = [("Content-Type", "application/json")]
+        if len(body) > MAX_INVOKE_PAYLOAD_BYTES:
+            return 413, json_type, json.dumps({"Type": "User", "message": f"the event is {len(body)} bytes; "
+                                                                          f"Lambda's limit is 6 MB"}).encode()
+        try:
+            json.loads(body)
+        except ValueError as e:
+            return 400, json_type, json.dumps({"Type": "User", "message": f"Could not parse request body into json: {e}"}).encode()
+        outcome, invocation = pool.invoke(body)
+        headers = json_type + [("X-Amz-Executed-Version", "$LATEST"), ("x-amzn-RequestId", invocation.request_id)]
+        if outcome.ok:
+            return 200, headers, outcome.payload
+        return 200, headers + [("X-Amz-Function-Error", "Unhandled")], json.dumps(
+            {"errorMessage": outcome.error_message, "errorType": outcome.error_type}).encode()
 
 
 def _gateway_handler(gateway: Gateway):

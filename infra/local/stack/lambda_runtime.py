@@ -272,16 +272,21 @@ class FunctionPool:
         self._start_instance = start_instance
         self.max_instances = max_instances
         self.instances: list[Instance] = []
+        self.event_sources: list = []   # its SQS event sources and schedules (describe())
         self._idle: list[Instance] = []
         self._changed = threading.Condition()
         self._started = 0
         self._closed = False
 
-    def invoke(self, event: bytes, answer_within_s: Optional[float] = None) -> tuple[Optional[Outcome], Invocation]:
+    def invoke(self, event: bytes, answer_within_s: Optional[float] = None,
+               on_start: Optional[Callable[[], None]] = None) -> tuple[Optional[Outcome], Invocation]:
         """Runs one invocation and waits for its outcome (the function's own timeout applies), or, when
         `answer_within_s` is given, at most that long after the function took it: then the outcome is
-        None and the function carries on, as it does on Lambda when API Gateway stops waiting."""
+        None and the function carries on, as it does on Lambda when API Gateway stops waiting.
+        `on_start` is called once an instance is free for it (the call may wait for one before)."""
         instance = self._acquire()
+        if on_start:
+            on_start()
         invocation = Invocation(event=event, function_arn=self.arn, timeout_s=self.function.timeout_s)
         invocation.when_finished(lambda: self._release(instance))
         instance.run(invocation)
@@ -341,6 +346,11 @@ class FunctionPool:
             "name": self.function.name,
             "handler": self.function.handler_name,
             "routes": [r.key for r in self.function.routes],
+            "events": [source.describe() for source in self.event_sources]
+                      + [{"type": kind, "event": name, "triggered_locally": False}
+                         for name, kind in self.function.other_events],
+            "max_instances": self.max_instances,
+            "reserved_concurrency": self.function.reserved_concurrency,
             "instances": [{"pid": i.pid, "busy": i.current is not None, "invocations": i.invocations,
                            "init_ms": _round(i.init_ms), "cold_start_ms": _round(i.cold_start_ms)}
                           for i in instances],

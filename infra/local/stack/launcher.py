@@ -1,5 +1,6 @@
 """infra/local/up: builds what is missing, starts moto_server and the FPTR simulator, creates what
-template.yaml declares, and serves every HttpApi route of every function on one local port."""
+template.yaml declares, serves every HttpApi route of every function on one local port, polls the SQS
+event sources and fires the schedules."""
 
 from __future__ import annotations
 
@@ -23,9 +24,14 @@ from .aws import LOCAL_CREDENTIALS, LocalResources, generated_secret
 from .children import Child
 from .gateway import ADMIN_PREFIX, Gateway
 from .lambda_runtime import FunctionPool, Instance
+from .schedules import ScheduleSource
+from .sqs_source import SqsEventSource
 from .template import REGION, Function, Template, TemplateError, read_functions
 
 REPO = Path(__file__).resolve().parents[3]
+# The FPTR simulator as ./mvnw package builds it, and what it is built from.
+SIM_JAR = REPO / "target/fptr-sim.jar"
+SIM_SOURCES = ("pom.xml", "src/test/java/io/fptrfunctions/sim", "src/test/resources/sim")
 RIC_MAIN_CLASS = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda"
 # The flags the Lambda Java runtime starts the JVM with (plus the heap it derives from MemorySize). They
 # go first in JAVA_TOOL_OPTIONS, so a function's own JAVA_TOOL_OPTIONS (the documented way to tune the
@@ -35,6 +41,13 @@ LAMBDA_JAVA_OPTIONS = ["-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX
 # and written into the Secrets Manager secret.
 FPTR_SCRIPT_NAME = "fptr-functions"
 FPTR_SCRIPT_KEY = "demo-script-key-0000"
+# The webhook receiver's HMAC secret: the template's secret with this logical id is set to the demo value
+# (or --webhook-secret), in the shape the template declares (see webhook_secret_value), and printed with
+# the URL of the route at WEBHOOK_PATH when the stack is ready, for registering the hook in FPTR.
+WEBHOOK_SECRET_ID = "WebhookSecret"
+WEBHOOK_SECRET_JSON_KEY = "token"
+WEBHOOK_DEMO_SECRET = "demo-webhook-secret-0000"
+WEBHOOK_PATH = "/v1/webhooks/fptr"
 
 
 class StopRequested(BaseException):
@@ -55,7 +68,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", type=parameter,
                         help="override a template parameter's default (repeatable)")
     parser.add_argument("--max-instances", type=int, default=1,
-                        help="warm processes per function; calls beyond wait their turn (default 1)")
+                        help="warm processes per function (fewer if its ReservedConcurrentExecutions says so); "
+                             "calls beyond wait their turn (default 1)")
+    parser.add_argument("--no-schedules", action="store_true",
+                        help="do not fire the Schedule/ScheduleV2 events (infra/local/invoke still can)")
+    parser.add_argument("--schedule-every", type=positive_seconds, metavar="S",
+                        help="fire every schedule every S seconds instead of at its rate, for demos")
+    parser.add_argument("--webhook-secret", default=WEBHOOK_DEMO_SECRET,
+                        help=f"the webhook secret's value (default the demo value {WEBHOOK_DEMO_SECRET})")
     parser.add_argument("--no-build", action="store_true",
                         help="never run Maven; fail if target/function.zip is missing")
     parser.add_argument("--quiet", action="store_true", help="no access log and no function output on the console")
@@ -67,6 +87,16 @@ def parameter(text: str) -> tuple[str, str]:
     if not equals or not name:
         raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
     return name, value
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not 0 < value < 86400 * 366:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0 (and within a year)")
+    return value
 
 
 def main(argv: list[str]) -> int:
@@ -131,11 +161,12 @@ class LocalStack:
         self.moto = Child("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(aws_port)],
                           self.logs / "moto_server.log").start()
         fptr_port = self.args.fptr_port or free_port()
-        self.sim = Child("fptr-sim", [str(REPO / "infra/local/fptr-sim"), "--port", str(fptr_port),
+        self.sim = Child("fptr-sim", [java_binary(), "-jar", str(SIM_JAR), "--port", str(fptr_port),
                                       "--script-name", FPTR_SCRIPT_NAME, "--script-key", FPTR_SCRIPT_KEY],
                          self.logs / "fptr-sim.log", cwd=REPO).start()
 
-        ric = self._runtime_interface_client()          # while the two servers boot
+        # while the two servers boot
+        ric = self._runtime_interface_client() if self._uses_java(template) else None
         code_dirs = {uri: self._unpack(uri) for uri in code_uris}
 
         aws_url = f"http://127.0.0.1:{aws_port}"
@@ -143,28 +174,73 @@ class LocalStack:
         fptr_url = self.sim.wait_for_line(r"listening on (http://127\.0\.0\.1:\d+)", timeout=180).group(1)
 
         resources = LocalResources(template, aws_url, "fptr-functions-local", parameters,
-                                   secret_value=lambda lid, props: self._secret_value(props, fptr_url))
+                                   secret_value=lambda lid, props: self._secret_value(lid, props, fptr_url))
         for line in resources.create_all():
             LOG.info(line)
         functions = read_functions(template, resources.resolver, resources.included)
         for function in functions:
-            if not function.runtime.startswith("java"):
+            if not function.runtime.startswith(("java", "provided")):
                 raise TemplateError(f"{function.logical_id}: runtime {function.runtime} cannot run locally "
-                                    f"(only the java runtimes)")
+                                    f"(only the java runtimes and provided.* with a bootstrap)")
+            if function.reserved_concurrency == 0:
+                raise TemplateError(f"{function.logical_id}: ReservedConcurrentExecutions 0 never runs it")
             self.pools[function.logical_id] = FunctionPool(
                 function, self._instance_factory(code_dirs[function.code_uri], ric, aws_url),
-                max_instances=self.args.max_instances)
+                max_instances=min(self.args.max_instances, function.reserved_concurrency or self.args.max_instances))
+        self._event_sources(functions, resources.client("sqs"))
         routes = [route for function in functions for route in function.routes]
         for route in routes:
             if route.path.startswith(ADMIN_PREFIX.rstrip("/")):
                 raise TemplateError(f"route {route.key}: {ADMIN_PREFIX} is kept for the local stack's own endpoints")
             LOG.info("route %-50s -> %s (%s)", route.key, route.function.logical_id, route.function.handler_name)
         self.gateway.start(routes, self.pools)
+        self._start_event_sources()
         LOG.info(f"logs in {self.logs}; functions start on their first call (cold start), then stay warm")
         print(f"functions http://127.0.0.1:{self.gateway.port}", flush=True)
         print(f"fptr {fptr_url}", flush=True)
         print(f"aws {aws_url}", flush=True)
+        if any(route.path == WEBHOOK_PATH for route in routes):
+            print(f"webhook http://127.0.0.1:{self.gateway.port}{WEBHOOK_PATH}", flush=True)
+        if WEBHOOK_SECRET_ID in resources.physical:
+            given = self.args.webhook_secret != WEBHOOK_DEMO_SECRET
+            print(f"webhook-secret {'(as given with --webhook-secret)' if given else WEBHOOK_DEMO_SECRET}", flush=True)
         print("ready", flush=True)
+
+    def _event_sources(self, functions: list[Function], sqs) -> None:
+        """An SQS event source per SQS event and a schedule per Schedule/ScheduleV2 event, each on its
+        function's pool; started once the gateway serves."""
+        for function in functions:
+            pool = self.pools[function.logical_id]
+            for trigger in function.sqs_triggers:
+                source = SqsEventSource(pool, trigger, sqs)
+                LOG.info("sqs      %-50s -> %s (batch %d, window %d s%s, %d poller%s)%s",
+                         trigger.queue_arn.rsplit(":", 1)[1], function.logical_id, trigger.batch_size,
+                         trigger.batching_window_s,
+                         ", ReportBatchItemFailures" if trigger.report_batch_item_failures else "",
+                         source.pollers, "s" if source.pollers > 1 else "",
+                         "" if trigger.enabled else ": not polled (Enabled: false)")
+                pool.event_sources.append(source)
+            for trigger in function.schedules:
+                source = ScheduleSource(pool, trigger, every_s=self.args.schedule_every)
+                LOG.info("schedule %-50s -> %s: %s", trigger.expression, function.logical_id, self._fires(source))
+                pool.event_sources.append(source)
+            for name, kind in function.other_events:
+                LOG.info("event    %-50s -> %s: not triggered locally", f"{name} ({kind})", function.logical_id)
+
+    def _fires(self, schedule: ScheduleSource) -> str:
+        if not schedule.trigger.enabled:
+            return "not fired (disabled in the template)"
+        if self.args.no_schedules:
+            return "not fired (--no-schedules)"
+        if schedule.period_s is None:
+            return f"not fired on its times locally; infra/local/invoke {schedule.pool.function.logical_id} fires it"
+        return f"fires every {schedule.period_s:g} s" + (" (--schedule-every)" if self.args.schedule_every else "")
+
+    def _start_event_sources(self) -> None:
+        for pool in self.pools.values():
+            for source in pool.event_sources:
+                if not (isinstance(source, ScheduleSource) and self.args.no_schedules):
+                    source.start()
 
     def watch(self) -> int:
         """Runs until stopped; if moto or the simulator dies, says so and stops everything."""
@@ -177,6 +253,9 @@ class LocalStack:
                     return 1
 
     def stop(self) -> None:
+        for pool in self.pools.values():
+            for source in pool.event_sources:
+                source.stop()
         if self.gateway:
             self.gateway.close()
         for pool in self.pools.values():
@@ -195,6 +274,8 @@ class LocalStack:
 
     def _build_if_needed(self, code_uris: list[str]) -> None:
         stale = [uri for uri in code_uris if uri.startswith("target/") and is_stale(REPO / uri)]
+        if is_stale(SIM_JAR, SIM_SOURCES):
+            stale.append(str(SIM_JAR.relative_to(REPO)))
         if not stale:
             return
         if self.args.no_build:
@@ -236,22 +317,30 @@ class LocalStack:
 
     # --- functions ------------------------------------------------------------------------------------
 
-    def _instance_factory(self, code_dir: Path, ric: Path, aws_url: str):
-        java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) \
-            if os.environ.get("JAVA_HOME") else shutil.which("java")
-        if not java:
-            raise RuntimeError("no java on PATH (or JAVA_HOME)")
+    @staticmethod
+    def _uses_java(template: Template) -> bool:
+        runtimes = [(r.get("Properties") or {}).get("Runtime") or template.function_globals.get("Runtime")
+                    for r in template.resources.values() if r.get("Type") == "AWS::Serverless::Function"]
+        return any(str(runtime).startswith("java") for runtime in runtimes)
+
+    def _instance_factory(self, code_dir: Path, ric: Optional[Path], aws_url: str):
+        """A Java function runs under AWS's runtime interface client; a provided.* one is the `bootstrap`
+        executable at the root of its code, as Lambda's custom runtimes (and Quarkus native builds) are."""
 
         def start_instance(function: Function, number: int) -> Instance:
-            command = [java, "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
+            if function.runtime.startswith("java"):
+                command = [java_binary(), "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
+            else:
+                command = [str(code_dir / "bootstrap")]
             return Instance(function, command, self._function_env(function, code_dir, ric, aws_url, number),
                             cwd=code_dir, log_dir=self.logs, echo=not self.args.quiet, number=number)
 
         return start_instance
 
-    def _function_env(self, function: Function, code_dir: Path, ric: Path, aws_url: str, number: int) -> dict:
+    def _function_env(self, function: Function, code_dir: Path, ric: Optional[Path], aws_url: str, number: int) -> dict:
         """Lambda's environment (not ours: nothing of the caller's shell, credentials included, leaks in),
         the template's variables, and endpoints pointing the AWS clients at moto."""
+        java = function.runtime.startswith("java")
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "en_US.UTF-8",
@@ -260,7 +349,7 @@ class LocalStack:
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
             "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+            **({"AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}"} if java else {}),
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -268,12 +357,13 @@ class LocalStack:
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]local{number}",
             "LAMBDA_TASK_ROOT": str(code_dir),
-            "LAMBDA_RUNTIME_DIR": str(ric),
+            **({"LAMBDA_RUNTIME_DIR": str(ric)} if java else {}),
             "_HANDLER": function.handler,
         }
         env.update(function.environment)
-        env["JAVA_TOOL_OPTIONS"] = " ".join([*LAMBDA_JAVA_OPTIONS, f"-Xmx{int(function.memory_mb * 0.85)}m",
-                                             function.environment.get("JAVA_TOOL_OPTIONS", "")]).strip()
+        if java:
+            env["JAVA_TOOL_OPTIONS"] = " ".join([*LAMBDA_JAVA_OPTIONS, f"-Xmx{int(function.memory_mb * 0.85)}m",
+                                                 function.environment.get("JAVA_TOOL_OPTIONS", "")]).strip()
         env.update({
             "AWS_ENDPOINT_URL": aws_url,
             "QUARKUS_S3_ENDPOINT_OVERRIDE": aws_url,
@@ -284,9 +374,11 @@ class LocalStack:
         })
         return env
 
-    @staticmethod
-    def _secret_value(props: dict, fptr_url: str) -> str:
-        """The FPTR credentials secret points at the simulator; other secrets keep their template value."""
+    def _secret_value(self, logical_id: str, props: dict, fptr_url: str) -> str:
+        """The FPTR credentials secret points at the simulator, the webhook secret holds the demo value (or
+        --webhook-secret); other secrets keep their template value."""
+        if logical_id == WEBHOOK_SECRET_ID:
+            return webhook_secret_value(props, self.args.webhook_secret)
         declared = props.get("SecretString")
         try:
             is_fptr = isinstance(declared, str) and "site_url" in json.loads(declared)
@@ -299,12 +391,43 @@ class LocalStack:
         return generated_secret(props.get("GenerateSecretString") or {})
 
 
-def is_stale(artifact: Path) -> bool:
+def webhook_secret_value(props: dict, secret: str) -> str:
+    """The secret in the shape the template declares: a JSON SecretString keeps its shape with its one key
+    (or "token") set to the secret; a GenerateSecretString with a GenerateStringKey gets the secret under
+    that key; anything else is the plain secret."""
+    generate = props.get("GenerateSecretString") or {}
+    if generate.get("GenerateStringKey"):
+        doc = json.loads(generate.get("SecretStringTemplate") or "{}")
+        return json.dumps(dict(doc, **{generate["GenerateStringKey"]: secret}))
+    declared = props.get("SecretString")
+    try:
+        doc = json.loads(declared) if isinstance(declared, str) else declared
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        key = next(iter(doc)) if len(doc) == 1 else WEBHOOK_SECRET_JSON_KEY
+        return json.dumps(dict(doc, **{key: secret}))
+    return secret
+
+
+def is_stale(artifact: Path, sources: tuple[str, ...] = ("pom.xml", "src/main")) -> bool:
+    """Missing, or older than any file under `sources` (paths relative to the repository)."""
     if not artifact.exists():
         return True
     built = artifact.stat().st_mtime
-    sources = [REPO / "pom.xml", *(p for p in (REPO / "src/main").rglob("*") if p.is_file())]
-    return any(p.stat().st_mtime > built for p in sources)
+    for source in (REPO / s for s in sources):
+        files = [source] if source.is_file() else (p for p in source.rglob("*") if p.is_file())
+        if any(f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
+def java_binary() -> str:
+    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) \
+        if os.environ.get("JAVA_HOME") else shutil.which("java")
+    if not java:
+        raise RuntimeError("no java on PATH (or JAVA_HOME)")
+    return java
 
 
 def free_port() -> int:

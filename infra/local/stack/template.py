@@ -1,5 +1,6 @@
-"""Reads template.yaml (SAM) the way the local stack needs it: its resources, its functions and their
-HTTP API routes, with CloudFormation intrinsic functions resolved against the local resources."""
+"""Reads template.yaml (SAM) the way the local stack needs it: its resources, its functions with their
+HTTP API routes, SQS event sources and schedules, with CloudFormation intrinsic functions resolved against
+the local resources."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import yaml
 
@@ -54,6 +55,29 @@ class Route:
 
 
 @dataclass
+class SqsTrigger:
+    """An `Events: Type: SQS` of a function: what Lambda's event source mapping is configured with."""
+    event_name: str
+    queue_arn: str
+    batch_size: int = 10
+    batching_window_s: int = 0
+    report_batch_item_failures: bool = False
+    max_concurrency: Optional[int] = None   # ScalingConfig.MaximumConcurrency
+    enabled: bool = True
+
+
+@dataclass
+class ScheduleTrigger:
+    """An `Events: Type: Schedule` (an EventBridge rule) or `ScheduleV2` (an EventBridge Scheduler schedule)."""
+    event_name: str
+    kind: str                 # "Schedule" or "ScheduleV2"
+    expression: str           # "rate(15 minutes)", "cron(0 3 * * ? *)"
+    input: Optional[str]      # the template's Input (JSON text), sent instead of the Scheduled Event
+    arn: str                  # the rule's (or schedule's) ARN, the event's resources[0]
+    enabled: bool = True
+
+
+@dataclass
 class Function:
     logical_id: str
     name: str
@@ -64,6 +88,10 @@ class Function:
     timeout_s: int
     environment: dict[str, str]
     routes: list[Route] = field(default_factory=list)
+    reserved_concurrency: Optional[int] = None
+    sqs_triggers: list[SqsTrigger] = field(default_factory=list)
+    schedules: list[ScheduleTrigger] = field(default_factory=list)
+    other_events: list[tuple[str, str]] = field(default_factory=list)  # (name, type) not triggered locally
 
     @property
     def handler_name(self) -> str:
@@ -209,7 +237,8 @@ class Resolver:
 
 
 def read_functions(template: Template, resolver: Resolver, included: Callable[[str], bool]) -> list[Function]:
-    """Every AWS::Serverless::Function with its merged Globals, resolved environment and HttpApi routes."""
+    """Every AWS::Serverless::Function with its merged Globals, resolved environment, HttpApi routes, SQS
+    event sources and schedules."""
     functions = []
     api_auth = _http_api_default_authorizers(template)
     for logical_id, resource in template.resources.items():
@@ -227,10 +256,21 @@ def read_functions(template: Template, resolver: Resolver, included: Callable[[s
             timeout_s=int(resolver.resolve(props.get("Timeout", 3))),
             environment={k: _env_string(v) for k, v in environment.items()},
         )
+        if "ReservedConcurrentExecutions" in props:
+            function.reserved_concurrency = int(resolver.resolve(props["ReservedConcurrentExecutions"]))
         for event_name, event in (props.get("Events") or {}).items():
-            if event.get("Type") != "HttpApi":
-                continue
             event_props = event.get("Properties") or {}
+            kind = event.get("Type")
+            if kind == "SQS":
+                function.sqs_triggers.append(_sqs_trigger(logical_id, event_name, resolver.resolve(event_props)))
+                continue
+            if kind in ("Schedule", "ScheduleV2"):
+                function.schedules.append(_schedule_trigger(function, event_name, kind, resolver.resolve(event_props),
+                                                            resolver.stack_name))
+                continue
+            if kind != "HttpApi":
+                function.other_events.append((event_name, str(kind)))
+                continue
             if str(event_props.get("PayloadFormatVersion", "2.0")) != "2.0":
                 raise TemplateError(f"{logical_id}.{event_name}: only payload format 2.0 is served locally")
             api = (event_props.get("ApiId") or {}).get("Ref", "ServerlessHttpApi") \
@@ -247,6 +287,61 @@ def read_functions(template: Template, resolver: Resolver, included: Callable[[s
                                          path=str(path), function=function, iam=authorizer == "AWS_IAM"))
         functions.append(function)
     return functions
+
+
+def _sqs_trigger(logical_id: str, event_name: str, props: dict) -> SqsTrigger:
+    """Checked as Lambda's CreateEventSourceMapping checks it, so what fails to deploy fails here too."""
+    where = f"{logical_id}.{event_name}"
+    if props.get("FilterCriteria"):
+        # Lambda deletes the messages a filter does not match; invoking with them would mislead
+        raise TemplateError(f"{where}: FilterCriteria is not applied by the local stack")
+    trigger = SqsTrigger(
+        event_name=event_name,
+        queue_arn=str(props.get("Queue", "")),
+        batch_size=int(props.get("BatchSize", 10)),
+        batching_window_s=int(props.get("MaximumBatchingWindowInSeconds", 0)),
+        report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        max_concurrency=(props.get("ScalingConfig") or {}).get("MaximumConcurrency"),
+        enabled=_truthy(props.get("Enabled", True)),
+    )
+    if not trigger.queue_arn.startswith("arn:aws:sqs:"):
+        raise TemplateError(f"{where}: Queue must be a queue ARN (!GetAtt MyQueue.Arn), not {trigger.queue_arn!r}")
+    fifo = trigger.queue_arn.endswith(".fifo")
+    if not 1 <= trigger.batch_size <= (10 if fifo else 10000):
+        raise TemplateError(f"{where}: BatchSize {trigger.batch_size} is outside 1..{10 if fifo else 10000}")
+    if not 0 <= trigger.batching_window_s <= 300:
+        raise TemplateError(f"{where}: MaximumBatchingWindowInSeconds {trigger.batching_window_s} is outside 0..300")
+    if trigger.batch_size > 10 and trigger.batching_window_s < 1:
+        raise TemplateError(f"{where}: a BatchSize over 10 needs MaximumBatchingWindowInSeconds of at least 1")
+    if trigger.max_concurrency is not None:
+        trigger.max_concurrency = int(trigger.max_concurrency)
+    return trigger
+
+
+def _schedule_trigger(function: "Function", event_name: str, kind: str, props: dict, stack_name: str) -> ScheduleTrigger:
+    where = f"{function.logical_id}.{event_name}"
+    expression = str(props.get("Schedule" if kind == "Schedule" else "ScheduleExpression", ""))
+    if not expression:
+        raise TemplateError(f"{where}: a {kind} event needs {'Schedule' if kind == 'Schedule' else 'ScheduleExpression'}")
+    text = props.get("Input")
+    if text is not None:
+        try:
+            json.loads(text)
+        except (TypeError, ValueError) as e:
+            raise TemplateError(f"{where}: Input must be JSON text for a Lambda target ({e})") from e
+    # CloudFormation names the rule (or schedule) after the stack and the logical id SAM gives it
+    name = str(props.get("Name") or f"{stack_name}-{function.logical_id}{event_name}"[:64])
+    if kind == "Schedule":
+        arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{name}"
+        enabled = _truthy(props.get("Enabled", True)) and str(props.get("State", "ENABLED")).upper() == "ENABLED"
+    else:
+        arn = f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/{props.get('GroupName') or 'default'}/{name}"
+        enabled = str(props.get("State", "ENABLED")).upper() == "ENABLED"
+    return ScheduleTrigger(event_name=event_name, kind=kind, expression=expression, input=text, arn=arn, enabled=enabled)
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
 
 
 def _http_api_default_authorizers(template: Template) -> dict[str, str]:

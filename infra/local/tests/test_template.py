@@ -2,18 +2,13 @@
 moto_server over HTTP."""
 
 import json
-import socket
-import subprocess
 import tempfile
-import time
 import unittest
-import urllib.request
 from pathlib import Path
-
-import boto3
 
 from stack.aws import LocalResources
 from stack.template import Resolver, Template, TemplateError, read_functions
+from tests.moto import MotoServer
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -92,12 +87,6 @@ Resources:
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class TemplateTest(unittest.TestCase):
     def load(self, text=TEMPLATE) -> Template:
         path = Path(tempfile.mkdtemp()) / "template.yaml"
@@ -147,28 +136,15 @@ class LocalResourcesTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        port = free_port()
-        cls.endpoint = f"http://127.0.0.1:{port}"
-        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(cls.endpoint + "/moto-api/", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        cls.moto = MotoServer()
+        cls.endpoint = cls.moto.endpoint
 
     @classmethod
     def tearDownClass(cls):
-        cls.moto.terminate()
-        cls.moto.wait()
+        cls.moto.stop()
 
     def client(self, service):
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test")
+        return self.moto.client(service)
 
     def test_declared_resources_exist_in_moto_and_references_resolve_to_them(self):
         path = Path(tempfile.mkdtemp()) / "template.yaml"

@@ -1,6 +1,5 @@
 package io.fptrfunctions.fptr;
 
-import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -8,10 +7,6 @@ import java.time.Instant;
  * FPTR's {@code expires_in}, so we never believe it lives longer than it does). Never printed.
  */
 public record AccessToken(String value, Instant expiresAt, String sudoLogin) {
-
-    public Duration remaining(Instant now) {
-        return Duration.between(now, expiresAt);
-    }
 
     String bearer() {
         return "Bearer " + value;

@@ -29,8 +29,8 @@ public class FieldSchemas {
     private record Key(String entityType, String field) {
     }
 
-    /** What FPTR said of a field: its schema, or the 404 saying it does not exist. */
-    private record Answer(JsonNode schema, FptrException unknown) {
+    /** What FPTR said of a field: its schema, or the refusal saying it (or its entity type) does not exist. */
+    private record Answer(JsonNode schema, FptrFailure.Refused unknown) {
     }
 
     private FptrCache<Key, Answer> answers;
@@ -43,7 +43,7 @@ public class FieldSchemas {
     /**
      * The field's schema ({@code data_type}, {@code properties}...).
      *
-     * @throws FptrException FPTR's 404 when the entity type or the field does not exist
+     * @throws FptrFailure.Refused {@code UNKNOWN_ENTITY_TYPE} or {@code UNKNOWN_FIELD} when FPTR knows neither
      */
     public JsonNode field(String entityType, String field) {
         Answer answer = answers.get(new Key(entityType, field), this::read);
@@ -61,8 +61,8 @@ public class FieldSchemas {
     private Answer read(Key key) {
         try {
             return new Answer(fptr.fieldSchema(key.entityType(), key.field()), null);
-        } catch (FptrException e) {
-            if (e.status() == 404) {
+        } catch (FptrFailure.Refused e) {
+            if (e.kind() == FptrFailure.Refused.Kind.UNKNOWN_FIELD || e.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE) {
                 return new Answer(null, e);
             }
             throw e;

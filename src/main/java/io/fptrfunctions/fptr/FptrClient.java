@@ -12,18 +12,16 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+
+import static io.fptrfunctions.fptr.FptrResponses.Endpoint.DATA;
+import static io.fptrfunctions.fptr.FptrResponses.Endpoint.SCHEMA;
 
 /**
  * The FPTR REST calls the functions make, as the configured script (or user). Each call gets a cached
  * token ({@link FptrTokens}); a 401 drops it, mints once more and repeats the call once. Calls that are
  * safe to repeat are retried on 429 (after its Retry-After), 502, 503, 504 and cut connections; creates
- * and updates never are. What is left surfaces as:
- * <ul>
- * <li>{@link FptrException}: FPTR refused (4xx, or a 5xx that is not transient), with its code and words;</li>
- * <li>{@link FptrUnavailableException}: FPTR unreachable, slow or throttling; nothing changed;</li>
- * <li>{@link FptrWriteOutcomeUnknownException}: a write was sent but its answer was lost.</li>
- * </ul>
+ * and updates never are. What is left surfaces as one of the {@link FptrFailure} types (refused and why,
+ * unavailable, write outcome unknown, credentials or sudo refused, misconfigured).
  */
 @ApplicationScoped
 public class FptrClient {
@@ -63,13 +61,7 @@ public class FptrClient {
             throw new IllegalArgumentException("pageNumber starts at 1, was " + pageNumber);
         }
         ObjectNode body = mapper.createObjectNode();
-        if (hashFilter == null) {
-            ObjectNode all = body.putObject("filters");
-            all.put("logical_operator", "and");
-            all.putArray("conditions");
-        } else {
-            body.set("filters", hashFilter);
-        }
+        body.set("filters", hashFilter == null ? FptrFilter.all() : hashFilter);
         if (fields != null && !fields.isEmpty()) {
             ArrayNode list = body.putArray("fields");
             fields.forEach(list::add);
@@ -79,58 +71,74 @@ public class FptrClient {
         }
         body.putObject("page").put("size", pageSize).put("number", pageNumber);
         String json = write(body);
-        JsonNode answer = safeCall("Searching " + entityType, null,
-                (site, bearer) -> responses.json(() -> sites.api(site).search(bearer, entityType, json)));
+        String what = "Searching " + entityType;
+        JsonNode answer = safeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).search(bearer, entityType, json)));
         List<JsonNode> records = new ArrayList<>();
         answer.path("data").forEach(records::add);
         return records;
     }
 
-    /** One record ({@code fields} null or empty = FPTR's defaults); a missing record is FptrException 404. */
+    /**
+     * Every record of a search, one page after another until FPTR answers an empty page (the only proof
+     * of the end), or {@code limit} rows when it is not null.
+     */
+    public FptrPager.Result searchAll(String entityType, JsonNode hashFilter, List<String> fields, String sort, Integer limit) {
+        try {
+            return new FptrPager(null, maxPageSize(), 1)
+                    .readAll((size, number) -> searchPage(entityType, hashFilter, fields, sort, size, number), limit);
+        } catch (FptrPager.PageFailedException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** One record ({@code fields} null or empty = FPTR's defaults); a missing record is {@code Refused NOT_FOUND}. */
     public JsonNode read(String entityType, long id, List<String> fields) {
         String list = fields == null || fields.isEmpty() ? null : String.join(",", fields);
-        return safeCall("Reading " + entityType + " " + id, null,
-                (site, bearer) -> responses.json(() -> sites.api(site).read(bearer, entityType, id, list))).path("data");
+        String what = "Reading " + entityType + " " + id;
+        return safeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).read(bearer, entityType, id, list)))
+                .path("data");
     }
 
     /** Creates a record from flat field values; never retried (a repeat would be a duplicate). */
     public JsonNode create(String entityType, JsonNode body) {
         String json = write(body);
-        return writeCall("Creating a " + entityType, null,
-                (site, bearer) -> responses.json(() -> sites.api(site).create(bearer, entityType, json))).path("data");
+        String what = "Creating a " + entityType;
+        return writeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).create(bearer, entityType, json)))
+                .path("data");
     }
 
     /** Updates a record's fields; never retried automatically. */
     public JsonNode update(String entityType, long id, JsonNode body) {
         String json = write(body);
-        return writeCall("Updating " + entityType + " " + id, null,
-                (site, bearer) -> responses.json(() -> sites.api(site).update(bearer, entityType, id, json))).path("data");
+        String what = "Updating " + entityType + " " + id;
+        return writeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).update(bearer, entityType, id, json)))
+                .path("data");
     }
 
     /** An image or url field's value ({@code GET .../{field}} → {@code data}); null when empty. */
     public JsonNode readField(String entityType, long id, String field) {
-        return safeCall("Reading " + entityType + " " + id + " " + field, null,
-                (site, bearer) -> responses.json(() -> sites.api(site).field(bearer, entityType, id, field, null))).path("data");
+        String what = "Reading " + entityType + " " + id + " " + field;
+        return safeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).field(bearer, entityType, id, field, null)))
+                .path("data");
     }
 
-    /** A field's schema properties ({@code data_type}, {@code properties}...: the {@code data} object). */
+    /**
+     * A field's schema properties ({@code data_type}, {@code properties}...: the {@code data} object).
+     * An unknown field is {@code Refused UNKNOWN_FIELD}, an unknown type {@code UNKNOWN_ENTITY_TYPE}.
+     */
     public JsonNode fieldSchema(String entityType, String field) {
-        return safeCall("Reading the schema of " + entityType + "." + field, null,
-                (site, bearer) -> responses.json(() -> sites.api(site).fieldSchema(bearer, entityType, field))).path("data");
+        String what = "Reading the schema of " + entityType + "." + field;
+        return safeCall(what, (site, bearer) -> responses.json(what, SCHEMA, () -> sites.api(site).fieldSchema(bearer, entityType, field)))
+                .path("data");
     }
 
     /**
      * Where the field's bytes are ({@code ?alt=original|thumbnail} answers 302; the redirect is not
-     * followed). An empty field is FPTR's 404.
+     * followed). An empty field is FPTR's 404 ({@code Refused NOT_FOUND}).
      */
     public URI fieldLocation(String entityType, long id, String field, String alt) {
-        URI location = safeCall("Locating " + entityType + " " + id + " " + field, null,
-                (site, bearer) -> responses.location(() -> sites.api(site).field(bearer, entityType, id, field, alt), site));
-        if (location == null) {
-            throw new FptrException(200, null, "FPTR answered without a redirect",
-                    "GET " + entityType + "/" + id + "/" + field + "?alt=" + alt + " gave no Location.", null);
-        }
-        return location;
+        String what = "Locating " + entityType + " " + id + " " + field;
+        return safeCall(what, (site, bearer) -> responses.location(what, () -> sites.api(site).field(bearer, entityType, id, field, alt), site));
     }
 
     /** The biggest page {@link #searchPage} may ask for. */
@@ -145,7 +153,8 @@ public class FptrClient {
      */
     public JsonNode startUpload(String entityType, long id, String field, String filename, boolean multipart) {
         Boolean multi = multipart ? Boolean.TRUE : null;
-        return safeCall("Starting an upload to " + entityType + " " + id, null, (site, bearer) -> responses.json(() ->
+        String what = "Starting an upload to " + entityType + " " + id;
+        return safeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
                 field == null
                         ? sites.api(site).recordUpload(bearer, entityType, id, filename, multi)
                         : sites.api(site).fieldUpload(bearer, entityType, id, field, filename, multi)));
@@ -156,7 +165,8 @@ public class FptrClient {
      * token; FPTR's own storage ({@code storage_service: "sg"}) does. Not retried: the stream is consumed.
      */
     public JsonNode uploadBytes(URI uploadUrl, boolean siteStorage, InputStream bytes, long length, String contentType) {
-        return writeCall("Uploading " + length + " bytes", null, (site, bearer) -> responses.json(() ->
+        String what = "Uploading " + length + " bytes";
+        return writeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
                 sites.links(site).putBytes(site.resolve(uploadUrl).toString(), siteStorage ? bearer : null,
                         contentType == null ? "application/octet-stream" : contentType, length, bytes)));
     }
@@ -167,7 +177,8 @@ public class FptrClient {
         body.set("upload_info", uploadInfo);
         body.set("upload_data", uploadData == null ? mapper.createObjectNode() : uploadData);
         String json = write(body);
-        writeCall("Completing an upload", null, (site, bearer) -> responses.json(() ->
+        String what = "Completing an upload";
+        writeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
                 sites.links(site).completeUpload(site.resolve(completeUploadPath).toString(), bearer, json)));
     }
 
@@ -178,8 +189,8 @@ public class FptrClient {
     public void acknowledgeDelivery(String deliveryId, String acknowledgement) {
         ObjectNode body = mapper.createObjectNode().put("acknowledgement", acknowledgement);
         String json = write(body);
-        safeCall("Acknowledging delivery " + deliveryId, null,
-                (site, bearer) -> responses.json(() -> sites.api(site).acknowledgeDelivery(bearer, deliveryId, json)));
+        String what = "Acknowledging delivery " + deliveryId;
+        safeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).acknowledgeDelivery(bearer, deliveryId, json)));
     }
 
     @FunctionalInterface
@@ -187,27 +198,27 @@ public class FptrClient {
         T run(URI site, String bearer);
     }
 
-    private <T> T safeCall(String what, String sudoLogin, Exchange<T> exchange) {
-        return withToken(sudoLogin, (site, bearer) -> FptrFaults.safe(what, () -> calls.read(() -> exchange.run(site, bearer))));
+    private <T> T safeCall(String what, Exchange<T> exchange) {
+        return withToken((site, bearer) -> responses.safe(what, () -> calls.read(() -> exchange.run(site, bearer))));
     }
 
-    private <T> T writeCall(String what, String sudoLogin, Exchange<T> exchange) {
-        return withToken(sudoLogin, (site, bearer) -> FptrFaults.write(what, () -> calls.write(() -> exchange.run(site, bearer))));
+    private <T> T writeCall(String what, Exchange<T> exchange) {
+        return withToken((site, bearer) -> responses.write(what, () -> calls.write(() -> exchange.run(site, bearer))));
     }
 
     /** Runs the call with a cached token; on 401 drops it, mints once more and runs the call once more. */
-    private <T> T withToken(String sudoLogin, Exchange<T> call) {
+    private <T> T withToken(Exchange<T> call) {
         FptrCredentials current = credentials.current();
-        AccessToken token = tokens.token(current, sudoLogin);
+        AccessToken token = tokens.token(current, null);
         try {
             return call.run(current.siteUrl(), token.bearer());
         } catch (UnauthorizedCall expired) {
             tokens.invalidate(token);
-            AccessToken fresh = tokens.token(current, sudoLogin);
+            AccessToken fresh = tokens.token(current, null);
             try {
                 return call.run(current.siteUrl(), fresh.bearer());
             } catch (UnauthorizedCall again) {
-                throw new FptrException(again.status(), again.code(), again.title(), again.detail(), again.errors());
+                throw again.refusal();
             }
         }
     }

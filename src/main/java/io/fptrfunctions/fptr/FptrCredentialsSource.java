@@ -78,7 +78,7 @@ public class FptrCredentialsSource {
     }
 
     private FptrCredentials fromConfig() {
-        String site = config.siteUrl().filter(s -> !s.isBlank()).orElseThrow(() -> new FptrConfigurationException(
+        String site = config.siteUrl().filter(s -> !s.isBlank()).orElseThrow(() -> new FptrFailure.Misconfigured(
                 "No FPTR credentials are configured: set FPTR_SECRET_ID (a Secrets Manager secret) or fptr.site-url "
                         + "with fptr.script-name and fptr.script-key."));
         return credentials("configuration", site, config.scriptName(), config.scriptKey(), config.login(), config.password(),
@@ -90,16 +90,16 @@ public class FptrCredentialsSource {
         try {
             secretString = secretsManager.get().getSecretValue(b -> b.secretId(secretId)).secretString();
         } catch (ResourceNotFoundException e) {
-            throw new FptrConfigurationException("The Secrets Manager secret '" + secretId + "' (FPTR_SECRET_ID) does not exist.");
+            throw new FptrFailure.Misconfigured("The Secrets Manager secret '" + secretId + "' (FPTR_SECRET_ID) does not exist.");
         } catch (SecretsManagerException e) {
             // The AWS error message names the secret and the reason (access denied...), never its value.
-            throw new FptrConfigurationException("Secrets Manager refused to give secret '" + secretId + "': "
+            throw new FptrFailure.Misconfigured("Secrets Manager refused to give secret '" + secretId + "': "
                     + e.awsErrorDetails().errorCode() + ".");
         } catch (SdkClientException e) {
-            throw new FptrUnavailableException("AWS Secrets Manager could not be reached to read the FPTR credentials.", e);
+            throw new FptrFailure.Unavailable("AWS Secrets Manager could not be reached to read the FPTR credentials.", null, e);
         }
         if (secretString == null) {
-            throw new FptrConfigurationException("The secret '" + secretId + "' has no SecretString; it must be JSON "
+            throw new FptrFailure.Misconfigured("The secret '" + secretId + "' has no SecretString; it must be JSON "
                     + FptrSecret.SHAPE + ".");
         }
         FptrSecret secret = parse(mapper, secretId, secretString);
@@ -115,16 +115,16 @@ public class FptrCredentialsSource {
         try {
             FptrSecret secret = mapper.readValue(secretString, FptrSecret.class);
             if (secret == null) {
-                throw new FptrConfigurationException("The secret '" + secretId + "' must be a JSON object " + FptrSecret.SHAPE + ".");
+                throw new FptrFailure.Misconfigured("The secret '" + secretId + "' must be a JSON object " + FptrSecret.SHAPE + ".");
             }
             return secret;
         } catch (MismatchedInputException e) {
             String key = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
-            throw new FptrConfigurationException(key == null
+            throw new FptrFailure.Misconfigured(key == null
                     ? "The secret '" + secretId + "' must be a JSON object " + FptrSecret.SHAPE + "."
                     : "In the secret '" + secretId + "', \"" + key + "\" must be a string.");
         } catch (JsonProcessingException e) {
-            throw new FptrConfigurationException("The secret '" + secretId + "' is not JSON; it must be " + FptrSecret.SHAPE + ".");
+            throw new FptrFailure.Misconfigured("The secret '" + secretId + "' is not JSON; it must be " + FptrSecret.SHAPE + ".");
         }
     }
 
@@ -132,7 +132,7 @@ public class FptrCredentialsSource {
                                                Optional<String> scriptKey, Optional<String> login,
                                                Optional<String> password, String expectedKeys) {
         if (site == null || site.isBlank()) {
-            throw new FptrConfigurationException("The FPTR site URL is missing from the " + origin + ".");
+            throw new FptrFailure.Misconfigured("The FPTR site URL is missing from the " + origin + ".");
         }
         URI siteUrl = siteUrl(site, origin);
         if (scriptName.isPresent() && scriptKey.isPresent()) {
@@ -141,7 +141,7 @@ public class FptrCredentialsSource {
         if (login.isPresent() && password.isPresent()) {
             return new FptrCredentials(siteUrl, FptrCredentials.Grant.USER, login.get(), password.get());
         }
-        throw new FptrConfigurationException("The FPTR credentials in the " + origin + " are incomplete: expected "
+        throw new FptrFailure.Misconfigured("The FPTR credentials in the " + origin + " are incomplete: expected "
                 + expectedKeys + ".");
     }
 
@@ -154,7 +154,7 @@ public class FptrCredentialsSource {
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new FptrConfigurationException("The FPTR site URL in the " + origin + " is not an http(s) URL: '" + site + "'.");
+            throw new FptrFailure.Misconfigured("The FPTR site URL in the " + origin + " is not an http(s) URL: '" + site + "'.");
         }
     }
 }

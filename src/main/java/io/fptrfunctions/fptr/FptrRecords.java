@@ -7,10 +7,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
 import java.util.Map;
 
-/** Turns FPTR's JSON:API record envelopes into the flat dicts the Python API returns. */
+/** FPTR's record values: JSON:API envelopes into the flat dicts the Python API returns, image placeholders. */
 public final class FptrRecords {
 
+    /**
+     * The part of FPTR's stand-in URL while it still makes an image's thumbnail
+     * ({@code <site>/images/status/transient/thumbnail_pending.png}); the Python API's docs say to match
+     * this part, not the whole URL.
+     */
+    private static final String PENDING_IMAGE = "/images/status/transient/";
+
     private FptrRecords() {
+    }
+
+    /** True when an image field's value is FPTR's "thumbnail pending" placeholder, not the image. */
+    public static boolean isPendingImage(JsonNode image) {
+        return image != null && image.isTextual() && image.textValue().contains(PENDING_IMAGE);
     }
 
     /**

@@ -1,16 +1,21 @@
 package io.fptrfunctions.fptr;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.fptr.FptrFailure.Refused.Kind;
+import io.fptrfunctions.fptr.FptrFailure.WriteOutcomeUnknown.Lost;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -18,15 +23,22 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Runs one HTTP exchange with FPTR and reads its answer: a 2xx body as JSON, a 3xx as its Location,
- * anything else as the matching failure (FPTR's {@code {"errors":[...]}} → {@link FptrException};
- * 429/502/503/504 and broken connections → {@link TransientFptrFailure}; 401 → {@link UnauthorizedCall}).
+ * The one place that reads what FPTR answered and decides what a failure means: a 2xx body as JSON, a
+ * 3xx as its Location, anything else as an {@link FptrFailure} (or, inside the fault-tolerance policies,
+ * as the package's {@link TransientFptrFailure} to retry and {@link UnauthorizedCall} to mint again).
+ * FPTR's numeric {@code code} decides first; its title and detail only where FPTR shares one code
+ * between several meanings (unknown entity type, unknown field, Local Storage, sudo versus credentials),
+ * and only here. The transport cause (refused, cut, timed out) is read here too.
  */
 @ApplicationScoped
 class FptrResponses {
+
+    /** Which endpoint answered: a 404 from the schema means an unknown field, from a record an unknown id. */
+    enum Endpoint { DATA, SCHEMA }
 
     @Inject
     ObjectMapper mapper;
@@ -38,39 +50,230 @@ class FptrResponses {
     Clock clock;
 
     /** The exchange's 2xx body as JSON (an empty or blank body, like complete_upload's " ", is MissingNode). */
-    JsonNode json(Supplier<Response> exchange) {
+    JsonNode json(String what, Endpoint endpoint, Supplier<Response> exchange) {
         try (Response response = exchange.get()) {
             byte[] body = body(response);
             int status = response.getStatus();
             if (status >= 200 && status < 300) {
                 return parse(body);
             }
-            throw failure(response, body);
+            throw failure(what, endpoint, response, body);
         } catch (ProcessingException e) {
             throw network(e);
         }
     }
 
-    /** The Location of the exchange's 3xx answer, resolved against the site; a 2xx has none (null). */
-    URI location(Supplier<Response> exchange, URI site) {
+    /** The Location of the exchange's 3xx answer, resolved against the site. */
+    URI location(String what, Supplier<Response> exchange, URI site) {
         try (Response response = exchange.get()) {
             int status = response.getStatus();
             if (status >= 300 && status < 400) {
                 String location = response.getHeaderString("Location");
                 if (location == null || location.isBlank()) {
-                    throw new FptrException(status, null, "Redirect without a Location", null, null);
+                    throw refusedOther(what, status, "FPTR redirected without a Location");
                 }
                 return site.resolve(location);
             }
             byte[] body = body(response);
             if (status >= 200 && status < 300) {
-                return null;
+                throw refusedOther(what, status, "FPTR answered without the redirect to the stored file");
             }
-            throw failure(response, body);
+            throw failure(what, Endpoint.DATA, response, body);
         } catch (ProcessingException e) {
             throw network(e);
         }
     }
+
+    /**
+     * The token endpoint's answer ({@code access_token}, {@code expires_in}). A refusal there is about
+     * the login the caller asked to act as (FPTR's words name {@code sudo}) or else about our own
+     * credentials; a 404 means the site URL is not an FPTR site.
+     */
+    JsonNode token(String what, String sudoLogin, Supplier<Response> exchange) {
+        JsonNode answer;
+        try (Response response = exchange.get()) {
+            byte[] body = body(response);
+            int status = response.getStatus();
+            if (status < 200 || status >= 300) {
+                throw tokenFailure(what, sudoLogin, response, body);
+            }
+            answer = parse(body);
+        } catch (ProcessingException e) {
+            throw network(e);
+        }
+        if (answer.path("access_token").asText("").isBlank() || answer.path("expires_in").asLong(0) <= 0) {
+            throw new TransientFptrFailure("FPTR's token answer had no access_token or expires_in", null, Lost.GATEWAY, null);
+        }
+        return answer;
+    }
+
+    // ---- after the fault-tolerance policies -------------------------------------------------------
+
+    /** For calls safe to repeat: what is left after retries is "FPTR unavailable, nothing changed". */
+    <T> T safe(String what, Supplier<T> guarded) {
+        try {
+            return guarded.get();
+        } catch (TransientFptrFailure e) {
+            throw new FptrFailure.Unavailable(what + ": " + e.getMessage() + ", retries exhausted.", e.retryAfter(), e);
+        } catch (TimeoutException e) {
+            throw new FptrFailure.Unavailable(what + ": FPTR did not answer in time, retries exhausted.", null, e);
+        } catch (CircuitBreakerOpenException e) {
+            throw circuitOpen(what, e);
+        }
+    }
+
+    /** For creates and updates: a failure after the request may have reached FPTR leaves the outcome unknown. */
+    <T> T write(String what, Supplier<T> guarded) {
+        try {
+            return guarded.get();
+        } catch (TransientFptrFailure e) {
+            if (e.lost() != null) {
+                throw new FptrFailure.WriteOutcomeUnknown(what + ": " + e.getMessage()
+                        + "; FPTR may or may not have applied it. Look before trying again.", e.lost(), e);
+            }
+            throw new FptrFailure.Unavailable(what + ": " + e.getMessage() + "; nothing was changed.", e.retryAfter(), e);
+        } catch (TimeoutException e) {
+            throw new FptrFailure.WriteOutcomeUnknown(what + ": FPTR did not answer in time; it may or may not have "
+                    + "applied the change. Look before trying again.", Lost.TIMEOUT, e);
+        } catch (CircuitBreakerOpenException e) {
+            throw circuitOpen(what, e);
+        }
+    }
+
+    private static FptrFailure.Unavailable circuitOpen(String what, CircuitBreakerOpenException e) {
+        return new FptrFailure.Unavailable(what + ": FPTR has been failing repeatedly, so it is not called for a "
+                + "short while (circuit breaker open).", null, e);
+    }
+
+    // ---- reading an error answer ------------------------------------------------------------------
+
+    /** FPTR's error answer, read once: its first error object, code, title and detail. */
+    private record ErrorAnswer(int status, Integer code, String title, String detail, JsonNode upstream) {
+
+        /** Title and detail, lower-cased: for the few meanings FPTR's code does not tell apart. */
+        String words() {
+            return ((title == null ? "" : title) + " " + (detail == null ? "" : detail)).toLowerCase(Locale.ROOT);
+        }
+
+        String describe() {
+            StringBuilder s = new StringBuilder("FPTR answered ").append(status);
+            if (code != null) {
+                s.append(" (code ").append(code).append(')');
+            }
+            if (title != null && !title.isBlank()) {
+                s.append(": ").append(title);
+            }
+            if (detail != null && !detail.isBlank() && !detail.equals(title)) {
+                s.append(" - ").append(detail);
+            }
+            return s.toString();
+        }
+    }
+
+    private ErrorAnswer read(Response response, byte[] body) {
+        int status = response.getStatus();
+        JsonNode error = firstError(body);
+        Integer code = error.path("code").isIntegralNumber() && error.path("code").canConvertToInt() ? error.path("code").asInt() : null;
+        String title = text(error.get("title"));
+        if (title == null) {
+            title = response.getStatusInfo().getReasonPhrase();
+        }
+        JsonNode upstream = error.isMissingNode() ? basicError(status, title) : error;
+        return new ErrorAnswer(status, code, title, text(error.get("detail")), upstream);
+    }
+
+    private RuntimeException failure(String what, Endpoint endpoint, Response response, byte[] body) {
+        ErrorAnswer e = read(response, body);
+        return switch (e.status()) {
+            case 401 -> new UnauthorizedCall(refused(what, Kind.OTHER, e));
+            case 429, 502, 503, 504 -> transientOrWaitTooLong(what, e.status(), e.title(), response);
+            default -> refused(what, kind(endpoint, e), e);
+        };
+    }
+
+    private RuntimeException tokenFailure(String what, String sudoLogin, Response response, byte[] body) {
+        ErrorAnswer e = read(response, body);
+        int status = e.status();
+        if (status == 429 || status == 502 || status == 503 || status == 504) {
+            return transientOrWaitTooLong(what, status, e.title(), response);
+        }
+        if (status == 400 || status == 401 || status == 403) {
+            String words = e.words();
+            if (sudoLogin != null && words.contains("sudo")) {
+                return new FptrFailure.SudoRefused("FPTR will not issue a token for sudo_as_login '" + sudoLogin + "': "
+                        + e.title() + ". Check that the login exists, is active and may be impersonated.", sudoLogin, e.upstream());
+            }
+            if (status == 401 || Integer.valueOf(102).equals(e.code()) || words.contains("authenticat")) {
+                return new FptrFailure.CredentialsRefused("FPTR refused the credentials this deployment uses: " + e.title()
+                        + ". Fix the script name and key in the FPTR secret (FPTR_SECRET_ID) or the fptr.* configuration; "
+                        + "calling again will not help.", e.upstream());
+            }
+        }
+        if (status == 404) {
+            return new FptrFailure.Misconfigured(what + ": the site answered 404 at FPTR's token endpoint, so the "
+                    + "configured site URL is not an FPTR site; fix site_url in the FPTR secret or fptr.site-url.");
+        }
+        // Anything else at the token endpoint is about the request we built, not about the caller's.
+        return refused(what, Kind.OTHER, e);
+    }
+
+    /** Why FPTR refused: its code first; its words where one code covers several meanings. */
+    private static Kind kind(Endpoint endpoint, ErrorAnswer e) {
+        String words = e.words();
+        return switch (e.status()) {
+            case 403 -> Kind.PERMISSION_DENIED;
+            case 404 -> {
+                // FPTR sends no code of its own for an unknown type: only its words tell it from a missing record.
+                if (words.contains("entity type '") && words.contains("does not exist")) yield Kind.UNKNOWN_ENTITY_TYPE;
+                if (endpoint == Endpoint.SCHEMA) yield Kind.UNKNOWN_FIELD;
+                yield e.code() == null || e.code() == 104 ? Kind.NOT_FOUND : Kind.OTHER;
+            }
+            case 400 -> {
+                // 104 ("create/update failed") also covers links to missing rows: the words name Local Storage.
+                if (words.contains("local storage")) yield Kind.NO_LOCAL_STORAGE;
+                // 103 covers every request error; "API read() Asset.x doesn't exist." is the unknown field.
+                if (words.contains(" doesn't exist")) yield Kind.UNKNOWN_FIELD;
+                yield Kind.INVALID_REQUEST;
+            }
+            default -> e.status() >= 400 && e.status() < 500 ? Kind.INVALID_REQUEST : Kind.OTHER;
+        };
+    }
+
+    private static FptrFailure.Refused refused(String what, Kind kind, ErrorAnswer e) {
+        return new FptrFailure.Refused(what + ": " + e.describe(), kind, e.status(), e.code(), e.title(), e.detail(), e.upstream());
+    }
+
+    private static FptrFailure.Refused refusedOther(String what, int status, String title) {
+        return refused(what, Kind.OTHER, new ErrorAnswer(status, null, title, null, basicError(status, title)));
+    }
+
+    private RuntimeException transientOrWaitTooLong(String what, int status, String title, Response response) {
+        Duration retryAfter = retryAfter(response.getHeaderString("Retry-After"));
+        String message = "FPTR answered " + status + (title == null ? "" : " (" + title + ")");
+        if (retryAfter != null && retryAfter.compareTo(config.maxRetryAfter()) > 0) {
+            // Waiting that long would eat the function's whole budget: give the caller the wait instead.
+            return new FptrFailure.Unavailable(what + ": " + message + "; it asks to retry after " + retryAfter.toSeconds()
+                    + " s.", retryAfter, null);
+        }
+        Lost lost = status == 502 || status == 504 ? Lost.GATEWAY : null;
+        return new TransientFptrFailure(message, retryAfter, lost, null);
+    }
+
+    /** A connection refused never reached FPTR; a cut or a socket timeout may hide a completed request. */
+    private static TransientFptrFailure network(ProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return new TransientFptrFailure("FPTR refused the connection", null, null, e);
+            }
+            if (t instanceof SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+                return new TransientFptrFailure("FPTR did not answer in time", null, Lost.TIMEOUT, e);
+            }
+        }
+        return new TransientFptrFailure("The connection to FPTR failed or was cut before the answer was complete",
+                null, Lost.CUT, e);
+    }
+
+    // ---- bodies and headers -----------------------------------------------------------------------
 
     private static byte[] body(Response response) {
         return response.hasEntity() ? response.readEntity(byte[].class) : new byte[0];
@@ -83,36 +286,8 @@ class FptrResponses {
         try {
             return mapper.readTree(body);
         } catch (IOException e) {
-            throw new TransientFptrFailure("FPTR answered a body that is not JSON", 200, null, true, null, null);
-        }
-    }
-
-    private RuntimeException failure(Response response, byte[] body) {
-        int status = response.getStatus();
-        JsonNode error = firstError(body);
-        Integer code = error.path("code").canConvertToInt() && error.path("code").isNumber() ? error.path("code").asInt() : null;
-        String title = text(error.get("title"));
-        if (title == null) {
-            title = response.getStatusInfo().getReasonPhrase();
-        }
-        String detail = text(error.get("detail"));
-        JsonNode errors = error.isMissingNode() ? null : error;
-        switch (status) {
-            case 401:
-                return new UnauthorizedCall(code, title, detail, errors);
-            case 429, 502, 503, 504: {
-                Duration retryAfter = retryAfter(response.getHeaderString("Retry-After"));
-                String message = "FPTR answered " + status + (title == null ? "" : " (" + title + ")");
-                if (retryAfter != null && retryAfter.compareTo(config.maxRetryAfter()) > 0) {
-                    // Waiting that long would eat the function's whole budget: give the caller the wait instead.
-                    return new FptrUnavailableException(message + "; it asks to retry after " + retryAfter.toSeconds() + " s",
-                            retryAfter, null);
-                }
-                boolean mayHaveReached = status == 502 || status == 504;
-                return new TransientFptrFailure(message, status, retryAfter, mayHaveReached, errors, null);
-            }
-            default:
-                return new FptrException(status, code, title, detail, errors);
+            // A proxy's page in place of FPTR's answer: as unreliable as a gateway error.
+            throw new TransientFptrFailure("FPTR answered a body that is not JSON", null, Lost.GATEWAY, null);
         }
     }
 
@@ -132,11 +307,19 @@ class FptrResponses {
             }
             // Validation answers without the envelope, e.g. {"page":{"size":["size must be less than 5000"]}}
             return root.isObject() ? root : MissingNode.getInstance();
-        } catch (JsonProcessingException e) {
-            return MissingNode.getInstance();
         } catch (IOException e) {
             return MissingNode.getInstance();
         }
+    }
+
+    /** What {@code upstream} holds when FPTR sent no error object of its own. */
+    private static ObjectNode basicError(int status, String title) {
+        ObjectNode error = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        error.put("status", status);
+        if (title != null) {
+            error.put("title", title);
+        }
+        return error;
     }
 
     private static String text(JsonNode node) {
@@ -161,18 +344,5 @@ class FptrResponses {
                 return null;
             }
         }
-    }
-
-    /** A connection refused never reached FPTR; a cut or a read timeout may hide a completed request. */
-    private static TransientFptrFailure network(ProcessingException e) {
-        boolean refused = false;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
-                refused = true;
-                break;
-            }
-        }
-        String message = refused ? "FPTR refused the connection" : "The connection to FPTR failed or was cut before the answer was complete";
-        return new TransientFptrFailure(message, 0, null, !refused, null, e);
     }
 }

@@ -11,7 +11,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 
 /**
  * FPTR access tokens, one per (site, principal, sudo login), reused until they are within
@@ -85,16 +84,15 @@ public class FptrTokens {
         Instant sentAt = clock.instant();
         JsonNode answer;
         try {
-            answer = FptrFaults.safe("Minting an FPTR token",
-                    () -> calls.mint(() -> responses.json(() -> sites.api(credentials.siteUrl()).accessToken(form))));
-        } catch (FptrException e) {
-            throw refusal(credentials, sudoLogin, e);
+            String what = "Minting an FPTR token";
+            answer = responses.safe(what,
+                    () -> calls.mint(() -> responses.token(what, sudoLogin, () -> sites.api(credentials.siteUrl()).accessToken(form))));
+        } catch (FptrFailure.CredentialsRefused refused) {
+            this.credentials.forget(credentials);   // read the secret again next time, in case it was rotated
+            throw refused;
         }
-        String value = answer.path("access_token").asText("");
-        long expiresIn = answer.path("expires_in").asLong(0);
-        if (value.isBlank() || expiresIn <= 0) {
-            throw new FptrUnavailableException("FPTR's token answer had no access_token or expires_in.", null);
-        }
+        String value = answer.path("access_token").asText();
+        long expiresIn = answer.path("expires_in").asLong();
         Duration lifetime = Duration.ofSeconds(expiresIn);
         Duration margin = config.tokenSafetyMargin();
         if (margin.compareTo(lifetime.dividedBy(2)) > 0) {
@@ -104,19 +102,5 @@ public class FptrTokens {
         LOG.infof("Minted an FPTR token for %s%s, valid %d s", credentials.describe(),
                 sudoLogin == null ? "" : " as '" + sudoLogin + "'", expiresIn);
         return new Cached(token, token.expiresAt().minus(margin));
-    }
-
-    /** Which refusal: the login the caller asked to sudo as, or our own credentials. */
-    private RuntimeException refusal(FptrCredentials credentials, String sudoLogin, FptrException e) {
-        String words = ((e.title() == null ? "" : e.title()) + " " + (e.detail() == null ? "" : e.detail())).toLowerCase(Locale.ROOT);
-        boolean authStatus = e.status() == 400 || e.status() == 401 || e.status() == 403;
-        if (authStatus && sudoLogin != null && words.contains("sudo")) {
-            return new FptrSudoRefusedException(sudoLogin, e.status(), e.code(), e.title(), e.detail(), e.errors());
-        }
-        if (authStatus && (e.status() == 401 || words.contains("authenticat"))) {
-            this.credentials.forget(credentials);
-            return new FptrCredentialsRefusedException(e.status(), e.code(), e.title(), e.detail(), e.errors());
-        }
-        return e;
     }
 }

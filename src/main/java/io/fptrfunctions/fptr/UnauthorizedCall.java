@@ -1,11 +1,17 @@
 package io.fptrfunctions.fptr;
 
-import com.fasterxml.jackson.databind.JsonNode;
+/**
+ * FPTR answered 401 on a data call: the token expired or was revoked early. Never retried by FT;
+ * {@link FptrClient} mints once more and repeats the call, and a second 401 becomes {@link #refusal()}.
+ */
+class UnauthorizedCall extends RuntimeException {
 
-/** FPTR answered 401 on a data call: the token expired or was revoked early. Never retried by FT. */
-class UnauthorizedCall extends FptrException {
+    private final FptrFailure.Refused refusal;
 
-    UnauthorizedCall(Integer code, String title, String detail, JsonNode errors) {
-        super(401, code, title, detail, errors);
+    UnauthorizedCall(FptrFailure.Refused refusal) {
+        super(refusal.getMessage(), null, false, false);
+        this.refusal = refusal;
     }
+
+    FptrFailure.Refused refusal() { return refusal; }
 }

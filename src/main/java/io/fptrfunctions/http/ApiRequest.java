@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,29 +27,16 @@ public final class ApiRequest {
         return event.getRouteKey() == null ? "" : event.getRouteKey();
     }
 
-    public String method() {
-        if (event.getRequestContext() != null && event.getRequestContext().getHttp() != null
-                && event.getRequestContext().getHttp().getMethod() != null) {
-            return event.getRequestContext().getHttp().getMethod().toUpperCase(Locale.ROOT);
-        }
-        String key = routeKey();
-        int space = key.indexOf(' ');
-        return space > 0 ? key.substring(0, space).toUpperCase(Locale.ROOT) : "";
-    }
-
-    /** A path parameter that the route declares; missing is a 400 (API Gateway would not route it). */
-    public String pathParameter(String name) {
+    /** A path parameter the route declares ({@code {type}}), read like any other input. */
+    public Input path(String name) {
         Map<String, String> params = event.getPathParameters();
-        String value = params == null ? null : params.get(name);
-        if (value == null || value.isBlank()) {
-            throw ProblemException.badRequest("Path parameter '" + name + "' is missing.");
-        }
-        return value;
+        return Input.pathParameter(name, params == null ? null : params.get(name));
     }
 
-    public Optional<String> queryParameter(String name) {
+    /** A query parameter ({@code ?platform}); absent when not sent. */
+    public Input query(String name) {
         Map<String, String> params = event.getQueryStringParameters();
-        return Optional.ofNullable(params == null ? null : params.get(name));
+        return Input.queryParameter(name, params == null ? null : params.get(name));
     }
 
     /** Header lookup; HTTP API lower-cases header names, but a hand-made event may not. */
@@ -67,7 +53,7 @@ public final class ApiRequest {
         return Optional.empty();
     }
 
-    /** The raw body bytes, base64-decoded when API Gateway flagged it. */
+    /** The raw body bytes, base64-decoded when API Gateway flagged it (the webhook's HMAC is over these). */
     public byte[] rawBody() {
         String body = event.getBody();
         if (body == null) {
@@ -83,8 +69,12 @@ public final class ApiRequest {
         return body.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The body as a JSON object; an empty body is {@code {}}. Anything else is a 400 that says what is wrong. */
-    public JsonNode jsonObjectBody() {
+    /** The body, a JSON object; an empty body is {@code {}}. Anything else is a 400 that says what is wrong. */
+    public Input body() {
+        return Input.of(jsonObjectBody());
+    }
+
+    private JsonNode jsonObjectBody() {
         byte[] raw = rawBody();
         if (raw.length == 0 || new String(raw, StandardCharsets.UTF_8).isBlank()) {
             return JsonNodeFactory.instance.objectNode();
@@ -113,9 +103,5 @@ public final class ApiRequest {
         } catch (NullPointerException e) {
             return null;
         }
-    }
-
-    public APIGatewayV2HTTPEvent event() {
-        return event;
     }
 }

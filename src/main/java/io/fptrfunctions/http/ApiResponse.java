@@ -14,10 +14,6 @@ public record ApiResponse(int status, Object body, Map<String, String> headers) 
         return new ApiResponse(201, body, Map.of());
     }
 
-    public static ApiResponse of(int status, Object body) {
-        return new ApiResponse(status, body, Map.of());
-    }
-
     public ApiResponse withHeader(String name, String value) {
         Map<String, String> copy = new LinkedHashMap<>(headers);
         copy.put(name, value);

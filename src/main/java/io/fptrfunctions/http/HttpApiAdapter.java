@@ -15,9 +15,10 @@ import java.util.function.Function;
 
 /**
  * Shared by every HTTP function: turns the API Gateway v2 event into an {@link ApiRequest}, runs the
- * function, and turns its answer or failure into a response. A {@link ProblemException} becomes
- * problem+json with its own status; anything else becomes a generic 500 problem, logged here with its
- * stack trace but never shown to the caller.
+ * function, and turns its answer or failure into a response. Failures become problem+json through the
+ * one table of {@link Problems}; anything it does not know (a bug, even an {@link Error} such as a stack
+ * overflow) becomes a generic 500 problem, logged here with its stack trace and the request id, never
+ * shown to the caller and never a crashed invocation.
  */
 @ApplicationScoped
 public class HttpApiAdapter {
@@ -35,15 +36,15 @@ public class HttpApiAdapter {
         try {
             ApiResponse answer = function.apply(new ApiRequest(event, mapper));
             return json(answer);
-        } catch (ProblemException e) {
-            if (e.status() >= 500) {
-                LOG.warnf("%s %s answered %d: %s", event.getRouteKey(), requestId(event), e.status(), e.detail());
+        } catch (Throwable failure) {
+            String requestId = requestId(event);
+            ProblemException problem = Problems.of(failure, requestId);
+            if (Problems.isUnexpected(failure)) {
+                LOG.errorf(failure, "%s %s failed unexpectedly", event.getRouteKey(), requestId);
+            } else if (problem.status() >= 500) {
+                LOG.warnf("%s %s answered %d: %s", event.getRouteKey(), requestId, problem.status(), problem.detail());
             }
-            return problem(e);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "%s %s failed unexpectedly", event.getRouteKey(), requestId(event));
-            return problem(new ProblemException(500, "Internal Server Error",
-                    "The function failed unexpectedly; the error is in its log under request id " + requestId(event) + "."));
+            return problem(problem);
         }
     }
 

@@ -2,13 +2,15 @@ package io.fptrfunctions.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A failure that becomes an RFC 9457 {@code application/problem+json} answer. Services throw it (or a
- * subclass) for anything the caller should see; the {@link HttpApiAdapter} turns it into the response.
- * The message is the {@code detail} and must never carry a secret.
+ * An RFC 9457 {@code application/problem+json} answer. Services throw it (or a subclass) for the answers
+ * their contract defines (bad input, a 409 while an image is pending...); failures of FPTR, AWS and
+ * storage become one through {@link Problems}; the {@link HttpApiAdapter} writes it out. The message is
+ * the {@code detail} and must never carry a secret.
  */
 public class ProblemException extends RuntimeException {
 
@@ -47,13 +49,32 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(422, "Unprocessable Content", detail);
     }
 
-    /** Adds a member beside type/title/status/detail (RFC 9457 extension member), e.g. {@code roots}. */
+    /**
+     * Adds a member beside type/title/status/detail (RFC 9457 extension member), e.g. {@code roots}.
+     * The input at fault is always {@code pointer} (see {@link Input#pointer()}).
+     */
     public ProblemException with(String key, Object value) {
         extensions.put(key, value);
         return this;
     }
 
-    /** Adds a response header, e.g. {@code Retry-After}. */
+    /**
+     * The same problem (status, title, upstream, members, headers) with another {@code detail}: how a
+     * function words a row of the shared table its own way where its contract says so.
+     */
+    public ProblemException withDetail(String detail) {
+        ProblemException copy = new ProblemException(status, title, detail, upstream, getCause());
+        copy.extensions.putAll(extensions);
+        copy.headers.putAll(headers);
+        return copy;
+    }
+
+    /** Adds {@code Retry-After} in whole seconds, at least 1 (RFC 9110 delta-seconds). */
+    public ProblemException withRetryAfter(Duration wait) {
+        return withHeader("Retry-After", String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000)));
+    }
+
+    /** Adds a response header. */
     public ProblemException withHeader(String name, String value) {
         headers.put(name, value);
         return this;

@@ -4,12 +4,16 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import io.fptrfunctions.http.ApiRequest;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
+
+import static io.fptrfunctions.localfiles.LocalFileRequests.attachment;
+import static io.fptrfunctions.localfiles.LocalFileRequests.local;
+import static io.fptrfunctions.localfiles.LocalFileRequests.platform;
+import static io.fptrfunctions.localfiles.LocalFileRequests.target;
 
 /**
  * {@code GET|PUT|DELETE /v1/entities/{type}/{id}/local-files/{field}[?platform=]} and
@@ -30,19 +34,11 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         return http.handle(event, request -> switch (request.routeKey()) {
             case "GET " + FIELD_ROUTE -> ApiResponse.ok(files.read(target(request), platform(request)));
-            case "PUT " + FIELD_ROUTE -> ApiResponse.ok(files.set(target(request), request.jsonObjectBody(), platform(request)));
+            case "PUT " + FIELD_ROUTE -> ApiResponse.ok(files.set(target(request), local(request.body()), platform(request)));
             case "DELETE " + FIELD_ROUTE -> ApiResponse.ok(files.unset(target(request), platform(request)));
-            case "POST /v1/attachments" -> ApiResponse.created(files.createAttachment(request.jsonObjectBody(), platform(request)));
+            case "POST /v1/attachments" -> ApiResponse.created(files.createAttachment(attachment(request.body()), platform(request)));
             default -> throw new ProblemException(404, "Not Found",
                     "The local-file function has no route '" + request.routeKey() + "'.");
         });
-    }
-
-    private static EntityField target(ApiRequest request) {
-        return EntityField.of(request.pathParameter("type"), request.pathParameter("id"), request.pathParameter("field"));
-    }
-
-    private static Platform platform(ApiRequest request) {
-        return Platform.fromQuery(request.queryParameter("platform").orElse(null));
     }
 }

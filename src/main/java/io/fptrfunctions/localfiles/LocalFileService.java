@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrFailure;
+import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
-import io.fptrfunctions.fptr.FptrWriteOutcomeUnknownException;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.http.Problems;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -20,7 +22,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -55,13 +56,12 @@ public class LocalFileService {
     /** The field's value as FPTR stores it, plus {@code local_path}/{@code url} for a local link; JSON null when empty. */
     public JsonNode read(EntityField target, Platform platform) {
         requireFileField(target);
-        return present(reading(() -> currentValue(target)), platform);
+        return present(currentValue(target), platform);
     }
 
     /** Stores a local link; answers the value FPTR returned from the write. */
-    public JsonNode set(EntityField target, JsonNode body, Platform platform) {
+    public JsonNode set(EntityField target, LinkRequest link, Platform platform) {
         refuseThisFile(target, "changed");
-        LinkRequest link = LinkRequests.local(body, "");
         requireFileField(target);
         PreparedLink prepared = prepare(link, platform);
         ObjectNode update = JSON.objectNode();
@@ -83,17 +83,16 @@ public class LocalFileService {
     }
 
     /** Creates an Attachment holding a local or web link; answers the created record. */
-    public JsonNode createAttachment(JsonNode body, Platform platform) {
-        AttachmentRequest request = AttachmentRequest.parse(body);
+    public JsonNode createAttachment(AttachmentRequest request, Platform platform) {
         PreparedLink prepared = prepare(request.thisFile(), platform);
         long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName());
 
         ObjectNode create = JSON.objectNode();
-        create.set("project", entity("Project", projectId));
+        create.set("project", FptrFilter.entity("Project", projectId));
         create.set("this_file", prepared.value());
         if (request.attachmentLinks() != null) {
             ArrayNode links = create.putArray("attachment_links");
-            request.attachmentLinks().forEach(links::add);
+            request.attachmentLinks().forEach(l -> links.add(FptrFilter.entity(l.type(), l.id())));
         }
         if (request.description() != null) {
             create.put("description", request.description());
@@ -121,16 +120,15 @@ public class LocalFileService {
             // FPTR refuses backslashes in local_path; a Windows path is sent with forward slashes,
             // which FPTR matches against the windows root (sg-groundtruth 058).
             String sent = LocalStorageMatcher.normalizePath(local.path());
-            StorageMatch match = reading(() -> storages.match(sent)).orElseThrow(() -> underNoRoot(local.path(), platform));
+            StorageMatch match = storages.match(sent).orElseThrow(() -> underNoRoot(local.path(), platform));
             value.put("local_path", sent);
             putNameAndType(value, link);
             return new PreparedLink(link, value, match.storage().id(), sent);
         }
         if (link instanceof LinkRequest.Relative relative) {
-            LocalStorage storage = reading(() -> storages.find(relative.storage()))
-                    .orElseThrow(() -> unknownStorage(relative.storage(), platform));
+            LocalStorage storage = storages.find(relative.storage()).orElseThrow(() -> unknownStorage(relative.storage(), platform));
             value.put("relative_path", relative.relativePath());
-            value.set("local_storage", entity("LocalStorage", storage.id()));
+            value.set("local_storage", FptrFilter.entity("LocalStorage", storage.id()));
             putNameAndType(value, link);
             return new PreparedLink(link, value, storage.id(), null);
         }
@@ -220,7 +218,7 @@ public class LocalFileService {
     // ---- fields -------------------------------------------------------------------------------------
 
     private void requireFileField(EntityField target) {
-        String dataType = reading(() -> fieldSchemas.dataType(target.type(), target.field()));
+        String dataType = fieldSchemas.dataType(target.type(), target.field());
         if (!"url".equals(dataType)) {
             throw ProblemException.badRequest(target.type() + "." + target.field() + " is " + article(dataType)
                     + " field, not a file/link field (FPTR data type 'url'): local file links can only be stored "
@@ -251,7 +249,7 @@ public class LocalFileService {
             return flat.get(target.field());
         }
         LOG.warnf("FPTR's answer to the write of %s had no '%s'; reading it back", target, target.field());
-        return reading(() -> currentValue(target));
+        return currentValue(target);
     }
 
     /** The field as stored now: {@code GET /entity/{type}/{id}?fields={field}} (a missing record is FPTR's 404). */
@@ -285,47 +283,13 @@ public class LocalFileService {
         return copy;
     }
 
-    // ---- FPTR calls ---------------------------------------------------------------------------------
-
-    private <T> T reading(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (ProblemException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw UpstreamProblems.of(e);
-        }
-    }
+    // ---- writes ---------------------------------------------------------------------------------------
 
     /** What a re-read after a lost write found. */
     record Outcome(String verdict, JsonNode found) {
         static final String LANDED = "landed";
         static final String NOT_LANDED = "not_landed";
         static final String UNKNOWN = "unknown";
-    }
-
-    /** How the answer to a write was lost. */
-    enum LostAnswer {
-        /** The connection broke: FPTR either finished the request or never got all of it. */
-        CUT,
-        /** No answer in time: FPTR may still be working on it. */
-        TIMEOUT,
-        /** FPTR's front answered 502/504: its back end may still be working on it. */
-        GATEWAY;
-
-        static LostAnswer of(Throwable e) {
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t.getClass().getSimpleName().toLowerCase(Locale.ROOT).contains("timeout")) {
-                    return TIMEOUT;
-                }
-            }
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof jakarta.ws.rs.ProcessingException || t instanceof java.io.IOException) {
-                    return CUT;
-                }
-            }
-            return GATEWAY;
-        }
     }
 
     /**
@@ -336,25 +300,21 @@ public class LocalFileService {
     private JsonNode write(Supplier<JsonNode> call, Supplier<Outcome> reread, String what) {
         try {
             return call.get();
-        } catch (FptrWriteOutcomeUnknownException e) {
-            LostAnswer lost = LostAnswer.of(e);
-            LOG.warnf("FPTR's answer to '%s' was lost (%s: %s); not repeating it, reading back", what, lost, e.getMessage());
+        } catch (FptrFailure.WriteOutcomeUnknown lost) {
+            LOG.warnf("FPTR's answer to '%s' was lost (%s: %s); not repeating it, reading back", what, lost.lost(), lost.getMessage());
             Outcome outcome;
             try {
                 outcome = reread.get();
-            } catch (RuntimeException rereadFailed) {
+            } catch (FptrFailure rereadFailed) {
                 LOG.warnf("Read-back after the lost answer to '%s' failed too: %s", what, rereadFailed.getMessage());
                 outcome = null;
             }
-            throw outcomeUnknown(what, lost, outcome, e);
-        } catch (ProblemException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            ProblemException problem = UpstreamProblems.of(e);
-            if (problem.status() == 422) {
+            throw outcomeUnknown(what, lost, outcome);
+        } catch (FptrFailure.Refused refused) {
+            if (refused.kind() == FptrFailure.Refused.Kind.NO_LOCAL_STORAGE) {
                 storages.invalidate(); // FPTR knows a storage change this cache has not seen yet
             }
-            throw problem;
+            throw refused;
         }
     }
 
@@ -365,14 +325,11 @@ public class LocalFileService {
 
     /** Attachments this call may have created: same project, made since just before the call, same file. */
     private Outcome findCreatedAttachment(long projectId, Instant sentAt, PreparedLink prepared) {
-        ObjectNode filter = JSON.objectNode();
-        filter.put("logical_operator", "and");
-        ArrayNode conditions = filter.putArray("conditions");
-        conditions.addArray().add("project").add("is").add(entity("Project", projectId));
-        conditions.addArray().add("created_at").add("greater_than")
-                .add(DateTimeFormatter.ISO_INSTANT.format(sentAt.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS)));
-        List<JsonNode> rows = fptr.searchPage("Attachment", filter, List.of("this_file", "project", "created_at"),
-                "id", 100, 1);
+        ObjectNode filter = FptrFilter.and(
+                FptrFilter.condition("project", "is", FptrFilter.entity("Project", projectId)),
+                FptrFilter.condition("created_at", "greater_than",
+                        DateTimeFormatter.ISO_INSTANT.format(sentAt.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS))));
+        List<JsonNode> rows = fptr.searchAll("Attachment", filter, List.of("this_file", "project", "created_at"), "id", null).rows();
         ArrayNode found = JSON.arrayNode();
         for (JsonNode row : rows) {
             ObjectNode flat = FptrRecords.flatten(row);
@@ -384,9 +341,10 @@ public class LocalFileService {
     }
 
     /**
-     * 504 when FPTR did not answer in time, 502 when the connection broke or FPTR's front answered a
-     * gateway error (what we got was not a valid answer). No Retry-After: whether to send the write again
-     * depends on {@code write_outcome}, which the re-read decides:
+     * The shared "FPTR's answer was lost" answer (504 when FPTR did not answer in time, 502 when the
+     * connection broke or FPTR's front answered a gateway error), worded for this function's contract: no
+     * Retry-After, because whether to send the write again depends on {@code write_outcome}, which the
+     * re-read decides:
      * <ul>
      *   <li>{@code landed}: FPTR holds what was asked;</li>
      *   <li>{@code not_landed}: it does not, and the connection was cut (FPTR finished or never got the
@@ -395,7 +353,7 @@ public class LocalFileService {
      *       error), or the re-read failed too.</li>
      * </ul>
      */
-    private static ProblemException outcomeUnknown(String what, LostAnswer lost, Outcome reread, Throwable cause) {
+    private static ProblemException outcomeUnknown(String what, FptrFailure.WriteOutcomeUnknown lost, Outcome reread) {
         String verdict;
         String sentence;
         if (reread == null) {
@@ -404,7 +362,7 @@ public class LocalFileService {
         } else if (reread.verdict().equals(Outcome.LANDED)) {
             verdict = Outcome.LANDED;
             sentence = "A read-back shows it landed: FPTR holds what was asked. Do not send it again.";
-        } else if (lost == LostAnswer.CUT) {
+        } else if (lost.lost() == FptrFailure.WriteOutcomeUnknown.Lost.CUT) {
             verdict = Outcome.NOT_LANDED;
             sentence = "A read-back shows it did not land: FPTR does not hold what was asked. It is safe to send it again.";
         } else {
@@ -412,16 +370,14 @@ public class LocalFileService {
             sentence = "A read-back does not show it, but FPTR may still be applying it, so whether it landed is still "
                     + "unknown: read it again in a minute before sending it again.";
         }
-        boolean timedOut = lost == LostAnswer.TIMEOUT;
-        String how = switch (lost) {
+        String how = switch (lost.lost()) {
             case CUT -> "cut off";
             case TIMEOUT -> "not received in time";
             case GATEWAY -> "a gateway error";
         };
-        ProblemException p = new ProblemException(timedOut ? 504 : 502, timedOut ? "Gateway Timeout" : "Bad Gateway",
-                "The outcome of the write is unknown: FPTR's answer to '" + what + "' was " + how + ". The write was "
-                        + "not repeated, because a repeat would mint a second Attachment on the site. " + sentence,
-                null, cause);
+        ProblemException p = Problems.of(lost).withDetail("The outcome of the write is unknown: FPTR's answer to '" + what
+                + "' was " + how + ". The write was not repeated, because a repeat would mint a second Attachment on the "
+                + "site. " + sentence);
         p.with("write_outcome", verdict);
         if (reread != null && reread.found() != null) {
             p.with(reread.found().isArray() ? "created" : "current_value", reread.found());
@@ -430,10 +386,8 @@ public class LocalFileService {
     }
 
     private long projectIdByName(String name) {
-        ObjectNode filter = JSON.objectNode();
-        filter.put("logical_operator", "and");
-        filter.putArray("conditions").addArray().add("name").add("is").add(name);
-        List<JsonNode> rows = reading(() -> fptr.searchPage("Project", filter, List.of("name"), "id", 2, 1));
+        List<JsonNode> rows = fptr.searchPage("Project", FptrFilter.and(FptrFilter.condition("name", "is", name)),
+                List.of("name"), "id", 2, 1);
         if (rows.isEmpty()) {
             throw ProblemException.unprocessable("No Project is named '" + name + "'; nothing was written. Give the project's id.");
         }
@@ -443,15 +397,8 @@ public class LocalFileService {
         return rows.get(0).path("id").asLong();
     }
 
-    private static ObjectNode entity(String type, long id) {
-        ObjectNode e = JSON.objectNode();
-        e.put("type", type);
-        e.put("id", id);
-        return e;
-    }
-
     private static ObjectNode storageLink(LocalStorage s) {
-        ObjectNode e = entity("LocalStorage", s.id());
+        ObjectNode e = FptrFilter.entity("LocalStorage", s.id());
         e.put("name", s.code());
         return e;
     }

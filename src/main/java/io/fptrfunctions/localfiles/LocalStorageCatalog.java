@@ -1,10 +1,9 @@
 package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrCache;
 import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -92,19 +91,9 @@ public class LocalStorageCatalog {
     }
 
     private List<LocalStorage> read() {
-        ObjectNode everything = JsonNodeFactory.instance.objectNode();
-        everything.put("logical_operator", "and");
-        everything.putArray("conditions");
-        int pageSize = fptr.maxPageSize();
         List<LocalStorage> read = new ArrayList<>();
-        for (int page = 1; ; page++) {
-            List<JsonNode> records = fptr.searchPage("LocalStorage", everything, FIELDS, "id", pageSize, page);
-            for (JsonNode record : records) {
-                read.add(toStorage(FptrRecords.flatten(record)));
-            }
-            if (records.size() < pageSize) {
-                break;
-            }
+        for (JsonNode record : fptr.searchAll("LocalStorage", FptrFilter.all(), FIELDS, "id", null).rows()) {
+            read.add(toStorage(FptrRecords.flatten(record)));
         }
         LOG.debugf("Read %d LocalStorage rows", read.size());
         return List.copyOf(read);

@@ -1,7 +1,5 @@
 package io.fptrfunctions.localfiles;
 
-import io.fptrfunctions.http.ProblemException;
-
 import java.util.Locale;
 
 /** The three operating systems a LocalStorage row holds a root for, named as FPTR names them. */
@@ -21,19 +19,5 @@ public enum Platform {
     /** The LocalStorage field holding this platform's root, e.g. {@code windows_path}. */
     public String storageRootField() {
         return key() + "_path";
-    }
-
-    /** The {@code ?platform=} query parameter; absent means linux (where these functions run). */
-    public static Platform fromQuery(String value) {
-        if (value == null) {
-            return LINUX;
-        }
-        for (Platform p : values()) {
-            if (p.key().equals(value)) {
-                return p;
-            }
-        }
-        throw ProblemException.badRequest("Query parameter 'platform' must be one of linux, mac, windows; got '"
-                + value + "'.");
     }
 }

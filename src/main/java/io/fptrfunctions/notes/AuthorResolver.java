@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.http.ProblemException;
 
@@ -40,11 +41,11 @@ final class AuthorResolver {
     ObjectNode resolve(String author) {
         TextNode name = TextNode.valueOf(author);
         Future<List<JsonNode>> scripts = executor.submit(() -> fptr.searchPage("ApiUser",
-                NoteFilterBuilder.and(NoteFilterBuilder.condition("firstname", "is", name)), API_FIELDS, "id", LOOKUP_PAGE, 1));
+                FptrFilter.and(FptrFilter.condition("firstname", "is", name)), API_FIELDS, "id", LOOKUP_PAGE, 1));
         List<JsonNode> humans;
         try {
             humans = fptr.searchPage("HumanUser",
-                    NoteFilterBuilder.or(NoteFilterBuilder.condition("login", "is", name), NoteFilterBuilder.condition("name", "is", name)),
+                    FptrFilter.or(FptrFilter.condition("login", "is", name), FptrFilter.condition("name", "is", name)),
                     HUMAN_FIELDS, "id", LOOKUP_PAGE, 1);
         } catch (RuntimeException e) {
             scripts.cancel(true);
@@ -61,16 +62,16 @@ final class AuthorResolver {
         if (matches.isEmpty()) {
             throw new ProblemException(404, "Unknown author",
                     "No HumanUser has the login or name '" + author + "', and no ApiUser (script) is called so.")
-                    .with("key", "author");
+                    .with("pointer", "/author");
         }
         if (matches.size() > 1) {
             List<Map<String, Object>> listed = matches.stream().map(AuthorResolver::describe).toList();
             throw new ProblemException(409, "Ambiguous author",
                     matches.size() + " users match '" + author + "'; send the login of the one you mean (or filter by id through filters: [\"created_by\", \"is\", {\"type\", \"id\"}]).")
-                    .with("key", "author").with("matches", listed);
+                    .with("pointer", "/author").with("matches", listed);
         }
         ObjectNode user = matches.get(0);
-        return NoteFilterBuilder.entity(user.path("type").asText(), user.path("id").asLong());
+        return FptrFilter.entity(user.path("type").asText(), user.path("id").asLong());
     }
 
     private static Map<String, Object> describe(ObjectNode user) {
@@ -90,6 +91,7 @@ final class AuthorResolver {
         try {
             return lookup.get();
         } catch (ExecutionException e) {
+            // The lookup's own failure (an FptrFailure...), as if it had run in this thread.
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

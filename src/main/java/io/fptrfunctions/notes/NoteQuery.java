@@ -1,8 +1,6 @@
 package io.fptrfunctions.notes;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fptrfunctions.notes.NoteSearchRequest.LinkedEntity;
-import io.fptrfunctions.notes.NoteSearchRequest.ProjectRef;
 
 import java.time.Instant;
 import java.util.List;
@@ -14,4 +12,12 @@ import java.util.List;
 public record NoteQuery(ProjectRef project, String author, List<LinkedEntity> linked, String sequence, String shot,
                         String text, List<String> status, Instant createdAfter, Instant createdBefore,
                         Boolean hasThumbnail, List<String> fields, String sort, Integer limit, JsonNode filters) {
+
+    /** {@code "project": 70} (id) or {@code "project": "Demo"} (name): exactly one is set. */
+    public record ProjectRef(Long id, String name) {
+    }
+
+    /** One entry of {@code linked}: {@code {"type": "Shot", "id": 7}} or {@code {"type": "Shot", "name": "sh010"}}. */
+    public record LinkedEntity(String type, Long id, String name) {
+    }
 }

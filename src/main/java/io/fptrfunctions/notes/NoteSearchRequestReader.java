@@ -1,21 +1,10 @@
 package io.fptrfunctions.notes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.exc.InvalidNullException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.type.LogicalType;
-import io.fptrfunctions.http.ProblemException;
-import io.fptrfunctions.notes.NoteSearchRequest.LinkedEntity;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.fptrfunctions.fptr.FptrNames;
+import io.fptrfunctions.http.Input;
+import io.fptrfunctions.notes.NoteQuery.LinkedEntity;
+import io.fptrfunctions.notes.NoteQuery.ProjectRef;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -25,219 +14,126 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Turns the JSON body of {@code POST /v1/notes/search} into a checked {@link NoteQuery}. Every mistake
- * is a 400 problem naming the key at fault (e.g. {@code linked[1].type}), so a caller knows what to fix.
+ * is a 400 problem whose {@code pointer} names the input at fault (e.g. {@code /linked/1/type}).
  */
-@ApplicationScoped
-public class NoteSearchRequestReader {
+final class NoteSearchRequestReader {
 
-    /** FPTR schema names: {@code Shot}, {@code CustomEntity01}. */
-    private static final Pattern ENTITY_TYPE = Pattern.compile("[A-Z][A-Za-z0-9_]*");
-    /** A field or a dotted path: {@code sg_status_list}, {@code note_links.Shot.code}. */
-    private static final Pattern FIELD = Pattern.compile("[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)*");
-    private static final Pattern SORT = Pattern.compile("-?" + FIELD.pattern() + "(\\s*,\\s*-?" + FIELD.pattern() + ")*");
+    /** The keys a caller may send, in the order the README lists them (used in the unknown-key message). */
+    static final List<String> KEYS = List.of("project", "author", "linked", "sequence", "shot", "text", "status",
+            "created_after", "created_before", "has_thumbnail", "fields", "sort", "limit", "filters");
+    private static final List<String> LINKED_KEYS = List.of("type", "id", "name");
 
-    /**
-     * A strict mapper of its own: unknown keys and wrong JSON types fail instead of being ignored or
-     * coerced ({@code "limit": "10"} and {@code "author": 5} are mistakes, not values).
-     */
-    private final ObjectMapper strict = strictMapper();
-
-    static ObjectMapper strictMapper() {
-        ObjectMapper m = JsonMapper.builder()
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-                .build();
-        for (LogicalType type : List.of(LogicalType.Textual, LogicalType.Integer, LogicalType.Boolean, LogicalType.Float)) {
-            m.coercionConfigFor(type)
-                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
-        }
-        // ...but a string is of course a string.
-        m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.String, CoercionAction.TryConvert)
-                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.TryConvert);
-        return m;
+    private NoteSearchRequestReader() {
     }
 
-    public NoteQuery read(JsonNode body) {
-        NoteSearchRequest r = map(body);
-
-        String author = text("author", r.author());
-        List<LinkedEntity> linked = linked(r.linked());
-        String sequence = text("sequence", r.sequence());
-        String shot = text("shot", r.shot());
-        String text = text("text", r.text());
-        List<String> status = status(r.status());
-        Instant after = instant("created_after", r.createdAfter(), false);
-        Instant before = instant("created_before", r.createdBefore(), true);
+    static NoteQuery read(Input body) {
+        body.onlyKeys(KEYS);
+        ProjectRef project = project(body.member("project"));
+        String author = criterion(body.member("author"));
+        List<LinkedEntity> linked = linked(body.member("linked"));
+        String sequence = criterion(body.member("sequence"));
+        String shot = criterion(body.member("shot"));
+        String text = criterion(body.member("text"));
+        List<String> status = status(body.member("status"));
+        Input afterInput = body.member("created_after");
+        Instant after = instant(afterInput, false);
+        Instant before = instant(body.member("created_before"), true);
         if (after != null && before != null && !after.isBefore(before)) {
-            throw bad("created_after (" + after + ") must be earlier than created_before (" + before + "): no note can match both.")
-                    .with("key", "created_after");
+            throw afterInput.invalid("'created_after' (" + after + ") must be earlier than 'created_before' (" + before
+                    + "): no note can match both.");
         }
-        List<String> fields = fields(r.fields());
-        String sort = sort(r.sort());
-        if (r.limit() != null && r.limit() <= 0) {
-            throw bad("limit must be a positive whole number (got " + r.limit() + "); leave it out to get every match.")
-                    .with("key", "limit");
-        }
-        JsonNode filters = r.filters() == null || r.filters().isNull() ? null : FilterShape.check("filters", r.filters());
+        Input thumbnail = body.member("has_thumbnail");
+        Boolean hasThumbnail = thumbnail.isPresent() ? thumbnail.bool() : null;
+        List<String> fields = fields(body.member("fields"));
+        String sort = sort(body.member("sort"));
+        Input limitInput = body.member("limit");
+        Integer limit = limitInput.isPresent() ? limitInput.positiveInt() : null;
+        Input filtersInput = body.member("filters");
+        JsonNode filters = filtersInput.isPresent() ? FilterShape.check(filtersInput) : null;
 
-        boolean anyCriterion = r.project() != null || author != null || !linked.isEmpty() || sequence != null
+        boolean anyCriterion = project != null || author != null || !linked.isEmpty() || sequence != null
                 || shot != null || text != null || !status.isEmpty() || after != null || before != null
-                || r.hasThumbnail() != null || filters != null;
+                || hasThumbnail != null || filters != null;
         if (!anyCriterion) {
-            throw bad("Give at least one search criterion: project, author, linked, sequence, shot, text, status, "
+            throw body.invalid("Give at least one search criterion: project, author, linked, sequence, shot, text, status, "
                     + "created_after, created_before, has_thumbnail or filters (fields, sort and limit only shape the answer).");
         }
-        return new NoteQuery(r.project(), author, linked, sequence, shot, text, status, after, before,
-                r.hasThumbnail(), fields, sort, r.limit(), filters);
+        return new NoteQuery(project, author, linked, sequence, shot, text, status, after, before,
+                hasThumbnail, fields, sort, limit, filters);
     }
 
-    private NoteSearchRequest map(JsonNode body) {
-        try {
-            return strict.treeToValue(body, NoteSearchRequest.class);
-        } catch (UnrecognizedPropertyException e) {
-            String where = path(e, body);
-            if (e.getPath().size() <= 1) {
-                throw bad("Unknown key '" + e.getPropertyName() + "'. The keys are: " + String.join(", ", NoteSearchRequest.KEYS) + ".")
-                        .with("key", where);
-            }
-            throw bad("Unknown key '" + where + "': a linked entity is {\"type\", \"id\"} or {\"type\", \"name\"}.")
-                    .with("key", where);
-        } catch (ValueInstantiationException e) {
-            String where = path(e, body);
-            String why = e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage();
-            throw bad(where + " " + why + ".").with("key", where);
-        } catch (InvalidNullException e) {
-            String where = path(e, body);
-            throw bad(where + " must not be null.").with("key", where);
-        } catch (JsonMappingException e) {
-            String where = path(e, body);
-            throw bad(where + " must be " + expected(where) + "; got " + describe(valueAt(e, body)) + ".").with("key", where);
-        } catch (JsonProcessingException e) {
-            throw bad("The body could not be read: " + e.getOriginalMessage());
+    private static ProjectRef project(Input project) {
+        if (!project.isPresent()) {
+            return null;
         }
-    }
-
-    /**
-     * {@code linked[1].type} from Jackson's path. A single value given where a list is allowed
-     * ({@code "status": 3}) is read as a one-element list: its index is dropped when it is the last step.
-     */
-    private static String path(JsonMappingException e, JsonNode body) {
-        StringBuilder b = new StringBuilder();
-        JsonNode at = body;
-        List<JsonMappingException.Reference> refs = e.getPath();
-        for (int i = 0; i < refs.size(); i++) {
-            JsonMappingException.Reference ref = refs.get(i);
-            if (ref.getFieldName() != null) {
-                b.append(b.length() == 0 ? "" : ".").append(ref.getFieldName());
-                at = at == null ? null : at.get(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                boolean list = at != null && at.isArray();
-                if (list || i < refs.size() - 1) {
-                    b.append('[').append(ref.getIndex()).append(']');
-                }
-                at = list ? at.get(ref.getIndex()) : at;
-            }
+        JsonNode v = project.node();
+        if (v.isIntegralNumber()) {
+            return new ProjectRef(project.id(), null);
         }
-        return b.length() == 0 ? "body" : b.toString();
-    }
-
-    /** The offending value, following the same lenient walk as {@link #path}. */
-    private static JsonNode valueAt(JsonMappingException e, JsonNode body) {
-        JsonNode at = body;
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (at == null) return null;
-            if (ref.getFieldName() != null) {
-                at = at.get(ref.getFieldName());
-            } else if (ref.getIndex() >= 0 && at.isArray()) {
-                at = at.get(ref.getIndex());
-            }
+        if (v.isTextual() && !v.textValue().isBlank()) {
+            return new ProjectRef(null, v.textValue().strip());
         }
-        return at;
+        throw project.invalid(project.name() + " must be a project id (a positive whole number) or a project name "
+                + "(a non-empty string), not " + Input.describe(v) + ".");
     }
 
-    private static String expected(String key) {
-        String leaf = key.replaceAll("\\[\\d+]$", "");
-        leaf = leaf.substring(leaf.lastIndexOf('.') + 1);
-        return switch (leaf) {
-            case "author", "sequence", "shot", "text", "created_after", "created_before", "sort", "type", "name" -> "a string";
-            case "status" -> "a status code string or a list of them";
-            case "fields" -> "a list of field names";
-            case "linked" -> "an object {\"type\", \"id\" or \"name\"} or a list of them";
-            case "limit" -> "a positive whole number";
-            case "id" -> "a positive whole number";
-            case "has_thumbnail" -> "true or false";
-            default -> key.startsWith("linked[") ? "an object {\"type\", \"id\" or \"name\"}" : "a value of another type";
-        };
+    /** A text criterion, trimmed; absent is null. */
+    private static String criterion(Input input) {
+        if (!input.isPresent()) {
+            return null;
+        }
+        if (input.node().isTextual() && input.node().textValue().isBlank()) {
+            throw input.invalid(input.name() + " must not be empty; leave it out to not filter by it.");
+        }
+        return input.text().strip();
     }
 
-    private static String describe(JsonNode node) {
-        if (node == null || node.isMissingNode()) return "a value of another type";
-        if (node.isTextual()) return "the string \"" + abbreviate(node.textValue()) + "\"";
-        if (node.isNumber()) return "the number " + node.asText();
-        if (node.isBoolean()) return node.asText();
-        if (node.isNull()) return "null";
-        if (node.isArray()) return "a list";
-        return "an object";
+    /** A criterion given as one value or a list of them: absent is an empty list, an empty list a mistake. */
+    private static List<Input> oneOrMore(Input input, boolean single, String expected) {
+        if (!input.isPresent()) {
+            return List.of();
+        }
+        if (!input.node().isArray() && !single) {
+            throw input.invalid(input.name() + " must be " + expected + " or a list of them, not " + Input.describe(input.node()) + ".");
+        }
+        List<Input> items = input.listOrOne();
+        if (items.isEmpty()) {
+            throw input.invalid(input.name() + " must not be an empty list; leave it out to not filter by it.");
+        }
+        return items;
     }
 
-    private static String abbreviate(String s) {
-        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
-    }
-
-    private static String text(String key, String value) {
-        if (value == null) return null;
-        if (value.isBlank()) throw bad(key + " must not be empty; leave it out to not filter by it.").with("key", key);
-        return value.strip();
-    }
-
-    private static List<LinkedEntity> linked(List<LinkedEntity> linked) {
-        if (linked == null) return List.of();
-        if (linked.isEmpty()) throw bad("linked must not be an empty list; leave it out to not filter by it.").with("key", "linked");
+    private static List<LinkedEntity> linked(Input linked) {
         List<LinkedEntity> out = new ArrayList<>();
-        for (int i = 0; i < linked.size(); i++) {
-            String key = "linked[" + i + "]";
-            LinkedEntity e = linked.get(i);
-            if (e == null) throw bad(key + " must be an object {\"type\", \"id\" or \"name\"}, not null.").with("key", key);
-            if (e.type() == null || e.type().isBlank()) {
-                throw bad(key + ".type is missing: say which entity type, e.g. {\"type\": \"Shot\", \"name\": \"sh010\"}.").with("key", key + ".type");
+        for (Input e : oneOrMore(linked, linked.node().isObject(), "an object {\"type\", \"id\" or \"name\"}")) {
+            e.object().onlyKeys(LINKED_KEYS, "A linked entity is {\"type\", \"id\"} or {\"type\", \"name\"}.");
+            Input type = e.member("type");
+            if (!type.isPresent()) {
+                throw type.invalid(type.name() + " is missing: say which entity type, e.g. {\"type\": \"Shot\", \"name\": \"sh010\"}.");
             }
-            String type = e.type().strip();
-            if (!ENTITY_TYPE.matcher(type).matches()) {
-                throw bad(key + ".type '" + abbreviate(type) + "' is not an FPTR entity type name; use the schema name, e.g. Shot, Asset, Version, CustomEntity01.")
-                        .with("key", key + ".type");
+            String typeName = type.schemaEntityType().strip();
+            Input id = e.member("id");
+            Input name = e.member("name");
+            if (id.isPresent() == name.isPresent()) {
+                throw e.invalid(e.name() + " needs exactly one of id or name (it has " + (id.isPresent() ? "both" : "neither") + ").");
             }
-            if ((e.id() == null) == (e.name() == null)) {
-                throw bad(key + " needs exactly one of id or name (it has " + (e.id() == null ? "neither" : "both") + ").").with("key", key);
-            }
-            if (e.id() != null && e.id() <= 0) {
-                throw bad(key + ".id must be a positive whole number (got " + e.id() + ").").with("key", key + ".id");
-            }
-            if (e.name() != null && e.name().isBlank()) {
-                throw bad(key + ".name must not be empty.").with("key", key + ".name");
-            }
-            out.add(new LinkedEntity(type, e.id(), e.name() == null ? null : e.name().strip()));
+            out.add(id.isPresent()
+                    ? new LinkedEntity(typeName, id.id(), null)
+                    : new LinkedEntity(typeName, null, name.text().strip()));
         }
         return List.copyOf(out);
     }
 
-    private static List<String> status(List<String> status) {
-        if (status == null) return List.of();
-        if (status.isEmpty()) throw bad("status must not be an empty list; leave it out to not filter by it.").with("key", "status");
+    private static List<String> status(Input status) {
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < status.size(); i++) {
-            String s = status.get(i);
-            if (s == null || s.isBlank()) throw bad("status[" + i + "] must be a status code such as \"opn\", not empty.").with("key", "status");
-            out.add(s.strip());
+        for (Input code : oneOrMore(status, status.node().isTextual(), "a status code string")) {
+            if (!code.node().isTextual() || code.node().textValue().isBlank()) {
+                throw code.invalid(code.name() + " must be a status code such as \"opn\", not " + Input.describe(code.node()) + ".");
+            }
+            out.add(code.node().textValue().strip());
         }
         return List.copyOf(out);
     }
@@ -247,9 +143,11 @@ public class NoteSearchRequestReader {
      * FPTR keeps whole seconds: an "after" bound rounds down and a "before" bound rounds up, so no note
      * within the asked interval is lost to rounding.
      */
-    static Instant instant(String key, String value, boolean roundUp) {
-        if (value == null) return null;
-        String v = value.strip();
+    static Instant instant(Input input, boolean roundUp) {
+        if (!input.isPresent()) {
+            return null;
+        }
+        String v = input.text().strip();
         Instant t;
         try {
             t = OffsetDateTime.parse(v).toInstant();
@@ -258,39 +156,45 @@ public class NoteSearchRequestReader {
                 t = LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
             } catch (DateTimeParseException notDate) {
                 String hint = v.matches("\\d{4}-\\d{2}-\\d{2}T[0-9:.]+") ? " (add Z or an offset such as +01:00: a time without a zone is ambiguous)" : "";
-                throw bad(key + " must be an ISO-8601 date-time such as 2026-01-01T00:00:00Z or a date such as 2026-01-01; got \""
-                        + abbreviate(v) + "\"" + hint + ".").with("key", key);
+                throw input.invalid(input.name() + " must be an ISO-8601 date-time such as 2026-01-01T00:00:00Z or a date "
+                        + "such as 2026-01-01, not \"" + Input.quote(v) + "\"" + hint + ".");
             }
         }
         Instant seconds = t.truncatedTo(ChronoUnit.SECONDS);
         return roundUp && seconds.isBefore(t) ? seconds.plusSeconds(1) : seconds;
     }
 
-    private static List<String> fields(List<String> fields) {
-        if (fields == null) return List.of();
+    private static List<String> fields(Input fields) {
+        if (!fields.isPresent()) {
+            return List.of();
+        }
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < fields.size(); i++) {
-            String f = fields.get(i);
-            if (f == null || !FIELD.matcher(f.strip()).matches()) {
-                throw bad("fields[" + i + "] must be a field name or a dotted path such as \"sg_status_list\" or \"project.Project.name\"; got "
-                        + (f == null ? "null" : "\"" + abbreviate(f) + "\"") + ".").with("key", "fields");
-            }
-            if (!out.contains(f.strip())) out.add(f.strip());
+        for (Input field : fields.list()) {
+            String path = field.fieldPath();
+            if (!out.contains(path)) out.add(path);
         }
         return List.copyOf(out);
     }
 
-    private static String sort(String sort) {
-        if (sort == null) return null;
-        String s = sort.strip();
-        if (!SORT.matcher(s).matches()) {
-            throw bad("sort must be field names separated by commas, each optionally prefixed by - for descending, e.g. \"-created_at\" or \"project,-id\"; got \""
-                    + abbreviate(sort) + "\".").with("key", "sort");
+    /**
+     * {@code "-created_at"}, {@code "project, -id"}: field paths separated by commas, each optionally
+     * prefixed by {@code -}. Read by splitting, never by a regular expression over the whole string.
+     */
+    private static String sort(Input sort) {
+        if (!sort.isPresent()) {
+            return null;
         }
-        return List.of(s.split("\\s*,\\s*")).stream().collect(Collectors.joining(","));
-    }
-
-    static ProblemException bad(String detail) {
-        return ProblemException.badRequest(detail);
+        String given = sort.text();
+        List<String> keys = new ArrayList<>();
+        for (String part : given.split(",", -1)) {
+            String key = part.strip();
+            String path = key.startsWith("-") ? key.substring(1) : key;
+            if (!FptrNames.isFieldPath(path)) {
+                throw sort.invalid(sort.name() + " must be field names separated by commas, each optionally prefixed by - "
+                        + "for descending, e.g. \"-created_at\" or \"project,-id\"; not \"" + Input.quote(given) + "\".");
+            }
+            keys.add(key);
+        }
+        return String.join(",", keys);
     }
 }

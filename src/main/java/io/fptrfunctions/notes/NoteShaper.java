@@ -17,9 +17,6 @@ final class NoteShaper {
     /** Always read and always answered, in this order. */
     static final List<String> BASE_FIELDS = List.of("subject", "content", "created_at", "created_by", "note_links", "image");
 
-    /** FPTR's stand-in while a thumbnail is processed (python-api docs: match the prefix, not the URL). */
-    static final String TRANSIENT_IMAGE = "/images/status/transient/";
-
     private NoteShaper() {
     }
 
@@ -41,7 +38,7 @@ final class NoteShaper {
         JsonNode links = valueOf(flat, "note_links");
         note.set("note_links", links.isNull() ? JsonNodeFactory.instance.arrayNode() : links);
         JsonNode image = valueOf(flat, "image");
-        if (image.isTextual() && image.textValue().contains(TRANSIENT_IMAGE)) {
+        if (FptrRecords.isPendingImage(image)) {
             // Not the note's image yet: FPTR is still making it. Say so rather than hand out a placeholder.
             note.putNull("image");
             note.put("image_pending", true);

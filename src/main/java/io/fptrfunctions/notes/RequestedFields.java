@@ -1,8 +1,8 @@
 package io.fptrfunctions.notes;
 
 import io.fptrfunctions.fptr.FieldSchemas;
-import io.fptrfunctions.fptr.FptrException;
-import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.fptr.FptrFailure;
+import io.fptrfunctions.http.Problems;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -36,26 +36,33 @@ final class RequestedFields {
     }
 
     static void requireKnown(List<String> fields, FieldSchemas schemas, ExecutorService executor) {
-        Map<Hop, Future<FptrException>> lookups = new LinkedHashMap<>();
+        Map<Hop, Future<FptrFailure.Refused>> lookups = new LinkedHashMap<>();
         for (String name : fields) {
             for (Hop hop : hops(name)) {
                 lookups.computeIfAbsent(hop, h -> executor.submit(() -> missing(schemas, h)));
             }
         }
         List<String> unknown = new ArrayList<>();
+        FptrFailure.Refused first = null;
+        int firstIndex = -1;
         for (int i = 0; i < fields.size(); i++) {
             for (Hop hop : hops(fields.get(i))) {
-                FptrException missing = result(lookups.get(hop));
+                FptrFailure.Refused missing = result(lookups.get(hop));
                 if (missing != null) {
-                    unknown.add("fields[" + i + "] \"" + fields.get(i) + "\": " + describe(hop, missing));
+                    unknown.add("'fields/" + i + "' (\"" + fields.get(i) + "\"): " + describe(hop, missing));
+                    if (first == null) {
+                        first = missing;
+                        firstIndex = i;
+                    }
                     break;
                 }
             }
         }
-        if (!unknown.isEmpty()) {
-            throw ProblemException.badRequest(String.join("; ", unknown) + ". FPTR leaves fields it does not know "
+        if (first != null) {
+            // FPTR's own answer for the first unknown name (status, title, upstream), worded for all of them.
+            throw Problems.of(first).withDetail(String.join("; ", unknown) + ". FPTR leaves fields it does not know "
                     + "out of its answer, so they would come back null on every note; check the spelling "
-                    + "(FPTR's field names, e.g. sg_status_list).").with("key", "fields");
+                    + "(FPTR's field names, e.g. sg_status_list).").with("pointer", "/fields/" + firstIndex);
         }
     }
 
@@ -73,33 +80,39 @@ final class RequestedFields {
         return hops;
     }
 
-    /** FPTR's 404 when the hop does not exist; null when it does, or when the schema could not be read. */
-    private static FptrException missing(FieldSchemas schemas, Hop hop) {
+    /** FPTR's refusal when the hop's type or field does not exist; null when it does, or the schema could not be read. */
+    private static FptrFailure.Refused missing(FieldSchemas schemas, Hop hop) {
         try {
             schemas.field(hop.entityType(), hop.field());
             return null;
-        } catch (RuntimeException e) {
-            if (e instanceof FptrException refused && refused.status() == 404) {
+        } catch (FptrFailure.Refused refused) {
+            if (refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_FIELD
+                    || refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE) {
                 return refused;
             }
-            // A check that cannot run (no schema permission, FPTR down) must not stop a search FPTR may well answer.
-            LOG.debugf("Could not check %s in FPTR's schema (%s); searching without the check", hop, e.getMessage());
-            return null;
+            return unchecked(hop, refused);
+        } catch (FptrFailure e) {
+            return unchecked(hop, e);
         }
     }
 
-    private static String describe(Hop hop, FptrException missing) {
-        String said = missing.detail() != null ? missing.detail() : missing.title();
-        return said != null && said.startsWith("Entity type")
+    /** A check that cannot run (no schema permission, FPTR down) must not stop a search FPTR may well answer. */
+    private static FptrFailure.Refused unchecked(Hop hop, FptrFailure why) {
+        LOG.debugf("Could not check %s in FPTR's schema (%s); searching without the check", hop, why.getMessage());
+        return null;
+    }
+
+    private static String describe(Hop hop, FptrFailure.Refused missing) {
+        return missing.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE
                 ? "FPTR knows no entity type " + hop.entityType()
                 : hop.entityType() + " has no field " + hop.field();
     }
 
-    private static FptrException result(Future<FptrException> lookup) {
+    private static FptrFailure.Refused result(Future<FptrFailure.Refused> lookup) {
         try {
             return lookup.get();
         } catch (ExecutionException e) {
-            return null;   // missing() catches what it can; anything else leaves the field unchecked
+            return null;   // missing() catches FPTR's failures; anything else leaves the field unchecked
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while checking the requested fields", e);

@@ -1,7 +1,7 @@
 package io.fptrfunctions.thumbnails;
 
 import io.fptrfunctions.aws.S3StreamUploader;
-import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.fptr.StorageFailure;
 import io.smallrye.faulttolerance.api.Guard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.temporal.ChronoUnit;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -79,7 +78,7 @@ class StorageTransfer {
         try (InputStream body = bodyOf(download)) {
             int status = download.getResponseCode();
             if (status != 200) {
-                throw refused(status, readSome(body), target);
+                throw refused(status, s3Code(body), target);
             }
             String contentType = Optional.ofNullable(download.getContentType()).orElse("application/octet-stream");
             long length = download.getContentLengthLong();
@@ -123,27 +122,33 @@ class StorageTransfer {
         }
     }
 
-    /** The body whatever the status (an error's body tells an expired signature apart); empty if there is none. */
+    /** The body whatever the status (an error's body holds S3's error code); empty if there is none. */
     private static InputStream bodyOf(HttpURLConnection download) throws IOException {
         InputStream body = download.getResponseCode() >= 400 ? download.getErrorStream() : download.getInputStream();
         return body != null ? body : InputStream.nullInputStream();
     }
 
-    private static RuntimeException refused(int status, String body, ThumbnailStore.Target target) {
+    /**
+     * 5xx and 429 are worth a retry; 403 (S3's answer to an expired or re-signed URL), 404 and S3's
+     * {@code ExpiredToken} 400 mean the URL went stale, and a fresh one from FPTR may work.
+     */
+    private static RuntimeException refused(int status, String s3Code, ThumbnailStore.Target target) {
         if (status >= 500 || status == 429) {
             return new StorageUnavailableException("Storage answered " + status, null);
         }
-        String lower = body.toLowerCase(Locale.ROOT);
-        if (status == 403 || status == 404 || (status == 400 && lower.contains("expired"))) {
-            return new StaleLocationException(status, "Storage answered " + status + " to the signed URL"
-                    + (lower.contains("expired") ? " (expired)" : ""));
+        if (status == 403 || status == 404 || (status == 400 && "ExpiredToken".equals(s3Code))) {
+            return new StaleLocationException(status, "Storage answered " + status + (s3Code == null ? "" : " " + s3Code)
+                    + " to the signed URL");
         }
-        return new ProblemException(502, "Bad Gateway", "FPTR's storage answered " + status + " to the download of "
-                + target.entity() + "'s image.");
+        return new StorageFailure("FPTR's storage answered " + status + " to the download of "
+                + target.entity() + "'s image. Nothing was stored.", false, null);
     }
 
-    /** The start of an error body, for telling an expired signature from other refusals. */
-    private static String readSome(InputStream body) throws IOException {
-        return new String(body.readNBytes(ERROR_BODY_LIMIT), StandardCharsets.UTF_8);
+    /** S3's error code ({@code <Code>AccessDenied</Code>}) from the start of an error body, or null. */
+    private static String s3Code(InputStream body) throws IOException {
+        String start = new String(body.readNBytes(ERROR_BODY_LIMIT), StandardCharsets.UTF_8);
+        int open = start.indexOf("<Code>");
+        int close = open < 0 ? -1 : start.indexOf("</Code>", open);
+        return close < 0 ? null : start.substring(open + "<Code>".length(), close).strip();
     }
 }

@@ -21,9 +21,6 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> ApiResponse.ok(thumbnails.copy(
-                request.pathParameter("type"),
-                request.pathParameter("id"),
-                request.queryParameter("variant").orElse(null))));
+        return http.handle(event, request -> ApiResponse.ok(thumbnails.copy(ThumbnailRequest.read(request))));
     }
 }

@@ -1,8 +1,10 @@
 package io.fptrfunctions.thumbnails;
 
+import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.aws.S3StreamUploader;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -13,7 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** The S3 side of the thumbnail copy: where an entity's image goes, what it records, and whether it is already there. */
+/**
+ * The S3 side of the thumbnail copy: where an entity's image goes, what it records, and whether it is
+ * already there. S3's failures leave as {@link AwsFailure}.
+ */
 @ApplicationScoped
 class ThumbnailStore {
 
@@ -61,7 +66,9 @@ class ThumbnailStore {
             if (e.statusCode() == 404 || e.statusCode() == 403) {
                 return Optional.empty();
             }
-            throw e;
+            throw AwsFailure.of("S3", "reading s3://" + target.bucket() + "/" + key, e);
+        } catch (SdkException e) {
+            throw AwsFailure.of("S3", "reading s3://" + target.bucket() + "/" + key, e);
         }
         if (!target.source().stableUrl().equals(head.metadata().get(META_SOURCE))) {
             return Optional.empty();
@@ -71,7 +78,12 @@ class ThumbnailStore {
     }
 
     ThumbnailCopy put(Target target, String key, InputStream bytes, long contentLength, String contentType) {
-        S3StreamUploader.StoredObject stored = uploader.upload(target.bucket(), key, bytes, contentLength, contentType, target.metadata());
+        S3StreamUploader.StoredObject stored;
+        try {
+            stored = uploader.upload(target.bucket(), key, bytes, contentLength, contentType, target.metadata());
+        } catch (SdkException e) {
+            throw AwsFailure.of("S3", "storing s3://" + target.bucket() + "/" + key, e);
+        }
         return new ThumbnailCopy(stored.bucket(), stored.key(), stored.size(), stored.contentType(),
                 ThumbnailCopy.bareEtag(stored.etag()), ThumbnailCopy.COPIED);
     }

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,6 +32,7 @@ class FptrCachingTest {
 
     private static final String TOKEN = "/api/v1\\.1/auth/access_token";
     private static final String UNKNOWN_FIELD = "/api/v1\\.1/schema/Note/fields/sg_no_such_field";
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
 
     @Inject
     FptrTokens tokens;
@@ -46,13 +48,13 @@ class FptrCachingTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.freshSite(clock);
+        FptrSimTestResource.freshSite(clock);
     }
 
     @Test
     void concurrentFirstCallsMintOnce() throws Exception {
         // A slow mint, so every caller arrives while it is in flight.
-        SimAdmin.fault(Map.of("method", "POST", "path", TOKEN, "times", 1, "latency_ms", 400));
+        SIM.fault(Map.of("method", "POST", "path", TOKEN, "times", 1, "latency_ms", 400));
 
         Set<String> values = new HashSet<>();
         for (AccessToken token : allAtOnce(8, () -> tokens.token(null))) {
@@ -60,37 +62,37 @@ class FptrCachingTest {
         }
 
         assertEquals(1, values.size(), "every caller got the same token");
-        assertEquals(1, SimAdmin.mints());
+        assertEquals(1, SIM.mints());
     }
 
     @Test
     void aFailedMintIsNotCachedTheNextCallMintsAgain() {
-        SimAdmin.fault(Map.of("method", "POST", "path", TOKEN, "times", 1, "status", 500));
+        SIM.fault(Map.of("method", "POST", "path", TOKEN, "times", 1, "status", 500));
 
-        assertThrows(FptrException.class, () -> tokens.token(null));
+        assertThrows(FptrFailure.Refused.class, () -> tokens.token(null));
         AccessToken token = tokens.token(null);
         AccessToken again = tokens.token(null);
 
         assertFalse(token.value().isBlank());
         assertEquals(token, again, "the successful mint is cached");
-        assertEquals(2, SimAdmin.mints(), "the failed mint and one new one");
+        assertEquals(2, SIM.mints(), "the failed mint and one new one");
     }
 
     @Test
     void anUnknownFieldIsReadOnceForManyRequestsWithinItsNegativeLifetime() throws Exception {
-        List<FptrException> refusals = allAtOnce(6, () -> assertThrows(FptrException.class,
+        List<FptrFailure.Refused> refusals = allAtOnce(6, () -> assertThrows(FptrFailure.Refused.class,
                 () -> schemas.field("Note", "sg_no_such_field")));
         for (int i = 0; i < 14; i++) {
-            refusals.add(assertThrows(FptrException.class, () -> schemas.field("Note", "sg_no_such_field")));
+            refusals.add(assertThrows(FptrFailure.Refused.class, () -> schemas.field("Note", "sg_no_such_field")));
         }
 
         assertEquals(20, refusals.size());
-        refusals.forEach(e -> assertEquals(404, e.status()));
-        assertEquals(1, SimAdmin.count("GET", UNKNOWN_FIELD), "20 requests, one read");
+        refusals.forEach(e -> assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, e.kind()));
+        assertEquals(1, SIM.count("GET", UNKNOWN_FIELD), "20 requests, one read");
 
         clock.advance(config.unknownFieldTtl().plusSeconds(1));
-        assertThrows(FptrException.class, () -> schemas.field("Note", "sg_no_such_field"));
-        assertEquals(2, SimAdmin.count("GET", UNKNOWN_FIELD), "read again once the negative entry expired");
+        assertThrows(FptrFailure.Refused.class, () -> schemas.field("Note", "sg_no_such_field"));
+        assertEquals(2, SIM.count("GET", UNKNOWN_FIELD), "read again once the negative entry expired");
     }
 
     @Test
@@ -98,11 +100,11 @@ class FptrCachingTest {
         assertEquals("text", schemas.dataType("Note", "subject"));
         clock.advance(config.unknownFieldTtl().plusSeconds(1));
         assertEquals("text", schemas.dataType("Note", "subject"));
-        assertEquals(1, SimAdmin.count("GET", "/api/v1\\.1/schema/Note/fields/subject"));
+        assertEquals(1, SIM.count("GET", "/api/v1\\.1/schema/Note/fields/subject"));
 
         clock.advance(config.schemaCacheTtl());
         schemas.dataType("Note", "subject");
-        assertEquals(2, SimAdmin.count("GET", "/api/v1\\.1/schema/Note/fields/subject"));
+        assertEquals(2, SIM.count("GET", "/api/v1\\.1/schema/Note/fields/subject"));
     }
 
     /** Runs {@code n} copies of the call released together; their results in order. */

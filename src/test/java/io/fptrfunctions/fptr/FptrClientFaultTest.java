@@ -2,6 +2,7 @@ package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(TokenFunctionProfile.class)
 class FptrClientFaultTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     private static final String SEARCH = "/api/v1\\.1/entity/[^/]+/_search";
     private static final String CREATE_NOTE = "/api/v1\\.1/entity/(Note|notes)$";
     private static final String TOKEN = "/api/v1\\.1/auth/access_token";
@@ -48,11 +52,11 @@ class FptrClientFaultTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.reset();
+        SIM.reset();
         CircuitBreakerMaintenance.get().resetAll();
         clock.advance(Duration.ofDays(1));
         fptr.searchPage("Project", null, List.of("name"), null, 1, 1); // mint outside the measured calls
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
     }
 
     private List<JsonNode> searchProjects() {
@@ -60,12 +64,12 @@ class FptrClientFaultTest {
     }
 
     private List<Integer> searchStatuses() {
-        return SimAdmin.requests(null, SEARCH).stream().map(r -> r.path("status").asInt()).toList();
+        return SIM.requests(null, SEARCH).stream().map(r -> r.path("status").asInt()).toList();
     }
 
     @Test
     void a429IsRetriedAfterItsRetryAfter() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 429, "retry_after", "1"));
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "status", 429, "retry_after", "1"));
 
         long start = System.nanoTime();
         assertFalse(searchProjects().isEmpty());
@@ -77,10 +81,10 @@ class FptrClientFaultTest {
 
     @Test
     void a429AskingForLongerThanTheBudgetFailsAtOnceWithItsRetryAfter() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 429, "retry_after", "30"));
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "status", 429, "retry_after", "30"));
 
         long start = System.nanoTime();
-        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertEquals(Duration.ofSeconds(30), e.retryAfter().orElseThrow());
@@ -91,7 +95,7 @@ class FptrClientFaultTest {
     @ParameterizedTest
     @ValueSource(ints = {502, 503, 504})
     void gatewayErrorsAreRetriedUntilSuccess(int status) {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", status, "times", 2));
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "status", status, "times", 2));
 
         assertFalse(searchProjects().isEmpty());
 
@@ -100,10 +104,10 @@ class FptrClientFaultTest {
 
     @Test
     void aSiteThatKeepsAnswering503EndsInFptrUnavailableAfterTheRetries() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 50));
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 50));
 
         long start = System.nanoTime();
-        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertEquals(List.of(503, 503, 503, 503), searchStatuses(), "1 attempt + 3 retries");
@@ -113,31 +117,31 @@ class FptrClientFaultTest {
 
     @Test
     void aConnectionCutMidBodyIsRetried() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "cut_after_bytes", 20));
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "cut_after_bytes", 20));
 
         assertFalse(searchProjects().isEmpty());
 
-        assertEquals(2, SimAdmin.count("POST", SEARCH));
+        assertEquals(2, SIM.count("POST", SEARCH));
     }
 
     @Test
     void aSlowAnswerIsAbandonedAtTheTimeoutAndRetried() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000));
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000));
 
         long start = System.nanoTime();
         assertFalse(searchProjects().isEmpty());
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertTrue(tookMs < 4000, "gave up on the slow answer after the 1.5 s timeout: " + tookMs + " ms");
-        assertEquals(2, SimAdmin.count("POST", SEARCH));
+        assertEquals(2, SIM.count("POST", SEARCH));
     }
 
     @Test
     void aSiteThatNeverAnswersInTimeEndsInFptrUnavailableWithinTheBudget() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000, "times", 50));
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 4000, "times", 50));
 
         long start = System.nanoTime();
-        assertThrows(FptrUnavailableException.class, this::searchProjects);
+        assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertTrue(tookMs < BUDGET_MS, "never a hang: " + tookMs + " ms");
@@ -145,63 +149,75 @@ class FptrClientFaultTest {
 
     @Test
     void aCreateCutMidAnswerIsNotRetriedAndItsOutcomeIsUnknown() throws Exception {
-        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "cut_after_bytes", 10));
+        SIM.fault(Map.of("method", "POST", "path", CREATE_NOTE, "cut_after_bytes", 10));
 
-        assertThrows(FptrWriteOutcomeUnknownException.class, () -> fptr.create("Note", note()));
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
 
-        assertEquals(1, SimAdmin.count("POST", CREATE_NOTE), "a create is sent once, never repeated");
+        assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.CUT, e.lost());
+        assertEquals(1, SIM.count("POST", CREATE_NOTE), "a create is sent once, never repeated");
     }
 
     @Test
     void aCreateRefusedWith503IsNotRetriedAndChangedNothing() throws Exception {
-        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "status", 503));
+        SIM.fault(Map.of("method", "POST", "path", CREATE_NOTE, "status", 503));
 
-        assertThrows(FptrUnavailableException.class, () -> fptr.create("Note", note()));
+        assertThrows(FptrFailure.Unavailable.class, () -> fptr.create("Note", note()));
 
-        assertEquals(1, SimAdmin.count("POST", CREATE_NOTE));
+        assertEquals(1, SIM.count("POST", CREATE_NOTE));
     }
 
     @Test
     void aSlowCreateIsAbandonedOnceWithItsOutcomeUnknown() throws Exception {
-        SimAdmin.fault(Map.of("method", "POST", "path", CREATE_NOTE, "latency_ms", 4000));
+        SIM.fault(Map.of("method", "POST", "path", CREATE_NOTE, "latency_ms", 4000));
 
         long start = System.nanoTime();
-        assertThrows(FptrWriteOutcomeUnknownException.class, () -> fptr.create("Note", note()));
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
+        assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.TIMEOUT, e.lost());
         assertTrue(tookMs < 4000, "abandoned at the 1.5 s timeout: " + tookMs + " ms");
-        assertEquals(1, SimAdmin.count("POST", CREATE_NOTE));
+        assertEquals(1, SIM.count("POST", CREATE_NOTE));
+    }
+
+    @Test
+    void aCreateAnsweredWithAGatewayErrorIsNotRetriedAndItsOutcomeIsUnknown() throws Exception {
+        SIM.fault(Map.of("method", "POST", "path", CREATE_NOTE, "status", 504));
+
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
+
+        assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.GATEWAY, e.lost());
+        assertEquals(1, SIM.count("POST", CREATE_NOTE));
     }
 
     @Test
     void aFailedMintIsRetriedLikeARead() {
         clock.advance(Duration.ofDays(1));
-        SimAdmin.fault(Map.of("method", "POST", "path", TOKEN, "status", 503));
+        SIM.fault(Map.of("method", "POST", "path", TOKEN, "status", 503));
 
         assertFalse(searchProjects().isEmpty());
 
-        assertEquals(2, SimAdmin.mints());
+        assertEquals(2, SIM.mints());
     }
 
     @Test
     void aDeadSiteOpensTheCircuitSoCallsFailFast() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 1000));
-        assertThrows(FptrUnavailableException.class, this::searchProjects);
-        assertThrows(FptrUnavailableException.class, this::searchProjects);
-        long sent = SimAdmin.count("POST", SEARCH);
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 1000));
+        assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
+        assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
+        long sent = SIM.count("POST", SEARCH);
 
         long start = System.nanoTime();
-        FptrUnavailableException e = assertThrows(FptrUnavailableException.class, this::searchProjects);
+        FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, this::searchProjects);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertTrue(e.getMessage().contains("circuit breaker open"), e.getMessage());
-        assertEquals(sent, SimAdmin.count("POST", SEARCH), "the open circuit sent nothing");
+        assertEquals(sent, SIM.count("POST", SEARCH), "the open circuit sent nothing");
         assertTrue(tookMs < 1000, tookMs + " ms");
     }
 
     private JsonNode note() throws Exception {
         long projectId = fptr.searchPage("Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         return mapper.readTree("""
                 {"subject":"fault test","project":{"type":"Project","id":%d}}""".formatted(projectId));
     }

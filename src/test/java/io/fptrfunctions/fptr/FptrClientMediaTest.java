@@ -16,7 +16,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(TokenFunctionProfile.class)
 class FptrClientMediaTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     private static final byte[] BYTES = "not really a png, but bytes all the same".getBytes(StandardCharsets.UTF_8);
 
     @Inject
@@ -46,18 +48,18 @@ class FptrClientMediaTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.freshSite(clock);
+        FptrSimTestResource.freshSite(clock);
     }
 
     @Test
     void fieldLocationIsTheRedirectTargetAndIsNotFollowed() {
-        SimAdmin.putFile("Shot", 1001, "image", null, "image/png", () -> new ByteArrayInputStream(BYTES));
-        SimAdmin.clearRequests();
+        SIM.putFile("Shot", 1001, "image", null, "image/png", () -> new ByteArrayInputStream(BYTES));
+        SIM.clearRequests();
 
         URI location = fptr.fieldLocation("Shot", 1001, "image", "original");
 
         assertTrue(location.isAbsolute(), location.toString());
-        assertEquals(0, SimAdmin.count("GET", "/_storage/.*"), "the client did not follow the 302");
+        assertEquals(0, SIM.count("GET", "/_storage/.*"), "the client did not follow the 302");
         byte[] served = given().urlEncodingEnabled(false).get(location).then().statusCode(200).extract().asByteArray();
         assertArrayEquals(BYTES, served);
         assertTrue(fptr.readField("Shot", 1001, "image").isTextual());
@@ -65,9 +67,10 @@ class FptrClientMediaTest {
 
     @Test
     void anEmptyImageHasNoLocation() {
-        FptrException e = assertThrows(FptrException.class, () -> fptr.fieldLocation("Shot", 1003, "image", "original"));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldLocation("Shot", 1003, "image", "original"));
 
         assertEquals(404, e.status());
+        assertEquals(FptrFailure.Refused.Kind.NOT_FOUND, e.kind());
         assertTrue(fptr.readField("Shot", 1003, "image").isNull());
     }
 
@@ -97,26 +100,23 @@ class FptrClientMediaTest {
         });
         receiver.start();
         try {
-            String bearer = "Bearer " + tokens.token(null).value();
-            given().baseUri(FptrSimTestResource.baseUrl()).header("Authorization", bearer).contentType("application/json")
-                    .body(Map.of("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook",
-                            "entity_types", Map.of("Shot", Map.of("update", java.util.List.of("description")))))
-                    .post("/api/v1.1/webhook/hooks").then().statusCode(201);
+            SimAdmin site = FptrSimTestResource.admin();
+            site.token(tokens.token(null).value());
+            assertEquals(201, site.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort()
+                    + "/hook\",\"entity_types\":{\"Shot\":{\"update\":[\"description\"]}}}").status());
             fptr.update("Shot", 1001, new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"description\":\"acked\"}"));
             String deliveryId = deliveryIds.poll(10, TimeUnit.SECONDS);
             assertNotNull(deliveryId, "the simulator delivered the update");
             // FPTR records a delivery once its receiver has answered; wait for the record.
-            for (int i = 0; i < 100 && given().baseUri(FptrSimTestResource.baseUrl()).header("Authorization", bearer)
-                    .get("/api/v1.1/webhook/deliveries/" + deliveryId).statusCode() != 200; i++) {
+            for (int i = 0; i < 100 && site.get("/api/v1.1/webhook/deliveries/" + deliveryId).status() != 200; i++) {
                 Thread.sleep(50);
             }
 
             fptr.acknowledgeDelivery(deliveryId, "{\"handled\":true}");
 
-            String ack = given().baseUri(FptrSimTestResource.baseUrl()).header("Authorization", bearer)
-                    .get("/api/v1.1/webhook/deliveries/" + deliveryId).then().statusCode(200).extract().path("data.acknowledgement");
+            String ack = site.get("/api/v1.1/webhook/deliveries/" + deliveryId).json().at("/data/acknowledgement").asText();
             assertEquals("{\"handled\":true}", ack);
-            FptrException tooLong = assertThrows(FptrException.class, () -> fptr.acknowledgeDelivery(deliveryId, "x".repeat(4097)));
+            FptrFailure.Refused tooLong = assertThrows(FptrFailure.Refused.class, () -> fptr.acknowledgeDelivery(deliveryId, "x".repeat(4097)));
             assertEquals(400, tooLong.status());
         } finally {
             receiver.stop(0);

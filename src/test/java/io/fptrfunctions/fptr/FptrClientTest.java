@@ -27,6 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(TokenFunctionProfile.class)
 class FptrClientTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     private static final String SEARCH = "/api/v1\\.1/entity/[^/]+/_search";
 
     @Inject
@@ -43,7 +46,7 @@ class FptrClientTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.freshSite(clock);
+        FptrSimTestResource.freshSite(clock);
     }
 
     @Test
@@ -54,10 +57,10 @@ class FptrClientTest {
         ObjectNode flat = FptrRecords.flatten(projects.get(0));
         assertEquals("Project", flat.path("type").asText());
         assertTrue(flat.path("id").isNumber());
-        JsonNode search = SimAdmin.requests(null, SEARCH).get(0);
+        JsonNode search = SIM.requests(null, SEARCH).get(0);
         // FPTR (and the simulator) answer 415 to a _search sent as plain application/json.
         assertEquals(200, search.path("status").asInt(), search.toString());
-        assertEquals(1, SimAdmin.mints());
+        assertEquals(1, SIM.mints());
     }
 
     @Test
@@ -66,25 +69,47 @@ class FptrClientTest {
     }
 
     @Test
-    void readOfAMissingRecordIsFptrsOwn404() {
-        FptrException e = assertThrows(FptrException.class, () -> fptr.read("Project", 987654321L, List.of("name")));
+    void readOfAMissingRecordIsRefusedAsNotFoundWithFptrsError() {
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.read("Project", 987654321L, List.of("name")));
 
+        assertEquals(FptrFailure.Refused.Kind.NOT_FOUND, e.kind());
         assertEquals(404, e.status());
         assertEquals(104, e.code());
-        assertNotNull(e.errors());
-        assertEquals(404, e.errors().path("status").asInt());
+        assertNotNull(e.upstream());
+        assertEquals(404, e.upstream().path("status").asInt());
     }
 
     @Test
-    void unknownFieldInAFilterIsFptrs400WithItsCode() throws Exception {
+    void anUnknownEntityTypeAndAnUnknownFieldAreToldApart() {
+        FptrFailure.Refused type = assertThrows(FptrFailure.Refused.class, () -> fptr.read("Spaceship", 1, List.of("code")));
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE, type.kind(), type.getMessage());
+        FptrFailure.Refused schemaType = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldSchema("Spaceship", "code"));
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE, schemaType.kind(), schemaType.getMessage());
+        FptrFailure.Refused field = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldSchema("Project", "sg_nope"));
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, field.kind(), field.getMessage());
+    }
+
+    @Test
+    void unknownFieldInAFilterIsRefusedAsAnUnknownFieldWithFptrsCode() throws Exception {
         JsonNode filter = mapper.readTree("""
                 {"logical_operator":"and","conditions":[["not_existing_field","is","x"]]}""");
 
-        FptrException e = assertThrows(FptrException.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
 
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, e.kind());
         assertEquals(400, e.status());
         assertEquals(103, e.code());
         assertTrue(e.title().contains("not_existing_field"), e.title());
+    }
+
+    @Test
+    void anOperatorTheFieldDoesNotTakeIsAnInvalidRequest() throws Exception {
+        JsonNode filter = mapper.readTree("""
+                {"logical_operator":"and","conditions":[["name","no_such_operator","x"]]}""");
+
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
+
+        assertEquals(FptrFailure.Refused.Kind.INVALID_REQUEST, e.kind(), e.getMessage());
     }
 
     @Test
@@ -101,39 +126,40 @@ class FptrClientTest {
         ObjectNode flat = FptrRecords.flatten(read);
         assertEquals("client test, updated", flat.path("subject").asText());
         assertEquals(projectId, flat.path("project").path("id").asLong());
-        assertEquals(1, SimAdmin.mints(), "one token for all four calls");
+        assertEquals(1, SIM.mints(), "one token for all four calls");
     }
 
     @Test
     void a401DropsTheTokenMintsOnceAndRetriesTheCallOnce() {
         fptr.searchPage("Project", null, List.of("name"), null, 1, 1);
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "times", 1, "expire_token", true));
-        SimAdmin.clearRequests();
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "times", 1, "expire_token", true));
+        SIM.clearRequests();
 
         assertFalse(fptr.searchPage("Project", null, List.of("name"), null, 1, 1).isEmpty());
 
-        List<String> calls = SimAdmin.requests().stream().map(r -> r.path("method").asText() + " " + r.path("status").asInt()).toList();
-        assertEquals(1, SimAdmin.mints(), calls.toString());
-        assertEquals(2, SimAdmin.count("POST", SEARCH), calls.toString());
+        List<String> calls = SIM.requests().stream().map(r -> r.path("method").asText() + " " + r.path("status").asInt()).toList();
+        assertEquals(1, SIM.mints(), calls.toString());
+        assertEquals(2, SIM.count("POST", SEARCH), calls.toString());
         assertEquals(List.of("POST 401", "POST 200", "POST 200"), calls);
     }
 
     @Test
     void a401AfterTheReMintIsFptrsErrorNotALoop() {
-        SimAdmin.fault(Map.of("method", "POST", "path", SEARCH, "times", 5, "status", 401));
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "times", 5, "status", 401));
 
-        FptrException e = assertThrows(FptrException.class, () -> fptr.searchPage("Project", null, null, null, 1, 1));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", null, null, null, 1, 1));
 
         assertEquals(401, e.status());
-        assertEquals(2, SimAdmin.mints());
-        assertEquals(2, SimAdmin.count("POST", SEARCH));
+        assertEquals(FptrFailure.Refused.Kind.OTHER, e.kind());
+        assertEquals(2, SIM.mints());
+        assertEquals(2, SIM.count("POST", SEARCH));
     }
 
     @Test
     void pageSizeAboveTheMaximumIsRefusedBeforeCallingFptr() {
         assertEquals(5000, fptr.maxPageSize());
         assertThrows(IllegalArgumentException.class, () -> fptr.searchPage("Project", null, null, null, 5001, 1));
-        assertTrue(SimAdmin.requests().isEmpty());
+        assertTrue(SIM.requests().isEmpty());
     }
 
     @Test
@@ -142,11 +168,12 @@ class FptrClientTest {
         AccessToken token = tokens.token(new FptrCredentials(site, FptrCredentials.Grant.USER, "jdoe", "demo-password"), null);
 
         assertFalse(token.value().isBlank());
-        assertEquals(1, SimAdmin.mints());
-        FptrCredentialsRefusedException e = assertThrows(FptrCredentialsRefusedException.class, () -> tokens.token(
+        assertEquals(1, SIM.mints());
+        FptrFailure.CredentialsRefused e = assertThrows(FptrFailure.CredentialsRefused.class, () -> tokens.token(
                 new FptrCredentials(site, FptrCredentials.Grant.USER, "jsmith", "not-the-password"), null));
-        assertTrue(e.title().contains("Can't authenticate user 'jsmith'"), e.title());
+        assertTrue(e.getMessage().contains("Can't authenticate user 'jsmith'"), e.getMessage());
         assertFalse(e.getMessage().contains("not-the-password"));
+        assertFalse(e.upstream().toString().contains("not-the-password"));
     }
 
     @Test

@@ -50,7 +50,7 @@ class FptrSecretTest {
             "{\"site_url\":\"https://x.example\",\"script_key\":{\"v\":\"s3cr3t-k3y-value\"}} | \"script_key\" must be a string",
     })
     void aMalformedSecretSaysWhatIsWrongWithoutQuotingIt(String secretText, String expected) {
-        FptrConfigurationException e = assertThrows(FptrConfigurationException.class,
+        FptrFailure.Misconfigured e = assertThrows(FptrFailure.Misconfigured.class,
                 () -> FptrCredentialsSource.parse(mapper, "fptr/creds", secretText));
 
         assertTrue(e.getMessage().contains(expected), e.getMessage());

@@ -1,5 +1,9 @@
 package io.fptrfunctions.http;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -11,6 +15,8 @@ import java.util.UUID;
  * that post them to the Lambda mock event server.
  */
 public final class ApiGatewayEvents {
+
+    private static final ObjectMapper EVENTS = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Map<String, Object> event = new LinkedHashMap<>();
     private final Map<String, String> headers = new LinkedHashMap<>();
@@ -101,6 +107,16 @@ public final class ApiGatewayEvents {
         ctx.put("timeEpoch", System.currentTimeMillis());
         event.put("requestContext", ctx);
         return event;
+    }
+
+    /** The event as the Lambda runtime hands it to a handler. */
+    public APIGatewayV2HTTPEvent event() {
+        return EVENTS.convertValue(build(), APIGatewayV2HTTPEvent.class);
+    }
+
+    /** What a handler's function receives for this event. */
+    public static ApiRequest request(ApiGatewayEvents event) {
+        return new ApiRequest(event.event(), EVENTS);
     }
 
     public static String utf8(byte[] b) {

@@ -3,6 +3,7 @@ package io.fptrfunctions.localfiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.restassured.response.Response;
 
@@ -18,6 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * v2 events, and make test data in the shared FPTR simulator (through {@link SimAdmin}).
  */
 final class LocalFileCalls {
+
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String FIELD_ROUTE = "/v1/entities/{type}/{id}/local-files/{field}";
@@ -105,7 +109,7 @@ final class LocalFileCalls {
 
     /** A new Version in the demo project (id 70). */
     static long newVersion() {
-        return SimAdmin.insert(Map.of("type", "Version", "code", "lf-" + unique(), "project", Map.of("type", "Project", "id", 70)));
+        return SIM.insert(Map.of("type", "Version", "code", "lf-" + unique(), "project", Map.of("type", "Project", "id", 70)));
     }
 
     /** A new LocalStorage; null roots are left unset. */
@@ -114,6 +118,6 @@ final class LocalFileCalls {
         if (mac != null) s.put("mac_path", mac);
         if (linux != null) s.put("linux_path", linux);
         if (windows != null) s.put("windows_path", windows);
-        return SimAdmin.insert(s);
+        return SIM.insert(s);
     }
 }

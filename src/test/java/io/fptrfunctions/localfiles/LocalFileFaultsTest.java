@@ -2,6 +2,7 @@ package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -32,6 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(LocalFileProfile.class)
 class LocalFileFaultsTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     String u;
     long version;
 
@@ -42,12 +46,12 @@ class LocalFileFaultsTest {
         version = newVersion();
         // warm the caches (token, schema, storages) so the faults hit the write itself
         assertEquals(200, putVersion(version, "{\"local_path\":\"/lf/" + u + "/warm.mov\"}").status());
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
     }
 
     @AfterEach
     void noFaultsLeft() {
-        SimAdmin.clearFaults();
+        SIM.clearFaults();
     }
 
     String versionPath() {
@@ -55,7 +59,7 @@ class LocalFileFaultsTest {
     }
 
     List<JsonNode> writes() {
-        return SimAdmin.requests("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + version);
+        return SIM.requests("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + version);
     }
 
     Answer lost(Answer a, int status, String outcome) {
@@ -70,7 +74,7 @@ class LocalFileFaultsTest {
 
     @Test
     void answerCutAfterTheWriteLandedIsNotRepeatedAndReportedAsLanded() {
-        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "cut_after_bytes", 20));
+        SIM.fault(Map.of("method", "PUT", "path", versionPath(), "cut_after_bytes", 20));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v002.mov\"}"), 502, "landed");
         assertTrue(a.detail().contains("cut off") && a.detail().contains("it landed"), a::toString);
         assertEquals("comp/v002.mov", a.body().at("/current_value/relative_path").asText());
@@ -82,7 +86,7 @@ class LocalFileFaultsTest {
     @Test
     void connectionCutBeforeFptrActedIsReportedAsNotLanded() {
         // the simulator answers without applying the write, and cuts that answer: a connection lost on the way in
-        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "status", 500, "cut_after_bytes", 5));
+        SIM.fault(Map.of("method", "PUT", "path", versionPath(), "status", 500, "cut_after_bytes", 5));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v003.mov\"}"), 502, "not_landed");
         assertTrue(a.detail().contains("did not land") && a.detail().contains("safe to send it again"), a::toString);
         assertEquals("warm.mov", a.body().at("/current_value/relative_path").asText(), "the field still holds the old link");
@@ -91,7 +95,7 @@ class LocalFileFaultsTest {
 
     @Test
     void gatewayErrorLeavesTheOutcomeUnknownWhenTheReadBackShowsNothing() {
-        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "status", 502));
+        SIM.fault(Map.of("method", "PUT", "path", versionPath(), "status", 502));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v004.mov\"}"), 502, "unknown");
         assertTrue(a.detail().contains("may still be applying it"), a::toString);
         assertEquals(1, writes().size());
@@ -100,7 +104,7 @@ class LocalFileFaultsTest {
     @Test
     void slowWriteTimesOutAs504AndIsNeverSentTwice() throws Exception {
         // the client gives a write 1.5 s in tests; the simulator takes 3 s, then applies it
-        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "latency_ms", 3000));
+        SIM.fault(Map.of("method", "PUT", "path", versionPath(), "latency_ms", 3000));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v005.mov\"}"), 504, "unknown");
         assertTrue(a.detail().contains("not received in time"), a::toString);
         Thread.sleep(2500);   // let the slow write finish on the "site"
@@ -111,7 +115,7 @@ class LocalFileFaultsTest {
 
     @Test
     void unsetWithTheAnswerCutIsReportedAsLanded() {
-        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "cut_after_bytes", 20));
+        SIM.fault(Map.of("method", "PUT", "path", versionPath(), "cut_after_bytes", 20));
         Answer a = lost(delete("Version", version, "sg_uploaded_movie"), 502, "landed");
         assertTrue(a.body().path("current_value").isNull(), a::toString);
         assertEquals(1, writes().size());
@@ -119,27 +123,27 @@ class LocalFileFaultsTest {
 
     @Test
     void attachmentCreateWithTheAnswerCutFindsTheCreatedRowAndDoesNotMakeASecond() {
-        SimAdmin.fault(Map.of("method", "POST", "path", "^/api/v1(\\.1)?/entity/[Aa]ttachments?$", "cut_after_bytes", 20));
+        SIM.fault(Map.of("method", "POST", "path", "^/api/v1(\\.1)?/entity/[Aa]ttachments?$", "cut_after_bytes", 20));
         Answer a = lost(postAttachment("{\"project\":70,\"this_file\":{\"local_path\":\"/lf/" + u + "/ref/plate.jpg\"},"
                 + "\"attachment_links\":[{\"type\":\"Version\",\"id\":" + version + "}]}", null), 502, "landed");
         JsonNode created = a.body().path("created");
         assertEquals(1, created.size(), a::toString);
         assertEquals("ref/plate.jpg", created.at("/0/this_file/relative_path").asText());
-        assertEquals(1, SimAdmin.requests("POST", "/api/v1(\\.1)?/entity/[Aa]ttachments?").size());
+        assertEquals(1, SIM.requests("POST", "/api/v1(\\.1)?/entity/[Aa]ttachments?").size());
     }
 
     @Test
     void attachmentCreateCutBeforeFptrActedIsNotLanded() {
-        SimAdmin.fault(Map.of("method", "POST", "path", "^/api/v1(\\.1)?/entity/[Aa]ttachments?$", "status", 500, "cut_after_bytes", 5));
+        SIM.fault(Map.of("method", "POST", "path", "^/api/v1(\\.1)?/entity/[Aa]ttachments?$", "status", 500, "cut_after_bytes", 5));
         Answer a = lost(postAttachment("{\"project\":70,\"this_file\":{\"url\":\"https://review.example.com/" + u + "\"}}", null),
                 502, "not_landed");
         assertEquals(0, a.body().path("created").size(), a::toString);
-        assertEquals(1, SimAdmin.requests("POST", "/api/v1(\\.1)?/entity/[Aa]ttachments?").size());
+        assertEquals(1, SIM.requests("POST", "/api/v1(\\.1)?/entity/[Aa]ttachments?").size());
     }
 
     @Test
     void fptrUnavailableBeforeAnyWriteIs503AndSaysNothingWasWritten() {
-        SimAdmin.fault(Map.of("method", "PUT", "path", versionPath(), "status", 503, "retry_after", "1"));
+        SIM.fault(Map.of("method", "PUT", "path", versionPath(), "status", 503, "retry_after", "1"));
         Answer a = putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v006.mov\"}");
         assertEquals(503, a.status(), a::toString);
         assertTrue(a.detail().contains("Nothing was written"), a::toString);

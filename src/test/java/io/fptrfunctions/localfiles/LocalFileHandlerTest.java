@@ -3,6 +3,7 @@ package io.fptrfunctions.localfiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -37,6 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(LocalFileProfile.class)
 class LocalFileHandlerTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     @Inject
     LocalStorageCatalog catalog;
 
@@ -54,7 +58,7 @@ class LocalFileHandlerTest {
 
     @AfterEach
     void noFaultsLeft() {
-        SimAdmin.clearFaults();
+        SIM.clearFaults();
     }
 
     static String link(String... keysAndValues) {
@@ -80,7 +84,7 @@ class LocalFileHandlerTest {
     }
 
     List<JsonNode> writesTo(long versionId) {
-        return SimAdmin.requests("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + versionId);
+        return SIM.requests("PUT", "/api/v1(\\.1)?/entity/[Vv]ersions?/" + versionId);
     }
 
     // ---- set by absolute path, each platform's style --------------------------------------------------
@@ -142,7 +146,7 @@ class LocalFileHandlerTest {
 
     @Test
     void unknownStorageIs422ListingTheStoragesAndWritesNothing() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer a = problem(putVersion(version, json("{'relative_path':'a/b.exr','local_storage':'no-such-" + u + "'}")), 422);
         assertTrue(a.detail().contains("'no-such-" + u + "' does not exist"), a::toString);
         assertTrue(a.body().path("local_storages").toString().contains("lf-" + u));
@@ -183,7 +187,7 @@ class LocalFileHandlerTest {
 
     @Test
     void pathUnderNoRootIs422ListingTheRootsAndFptrSawNoWrite() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer a = problem(putVersion(version, link("local_path", "/nowhere-" + u + "/a.exr")), 422);
         assertTrue(a.detail().contains("/nowhere-" + u + "/a.exr is under no LocalStorage root"), a::toString);
         assertEquals("linux", a.body().path("platform").asText());
@@ -191,8 +195,8 @@ class LocalFileHandlerTest {
         assertTrue(roots.contains("\"path\":\"/mnt/projects\"") && roots.contains("\"name\":\"primary\""), roots);
         assertTrue(roots.contains("/lf/" + u), roots);
         assertEquals(0, writesTo(version).size(), "FPTR must not see the write");
-        assertEquals(1, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size(),
-                "a miss re-reads the storages once before answering");
+        assertEquals(2, SIM.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size(),
+                "a miss re-reads the storages once before answering (page 1, and the empty page 2 that ends the read)");
 
         Answer windows = problem(put("Version", version, "sg_uploaded_movie", link("local_path", "Q:\\nowhere\\a.exr"), "windows"), 422);
         assertTrue(windows.body().path("roots").toString().contains("\"path\":\"P:\\\\\""), windows::toString);
@@ -224,7 +228,7 @@ class LocalFileHandlerTest {
     @Test
     void deleteClearsTheFieldAndAnswersItEmpty() {
         ok(putVersion(version, link("local_path", "/lf/" + u + "/a.mov")));
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer cleared = ok(delete("Version", version, "sg_uploaded_movie"));
         assertEquals("null", cleared.raw());
         assertEquals(1, writesTo(version).size());
@@ -315,34 +319,34 @@ class LocalFileHandlerTest {
 
     @Test
     void attachmentUnderNoRootIs422AndCreatesNothing() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         problem(postAttachment("{\"project\":70,\"this_file\":{\"local_path\":\"/nowhere-" + u + "/a.jpg\"}}", null), 422);
-        assertEquals(0, SimAdmin.requests("POST", ".*/entity/(Attachment|attachments)").size());
+        assertEquals(0, SIM.requests("POST", ".*/entity/(Attachment|attachments)").size());
     }
 
     @Test
     void attachmentThisFileCannotChange() {
         long id = postAttachment("{\"project\":70,\"this_file\":{\"url\":\"https://x.example.com/a\"}}", null).body().path("id").asLong();
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer a = problem(put("Attachment", id, "this_file", link("local_path", "/lf/" + u + "/a.mov"), null), 409);
         assertTrue(a.detail().contains("POST /v1/attachments"), a::toString);
         problem(put("attachments", id, "this_file", link("local_path", "/lf/" + u + "/a.mov"), null), 409);
         problem(delete("Attachment", id, "this_file"), 409);
-        assertEquals(0, SimAdmin.requests("PUT", ".*").size(), "nothing was sent to FPTR");
+        assertEquals(0, SIM.requests("PUT", ".*").size(), "nothing was sent to FPTR");
     }
 
     // ---- bad input of every kind -----------------------------------------------------------------------
 
     @Test
     void badBodiesAre400AndWriteNothing() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         String[][] cases = {
-                {"{\"local_path\":\"/lf/a.mov\",\"colour\":\"red\"}", "Unknown key colour"},
+                {"{\"local_path\":\"/lf/a.mov\",\"colour\":\"red\"}", "Unknown key 'colour'"},
                 {"{\"local_path\":5}", "'local_path' must be a string"},
                 {"{\"local_path\":\"relative/a.mov\"}", "absolute path"},
                 {"{\"local_path\":\"/lf/../etc/a.mov\"}", "'..' segment"},
                 {"{\"relative_path\":\"a.mov\"}", "needs 'local_storage'"},
-                {"{\"relative_path\":\"a.mov\",\"local_storage\":[1]}", "not an array"},
+                {"{\"relative_path\":\"a.mov\",\"local_storage\":[1]}", "not a list"},
                 {"{\"url\":\"https://x/y\"}", "POST /v1/attachments"},
                 {"{}", "Say which file to link"},
                 {"[1,2]", "must be a JSON object"},
@@ -363,13 +367,18 @@ class LocalFileHandlerTest {
         problem(get("Version", "-1", "sg_uploaded_movie", null), 400);
         problem(get("Ver$ion", version, "sg_uploaded_movie", null), 400);
         assertTrue(problem(get("Version", version, "entity.Shot.code", null), 400).detail().contains("dotted"));
+        assertEquals("{id}", problem(get("Version", "abc", "sg_uploaded_movie", null), 400).body().path("pointer").asText());
+        assertEquals("?platform", problem(get("Version", version, "sg_uploaded_movie", "win32"), 400).body().path("pointer").asText());
     }
 
     @Test
-    void unknownTypeFieldAndIdAre404WithFptrsError() {
-        Answer type = problem(get("Spaceship", 1, "sg_uploaded_movie", null), 404);
+    void unknownTypeAndFieldAre400AndAnUnknownIdIs404WithFptrsError() {
+        // Before the failure model an unknown type or field was FPTR's own 404 here; now 400 as in every function.
+        Answer type = problem(get("Spaceship", 1, "sg_uploaded_movie", null), 400);
+        assertEquals("Unknown entity type", type.body().path("title").asText(), type::toString);
         assertTrue(type.body().path("upstream").path("detail").asText().contains("Spaceship"), type::toString);
-        Answer field = problem(put("Version", version, "sg_no_such_field", link("local_path", "/lf/" + u + "/a.mov"), null), 404);
+        Answer field = problem(put("Version", version, "sg_no_such_field", link("local_path", "/lf/" + u + "/a.mov"), null), 400);
+        assertEquals("Unknown field", field.body().path("title").asText(), field::toString);
         assertTrue(field.body().path("upstream").toString().contains("sg_no_such_field"), field::toString);
         Answer id = problem(putVersion(999_999_999L, link("local_path", "/lf/" + u + "/a.mov")), 404);
         assertTrue(id.body().path("upstream").toString().contains("999999999"), id::toString);
@@ -379,7 +388,7 @@ class LocalFileHandlerTest {
 
     @Test
     void aFieldThatIsNotAFileLinkFieldIs400() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         Answer text = problem(put("Version", version, "sg_path_to_movie", link("local_path", "/lf/" + u + "/a.mov"), null), 400);
         assertTrue(text.detail().contains("Version.sg_path_to_movie is a text field, not a file/link field"), text::toString);
         assertEquals("text", text.body().path("data_type").asText());
@@ -399,11 +408,12 @@ class LocalFileHandlerTest {
     @Test
     void aHundredWritesReadTheLocalStoragesOnce() {
         catalog.invalidate();
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         for (int i = 0; i < 100; i++) {
             ok(putVersion(version, link("local_path", "/lf/" + u + "/seq/shot_" + i + ".mov")));
         }
         assertEquals(100, writesTo(version).size());
-        assertEquals(1, SimAdmin.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size());
+        // One read of the catalog: page 1, then the empty page 2 that proves the end (FPTR's paging rule).
+        assertEquals(2, SIM.requests("POST", ".*/entity/(LocalStorage|local_storages)/_search").size());
     }
 }

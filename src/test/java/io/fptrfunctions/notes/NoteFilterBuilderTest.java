@@ -10,10 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class NoteFilterBuilderTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final NoteSearchRequestReader reader = new NoteSearchRequestReader();
-
     private String filter(String body, String author) throws Exception {
-        NoteQuery q = reader.read(JSON.readTree(body.replace('\'', '"')));
+        NoteQuery q = NoteSearchRequestReader.read(io.fptrfunctions.http.Input.of(JSON.readTree(body.replace('\'', '"'))));
         JsonNode a = author == null ? null : JSON.readTree(author.replace('\'', '"'));
         return NoteFilterBuilder.build(q, a).toString().replace('"', '\'');
     }

@@ -1,5 +1,6 @@
 package io.fptrfunctions.notes;
 
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 
 import java.util.ArrayList;
@@ -14,6 +15,9 @@ import java.util.UUID;
  * dated in 2031 so that date criteria alone select only them.
  */
 final class NoteFixture {
+
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
 
     final String tag = UUID.randomUUID().toString().substring(0, 8);
     final long project;
@@ -34,21 +38,21 @@ final class NoteFixture {
 
     /** Creates the data; each test class makes its own (another class may reset the simulator). */
     NoteFixture() {
-        project = SimAdmin.insert(rec("Project", "name", "Notes Test " + tag));
-        otherProject = SimAdmin.insert(rec("Project", "name", "Notes Other " + tag));
-        jane = SimAdmin.insert(rec("HumanUser", "login", "jane." + tag, "name", "Jane Doe " + tag));
-        samA = SimAdmin.insert(rec("HumanUser", "login", "sam.a." + tag, "name", "Sam Lee " + tag));
-        samB = SimAdmin.insert(rec("HumanUser", "login", "sam.b." + tag, "name", "Sam Lee " + tag));
-        bot = SimAdmin.insert(rec("ApiUser", "firstname", "review-bot-" + tag));
-        seqA = SimAdmin.insert(rec("Sequence", "code", "SEQA_" + tag, "project", link("Project", project)));
-        long seqB = SimAdmin.insert(rec("Sequence", "code", "SEQB_" + tag, "project", link("Project", otherProject)));
-        shA010 = SimAdmin.insert(rec("Shot", "code", "shA010_" + tag, "sg_sequence", link("Sequence", seqA), "project", link("Project", project)));
-        shA020 = SimAdmin.insert(rec("Shot", "code", "shA020_" + tag, "sg_sequence", link("Sequence", seqA), "project", link("Project", project)));
-        shB010 = SimAdmin.insert(rec("Shot", "code", "shB010_" + tag, "sg_sequence", link("Sequence", seqB), "project", link("Project", otherProject)));
-        hero = SimAdmin.insert(rec("Asset", "code", "hero_" + tag, "project", link("Project", project)));
+        project = SIM.insert(rec("Project", "name", "Notes Test " + tag));
+        otherProject = SIM.insert(rec("Project", "name", "Notes Other " + tag));
+        jane = SIM.insert(rec("HumanUser", "login", "jane." + tag, "name", "Jane Doe " + tag));
+        samA = SIM.insert(rec("HumanUser", "login", "sam.a." + tag, "name", "Sam Lee " + tag));
+        samB = SIM.insert(rec("HumanUser", "login", "sam.b." + tag, "name", "Sam Lee " + tag));
+        bot = SIM.insert(rec("ApiUser", "firstname", "review-bot-" + tag));
+        seqA = SIM.insert(rec("Sequence", "code", "SEQA_" + tag, "project", link("Project", project)));
+        long seqB = SIM.insert(rec("Sequence", "code", "SEQB_" + tag, "project", link("Project", otherProject)));
+        shA010 = SIM.insert(rec("Shot", "code", "shA010_" + tag, "sg_sequence", link("Sequence", seqA), "project", link("Project", project)));
+        shA020 = SIM.insert(rec("Shot", "code", "shA020_" + tag, "sg_sequence", link("Sequence", seqA), "project", link("Project", project)));
+        shB010 = SIM.insert(rec("Shot", "code", "shB010_" + tag, "sg_sequence", link("Sequence", seqB), "project", link("Project", otherProject)));
+        hero = SIM.insert(rec("Asset", "code", "hero_" + tag, "project", link("Project", project)));
         // An Asset with a shot's code: a shot criterion must not match notes on it.
-        lookalike = SimAdmin.insert(rec("Asset", "code", "shA010_" + tag, "project", link("Project", project)));
-        v001 = SimAdmin.insert(rec("Version", "code", "shA010_comp_v001_" + tag, "entity", link("Shot", shA010), "project", link("Project", project)));
+        lookalike = SIM.insert(rec("Asset", "code", "shA010_" + tag, "project", link("Project", project)));
+        v001 = SIM.insert(rec("Version", "code", "shA010_comp_v001_" + tag, "entity", link("Shot", shA010), "project", link("Project", project)));
 
         List<Map<String, Object>> notes = new ArrayList<>();
         notes.add(note(project, human(jane), null, List.of(link("Shot", shA010)), "lighting " + tag + " too hot", "key light", "opn", "2031-01-05T10:00:00Z", null));
@@ -58,7 +62,7 @@ final class NoteFixture {
         notes.add(note(project, human(jane), null, List.of(link("Asset", hero)), "asset " + tag, "lighting rig", "ip", "2031-03-01T00:00:00Z", "https://images.example/n5.jpg"));
         notes.add(note(project, human(jane), null, List.of(link("Shot", shA020)), "shot 20 " + tag, "ok", "opn", "2031-03-10T10:00:00Z", null));
         notes.add(note(project, human(samA), null, List.of(link("Asset", lookalike)), "lookalike " + tag, "asset named like a shot", "opn", "2031-03-20T10:00:00Z", null));
-        List<Long> ids = SimAdmin.insert(notes);
+        List<Long> ids = SIM.insert(notes);
         for (int i = 0; i < ids.size(); i++) {
             n[i + 1] = ids.get(i);
         }

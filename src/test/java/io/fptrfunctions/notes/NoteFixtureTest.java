@@ -3,6 +3,7 @@ package io.fptrfunctions.notes;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,6 +18,9 @@ import java.util.Map;
  */
 abstract class NoteFixtureTest {
 
+    /** The shared FPTR simulator's admin client. */
+    static final SimAdmin SIM = FptrSimTestResource.admin();
+
     static NoteFixture f;
     /** The simulator's config before the first test, to put back after a test changed it. */
     static Map<String, Object> simConfig;
@@ -25,13 +29,13 @@ abstract class NoteFixtureTest {
     void data() {
         if (f == null) {
             f = new NoteFixture();
-            simConfig = new ObjectMapper().convertValue(SimAdmin.config(), new TypeReference<Map<String, Object>>() { });
+            simConfig = new ObjectMapper().convertValue(SIM.config(), new TypeReference<Map<String, Object>>() { });
         }
     }
 
     @AfterAll
     static void resetSimulator() {
-        SimAdmin.reset();
+        SIM.reset();
         f = null;
     }
 

@@ -1,7 +1,8 @@
 package io.fptrfunctions.notes;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,14 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every kind of bad input is a 400 that names the key at fault; good input is read as written. */
+/** Every kind of bad input is a 400 whose pointer names the input at fault; good input is read as written. */
 class NoteSearchRequestReaderTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final NoteSearchRequestReader reader = new NoteSearchRequestReader();
 
-    private NoteQuery read(String json) throws Exception {
-        return reader.read(JSON.readTree(json.replace('\'', '"')));
+    private static NoteQuery read(String json) throws Exception {
+        return NoteSearchRequestReader.read(Input.of(JSON.readTree(json.replace('\'', '"'))));
     }
 
     private ProblemException refused(String json) {
@@ -71,64 +71,81 @@ class NoteSearchRequestReaderTest {
     void unknownKeyIsNamedWithTheValidKeys() {
         ProblemException e = refused("{'shot': 'sh010', 'auther': 'jdoe'}");
         assertTrue(e.detail().contains("Unknown key 'auther'"), e.detail());
-        assertTrue(e.detail().contains("author"), e.detail());
-        assertEquals("auther", e.extensions().get("key"));
+        assertTrue(e.detail().contains("the keys are: project, author,"), e.detail());
+        assertEquals("/auther", e.extensions().get("pointer"));
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "{'limit': '10', 'shot': 'a'}                 | limit",
-            "{'limit': 2.5, 'shot': 'a'}                  | limit",
-            "{'limit': 0, 'shot': 'a'}                    | limit",
-            "{'limit': -3, 'shot': 'a'}                   | limit",
-            "{'author': 5}                                | author",
-            "{'author': ['a']}                            | author",
-            "{'author': '  '}                             | author",
-            "{'has_thumbnail': 'yes'}                     | has_thumbnail",
-            "{'project': true}                            | project",
-            "{'project': 0}                               | project",
-            "{'project': ''}                              | project",
-            "{'linked': {'id': 7}}                        | linked[0].type",
-            "{'linked': {'type': 'Shot'}}                 | linked[0]",
-            "{'linked': {'type': 'Shot', 'id': 7, 'name': 'x'}} | linked[0]",
-            "{'linked': [{'type': 'Shot', 'id': 7}, {'type': 'shot', 'id': 8}]} | linked[1].type",
-            "{'linked': {'type': 'Shot', 'code': 'x'}}    | linked[0].code",
-            "{'linked': {'type': 'Shot', 'id': 'seven'}}  | linked[0].id",
-            "{'linked': []}                               | linked",
-            "{'linked': 'sh010'}                          | linked",
-            "{'status': []}                               | status",
-            "{'status': 3}                                | status",
-            "{'status': ['opn', 3]}                       | status[1]",
-            "{'created_after': 'yesterday'}               | created_after",
-            "{'created_before': '2026-01-01T10:00:00'}    | created_before",
-            "{'created_after': '2026-02-01T00:00:00Z', 'created_before': '2026-01-01T00:00:00Z'} | created_after",
-            "{'shot': 'a', 'fields': 'subject'}           | fields",
-            "{'shot': 'a', 'fields': ['sub ject']}        | fields",
-            "{'shot': 'a', 'sort': 'created_at desc'}     | sort",
-            "{'filters': {'conditions': []}}              | filters.logical_operator",
-            "{'filters': {'logical_operator': 'xor', 'conditions': []}} | filters.logical_operator",
-            "{'filters': {'logical_operator': 'and', 'conditions': [['subject']]}} | filters.conditions[0]",
-            "{'filters': {'logical_operator': 'and', 'conditions': [], 'x': 1}} | filters.x",
-            "{'filters': []}                              | filters",
-            "{'filters': 'subject is x'}                  | filters",
+            "{'limit': '10', 'shot': 'a'}                 | /limit",
+            "{'limit': 2.5, 'shot': 'a'}                  | /limit",
+            "{'limit': 0, 'shot': 'a'}                    | /limit",
+            "{'limit': -3, 'shot': 'a'}                   | /limit",
+            "{'author': 5}                                | /author",
+            "{'author': ['a']}                            | /author",
+            "{'author': '  '}                             | /author",
+            "{'has_thumbnail': 'yes'}                     | /has_thumbnail",
+            "{'project': true}                            | /project",
+            "{'project': 0}                               | /project",
+            "{'project': ''}                              | /project",
+            "{'linked': {'id': 7}}                        | /linked/type",
+            "{'linked': {'type': 'Shot'}}                 | /linked",
+            "{'linked': {'type': 'Shot', 'id': 7, 'name': 'x'}} | /linked",
+            "{'linked': [{'type': 'Shot', 'id': 7}, {'type': 'shot', 'id': 8}]} | /linked/1/type",
+            "{'linked': [{'type': 'Shot', 'id': 7}, {'type': 'Shot'}]} | /linked/1",
+            "{'linked': {'type': 'Shot', 'code': 'x'}}    | /linked/code",
+            "{'linked': {'type': 'Shot', 'id': 'seven'}}  | /linked/id",
+            "{'linked': []}                               | /linked",
+            "{'linked': 'sh010'}                          | /linked",
+            "{'status': []}                               | /status",
+            "{'status': 3}                                | /status",
+            "{'status': ['opn', 3]}                       | /status/1",
+            "{'created_after': 'yesterday'}               | /created_after",
+            "{'created_before': '2026-01-01T10:00:00'}    | /created_before",
+            "{'created_after': '2026-02-01T00:00:00Z', 'created_before': '2026-01-01T00:00:00Z'} | /created_after",
+            "{'shot': 'a', 'fields': 'subject'}           | /fields",
+            "{'shot': 'a', 'fields': ['sub ject']}        | /fields/0",
+            "{'shot': 'a', 'fields': ['project.project.name']} | /fields/0",
+            "{'shot': 'a', 'sort': 'created_at desc'}     | /sort",
+            "{'shot': 'a', 'sort': 'created_at,,id'}      | /sort",
+            "{'filters': {'conditions': []}}              | /filters/logical_operator",
+            "{'filters': {'logical_operator': 'xor', 'conditions': []}} | /filters/logical_operator",
+            "{'filters': {'logical_operator': 'and', 'conditions': [['subject']]}} | /filters/conditions/0",
+            "{'filters': {'logical_operator': 'and', 'conditions': [], 'x': 1}} | /filters/x",
+            "{'filters': []}                              | /filters",
+            "{'filters': 'subject is x'}                  | /filters",
     })
-    void badInputIsA400NamingTheKey(String json, String key) {
+    void badInputIsA400WhosePointerNamesTheInput(String json, String pointer) {
         ProblemException e = refused(json);
         assertEquals(400, e.status(), e.detail());
-        assertEquals(key, e.extensions().get("key"), e.detail());
-        assertTrue(e.detail().contains(key.replaceAll("\\[\\d+]$", "")), e.detail());
+        assertEquals(pointer, e.extensions().get("pointer"), e.detail());
+        assertTrue(e.detail().contains("'" + pointer.substring(1) + "'"), e.detail());
+    }
+
+    @Test
+    void aSortOfThousandsOfNamesIsReadWithoutOverflowingTheStack() throws Exception {
+        // Issue 13: a regular expression with a repeated group overflowed the stack on this input.
+        String sort = String.join(",", java.util.Collections.nCopies(2000, "a"));
+        NoteQuery q = read("{'shot': 'a', 'sort': '" + sort + "'}");
+        assertEquals(sort, q.sort());
+        String bad = sort + ",created_at desc";
+        assertEquals("/sort", refused("{'shot': 'a', 'sort': '" + bad + "'}").extensions().get("pointer"));
     }
 
     @Test
     void wrongTypeSaysWhatWasExpectedAndWhatCame() {
         ProblemException e = refused("{'shot': 'a', 'limit': '10'}");
-        assertEquals("limit must be a positive whole number; got the string \"10\".", e.detail());
+        assertEquals("'limit' must be a positive whole number, not a string (\"10\").", e.detail());
     }
 
     @Test
     void datesRoundOutwardsToWholeSeconds() {
-        assertEquals(Instant.parse("2026-01-01T10:00:00Z"), NoteSearchRequestReader.instant("a", "2026-01-01T10:00:00.700Z", false));
-        assertEquals(Instant.parse("2026-01-01T10:00:01Z"), NoteSearchRequestReader.instant("b", "2026-01-01T10:00:00.700Z", true));
-        assertEquals(Instant.parse("2026-01-01T08:00:00Z"), NoteSearchRequestReader.instant("a", "2026-01-01T10:00:00+02:00", false));
+        assertEquals(Instant.parse("2026-01-01T10:00:00Z"), NoteSearchRequestReader.instant(text("2026-01-01T10:00:00.700Z"), false));
+        assertEquals(Instant.parse("2026-01-01T10:00:01Z"), NoteSearchRequestReader.instant(text("2026-01-01T10:00:00.700Z"), true));
+        assertEquals(Instant.parse("2026-01-01T08:00:00Z"), NoteSearchRequestReader.instant(text("2026-01-01T10:00:00+02:00"), false));
+    }
+
+    private static Input text(String value) {
+        return Input.of(TextNode.valueOf(value));
     }
 }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.FptrFailure;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.http.Problems;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -35,15 +38,15 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     NotesSearchService service;
 
     @Inject
-    NoteSearchRequestReader reader;
+    ObjectMapper mapper;
 
     @Inject
     FptrClient fptr;
 
     @AfterEach
     void restoreSimulator() {
-        SimAdmin.clearFaults();
-        SimAdmin.config(simConfig);
+        SIM.clearFaults();
+        SIM.config(simConfig);
     }
 
     @AfterAll
@@ -57,7 +60,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     private ObjectNode search(String body, int pageSize) {
         try {
-            return service.search(reader.read(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag))), pageSize);
+            return service.search(NoteSearchRequestReader.read(Input.of(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag)))), pageSize);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -255,13 +258,15 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void aFieldFptrDoesNotKnowIsA400NamingItAndNoSearchIsMade() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         ProblemException e = assertThrows(ProblemException.class,
                 () -> search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'sg_status']}"));
         assertEquals(400, e.status());
-        assertEquals("fields", e.extensions().get("key"));
-        assertTrue(e.detail().startsWith("fields[1] \"sg_status\": Note has no field sg_status."), e.detail());
-        assertEquals(0, SimAdmin.count("POST", "/_search$"), "no search for a request that names an unknown field");
+        assertEquals("Unknown field", e.title());
+        assertEquals("/fields/1", e.extensions().get("pointer"));
+        assertTrue(e.detail().startsWith("'fields/1' (\"sg_status\"): Note has no field sg_status."), e.detail());
+        assertTrue(e.upstream() != null, "FPTR's own error for the first unknown field");
+        assertEquals(0, SIM.count("POST", "/_search$"), "no search for a request that names an unknown field");
     }
 
     @Test
@@ -269,29 +274,30 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ProblemException field = assertThrows(ProblemException.class,
                 () -> search("{'project': " + f.project + ", 'fields': ['project.Project.nmae']}"));
         assertEquals(400, field.status());
-        assertTrue(field.detail().startsWith("fields[0] \"project.Project.nmae\": Project has no field nmae."), field.detail());
+        assertTrue(field.detail().startsWith("'fields/0' (\"project.Project.nmae\"): Project has no field nmae."), field.detail());
 
         ProblemException type = assertThrows(ProblemException.class,
                 () -> search("{'project': " + f.project + ", 'fields': ['user', 'project.Projct.name']}"));
-        assertTrue(type.detail().startsWith("fields[1] \"project.Projct.name\": FPTR knows no entity type Projct."), type.detail());
+        assertTrue(type.detail().startsWith("'fields/1' (\"project.Projct.name\"): FPTR knows no entity type Projct."), type.detail());
+        assertEquals("Unknown entity type", type.title());
     }
 
     @Test
     void knownFieldsAreLookedUpOnceThenServedFromTheCache() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
-        long first = SimAdmin.count("GET", "/schema/");
-        assertTrue(first <= 3, "at most Note.sg_status_list, Note.note_links, Shot.code: " + SimAdmin.requests());
+        long first = SIM.count("GET", "/schema/");
+        assertTrue(first <= 3, "at most Note.sg_status_list, Note.note_links, Shot.code: " + SIM.requests());
         search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
-        assertEquals(first, SimAdmin.count("GET", "/schema/"), "the second search reads no schema");
+        assertEquals(first, SIM.count("GET", "/schema/"), "the second search reads no schema");
     }
 
     @Test
     void aSchemaTheScriptMayNotReadDoesNotStopTheSearch() {
-        SimAdmin.fault(Map.of("method", "GET", "path", "/schema/Note/fields/addressings_cc$", "status", 403, "times", 1));
+        SIM.fault(Map.of("method", "GET", "path", "/schema/Note/fields/addressings_cc$", "status", 403, "times", 1));
         ObjectNode answer = search("{'project': " + f.project + ", 'fields': ['addressings_cc']}");
         assertTrue(answer.path("count").asInt() > 0, answer.toString());
-        assertTrue(SimAdmin.faults().isEmpty(), "the schema read was refused, and the search went on");
+        assertTrue(SIM.faults().isEmpty(), "the schema read was refused, and the search went on");
     }
 
     private static JsonNode find(JsonNode links, String type) {
@@ -307,9 +313,9 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void aThumbnailStillProcessingIsNullAndFlaggedPending() {
-        long note = SimAdmin.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", f.otherProject),
+        long note = SIM.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", f.otherProject),
                 "subject", "pending " + f.tag, "created_by", NoteFixture.human(f.samB)));
-        SimAdmin.putFile("Note", note, "image", "frame.jpg", "image/jpeg", 120,
+        SIM.putFile("Note", note, "image", "frame.jpg", "image/jpeg", 120,
                 () -> new ByteArrayInputStream("not really a jpeg".getBytes(StandardCharsets.UTF_8)));
         ObjectNode answer = search("{'text': 'pending $T', 'has_thumbnail': true}");
         assertEquals(List.of(note), ids(answer));
@@ -336,23 +342,23 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void anAnswerTooBigForALambdaResponseIsA422WithALimitThatFits() {
-        long limit = service.maxResponseBytes(1500);
-        try {
-            ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + f.project + "}"));
-            assertEquals(422, e.status());
-            assertEquals(6, e.extensions().get("count"));
-            int fits = (Integer) e.extensions().get("suggested_limit");
-            assertTrue(fits >= 1 && fits < 6, e.detail());
-            ObjectNode cut = search("{'project': " + f.project + ", 'limit': " + fits + "}");
-            assertTrue(service.escapedSize(cut) <= 1500, "the suggested limit fits");
-        } finally {
-            service.maxResponseBytes(limit);
-        }
+        // The service checks every answer against fptr.notes.max-response-bytes (6 MB); 1500 bytes here.
+        ObjectNode all = search("{'project': " + f.project + "}");
+        ProblemException e = assertThrows(ProblemException.class, () -> AnswerSize.check(all, 6, 1500, mapper));
+        assertEquals(422, e.status());
+        assertEquals(6, e.extensions().get("count"));
+        int fits = (Integer) e.extensions().get("suggested_limit");
+        assertTrue(fits >= 1 && fits < 6, e.detail());
+        ObjectNode cut = search("{'project': " + f.project + ", 'limit': " + fits + "}");
+        assertTrue(AnswerSize.escapedSize(cut, mapper) <= 1500, "the suggested limit fits");
+        AnswerSize.check(cut, fits, 1500, mapper);
     }
 
     @Test
-    void fptrRefusingARawFilterIsA400WithFptrsError() {
-        ProblemException e = assertThrows(ProblemException.class, () -> search("{'filters': [['no_such_field', 'is', 'x']]}"));
+    void fptrRefusingARawFilterIsAnUnknownFieldAnswered400WithFptrsError() {
+        FptrFailure.Refused refused = assertThrows(FptrFailure.Refused.class, () -> search("{'filters': [['no_such_field', 'is', 'x']]}"));
+        assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, refused.kind());
+        ProblemException e = Problems.of(refused);
         assertEquals(400, e.status());
         assertTrue(e.upstream() != null && e.upstream().toString().contains("no_such_field"), String.valueOf(e.upstream()));
     }
@@ -365,15 +371,15 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     private synchronized List<Long> pagingData() {
         if (pagingNotes == null) {
-            pagingProject = SimAdmin.insert(NoteFixture.rec("Project", "name", "Notes Paging " + f.tag));
-            long pager = SimAdmin.insert(NoteFixture.rec("HumanUser", "login", "pager." + f.tag, "name", "Pager " + f.tag));
+            pagingProject = SIM.insert(NoteFixture.rec("Project", "name", "Notes Paging " + f.tag));
+            long pager = SIM.insert(NoteFixture.rec("HumanUser", "login", "pager." + f.tag, "name", "Pager " + f.tag));
             List<Map<String, Object>> notes = new ArrayList<>();
             for (int i = 0; i < 23; i++) {
                 notes.add(NoteFixture.rec("Note", "project", NoteFixture.link("Project", pagingProject), "subject", "page note " + i,
                         "content", "paging", "created_at", String.format("2031-06-01T10:%02d:00Z", i),
                         "created_by", NoteFixture.human(pager)));
             }
-            pagingNotes = SimAdmin.insert(notes);
+            pagingNotes = SIM.insert(notes);
         }
         return pagingNotes;
     }
@@ -381,14 +387,14 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     @Test
     void everyPageIsReadInOrderWithSmallPages() {
         List<Long> all = pagingData();
-        SimAdmin.config(Map.of("max_page_size", 5));
-        SimAdmin.clearRequests();
+        SIM.config(Map.of("max_page_size", 5));
+        SIM.clearRequests();
         ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
         assertEquals(all, ids(answer));
         assertEquals(23, answer.path("count").asInt());
         assertFalse(answer.path("truncated").asBoolean());
         // 5 pages with rows, then at least one empty page that proves the end.
-        assertTrue(SimAdmin.count("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search") >= 6, SimAdmin.requests().toString());
+        assertTrue(SIM.count("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search") >= 6, SIM.requests().toString());
 
         ObjectNode newestFirst = search("{'project': " + pagingProject + ", 'sort': '-created_at'}", 5);
         List<Long> reversed = new ArrayList<>(all);
@@ -399,7 +405,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     @Test
     void limitAcrossPages() {
         List<Long> all = pagingData();
-        SimAdmin.config(Map.of("max_page_size", 5));
+        SIM.config(Map.of("max_page_size", 5));
         ObjectNode answer = search("{'project': " + pagingProject + ", 'limit': 12}", 5);
         assertEquals(all.subList(0, 12), ids(answer));
         assertTrue(answer.path("truncated").asBoolean());
@@ -412,37 +418,38 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     /** A fault on the Note search's page N only (the simulator matches the request body). */
     private static void failPage(int page, int times) {
-        SimAdmin.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "\"number\":" + page + "\\b",
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "\"number\":" + page + "\\b",
                 "status", 503, "times", times));
     }
 
     @Test
     void a503OnPage3Of5IsRetriedAndTheResultIsComplete() {
         List<Long> all = pagingData();
-        SimAdmin.config(Map.of("max_page_size", 5));
-        SimAdmin.clearRequests();
+        SIM.config(Map.of("max_page_size", 5));
+        SIM.clearRequests();
         failPage(3, 1);
         ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
         assertEquals(all, ids(answer));
         assertEquals(23, answer.path("count").asInt());
-        List<JsonNode> calls = SimAdmin.requests();
+        List<JsonNode> calls = SIM.requests();
         assertEquals(1, calls.stream().filter(r -> r.path("status").asInt() == 503).count(), calls.toString());
-        assertEquals(0, SimAdmin.faults().size(), "the fault was used up");
+        assertEquals(0, SIM.faults().size(), "the fault was used up");
     }
 
     @Test
-    void aPageThatKeepsFailingIsA502NotAPartialResult() throws InterruptedException {
+    void aPageThatKeepsFailingIsA503NotAPartialResult() throws InterruptedException {
         pagingData();
-        SimAdmin.config(Map.of("max_page_size", 5));
+        SIM.config(Map.of("max_page_size", 5));
         failPage(3, 100);
         try {
             ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + pagingProject + "}", 5));
-            assertEquals(502, e.status());
+            assertEquals(503, e.status(), "FPTR unavailable is a 503 in every function (was 502 here before the failure model)");
+            assertEquals("FPTR is unavailable", e.title());
             assertEquals(3, e.extensions().get("page"));
             assertTrue(e.detail().startsWith("Page 3 of the Note search could not be read"), e.detail());
             assertTrue(e.detail().contains("No partial result"), e.detail());
         } finally {
-            SimAdmin.clearFaults();
+            SIM.clearFaults();
             awaitClosedCircuit(fptr);
         }
     }

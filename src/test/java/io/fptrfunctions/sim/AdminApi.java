@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /**
  * The simulator's own admin API under {@code /_sim} (JSON; no auth; never logged or faulted):
- * reset, config, faults, request log, bulk records. Extensions may add {@code /_sim/...} routes with
+ * reset, clock, config, faults, request log, bulk records. Extensions may add {@code /_sim/...} routes with
  * {@link FptrSimulator#route}.
  */
 final class AdminApi {
@@ -27,6 +31,15 @@ final class AdminApi {
                 case "POST /_sim/reset" -> {
                     sim.reset();
                     ex.json(200, SimJson.object().put("reset", true));
+                }
+                case "GET /_sim/clock" -> ex.json(200, clockJson());
+                case "PUT /_sim/clock" -> {
+                    setClock(body(ex));
+                    ex.json(200, clockJson());
+                }
+                case "DELETE /_sim/clock" -> {
+                    sim.clock(Clock.systemUTC());
+                    ex.empty(204);
                 }
                 case "GET /_sim/config" -> ex.json(200, sim.config().toJson());
                 case "PUT /_sim/config" -> {
@@ -82,6 +95,32 @@ final class AdminApi {
                 ex.json(500, SimJson.object().put("error", String.valueOf(e)));
             }
         }
+    }
+
+    private ObjectNode clockJson() {
+        return SimJson.object().put("now", sim.now().toString()).put("offset_seconds", sim.clockOffsetSeconds());
+    }
+
+    /** {@code {"advance_seconds": N}} moves the clock by N (negative: back); {@code {"now": "<ISO instant>"}} sets it. */
+    private void setClock(JsonNode body) {
+        if (body.size() != 1 || !(body.has("advance_seconds") || body.has("now"))) {
+            throw new IllegalArgumentException("body must be {\"advance_seconds\": N} or {\"now\": \"2026-01-01T00:00:00Z\"}");
+        }
+        if (body.has("advance_seconds")) {
+            JsonNode n = body.get("advance_seconds");
+            if (!n.isIntegralNumber()) {
+                throw new IllegalArgumentException("advance_seconds must be a whole number of seconds");
+            }
+            sim.advanceClock(Duration.ofSeconds(n.longValue()));
+            return;
+        }
+        Instant at;
+        try {
+            at = Instant.parse(body.get("now").asText());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("now must be an ISO-8601 instant such as 2026-01-01T00:00:00Z");
+        }
+        sim.clock(Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(), at)));
     }
 
     private static JsonNode body(SimExchange ex) throws IOException {

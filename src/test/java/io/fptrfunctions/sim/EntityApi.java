@@ -16,7 +16,11 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The built-in API routes after the prefix: entity CRUD, _search, _summarize, schema, preferences. */
+/**
+ * The built-in API routes after the prefix: entity CRUD, _search, _summarize, preferences; {@code _batch}
+ * ({@link EntityBatch}), {@code _text_search} ({@link TextSearch}) and {@code /schema} ({@link SchemaApi})
+ * are their own classes.
+ */
 final class EntityApi {
 
     static final String ARRAY_TYPE = "application/vnd+shotgun.api3_array+json";
@@ -26,12 +30,26 @@ final class EntityApi {
     private static final Pattern SCHEMA = Pattern.compile("^/schema(?:/([^/]+))?(/fields)?(?:/([^/]+))?/?$");
 
     private final FptrSimulator sim;
+    private final SchemaApi schemaApi;
+    private final EntityBatch batch;
+    private final TextSearch textSearch;
 
     EntityApi(FptrSimulator sim) {
         this.sim = sim;
+        this.schemaApi = new SchemaApi(sim);
+        this.batch = new EntityBatch(sim, this);
+        this.textSearch = new TextSearch(sim, this);
     }
 
     void route(SimExchange ex, String rest) throws IOException {
+        if (ex.method.equals("POST") && (rest.equals("/entity/_batch") || rest.equals("/entity/_batch/"))) {
+            batch.handle(ex);
+            return;
+        }
+        if (ex.method.equals("POST") && rest.equals("/entity/_text_search")) {
+            textSearch.handle(ex);
+            return;
+        }
         Matcher m = ENTITY.matcher(rest);
         if (m.matches()) {
             EntityDef def = sim.schema().resolve(m.group(1));
@@ -85,8 +103,8 @@ final class EntityApi {
             }
         }
         Matcher s = SCHEMA.matcher(rest);
-        if (s.matches() && ex.method.equals("GET")) {
-            schema(ex, s.group(1), s.group(2) != null, s.group(3));
+        if (s.matches()) {
+            schemaApi.handle(ex, s.group(1), s.group(2) != null, s.group(3));
             return;
         }
         if (rest.equals("/preferences") && ex.method.equals("GET")) {
@@ -132,14 +150,8 @@ final class EntityApi {
     }
 
     /** {@code _search} and {@code _summarize} take only the api3 vendor types (415 otherwise, as FPTR answers); returns which. */
-    private static String requireApi3ContentType(SimExchange ex) {
-        String type = ex.contentTypeBase();
-        if (!ARRAY_TYPE.equals(type) && !HASH_TYPE.equals(type)) {
-            ObjectNode source = SimJson.object();
-            source.put("content_type", "Content-Type must be one of: '" + ARRAY_TYPE + "', '" + HASH_TYPE + "'.");
-            throw SimError.brief(415, 103, "Unsupported Content-Type '" + type + "'", source);
-        }
-        return type;
+    static String requireApi3ContentType(SimExchange ex) {
+        return ex.requireContentType(ARRAY_TYPE, HASH_TYPE);
     }
 
     private void search(SimExchange ex, EntityDef def) throws IOException {
@@ -272,7 +284,7 @@ final class EntityApi {
         return out;
     }
 
-    private int pageSize(String raw) {
+    int pageSize(String raw) {
         if (raw == null || raw.isBlank()) {
             return Math.min(DEFAULT_PAGE_SIZE, sim.config().maxPageSize());
         }
@@ -292,7 +304,7 @@ final class EntityApi {
         return (int) v;
     }
 
-    private static int pageNumber(String raw) {
+    static int pageNumber(String raw) {
         if (raw == null || raw.isBlank()) {
             return 1;
         }
@@ -371,6 +383,11 @@ final class EntityApi {
             throw SimError.badRequest("Request body must be a JSON object of field values");
         }
         SimStore.Created created = sim.store().create(def, (ObjectNode) body, ex.caller().actor());
+        ex.json(201, createAnswer(ex, def, created));
+    }
+
+    /** {@code {"data": <the fields sent, the server-set ones and every relationship>}}, create-style timestamps. */
+    ObjectNode createAnswer(SimExchange ex, EntityDef def, SimStore.Created created) {
         List<FieldDef> fields = new ArrayList<>();
         for (FieldDef f : def.fields()) {
             if (f.type.isLink() || created.echoed().contains(f.name)) {
@@ -380,7 +397,7 @@ final class EntityApi {
         ObjectNode out = SimJson.object();
         out.set("data", sim.store().read(() ->
                 sim.renderer().render(created.record(), RecordRenderer.Selection.of(fields), ex.renderContext(true))));
-        ex.json(201, out);
+        return out;
     }
 
     private void update(SimExchange ex, EntityDef def, String rawId) throws IOException {
@@ -393,12 +410,17 @@ final class EntityApi {
             throw SimError.badRequest("Request body must be a JSON object of field values");
         }
         SimRecord r = sim.store().update(def, id, (ObjectNode) body, ex.caller().actor());
+        ex.json(200, updateAnswer(ex, def, r));
+    }
+
+    /** {@code {"data": <the whole record>, "links": {}, "status": "successful"}}. */
+    ObjectNode updateAnswer(SimExchange ex, EntityDef def, SimRecord r) {
         ObjectNode out = SimJson.object();
         out.set("data", sim.store().read(() ->
                 sim.renderer().render(r, RecordRenderer.Selection.of(def.fields()), ex.renderContext(false))));
         out.putObject("links");
         out.put("status", "successful");
-        ex.json(200, out);
+        return out;
     }
 
     private void delete(SimExchange ex, EntityDef def, String rawId) throws IOException {
@@ -546,118 +568,32 @@ final class EntityApi {
         };
     }
 
-    // ---- schema and preferences ---------------------------------------------------------------------
+    // ---- preferences --------------------------------------------------------------------------------
 
-    private void schema(SimExchange ex, String typeName, boolean fieldsPart, String fieldName) throws IOException {
-        ObjectNode out = SimJson.object();
-        String self = ex.http().getRequestURI().getRawPath();
-        if (typeName == null) {
-            ObjectNode data = out.putObject("data");
-            for (EntityDef d : sim.schema().types()) {
-                data.set(d.name, typeSchema(d));
-            }
-        } else {
-            EntityDef def = sim.schema().resolve(typeName);
-            if (def == null) {
-                throw SimError.fptr(404, 103, "Not Found", null, "Entity type '" + typeName + "' does not exist.");
-            }
-            if (!fieldsPart) {
-                out.set("data", typeSchema(def));
-            } else if (fieldName == null) {
-                ObjectNode data = out.putObject("data");
-                for (FieldDef f : def.fields()) {
-                    data.set(f.name, fieldSchema(def, f));
-                }
-            } else {
-                FieldDef f = def.field(fieldName);
-                if (f == null) {
-                    throw SimError.fptr(404, 104, "Not Found", null, def.name + "." + fieldName + " does not exist.");
-                }
-                out.set("data", fieldSchema(def, f));
-            }
-        }
-        out.putObject("links").put("self", self);
-        ex.json(200, out);
-    }
-
-    private static ObjectNode typeSchema(EntityDef def) {
-        ObjectNode n = SimJson.object();
-        prop(n, "name", TextNode.valueOf(def.name), false);
-        prop(n, "visible", SimJson.NODES.booleanNode(true), false);
-        return n;
-    }
-
-    private static ObjectNode fieldSchema(EntityDef def, FieldDef f) {
-        ObjectNode n = SimJson.object();
-        prop(n, "name", TextNode.valueOf(label(f.name)), true);
-        prop(n, "description", TextNode.valueOf(""), true);
-        prop(n, "custom_metadata", TextNode.valueOf(""), true);
-        prop(n, "entity_type", TextNode.valueOf(def.name), false);
-        prop(n, "data_type", TextNode.valueOf(f.type.fptrName()), false);
-        prop(n, "editable", SimJson.NODES.booleanNode(!f.serverManaged), false);
-        prop(n, "mandatory", SimJson.NODES.booleanNode(false), false);
-        prop(n, "unique", SimJson.NODES.booleanNode(false), false);
-        ObjectNode props = n.putObject("properties");
-        prop(props, "default_value", SimJson.NODES.nullNode(), false);
-        prop(props, "summary_default", TextNode.valueOf("none"), true);
-        switch (f.type) {
-            case ENTITY, MULTI_ENTITY -> {
-                ArrayNode types = SimJson.array();
-                f.validTypes.forEach(types::add);
-                prop(props, "valid_types", types, true);
-            }
-            case IMAGE -> {
-                prop(props, "image_sorts", SimJson.NODES.nullNode(), false);
-                prop(props, "image_use_query", SimJson.NODES.booleanNode(true), false);
-                prop(props, "render_method", TextNode.valueOf("use_image_query"), false);
-                prop(props, "allowed_render_methods",
-                        SimJson.array().add("use_uploaded_image").add("use_image_query"), false);
-            }
-            case TEXT -> {
-                prop(props, "regex_validation", TextNode.valueOf(""), true);
-                prop(props, "regex_validation_enabled", SimJson.NODES.booleanNode(false), true);
-            }
-            case LIST, STATUS_LIST -> prop(props, "valid_values", SimJson.array(), true);
-            default -> { }
-        }
-        prop(n, "visible", SimJson.NODES.booleanNode(true), false);
-        prop(n, "ui_value_displayable", SimJson.NODES.booleanNode(true), false);
-        return n;
-    }
-
-    private static void prop(ObjectNode n, String key, JsonNode value, boolean editable) {
-        ObjectNode p = n.putObject(key);
-        p.set("value", value);
-        p.put("editable", editable);
-    }
-
-    private static String label(String field) {
-        if (field.equals("image")) {
-            return "Thumbnail";
-        }
-        String[] words = field.replaceFirst("^sg_", "").split("_");
-        StringBuilder b = new StringBuilder();
-        for (String w : words) {
-            if (w.isEmpty()) {
-                continue;
-            }
-            b.append(b.length() > 0 ? " " : "").append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
-        }
-        return b.toString();
-    }
-
+    /** The site preferences (the recorded set); {@code ?prefs=a,b} answers only those, an unknown name is left out (200). */
     private void preferences(SimExchange ex) throws IOException {
+        ObjectNode all = SimJson.object();
+        all.put("format_date_fields", "08/04/22 OR 04/08/22 (depending on the Month order preference)");
+        all.put("date_component_order", "month_day");
+        all.put("format_time_hour_fields", "12 hour");
+        all.put("format_currency_fields_display_dollar_sign", false);
+        all.put("format_currency_fields_decimal_options", "$1,000.99");
+        all.put("format_currency_fields_negative_options", "- $1,000");
+        all.put("format_number_fields", "1,000");
+        all.put("format_float_fields", "9,999.99");
+        String prefs = ex.query("prefs");
         ObjectNode out = SimJson.object();
-        ObjectNode d = out.putObject("data");
-        d.put("format_date_fields", "08/04/22 OR 04/08/22 (depending on the Month order preference)");
-        d.put("date_component_order", "month_day");
-        d.put("format_time_hour_fields", "12 hour");
-        d.put("format_currency_fields_display_dollar_sign", false);
-        d.put("format_currency_fields_decimal_options", "$1,000.99");
-        d.put("format_currency_fields_negative_options", "- $1,000");
-        d.put("format_number_fields", "1,000");
-        d.put("format_float_fields", "9,999.99");
-        out.putObject("links").put("self", ex.http().getRequestURI().getRawPath());
+        if (prefs == null || prefs.isBlank()) {
+            out.set("data", all);
+        } else {
+            ObjectNode named = out.putObject("data");
+            for (String name : prefs.split(",")) {
+                if (all.has(name.trim())) {
+                    named.set(name.trim(), all.get(name.trim()));
+                }
+            }
+        }
+        out.putObject("links").put("self", ex.http().getRequestURI().getRawPath() + (ex.rawQuery == null ? "" : "?" + ex.rawQuery));
         ex.json(200, out);
     }
 }

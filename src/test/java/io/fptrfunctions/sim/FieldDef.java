@@ -16,14 +16,20 @@ public final class FieldDef {
     /** Server-managed (id, created_at, cached_display_name...): writes are ignored. */
     public final boolean serverManaged;
     final Function<SimRecord, Object> createDefault;
+    /** Created through the schema API (dropped by a reset). */
+    final boolean custom;
+    /** The schema's {@code name} (display name) and {@code description} when set through the schema API; null: the defaults. */
+    volatile String displayName;
+    volatile String description;
 
     FieldDef(String name, DataType type, List<String> validTypes, boolean serverManaged,
-             Function<SimRecord, Object> createDefault) {
+             Function<SimRecord, Object> createDefault, boolean custom) {
         this.name = name;
         this.type = type;
         this.validTypes = validTypes;
         this.serverManaged = serverManaged;
         this.createDefault = createDefault;
+        this.custom = custom;
     }
 
     public boolean acceptsType(String entityType) {

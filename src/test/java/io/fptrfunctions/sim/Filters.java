@@ -35,7 +35,10 @@ public final class Filters {
         this.root = root;
     }
 
-    /** {@code [[path, relation, value...], ...]} (implicit AND; Python-style {"filter_operator"} groups allowed). */
+    /**
+     * {@code [[path, relation, value...], ...]}: an implicit AND and nothing else. A group object in the
+     * list (hash-style or the Python API's {@code filter_operator}) is FPTR's 400 (sg-groundtruth 030).
+     */
     public Predicate<SimRecord> array(JsonNode filters) {
         if (filters == null || filters.isNull()) {
             return r -> true;
@@ -45,16 +48,11 @@ public final class Filters {
         }
         List<Predicate<SimRecord>> all = new ArrayList<>();
         for (JsonNode c : filters) {
-            if (c.isObject() && c.has("filter_operator")) {
-                String op = c.path("filter_operator").asText();
-                List<Predicate<SimRecord>> inner = new ArrayList<>();
-                for (JsonNode sub : c.path("filters")) {
-                    inner.add(array(SimJson.array().add(sub)));
-                }
-                all.add(combine(op.equals("any") || op.equals("or") ? "or" : "and", inner));
-            } else {
-                all.add(condition(c));
+            if (c.isObject()) {
+                throw SimError.badRequest("Invalid filter. Expected array of basic condition arrays but received: "
+                        + SimJson.rubyInspect(filters));
             }
+            all.add(condition(c));
         }
         return combine("and", all);
     }
@@ -68,13 +66,16 @@ public final class Filters {
             throw SimError.badRequest("Query is not an Hash: " + SimJson.rubyInspect(filters));
         }
         JsonNode op = filters.get("logical_operator");
-        if (op == null || !(op.asText().equals("and") || op.asText().equals("or"))) {
+        if (op == null || op.isNull()) {
             throw SimError.badRequest("Missing logical operator: " + SimJson.rubyInspect(filters));
+        }
+        // only lowercase "and" and "or": "OR", "Or", "xor", "" are FPTR's 400 naming what was sent (sg-groundtruth 030)
+        if (!op.isTextual() || !(op.textValue().equals("and") || op.textValue().equals("or"))) {
+            throw SimError.badRequest("Invalid logical operator: " + op.asText());
         }
         JsonNode conditions = filters.path("conditions");
         if (!conditions.isArray()) {
-            throw SimError.badRequest("Missing conditions: " + SimJson.rubyInspect(filters)
-                    + ". conditions is a list of [field, relation, value] or nested groups");
+            throw SimError.badRequest("Missing conditions parameter: " + SimJson.rubyInspect(filters));
         }
         List<Predicate<SimRecord>> parts = new ArrayList<>();
         for (JsonNode c : conditions) {

@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs the simulator alone: {@code FptrSimMain [--port N] [--seed FILE] [--latency-ms N]
- * [--script-name S --script-key K]}. Prints {@code FPTR simulator listening on http://127.0.0.1:N}
- * and serves until the process is stopped.
+ * Runs the simulator alone ({@code java -jar target/fptr-sim.jar}, {@code infra/local/fptr-sim}):
+ * {@code [--port N] [--seed FILE] [--latency-ms N] [--script-name S --script-key K]}. Prints
+ * {@code FPTR simulator listening on http://127.0.0.1:N} on stdout and serves until the process is stopped.
  */
 public final class FptrSimMain {
 
@@ -18,8 +18,8 @@ public final class FptrSimMain {
     public static void main(String[] args) throws Exception {
         FptrSimulator.Options options = new FptrSimulator.Options().port(DEFAULT_PORT);
         Path seed = null;
-        String scriptName = FptrSimTestResource.SCRIPT_NAME;
-        String scriptKey = FptrSimTestResource.SCRIPT_KEY;
+        String scriptName = FptrSimulator.DEMO_SCRIPT_NAME;
+        String scriptKey = FptrSimulator.DEMO_SCRIPT_KEY;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -56,6 +56,8 @@ public final class FptrSimMain {
         }, "fptr-sim-stop"));
         System.out.println("FPTR simulator listening on " + sim.baseUrl());
         System.out.flush();
+        System.err.println("fptr-sim: script " + scriptName + " / " + scriptKey + (seed == null ? " on the demo site" : "")
+                + "; REST API under " + sim.baseUrl() + "/api/v1.1, admin API under " + sim.baseUrl() + "/_sim (Ctrl-C stops)");
         stopped.await();
     }
 

@@ -1,36 +1,35 @@
 package io.fptrfunctions.sim;
 
+import io.fptrfunctions.fptr.TestClock;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Map;
 
 /**
- * One FPTR simulator (demo seed) per test JVM, applied to every {@code @QuarkusTest}: it sets
- * {@code fptr.site-url}, {@code fptr.script-name} and {@code fptr.script-key}. Tests reach it with
- * {@link #baseUrl()} and should {@code POST /_sim/reset} when they change data, config or faults.
+ * One FPTR simulator (demo site) per test JVM, applied to every {@code @QuarkusTest}: it sets
+ * {@code fptr.site-url}, {@code fptr.script-name} and {@code fptr.script-key}. Tests reach it through
+ * {@link #admin()} and should reset it when they change data, config, clock or faults. (A test that
+ * wants a simulator of its own starts one with {@link SimAdmin#startDemo()}.)
  */
 @QuarkusTestResource(FptrSimTestResource.class)
 public class FptrSimTestResource implements QuarkusTestResourceLifecycleManager {
 
-    /** The demo seed's script (ApiUser) credentials. */
-    public static final String SCRIPT_NAME = "fptr-functions";
-    public static final String SCRIPT_KEY = "demo-script-key-0000";
+    /** The demo seed's script (ApiUser) credentials, which the app's test config uses. */
+    public static final String SCRIPT_NAME = FptrSimulator.DEMO_SCRIPT_NAME;
+    public static final String SCRIPT_KEY = FptrSimulator.DEMO_SCRIPT_KEY;
 
     private static FptrSimulator simulator;
 
-    /** The demo site: the demo seed, its script accepting {@link #SCRIPT_NAME} / {@link #SCRIPT_KEY}. */
-    static FptrSimulator.Options demoSite() throws IOException {
-        return new FptrSimulator.Options().seed(FptrSimulator.demoSeed()).script(SCRIPT_NAME, SCRIPT_KEY);
-    }
-
     /** The shared simulator, started on first use and stopped when the JVM exits. */
-    public static synchronized FptrSimulator simulator() {
+    static synchronized FptrSimulator simulator() {
         if (simulator == null) {
             try {
-                simulator = FptrSimulator.start(demoSite());
+                simulator = FptrSimulator.start(FptrSimulator.Options.demoSite());
             } catch (IOException e) {
                 throw new UncheckedIOException("could not start the FPTR simulator", e);
             }
@@ -40,9 +39,26 @@ public class FptrSimTestResource implements QuarkusTestResourceLifecycleManager 
         return simulator;
     }
 
+    /** A client of the shared simulator (each call a new one, holding its own bearer). */
+    public static SimAdmin admin() {
+        return SimAdmin.of(simulator());
+    }
+
     /** {@code http://127.0.0.1:<port>} of the shared simulator. */
     public static String baseUrl() {
         return simulator().baseUrl();
+    }
+
+    /**
+     * A clean start for a test of the app's FPTR client: simulator reset, circuit breakers closed, every
+     * cached token expired (the app's clock moves a day), empty request log.
+     */
+    public static void freshSite(TestClock clock) {
+        SimAdmin sim = admin();
+        sim.reset();
+        CircuitBreakerMaintenance.get().resetAll();
+        clock.advance(Duration.ofDays(1));
+        sim.clearRequests();
     }
 
     @Override

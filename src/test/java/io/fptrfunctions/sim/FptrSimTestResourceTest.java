@@ -20,8 +20,8 @@ class FptrSimTestResourceTest {
     @Test
     void appConfigPointsAtTheSharedSimulatorAndItsCredentialsWork() {
         assertEquals(FptrSimTestResource.baseUrl(), siteUrl);
-        SimClient.Response r = new SimClient(siteUrl).form("/api/v1.1/auth/access_token",
-                "grant_type=client_credentials&client_id=" + SimClient.enc(scriptName) + "&client_secret=" + SimClient.enc(scriptKey));
+        SimAdmin.Response r = SimAdmin.at(siteUrl).form("/api/v1.1/auth/access_token",
+                "grant_type=client_credentials&client_id=" + SimAdmin.enc(scriptName) + "&client_secret=" + SimAdmin.enc(scriptKey));
         assertEquals(200, r.status(), r.toString());
     }
 }

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,6 +71,11 @@ public final class FptrSimulator implements AutoCloseable {
             this.scriptKey = key;
             return this;
         }
+
+        /** The demo site: the demo seed, its script accepting {@link #DEMO_SCRIPT_NAME} / {@link #DEMO_SCRIPT_KEY}. */
+        public static Options demoSite() throws IOException {
+            return new Options().seed(demoSeed()).script(DEMO_SCRIPT_NAME, DEMO_SCRIPT_KEY);
+        }
     }
 
     static {
@@ -81,6 +87,9 @@ public final class FptrSimulator implements AutoCloseable {
     }
 
     public static final String DEMO_SEED_RESOURCE = "/sim/demo-seed.json";
+    /** The demo seed's script (ApiUser) credentials. */
+    public static final String DEMO_SCRIPT_NAME = "fptr-functions";
+    public static final String DEMO_SCRIPT_KEY = "demo-script-key-0000";
     private static final Pattern API = Pattern.compile("^/api/(v1(?:\\.1)?)(/.*)?$");
 
     private final Options options;
@@ -142,10 +151,16 @@ public final class FptrSimulator implements AutoCloseable {
         this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    /** Starts a simulator (extensions installed, seed loaded) and returns once it accepts connections. */
+    /**
+     * Starts a simulator and returns once it accepts connections: webhooks, images and files
+     * ({@link SimMedia}) and file/link fields ({@link LocalFileLinks}) built in, then any
+     * {@link SimExtension} listed in {@code META-INF/services}, then the seed.
+     */
     public static FptrSimulator start(Options options) throws IOException {
         FptrSimulator sim = new FptrSimulator(options);
         sim.webhooks.install();
+        new SimMedia().install(sim);
+        new LocalFileLinks().install(sim);
         for (SimExtension ext : ServiceLoader.load(SimExtension.class)) {
             ext.install(sim);
         }
@@ -154,9 +169,9 @@ public final class FptrSimulator implements AutoCloseable {
         return sim;
     }
 
-    /** A simulator on a free port with the demo seed. */
+    /** A simulator on a free port with the demo site ({@link Options#demoSite()}). */
     public static FptrSimulator startDemo() throws IOException {
-        return start(new Options().seed(demoSeed()));
+        return start(Options.demoSite());
     }
 
     public static JsonNode demoSeed() throws IOException {
@@ -218,9 +233,19 @@ public final class FptrSimulator implements AutoCloseable {
         return clock.instant();
     }
 
-    /** Replaces the clock (in-JVM tests of expiry). */
+    /** Replaces the clock (in-JVM tests of expiry; over HTTP: {@code PUT /_sim/clock}). Reset restores the real one. */
     public void clock(Clock clock) {
         this.clock = clock;
+    }
+
+    /** Moves the simulator's time by {@code by} (negative: back), from wherever its clock is now. */
+    public synchronized void advanceClock(Duration by) {
+        this.clock = Clock.offset(clock, by);
+    }
+
+    /** How far the simulator's time is from the real time, in whole seconds. */
+    long clockOffsetSeconds() {
+        return Math.round((now().toEpochMilli() - System.currentTimeMillis()) / 1000.0);
     }
 
     /**
@@ -248,14 +273,16 @@ public final class FptrSimulator implements AutoCloseable {
 
     // ---- state --------------------------------------------------------------------------------------
 
-    /** Back to the seed data, default config, no faults, empty request log. */
+    /** Back to the seed data, default config, the real clock, no faults, empty request log. */
     public void reset() {
+        clock = Clock.systemUTC();
         config.reset();
         synchronized (faults) {
             faults.clear();
         }
         clearRequests();
         store.clear();
+        schema.resetSchemaChanges();
         loadSeed();
         for (Runnable r : resetHooks) {
             r.run();
@@ -534,9 +561,7 @@ public final class FptrSimulator implements AutoCloseable {
     }
 
     private static SimError unsupportedAuthType(String type) {
-        ObjectNode source = SimJson.object();
-        source.put("content_type", "Content-Type must be one of: 'application/x-www-form-urlencoded'.");
-        return SimError.brief(415, 103, "Unsupported Content-Type '" + type + "'", source);
+        return SimError.unsupportedContentType(type, "application/x-www-form-urlencoded");
     }
 
     static String reason(int status) {

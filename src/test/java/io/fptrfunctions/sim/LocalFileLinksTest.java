@@ -13,19 +13,19 @@ class LocalFileLinksTest extends SimHttpTest {
 
     /** The demo seed's storages: 1 primary /mnt/projects | /Volumes/projects | P:\, 2 renders below it. */
     JsonNode setMovie(long version, String link) {
-        SimClient.Response r = c.put("/api/v1.1/entity/versions/" + version, "{\"sg_uploaded_movie\": " + link + "}");
+        SimAdmin.Response r = c.put("/api/v1.1/entity/versions/" + version, "{\"sg_uploaded_movie\": " + link + "}");
         assertEquals(200, r.status(), r::toString);
         return r.json().at("/data/attributes/sg_uploaded_movie");
     }
 
-    SimClient.Response putMovie(long version, String link) {
+    SimAdmin.Response putMovie(long version, String link) {
         return c.put("/api/v1.1/entity/versions/" + version, "{\"sg_uploaded_movie\": " + link + "}");
     }
 
     long storage(String code, String mac, String linux, String windows) {
         String body = "{\"records\":[{\"type\":\"LocalStorage\",\"code\":\"" + code + "\",\"mac_path\":" + quote(mac)
                 + ",\"linux_path\":" + quote(linux) + ",\"windows_path\":" + quote(windows) + "}]}";
-        SimClient.Response r = c.postJson("/_sim/records", body);
+        SimAdmin.Response r = c.postJson("/_sim/records", body);
         assertEquals(201, r.status(), r::toString);
         return r.json().at("/ids/0").asLong();
     }
@@ -51,7 +51,7 @@ class LocalFileLinksTest extends SimHttpTest {
         assertFalse(v.has("url"), "no url key over REST");
         assertFalse(v.has("local_path"), "no local_path key over REST");
         // the id is a real Attachment row holding the same link
-        SimClient.Response a = c.get("/api/v1.1/entity/attachments/" + v.path("id").asLong() + "?fields=this_file");
+        SimAdmin.Response a = c.get("/api/v1.1/entity/attachments/" + v.path("id").asLong() + "?fields=this_file");
         assertEquals(200, a.status(), a::toString);
         assertEquals("demo/sh030/anim/v001/sh030.mov", a.json().at("/data/attributes/this_file/relative_path").asText());
         // and reads give the same value
@@ -94,7 +94,7 @@ class LocalFileLinksTest extends SimHttpTest {
     void pathsUnderNoRootOrWithBackslashesAreCode104() {
         for (String path : new String[]{"/no_such_root/a.mov", "/mnt/projectsX/a.mov", "/mnt/projects",
                 "P:\\\\demo\\\\a.mov"}) {
-            SimClient.Response r = putMovie(6003, "{\"local_path\": \"" + path + "\"}");
+            SimAdmin.Response r = putMovie(6003, "{\"local_path\": \"" + path + "\"}");
             assertEquals(400, r.status(), r::toString);
             assertEquals(104, r.json().at("/errors/0/code").asInt());
             assertEquals("Create failed for [Attachment]: Path " + path.replace("\\\\", "\\")
@@ -117,14 +117,14 @@ class LocalFileLinksTest extends SimHttpTest {
 
     @Test
     void relativePathWithoutStorageIs103AndBackslashesAreRefused() {
-        SimClient.Response alone = putMovie(6003, "{\"relative_path\": \"demo/b.mov\"}");
+        SimAdmin.Response alone = putMovie(6003, "{\"relative_path\": \"demo/b.mov\"}");
         assertEquals(400, alone.status());
         assertEquals(103, alone.json().at("/errors/0/code").asInt());
         assertTrue(alone.json().at("/errors/0/title").asText().startsWith("API update() invalid/missing url hash string 'url'"));
-        SimClient.Response back = putMovie(6003, "{\"relative_path\": \"demo\\\\b.mov\", \"local_storage\": {\"type\": \"LocalStorage\", \"id\": 1}}");
+        SimAdmin.Response back = putMovie(6003, "{\"relative_path\": \"demo\\\\b.mov\", \"local_storage\": {\"type\": \"LocalStorage\", \"id\": 1}}");
         assertEquals(400, back.status());
         assertEquals(103, back.json().at("/errors/0/code").asInt());
-        SimClient.Response string = putMovie(6003, "\"/mnt/projects/a.mov\"");
+        SimAdmin.Response string = putMovie(6003, "\"/mnt/projects/a.mov\"");
         assertEquals(400, string.status());
         assertTrue(string.json().at("/errors/0/title").asText().contains("expected [Hash"));
     }
@@ -135,7 +135,7 @@ class LocalFileLinksTest extends SimHttpTest {
         long second = setMovie(6003, "{\"local_path\": \"/mnt/projects/demo/a.mov\"}").path("id").asLong();
         assertNotEquals(first, second);
         assertEquals(200, c.get("/api/v1.1/entity/attachments/" + first).status(), "the previous Attachment stays");
-        SimClient.Response cleared = putMovie(6003, "null");
+        SimAdmin.Response cleared = putMovie(6003, "null");
         assertEquals(200, cleared.status());
         assertTrue(cleared.json().at("/data/attributes/sg_uploaded_movie").isNull());
     }
@@ -152,7 +152,7 @@ class LocalFileLinksTest extends SimHttpTest {
 
     @Test
     void attachmentThisFileIsCreateOnly() {
-        SimClient.Response created = c.postJson("/api/v1.1/entity/attachments",
+        SimAdmin.Response created = c.postJson("/api/v1.1/entity/attachments",
                 "{\"project\": {\"type\": \"Project\", \"id\": 70}, \"this_file\": {\"local_path\": \"/mnt/projects/demo/ref.jpg\"},"
                         + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}]}");
         assertEquals(201, created.status(), created::toString);
@@ -161,7 +161,7 @@ class LocalFileLinksTest extends SimHttpTest {
         assertEquals("local", thisFile.path("link_type").asText());
         assertEquals("image/jpeg", thisFile.path("content_type").asText());
         assertEquals(id, thisFile.path("id").asLong(), "an Attachment's own file is itself");
-        SimClient.Response changed = c.put("/api/v1.1/entity/attachments/" + id, "{\"this_file\": {\"url\": \"https://x/y\"}}");
+        SimAdmin.Response changed = c.put("/api/v1.1/entity/attachments/" + id, "{\"this_file\": {\"url\": \"https://x/y\"}}");
         assertEquals(400, changed.status());
         assertEquals("API update() Attachment.this_file is editable on create only.", changed.json().at("/errors/0/title").asText());
         assertEquals(400, c.put("/api/v1.1/entity/attachments/" + id, "{\"this_file\": null}").status());

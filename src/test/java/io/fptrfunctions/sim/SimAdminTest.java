@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,8 +29,8 @@ class SimAdminTest extends SimHttpTest {
     @BeforeEach
     @Override
     void reset() {
-        assertEquals(200, new SimClient(sim).post("/_sim/reset", null, "").status());
-        c = new SimClient(sim).login();
+        assertEquals(200, SimAdmin.of(sim).post("/_sim/reset", null, "").status());
+        c = SimAdmin.of(sim).login();
     }
 
     @Test
@@ -49,19 +51,47 @@ class SimAdminTest extends SimHttpTest {
         assertEquals(30, after.get("token_ttl_seconds").asInt());
         assertEquals(5000, after.get("max_page_size").asInt());
         assertTrue(after.has("thumbnail_pending_seconds") && after.has("storage_url_ttl_seconds"));
-        SimClient.Response bad = c.put("/_sim/config", "{\"nope\":1}");
+        SimAdmin.Response bad = c.put("/_sim/config", "{\"nope\":1}");
         assertEquals(400, bad.status());
         assertEquals(400, c.put("/_sim/config", "{\"max_page_size\":\"x\"}").status());
         assertEquals(30, c.get("/_sim/config").json().get("token_ttl_seconds").asInt());
     }
 
     @Test
+    void clockMovesOverTheAdminApiAndResetBringsTheRealOneBack() {
+        assertEquals(0, c.clock().get("offset_seconds").asLong());
+        c.advanceClock(Duration.ofHours(2));
+        JsonNode moved = c.clock();
+        assertEquals(7200, moved.get("offset_seconds").asLong());
+        assertTrue(Instant.parse(moved.get("now").asText()).isAfter(Instant.now().plusSeconds(7190)));
+        c.advanceClock(Duration.ofMinutes(-30));
+        assertEquals(5400, c.clock().get("offset_seconds").asLong(), "advances add up, negative ones go back");
+
+        c.setClock(Instant.parse("2030-01-01T00:00:00Z"));
+        Instant now = Instant.parse(c.clock().get("now").asText());
+        assertTrue(!now.isBefore(Instant.parse("2030-01-01T00:00:00Z")) && now.isBefore(Instant.parse("2030-01-01T00:00:05Z")), now::toString);
+        c.login();   // the old token expired years ago
+        SimAdmin.Response created = c.postJson("/api/v1.1/entity/shots", "{\"code\":\"in 2030\",\"project\":{\"type\":\"Project\",\"id\":70}}");
+        assertTrue(created.json().at("/data/attributes/created_at").asText().startsWith("2030-01-01 00:00"), created::toString);
+
+        assertEquals(400, c.put("/_sim/clock", "{\"advance_seconds\":1.5}").status());
+        assertEquals(400, c.put("/_sim/clock", "{\"now\":\"tomorrow\"}").status());
+        assertEquals(400, c.put("/_sim/clock", "{\"later\":1}").status());
+
+        c.realClock();
+        assertEquals(0, c.clock().get("offset_seconds").asLong());
+        c.advanceClock(Duration.ofDays(1));
+        c.reset();
+        assertEquals(0, c.clock().get("offset_seconds").asLong(), "reset restores the real clock");
+    }
+
+    @Test
     void statusFaultWithRetryAfterHitsNTimesThenStops() {
-        SimClient.Response created = c.post("/_sim/faults", "application/json",
+        SimAdmin.Response created = c.post("/_sim/faults", "application/json",
                 "{\"method\":\"GET\",\"path\":\"/entity/shots\",\"times\":2,\"status\":503,\"retry_after\":\"1\"}");
         assertEquals(201, created.status());
         assertNotNull(created.json().get("id"));
-        SimClient.Response first = c.get("/api/v1.1/entity/shots");
+        SimAdmin.Response first = c.get("/api/v1.1/entity/shots");
         assertEquals(503, first.status());
         assertEquals("1", first.header("Retry-After"));
         assertEquals(503, first.json().at("/errors/0/status").asInt());
@@ -94,7 +124,7 @@ class SimAdminTest extends SimHttpTest {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), sim.port())) {
             s.setSoTimeout(5000);
             s.getOutputStream().write(("GET /api/v1.1/entity/notes?fields=subject,content HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Authorization: Bearer " + c.token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "Authorization: Bearer " + c.token() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             byte[] all = s.getInputStream().readAllBytes();   // returns once the server closes the connection
             String response = new String(all, StandardCharsets.UTF_8);
             int split = response.indexOf("\r\n\r\n");
@@ -117,7 +147,7 @@ class SimAdminTest extends SimHttpTest {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), sim.port())) {
             s.setSoTimeout(5000);
             s.getOutputStream().write(("GET /api/v1.1/entity/notes?fields=subject,content HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Authorization: Bearer " + c.token + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "Authorization: Bearer " + c.token() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String head = response.substring(0, response.indexOf("\r\n\r\n")).toLowerCase();
             assertTrue(head.startsWith("http/1.1 200"), head);
@@ -157,7 +187,7 @@ class SimAdminTest extends SimHttpTest {
 
     @Test
     void bulkRecordsInSeedFormat() {
-        SimClient.Response r = c.post("/_sim/records", "application/json",
+        SimAdmin.Response r = c.post("/_sim/records", "application/json",
                 "{\"records\":[{\"type\":\"Shot\",\"id\":5000,\"code\":\"bulk1\",\"project\":{\"type\":\"Project\",\"id\":70}},"
                         + "{\"type\":\"Note\",\"subject\":\"bulk note\",\"note_links\":[{\"type\":\"Shot\",\"id\":5000}],"
                         + "\"created_by\":{\"type\":\"HumanUser\",\"id\":89},\"created_at\":\"2026-02-01T10:00:00Z\"}]}");
@@ -168,7 +198,7 @@ class SimAdminTest extends SimHttpTest {
         assertEquals("bulk1", note.at("/relationships/note_links/data/0/name").asText());
         assertEquals("2026-02-01T10:00:00Z", note.at("/attributes/created_at").asText());
         assertEquals("John Smith", note.at("/relationships/created_by/data/name").asText());
-        SimClient.Response bad = c.post("/_sim/records", "application/json", "{\"records\":[{\"type\":\"Nope\"}]}");
+        SimAdmin.Response bad = c.post("/_sim/records", "application/json", "{\"records\":[{\"type\":\"Nope\"}]}");
         assertEquals(400, bad.status());
         assertTrue(bad.json().get("error").asText().contains("unknown entity type"));
     }

@@ -6,7 +6,9 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,8 +22,8 @@ class SimAuthTest extends SimHttpTest {
     @BeforeEach
     @Override
     void reset() {
-        sim.reset();
-        c = new SimClient(sim);
+        c = SimAdmin.of(sim);
+        c.reset();
     }
 
     private static JsonNode claims(String jwt) throws Exception {
@@ -33,7 +35,7 @@ class SimAuthTest extends SimHttpTest {
 
     @Test
     void clientCredentialsInFormBodyGiveAJwtWithFptrClaims() throws Exception {
-        SimClient.Response r = c.form("/api/v1/auth/access_token",
+        SimAdmin.Response r = c.form("/api/v1/auth/access_token",
                 "grant_type=client_credentials&client_id=fptr-functions&client_secret=demo-script-key-0000");
         assertEquals(200, r.status(), r.toString());
         assertEquals("application/json; charset=utf-8", r.contentType());
@@ -52,7 +54,7 @@ class SimAuthTest extends SimHttpTest {
 
     @Test
     void grantInQueryStringWithEmptyBodyWorks() {
-        SimClient.Response r = c.send(HttpRequest.newBuilder(java.net.URI.create(sim.baseUrl()
+        SimAdmin.Response r = c.send(HttpRequest.newBuilder(java.net.URI.create(sim.baseUrl()
                 + "/api/v1/auth/access_token?client_id=fptr-functions&client_secret=demo-script-key-0000&grant_type=client_credentials"))
                 .POST(HttpRequest.BodyPublishers.noBody()), false);
         assertEquals(200, r.status(), r.toString());
@@ -60,21 +62,21 @@ class SimAuthTest extends SimHttpTest {
 
     @Test
     void passwordGrantAndBadPassword() throws Exception {
-        SimClient.Response ok = c.form("/api/v1.1/auth/access_token", "grant_type=password&username=jdoe&password=demo-password");
+        SimAdmin.Response ok = c.form("/api/v1.1/auth/access_token", "grant_type=password&username=jdoe&password=demo-password");
         assertEquals(200, ok.status(), ok.toString());
         assertEquals("HumanUser", claims(ok.json().get("access_token").asText()).path("user").path("type").asText());
 
-        SimClient.Response bad = c.form("/api/v1.1/auth/access_token", "grant_type=password&username=jdoe&password=nope");
+        SimAdmin.Response bad = c.form("/api/v1.1/auth/access_token", "grant_type=password&username=jdoe&password=nope");
         assertEquals(400, bad.status());
         assertEquals("Can't authenticate user 'jdoe'.", bad.json().at("/errors/0/title").asText());
         // an inactive account cannot log in either
-        SimClient.Response inactive = c.form("/api/v1.1/auth/access_token", "grant_type=password&username=otimer&password=x");
+        SimAdmin.Response inactive = c.form("/api/v1.1/auth/access_token", "grant_type=password&username=otimer&password=x");
         assertEquals(400, inactive.status());
     }
 
     @Test
     void badScriptKeyAndMissingArgumentsAndUnknownGrant() {
-        SimClient.Response bad = c.form("/api/v1.1/auth/access_token",
+        SimAdmin.Response bad = c.form("/api/v1.1/auth/access_token",
                 "grant_type=client_credentials&client_id=fptr-functions&client_secret=wrong");
         assertEquals(400, bad.status());
         JsonNode err = bad.json().at("/errors/0");
@@ -82,11 +84,11 @@ class SimAuthTest extends SimHttpTest {
         assertEquals(400, err.get("status").asInt());
         assertTrue(err.has("id") && err.has("source") && err.has("detail") && err.has("meta"));
 
-        SimClient.Response missing = c.form("/api/v1.1/auth/access_token", "grant_type=client_credentials&client_id=fptr-functions");
+        SimAdmin.Response missing = c.form("/api/v1.1/auth/access_token", "grant_type=client_credentials&client_id=fptr-functions");
         assertEquals(400, missing.status());
         assertEquals("Missing or invalid authentication arguments", missing.json().at("/errors/0/title").asText());
 
-        SimClient.Response grant = c.form("/api/v1.1/auth/access_token", "grant_type=authorization_code");
+        SimAdmin.Response grant = c.form("/api/v1.1/auth/access_token", "grant_type=authorization_code");
         assertEquals(400, grant.status());
         assertEquals("Unsupported grant_type", grant.json().at("/errors/0/title").asText());
         assertEquals(103, grant.json().at("/errors/0/code").asInt());
@@ -94,57 +96,57 @@ class SimAuthTest extends SimHttpTest {
 
     @Test
     void contentTypesAreCheckedLikeFptr() {
-        SimClient.Response text = c.post("/api/v1.1/auth/access_token", "text/plain", "grant_type=client_credentials");
+        SimAdmin.Response text = c.post("/api/v1.1/auth/access_token", "text/plain", "grant_type=client_credentials");
         assertEquals(415, text.status());
         assertEquals("{\"errors\":[{\"status\":415,\"code\":103,\"title\":\"Unsupported Content-Type 'text/plain'\","
                 + "\"source\":{\"content_type\":\"Content-Type must be one of: 'application/x-www-form-urlencoded'.\"}}]}",
                 text.text());
 
-        SimClient.Response jsonType = c.post("/api/v1.1/auth/access_token", "application/json", "{\"grant_type\":\"client_credentials\"}");
+        SimAdmin.Response jsonType = c.post("/api/v1.1/auth/access_token", "application/json", "{\"grant_type\":\"client_credentials\"}");
         assertEquals(415, jsonType.status());
         assertEquals("Unsupported Content-Type 'application/json'", jsonType.json().at("/errors/0/title").asText());
 
-        SimClient.Response formAsJson = c.post("/api/v1.1/auth/access_token", "application/json", "grant_type=client_credentials");
+        SimAdmin.Response formAsJson = c.post("/api/v1.1/auth/access_token", "application/json", "grant_type=client_credentials");
         assertEquals(400, formAsJson.status());
         assertEquals("Invalid JSON body", formAsJson.json().at("/errors/0/title").asText());
 
-        SimClient.Response charset = c.post("/api/v1.1/auth/access_token", "application/x-www-form-urlencoded; charset=bogus",
+        SimAdmin.Response charset = c.post("/api/v1.1/auth/access_token", "application/x-www-form-urlencoded; charset=bogus",
                 "grant_type=client_credentials&client_id=fptr-functions&client_secret=demo-script-key-0000");
         assertEquals(200, charset.status(), charset.toString());
     }
 
     @Test
     void refreshTokenWorksOnceAndAFakeOneIs401() {
-        SimClient.Response first = c.form("/api/v1.1/auth/access_token",
+        SimAdmin.Response first = c.form("/api/v1.1/auth/access_token",
                 "grant_type=client_credentials&client_id=fptr-functions&client_secret=demo-script-key-0000");
         String refresh = first.json().get("refresh_token").asText();
-        SimClient.Response again = c.form("/api/v1.1/auth/access_token", "grant_type=refresh_token&refresh_token=" + refresh);
+        SimAdmin.Response again = c.form("/api/v1.1/auth/access_token", "grant_type=refresh_token&refresh_token=" + refresh);
         assertEquals(200, again.status(), again.toString());
         assertNotEquals(first.json().get("access_token").asText(), again.json().get("access_token").asText());
-        SimClient.Response reused = c.form("/api/v1.1/auth/access_token", "grant_type=refresh_token&refresh_token=" + refresh);
+        SimAdmin.Response reused = c.form("/api/v1.1/auth/access_token", "grant_type=refresh_token&refresh_token=" + refresh);
         assertEquals(401, reused.status());
         assertEquals("Unauthorized", reused.json().at("/errors/0/title").asText());
-        SimClient.Response fake = c.form("/api/v1.1/auth/access_token", "grant_type=refresh_token&refresh_token=abc.def.ghi");
+        SimAdmin.Response fake = c.form("/api/v1.1/auth/access_token", "grant_type=refresh_token&refresh_token=abc.def.ghi");
         assertEquals(401, fake.status());
     }
 
     @Test
     void sessionTokenGrant() {
-        SimClient.Response ok = c.form("/api/v1.1/auth/access_token", "grant_type=session_token&session_token=demo-session-token-jdoe-0001");
+        SimAdmin.Response ok = c.form("/api/v1.1/auth/access_token", "grant_type=session_token&session_token=demo-session-token-jdoe-0001");
         assertEquals(200, ok.status(), ok.toString());
-        SimClient.Response bad = c.form("/api/v1.1/auth/access_token", "grant_type=session_token&session_token=nope-1234");
+        SimAdmin.Response bad = c.form("/api/v1.1/auth/access_token", "grant_type=session_token&session_token=nope-1234");
         assertEquals(400, bad.status());
         assertEquals("Can't authenticate session token ending with '1234'", bad.json().at("/errors/0/title").asText());
     }
 
     @Test
     void sudoScopeRecordsTheUserOnWritesAndRefusesUnknownOrInactiveUsers() throws Exception {
-        SimClient.Response r = c.form("/api/v1.1/auth/access_token",
+        SimAdmin.Response r = c.form("/api/v1.1/auth/access_token",
                 "grant_type=client_credentials&client_id=fptr-functions&client_secret=demo-script-key-0000&scope=sudo_as_login:alima");
         assertEquals(200, r.status(), r.toString());
         assertEquals("alima", claims(r.json().get("access_token").asText()).get("sudo_as_login").asText());
-        c.token = r.json().get("access_token").asText();
-        SimClient.Response created = c.postJson("/api/v1.1/entity/notes",
+        c.token(r.json().get("access_token").asText());
+        SimAdmin.Response created = c.postJson("/api/v1.1/entity/notes",
                 "{\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"from sudo\"}");
         assertEquals(201, created.status(), created.toString());
         JsonNode rel = created.json().at("/data/relationships");
@@ -154,37 +156,39 @@ class SimAuthTest extends SimHttpTest {
         assertEquals(90, rel.at("/updated_by/data/id").asLong());
         assertEquals(90, rel.at("/user/data/id").asLong(), "a Note's author defaults to the acting user");
 
-        SimClient.Response unknown = c.form("/api/v1.1/auth/access_token",
+        SimAdmin.Response unknown = c.form("/api/v1.1/auth/access_token",
                 "grant_type=client_credentials&client_id=fptr-functions&client_secret=demo-script-key-0000&scope=sudo_as_login:nobody");
         assertEquals(400, unknown.status());
         assertEquals("Cannot 'sudo' - unknown or retired user: 'nobody'", unknown.json().at("/errors/0/title").asText());
         assertEquals(102, unknown.json().at("/errors/0/code").asInt());
-        SimClient.Response inactive = c.form("/api/v1.1/auth/access_token",
+        SimAdmin.Response inactive = c.form("/api/v1.1/auth/access_token",
                 "grant_type=client_credentials&client_id=fptr-functions&client_secret=demo-script-key-0000&scope=sudo_as_login:otimer");
         assertEquals("Cannot 'sudo' - inactive user account: 'otimer'", inactive.json().at("/errors/0/title").asText());
     }
 
     @Test
     void dataCallsNeedAValidUnexpiredBearer() throws Exception {
-        SimClient.Response none = c.get("/api/v1.1/entity/projects");
+        SimAdmin.Response none = c.get("/api/v1.1/entity/projects");
         assertEquals(401, none.status());
         assertEquals(401, none.json().at("/errors/0/status").asInt());
-        c.token = "abc.def.ghi";
+        c.token("abc.def.ghi");
         assertEquals(401, c.get("/api/v1.1/entity/projects").status());
 
-        c.put("/_sim/config", "{\"token_ttl_seconds\":2}");
-        c.token = null;
+        c.config(Map.of("token_ttl_seconds", 2));
+        c.token(null);
         c.login();
         assertEquals(200, c.get("/api/v1.1/entity/projects").status());
-        Thread.sleep(2100);
-        SimClient.Response expired = c.get("/api/v1.1/entity/projects");
+        c.advanceClock(Duration.ofSeconds(3));
+        SimAdmin.Response expired = c.get("/api/v1.1/entity/projects");
         assertEquals(401, expired.status(), "a token past its exp is refused");
+        c.realClock();
+        assertEquals(200, c.get("/api/v1.1/entity/projects").status(), "the same token, back before its exp");
     }
 
     @Test
     void tokenTtlFollowsConfig() {
-        c.put("/_sim/config", "{\"token_ttl_seconds\":42}");
-        SimClient.Response r = c.form("/api/v1.1/auth/access_token",
+        c.config(Map.of("token_ttl_seconds", 42));
+        SimAdmin.Response r = c.form("/api/v1.1/auth/access_token",
                 "grant_type=client_credentials&client_id=fptr-functions&client_secret=demo-script-key-0000");
         assertEquals(42, r.json().get("expires_in").asInt());
     }

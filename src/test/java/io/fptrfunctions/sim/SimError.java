@@ -70,6 +70,13 @@ public class SimError extends RuntimeException {
         return wrap(status, e);
     }
 
+    /** FPTR's 415 for a body type the endpoint does not take, naming the ones it does. */
+    public static SimError unsupportedContentType(String sent, String... allowed) {
+        ObjectNode source = SimJson.object();
+        source.put("content_type", "Content-Type must be one of: '" + String.join("', '", allowed) + "'.");
+        return brief(415, 103, "Unsupported Content-Type '" + sent + "'", source);
+    }
+
     /** 400 "Request Parameters invalid." with {@code source} naming the parameter and its messages. */
     public static SimError invalidParameters(ObjectNode source) {
         return fptr(400, 103, "Request Parameters invalid.", source, null);

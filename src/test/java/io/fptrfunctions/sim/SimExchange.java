@@ -116,6 +116,15 @@ public final class SimExchange {
         return (semi < 0 ? ct : ct.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
     }
 
+    /** The request's media type when it is one of {@code allowed}; otherwise FPTR's 415 naming them. */
+    public String requireContentType(String... allowed) {
+        String type = contentTypeBase();
+        if (type == null || !List.of(allowed).contains(type)) {
+            throw SimError.unsupportedContentType(type, allowed);
+        }
+        return type;
+    }
+
     /** The whole request body (API calls are small JSON; streaming handlers use {@link #bodyStream()}). */
     public byte[] body() throws IOException {
         if (body == null) {

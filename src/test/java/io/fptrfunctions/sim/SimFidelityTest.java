@@ -3,13 +3,11 @@ package io.fptrfunctions.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,12 +19,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Replays the 63 real request/response pairs of {@code shared/reference/fptr-rest-recorded-responses.json}
- * (recorded against a ShotGrid 8.26 site) against the simulator: same status, same content type, and a
- * JSON body with the same keys at each level. Error titles/codes must match exactly too.
+ * Replays the real request/response pairs of {@code src/test/resources/sim/fptr-rest-recorded-responses.json}
+ * (63 pairs recorded against a ShotGrid 8.26 site by shotgrid_api_ruby's VCR cassettes, hosts and secrets
+ * replaced; the project's copy of {@code shared/reference/}) against the simulator: same status, same
+ * content type, and a JSON body with the same keys at each level. Error titles/codes must match exactly too.
  *
  * <p>The recordings need data we seed here: the projects and Assets they read (ids 1226..1486). Each
  * cassette starts from a reset, and ids the real site gave to created rows are mapped to ours for the
@@ -36,37 +36,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SimFidelityTest {
 
-    private static final String FILE = "fptr-rest-recorded-responses.json";
+    static final String RECORDINGS = "/sim/fptr-rest-recorded-responses.json";
     /** Mismatches we accept, by interaction index, with the reason. Empty: every pair matches. */
     private static final Map<Integer, String> EXPLAINED = Map.of();
 
-    static Path findRecordings() {
-        String override = System.getenv("FPTR_REFERENCE_DIR");
-        if (override != null && Files.isRegularFile(Path.of(override, FILE))) {
-            return Path.of(override, FILE);
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared").resolve("reference").resolve(FILE);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
     @Test
     void recordedResponsesHaveTheSameStatusContentTypeAndKeys() throws Exception {
-        Path file = findRecordings();
-        if (file == null) {
-            System.out.println("[fidelity] SKIPPED: ../shared/reference/" + FILE
-                    + " not found beside the checkout (or in FPTR_REFERENCE_DIR)");
+        JsonNode recordings;
+        try (InputStream in = SimFidelityTest.class.getResourceAsStream(RECORDINGS)) {
+            assertNotNull(in, RECORDINGS + " is a test resource of the project");
+            recordings = SimJson.MAPPER.readTree(in);
         }
-        Assumptions.assumeTrue(file != null, "recorded responses not available");
-        JsonNode interactions = SimJson.parse(Files.readAllBytes(file)).get("interactions");
+        JsonNode interactions = recordings.get("interactions");
+        assertEquals(63, interactions.size(), "the 63 recorded pairs");
 
         try (FptrSimulator sim = FptrSimulator.start(new FptrSimulator.Options().seed(seed())
-                .script(FptrSimTestResource.SCRIPT_NAME, FptrSimTestResource.SCRIPT_KEY))) {
-            SimClient c = new SimClient(sim);
+                .script(FptrSimulator.DEMO_SCRIPT_NAME, FptrSimulator.DEMO_SCRIPT_KEY))) {
+            SimAdmin c = SimAdmin.of(sim);
             String cassette = null;
             Map<String, String> ids = new HashMap<>();
             int checked = 0;
@@ -78,16 +64,16 @@ class SimFidelityTest {
                     cassette = it.path("source_cassette").asText();
                     sim.reset();
                     ids.clear();
-                    c.token = null;
+                    c.token(null);
                     c.login();
                 }
                 JsonNode req = it.get("request");
                 JsonNode rec = it.get("response");
                 String uri = mapIds(req.get("uri").asText().replaceFirst("^https://<site>", ""), ids)
-                        .replace("<SHOTGUN_SCRIPT_NAME>", FptrSimTestResource.SCRIPT_NAME)
-                        .replace("<SCRIPT_NAME>", FptrSimTestResource.SCRIPT_NAME)
-                        .replace("<SHOTGUN_SCRIPT_KEY>", FptrSimTestResource.SCRIPT_KEY)
-                        .replace("<SCRIPT_KEY>", FptrSimTestResource.SCRIPT_KEY)
+                        .replace("<SHOTGUN_SCRIPT_NAME>", FptrSimulator.DEMO_SCRIPT_NAME)
+                        .replace("<SCRIPT_NAME>", FptrSimulator.DEMO_SCRIPT_NAME)
+                        .replace("<SHOTGUN_SCRIPT_KEY>", FptrSimulator.DEMO_SCRIPT_KEY)
+                        .replace("<SCRIPT_KEY>", FptrSimulator.DEMO_SCRIPT_KEY)
                         .replace("<USERNAME>", "jdoe").replace("<PASSWORD>", "demo-password");
                 String body = req.get("body").isNull() ? null : mapIds(req.get("body").asText(), ids);
                 HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(sim.baseUrl() + uri))
@@ -96,7 +82,7 @@ class SimFidelityTest {
                 if (req.hasNonNull("content_type")) {
                     b.header("Content-Type", req.get("content_type").asText());
                 }
-                SimClient.Response ours = c.send(b, true);
+                SimAdmin.Response ours = c.send(b, true);
                 checked++;
                 List<String> problems = compare(req, rec, ours);
                 if (problems.isEmpty() && rec.get("status").asInt() == 201) {
@@ -108,8 +94,8 @@ class SimFidelityTest {
                             + (EXPLAINED.containsKey(i) ? " (explained: " + EXPLAINED.get(i) + ")" : ""));
                 }
             }
-            System.out.println("[fidelity] " + file + ": checked " + checked + " pairs, " + (checked - mismatches.size())
-                    + " matched, " + mismatches.size() + " mismatched");
+            System.out.println("[fidelity] " + (checked - mismatches.size()) + " of " + checked + " recorded pairs matched ("
+                    + RECORDINGS + "), " + mismatches.size() + " mismatched");
             mismatches.forEach(m -> System.out.println("[fidelity]   " + m));
             assertEquals(interactions.size(), checked);
             mismatched.removeAll(EXPLAINED.keySet());
@@ -129,7 +115,7 @@ class SimFidelityTest {
         return m.appendTail(out).toString();
     }
 
-    private static List<String> compare(JsonNode req, JsonNode rec, SimClient.Response ours) {
+    private static List<String> compare(JsonNode req, JsonNode rec, SimAdmin.Response ours) {
         List<String> problems = new ArrayList<>();
         if (rec.get("status").asInt() != ours.status()) {
             problems.add("status " + ours.status() + " (recorded " + rec.get("status").asInt() + "): " + ours.text());

@@ -6,27 +6,31 @@ import org.junit.jupiter.api.BeforeEach;
 
 /**
  * Base of the simulator's own HTTP tests: one simulator per test class on the demo site the Quarkus tests
- * use ({@link FptrSimTestResource#demoSite()}), reset before each test, and a client already holding a
- * token. A test class that needs another start of each test overrides {@link #reset()}.
+ * use ({@link SimAdmin#startDemo()}: its own port, clock, faults and request log), reset before each
+ * test, and a client already holding a token. A test class that needs another start of each test
+ * overrides {@link #reset()}.
  */
 abstract class SimHttpTest {
 
+    private static SimAdmin server;
     static FptrSimulator sim;
-    SimClient c;
+    SimAdmin c;
 
     @BeforeAll
-    static void start() throws Exception {
-        sim = FptrSimulator.start(FptrSimTestResource.demoSite());
+    static void start() {
+        server = SimAdmin.startDemo();
+        sim = server.simulator();
     }
 
     @AfterAll
     static void stop() {
-        sim.close();
+        server.close();
     }
 
     @BeforeEach
     void reset() {
-        sim.reset();
-        c = new SimClient(sim).login();
+        c = SimAdmin.of(sim);
+        c.reset();
+        c.login();
     }
 }

@@ -95,6 +95,7 @@ public final class SimMedia implements SimExtension {
         sim.fieldHooks().onWrite(DataType.IMAGE, this::writeImage);
         sim.fieldHooks().onRead(DataType.IMAGE, r -> r.stored() instanceof SimImage img
                 ? SimJson.NODES.textNode(imageUrl(img, sim.baseUrl())) : FieldCodecs.read(r));
+        sim.fieldHooks().onRead(DataType.URL, this::readLink);
 
         sim.apiRoute("GET", "/entity/{type}/{id}/{field}", this::readField);
         sim.apiRoute("GET", "/entity/{type}/{id}/{field}/_upload", this::startUpload);
@@ -155,6 +156,20 @@ public final class SimMedia implements SimExtension {
         return site + path + "?" + signer.sign("GET", path, sim.config().storageUrlTtlSeconds(), sim.now());
     }
 
+    /**
+     * A file/link value as REST reads it: an uploaded file's {@code url} is a presigned storage URL,
+     * signed anew on every read like an image's (the stored value keeps the RPC API's
+     * {@code /file_serve/attachment/<id>} link). Local and web links read as stored.
+     */
+    private JsonNode readLink(FieldHooks.FieldRead r) {
+        String blob = r.stored() instanceof JsonNode link && "upload".equals(link.path("link_type").asText())
+                ? attachmentBlobs.get(link.path("id").asLong()) : null;
+        if (blob == null) {
+            return FieldCodecs.read(r);
+        }
+        return ((ObjectNode) ((JsonNode) r.stored()).deepCopy()).put("url", signedUrl(sim.baseUrl(), blob));
+    }
+
     // ---- GET /entity/{type}/{id}/{field}[?alt=] -------------------------------------------------------
 
     private void readField(SimExchange ex) throws IOException {
@@ -183,10 +198,7 @@ public final class SimMedia implements SimExtension {
         String uploaded = value.isObject() && "upload".equals(value.path("link_type").asText())
                 ? attachmentBlobs.get(value.path("id").asLong()) : null;
         if (alt == null) {
-            if (uploaded != null) {
-                value = ((ObjectNode) value.deepCopy()).put("url", signedUrl(site, uploaded));
-            }
-            fieldAnswer(ex, t, value);
+            fieldAnswer(ex, t, value);   // an upload's url already presigned by readLink
         } else if (value.isNull()) {
             throw SimError.fptr(404, 104, "Field " + t.field().name + " is empty.", null, null);
         } else if (uploaded != null) {
@@ -400,12 +412,7 @@ public final class SimMedia implements SimExtension {
     }
 
     private void completeUpload(SimExchange ex) throws IOException {
-        String type = ex.contentTypeBase();
-        if (!"application/json".equals(type)) {
-            ObjectNode source = SimJson.object();
-            source.put("content_type", "Content-Type must be one of: 'application/json'.");
-            throw SimError.brief(415, 103, "Unsupported Content-Type '" + type + "'", source);
-        }
+        ex.requireContentType("application/json");
         JsonNode body = ex.jsonBody();
         JsonNode info = body.path("upload_info");
         if (!info.isObject()) {

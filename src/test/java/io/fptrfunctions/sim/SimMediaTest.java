@@ -1,7 +1,6 @@
 package io.fptrfunctions.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -13,10 +12,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,18 +34,13 @@ class SimMediaTest extends SimHttpTest {
     static final String WITH_IMAGE = "/api/v1.1/entity/notes/7001";
     static final String WITHOUT_IMAGE = "/api/v1.1/entity/notes/7004";
 
-    /** Each test: the real clock, a reset through the admin API, a client holding a token. */
+    /** Each test: a reset through the admin API (the real clock again), a client holding a token. */
     @BeforeEach
     @Override
     void reset() {
-        sim.clock(Clock.systemUTC());
-        assertEquals(200, new SimClient(sim).post("/_sim/reset", null, "").status());
-        c = new SimClient(sim).login();
-    }
-
-    @AfterEach
-    void realClock() {
-        sim.clock(Clock.systemUTC());
+        assertEquals(200, SimAdmin.of(sim).post("/_sim/reset", null, "").status());
+        c = SimAdmin.of(sim).login();
+        assertEquals(0, c.clock().get("offset_seconds").asLong(), "the reset brought the real clock back");
     }
 
     // ---- image field and the field endpoint ----------------------------------------------------------
@@ -56,7 +51,7 @@ class SimMediaTest extends SimHttpTest {
         assertTrue(image.startsWith(sim.baseUrl() + "/_storage/"), image);
         assertTrue(image.contains("X-Amz-Expires=900") && image.contains("X-Amz-Signature="), image);
 
-        SimClient.Response field = c.get(WITH_IMAGE + "/image");
+        SimAdmin.Response field = c.get(WITH_IMAGE + "/image");
         assertEquals(200, field.status());
         assertEquals(WITH_IMAGE.replace("/api/v1.1", "/api/v1.1") + "/image", field.json().at("/links/self").asText());
         assertEquals(stable(image), stable(field.json().get("data").asText()));
@@ -78,15 +73,15 @@ class SimMediaTest extends SimHttpTest {
     @Test
     void fieldEndpointErrorsAreFptrs() {
         assertTrue(c.get(WITHOUT_IMAGE + "/image").json().get("data").isNull());
-        SimClient.Response empty = c.get(WITHOUT_IMAGE + "/image?alt=original");
+        SimAdmin.Response empty = c.get(WITHOUT_IMAGE + "/image?alt=original");
         assertEquals(404, empty.status());
         assertEquals("File not found", empty.json().at("/errors/0/title").asText());
 
-        SimClient.Response badAlt = c.get(WITH_IMAGE + "/image?alt=big");
+        SimAdmin.Response badAlt = c.get(WITH_IMAGE + "/image?alt=big");
         assertEquals(400, badAlt.status());
         assertEquals("alt must be one of: original, thumbnail", badAlt.json().at("/errors/0/source/alt/0").asText());
 
-        SimClient.Response notFile = c.get("/api/v1.1/entity/versions/6001/code");
+        SimAdmin.Response notFile = c.get("/api/v1.1/entity/versions/6001/code");
         assertEquals(400, notFile.status());
         assertEquals("Field Version.code is not an image or attachment.", notFile.json().at("/errors/0/title").asText());
 
@@ -94,18 +89,18 @@ class SimMediaTest extends SimHttpTest {
         assertEquals(404, c.get("/api/v1.1/entity/nopes/1/image").status());
 
         assertTrue(c.get("/api/v1.1/entity/versions/6001/sg_uploaded_movie").json().get("data").isNull());
-        SimClient.Response emptyUrl = c.get("/api/v1.1/entity/versions/6001/sg_uploaded_movie?alt=original");
+        SimAdmin.Response emptyUrl = c.get("/api/v1.1/entity/versions/6001/sg_uploaded_movie?alt=original");
         assertEquals(404, emptyUrl.status());
         assertEquals(104, emptyUrl.json().at("/errors/0/code").asInt());
         assertEquals("Field sg_uploaded_movie is empty.", emptyUrl.json().at("/errors/0/title").asText());
 
-        SimClient.Response noBearer = new SimClient(sim).get(WITH_IMAGE + "/image?alt=original");
+        SimAdmin.Response noBearer = SimAdmin.of(sim).get(WITH_IMAGE + "/image?alt=original");
         assertEquals(401, noBearer.status());
     }
 
     @Test
     void imageCannotBeWrittenAsAValueOnlyCleared() {
-        SimClient.Response set = c.put(WITH_IMAGE, "{\"image\":\"http://example.com/x.png\"}");
+        SimAdmin.Response set = c.put(WITH_IMAGE, "{\"image\":\"http://example.com/x.png\"}");
         assertEquals(400, set.status(), set.text());
         assertEquals(200, c.put(WITH_IMAGE, "{\"image\":null}").status());
         assertTrue(c.get(WITH_IMAGE + "/image").json().get("data").isNull());
@@ -144,12 +139,12 @@ class SimMediaTest extends SimHttpTest {
 
     @Test
     void presignedUrlExpiresAndEveryReadSignsAnew() throws Exception {
-        assertEquals(200, c.put("/_sim/config", "{\"storage_url_ttl_seconds\":60}").status());
+        c.config(Map.of("storage_url_ttl_seconds", 60));
         String first = location(WITH_IMAGE + "/image?alt=original");
         assertTrue(first.contains("X-Amz-Expires=60"));
         assertEquals(200, get(first).statusCode());
 
-        sim.clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(61)));
+        c.advanceClock(Duration.ofSeconds(61));
         HttpResponse<byte[]> expired = get(first);
         assertEquals(403, expired.statusCode());
         String body = new String(expired.body(), StandardCharsets.UTF_8);
@@ -165,12 +160,12 @@ class SimMediaTest extends SimHttpTest {
     void cutFaultAppliesToStorageDownloadsAndTheyAreLogged() throws Exception {
         String url = location(WITH_IMAGE + "/image?alt=original");
         int size = get(url).body().length;
-        c.post("/_sim/faults", "application/json", "{\"method\":\"GET\",\"path\":\"^/_storage/\",\"cut_after_bytes\":100}");
-        c.delete("/_sim/requests");
+        c.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 100));
+        c.clearRequests();
         assertThrows(IOException.class, () -> http.send(HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofByteArray()));
         assertEquals(size, get(url).body().length, "the fault was used up");
-        JsonNode log = c.get("/_sim/requests").json().get("requests");
+        List<JsonNode> log = c.requests();
         assertEquals(2, log.size());
         assertTrue(log.get(0).get("path").asText().startsWith("/_storage/"));
     }
@@ -192,9 +187,9 @@ class SimMediaTest extends SimHttpTest {
         assertEquals("\"" + md5(png) + "\"", put.headers().firstValue("ETag").orElseThrow());
 
         String completion = "{\"upload_info\":" + start.get("data") + ",\"upload_data\":{}}";
-        SimClient.Response vendor = c.post(start.at("/links/complete_upload").asText(), EntityApi.HASH_TYPE, completion);
+        SimAdmin.Response vendor = c.post(start.at("/links/complete_upload").asText(), EntityApi.HASH_TYPE, completion);
         assertEquals(415, vendor.status());
-        SimClient.Response done = c.postJson(start.at("/links/complete_upload").asText(), completion);
+        SimAdmin.Response done = c.postJson(start.at("/links/complete_upload").asText(), completion);
         assertEquals(201, done.status());
         assertEquals(" ", done.text());
 
@@ -203,7 +198,7 @@ class SimMediaTest extends SimHttpTest {
         assertEquals(200, get(pending).statusCode(), "the placeholder is a real picture");
         assertArrayEquals(png, get(location(WITHOUT_IMAGE + "/image?alt=original")).body(), "the original exists at once");
 
-        sim.clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(31)));
+        c.advanceClock(Duration.ofSeconds(31));
         String ready = c.get(WITHOUT_IMAGE + "?fields=image").json().at("/data/attributes/image").asText();
         assertTrue(ready.contains("/_storage/") && ready.contains("shot_thumb.jpg"), ready);
         byte[] thumbnail = get(ready).body();
@@ -212,25 +207,25 @@ class SimMediaTest extends SimHttpTest {
 
     @Test
     void uploadErrors() throws Exception {
-        SimClient.Response noName = c.get(WITHOUT_IMAGE + "/image/_upload");
+        SimAdmin.Response noName = c.get(WITHOUT_IMAGE + "/image/_upload");
         assertEquals(400, noName.status());
         assertEquals("filename is missing", noName.json().at("/errors/0/source/filename/0").asText());
         assertEquals(400, c.get("/api/v1.1/entity/versions/6001/code/_upload?filename=a.txt").status());
 
         JsonNode start = c.get(WITHOUT_IMAGE + "/image/_upload?filename=late.png").json();
-        sim.clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(901)));
+        c.advanceClock(Duration.ofSeconds(901));
         HttpResponse<byte[]> late = send(HttpRequest.newBuilder(URI.create(start.at("/links/upload").asText()))
                 .PUT(HttpRequest.BodyPublishers.ofString("x")));
         assertEquals(403, late.statusCode());
-        sim.clock(Clock.systemUTC());
+        c.realClock();
 
         // FPTR completes an upload whose bytes never came: the file is empty.
-        SimClient.Response done = c.postJson(start.at("/links/complete_upload").asText(),
+        SimAdmin.Response done = c.postJson(start.at("/links/complete_upload").asText(),
                 "{\"upload_info\":" + start.get("data") + ",\"upload_data\":{}}");
         assertEquals(201, done.status());
         assertEquals(0, get(location(WITHOUT_IMAGE + "/image?alt=original")).body().length);
 
-        SimClient.Response unknown = c.postJson(start.at("/links/complete_upload").asText(),
+        SimAdmin.Response unknown = c.postJson(start.at("/links/complete_upload").asText(),
                 "{\"upload_info\":{\"original_filename\":\"never.png\",\"timestamp\":\"2020-01-01T00:00:00Z\"}}");
         assertEquals(400, unknown.status());
         assertEquals(400, c.postJson(start.at("/links/complete_upload").asText(), "{}").status());
@@ -257,6 +252,31 @@ class SimMediaTest extends SimHttpTest {
         assertEquals(200, c.get("/api/v1.1/entity/attachments/" + value.get("id").asLong()).status());
     }
 
+    @Test
+    void anUploadedFileReadsOverRestAsAPresignedUrlSignedAnewOnEveryRead() throws Exception {
+        byte[] movie = "a take".getBytes(StandardCharsets.UTF_8);
+        c.upload("versions", 6001, "sg_uploaded_movie", "take.mov", "video/quicktime", movie);
+
+        JsonNode first = c.get("/api/v1.1/entity/versions/6001?fields=sg_uploaded_movie").json().at("/data/attributes/sg_uploaded_movie");
+        String url = first.get("url").asText();
+        assertTrue(url.startsWith(sim.baseUrl() + "/_storage/") && url.contains("X-Amz-Signature="), first.toString());
+        assertFalse(url.contains("/file_serve/"), "REST gives the storage URL, not the RPC API's file_serve link");
+        assertArrayEquals(movie, get(url).body());
+
+        c.advanceClock(Duration.ofSeconds(2));
+        String again = c.get("/api/v1.1/entity/versions/6001?fields=sg_uploaded_movie").json()
+                .at("/data/attributes/sg_uploaded_movie/url").asText();
+        assertNotEquals(url, again, "signed anew on every read");
+        assertEquals(stable(url), stable(again));
+
+        long attachment = first.get("id").asLong();
+        String thisFile = c.get("/api/v1.1/entity/attachments/" + attachment + "?fields=this_file").json()
+                .at("/data/attributes/this_file/url").asText();
+        assertTrue(thisFile.contains("X-Amz-Signature="), "the Attachment's this_file reads the same way: " + thisFile);
+        c.advanceClock(Duration.ofSeconds(901));
+        assertEquals(403, get(url).statusCode(), "and it expires like any presigned URL");
+    }
+
     // ---- PUT /_sim/files ---------------------------------------------------------------------------------
 
     @Test
@@ -279,17 +299,16 @@ class SimMediaTest extends SimHttpTest {
             assertEquals(digest(expected), digest(in));
         }
 
-        assertEquals(400, new SimClient(sim).put("/_sim/files/Note/7004/subject", "x").status());
-        assertEquals(400, new SimClient(sim).put("/_sim/files/Note/999999/image", "x").status());
+        assertEquals(400, SimAdmin.of(sim).put("/_sim/files/Note/7004/subject", "x").status());
+        assertEquals(400, SimAdmin.of(sim).put("/_sim/files/Note/999999/image", "x").status());
     }
 
     @Test
     void resetForgetsUploadedFiles() throws Exception {
-        new SimClient(sim).send(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/_sim/files/Note/7004/image"))
-                .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[]{1, 2, 3})), false);
+        c.putFile("Note", 7004, "image", null, "image/png", () -> new java.io.ByteArrayInputStream(new byte[]{1, 2, 3}));
         String url = location(WITHOUT_IMAGE + "/image?alt=original");
         assertEquals(200, get(url).statusCode());
-        c.post("/_sim/reset", null, "");
+        c.reset();
         assertEquals(404, get(url).statusCode(), "the file is gone with the reset");
         assertEquals(200, get(location(WITH_IMAGE + "/image?alt=original")).statusCode(), "seed images are back");
     }
@@ -297,7 +316,7 @@ class SimMediaTest extends SimHttpTest {
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private String location(String apiPath) {
-        SimClient.Response r = c.get(apiPath);
+        SimAdmin.Response r = c.get(apiPath);
         assertEquals(302, r.status(), r.text());
         return r.header("Location");
     }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,10 +17,10 @@ class SimRecordsTest extends SimHttpTest {
 
     @Test
     void serverInfoEchoesTheApiVersionCalledWithoutAuth() {
-        SimClient anonymous = new SimClient(sim);
+        SimAdmin anonymous = SimAdmin.of(sim);
         assertEquals("v1", anonymous.get("/api/v1").json().at("/data/api_version").asText());
         assertEquals("v1.1", anonymous.get("/api/v1.1").json().at("/data/api_version").asText());
-        SimClient.Response v2 = anonymous.get("/api/v2");
+        SimAdmin.Response v2 = anonymous.get("/api/v2");
         assertEquals(404, v2.status());
         assertEquals(103, v2.json().at("/errors/0/code").asInt());
     }
@@ -27,18 +28,58 @@ class SimRecordsTest extends SimHttpTest {
     @Test
     void typeNamesAndSlugsBothWorkAndLinksUseSlugAndPrefixCalled() {
         for (String segment : List.of("HumanUser", "human_users", "humanuser")) {
-            SimClient.Response r = c.get("/api/v1/entity/" + segment + "/88?fields=name,login");
+            SimAdmin.Response r = c.get("/api/v1/entity/" + segment + "/88?fields=name,login");
             assertEquals(200, r.status(), segment + ": " + r);
             assertEquals("/api/v1/entity/human_users/88", r.json().at("/data/links/self").asText());
             assertEquals("Jane Doe", r.json().at("/data/attributes/name").asText());
         }
-        SimClient.Response storage = c.get("/api/v1.1/entity/LocalStorage/2?fields=code");
+        SimAdmin.Response storage = c.get("/api/v1.1/entity/LocalStorage/2?fields=code");
         assertEquals("/api/v1.1/entity/local_storages/2", storage.json().at("/data/links/self").asText());
     }
 
     @Test
+    void aHumanUsersNameIsDerivedFromFirstAndLastNameAndFollowsThem() {
+        SimAdmin.Response created = c.postJson("/api/v1.1/entity/human_users",
+                "{\"firstname\":\"Mei\",\"lastname\":\"Chen\",\"login\":\"mchen\"}");
+        assertEquals(201, created.status(), created.toString());
+        assertEquals("Mei Chen", created.json().at("/data/attributes/name").asText(), "the create answer shows the derived name");
+        long id = created.json().at("/data/id").asLong();
+
+        // found by name, as note-search's author filter and "find the user" scripts do
+        SimAdmin.Response byName = c.searchArray("HumanUser", "{\"filters\":[[\"name\",\"is\",\"Mei Chen\"]],\"fields\":[\"login\"]}");
+        assertEquals(id, byName.json().at("/data/0/id").asLong(), byName.toString());
+        long note = c.postJson("/api/v1.1/entity/notes", "{\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"x\","
+                + "\"user\":{\"type\":\"HumanUser\",\"id\":" + id + "}}").json().at("/data/id").asLong();
+        assertEquals("Mei Chen", c.get("/api/v1.1/entity/notes/" + note + "?fields=user").json().at("/data/relationships/user/data/name").asText());
+
+        c.put("/api/v1.1/entity/human_users/" + id, "{\"lastname\":\"Chen-Wu\"}");
+        assertEquals("Mei Chen-Wu", c.get("/api/v1.1/entity/human_users/" + id + "?fields=name").json().at("/data/attributes/name").asText());
+        c.put("/api/v1.1/entity/human_users/" + id, "{\"name\":\"Someone Else\"}");
+        assertEquals("Mei Chen-Wu", c.get("/api/v1.1/entity/human_users/" + id + "?fields=name").json().at("/data/attributes/name").asText(),
+                "name is not written directly: it follows firstname and lastname");
+        assertEquals("Mei", c.postJson("/api/v1.1/entity/human_users", "{\"firstname\":\"Mei\",\"login\":\"mei\"}")
+                .json().at("/data/attributes/name").asText(), "first name alone");
+    }
+
+    @Test
+    void otherDisplayNamesScriptsProjectsAndServerMadeCodes() {
+        assertEquals("fptr-functions", c.get("/api/v1.1/entity/notes/7008?fields=user").json().at("/data/relationships/user/data/name").asText(),
+                "an ApiUser shows as its script name (firstname)");
+        long project = c.postJson("/api/v1.1/entity/projects", "{\"name\":\"Second Project\"}").json().at("/data/id").asLong();
+        SimAdmin.Response shot = c.postJson("/api/v1.1/entity/shots", "{\"project\":{\"type\":\"Project\",\"id\":" + project + "}}");
+        long shotId = shot.json().at("/data/id").asLong();
+        assertEquals("New Shot " + shotId, shot.json().at("/data/attributes/code").asText(), "an omitted code is made by the server");
+        assertEquals("Second Project", shot.json().at("/data/relationships/project/data/name").asText());
+        for (String type : List.of("Sequence", "Version")) {
+            SimAdmin.Response r = c.postJson("/api/v1.1/entity/" + type, "{\"project\":{\"type\":\"Project\",\"id\":70}}");
+            assertEquals("New " + type + " " + r.json().at("/data/id").asLong(), r.json().at("/data/attributes/code").asText());
+            assertEquals(r.json().at("/data/attributes/code").asText(), r.json().at("/data/attributes/cached_display_name").asText());
+        }
+    }
+
+    @Test
     void entityFieldsAreRelationshipsWithDisplayNames() {
-        SimClient.Response r = c.get("/api/v1.1/entity/notes/7001?fields=subject,note_links,user,project,created_by");
+        SimAdmin.Response r = c.get("/api/v1.1/entity/notes/7001?fields=subject,note_links,user,project,created_by");
         JsonNode d = r.json().get("data");
         assertEquals("sh010 lighting: key too hot", d.at("/attributes/subject").asText());
         assertFalse(d.get("attributes").has("note_links"));
@@ -54,7 +95,7 @@ class SimRecordsTest extends SimHttpTest {
 
     @Test
     void dottedFieldsComeBackFlatAndThroughMultiEntityAreDropped() {
-        SimClient.Response r = c.get("/api/v1.1/entity/shots/1001?fields=code,sg_sequence.Sequence.code,project.Project.name,assets.Asset.code,bogus");
+        SimAdmin.Response r = c.get("/api/v1.1/entity/shots/1001?fields=code,sg_sequence.Sequence.code,project.Project.name,assets.Asset.code,bogus");
         JsonNode attrs = r.json().at("/data/attributes");
         assertEquals("SEQ01", attrs.get("sg_sequence.Sequence.code").asText());
         assertEquals("Demo Project", attrs.get("project.Project.name").asText());
@@ -64,28 +105,28 @@ class SimRecordsTest extends SimHttpTest {
 
     @Test
     void listPagesWithLinksAndEmptyPagesStillHaveNext() {
-        SimClient.Response r = c.get("/api/v1.1/entity/Shot?fields=code&sort=-code&page[size]=3");
+        SimAdmin.Response r = c.get("/api/v1.1/entity/Shot?fields=code&sort=-code&page[size]=3");
         assertEquals(200, r.status(), r.toString());
         JsonNode data = r.json().get("data");
         assertEquals(List.of("sh040", "sh030", "sh020"), codes(data));
         assertEquals("/api/v1.1/entity/Shot?fields=code&sort=-code&page[size]=3", r.json().at("/links/self").asText());
         assertEquals("/api/v1.1/entity/Shot?fields=code&page%5Bnumber%5D=2&page%5Bsize%5D=3&sort=-code",
                 r.json().at("/links/next").asText());
-        SimClient.Response p2 = c.get("/api/v1.1/entity/Shot?fields=code&sort=-code&page[size]=3&page[number]=2");
+        SimAdmin.Response p2 = c.get("/api/v1.1/entity/Shot?fields=code&sort=-code&page[size]=3&page[number]=2");
         assertEquals(List.of("sh010"), codes(p2.json().get("data")));
         assertTrue(p2.json().at("/links/prev").asText().contains("page%5Bnumber%5D=1"));
-        SimClient.Response p3 = c.get("/api/v1.1/entity/Shot?fields=code&page[size]=3&page[number]=3");
+        SimAdmin.Response p3 = c.get("/api/v1.1/entity/Shot?fields=code&page[size]=3&page[number]=3");
         assertEquals(0, p3.json().get("data").size());
         assertTrue(p3.json().at("/links/next").asText().contains("page%5Bnumber%5D=4"));
     }
 
     @Test
     void listFilterParametersAndUnknownFilterField() {
-        SimClient.Response r = c.get("/api/v1.1/entity/Shot?fields=code&filter[sg_sequence.Sequence.code]=SEQ02");
+        SimAdmin.Response r = c.get("/api/v1.1/entity/Shot?fields=code&filter[sg_sequence.Sequence.code]=SEQ02");
         assertEquals(List.of("sh030", "sh040"), codes(r.json().get("data")));
-        SimClient.Response byProject = c.get("/api/v1.1/entity/Note?fields=subject&filter[project.Project.id]=70");
+        SimAdmin.Response byProject = c.get("/api/v1.1/entity/Note?fields=subject&filter[project.Project.id]=70");
         assertEquals(8, byProject.json().get("data").size());
-        SimClient.Response bad = c.get("/api/v1/entity/Asset?fields=%2A&filter%5Bnot_existing_field%5D=NOPE");
+        SimAdmin.Response bad = c.get("/api/v1/entity/Asset?fields=%2A&filter%5Bnot_existing_field%5D=NOPE");
         assertEquals(400, bad.status());
         JsonNode err = bad.json().at("/errors/0");
         assertEquals("API read() Asset.not_existing_field doesn't exist.", err.get("title").asText());
@@ -98,35 +139,35 @@ class SimRecordsTest extends SimHttpTest {
     @Test
     void pageSizeLimits() {
         assertEquals(200, c.get("/api/v1.1/entity/Shot?page[size]=5000").status());
-        SimClient.Response big = c.get("/api/v1.1/entity/Shot?page[size]=5001");
+        SimAdmin.Response big = c.get("/api/v1.1/entity/Shot?page[size]=5001");
         assertEquals(400, big.status());
         assertEquals("size must be less than 5000", big.json().at("/errors/0/source/page/size/0").asText());
         assertEquals("Request Parameters invalid.", big.json().at("/errors/0/title").asText());
-        SimClient.Response zero = c.get("/api/v1.1/entity/Shot?page[size]=0");
+        SimAdmin.Response zero = c.get("/api/v1.1/entity/Shot?page[size]=0");
         assertEquals("size must be greater than 0", zero.json().at("/errors/0/source/page/size/0").asText());
-        c.put("/_sim/config", "{\"max_page_size\":2}");
+        c.config(Map.of("max_page_size", 2));
         assertEquals(400, c.get("/api/v1.1/entity/Shot?page[size]=3").status());
-        SimClient.Response dflt = c.get("/api/v1.1/entity/Shot?fields=code");
+        SimAdmin.Response dflt = c.get("/api/v1.1/entity/Shot?fields=code");
         assertEquals(2, dflt.json().get("data").size(), "default page shrinks to the configured maximum");
     }
 
     @Test
     void readMissingAndUnknownType() {
-        SimClient.Response missing = c.get("/api/v1/entity/Asset/400000?fields=%2A");
+        SimAdmin.Response missing = c.get("/api/v1/entity/Asset/400000?fields=%2A");
         assertEquals(404, missing.status());
         JsonNode err = missing.json().at("/errors/0");
         assertEquals("Not Found", err.get("title").asText());
         assertEquals("Asset: 400000 not found", err.get("detail").asText());
         assertEquals(104, err.get("code").asInt());
         assertTrue(err.get("source").isNull());
-        SimClient.Response type = c.get("/api/v1/entity/Spaceship");
+        SimAdmin.Response type = c.get("/api/v1/entity/Spaceship");
         assertEquals(404, type.status());
         assertEquals("Entity type 'Spaceship' does not exist.", type.json().at("/errors/0/detail").asText());
     }
 
     @Test
     void createEchoesSentAndServerFieldsWithCreateStyleTimestamps() {
-        SimClient.Response r = c.postJson("/api/v1/entity/Asset", "{\"description\":\"This is a desc\",\"project\":{\"id\":70,\"type\":\"Project\"}}");
+        SimAdmin.Response r = c.postJson("/api/v1/entity/Asset", "{\"description\":\"This is a desc\",\"project\":{\"id\":70,\"type\":\"Project\"}}");
         assertEquals(201, r.status(), r.toString());
         JsonNode d = r.json().get("data");
         assertFalse(r.json().has("links"));
@@ -150,20 +191,20 @@ class SimRecordsTest extends SimHttpTest {
 
     @Test
     void createErrors() {
-        SimClient.Response unknown = c.postJson("/api/v1/entity/Asset", "{\"not_existing_field\":1234}");
+        SimAdmin.Response unknown = c.postJson("/api/v1/entity/Asset", "{\"not_existing_field\":1234}");
         assertEquals(400, unknown.status());
         assertEquals("{\"errors\":[{\"id\":\"" + unknown.json().at("/errors/0/id").asText()
                 + "\",\"status\":400,\"code\":103,\"title\":\"API create() Asset.not_existing_field doesn't exist.\","
                 + "\"source\":{},\"detail\":null,\"meta\":null}]}", unknown.text());
-        SimClient.Response noProject = c.postJson("/api/v1/entity/Shot", "{\"code\":\"sh999\"}");
+        SimAdmin.Response noProject = c.postJson("/api/v1/entity/Shot", "{\"code\":\"sh999\"}");
         assertEquals(400, noProject.status());
         assertTrue(noProject.json().at("/errors/0/title").asText().startsWith("API create() missing 'project' attribute"));
-        SimClient.Response badType = c.postJson("/api/v1/entity/Shot", "{\"code\":7,\"project\":{\"type\":\"Project\",\"id\":70}}");
+        SimAdmin.Response badType = c.postJson("/api/v1/entity/Shot", "{\"code\":7,\"project\":{\"type\":\"Project\",\"id\":70}}");
         assertEquals(400, badType.status());
         assertTrue(badType.json().at("/errors/0/title").asText().contains("Shot.code expected [String, NilClass]"), badType.toString());
-        SimClient.Response badLink = c.postJson("/api/v1/entity/Shot", "{\"code\":\"x\",\"project\":{\"type\":\"Project\",\"id\":99999}}");
+        SimAdmin.Response badLink = c.postJson("/api/v1/entity/Shot", "{\"code\":\"x\",\"project\":{\"type\":\"Project\",\"id\":99999}}");
         assertEquals(400, badLink.status());
-        SimClient.Response notJson = c.postJson("/api/v1/entity/Shot", "{nope");
+        SimAdmin.Response notJson = c.postJson("/api/v1/entity/Shot", "{nope");
         assertEquals(400, notJson.status());
         assertEquals("Invalid JSON body", notJson.json().at("/errors/0/title").asText());
         // nothing was created by the refused calls
@@ -172,7 +213,7 @@ class SimRecordsTest extends SimHttpTest {
 
     @Test
     void updateAnswersTheFullRecordWithStatusSuccessful() {
-        SimClient.Response r = c.put("/api/v1/entity/Asset/1226", "{\"description\":\"new\"}");
+        SimAdmin.Response r = c.put("/api/v1/entity/Asset/1226", "{\"description\":\"new\"}");
         assertEquals(200, r.status(), r.toString());
         JsonNode body = r.json();
         assertEquals("successful", body.get("status").asText());
@@ -182,10 +223,10 @@ class SimRecordsTest extends SimHttpTest {
         assertTrue(body.at("/data/attributes/updated_at").asText().endsWith("Z"));
         assertEquals("new", c.get("/api/v1/entity/Asset/1226?fields=description").json().at("/data/attributes/description").asText());
 
-        SimClient.Response missing = c.put("/api/v1/entity/Asset/400000", "{\"description\":\"NOPE\"}");
+        SimAdmin.Response missing = c.put("/api/v1/entity/Asset/400000", "{\"description\":\"NOPE\"}");
         assertEquals(404, missing.status());
         assertEquals("Entity of type [Asset] with id=400000 does not exist.", missing.json().at("/errors/0/detail").asText());
-        SimClient.Response badField = c.put("/api/v1/entity/Asset/1226", "{\"nope\":1}");
+        SimAdmin.Response badField = c.put("/api/v1/entity/Asset/1226", "{\"nope\":1}");
         assertEquals("API update() Asset.nope doesn't exist.", badField.json().at("/errors/0/title").asText());
     }
 
@@ -205,21 +246,21 @@ class SimRecordsTest extends SimHttpTest {
     @Test
     void deleteRetiresAndReviveBringsBack() {
         assertEquals(204, c.delete("/api/v1/entity/Asset/1227").status());
-        SimClient.Response again = c.delete("/api/v1/entity/Asset/1227");
+        SimAdmin.Response again = c.delete("/api/v1/entity/Asset/1227");
         assertEquals(404, again.status());
         assertEquals(404, c.get("/api/v1/entity/Asset/1227?fields=code").status());
-        SimClient.Response retired = c.get("/api/v1/entity/Asset/1227?fields=code&options[return_only]=retired");
+        SimAdmin.Response retired = c.get("/api/v1/entity/Asset/1227?fields=code&options[return_only]=retired");
         assertEquals(200, retired.status());
-        SimClient.Response retiredList = c.get("/api/v1/entity/Asset?fields=code&options[return_only]=retired");
+        SimAdmin.Response retiredList = c.get("/api/v1/entity/Asset?fields=code&options[return_only]=retired");
         assertEquals(List.of("propCar"), codes(retiredList.json().get("data")));
 
-        SimClient.Response missingParam = c.post("/api/v1/entity/Asset/1227", null, "");
+        SimAdmin.Response missingParam = c.post("/api/v1/entity/Asset/1227", null, "");
         assertEquals(400, missingParam.status());
         assertEquals("revive is missing", missingParam.json().at("/errors/0/source/revive/0").asText());
         assertEquals("revive must be true", c.post("/api/v1/entity/Asset/1227?revive=false", null, "").json()
                 .at("/errors/0/source/revive/0").asText());
 
-        SimClient.Response revived = c.post("/api/v1/entity/Asset/1227?revive=true", null, "");
+        SimAdmin.Response revived = c.post("/api/v1/entity/Asset/1227?revive=true", null, "");
         assertEquals(200, revived.status());
         assertEquals("{\"data\":{\"type\":\"Asset\",\"id\":1227},\"links\":{\"self\":\"/api/v1/entity/Asset/1227\"},"
                 + "\"meta\":{\"did_revive\":true}}", revived.text());

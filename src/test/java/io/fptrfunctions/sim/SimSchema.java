@@ -64,6 +64,11 @@ public final class SimSchema {
         return Collections.unmodifiableCollection(byName.values());
     }
 
+    /** Undoes what the schema API changed (on {@code POST /_sim/reset}). */
+    void resetSchemaChanges() {
+        byName.values().forEach(EntityDef::resetSchemaChanges);
+    }
+
     /** Adds the fields every FPTR entity has; call after the type's own fields. */
     private static EntityDef common(EntityDef d) {
         d.addServer("cached_display_name", TEXT)
@@ -87,8 +92,9 @@ public final class SimSchema {
                 .add("tank_name", TEXT).add("start_date", DATE).add("end_date", DATE)
                 .add("users", MULTI_ENTITY, "HumanUser"));
 
+        // name is FPTR's display name of a person, derived from firstname and lastname (SimStore.refreshDisplayName)
         common(s.define("HumanUser", "name", false)
-                .add("name", TEXT).add("firstname", TEXT).add("lastname", TEXT).add("login", TEXT)
+                .addServer("name", TEXT).add("firstname", TEXT).add("lastname", TEXT).add("login", TEXT)
                 .add("email", TEXT).addWithDefault("sg_status_list", STATUS_LIST, r -> "act")
                 .add("image", IMAGE).add("file_access", CHECKBOX).add("locked_until", DATE_TIME)
                 .add("groups", MULTI_ENTITY, "Group").add("projects", MULTI_ENTITY, "Project"));
@@ -110,15 +116,16 @@ public final class SimSchema {
                 .add("code", TEXT).add("description", TEXT).add("mac_path", TEXT).add("linux_path", TEXT)
                 .add("windows_path", TEXT).add("uses_local", CHECKBOX));
 
+        // an omitted code becomes "New <Type> <id>" on Sequence, Shot, Version (sg-groundtruth entity_types), as on Asset
         common(s.define("Sequence", "code", true)
-                .add("code", TEXT).add("description", TEXT)
+                .addWithDefault("code", TEXT, r -> "New Sequence " + r.id).add("description", TEXT)
                 .addWithDefault("sg_status_list", STATUS_LIST, r -> "wtg")
                 .add("image", IMAGE).add("filmstrip_image", IMAGE)
                 .add("shots", MULTI_ENTITY, "Shot").add("assets", MULTI_ENTITY, "Asset")
                 .add("tasks", MULTI_ENTITY, "Task").add("notes", MULTI_ENTITY, "Note"));
 
         common(s.define("Shot", "code", true)
-                .add("code", TEXT).add("description", TEXT)
+                .addWithDefault("code", TEXT, r -> "New Shot " + r.id).add("description", TEXT)
                 .addWithDefault("sg_status_list", STATUS_LIST, r -> "wtg")
                 .add("image", IMAGE).add("filmstrip_image", IMAGE)
                 .add("sg_cut_in", NUMBER).add("sg_cut_out", NUMBER).add("sg_cut_duration", NUMBER)
@@ -157,7 +164,7 @@ public final class SimSchema {
                 .add("est_in_mins", DURATION).add("image", IMAGE).add("notes", MULTI_ENTITY, "Note"));
 
         common(s.define("Version", "code", true)
-                .add("code", TEXT).add("description", TEXT)
+                .addWithDefault("code", TEXT, r -> "New Version " + r.id).add("description", TEXT)
                 .addWithDefault("sg_status_list", STATUS_LIST, r -> "rev")
                 .add("image", IMAGE).add("filmstrip_image", IMAGE)
                 .add("entity", ENTITY, "Shot", "Asset", "Sequence", "Project")

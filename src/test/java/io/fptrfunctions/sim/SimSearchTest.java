@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SimSearchTest extends SimHttpTest {
 
     private List<Long> noteIds(String hashFilters) {
-        SimClient.Response r = c.searchHash("Note", "{\"fields\":\"subject\",\"filters\":" + hashFilters + "}");
+        SimAdmin.Response r = c.searchHash("Note", "{\"fields\":\"subject\",\"filters\":" + hashFilters + "}");
         assertEquals(200, r.status(), r.toString());
         return ids(r.json().get("data"));
     }
@@ -31,7 +31,7 @@ class SimSearchTest extends SimHttpTest {
 
     @Test
     void contentTypeMustBeAVendorType() {
-        SimClient.Response r = c.post("/api/v1.1/entity/Note/_search", "application/json", "{\"filters\":[]}");
+        SimAdmin.Response r = c.post("/api/v1.1/entity/Note/_search", "application/json", "{\"filters\":[]}");
         assertEquals(415, r.status());
         assertEquals(103, r.json().at("/errors/0/code").asInt());
         assertEquals(200, c.searchArray("Note", "{\"filters\":[[\"id\",\"is\",7001]]}").status());
@@ -39,24 +39,52 @@ class SimSearchTest extends SimHttpTest {
 
     @Test
     void wrongShapesAre400() {
-        SimClient.Response listUnderHash = c.searchHash("Note", "{\"filters\":[[\"id\",\"is\",7001]]}");
+        SimAdmin.Response listUnderHash = c.searchHash("Note", "{\"filters\":[[\"id\",\"is\",7001]]}");
         assertEquals(400, listUnderHash.status());
         assertTrue(listUnderHash.json().at("/errors/0/title").asText().startsWith("Query is not an Hash"));
-        SimClient.Response objects = c.searchHash("Note",
+        SimAdmin.Response objects = c.searchHash("Note",
                 "{\"filters\":{\"logical_operator\":\"and\",\"conditions\":[{\"path\":\"id\",\"relation\":\"is\",\"values\":[7001]}]}}");
         assertEquals(400, objects.status());
         assertTrue(objects.json().at("/errors/0/title").asText().startsWith("Missing logical operator"), objects.toString());
         assertEquals(400, c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"and\",\"conditions\":\"x\"}}").status());
-        SimClient.Response unknownField = c.searchHash("Asset",
+        SimAdmin.Response unknownField = c.searchHash("Asset",
                 "{\"fields\":\"*\",\"filters\":{\"conditions\":[[\"project.Project.id\",\"is\",70],[\"not_existing_field\",\"is\",\"NOPE\"]],\"logical_operator\":\"and\"}}");
         assertEquals(400, unknownField.status());
         assertEquals("API read() Asset.not_existing_field doesn't exist.", unknownField.json().at("/errors/0/title").asText());
-        SimClient.Response badRelation = c.searchHash("Shot", "{\"filters\":" + cond("\"code\"", "\"definitely_not\"", "\"x\"") + "}");
+        SimAdmin.Response badRelation = c.searchHash("Shot", "{\"filters\":" + cond("\"code\"", "\"definitely_not\"", "\"x\"") + "}");
         assertEquals(400, badRelation.status());
         assertEquals("API read() Shot.code's 'text' data type doesn't support 'definitely_not' 'relation'",
                 badRelation.json().at("/errors/0/title").asText());
-        SimClient.Response entityWithoutType = c.searchArray("Note", "{\"filters\":[[\"project\",\"is\",{\"id\":70}]]}");
+        SimAdmin.Response entityWithoutType = c.searchArray("Note", "{\"filters\":[[\"project\",\"is\",{\"id\":70}]]}");
         assertEquals(400, entityWithoutType.status());
+    }
+
+    @Test
+    void logicalOperatorIsLowercaseAndOrAndAnythingElseIsNamedInThe400() {
+        for (String op : List.of("OR", "Or", "xor", "", "AND", "not")) {
+            SimAdmin.Response r = c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"" + op + "\",\"conditions\":[[\"id\",\"is\",7001]]}}");
+            assertEquals(400, r.status(), op);
+            assertEquals(103, r.json().at("/errors/0/code").asInt(), op);
+            assertEquals("Invalid logical operator: " + op, r.json().at("/errors/0/title").asText());
+        }
+        SimAdmin.Response nested = c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"and\",\"conditions\":"
+                + "[{\"logical_operator\":\"Or\",\"conditions\":[]}]}}");
+        assertEquals("Invalid logical operator: Or", nested.json().at("/errors/0/title").asText(), "inside a nested group too");
+        SimAdmin.Response missing = c.searchHash("Note", "{\"filters\":{\"conditions\":[[\"id\",\"is\",7001]]}}");
+        assertEquals("Missing logical operator: {\"conditions\"=>[[\"id\", \"is\", 7001]]}", missing.json().at("/errors/0/title").asText());
+        SimAdmin.Response noConditions = c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"or\"}}");
+        assertEquals("Missing conditions parameter: {\"logical_operator\"=>\"or\"}", noConditions.json().at("/errors/0/title").asText());
+        assertEquals(200, c.searchHash("Note", "{\"filters\":{\"logical_operator\":\"or\",\"conditions\":[]}}").status(),
+                "an empty group is no filter");
+    }
+
+    @Test
+    void arrayFiltersAreAFlatListOfConditionsOnly() {
+        SimAdmin.Response group = c.searchArray("Note",
+                "{\"filters\":[{\"filter_operator\":\"any\",\"filters\":[[\"id\",\"is\",7001],[\"id\",\"is\",7002]]}]}");
+        assertEquals(400, group.status());
+        assertTrue(group.json().at("/errors/0/title").asText().startsWith("Invalid filter. Expected array of basic condition arrays"),
+                group.toString());
     }
 
     @Test
@@ -122,7 +150,7 @@ class SimSearchTest extends SimHttpTest {
         assertEquals(List.of(7008L), noteIds(cond("\"created_by.ApiUser.firstname\"", "\"is\"", "\"fptr-functions\"")));
         // a path whose type segment does not match the link reaches nothing
         assertEquals(List.of(), noteIds(cond("\"note_links.Asset.code\"", "\"is\"", "\"sh010\"")));
-        SimClient.Response unknown = c.searchHash("Note", "{\"filters\":" + cond("\"note_links.Shot.nope\"", "\"is\"", "1") + "}");
+        SimAdmin.Response unknown = c.searchHash("Note", "{\"filters\":" + cond("\"note_links.Shot.nope\"", "\"is\"", "1") + "}");
         assertEquals(400, unknown.status());
         assertEquals("API read() Shot.nope doesn't exist.", unknown.json().at("/errors/0/title").asText());
     }
@@ -142,28 +170,28 @@ class SimSearchTest extends SimHttpTest {
 
     @Test
     void sortAndPagingWithLinks() {
-        SimClient.Response p1 = c.searchArray("Shot", "{\"fields\":\"code\",\"sort\":\"-code\",\"page\":{\"size\":3,\"number\":1}}");
+        SimAdmin.Response p1 = c.searchArray("Shot", "{\"fields\":\"code\",\"sort\":\"-code\",\"page\":{\"size\":3,\"number\":1}}");
         assertEquals(List.of("sh040", "sh030", "sh020"), SimRecordsTest.codes(p1.json().get("data")));
         assertEquals("/api/v1.1/entity/Shot/_search", p1.json().at("/links/self").asText());
         assertEquals("/api/v1.1/entity/Shot/_search?page%5Bnumber%5D=2&page%5Bsize%5D=3", p1.json().at("/links/next").asText());
         assertFalse(p1.json().get("links").has("prev"));
-        SimClient.Response p3 = c.searchArray("Shot", "{\"fields\":\"code\",\"page\":{\"size\":3,\"number\":3}}");
+        SimAdmin.Response p3 = c.searchArray("Shot", "{\"fields\":\"code\",\"page\":{\"size\":3,\"number\":3}}");
         assertEquals(0, p3.json().get("data").size());
         assertEquals("/api/v1.1/entity/Shot/_search?page%5Bnumber%5D=4&page%5Bsize%5D=3", p3.json().at("/links/next").asText());
         assertEquals("/api/v1.1/entity/Shot/_search?page%5Bnumber%5D=2&page%5Bsize%5D=3", p3.json().at("/links/prev").asText());
-        SimClient.Response byLink = c.searchArray("Shot", "{\"fields\":\"code\",\"sort\":\"sg_sequence,-code\"}");
+        SimAdmin.Response byLink = c.searchArray("Shot", "{\"fields\":\"code\",\"sort\":\"sg_sequence,-code\"}");
         assertEquals(List.of("sh020", "sh010", "sh040", "sh030"), SimRecordsTest.codes(byLink.json().get("data")));
-        SimClient.Response tooBig = c.searchArray("Shot", "{\"page\":{\"size\":5001}}");
+        SimAdmin.Response tooBig = c.searchArray("Shot", "{\"page\":{\"size\":5001}}");
         assertEquals(400, tooBig.status());
         assertEquals("size must be less than 5000", tooBig.json().at("/errors/0/source/page/size/0").asText());
-        SimClient.Response defaultNext = c.searchArray("Shot", "{}");
+        SimAdmin.Response defaultNext = c.searchArray("Shot", "{}");
         assertTrue(defaultNext.json().at("/links/next").asText().endsWith("page%5Bsize%5D=500"));
     }
 
     @Test
     void retiredOnlyOption() {
         c.delete("/api/v1.1/entity/Note/7005");
-        SimClient.Response r = c.searchHash("Note", "{\"fields\":\"subject\",\"options\":{\"return_only\":\"retired\"},"
+        SimAdmin.Response r = c.searchHash("Note", "{\"fields\":\"subject\",\"options\":{\"return_only\":\"retired\"},"
                 + "\"filters\":" + cond("\"project.Project.id\"", "\"is\"", "70") + "}");
         assertEquals(List.of(7005L), ids(r.json().get("data")));
         assertFalse(noteIds(cond("\"project.Project.id\"", "\"is\"", "70")).contains(7005L));
@@ -176,12 +204,12 @@ class SimSearchTest extends SimHttpTest {
             b.append(i > 0 ? "," : "").append("{\"type\":\"Note\",\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"bulk ")
                     .append(i).append("\",\"note_links\":[{\"type\":\"Shot\",\"id\":").append(1001 + i % 4).append("}]}");
         }
-        SimClient.Response inserted = c.post("/_sim/records", "application/json", b.append("]}").toString());
+        SimAdmin.Response inserted = c.post("/_sim/records", "application/json", b.append("]}").toString());
         assertEquals(201, inserted.status());
         assertEquals(20000, inserted.json().get("ids").size());
         int total = 0;
         for (int page = 1; ; page++) {
-            SimClient.Response r = c.searchHash("Note", "{\"fields\":[\"subject\",\"note_links\"],\"page\":{\"size\":5000,\"number\":" + page
+            SimAdmin.Response r = c.searchHash("Note", "{\"fields\":[\"subject\",\"note_links\"],\"page\":{\"size\":5000,\"number\":" + page
                     + "},\"filters\":" + cond("\"note_links.Shot.sg_sequence.Sequence.code\"", "\"is\"", "\"SEQ02\"") + "}");
             int n = r.json().get("data").size();
             if (n == 0) {

@@ -34,6 +34,8 @@ public final class SimStore {
     /** session token → HumanUser login (seeded). */
     final Map<String, String> sessionTokens = new HashMap<>();
     private final List<Consumer<StoreEvent>> listeners = new CopyOnWriteArrayList<>();
+    /** The events of the transaction this thread runs, published only when it commits. */
+    private final ThreadLocal<List<StoreEvent>> transactionEvents = new ThreadLocal<>();
 
     SimStore(FptrSimulator sim, SimSchema schema) {
         this.sim = sim;
@@ -60,6 +62,62 @@ public final class SimStore {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * Runs several writes all-or-nothing (for {@code _batch}): under the write lock; when {@code work}
+     * throws, every row is put back as it was and none of its events is published. Ids handed out are
+     * not reused, as a database sequence's are not.
+     */
+    public <T> T transaction(Supplier<T> work) {
+        if (transactionEvents.get() != null) {
+            return work.get();
+        }
+        List<StoreEvent> events = new ArrayList<>();
+        T result;
+        lock.writeLock().lock();
+        try {
+            Map<String, Map<Long, RowState>> before = snapshot();
+            transactionEvents.set(events);
+            try {
+                result = work.get();
+            } catch (RuntimeException | Error e) {
+                restore(before);
+                throw e;
+            } finally {
+                transactionEvents.remove();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        publish(events);
+        return result;
+    }
+
+    private record RowState(Map<String, Object> values, boolean retired) {
+    }
+
+    /** Stored values are immutable objects, so a shallow copy of each row is a snapshot. */
+    private Map<String, Map<Long, RowState>> snapshot() {
+        Map<String, Map<Long, RowState>> copy = new HashMap<>();
+        rows.forEach((type, byId) -> {
+            Map<Long, RowState> t = new HashMap<>();
+            byId.forEach((id, r) -> t.put(id, new RowState(new HashMap<>(r.values), r.retired)));
+            copy.put(type, t);
+        });
+        return copy;
+    }
+
+    private void restore(Map<String, Map<Long, RowState>> before) {
+        rows.forEach((type, byId) -> {
+            Map<Long, RowState> was = before.getOrDefault(type, Map.of());
+            byId.keySet().removeIf(id -> !was.containsKey(id));
+            byId.forEach((id, r) -> {
+                r.values.clear();
+                r.values.putAll(was.get(id).values());
+                r.retired = was.get(id).retired();
+            });
+        });
     }
 
     /** Listens to committed writes (called on the writing thread, outside the lock). */
@@ -175,6 +233,9 @@ public final class SimStore {
                 r.put("user", actor);
             }
             refreshDisplayName(def, r);
+            if (def.name.equals("HumanUser") && r.values.get("name") != null) {
+                echoed.add("name");   // derived from firstname/lastname, echoed like other server-set values
+            }
             echoed.add("cached_display_name");
             echoed.add("created_at");
             echoed.add("updated_at");
@@ -222,7 +283,11 @@ public final class SimStore {
                 Instant now = sim.now();
                 r.put("updated_at", now);
                 r.put("updated_by", actor);
+                Object oldName = r.values.get("name");
                 refreshDisplayName(def, r);
+                if (def.name.equals("HumanUser") && !Objects.equals(oldName, r.values.get("name"))) {
+                    changes.add(new StoreEvent.Change("name", DataType.TEXT, oldName, r.values.get("name")));
+                }
                 events.add(new StoreEvent("update", def.name, r.id, actor, projectOf(r), changes, now));
             }
             return r;
@@ -347,13 +412,6 @@ public final class SimStore {
         applyDefaults(def, r, new LinkedHashSet<>());
         r.values.putIfAbsent("created_at", now);
         r.values.putIfAbsent("updated_at", r.values.get("created_at"));
-        if (def.name.equals("HumanUser") && r.values.get("name") == null) {
-            String name = (Objects.toString(r.values.get("firstname"), "") + " "
-                    + Objects.toString(r.values.get("lastname"), "")).trim();
-            if (!name.isEmpty()) {
-                r.put("name", name);
-            }
-        }
         insertRow(r);
         return r;
     }
@@ -376,16 +434,20 @@ public final class SimStore {
         refreshDisplayName(def, r);
     }
 
-    /** Recomputes cached_display_name the way FPTR shows the row (code, name, subject, content...). */
+    /**
+     * Recomputes the derived names: a HumanUser's {@code name} from its firstname and lastname (when it
+     * has either; a seed may give a name alone), then cached_display_name the way FPTR shows the row
+     * (code, name, subject, content...).
+     */
     public static void refreshDisplayName(EntityDef def, SimRecord r) {
+        if (def.name.equals("HumanUser") && (r.values.get("firstname") != null || r.values.get("lastname") != null)) {
+            String name = (Objects.toString(r.values.get("firstname"), "") + " "
+                    + Objects.toString(r.values.get("lastname"), "")).trim();
+            r.put("name", name.isEmpty() ? null : name);
+        }
         Object display = r.values.get(def.displayField);
         if (display instanceof JsonNode link) {
             display = link.hasNonNull("name") ? link.get("name").asText() : r.values.get("filename");
-        }
-        if (display == null && def.name.equals("HumanUser")) {
-            String name = (Objects.toString(r.values.get("firstname"), "") + " "
-                    + Objects.toString(r.values.get("lastname"), "")).trim();
-            display = name.isEmpty() ? null : name;
         }
         r.put("cached_display_name", display == null ? null : display.toString());
     }
@@ -399,6 +461,11 @@ public final class SimStore {
     }
 
     private void publish(List<StoreEvent> events) {
+        List<StoreEvent> inTransaction = transactionEvents.get();
+        if (inTransaction != null) {
+            inTransaction.addAll(events);
+            return;
+        }
         for (StoreEvent e : events) {
             for (Consumer<StoreEvent> l : listeners) {
                 try {

@@ -45,7 +45,7 @@ class SimWebhooksTest {
     static FptrSimulator sim;
     static HttpServer receiver;
     static final BlockingQueue<Received> inbox = new LinkedBlockingQueue<>();
-    SimClient c;
+    SimAdmin c;
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,7 +73,7 @@ class SimWebhooksTest {
     void reset() {
         sim.reset();
         inbox.clear();
-        c = new SimClient(sim).login();
+        c = SimAdmin.of(sim).login();
     }
 
     private String hookUrl() {
@@ -81,7 +81,7 @@ class SimWebhooksTest {
     }
 
     private String createHook(String extra) {
-        SimClient.Response r = c.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + hookUrl() + "\"," + extra + "}");
+        SimAdmin.Response r = c.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + hookUrl() + "\"," + extra + "}");
         assertEquals(201, r.status(), r.toString());
         ours.add(r.json().at("/data/id").asText());
         return r.json().at("/data/id").asText();
@@ -111,7 +111,7 @@ class SimWebhooksTest {
 
     @Test
     void hookCrudInFptrShapeNeverReturnsTheToken() {
-        SimClient.Response created = c.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + hookUrl() + "\","
+        SimAdmin.Response created = c.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + hookUrl() + "\","
                 + "\"entity_types\":{\"Shot\":{\"create\":[],\"update\":[\"sg_status_list\"]}},\"projects\":[70],"
                 + "\"name\":\"status watcher\",\"token\":\"s3cret\"}");
         assertEquals(201, created.status(), created.toString());
@@ -125,7 +125,7 @@ class SimWebhooksTest {
         assertEquals("/api/v1.1/webhook/hooks/" + id, created.json().at("/links/self").asText());
 
         assertEquals(1, c.get("/api/v1.1/webhook/hooks").json().get("data").size());
-        SimClient.Response disabled = c.put("/api/v1.1/webhook/hooks/" + id, "{\"status\":\"disabled\"}");
+        SimAdmin.Response disabled = c.put("/api/v1.1/webhook/hooks/" + id, "{\"status\":\"disabled\"}");
         assertEquals("disabled", disabled.json().at("/data/status").asText());
         assertEquals("status watcher", disabled.json().at("/data/name").asText(), "other keys kept");
         assertEquals("status must be one of: active, disabled",
@@ -133,7 +133,7 @@ class SimWebhooksTest {
         assertEquals(400, c.put("/api/v1.1/webhook/hooks/" + id, "{}").status());
         assertEquals(204, c.post("/api/v1.1/webhook/hooks/" + id + "/test_connection", "application/json", "{}").status());
         assertEquals(204, c.delete("/api/v1.1/webhook/hooks/" + id).status());
-        SimClient.Response gone = c.get("/api/v1.1/webhook/hooks/" + id);
+        SimAdmin.Response gone = c.get("/api/v1.1/webhook/hooks/" + id);
         assertEquals(404, gone.status());
         assertEquals(104, gone.json().at("/errors/0/code").asInt());
         assertEquals(103, c.get("/api/v1.1/webhook/hooks/not-a-uuid").json().at("/errors/0/code").asInt());
@@ -141,7 +141,7 @@ class SimWebhooksTest {
 
     @Test
     void createValidation() {
-        SimClient.Response empty = c.postJson("/api/v1.1/webhook/hooks", "{}");
+        SimAdmin.Response empty = c.postJson("/api/v1.1/webhook/hooks", "{}");
         assertEquals(400, empty.status());
         assertEquals("url is missing", empty.json().at("/errors/0/source/url/0").asText());
         assertEquals("entity_types either entity types or event type is required",
@@ -157,7 +157,7 @@ class SimWebhooksTest {
     @Test
     void createDeliveryIsSignedAndShapedLikeFptr() throws Exception {
         String hookId = createHook("\"entity_types\":{\"Shot\":{\"create\":[]}},\"token\":\"s3cret\"");
-        SimClient.Response shot = c.postJson("/api/v1.1/entity/shots", "{\"code\":\"sh050\",\"project\":{\"type\":\"Project\",\"id\":70}}");
+        SimAdmin.Response shot = c.postJson("/api/v1.1/entity/shots", "{\"code\":\"sh050\",\"project\":{\"type\":\"Project\",\"id\":70}}");
         long shotId = shot.json().at("/data/id").asLong();
         Received r = next();
         assertNotNull(r, "a delivery arrived");
@@ -180,7 +180,7 @@ class SimWebhooksTest {
             assertTrue(d.has(key), key);
         }
         // the delivery is recorded
-        SimClient.Response log = c.get("/api/v1.1/webhook/deliveries/" + d.get("delivery_id").asText());
+        SimAdmin.Response log = c.get("/api/v1.1/webhook/deliveries/" + d.get("delivery_id").asText());
         for (int i = 0; i < 50 && log.status() == 404; i++) {   // recorded once the receiver has answered
             Thread.sleep(20);
             log = c.get("/api/v1.1/webhook/deliveries/" + d.get("delivery_id").asText());

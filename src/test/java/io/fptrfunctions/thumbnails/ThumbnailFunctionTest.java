@@ -6,6 +6,7 @@ import io.fptrfunctions.aws.GeneratedBytes;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -43,6 +44,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(ThumbnailFunctionProfile.class)
 class ThumbnailFunctionTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     private static final String BUCKET = MotoTestResource.BUCKET;
     private static final String PREFIX = "thumbnails/";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,7 +55,8 @@ class ThumbnailFunctionTest {
     @Inject
     S3Client s3;
 
-    final SimDriver sim = new SimDriver();
+    /** A studio tool on the shared simulator: uploads, ?alt= locations, downloads (its own bearer). */
+    final SimAdmin sim = FptrSimTestResource.admin();
 
     /** An answer of the function: status, headers and the parsed body. */
     record Answer(int status, JsonNode headers, JsonNode body) {
@@ -63,12 +68,12 @@ class ThumbnailFunctionTest {
 
     /** The storage downloads (GETs of presigned file URLs) since the last clear. */
     private static List<JsonNode> downloads() {
-        return SimAdmin.requests("GET", "/_storage/.*");
+        return SIM.requests("GET", "/_storage/.*");
     }
 
     @BeforeEach
     void cleanSlate() {
-        SimAdmin.reset();
+        SIM.reset();
         List<S3Object> left = s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)).contents();
         left.forEach(o -> s3.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
         s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(PREFIX)).uploads()
@@ -105,7 +110,7 @@ class ThumbnailFunctionTest {
     void secondCallIsUnchangedAndDownloadsNothing() {
         Answer first = call("Note", "7001", null);
         assertEquals("copied", first.body().get("status").asText());
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
 
         Answer second = call("Note", "7001", null);
         assertEquals(200, second.status());
@@ -122,7 +127,7 @@ class ThumbnailFunctionTest {
         Answer first = call("Note", "7001", null);
         assertEquals("copied", first.body().get("status").asText());
 
-        SimAdmin.config(Map.of("thumbnail_pending_seconds", 0));
+        SIM.config(Map.of("thumbnail_pending_seconds", 0));
         byte[] replacement = png(400, 300, Color.ORANGE);
         sim.upload("notes", 7001, "image", "regrade.png", "image/png", replacement);
 
@@ -157,7 +162,7 @@ class ThumbnailFunctionTest {
     @Test
     void largeImageGoesMultipartWithTheRightBytes() throws IOException {
         long size = 20 * MIB;   // above one 8 MiB part: a multipart upload
-        SimAdmin.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(11, size));
+        SIM.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(11, size));
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
         assertEquals(size, a.body().get("size").asLong());
@@ -204,7 +209,7 @@ class ThumbnailFunctionTest {
 
     @Test
     void everyBadInputIs400AndTouchesNothing() {
-        SimAdmin.clearRequests();
+        SIM.clearRequests();
         assertProblem(call("Note", "7001", "huge"), 400, null);
         assertProblem(call("Note", "7001", ""), 400, null);
         assertProblem(call("Note", "abc", null), 400, null);
@@ -213,7 +218,7 @@ class ThumbnailFunctionTest {
         assertProblem(call("Note", "99999999999999999999", null), 400, null);
         assertProblem(call("No te", "7001", null), 400, null);
         assertProblem(call("Note;drop", "7001", null), 400, null);
-        assertEquals(List.of(), SimAdmin.requests(null, "/api/v1\\.1/entity.*"), "bad input never reaches FPTR");
+        assertEquals(List.of(), SIM.requests(null, "/api/v1\\.1/entity.*"), "bad input never reaches FPTR");
         // A type FPTR knows but whose entities have no image field.
         assertProblem(call("LocalStorage", "1", null), 400, "Entities of type LocalStorage have no image field.");
         assertNothingStored();
@@ -224,9 +229,9 @@ class ThumbnailFunctionTest {
     @Test
     void storageConnectionCutHalfWayIsRetriedFromTheStartAndLeavesNoPartialUpload() throws IOException {
         long size = 20 * MIB;
-        SimAdmin.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(12, size));
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 12 * MIB, "times", 1));
-        SimAdmin.clearRequests();
+        SIM.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(12, size));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 12 * MIB, "times", 1));
+        SIM.clearRequests();
 
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
@@ -239,9 +244,9 @@ class ThumbnailFunctionTest {
     @Test
     void storageThatKeepsCuttingLeavesNoObjectAndNoOpenUpload() {
         long size = 20 * MIB;
-        SimAdmin.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(13, size));
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 10 * MIB, "times", 10));
-        SimAdmin.clearRequests();
+        SIM.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(13, size));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 10 * MIB, "times", 10));
+        SIM.clearRequests();
 
         Answer a = call("Note", "7004", null);
         assertEquals(502, a.status(), a.body().toString());
@@ -254,35 +259,35 @@ class ThumbnailFunctionTest {
     @Test
     void storageAnswerWithoutContentLengthIsCopiedInOnePutWhenSmall() throws IOException {
         long size = 3 * MIB;
-        SimAdmin.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(16, size));
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "chunked", true, "times", 1));
+        SIM.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(16, size));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "chunked", true, "times", 1));
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
         assertEquals(size, a.body().get("size").asLong());
         assertFalse(a.body().get("etag").asText().contains("-"), "one PutObject: " + a.body());
         assertObjectIs(a.body().get("key").asText(), 16, size);
-        assertTrue(SimAdmin.faults().isEmpty(), "the download used up the chunked fault");
+        assertTrue(SIM.faults().isEmpty(), "the download used up the chunked fault");
     }
 
     @Test
     void storageAnswerWithoutContentLengthIsCopiedInPartsWhenLarge() throws IOException {
         long size = 20 * MIB + 5;
-        SimAdmin.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(17, size));
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "chunked", true, "times", 1));
+        SIM.putFile("Note", 7004, "image", "plate.png", "image/png", () -> GeneratedBytes.of(17, size));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "chunked", true, "times", 1));
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
         assertEquals(size, a.body().get("size").asLong());
         assertTrue(a.body().get("etag").asText().endsWith("-3"), "three 8 MiB parts: " + a.body());
         assertObjectIs(a.body().get("key").asText(), 17, size);
         assertNoOpenUpload();
-        assertTrue(SimAdmin.faults().isEmpty(), "the download used up the chunked fault");
+        assertTrue(SIM.faults().isEmpty(), "the download used up the chunked fault");
     }
 
     @Test
     void singlePutCutIsRetriedToo() throws IOException {
         long size = 3 * MIB;   // one PutObject
-        SimAdmin.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(14, size));
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", MIB, "times", 2));
+        SIM.putFile("Note", 7004, "image", "small.png", "image/png", () -> GeneratedBytes.of(14, size));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", MIB, "times", 2));
         Answer a = call("Note", "7004", null);
         assertEquals(200, a.status(), a.body().toString());
         assertObjectIs(a.body().get("key").asText(), 14, size);
@@ -290,8 +295,8 @@ class ThumbnailFunctionTest {
 
     @Test
     void storage5xxIsRetried() throws IOException {
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 503, "times", 2));
-        SimAdmin.clearRequests();
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 503, "times", 2));
+        SIM.clearRequests();
         Answer a = call("Note", "7001", null);
         assertEquals(200, a.status(), a.body().toString());
         assertEquals(3, downloads().size());
@@ -300,9 +305,9 @@ class ThumbnailFunctionTest {
     @Test
     void signedUrlThatExpiredBeforeTheDownloadIsReadAgainOnce() throws IOException {
         // The URL lives 2 s; the first download waits 3.5 s at the storage, so storage finds it expired.
-        SimAdmin.config(Map.of("storage_url_ttl_seconds", 2));
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "latency_ms", 3500, "times", 1));
-        SimAdmin.clearRequests();
+        SIM.config(Map.of("storage_url_ttl_seconds", 2));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "latency_ms", 3500, "times", 1));
+        SIM.clearRequests();
 
         Answer a = call("Note", "7001", null);
         assertEquals(200, a.status(), a.body().toString());
@@ -310,7 +315,7 @@ class ThumbnailFunctionTest {
         assertEquals(2, downloads.size());
         assertEquals(403, downloads.get(0).get("status").asInt());
         assertEquals(200, downloads.get(1).get("status").asInt());
-        long locations = SimAdmin.requests(null, "/api/.*").stream()
+        long locations = SIM.requests(null, "/api/.*").stream()
                 .filter(r -> r.get("path").asText().endsWith("/7001/image") && "alt=original".equals(r.get("query").asText())).count();
         assertEquals(2, locations, "the location was read again, once");
         assertArrayEquals(sim.download(sim.location("notes", 7001, "original")), read(a.body().get("key").asText()));
@@ -318,8 +323,8 @@ class ThumbnailFunctionTest {
 
     @Test
     void storageRefusingAFreshUrlTooIs502() {
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 403, "times", 5));
-        SimAdmin.clearRequests();
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 403, "times", 5));
+        SIM.clearRequests();
         Answer a = call("Note", "7001", null);
         assertEquals(502, a.status(), a.body().toString());
         assertEquals(2, downloads().size(), "one re-read, not a loop");
@@ -328,8 +333,8 @@ class ThumbnailFunctionTest {
 
     @Test
     void cutAndRefusedDownloadsAreLoggedWithoutTheSignedUrl() {
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 100, "times", 1));
-        SimAdmin.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 403, "times", 5));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 100, "times", 1));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 403, "times", 5));
         try (LogCapture log = LogCapture.start()) {
             Answer a = call("Note", "7001", null);
             assertEquals(502, a.status(), a.body().toString());

@@ -28,6 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(SecretCredentialsProfile.class)
 class TokenFromSecretsManagerTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     @Inject
     SecretsManagerClient secrets;
 
@@ -42,7 +45,7 @@ class TokenFromSecretsManagerTest {
 
     @BeforeEach
     void goodSecret() {
-        SimAdmin.freshSite(clock); // cached tokens and credentials are stale
+        FptrSimTestResource.freshSite(clock); // cached tokens and credentials are stale
         putSecret(secretJson(scriptKey));
     }
 
@@ -64,7 +67,7 @@ class TokenFromSecretsManagerTest {
         TokenFunctionTest.Answer answer = post("{}");
 
         assertEquals(200, answer.status(), answer.rawBody());
-        assertEquals(1, SimAdmin.mints());
+        assertEquals(1, SIM.mints());
     }
 
     @Test
@@ -105,7 +108,7 @@ class TokenFromSecretsManagerTest {
 
         clock.advance(Duration.ofMinutes(11)); // the token is stale, the cached secret (15 min) is not
         assertEquals(200, post("{}").status(), "minted with the cached credentials");
-        assertEquals(2, SimAdmin.mints());
+        assertEquals(2, SIM.mints());
 
         clock.advance(Duration.ofMinutes(10)); // token and secret both stale: the secret is read again, refused
         assertEquals(403, post("{}").status());
@@ -119,7 +122,7 @@ class TokenFromSecretsManagerTest {
 
         assertEquals(500, answer.status(), answer.rawBody());
         assertTrue(answer.body().getString("detail").contains(SecretCredentialsProfile.SECRET_ID), answer.rawBody());
-        assertTrue(SimAdmin.requests().isEmpty());
+        assertTrue(SIM.requests().isEmpty());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.fptrfunctions.token;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.fptr.TestClock;
@@ -38,6 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(TokenFunctionProfile.class)
 class TokenFunctionTest {
 
+    /** The shared FPTR simulator's admin client. */
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
     @Inject
     TestClock clock;
 
@@ -52,7 +56,7 @@ class TokenFunctionTest {
 
     @BeforeEach
     void freshSite() {
-        SimAdmin.freshSite(clock);
+        FptrSimTestResource.freshSite(clock);
     }
 
     /** The function's answer: statusCode, headers, and the body parsed. */
@@ -79,7 +83,7 @@ class TokenFunctionTest {
         String token = first.body().getString("access_token");
         assertEquals(token, second.body().getString("access_token"));
         assertEquals(token, third.body().getString("access_token"));
-        assertEquals(1, SimAdmin.mints());
+        assertEquals(1, SIM.mints());
 
         int expiresIn = first.body().getInt("expires_in");
         assertTrue(expiresIn > 500 && expiresIn <= 600, "simulator tokens live 600 s: " + expiresIn);
@@ -89,8 +93,9 @@ class TokenFunctionTest {
         assertEquals("no-store", first.headers().get("Cache-Control"));
 
         // The token really works on FPTR.
-        given().baseUri(FptrSimTestResource.baseUrl()).header("Authorization", "Bearer " + token)
-                .get("/api/v1.1/entity/projects").then().statusCode(200);
+        SimAdmin site = FptrSimTestResource.admin();
+        site.token(token);
+        assertEquals(200, site.get("/api/v1.1/entity/projects").status());
     }
 
     @Test
@@ -102,17 +107,17 @@ class TokenFunctionTest {
         Answer outside = post("{}");
         assertEquals(first.body().getString("access_token"), outside.body().getString("access_token"));
         assertTrue(outside.body().getInt("expires_in") <= 62, "expires_in counts down: " + outside.rawBody());
-        assertEquals(1, SimAdmin.mints());
+        assertEquals(1, SIM.mints());
 
         clock.advance(Duration.ofSeconds(3)); // 59 s left: inside the margin
         Answer inside = post("{}");
         assertNotEquals(first.body().getString("access_token"), inside.body().getString("access_token"));
-        assertEquals(2, SimAdmin.mints());
+        assertEquals(2, SIM.mints());
     }
 
     @Test
     void thirtyTwoConcurrentFirstCallsMintExactlyOnce() throws Exception {
-        SimAdmin.config(Map.of("latency_ms", 300)); // the mint is slow, so all 32 callers overlap it
+        SIM.config(Map.of("latency_ms", 300)); // the mint is slow, so all 32 callers overlap it
         ExecutorService pool = Executors.newFixedThreadPool(32);
         try {
             CountDownLatch start = new CountDownLatch(1);
@@ -120,7 +125,7 @@ class TokenFunctionTest {
             for (int i = 0; i < 32; i++) {
                 calls.add(pool.submit(() -> {
                     start.await();
-                    return tokens.token(mapper.createObjectNode()).accessToken();
+                    return tokens.token(new TokenRequest(null)).accessToken();
                 }));
             }
             start.countDown();
@@ -132,13 +137,13 @@ class TokenFunctionTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(1, SimAdmin.mints());
+        assertEquals(1, SIM.mints());
     }
 
     @Test
     void sudoTokenIsSeparateFromThePlainOne() {
-        String login = SimSeed.activeLogin();
-        SimAdmin.clearRequests();
+        String login = activeLogin();
+        SIM.clearRequests();
 
         Answer plain = post("{}");
         Answer sudo = post("{\"sudo_as_login\":\"" + login + "\"}");
@@ -149,7 +154,7 @@ class TokenFunctionTest {
         assertNotEquals(plain.body().getString("access_token"), sudo.body().getString("access_token"));
         assertEquals(plain.body().getString("access_token"), plainAgain.body().getString("access_token"));
         assertEquals(sudo.body().getString("access_token"), sudoAgain.body().getString("access_token"));
-        assertEquals(2, SimAdmin.mints());
+        assertEquals(2, SIM.mints());
     }
 
     @Test
@@ -182,7 +187,7 @@ class TokenFunctionTest {
             assertEquals("application/problem+json", answer.headers().get("Content-Type"));
             assertTrue(answer.body().getString("detail").contains(expected), body + " → " + answer.rawBody());
         });
-        assertTrue(SimAdmin.requests().isEmpty(), "bad input never reaches FPTR");
+        assertTrue(SIM.requests().isEmpty(), "bad input never reaches FPTR");
     }
 
     @Test
@@ -192,7 +197,7 @@ class TokenFunctionTest {
             token = post("{}").body().getString("access_token");
             post("{\"sudo_as_login\":\"no.such.user\"}");
             post("{\"sudo\":1}");
-            SimAdmin.fault(Map.of("method", "POST", "path", "/api/v1\\.1/auth/access_token", "status", 503, "times", 10));
+            SIM.fault(Map.of("method", "POST", "path", "/api/v1\\.1/auth/access_token", "status", 503, "times", 10));
             clock.advance(Duration.ofDays(1));
             Answer unavailable = post("{}");
             assertEquals(503, unavailable.status(), unavailable.rawBody());
@@ -204,5 +209,16 @@ class TokenFunctionTest {
             assertFalse(all.contains(token), "a token was logged");
             assertFalse(unavailable.rawBody().contains(scriptKey));
         }
+    }
+
+    /** The login of a seeded active HumanUser (one a script may sudo as), read over the simulator's own API. */
+    private static String activeLogin() {
+        for (JsonNode u : FptrSimTestResource.admin().login().get("/api/v1.1/entity/human_users?fields=login,sg_status_list")
+                .json().path("data")) {
+            if ("act".equals(u.at("/attributes/sg_status_list").asText()) && u.at("/attributes/login").isTextual()) {
+                return u.at("/attributes/login").asText();
+            }
+        }
+        throw new IllegalStateException("the seed has no active HumanUser");
     }
 }

@@ -10,20 +10,17 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 /** {@code POST /v1/notes/search}: the body becomes a checked query, the service answers it. */
-@Named("notes")
-public class NotesHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+@Named("note-search")
+public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     @Inject
     HttpApiAdapter http;
-
-    @Inject
-    NoteSearchRequestReader reader;
 
     @Inject
     NotesSearchService service;
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> ApiResponse.ok(service.search(reader.read(request.jsonObjectBody()))));
+        return http.handle(event, request -> ApiResponse.ok(service.search(NoteSearchRequestReader.read(request.body()))));
     }
 }

@@ -1,4 +1,4 @@
-package io.fptrfunctions.notes;
+package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -20,9 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The paging algorithm over an in-memory row list that behaves like FPTR's offset paging (the
- * simulator tests in NotesSearchServiceTest exercise it over HTTP).
+ * simulator tests in NotesSearchServiceTest and LocalFileHandlerTest exercise it over HTTP).
  */
-class NotePagerTest {
+class FptrPagerTest {
 
     private static final ExecutorService POOL = Executors.newCachedThreadPool();
 
@@ -32,7 +32,7 @@ class NotePagerTest {
     }
 
     /** Rows with ids 1..n; records every page asked for and the most pages in flight at once. */
-    static final class Rows implements NotePager.PageSource {
+    static final class Rows implements FptrPager.PageSource {
         final int n;
         final List<String> asked = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger inFlight = new AtomicInteger();
@@ -65,14 +65,14 @@ class NotePagerTest {
         }
     }
 
-    private static List<Long> ids(NotePager.Result r) {
+    private static List<Long> ids(FptrPager.Result r) {
         return r.rows().stream().map(n -> n.get("id").asLong()).toList();
     }
 
     @Test
     void everyRowInOrderUntilAnEmptyPage() {
         Rows rows = new Rows(23);
-        NotePager.Result r = new NotePager(POOL, 5, 3).readAll(rows, null);
+        FptrPager.Result r = new FptrPager(POOL, 5, 3).readAll(rows, null);
         assertEquals(23, r.rows().size());
         for (int i = 0; i < 23; i++) {
             assertEquals(i + 1, ids(r).get(i));
@@ -87,14 +87,14 @@ class NotePagerTest {
     @Test
     void aFullFirstPageCostsNoExtraRoundTrip() {
         Rows rows = new Rows(5);
-        NotePager.Result r = new NotePager(POOL, 5, 4).readAll(rows, null);
+        FptrPager.Result r = new FptrPager(POOL, 5, 4).readAll(rows, null);
         assertEquals(5, r.rows().size());
         assertEquals(List.of("5#1", "5#2"), rows.asked.stream().sorted().toList());
     }
 
     @Test
     void noMatchIsAnEmptyResult() {
-        NotePager.Result r = new NotePager(POOL, 5, 4).readAll(new Rows(0), null);
+        FptrPager.Result r = new FptrPager(POOL, 5, 4).readAll(new Rows(0), null);
         assertEquals(0, r.rows().size());
         assertFalse(r.truncated());
     }
@@ -102,7 +102,7 @@ class NotePagerTest {
     @Test
     void aSmallLimitAsksForOneRowMoreToKnowIfItCut() {
         Rows rows = new Rows(100);
-        NotePager.Result r = new NotePager(POOL, 50, 4).readAll(rows, 10);
+        FptrPager.Result r = new FptrPager(POOL, 50, 4).readAll(rows, 10);
         assertEquals(10, r.rows().size());
         assertTrue(r.truncated());
         assertTrue(rows.asked.contains("11#1"), rows.asked.toString());
@@ -110,7 +110,7 @@ class NotePagerTest {
 
     @Test
     void aLimitTheResultJustFitsIsNotTruncated() {
-        NotePager.Result r = new NotePager(POOL, 50, 4).readAll(new Rows(10), 10);
+        FptrPager.Result r = new FptrPager(POOL, 50, 4).readAll(new Rows(10), 10);
         assertEquals(10, r.rows().size());
         assertFalse(r.truncated());
     }
@@ -118,7 +118,7 @@ class NotePagerTest {
     @Test
     void aLimitAcrossPagesStopsAsSoonAsItIsReached() {
         Rows rows = new Rows(1000);
-        NotePager.Result r = new NotePager(POOL, 7, 4).readAll(rows, 30);
+        FptrPager.Result r = new FptrPager(POOL, 7, 4).readAll(rows, 30);
         assertEquals(30, r.rows().size());
         assertTrue(r.truncated());
         assertEquals(30, ids(r).get(29));
@@ -130,21 +130,42 @@ class NotePagerTest {
     void aFailedPageFailsTheWholeReadNamingThePage() {
         Rows rows = new Rows(40);
         rows.failingPage = 3;
-        NotePager.PageFailedException e = assertThrows(NotePager.PageFailedException.class,
-                () -> new NotePager(POOL, 5, 4).readAll(rows, null));
+        FptrPager.PageFailedException e = assertThrows(FptrPager.PageFailedException.class,
+                () -> new FptrPager(POOL, 5, 4).readAll(rows, null));
         assertEquals(3, e.pageNumber());
         assertSame(IllegalStateException.class, e.getCause().getClass());
     }
 
     @Test
+    void withoutAnExecutorPagesAreReadOneAtATimeUntilAnEmptyOne() {
+        Rows rows = new Rows(23);
+        FptrPager.Result r = new FptrPager(null, 5, 4).readAll(rows, null);
+        assertEquals(23, r.rows().size());
+        assertEquals(List.of("5#1", "5#2", "5#3", "5#4", "5#5", "5#6"), rows.asked, "in order, the empty 6th proves the end");
+        assertEquals(1, rows.maxInFlight.get());
+    }
+
+    @Test
+    void aShortPageIsNotTheEnd() {
+        // FPTR may answer fewer rows than asked before the end (only an empty page proves it).
+        FptrPager.PageSource shortFirst = (size, number) -> {
+            List<JsonNode> page = new ArrayList<>();
+            long[] ids = number == 1 ? new long[]{1, 2} : number == 2 ? new long[]{3, 4, 5} : new long[0];
+            for (long id : ids) page.add(JsonNodeFactory.instance.objectNode().put("id", id));
+            return page;
+        };
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), ids(new FptrPager(null, 3, 1).readAll(shortFirst, null)));
+    }
+
+    @Test
     void aRowSeenOnTwoPagesIsKeptOnce() {
-        NotePager.PageSource shifting = (size, number) -> {
+        FptrPager.PageSource shifting = (size, number) -> {
             // A note created between the two calls pushes row 3 from page 1 onto page 2.
             List<JsonNode> page = new ArrayList<>();
             long[] ids = number == 1 ? new long[]{1, 2, 3} : number == 2 ? new long[]{3, 4} : new long[0];
             for (long id : ids) page.add(JsonNodeFactory.instance.objectNode().put("id", id));
             return page;
         };
-        assertEquals(List.of(1L, 2L, 3L, 4L), ids(new NotePager(POOL, 3, 4).readAll(shifting, null)));
+        assertEquals(List.of(1L, 2L, 3L, 4L), ids(new FptrPager(POOL, 3, 4).readAll(shifting, null)));
     }
 }

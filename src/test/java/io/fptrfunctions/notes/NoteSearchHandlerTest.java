@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiGatewayEvents;
-import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -21,13 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code POST /v1/notes/search} through the Lambda mock event server: what a caller really gets. */
 @QuarkusTest
-@TestProfile(NotesHandlerTest.NotesFunction.class)
-class NotesHandlerTest extends NoteFixtureTest {
+@TestProfile(NoteSearchHandlerTest.NoteSearchFunction.class)
+class NoteSearchHandlerTest extends NoteFixtureTest {
 
-    public static class NotesFunction implements QuarkusTestProfile {
+    public static class NoteSearchFunction implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.lambda.handler", "notes");
+            return Map.of("quarkus.lambda.handler", "note-search");
         }
     }
 
@@ -63,13 +62,13 @@ class NotesHandlerTest extends NoteFixtureTest {
     }
 
     @Test
-    void badInputIsA400ProblemNamingTheKey() throws Exception {
+    void badInputIsA400ProblemWhosePointerNamesTheInput() throws Exception {
         JsonPath r = post("{'shot': 'shA010_$T', 'limit': 0}");
         assertEquals(400, r.getInt("statusCode"));
         assertEquals("application/problem+json", r.getString("headers.Content-Type"));
         JsonNode b = body(r);
         assertEquals(400, b.path("status").asInt());
-        assertEquals("limit", b.path("key").asText());
+        assertEquals("/limit", b.path("pointer").asText());
         assertTrue(b.path("detail").asText().contains("limit"));
     }
 
@@ -77,7 +76,7 @@ class NotesHandlerTest extends NoteFixtureTest {
     void unknownKeyIs400() throws Exception {
         JsonNode b = body(post("{'shots': 'sh010'}"));
         assertEquals(400, b.path("status").asInt());
-        assertEquals("shots", b.path("key").asText());
+        assertEquals("/shots", b.path("pointer").asText());
     }
 
     @Test
@@ -89,7 +88,7 @@ class NotesHandlerTest extends NoteFixtureTest {
     void unknownAuthorIs404Problem() throws Exception {
         JsonPath r = post("{'author': 'ghost.$T'}");
         assertEquals(404, r.getInt("statusCode"));
-        assertEquals("author", body(r).path("key").asText());
+        assertEquals("/author", body(r).path("pointer").asText());
     }
 
     @Test
@@ -111,15 +110,15 @@ class NotesHandlerTest extends NoteFixtureTest {
     }
 
     @Test
-    void aSearchFptrKeepsFailingIsA502Problem() throws Exception {
-        SimAdmin.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "status", 503, "times", 100));
+    void aSearchFptrKeepsFailingIsA503Problem() throws Exception {
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "status", 503, "times", 100));
         try {
             JsonPath r = post("{'shot': 'shA010_$T'}");
-            assertEquals(502, r.getInt("statusCode"));
+            assertEquals(503, r.getInt("statusCode"), "was 502 before the failure model; 503 like every function");
             assertEquals("application/problem+json", r.getString("headers.Content-Type"));
             assertTrue(body(r).path("detail").asText().contains("No partial result"));
         } finally {
-            SimAdmin.clearFaults();
+            SIM.clearFaults();
             awaitClosedCircuit(fptr);
         }
     }

@@ -1,4 +1,4 @@
-package io.fptrfunctions.notes;
+package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -7,39 +7,42 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * Reads every page of one search, in order, with several pages in flight at once. FPTR answers no
- * total and charges a fixed ~300 ms per call, so pages are asked for in waves: pages 1–2 together (page
- * 2 is needed whenever page 1 is not empty, since only an empty page proves the end), then waves of up
- * to {@code parallelPages} pages until a page comes back empty or enough rows are in. Pages are joined in
- * page order, so the result is complete and ordered; a page that fails fails the whole read.
+ * Reads every page of one search, in order, by FPTR's rule: only an empty page proves the end
+ * ({@code links.next} is always present, and a short page may come before more rows). FPTR answers no
+ * total and charges a fixed ~300 ms per call, so with an executor pages are asked for in waves: pages
+ * 1–2 together (page 2 is needed whenever page 1 is not empty), then waves of up to
+ * {@code parallelPages} pages until a page comes back empty or enough rows are in. Without an executor,
+ * one page at a time. Pages are joined in page order, so the result is complete and ordered; a page that
+ * fails fails the whole read.
  */
-final class NotePager {
+public final class FptrPager {
 
     /** Fetches one page (1-based) of the given size. */
     @FunctionalInterface
-    interface PageSource {
+    public interface PageSource {
         List<JsonNode> page(int pageSize, int pageNumber);
     }
 
     /** The rows read, in order, and whether rows beyond {@code limit} exist. */
-    record Result(List<JsonNode> rows, boolean truncated, int pagesRead) {
+    public record Result(List<JsonNode> rows, boolean truncated, int pagesRead) {
     }
 
-    /** A page that failed; the pager's caller words it for the client. */
-    static final class PageFailedException extends RuntimeException {
+    /** A page that failed, and the failure as the page source threw it. */
+    public static final class PageFailedException extends RuntimeException {
         private final int pageNumber;
 
         PageFailedException(int pageNumber, RuntimeException cause) {
-            super("Page " + pageNumber + " failed: " + cause.getMessage(), cause);
+            super("Page " + pageNumber + " failed", cause);
             this.pageNumber = pageNumber;
         }
 
-        int pageNumber() {
+        public int pageNumber() {
             return pageNumber;
         }
 
@@ -53,23 +56,24 @@ final class NotePager {
     private final int maxPageSize;
     private final int parallelPages;
 
-    NotePager(ExecutorService executor, int maxPageSize, int parallelPages) {
+    /** @param executor where pages are read, several at once; null reads one page at a time in the caller's thread */
+    public FptrPager(ExecutorService executor, int maxPageSize, int parallelPages) {
         this.executor = executor;
         this.maxPageSize = maxPageSize;
-        this.parallelPages = Math.max(2, parallelPages);
+        this.parallelPages = executor == null ? 1 : Math.max(2, parallelPages);
     }
 
     /**
      * @param limit the most rows wanted, or null for all. One row more is read when possible, to tell a
      *              result that the limit cut ({@code truncated}) from one that just fits.
      */
-    Result readAll(PageSource source, Integer limit) {
+    public Result readAll(PageSource source, Integer limit) {
         long wanted = limit == null ? Long.MAX_VALUE : limit + 1L;
         int pageSize = (int) Math.min(maxPageSize, wanted);
         List<JsonNode> rows = new ArrayList<>();
         Set<Long> seen = new HashSet<>();
         int next = 1;
-        int waveSize = 2;
+        int waveSize = Math.min(2, parallelPages);
         int pagesRead = 0;
         while (true) {
             // Pages still useful if every one were full, plus one that may turn out empty.
@@ -78,8 +82,7 @@ final class NotePager {
             int count = (int) Math.min(waveSize, pagesToWanted);
             List<Future<List<JsonNode>>> wave = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                int number = next + i;
-                wave.add(executor.submit(() -> source.page(pageSize, number)));
+                wave.add(submit(source, pageSize, next + i));
             }
             boolean done = false;
             for (int i = 0; i < count && !done; i++) {
@@ -90,7 +93,7 @@ final class NotePager {
                     continue;
                 }
                 for (JsonNode row : page) {
-                    // Offset paging can repeat a row if a note is created meanwhile: keep its first copy.
+                    // Offset paging can repeat a row if one is created meanwhile: keep its first copy.
                     if (seen.add(row.path("id").asLong())) {
                         rows.add(row);
                     }
@@ -111,6 +114,17 @@ final class NotePager {
         return new Result(truncated ? List.copyOf(rows.subList(0, limit)) : rows, truncated, pagesRead);
     }
 
+    private Future<List<JsonNode>> submit(PageSource source, int pageSize, int number) {
+        if (executor != null) {
+            return executor.submit(() -> source.page(pageSize, number));
+        }
+        try {
+            return CompletableFuture.completedFuture(source.page(pageSize, number));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     private static List<JsonNode> join(List<Future<List<JsonNode>>> wave, int index, int pageNumber) {
         try {
             return wave.get(index).get();
@@ -118,7 +132,7 @@ final class NotePager {
             // The search has failed: stop the other pages (and their retries) instead of letting them run on.
             wave.forEach(f -> f.cancel(true));
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new PageFailedException(pageNumber, cause instanceof RuntimeException r ? r : new RuntimeException(cause));
+            throw new PageFailedException(pageNumber, cause instanceof RuntimeException r ? r : new IllegalStateException(cause));
         } catch (InterruptedException e) {
             wave.forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();

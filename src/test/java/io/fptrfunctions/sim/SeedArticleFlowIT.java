@@ -5,73 +5,39 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The seed article's flow, as its readers run it: the standalone simulator ({@code infra/local/fptr-sim})
- * and the Python {@code requests} script {@code infra/local/seed_article_flow.py} (token with
- * client_credentials, a HumanUser by name with _search, that user's Notes, a Note's image with
- * {@code ?alt=original}). Needs python3 with {@code requests}, like the rest of the build.
+ * The seed article's flow, as its readers run it: the standalone simulator ({@code java -jar
+ * target/fptr-sim.jar}, what {@code infra/local/fptr-sim} runs) and the Python {@code requests} script
+ * {@code infra/local/seed_article_flow.py} (token with client_credentials, a HumanUser by name with
+ * _search, that user's Notes, a Note's image with {@code ?alt=original}). Needs python3 with
+ * {@code requests}, like the rest of the build.
  */
-class SeedArticleFlowTest {
+class SeedArticleFlowIT {
 
-    private static final Pattern LISTENING = Pattern.compile("FPTR simulator listening on (http://127\\.0\\.0\\.1:\\d+)");
-    private static Process simulator;
+    private static FptrSimJarIT.Running simulator;
     private static String site;
 
     @BeforeAll
     static void startStandaloneSimulator() throws Exception {
-        Path log = Path.of("target/seed-article-flow/fptr-sim.log");
-        Files.createDirectories(log.getParent());
-        simulator = new ProcessBuilder("infra/local/fptr-sim", "--port", "0")
-                .redirectError(ProcessBuilder.Redirect.to(log.toFile()))
-                .start();
-        // The launcher may compile first (it checks its own stamp); allow for it. One thread reads the
-        // simulator's output to its end, so the simulator never blocks on a full pipe.
-        CompletableFuture<String> url = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(simulator.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = out.readLine()) != null) {
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        url.complete(m.group(1));
-                    }
-                }
-            } catch (IOException ignored) {
-                // the simulator stopped
-            }
-            url.complete(null);
-        }, "fptr-sim-output");
-        reader.setDaemon(true);
-        reader.start();
-        site = url.get(240, TimeUnit.SECONDS);
-        assertTrue(site != null, "infra/local/fptr-sim did not start; see " + log);
+        simulator = FptrSimJarIT.Running.start(Path.of("target/seed-article-flow/fptr-sim.log"), "--port", "0");
+        site = simulator.url;
     }
 
     @AfterAll
     static void stopSimulator() throws InterruptedException {
         if (simulator != null) {
-            simulator.descendants().forEach(ProcessHandle::destroy);
-            simulator.destroy();
-            if (!simulator.waitFor(10, TimeUnit.SECONDS)) {
-                simulator.destroyForcibly();
-            }
+            simulator.close();
         }
     }
 

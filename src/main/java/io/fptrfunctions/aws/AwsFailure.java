@@ -1,0 +1,44 @@
+package io.fptrfunctions.aws;
+
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * An AWS call (S3...) failed, decided from the SDK's exception types and status codes: AWS could not
+ * be reached, throttled or failed on its side ({@link #retryable()}: trying again later may work), or
+ * it refused the call (access denied, no such bucket: the deployment must change first). The message
+ * names the service and what was asked, never a credential or a signed URL.
+ */
+public final class AwsFailure extends RuntimeException {
+
+    private final String service;
+    private final boolean retryable;
+
+    private AwsFailure(String message, String service, boolean retryable, Throwable cause) {
+        super(message, cause);
+        this.service = service;
+        this.retryable = retryable;
+    }
+
+    /** @param what what was asked, e.g. "storing s3://bucket/key" */
+    public static AwsFailure of(String service, String what, SdkException e) {
+        if (e instanceof AwsServiceException refused) {
+            String code = refused.awsErrorDetails() == null ? null : refused.awsErrorDetails().errorCode();
+            boolean retryable = refused.isThrottlingException() || refused.statusCode() >= 500;
+            return new AwsFailure(service + " answered " + refused.statusCode() + (code == null ? "" : " " + code)
+                    + " to " + what + ".", service, retryable, e);
+        }
+        // SdkClientException and the like: no answer from AWS at all.
+        return new AwsFailure(service + " could not be reached for " + what + ".", service, true, e);
+    }
+
+    /** "S3", "SQS"... */
+    public String service() {
+        return service;
+    }
+
+    /** True when AWS could not be reached, throttled or failed on its side; false when it refused the call. */
+    public boolean retryable() {
+        return retryable;
+    }
+}

@@ -1,0 +1,60 @@
+package io.fptrfunctions.notes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.http.ProblemException;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * The note-search answer must fit in a Lambda response (6 MB, {@code fptr.notes.max-response-bytes}); a
+ * bigger one is refused with a 422 that suggests a limit that fits, rather than failing inside Lambda.
+ */
+final class AnswerSize {
+
+    private AnswerSize() {
+    }
+
+    static void check(JsonNode answer, int count, long maxBytes, ObjectMapper mapper) {
+        long bytes = escapedSize(answer, mapper);
+        if (bytes > maxBytes) {
+            int fits = (int) Math.max(1, (long) count * maxBytes / bytes * 9 / 10);
+            throw ProblemException.unprocessable("The " + count + " matching notes make a " + bytes / 1_000_000
+                    + " MB answer, more than the " + maxBytes / 1_000_000 + " MB a Lambda response can carry. "
+                    + "Narrow the criteria, ask for fewer fields, or set limit (about " + fits + " notes fit).")
+                    .with("count", count).with("suggested_limit", fits);
+        }
+    }
+
+    /**
+     * The answer's size as it will be carried: its JSON is itself a string inside the Lambda response, so
+     * every quote and backslash takes one byte more. Counted while writing, without keeping the text.
+     */
+    static long escapedSize(JsonNode answer, ObjectMapper mapper) {
+        EscapedSizeCounter counter = new EscapedSizeCounter();
+        try {
+            mapper.writeValue(counter, answer);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return counter.size;
+    }
+
+    private static final class EscapedSizeCounter extends OutputStream {
+        long size;
+
+        @Override
+        public void write(int b) {
+            size += (b == '"' || b == '\\') ? 2 : 1;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                size += (b[i] == '"' || b[i] == '\\') ? 2 : 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.fptrfunctions.http;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.localfiles.LocalFileHandler;
+import io.fptrfunctions.notes.NoteSearchHandler;
+import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
+import io.fptrfunctions.thumbnails.ThumbnailHandler;
+import io.fptrfunctions.token.TokenHandler;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One FPTR outcome, answered alike by every function that can meet it: the same status, title,
+ * Retry-After and {@code upstream} (README "Failure model"). The simulator produces each outcome (fault
+ * injection, or its real refusals); the four handlers run in this one Quarkus application, called with
+ * the events API Gateway would send.
+ */
+@QuarkusTest
+class FailureAnswersTest {
+
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    TokenHandler token;
+
+    @Inject
+    NoteSearchHandler noteSearch;
+
+    @Inject
+    ThumbnailHandler thumbnail;
+
+    @Inject
+    LocalFileHandler localFile;
+
+    @Inject
+    TestClock clock;
+
+    record Answer(int status, String title, String retryAfter, JsonNode body) {
+    }
+
+    @BeforeEach
+    void freshSite() {
+        FptrSimTestResource.freshSite(clock);
+    }
+
+    @AfterEach
+    void cleanSite() {
+        SIM.reset();
+    }
+
+    @Test
+    void fptrUnavailableWithARetryAfterIs503WithItsRetryAfterEverywhere() {
+        warmTokens();
+        // Longer than the client waits (fptr.max-retry-after): the call fails at once with FPTR's wait.
+        SIM.fault(Map.of("path", "^/api/", "status", 503, "retry_after", "30", "times", 1000));
+
+        Map<String, Answer> answers = new LinkedHashMap<>();
+        answers.put("note-search", noteSearch("{\"shot\": \"sh010\"}"));
+        answers.put("thumbnail", thumbnail("Note", "7001"));
+        answers.put("local-file", localFileRead("Version", "6003"));
+        clock.advance(Duration.ofDays(1));   // the token function answers from its cache until the token must be minted again
+        answers.put("token", token());
+
+        answers.forEach((function, a) -> {
+            assertEquals(503, a.status(), function + ": " + a.body());
+            assertEquals("FPTR is unavailable", a.title(), function);
+            assertEquals("30", a.retryAfter(), function);
+        });
+    }
+
+    @Test
+    void anUnknownEntityTypeIs400WithFptrsErrorEverywhere() {
+        Map<String, Answer> answers = new LinkedHashMap<>();
+        answers.put("note-search", noteSearch("{\"shot\": \"sh010\", \"fields\": [\"project.Spaceship.name\"]}"));
+        answers.put("thumbnail", thumbnail("Spaceship", "1"));
+        answers.put("local-file", localFileRead("Spaceship", "1"));
+
+        answers.forEach((function, a) -> {
+            assertEquals(400, a.status(), function + ": " + a.body());
+            assertEquals("Unknown entity type", a.title(), function);
+            assertTrue(a.body().path("upstream").path("detail").asText().contains("Spaceship"), function + ": " + a.body());
+        });
+    }
+
+    @Test
+    void anUnknownRecordIs404WithFptrsErrorEverywhere() {
+        Map<String, Answer> answers = new LinkedHashMap<>();
+        answers.put("thumbnail", thumbnail("Note", "999999"));
+        answers.put("local-file", localFileRead("Version", "999999"));
+
+        answers.forEach((function, a) -> {
+            assertEquals(404, a.status(), function + ": " + a.body());
+            assertEquals("Not Found", a.title(), function);
+            assertEquals(104, a.body().path("upstream").path("code").asInt(), function + ": " + a.body());
+        });
+    }
+
+    @Test
+    void refusedScriptCredentialsAre403WithFptrsErrorEverywhere() {
+        // Another ApiUser of the same name with another key: the simulator's real "Can't authenticate script".
+        SIM.insert(Map.of("type", "ApiUser", "firstname", FptrSimTestResource.SCRIPT_NAME, "_script_key", "rotated-elsewhere"));
+
+        everyFunction().forEach((function, a) -> {
+            assertEquals(403, a.status(), function + ": " + a.body());
+            assertEquals("FPTR refused the function's credentials", a.title(), function);
+            assertTrue(a.body().path("upstream").path("title").asText().contains("Can't authenticate script"), function + ": " + a.body());
+            assertFalse(a.body().toString().contains(FptrSimTestResource.SCRIPT_KEY), "the key is never shown");
+        });
+    }
+
+    @Test
+    void aSiteUrlThatIsNotAnFptrSiteIs500NotConfiguredEverywhere() {
+        SIM.fault(Map.of("method", "POST", "path", "/auth/access_token$", "status", 404, "times", 1000));
+
+        everyFunction().forEach((function, a) -> {
+            assertEquals(500, a.status(), function + ": " + a.body());
+            assertEquals("The function is not configured for FPTR", a.title(), function);
+            assertTrue(a.body().path("detail").asText().contains("site URL"), function + ": " + a.body());
+        });
+    }
+
+    // ---- calls ------------------------------------------------------------------------------------
+
+    /** Every function's answer to a first call, each making a token mint of its own (the clock moves past it). */
+    private Map<String, Answer> everyFunction() {
+        Map<String, Answer> answers = new LinkedHashMap<>();
+        answers.put("token", token());
+        clock.advance(Duration.ofDays(1));
+        answers.put("note-search", noteSearch("{\"shot\": \"sh010\"}"));
+        clock.advance(Duration.ofDays(1));
+        answers.put("thumbnail", thumbnail("Note", "7001"));
+        clock.advance(Duration.ofDays(1));
+        answers.put("local-file", localFileRead("Version", "6003"));
+        return answers;
+    }
+
+    private void warmTokens() {
+        assertEquals(200, token().status());
+    }
+
+    private Answer token() {
+        return answer(token.handleRequest(ApiGatewayEvents.route("POST /v1/token", "/v1/token").body("{}").event(), null));
+    }
+
+    private Answer noteSearch(String body) {
+        return answer(noteSearch.handleRequest(
+                ApiGatewayEvents.route("POST /v1/notes/search", "/v1/notes/search").body(body).event(), null));
+    }
+
+    private Answer thumbnail(String type, String id) {
+        return answer(thumbnail.handleRequest(ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail",
+                "/v1/entities/" + type + "/" + id + "/thumbnail").pathParameter("type", type).pathParameter("id", id).event(), null));
+    }
+
+    private Answer localFileRead(String type, String id) {
+        return answer(localFile.handleRequest(ApiGatewayEvents.route("GET /v1/entities/{type}/{id}/local-files/{field}",
+                        "/v1/entities/" + type + "/" + id + "/local-files/sg_uploaded_movie")
+                .pathParameter("type", type).pathParameter("id", id).pathParameter("field", "sg_uploaded_movie").event(), null));
+    }
+
+    private static Answer answer(APIGatewayV2HTTPResponse response) {
+        try {
+            JsonNode body = JSON.readTree(response.getBody());
+            if (response.getStatusCode() >= 400) {
+                assertEquals("application/problem+json", response.getHeaders().get("Content-Type"), body.toString());
+            }
+            return new Answer(response.getStatusCode(), body.path("title").asText(), response.getHeaders().get("Retry-After"), body);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + response.getBody(), e);
+        }
+    }
+}
