@@ -5,6 +5,7 @@ import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.webhooks.WebhookConfig;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -41,5 +42,11 @@ class ConfigGroups {
     @Singleton
     S3UploadConfig s3(FunctionsConfig config) {
         return config.s3();
+    }
+
+    @Produces
+    @Singleton
+    WebhookConfig webhook(FunctionsConfig config) {
+        return config.webhook();
     }
 }

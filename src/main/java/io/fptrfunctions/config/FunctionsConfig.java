@@ -5,6 +5,7 @@ import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.webhooks.WebhookConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithParentName;
 
@@ -33,4 +34,7 @@ public interface FunctionsConfig {
 
     /** Streaming uploads to S3: {@code fptr.s3.*}. */
     S3UploadConfig s3();
+
+    /** The webhook receiver: {@code fptr.webhook.*}. */
+    WebhookConfig webhook();
 }

@@ -23,6 +23,9 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.s3.endpoint-override", moto.endpoint());
         config.put("quarkus.secretsmanager.endpoint-override", moto.endpoint());
+        // SQS and DynamoDB through a pass-through that tests can make fail as AWS does
+        config.put("quarkus.sqs.endpoint-override", MotoFaultProxy.get().endpoint());
+        config.put("quarkus.dynamodb.endpoint-override", MotoFaultProxy.get().endpoint());
         config.put("fptr.thumbnail.bucket", BUCKET);
         return config;
     }
