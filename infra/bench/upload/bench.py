@@ -183,12 +183,12 @@ def main() -> int:
             "AWS_LAMBDA_RUNTIME_API": runtime.address, "AWS_LAMBDA_FUNCTION_NAME": "UploadFunction",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "LAMBDA_TASK_ROOT": str(code), "_HANDLER": common.HANDLER, "DISABLE_SIGNAL_HANDLERS": "true",
-            "QUARKUS_LAMBDA_HANDLER": "upload", "UPLOAD_SOURCE_BUCKET": BUCKET, "UPLOAD_SOURCE_PREFIX": "uploads/",
+            "QUARKUS_LAMBDA_HANDLER": "upload", "FPTR_UPLOAD_SOURCE_BUCKET": BUCKET, "FPTR_UPLOAD_SOURCE_PREFIX": "uploads/",
             "FPTR_SITE_URL": sim, "FPTR_SCRIPT_NAME": SCRIPT_NAME, "FPTR_SCRIPT_KEY": SCRIPT_KEY,
             "QUARKUS_S3_ENDPOINT_OVERRIDE": moto, "QUARKUS_S3_PATH_STYLE_ACCESS": "true",
         }
-        # Tuning (UPLOAD_PART_BYTES, UPLOAD_SINGLE_PUT_MAX_BYTES...) passes through for experiments.
-        fn_env.update({k: v for k, v in os.environ.items() if k.startswith("UPLOAD_") and k not in fn_env})
+        # Tuning (FPTR_UPLOAD_PART_BYTES, FPTR_UPLOAD_PARTS_IN_FLIGHT...) passes through for experiments.
+        fn_env.update({k: v for k, v in os.environ.items() if k.startswith("FPTR_UPLOAD_") and k not in fn_env})
         java_tool_options = args.java_tool_options if args.java_tool_options is not None \
             else common.template_java_tool_options("UploadFunction")
         if java_tool_options:

@@ -112,7 +112,7 @@ class PartTransfer {
             Duration wait = e.retryAfter().orElse(null);
             if (wait != null && wait.compareTo(config.maxRetryAfter()) > 0) {
                 throw new StorageFailure(e.getMessage() + " It asks to retry after " + wait.toSeconds() + " s, longer than "
-                        + "upload.max-retry-after.", true, wait, e);
+                        + "fptr.upload.max-retry-after.", true, wait, e);
             }
             throw retry(part, e, wait);
         } catch (IOException e) {

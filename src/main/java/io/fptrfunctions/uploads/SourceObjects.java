@@ -12,8 +12,8 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import java.io.InputStream;
 
 /**
- * The objects the function may upload: only under {@code upload.source-bucket} and
- * {@code upload.source-prefix} (the IAM policy allows {@code s3:GetObject} there and nowhere else, so the
+ * The objects the function may upload: only under {@code fptr.upload.source-bucket} and
+ * {@code fptr.upload.source-prefix} (the IAM policy allows {@code s3:GetObject} there and nowhere else, so the
  * check here only says it first and clearly). Reads are ranged and pinned to the object's ETag, so a part
  * can be read again from its own start.
  */
@@ -29,7 +29,7 @@ class SourceObjects {
     /** The allowed place, {@code s3://bucket/prefix}; a 500 when no bucket is configured. */
     String allowed() {
         String bucket = config.sourceBucket().filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
-                "The function is not configured for uploads", "upload.source-bucket (UPLOAD_SOURCE_BUCKET) is not set, so "
+                "The function is not configured for uploads", "fptr.upload.source-bucket (FPTR_UPLOAD_SOURCE_BUCKET) is not set, so "
                 + "no object may be read. Set it to the bucket the function's IAM policy lets it read."));
         return "s3://" + bucket + "/" + config.sourcePrefix();
     }

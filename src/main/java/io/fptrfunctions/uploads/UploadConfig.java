@@ -1,17 +1,15 @@
 package io.fptrfunctions.uploads;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * {@code upload.*}: where the upload function may read from, and how it splits and retries a transfer.
- * In Lambda each key is an environment variable ({@code upload.source-bucket} = {@code UPLOAD_SOURCE_BUCKET}).
+ * {@code fptr.upload.*}: where the upload function may read from, and how it splits and retries a transfer
+ * (a group of {@code io.fptrfunctions.config.FunctionsConfig}; env {@code FPTR_UPLOAD_SOURCE_BUCKET}...).
  * Sizes are checked when the upload service is first created (a wrong one fails with a message naming it).
  */
-@ConfigMapping(prefix = "upload")
 public interface UploadConfig {
 
     /** The one bucket objects may be read from (template: the DataBucket). Unset: the function is not configured. */

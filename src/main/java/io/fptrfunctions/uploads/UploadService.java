@@ -43,7 +43,7 @@ import java.util.function.Supplier;
  * thumbnail. Plain Java: no Lambda types.
  *
  * <p>Each upload is FPTR's three steps, streamed: the init ({@code _upload}), the bytes from a ranged S3
- * read straight into the PUT to FPTR's upload URL (one PUT up to {@code upload.single-put-max-bytes},
+ * read straight into the PUT to FPTR's upload URL (one PUT up to {@code fptr.upload.single-put-max-bytes},
  * parts above it on S3 storage), and {@code complete_upload}. FPTR completes an upload whose bytes never
  * arrived (sg-groundtruth 039), so nothing is completed before every part is verified (storage's ETag is
  * the md5 of what was sent; the sizes add up to the object's; its md5 where S3 gives one). Any failure
@@ -86,14 +86,14 @@ public class UploadService {
     @PostConstruct
     void checkSizes() {
         if (config.minPartBytes() < 1 || config.partBytes() < config.minPartBytes() || config.partBytes() > MAX_SINGLE_OR_PART_BYTES) {
-            throw new IllegalStateException("upload.part-bytes must be between upload.min-part-bytes (" + config.minPartBytes()
+            throw new IllegalStateException("fptr.upload.part-bytes must be between fptr.upload.min-part-bytes (" + config.minPartBytes()
                     + "; S3's floor is 5242880) and " + MAX_SINGLE_OR_PART_BYTES + ", not " + config.partBytes());
         }
         if (config.partsInFlight() < 1) {
-            throw new IllegalStateException("upload.parts-in-flight must be at least 1, not " + config.partsInFlight());
+            throw new IllegalStateException("fptr.upload.parts-in-flight must be at least 1, not " + config.partsInFlight());
         }
         if (config.singlePutMaxBytes() < 0 || config.singlePutMaxBytes() > MAX_SINGLE_OR_PART_BYTES) {
-            throw new IllegalStateException("upload.single-put-max-bytes must be at most " + MAX_SINGLE_OR_PART_BYTES
+            throw new IllegalStateException("fptr.upload.single-put-max-bytes must be at most " + MAX_SINGLE_OR_PART_BYTES
                     + " (FPTR requires parts from 500 MB on S3 storage), not " + config.singlePutMaxBytes());
         }
     }
@@ -199,7 +199,7 @@ public class UploadService {
             long count = (source.size() + config.partBytes() - 1) / config.partBytes();
             if (count > MAX_PARTS) {
                 throw ProblemException.unprocessable(source.location() + " (" + source.size() + " bytes) needs " + count
-                        + " parts of upload.part-bytes (" + config.partBytes() + "), more than storage's " + MAX_PARTS
+                        + " parts of fptr.upload.part-bytes (" + config.partBytes() + "), more than storage's " + MAX_PARTS
                         + "; nothing was written.").with("pointer", "/s3/key");
             }
             start = fptr.startUpload(target.type(), target.id(), target.field(), target.filename(), true);
@@ -256,7 +256,7 @@ public class UploadService {
     }
 
     /**
-     * The parts, {@code upload.parts-in-flight} at a time: the next part's URL comes from the chain of
+     * The parts, {@code fptr.upload.parts-in-flight} at a time: the next part's URL comes from the chain of
      * {@code get_next_part} links (walked in order here) while earlier parts are still streaming. A part
      * failing for good stops the rest (the caller then aborts).
      */

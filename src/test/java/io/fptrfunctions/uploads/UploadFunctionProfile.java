@@ -11,7 +11,7 @@ public class UploadFunctionProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of("quarkus.lambda.handler", "upload",
-                "upload.source-bucket", MotoTestResource.BUCKET,
-                "upload.source-prefix", "uploads/");
+                "fptr.upload.source-bucket", MotoTestResource.BUCKET,
+                "fptr.upload.source-prefix", "uploads/");
     }
 }
