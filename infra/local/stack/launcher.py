@@ -25,6 +25,7 @@ from .children import Child
 from .gateway import ADMIN_PREFIX, Gateway
 from .lambda_runtime import FunctionPool, Instance
 from .schedules import ScheduleSource
+from .sigv4 import LOCAL_DEVELOPER, SigV4Verifier
 from .sqs_source import SqsEventSource
 from .template import REGION, Function, Template, TemplateError, read_functions
 
@@ -76,6 +77,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="fire every schedule every S seconds instead of at its rate, for demos")
     parser.add_argument("--webhook-secret", default=WEBHOOK_DEMO_SECRET,
                         help=f"the webhook secret's value (default the demo value {WEBHOOK_DEMO_SECRET})")
+    parser.add_argument("--iam", action="store_true",
+                        help="check SigV4 signatures on the IAM-authorised routes as API Gateway does (403 Forbidden "
+                             "otherwise); sign with the local credentials printed when the stack is ready")
     parser.add_argument("--no-build", action="store_true",
                         help="never run Maven; fail if target/function.zip is missing")
     parser.add_argument("--quiet", action="store_true", help="no access log and no function output on the console")
@@ -148,7 +152,8 @@ class LocalStack:
         template = Template(self.args.template)
         parameters = dict(self.args.parameter)
         try:
-            self.gateway = Gateway(self.args.port)  # taken first: fail fast
+            # taken first: fail fast
+            self.gateway = Gateway(self.args.port, verifier=SigV4Verifier([LOCAL_DEVELOPER]) if self.args.iam else None)
         except OSError as e:
             raise RuntimeError(f"cannot listen on 127.0.0.1:{self.args.port} ({e.strerror}); "
                                f"is another local stack running? Use --port N") from e
@@ -204,6 +209,11 @@ class LocalStack:
         if WEBHOOK_SECRET_ID in resources.physical:
             given = self.args.webhook_secret != WEBHOOK_DEMO_SECRET
             print(f"webhook-secret {'(as given with --webhook-secret)' if given else WEBHOOK_DEMO_SECRET}", flush=True)
+        if self.args.iam:
+            LOG.info("IAM routes check SigV4 signatures (service execute-api, region %s); sign with the two "
+                     "keys below (local only)", REGION)
+            print(f"iam-access-key-id {LOCAL_DEVELOPER.access_key_id}", flush=True)
+            print(f"iam-secret-access-key {LOCAL_DEVELOPER.secret_access_key}", flush=True)
         print("ready", flush=True)
 
     def _event_sources(self, functions: list[Function], sqs) -> None:
