@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 from urllib.parse import unquote
 
+from .docs import DocsSite
 from .http_util import read_body
 from .lambda_runtime import FunctionPool, Outcome
 from .schedules import ScheduleSource
@@ -213,11 +214,12 @@ def _gateway_error(status: int, why: Optional[str] = None) -> tuple[int, list[tu
 
 class Gateway:
     def __init__(self, port: int, api_id: str = "local", integration_timeout_s: float = INTEGRATION_TIMEOUT_S,
-                 verifier: Optional[SigV4Verifier] = None):
+                 verifier: Optional[SigV4Verifier] = None, docs: Optional[DocsSite] = None):
         """Takes the port at once; requests wait in the listen backlog until `start`. With a `verifier`,
-        IAM routes take only requests it accepts (infra/local/up --iam)."""
+        IAM routes take only requests it accepts (infra/local/up --iam); with `docs`, /docs is its page."""
         self.integration_timeout_s = integration_timeout_s
         self.verifier = verifier
+        self.docs = docs
         self.table = RouteTable([])
         self.pools: dict[str, FunctionPool] = {}
         self.api_id = api_id
@@ -244,6 +246,10 @@ class Gateway:
         if request.raw_path.startswith(ADMIN_PREFIX):
             status, headers, body = self._admin(request)
             return status, headers, body, "local stack"
+        if self.docs and DocsSite.owns(request.raw_path):
+            host = next((value for name, value in request.headers if name.lower() == "host"), None)
+            status, headers, body = self.docs.serve(request.method, request.raw_path, host, self.port)
+            return status, headers, body, "docs"
         if len(request.body) > MAX_REQUEST_BYTES:  # a chunked body, which had no Content-Length to refuse early
             status, headers, body, _ = _gateway_error(413)
             return status, headers + [("apigw-requestid", request_id)], body, "body over 10 MB"

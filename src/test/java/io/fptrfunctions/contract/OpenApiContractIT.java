@@ -76,7 +76,7 @@ class OpenApiContractIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        stack = new ProcessBuilder("infra/local/up", "--iam", "--port", String.valueOf(port), "--no-build", "--quiet",
+        stack = new ProcessBuilder("infra/local/up", "--iam", "--port", String.valueOf(port), "--no-build", "--no-docs", "--quiet",
                 "--work-dir", "target/openapi-contract-it").redirectError(err).start();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::destroy));
         CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> {
