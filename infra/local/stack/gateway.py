@@ -260,12 +260,12 @@ class Gateway:
         route, path_params = found
         caller = None
         if route.iam and self.verifier:
-            signer = self.verifier.verify(request.method, request.raw_path, request.raw_query, request.headers,
-                                          request.body)
-            if isinstance(signer, Rejected):
+            signed_by = self.verifier.verify(request.method, request.raw_path, request.raw_query, request.headers,
+                                             request.body)
+            if isinstance(signed_by, Rejected):
                 status, headers, body, _ = _gateway_error(403)
-                return status, headers + [("apigw-requestid", request_id)], body, f"IAM: {signer.reason}"
-            caller = signer.identity()
+                return status, headers + [("apigw-requestid", request_id)], body, f"IAM: {signed_by.reason}"
+            caller = signed_by.identity()
         event = json.dumps(build_event(route, path_params, request, self.api_id, request_id, time.time(),
                                        caller)).encode()
         if len(event) > MAX_INVOKE_PAYLOAD_BYTES:

@@ -155,8 +155,8 @@ class LocalStack:
         template = Template(self.args.template)
         parameters = dict(self.args.parameter)
         try:
-            # taken first: fail fast
-            self.gateway = Gateway(self.args.port, verifier=SigV4Verifier([LOCAL_DEVELOPER]) if self.args.iam else None)
+            self.gateway = Gateway(self.args.port,  # taken first: fail fast
+                                   verifier=SigV4Verifier([LOCAL_DEVELOPER]) if self.args.iam else None)
         except OSError as e:
             raise RuntimeError(f"cannot listen on 127.0.0.1:{self.args.port} ({e.strerror}); "
                                f"is another local stack running? Use --port N") from e
