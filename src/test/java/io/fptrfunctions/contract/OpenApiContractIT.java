@@ -279,11 +279,18 @@ class OpenApiContractIT {
             failures.add(seen + ": not what the schema says: " + errors);
         }
         document.at(response + "/headers").fields().forEachRemaining(header -> {
-            JsonNode spec = header.getValue().has("$ref") ? document.at(header.getValue().get("$ref").asText().substring(1)) : header.getValue();
+            String spec = header.getValue().has("$ref") ? header.getValue().get("$ref").asText().substring(1)
+                    : response + "/headers/" + OpenApiDocument.escape(header.getKey());
             var value = answer.headers().firstValue(header.getKey());
-            if (spec.path("required").asBoolean() && value.isEmpty()) {
+            if (document.at(spec).path("required").asBoolean() && value.isEmpty()) {
                 failures.add(seen + ": no " + header.getKey() + " header");
             }
+            value.ifPresent(v -> {
+                var wrong = document.validate(spec + "/schema", JSON.getNodeFactory().textNode(v));
+                if (!wrong.isEmpty()) {
+                    failures.add(seen + ": header " + header.getKey() + ": " + v + " is not what the document says: " + wrong);
+                }
+            });
         });
         JsonNode documented = example.value();
         if (documented != null && documented.isObject() && body.isObject()) {
