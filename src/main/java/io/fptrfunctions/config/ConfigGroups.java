@@ -1,5 +1,6 @@
 package io.fptrfunctions.config;
 
+import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
@@ -48,5 +49,11 @@ class ConfigGroups {
     @Singleton
     WebhookConfig webhook(FunctionsConfig config) {
         return config.webhook();
+    }
+
+    @Produces
+    @Singleton
+    AccessConfig access(FunctionsConfig config) {
+        return config.access();
     }
 }

@@ -1,5 +1,6 @@
 package io.fptrfunctions.config;
 
+import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
@@ -37,4 +38,7 @@ public interface FunctionsConfig {
 
     /** The webhook receiver: {@code fptr.webhook.*}. */
     WebhookConfig webhook();
+
+    /** Who may act as whom (sudo, raw filters): {@code fptr.access.*}. */
+    AccessConfig access();
 }

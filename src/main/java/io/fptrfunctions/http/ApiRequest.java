@@ -96,12 +96,17 @@ public final class ApiRequest {
         return node;
     }
 
-    /** The caller as API Gateway's IAM authoriser saw it, for audit lines; never a secret. */
-    public String callerArn() {
-        try {
-            return event.getRequestContext().getAuthorizer().getIam().getUserArn();
-        } catch (NullPointerException e) {
-            return null;
-        }
+    /** The caller as API Gateway's IAM authoriser saw it, for access decisions and audit lines; never a secret. */
+    public Caller caller() {
+        var context = event.getRequestContext();
+        var authorizer = context == null ? null : context.getAuthorizer();
+        var iam = authorizer == null ? null : authorizer.getIam();
+        return Caller.of(iam == null ? null : iam.getUserArn());
+    }
+
+    /** API Gateway's id of this request ({@code requestContext.requestId}), as logs name it; {@code "-"} without one. */
+    public String requestId() {
+        var context = event.getRequestContext();
+        return context == null || context.getRequestId() == null ? "-" : context.getRequestId();
     }
 }
