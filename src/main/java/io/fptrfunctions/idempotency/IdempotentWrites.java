@@ -119,7 +119,7 @@ public class IdempotentWrites {
     private ApiResponse answerFor(IdempotencyStore.Existing existing, String hash) {
         if (!hash.equals(existing.requestHash())) {
             throw ProblemException.unprocessable("This Idempotency-Key was used for another request (another method, route, "
-                    + "path, query or body). Send a new key with a new request; nothing was written.").with("pointer", HEADER);
+                    + "path, query or body). Send a new key with a new request; nothing was written.").with("pointer", HEADER + ":");
         }
         if (IdempotencyStore.COMPLETED.equals(existing.status())) {
             IdempotencyStore.Answer a = existing.answer();
@@ -178,7 +178,7 @@ public class IdempotentWrites {
         }
         if (!ok) {
             throw ProblemException.badRequest("The " + HEADER + " header must be 1-" + MAX_KEY_LENGTH + " letters, digits and "
-                    + KEY_PUNCTUATION + " (a UUID is a good key); nothing was written.").with("pointer", HEADER);
+                    + KEY_PUNCTUATION + " (a UUID is a good key); nothing was written.").with("pointer", HEADER + ":");
         }
     }
 

@@ -183,7 +183,7 @@ class LocalFileIdempotencyTest {
         for (Answer a : List.of(otherBody, otherRoute, otherQuery)) {
             assertEquals(422, a.status(), a::toString);
             assertEquals("application/problem+json", a.contentType());
-            assertEquals("Idempotency-Key", a.body().path("pointer").asText());
+            assertEquals("Idempotency-Key:", a.body().path("pointer").asText());
             assertTrue(a.detail().contains("used for another request"), a::toString);
         }
         assertEquals(1, creates());
@@ -241,7 +241,7 @@ class LocalFileIdempotencyTest {
         for (String bad : List.of("", "x".repeat(256), "has space", "ключ", "a#b")) {
             Answer a = post(bad, attachmentBody("ref/a.pdf"));
             assertEquals(400, a.status(), bad + " -> " + a);
-            assertEquals("Idempotency-Key", a.body().path("pointer").asText());
+            assertEquals("Idempotency-Key:", a.body().path("pointer").asText());
         }
         Answer badBody = post(key, "{\"project\": 70}");
         assertEquals(400, badBody.status(), badBody::toString);
