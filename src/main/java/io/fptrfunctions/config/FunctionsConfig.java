@@ -7,6 +7,7 @@ import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithParentName;
@@ -39,6 +40,9 @@ public interface FunctionsConfig {
 
     /** The webhook receiver: {@code fptr.webhook.*}. */
     WebhookConfig webhook();
+
+    /** The upload function: {@code fptr.upload.*}. */
+    UploadConfig upload();
 
     /** Who may act as whom (sudo, raw filters): {@code fptr.access.*}. */
     AccessConfig access();
