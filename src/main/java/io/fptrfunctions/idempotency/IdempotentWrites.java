@@ -42,7 +42,8 @@ import java.util.function.Function;
  * A failed attempt frees the key only when it wrote nothing ({@link WriteAttempt}: nothing sent, FPTR
  * refused or was unavailable, the read-back after a lost answer shows it did not land), so its retry
  * runs again. A write whose answer was lost but which landed is kept as completed with the answer the
- * caller got (502/504 with {@code write_outcome: landed}). When whether it landed is unknown (or the
+ * caller got (502/504 with {@code write_outcome: landed}), and so is a 4xx refusal of a step after a write
+ * that landed (the upload's Attachment fields). When whether it landed is unknown (or the
  * process died), the key stays in progress until its lease ends; the retry after that takes it over and
  * the service checks FPTR before writing ({@link WriteAttempt#earlierAttemptStartedAt()}).
  * Keys are per caller principal and per function: {@code idempotency#<function>#<principal>#<key>}.
@@ -143,10 +144,15 @@ public class IdempotentWrites {
                 .withRetryAfter(Duration.ofSeconds(1));
     }
 
-    /** Frees the key when the attempt wrote nothing, keeps a landed write's answer, holds it when unknown. */
+    /**
+     * Frees the key when the attempt wrote nothing, keeps a landed write's answer (a lost answer found
+     * landed, or a definite refusal of a step after the write), and holds it when whether it wrote is unknown.
+     */
     private void afterFailure(IdempotencyStore.Claim.Mine mine, WriteAttempt attempt, Throwable failure) {
         Object outcome = failure instanceof ProblemException p ? p.extensions().get("write_outcome") : null;
-        if ("landed".equals(outcome)) {
+        boolean refusedAfterTheWrite = attempt.stage() == WriteAttempt.Stage.LANDED && outcome == null
+                && failure instanceof ProblemException p && p.status() < 500;
+        if ("landed".equals(outcome) || refusedAfterTheWrite) {
             store.complete(mine, stored(http.problem((ProblemException) failure)));
         } else if ("not_landed".equals(outcome) || attempt.stage() == WriteAttempt.Stage.NOT_SENT
                 || (attempt.stage() == WriteAttempt.Stage.SENDING && failure instanceof FptrFailure)) {
