@@ -1,7 +1,9 @@
 package io.fptrfunctions.config;
 
+import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
+import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
@@ -41,4 +43,10 @@ public interface FunctionsConfig {
 
     /** The upload function: {@code fptr.upload.*}. */
     UploadConfig upload();
+
+    /** Who may act as whom (sudo, raw filters): {@code fptr.access.*}. */
+    AccessConfig access();
+
+    /** {@code Idempotency-Key}s of the write routes: {@code fptr.idempotency.*}. */
+    IdempotencyConfig idempotency();
 }
