@@ -52,7 +52,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * openapi.yaml against the functions themselves: {@code infra/local/up --iam} (signatures checked as API Gateway
  * checks them) is sent every documented example request, signed with SigV4 where the document says so, and
  * each answer must have the example's status and a documented media type, validate against the schema
- * documented for that status, carry its required headers, and have the example's members (values such as
+ * documented for that status, carry its required headers and the example's {@code x-headers}, and have the example's members (values such as
  * tokens and times differ from run to run). The real answers are written to target/openapi-answers.json, from
  * which examples are refreshed. Then the studio-tool example (infra/examples/studio_tool.py) runs against the
  * same stack with the local keys, and with a wrong secret.
@@ -76,8 +76,12 @@ class OpenApiContractIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        stack = new ProcessBuilder("infra/local/up", "--iam", "--port", String.valueOf(port), "--no-build", "--no-docs", "--quiet",
-                "--work-dir", "target/openapi-contract-it").redirectError(err).start();
+        List<String> command = new ArrayList<>(List.of("infra/local/up", "--iam", "--port", String.valueOf(port), "--no-build",
+                "--no-docs", "--quiet", "--work-dir", "target/openapi-contract-it"));
+        // the template parameters the document's examples were taken with (its x-local-stack)
+        OpenApiDocument.load().root.path("x-local-stack").path("parameters").fields().forEachRemaining(parameter ->
+                command.addAll(List.of("--parameter", parameter.getKey() + "=" + parameter.getValue().asText())));
+        stack = new ProcessBuilder(command).redirectError(err).start();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::destroy));
         CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(stack.getInputStream(), StandardCharsets.UTF_8))) {
@@ -291,6 +295,12 @@ class OpenApiContractIT {
                     failures.add(seen + ": header " + header.getKey() + ": " + v + " is not what the document says: " + wrong);
                 }
             });
+        });
+        example.node().path("x-headers").fields().forEachRemaining(expected -> {
+            String value = answer.headers().firstValue(expected.getKey()).orElse(null);
+            if (!expected.getValue().asText().equals(value)) {
+                failures.add(seen + ": header " + expected.getKey() + " is " + value + ", the example has " + expected.getValue().asText());
+            }
         });
         JsonNode documented = example.value();
         if (documented != null && documented.isObject() && body.isObject()) {
