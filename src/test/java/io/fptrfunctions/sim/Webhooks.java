@@ -554,6 +554,29 @@ final class Webhooks {
         headers.put("x-sg-event-batch-index", "1");
         headers.put("x-sg-webhook-site-url", sim.baseUrl() + "/");
 
+        // The delivery is on record from its dispatch (status "delivered", response_code 0 until the receiver
+        // answers), so a receiver may acknowledge it before its own answer has arrived.
+        synchronized (this) {
+            for (ObjectNode item : items) {
+                ObjectNode d = SimJson.object();
+                String id = item.path("delivery_id").asText();
+                d.put("id", id);
+                d.put("webhook_id", h.id);
+                d.put("event_time", timestamp);
+                d.put("status", "delivered");
+                d.put("process_time", 0);
+                d.put("body", "");
+                d.put("response_code", 0);
+                d.putNull("acknowledgement");
+                ObjectNode rh = d.putObject("request_headers");
+                headers.forEach(rh::put);
+                d.putObject("response_headers");
+                d.set("request_body", item);
+                deliveries.put(id, d);
+                h.numDeliveries++;
+            }
+        }
+
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(h.url)).timeout(Duration.ofSeconds(6))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(req::header);
@@ -575,23 +598,15 @@ final class Webhooks {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         synchronized (this) {
             for (ObjectNode item : items) {
-                ObjectNode d = SimJson.object();
-                String id = item.path("delivery_id").asText();
-                d.put("id", id);
-                d.put("webhook_id", h.id);
-                d.put("event_time", timestamp);
-                d.put("status", "delivered");
+                ObjectNode d = deliveries.get(item.path("delivery_id").asText());
+                if (d == null) {
+                    continue;   // reset meanwhile
+                }
                 d.put("process_time", ms);
                 d.put("body", answer);
                 d.put("response_code", code);
-                d.putNull("acknowledgement");
-                ObjectNode rh = d.putObject("request_headers");
-                headers.forEach(rh::put);
                 ObjectNode resp = d.putObject("response_headers");
                 responseHeaders.forEach((k, v) -> resp.put(k, String.join(", ", v)));
-                d.set("request_body", item);
-                deliveries.put(id, d);
-                h.numDeliveries++;
             }
         }
     }
