@@ -231,6 +231,25 @@ class SimWebhooksTest {
         assertEquals(404, c.put("/api/v1.1/webhook/deliveries/" + java.util.UUID.randomUUID(), "{\"acknowledgement\":\"x\"}").status());
     }
 
+    @Test
+    void aRecordedDeliveryCanBeSentAgainWithTheSameEventAndDeliveryId() throws Exception {
+        createHook("\"entity_types\":{\"Shot\":{\"update\":[\"description\"]}},\"token\":\"s3cret\"");
+        c.put("/api/v1.1/entity/shots/1001", "{\"description\":\"sent twice\"}");
+        Received first = next();
+        String id = first.json().at("/data/delivery_id").asText();
+        answered(id);
+
+        SimAdmin.Response r = c.post("/api/v1.1/webhook/deliveries/" + id + "/redeliver", "application/json", "{}");
+        assertEquals(200, r.status(), r.toString());
+        Received again = next();
+
+        assertEquals(id, again.header("x-sg-delivery-id"));
+        assertEquals(first.json().get("data"), again.json().get("data"), "the same event");
+        assertEquals("sha1=" + Webhooks.hmacSha1("s3cret", again.body()), again.header("X-SG-SIGNATURE"));
+        assertEquals(404, c.post("/api/v1.1/webhook/deliveries/" + java.util.UUID.randomUUID() + "/redeliver",
+                "application/json", "{}").status());
+    }
+
     /** The delivery's record once the receiver's answer is in it (it is on record, response_code 0, from its dispatch). */
     private JsonNode answered(String deliveryId) throws InterruptedException {
         JsonNode recorded = null;
