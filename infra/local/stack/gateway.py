@@ -221,6 +221,12 @@ def _gateway_error(status: int, why: Optional[str] = None) -> tuple[int, list[tu
     return status, [("Content-Type", "application/json")], body, why
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of concurrent callers (16 senders of a benchmark, a
+    # batch of FPTR deliveries) found it full and had their connections dropped or reset.
+    request_queue_size = 128
+
+
 class Gateway:
     def __init__(self, port: int, api_id: str = "local", integration_timeout_s: float = INTEGRATION_TIMEOUT_S):
         """Takes the port at once; requests wait in the listen backlog until `start`."""
@@ -228,7 +234,7 @@ class Gateway:
         self.table = RouteTable([])
         self.pools: dict[str, FunctionPool] = {}
         self.api_id = api_id
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _gateway_handler(self))
+        self.server = _Server(("127.0.0.1", port), _gateway_handler(self))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self._serving = False
