@@ -3,11 +3,9 @@ package io.fptrfunctions.thumbnails;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -27,20 +25,20 @@ public class QueuedCopies {
     @Inject
     ThumbnailJobQueue jobQueue;
 
-    /** Without a queue the preference is ignored (RFC 7240 lets a server do so) and the copy runs in the request. */
-    @ConfigProperty(name = "app.thumbnail.job-queue-url")
-    Optional<String> queueUrl;
+    /** {@code fptr.thumbnail.job-queue-url}: without it the preference is ignored and the copy runs in the request. */
+    @Inject
+    ThumbnailConfig config;
 
     private final AtomicBoolean unconfiguredLogged = new AtomicBoolean();
 
     /** True when copies can be queued; logs once when they cannot. */
     public boolean available() {
-        if (queueUrl.filter(url -> !url.isBlank()).isPresent()) {
+        if (config.jobQueueUrl().filter(url -> !url.isBlank()).isPresent()) {
             return true;
         }
         if (unconfiguredLogged.compareAndSet(false, true)) {
-            LOG.warn("Prefer: respond-async is ignored (copies run in the request): APP_THUMBNAIL_JOB_QUEUE_URL "
-                    + "(app.thumbnail.job-queue-url) is not set");
+            LOG.warn("Prefer: respond-async is ignored (copies run in the request): FPTR_THUMBNAIL_JOB_QUEUE_URL "
+                    + "(fptr.thumbnail.job-queue-url) is not set");
         }
         return false;
     }
@@ -49,7 +47,7 @@ public class QueuedCopies {
         ThumbnailService.EntityImage image = thumbnails.look(request);
         ThumbnailJob job = new ThumbnailJob(image.type(), image.id(), request.variant().alt(), image.projectId(),
                 ThumbnailJob.SOURCE_HTTP, null, null, null);
-        if (!jobQueue.send(queueUrl.orElseThrow(), List.of(job)).isEmpty()) {
+        if (!jobQueue.send(config.jobQueueUrl().orElseThrow(), List.of(job)).isEmpty()) {
             throw new ProblemException(503, "Service Unavailable", "The copy of the " + request.variant().alt() + " image of "
                     + image.type() + " " + image.id() + " could not be queued (SQS failed); nothing was queued or copied. "
                     + "Try again later.");

@@ -7,7 +7,6 @@ import io.fptrfunctions.fptr.StorageFailure;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 import org.jboss.logging.Logger;
 
@@ -70,16 +69,9 @@ public class ThumbnailService {
     @Inject
     StorageTransfer transfer;
 
-    /** Optional here, so the other functions (same artifact, no bucket) still start; required when called. */
-    @ConfigProperty(name = "app.bucket")
-    Optional<String> bucket;
-
-    @ConfigProperty(name = "app.thumbnail.prefix", defaultValue = "thumbnails/")
-    String prefix;
-
-    /** What a 409 tells the caller to wait: FPTR usually finishes a thumbnail within 20-40 s. */
-    @ConfigProperty(name = "app.thumbnail.pending-retry-after-seconds", defaultValue = "30")
-    int pendingRetryAfterSeconds;
+    /** {@code fptr.thumbnail.*}: bucket (required only when called), key prefix, the pending 409's Retry-After. */
+    @Inject
+    ThumbnailConfig config;
 
     /**
      * The entity's image as FPTR shows it now: its schema type, project, and the image field's value
@@ -129,13 +121,13 @@ public class ThumbnailService {
         ThumbnailVariant variant = request.variant();
         EntityImage entity = look(request);
         if (entity.pending()) {
-            throw new ImagePending(entity.label(), Duration.ofSeconds(pendingRetryAfterSeconds));
+            throw new ImagePending(entity.label(), config.pendingRetryAfter());
         }
         String type = entity.type();
         long id = entity.id();
         String project = entity.projectId() != null ? entity.projectId().toString()
                 : "Project".equals(type) ? String.valueOf(id) : "no-project";
-        String keyBase = prefix + project + "/" + type + "/" + id + "/" + variant.alt();
+        String keyBase = config.prefix() + project + "/" + type + "/" + id + "/" + variant.alt();
         ThumbnailStore.Target target = new ThumbnailStore.Target(bucket, keyBase, type + "/" + id, variant,
                 new StorageSource(fptr.fieldLocation(type, id, IMAGE_FIELD, variant.alt())));
         Optional<ThumbnailCopy> same = target.source().pathExtension()
@@ -187,8 +179,8 @@ public class ThumbnailService {
     }
 
     private String bucket() {
-        return this.bucket.filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
-                "The function is not configured", "No bucket is configured for thumbnails: set APP_BUCKET (app.bucket)."));
+        return config.bucket().filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
+                "The function is not configured", "No bucket is configured for thumbnails: set FPTR_THUMBNAIL_BUCKET (fptr.thumbnail.bucket)."));
     }
 
     /** Copies, and when storage refuses the signed URL (it expired since FPTR signed it) asks FPTR for a fresh one, once. */

@@ -86,8 +86,8 @@ public class ThumbnailWorker {
      * invocation has left before its timeout.
      */
     List<String> run(List<JobMessage> batch, Supplier<Duration> timeLeft) {
-        String queueUrl = required(config.queueUrl(), "THUMBNAIL_WORKER_QUEUE_URL (thumbnail-worker.queue-url)");
-        String table = required(config.tableName(), "THUMBNAIL_WORKER_TABLE_NAME (thumbnail-worker.table-name)");
+        String queueUrl = required(config.queueUrl(), "FPTR_THUMBNAIL_WORKER_QUEUE_URL (fptr.thumbnail-worker.queue-url)");
+        String table = required(config.tableName(), "FPTR_THUMBNAIL_WORKER_TABLE_NAME (fptr.thumbnail-worker.table-name)");
         long started = System.nanoTime();
         List<String> stay = new ArrayList<>();
         Map<Outcome, Integer> counts = new LinkedHashMap<>();
@@ -178,7 +178,7 @@ public class ThumbnailWorker {
         Duration left = config.pendingMaxWait().minus(waited);
         if (left.isNegative() || left.isZero()) {
             String why = "FPTR still showed its \"thumbnail pending\" placeholder after " + words(waited) + " (" + looks
-                    + " looks; thumbnail-worker.pending-max-wait is " + words(config.pendingMaxWait()) + ")";
+                    + " looks; fptr.thumbnail-worker.pending-max-wait is " + words(config.pendingMaxWait()) + ")";
             LOG.warnf("%s: gave up: %s", what, why);
             acknowledgements.notCopied(job, "gave_up", why);
             return new Result(Outcome.GAVE_UP, false);
@@ -216,7 +216,7 @@ public class ThumbnailWorker {
             }
         }
         boolean sent = queue.sendAgain(queueUrl, message, Duration.ZERO, carried);
-        LOG.infof("message %s not started: %s left of the invocation (thumbnail-worker.min-time-left %s); %s", message.messageId(),
+        LOG.infof("message %s not started: %s left of the invocation (fptr.thumbnail-worker.min-time-left %s); %s", message.messageId(),
                 words(left), words(config.minTimeLeft()), sent ? "sent again" : "left on the queue");
         if (!sent) {
             queue.visibleAgainIn(queueUrl, message, Duration.ZERO);

@@ -1,17 +1,16 @@
 package io.fptrfunctions.thumbnailworker;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * {@code thumbnail-worker.*}: the thumbnail worker's settings (env {@code THUMBNAIL_WORKER_QUEUE_URL},
- * {@code THUMBNAIL_WORKER_TABLE_NAME}...). Only the worker needs the queue and the table; every other
- * function of the artifact starts without them.
+ * {@code fptr.thumbnail-worker.*}: the thumbnail worker's settings, a group of {@code io.fptrfunctions.config.FunctionsConfig}
+ * (env {@code FPTR_THUMBNAIL_WORKER_QUEUE_URL}, {@code FPTR_THUMBNAIL_WORKER_TABLE_NAME}...). Only the worker needs
+ * the queue and the table; every other function of the artifact starts without them. Its copies use
+ * {@code fptr.thumbnail.*}.
  */
-@ConfigMapping(prefix = "thumbnail-worker")
 public interface ThumbnailWorkerConfig {
 
     /** The job queue the worker reads (its SQS event source): waiting jobs are sent back to it. */

@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * The events already queued, in DynamoDB (one item per event, key {@code fptr-event#<event log entry id>},
- * gone after {@code webhook.dedupe-ttl} by the table's TTL on {@code expires_at}). Two steps, so nothing
+ * gone after {@code fptr.webhook.dedupe-ttl} by the table's TTL on {@code expires_at}). Two steps, so nothing
  * is remembered as seen that was not queued:
  * <ol>
  * <li>{@link #claim}: a conditional put of a {@code queuing} item that only succeeds when the event is

@@ -1,6 +1,5 @@
 package io.fptrfunctions.webhooks;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
@@ -8,11 +7,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code webhook.*}: the webhook receiver's settings (env {@code WEBHOOK_SECRET_ID}, {@code WEBHOOK_QUEUE_URL},
- * {@code WEBHOOK_TABLE_NAME}, {@code WEBHOOK_ENTITY_TYPES}...). Only the webhook function needs the first
- * three; every other function of the artifact starts without them.
+ * {@code fptr.webhook.*}: the webhook receiver's settings, a group of {@code io.fptrfunctions.config.FunctionsConfig}
+ * (env {@code FPTR_WEBHOOK_SECRET_ID}, {@code FPTR_WEBHOOK_QUEUE_URL}, {@code FPTR_WEBHOOK_TABLE_NAME},
+ * {@code FPTR_WEBHOOK_ENTITY_TYPES}...). Only the webhook function needs the first three; every other
+ * function of the artifact starts without them.
  */
-@ConfigMapping(prefix = "webhook")
 public interface WebhookConfig {
 
     /** Secrets Manager secret whose SecretString is the hook's "Secret token" in FPTR. */

@@ -23,8 +23,8 @@ import java.util.Optional;
 /**
  * The hook's secret token, from its own Secrets Manager secret: the current version and, during a
  * rotation, the previous one, so deliveries FPTR signed with either verify. Both are kept for
- * {@code webhook.secret-ttl}; a signature that matches neither reads the secret again (it may just have
- * been rotated), at most once per {@code webhook.secret-refresh-min-interval}, so forged deliveries
+ * {@code fptr.webhook.secret-ttl}; a signature that matches neither reads the secret again (it may just have
+ * been rotated), at most once per {@code fptr.webhook.secret-refresh-min-interval}, so forged deliveries
  * cannot turn into a stream of Secrets Manager calls. No secret value reaches a log line or an answer.
  */
 @ApplicationScoped
@@ -128,7 +128,7 @@ public class WebhookSecrets {
         List<SecretKeySpec> versions = new ArrayList<>();
         versions.add(version(secretId, "AWSCURRENT")
                 .orElseThrow(() -> new ProblemException(500, "Webhook receiver not configured",
-                        "The webhook secret (WEBHOOK_SECRET_ID) does not exist; the log names it.")));
+                        "The webhook secret (FPTR_WEBHOOK_SECRET_ID) does not exist; the log names it.")));
         version(secretId, "AWSPREVIOUS").ifPresent(versions::add);
         LOG.infof("Read the webhook secret %s (%d version%s)", secretId, versions.size(), versions.size() == 1 ? "" : "s");
         return new Keys(List.copyOf(versions), clock.instant());
@@ -140,7 +140,7 @@ public class WebhookSecrets {
             value = secretsManager.getSecretValue(b -> b.secretId(secretId).versionStage(stage)).secretString();
         } catch (ResourceNotFoundException e) {
             if (stage.equals("AWSCURRENT")) {
-                LOG.errorf("The webhook secret %s (WEBHOOK_SECRET_ID) does not exist", secretId);
+                LOG.errorf("The webhook secret %s (FPTR_WEBHOOK_SECRET_ID) does not exist", secretId);
             }
             return Optional.empty();
         } catch (SecretsManagerException e) {
@@ -160,7 +160,7 @@ public class WebhookSecrets {
         if (value == null || value.isEmpty()) {
             LOG.errorf("The webhook secret %s (%s) has no SecretString", secretId, stage);
             throw new ProblemException(500, "Webhook receiver not configured",
-                    "The webhook secret (WEBHOOK_SECRET_ID) is empty; it must hold the hook's secret token as text.");
+                    "The webhook secret (FPTR_WEBHOOK_SECRET_ID) is empty; it must hold the hook's secret token as text.");
         }
         return Optional.of(new SecretKeySpec(value.getBytes(StandardCharsets.UTF_8), HMAC));
     }

@@ -59,22 +59,22 @@ public class WebhookSettings {
         if (known == null) {
             List<String> problems = new ArrayList<>();
             if (blank(config.secretId())) {
-                problems.add("WEBHOOK_SECRET_ID (webhook.secret-id) names no Secrets Manager secret holding the hook's secret token");
+                problems.add("FPTR_WEBHOOK_SECRET_ID (fptr.webhook.secret-id) names no Secrets Manager secret holding the hook's secret token");
             }
             if (blank(config.queueUrl())) {
-                problems.add("WEBHOOK_QUEUE_URL (webhook.queue-url) is not set");
+                problems.add("FPTR_WEBHOOK_QUEUE_URL (fptr.webhook.queue-url) is not set");
             }
             if (blank(config.tableName())) {
-                problems.add("WEBHOOK_TABLE_NAME (webhook.table-name) is not set");
+                problems.add("FPTR_WEBHOOK_TABLE_NAME (fptr.webhook.table-name) is not set");
             }
             for (String type : config.entityTypes()) {
                 if (!ENTITY_TYPE.matcher(type).matches()) {
-                    problems.add("webhook.entity-types: '" + type + "' is not an FPTR entity type name");
+                    problems.add("fptr.webhook.entity-types: '" + type + "' is not an FPTR entity type name");
                 }
             }
             for (String variant : config.variants()) {
                 if (!VARIANTS.contains(variant)) {
-                    problems.add("webhook.variants: '" + variant + "' is not one of " + VARIANTS);
+                    problems.add("fptr.webhook.variants: '" + variant + "' is not one of " + VARIANTS);
                 }
             }
             known = String.join("; ", problems);

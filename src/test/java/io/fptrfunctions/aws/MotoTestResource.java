@@ -26,7 +26,7 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
         // SQS and DynamoDB through a pass-through that tests can make fail as AWS does
         config.put("quarkus.sqs.endpoint-override", MotoFaultProxy.get().endpoint());
         config.put("quarkus.dynamodb.endpoint-override", MotoFaultProxy.get().endpoint());
-        config.put("app.bucket", BUCKET);
+        config.put("fptr.thumbnail.bucket", BUCKET);
         return config;
     }
 

@@ -16,6 +16,6 @@ public class ThumbnailFunctionProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("quarkus.lambda.handler", "thumbnail", "app.thumbnail.job-queue-url", jobQueueUrl());
+        return Map.of("quarkus.lambda.handler", "thumbnail", "fptr.thumbnail.job-queue-url", jobQueueUrl());
     }
 }

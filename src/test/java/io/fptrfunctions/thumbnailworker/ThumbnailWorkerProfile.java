@@ -26,13 +26,13 @@ public class ThumbnailWorkerProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.of(
                 "quarkus.lambda.handler", "thumbnail-worker",
-                "thumbnail-worker.queue-url", queueUrl(QUEUE),
-                "thumbnail-worker.table-name", TABLE,
-                "thumbnail-worker.pending-min-delay", "1s",
-                "thumbnail-worker.pending-max-delay", "2s",
-                "thumbnail-worker.retry-min-delay", "1s",
-                "thumbnail-worker.retry-max-delay", "2s",
+                "fptr.thumbnail-worker.queue-url", queueUrl(QUEUE),
+                "fptr.thumbnail-worker.table-name", TABLE,
+                "fptr.thumbnail-worker.pending-min-delay", "1s",
+                "fptr.thumbnail-worker.pending-max-delay", "2s",
+                "fptr.thumbnail-worker.retry-min-delay", "1s",
+                "fptr.thumbnail-worker.retry-max-delay", "2s",
                 // the same queue for Prefer: respond-async (the thumbnail handler is called as a bean here)
-                "app.thumbnail.job-queue-url", queueUrl(QUEUE));
+                "fptr.thumbnail.job-queue-url", queueUrl(QUEUE));
     }
 }

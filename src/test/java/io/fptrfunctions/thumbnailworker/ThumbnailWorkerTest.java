@@ -371,7 +371,7 @@ class ThumbnailWorkerTest {
         ThumbnailWorker unconfigured = new ThumbnailWorker();
         unconfigured.config = unset;
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> unconfigured.run(List.of(), () -> Duration.ofMinutes(5)));
-        assertTrue(e.getMessage().contains("THUMBNAIL_WORKER_QUEUE_URL"), e.getMessage());
+        assertTrue(e.getMessage().contains("FPTR_THUMBNAIL_WORKER_QUEUE_URL"), e.getMessage());
     }
 
     // ---- Lambda's event source, for these tests ---------------------------------------------------------------

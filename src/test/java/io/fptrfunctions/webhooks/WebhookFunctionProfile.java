@@ -23,11 +23,11 @@ public class WebhookFunctionProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.of(
                 "quarkus.lambda.handler", "webhook",
-                "webhook.secret-id", SECRET_ID,
-                "webhook.queue-url", queueUrl(),
-                "webhook.table-name", TABLE,
-                "webhook.entity-types", "Note,Version",
-                "webhook.variants", "original,thumbnail",
-                "webhook.secret-refresh-min-interval", "5s");
+                "fptr.webhook.secret-id", SECRET_ID,
+                "fptr.webhook.queue-url", queueUrl(),
+                "fptr.webhook.table-name", TABLE,
+                "fptr.webhook.entity-types", "Note,Version",
+                "fptr.webhook.variants", "original,thumbnail",
+                "fptr.webhook.secret-refresh-min-interval", "5s");
     }
 }

@@ -289,7 +289,7 @@ class WebhookFunctionTest {
 
         putSecret("rotated-secret-0003");
         assertEquals(401, deliver(single(imageUpdate("Note", 7003)), "rotated-secret-0003").status(),
-                "re-read at most once per webhook.secret-refresh-min-interval");
+                "re-read at most once per fptr.webhook.secret-refresh-min-interval");
         clock.advance(Duration.ofSeconds(6));
         assertEquals(200, deliver(single(imageUpdate("Note", 7004)), "rotated-secret-0003").status());
         assertEquals(401, deliver(single(imageUpdate("Note", 7005)), SECRET).status(), "two rotations ago: refused");
@@ -302,7 +302,7 @@ class WebhookFunctionTest {
 
         Answer missing = deliver(single(imageUpdate("Note", 7001)));
         assertProblem(missing, 500, "no secret");
-        assertTrue(missing.body().get("detail").asText().contains("WEBHOOK_SECRET_ID"), missing.body().toString());
+        assertTrue(missing.body().get("detail").asText().contains("FPTR_WEBHOOK_SECRET_ID"), missing.body().toString());
         putSecret(SECRET);
         assertProblem(deliver(single(imageUpdate("Note", 7002))), 500, "the failed read is not repeated within the interval");
         clock.advance(Duration.ofSeconds(6));

@@ -1,5 +1,6 @@
 package io.fptrfunctions.webhooks;
 
+import io.fptrfunctions.config.FunctionsConfig;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.http.ProblemException;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -16,21 +17,22 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code webhook.*}: its defaults, and a receiver that is not configured refusing every delivery (no Quarkus start). */
+/** {@code fptr.webhook.*}: its defaults, and a receiver that is not configured refusing every delivery (no Quarkus start). */
 class WebhookSettingsTest {
 
     private static final Map<String, String> CONFIGURED = Map.of(
-            "webhook.secret-id", "fptr-functions/webhook-secret",
-            "webhook.queue-url", "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
-            "webhook.table-name", "state");
+            "fptr.webhook.secret-id", "fptr-functions/webhook-secret",
+            "fptr.webhook.queue-url", "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+            "fptr.webhook.table-name", "state");
 
     private static WebhookSettings settings(Map<String, String> properties) {
         WebhookConfig config = new SmallRyeConfigBuilder()
-                .withMapping(WebhookConfig.class)
+                .withMapping(FunctionsConfig.class)
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withSources(new PropertiesConfigSource(properties, "test", 500))
                 .build()
-                .getConfigMapping(WebhookConfig.class);
+                .getConfigMapping(FunctionsConfig.class)
+                .webhook();
         return new WebhookSettings(config);
     }
 
@@ -59,33 +61,33 @@ class WebhookSettingsTest {
 
     @Test
     void withoutASecretEveryDeliveryIsA500AndTheLogSaysSoOnce() {
-        WebhookSettings s = settings(configuredWith("webhook.secret-id", null));
+        WebhookSettings s = settings(configuredWith("fptr.webhook.secret-id", null));
 
         try (LogCapture logs = LogCapture.start()) {
             for (int i = 0; i < 3; i++) {
                 ProblemException problem = s.problem().orElseThrow();
                 assertEquals(500, problem.status());
-                assertTrue(problem.detail().contains("WEBHOOK_SECRET_ID"), problem.detail());
+                assertTrue(problem.detail().contains("FPTR_WEBHOOK_SECRET_ID"), problem.detail());
                 assertTrue(problem.detail().contains("refuses every delivery"), problem.detail());
             }
-            assertEquals(1, logs.lines().stream().filter(l -> l.contains("WEBHOOK_SECRET_ID")).count(), logs.all());
+            assertEquals(1, logs.lines().stream().filter(l -> l.contains("FPTR_WEBHOOK_SECRET_ID")).count(), logs.all());
         }
     }
 
     @Test
     void aBlankSecretIdIsNoSecret() {
-        assertTrue(settings(configuredWith("webhook.secret-id", " ")).problem().orElseThrow().detail().contains("WEBHOOK_SECRET_ID"));
+        assertTrue(settings(configuredWith("fptr.webhook.secret-id", " ")).problem().orElseThrow().detail().contains("FPTR_WEBHOOK_SECRET_ID"));
     }
 
     @Test
     void aMissingQueueOrTableAndUnknownVariantsAreNamed() {
-        Map<String, String> properties = configuredWith("webhook.queue-url", null);
-        properties.put("webhook.variants", "original,huge");
-        properties.put("webhook.entity-types", "Note,shot");
+        Map<String, String> properties = configuredWith("fptr.webhook.queue-url", null);
+        properties.put("fptr.webhook.variants", "original,huge");
+        properties.put("fptr.webhook.entity-types", "Note,shot");
 
         String detail = settings(properties).problem().orElseThrow().detail();
 
-        assertTrue(detail.contains("WEBHOOK_QUEUE_URL"), detail);
+        assertTrue(detail.contains("FPTR_WEBHOOK_QUEUE_URL"), detail);
         assertTrue(detail.contains("'huge'"), detail);
         assertTrue(detail.contains("'shot'"), detail);
     }
