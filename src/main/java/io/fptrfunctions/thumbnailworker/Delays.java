@@ -9,11 +9,13 @@ final class Delays {
     }
 
     /**
-     * While FPTR still makes the thumbnail: half the time waited so far, within {@code [min, max]}. FPTR usually
-     * needs 20-40 s, so the first looks come every {@code min}; one that takes longer is looked at less often.
+     * While FPTR still makes the thumbnail: a third of the time waited so far, within {@code [min, max]}, so
+     * the image lands at most a third of FPTR's own time after it is ready. FPTR usually needs 20-40 s:
+     * the looks come every {@code min} (10 s) until 30 s, then grow. (Half the time waited, measured
+     * first, found images ready at 30-40 s only at 48 s: infra/bench/webhook, p50 10.4 s.)
      */
     static Duration pending(Duration waited, Duration min, Duration max) {
-        return clamp(waited.dividedBy(2), min, max);
+        return clamp(waited.dividedBy(3), min, max);
     }
 
     /** After the {@code receiveCount}-th receive failed: {@code min}, doubling with each receive, at most {@code max}. */

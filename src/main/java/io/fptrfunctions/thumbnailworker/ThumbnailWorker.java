@@ -33,17 +33,18 @@ import java.util.function.Supplier;
  * <li>copied or unchanged → done, recorded in the state table ({@link CopiedImages}) and acknowledged;</li>
  * <li>the entity, its image or its image field is gone (FPTR's 404, an unknown type) → done, logged and
  *     acknowledged, not retried;</li>
- * <li>FPTR still makes the thumbnail → sent again with a delay (half the time waited so far, between
- *     {@code pending-min-delay} and {@code pending-max-delay}) until {@code pending-max-wait}, then given
- *     up; waiting never counts toward the dead-letter queue ({@link JobMessages#sendAgain});</li>
+ * <li>FPTR still makes the thumbnail → sent again with a delay ({@link Delays#pending}: a third of the time
+ *     waited so far, between {@code fptr.thumbnail-worker.pending-min-delay} and {@code pending-max-delay})
+ *     until {@code pending-max-wait}, then given up; waiting never counts toward the dead-letter queue
+ *     ({@link JobMessages#sendAgain});</li>
  * <li>anything else (FPTR unavailable, storage or S3 failing, FPTR refusing, a bug) → left on the queue,
  *     visible again after a delay doubling with each receive (never before FPTR's Retry-After), until
  *     the queue's redrive policy moves it to the dead-letter queue;</li>
  * <li>a body that is not a thumbnail job → left on the queue, visible again at once, so it reaches the
  *     dead-letter queue within seconds, where its body can be read (and redriven once its sender is fixed).</li>
  * </ul>
- * A copy is started only while the invocation has {@code min-time-left}; the jobs after that are sent
- * again as they are, so they do not count as failures either.
+ * A copy is started only while the invocation has {@code fptr.thumbnail-worker.min-time-left}; the jobs
+ * after that are sent again as they are, so they do not count as failures either.
  */
 @ApplicationScoped
 public class ThumbnailWorker {
@@ -122,7 +123,8 @@ public class ThumbnailWorker {
             return new Result(Outcome.NOT_A_JOB, true);
         }
         ThumbnailVariant variant = ThumbnailVariant.valueOf(job.variant().toUpperCase(Locale.ROOT));
-        String what = "job " + job.entityType() + "/" + job.entityId() + " " + job.variant() + " (" + job.source()
+        String what = "job " + job.entityType() + "/" + job.entityId() + " " + job.variant() + " ("
+                + (job.source() == null ? "no source" : job.source())
                 + (job.deliveryId() == null ? "" : " delivery " + job.deliveryId()) + ", receive " + message.receiveCount() + ")";
         long started = System.nanoTime();
         try {

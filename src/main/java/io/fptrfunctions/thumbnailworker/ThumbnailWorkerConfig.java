@@ -19,7 +19,7 @@ public interface ThumbnailWorkerConfig {
     /** The state table: each copy is recorded there ({@code thumbnail#<Type>/<id>/<variant>}) for the sweep. */
     Optional<String> tableName();
 
-    /** While FPTR still makes the thumbnail, the next look comes after half the time waited so far, at least this... */
+    /** While FPTR still makes the thumbnail, the next look comes after a third of the time waited so far, at least this... */
     @WithDefault("10s")
     Duration pendingMinDelay();
 

@@ -14,11 +14,11 @@ class DelaysTest {
     private static final Duration M5 = Duration.ofMinutes(5);
 
     @Test
-    void aPendingImageIsLookedAtEveryTenSecondsAtFirstThenAfterHalfTheWaitUpToFiveMinutes() {
+    void aPendingImageIsLookedAtEveryTenSecondsAtFirstThenAfterAThirdOfTheWaitUpToFiveMinutes() {
         assertEquals(S10, Delays.pending(Duration.ZERO, S10, M5));
-        assertEquals(S10, Delays.pending(Duration.ofSeconds(20), S10, M5));
-        assertEquals(Duration.ofSeconds(15), Delays.pending(Duration.ofSeconds(30), S10, M5), "FPTR's usual 20-40 s: every 10-15 s");
-        assertEquals(Duration.ofSeconds(90), Delays.pending(Duration.ofMinutes(3), S10, M5));
+        assertEquals(S10, Delays.pending(Duration.ofSeconds(30), S10, M5), "FPTR's usual 20-40 s: every 10 s");
+        assertEquals(Duration.ofSeconds(15), Delays.pending(Duration.ofSeconds(45), S10, M5));
+        assertEquals(Duration.ofSeconds(60), Delays.pending(Duration.ofMinutes(3), S10, M5));
         assertEquals(M5, Delays.pending(Duration.ofMinutes(25), S10, M5));
     }
 
