@@ -375,14 +375,17 @@ class LocalStackIT {
     }
 
     private static JsonNode awaitAcknowledged(SimAdmin fptr, String hook) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 300; i++) {
             JsonNode deliveries = fptr.get("/api/v1.1/webhook/hooks/" + hook + "/deliveries").json().get("data");
-            if (deliveries.size() == 1 && deliveries.get(0).hasNonNull("acknowledgement")) {
+            // the worker may acknowledge before the webhook's own answer is recorded (a cold receiver is slower)
+            if (deliveries.size() == 1 && deliveries.get(0).hasNonNull("acknowledgement")
+                    && deliveries.get(0).get("response_code").asInt() != 0) {
                 return deliveries.get(0);
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("the delivery was not acknowledged");
+        throw new AssertionError("the delivery was not answered and acknowledged: "
+                + fptr.get("/api/v1.1/webhook/hooks/" + hook + "/deliveries").text());
     }
 
     private static final StaticCredentialsProvider LOCAL = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
