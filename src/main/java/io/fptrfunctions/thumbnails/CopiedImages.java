@@ -78,8 +78,8 @@ public class CopiedImages {
 
     /**
      * The recorded {@code image_source} of each key that has a record ({@link #key}); keys without one
-     * are absent from the answer. One BatchGetItem per 100 keys (keys DynamoDB leaves unprocessed are
-     * asked for again).
+     * are absent from the answer. One BatchGetItem per 100 keys; keys DynamoDB leaves unprocessed are asked
+     * for again, twice at most, and then the read fails with a retryable {@link AwsFailure}.
      */
     public Map<String, String> imageSources(String table, List<String> keys) {
         Map<String, String> found = new LinkedHashMap<>();

@@ -10,8 +10,8 @@ final class Delays {
 
     /**
      * While FPTR still makes the thumbnail: a third of the time waited so far, within {@code [min, max]}, so
-     * the image lands at most a third of FPTR's own time after it is ready. FPTR usually needs 20-40 s:
-     * the looks come every {@code min} (10 s) until 30 s, then grow. (Half the time waited, measured
+     * the image lands at most {@code min} (10 s), or a third of FPTR's own time, after it is ready. FPTR
+     * usually needs 20-40 s: the looks come every 10 s until 30 s, then grow. (Half the time waited, measured
      * first, found images ready at 30-40 s only at 48 s: infra/bench/webhook, p50 10.4 s.)
      */
     static Duration pending(Duration waited, Duration min, Duration max) {
