@@ -84,8 +84,13 @@ class OpenApiContractIT {
         stack = new ProcessBuilder(command).redirectError(err).start();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::destroy));
         CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(stack.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null && !line.equals("ready"); ) {
+            // not closed: the stack keeps writing to it until it stops
+            BufferedReader out = new BufferedReader(new InputStreamReader(stack.getInputStream(), StandardCharsets.UTF_8));
+            try {
+                for (String line; (line = out.readLine()) != null; ) {
+                    if (line.equals("ready")) {
+                        return;
+                    }
                     String[] parts = line.split(" ", 2);
                     if (parts.length == 2) {
                         printed.put(parts[0], parts[1]);
@@ -94,6 +99,7 @@ class OpenApiContractIT {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
+            throw new IllegalStateException("infra/local/up exited before it was ready");
         });
         try {
             ready.get(180, TimeUnit.SECONDS);
