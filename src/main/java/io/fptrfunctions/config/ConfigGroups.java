@@ -4,6 +4,7 @@ import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
@@ -55,5 +56,11 @@ class ConfigGroups {
     @Singleton
     UploadConfig upload(FunctionsConfig config) {
         return config.upload();
+    }
+
+    @Produces
+    @Singleton
+    MetricsConfig metrics(FunctionsConfig config) {
+        return config.metrics();
     }
 }

@@ -4,6 +4,7 @@ import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
@@ -41,4 +42,7 @@ public interface FunctionsConfig {
 
     /** The upload function: {@code fptr.upload.*}. */
     UploadConfig upload();
+
+    /** CloudWatch metrics of every function: {@code fptr.metrics.*}. */
+    MetricsConfig metrics();
 }

@@ -5,6 +5,8 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.fptr.StorageFailure;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
@@ -72,6 +74,9 @@ public class ThumbnailService {
     @Inject
     ThumbnailConfig config;
 
+    @Inject
+    Metrics metrics;
+
     public ThumbnailCopy copy(ThumbnailRequest request) {
         String bucket = config.bucket().filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
                 "The function is not configured", "No bucket is configured for thumbnails: set FPTR_THUMBNAIL_BUCKET (fptr.thumbnail.bucket)."));
@@ -102,8 +107,13 @@ public class ThumbnailService {
         }
         long started = System.nanoTime();
         ThumbnailCopy copy = copyOnce(target, type, id, label);
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        if (ThumbnailCopy.COPIED.equals(copy.status())) {
+            metrics.add(Metric.BYTES_COPIED, copy.size());
+            metrics.add(Metric.COPY_TIME, ms);
+        }
         LOG.infof("The %s image of %s, %d bytes, is in s3://%s/%s (%s, %d ms)", variant.alt(), label, copy.size(),
-                copy.bucket(), copy.key(), copy.status(), (System.nanoTime() - started) / 1_000_000);
+                copy.bucket(), copy.key(), copy.status(), ms);
         return copy;
     }
 

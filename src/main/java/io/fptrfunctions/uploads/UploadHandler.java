@@ -25,7 +25,7 @@ public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIG
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> switch (request.routeKey()) {
+        return http.handle(event, context, request -> switch (request.routeKey()) {
             case "POST /v1/uploads" -> ApiResponse.created(uploads.createAttachment(UploadRequests.attachment(request.body())));
             case "PUT /v1/entities/{type}/{id}/files/{field}" -> ApiResponse.ok(uploads.uploadToField(UploadRequests.field(request)));
             case "PUT /v1/entities/{type}/{id}/image" -> ApiResponse.ok(uploads.uploadImage(UploadRequests.image(request)));

@@ -13,6 +13,8 @@ import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import io.fptrfunctions.localfiles.ContentTypes;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import io.fptrfunctions.uploads.UploadRequests.AttachmentUpload;
 import io.fptrfunctions.uploads.UploadRequests.EntityLink;
 import io.fptrfunctions.uploads.UploadRequests.FieldUpload;
@@ -70,6 +72,9 @@ public class UploadService {
 
     @Inject
     FptrClient fptr;
+
+    @Inject
+    Metrics metrics;
 
     @Inject
     FieldSchemas schemas;
@@ -191,6 +196,7 @@ public class UploadService {
      * when its answer is lost.
      */
     private Transfer transfer(Target target, SourceObject source, Supplier<Boolean> landed) {
+        long started = System.nanoTime();
         JsonNode start = fptr.startUpload(target.type(), target.id(), target.field(), target.filename(), false);
         boolean siteStorage = "sg".equals(start.path("data").path("storage_service").asText());
         boolean multipart = !siteStorage && source.size() > config.singlePutMaxBytes();
@@ -227,6 +233,8 @@ public class UploadService {
             complete = transfer.completeLink();
         }
         completeOnce(target, complete, (ObjectNode) info, uploadInfo, multipart, landed);
+        metrics.add(Metric.BYTES_COPIED, transfer.bytes());
+        metrics.add(Metric.COPY_TIME, (System.nanoTime() - started) / 1_000_000);
         LOG.infof("Uploaded %s (%d bytes, %s storage, %d part%s) to %s", source.location(), transfer.bytes(),
                 transfer.storageService(), transfer.parts(), transfer.parts() == 1 ? "" : "s", target);
         return transfer;
