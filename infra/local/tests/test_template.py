@@ -130,6 +130,17 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(token.environment["QUARKUS_LAMBDA_HANDLER"], "token")
         self.assertEqual(token.environment["FPTR_SECRET_ID"], "ref:FptrSecret")
 
+    def test_reserved_concurrency_follows_the_project_templates_parameters(self):
+        template = Template(REPO / "template.yaml")
+
+        def token(overrides):
+            functions = read_functions(template, self.resolver(template, overrides), lambda lid: True)
+            return next(f for f in functions if f.logical_id == "TokenFunction")
+
+        self.assertEqual(token({}).reserved_concurrency, 10)
+        self.assertEqual(token({"TokenConcurrency": "3"}).reserved_concurrency, 3)
+        self.assertIsNone(token({"ReserveConcurrency": "false"}).reserved_concurrency, "!Ref AWS::NoValue: none")
+
 
 class LocalResourcesTest(unittest.TestCase):
     """Creates the template's resources in a real moto_server."""
