@@ -202,6 +202,21 @@ class ProjectTemplateTest(unittest.TestCase):
         self.assertEqual(self.template.function_globals["Environment"]["Variables"]["FPTR_METRICS_NAMESPACE"],
                          {"Ref": "MetricsNamespace"})
 
+    # ---- the deploy guide ----------------------------------------------------------------------------------
+
+    def test_the_deploy_guide_lists_every_parameter_with_its_default(self):
+        """README's parameter table (Deploy to AWS) is the template's: every parameter, its default, nothing else."""
+        row = re.compile(r"^\| `([A-Za-z0-9]+)` \| (?:`([^`]*)`|– \(empty\)) \| .+\|$")
+        readme = (REPO / "README.md").read_text(encoding="utf-8")
+        guide = readme[readme.index("## Deploy to AWS"):readme.index("## Logs and metrics")]
+        table = {}
+        for line in guide.splitlines():
+            match = row.match(line)
+            if match:
+                table[match.group(1)] = match.group(2) if match.group(2) is not None else ""
+        declared = {name: str(spec.get("Default", "")) for name, spec in self.parameters.items()}
+        self.assertEqual(declared, table, "README's deploy parameter table against template.yaml's Parameters")
+
 
 if __name__ == "__main__":
     unittest.main()
