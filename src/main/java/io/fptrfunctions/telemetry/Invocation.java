@@ -34,7 +34,6 @@ public final class Invocation {
     private static final AtomicReference<Invocation> CURRENT = new AtomicReference<>();
 
     private final String function;
-    private final boolean coldStart;
     private final long startedNanos = System.nanoTime();
     private final Map<String, String> fields = new LinkedHashMap<>();
     private final Map<Metric, Long> sums = new EnumMap<>(Metric.class);
@@ -42,7 +41,6 @@ public final class Invocation {
 
     Invocation(String function, String awsRequestId, boolean coldStart) {
         this.function = function;
-        this.coldStart = coldStart;
         fields.put(FUNCTION, function);
         if (awsRequestId != null) {
             fields.put(AWS_REQUEST_ID, awsRequestId);
@@ -70,10 +68,6 @@ public final class Invocation {
         return function;
     }
 
-    public boolean coldStart() {
-        return coldStart;
-    }
-
     public long elapsedMillis() {
         return (System.nanoTime() - startedNanos) / 1_000_000;
     }
@@ -87,7 +81,7 @@ public final class Invocation {
         }
     }
 
-    public synchronized String field(String field) {
+    synchronized String field(String field) {
         return fields.get(field);
     }
 
