@@ -38,6 +38,11 @@ Resources:
       Auth: {EnableIamAuthorizer: true, DefaultAuthorizer: AWS_IAM}
   Bucket:
     Type: AWS::S3::Bucket
+    Properties:
+      LifecycleConfiguration:
+        Rules:
+          - {Id: AbortIncomplete, Status: Enabled, AbortIncompleteMultipartUpload: {DaysAfterInitiation: 1}}
+          - {Id: OldScratch, Status: Enabled, Prefix: scratch/, ExpirationInDays: 30}
   Secret:
     Type: AWS::SecretsManager::Secret
     Properties:
@@ -168,6 +173,11 @@ class LocalResourcesTest(unittest.TestCase):
 
         self.assertIn("stk-bucket", [b["Name"] for b in self.client("s3").list_buckets()["Buckets"]])
         self.assertNotIn("stk-prodonly", [b["Name"] for b in self.client("s3").list_buckets()["Buckets"]])
+        rules = self.client("s3").get_bucket_lifecycle_configuration(Bucket="stk-bucket")["Rules"]
+        self.assertEqual([(r["ID"], r["Status"], r["Filter"].get("Prefix"), r.get("AbortIncompleteMultipartUpload"),
+                           r.get("Expiration")) for r in rules],
+                         [("AbortIncomplete", "Enabled", "", {"DaysAfterInitiation": 1}, None),
+                          ("OldScratch", "Enabled", "scratch/", None, {"Days": 30})])
         secret = self.client("secretsmanager").get_secret_value(SecretId=resources.ref("Secret"))
         self.assertEqual((secret["Name"], secret["SecretString"]), ("stk/creds", local_secret))
         jobs = self.client("sqs").get_queue_attributes(QueueUrl=resources.ref("Jobs"), AttributeNames=["All"])
@@ -180,6 +190,13 @@ class LocalResourcesTest(unittest.TestCase):
         self.assertEqual(thumb.environment["BUCKET"], "stk-bucket")
         self.assertEqual(thumb.environment["SECRET_ID"], secret["ARN"])
         self.assertEqual(thumb.environment["QUEUE"], "stk-Jobs")
+
+
+class LifecycleRuleTest(unittest.TestCase):
+    def test_a_property_the_local_stack_cannot_translate_is_refused_not_dropped(self):
+        from stack.aws import lifecycle_rule
+        with self.assertRaisesRegex(TemplateError, "Transitions not supported locally"):
+            lifecycle_rule({"Id": "Cold", "Status": "Enabled", "Transitions": [{"StorageClass": "GLACIER", "TransitionInDays": 30}]})
 
 
 if __name__ == "__main__":

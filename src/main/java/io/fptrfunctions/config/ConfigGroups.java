@@ -1,7 +1,9 @@
 package io.fptrfunctions.config;
 
+import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
+import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.telemetry.MetricsConfig;
@@ -56,6 +58,18 @@ class ConfigGroups {
     @Singleton
     UploadConfig upload(FunctionsConfig config) {
         return config.upload();
+    }
+
+    @Produces
+    @Singleton
+    AccessConfig access(FunctionsConfig config) {
+        return config.access();
+    }
+
+    @Produces
+    @Singleton
+    IdempotencyConfig idempotency(FunctionsConfig config) {
+        return config.idempotency();
     }
 
     @Produces

@@ -1,7 +1,9 @@
 package io.fptrfunctions.config;
 
+import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
+import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.telemetry.MetricsConfig;
@@ -42,6 +44,12 @@ public interface FunctionsConfig {
 
     /** The upload function: {@code fptr.upload.*}. */
     UploadConfig upload();
+
+    /** Who may act as whom (sudo, raw filters): {@code fptr.access.*}. */
+    AccessConfig access();
+
+    /** {@code Idempotency-Key}s of the write routes: {@code fptr.idempotency.*}. */
+    IdempotencyConfig idempotency();
 
     /** CloudWatch metrics of every function: {@code fptr.metrics.*}. */
     MetricsConfig metrics();

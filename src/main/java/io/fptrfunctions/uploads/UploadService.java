@@ -12,6 +12,7 @@ import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
+import io.fptrfunctions.idempotency.WriteAttempt;
 import io.fptrfunctions.localfiles.ContentTypes;
 import io.fptrfunctions.telemetry.Metric;
 import io.fptrfunctions.telemetry.Metrics;
@@ -25,6 +26,9 @@ import org.jboss.logging.Logger;
 
 import java.net.URI;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -67,6 +71,8 @@ public class UploadService {
         t.setDaemon(true);
         return t;
     };
+    /** How far back an earlier attempt's Attachment is looked for: clock skew between us and FPTR. */
+    private static final long CREATE_LOOKBACK_SECONDS = 5;
     static final List<String> ATTACHMENT_FIELDS = List.of("this_file", "filename", "project", "attachment_links",
             "description", "tag_list", "created_at", "created_by");
 
@@ -106,7 +112,7 @@ public class UploadService {
     // ---- the three routes ------------------------------------------------------------------------------------
 
     /** {@code PUT /v1/entities/{type}/{id}/files/{field}}: the object into a file/link field; answers the field as stored. */
-    public ObjectNode uploadToField(FieldUpload request) {
+    public ObjectNode uploadToField(FieldUpload request, WriteAttempt attempt) {
         SourceObject source = source(request.s3());
         if (isAttachment(request.type()) && request.field().equals("this_file")) {
             throw ProblemException.conflict("Attachment.this_file cannot change once the Attachment exists (FPTR: \"editable "
@@ -123,7 +129,7 @@ public class UploadService {
         long beforeId = before.path("id").asLong(0);
         Target target = new Target(request.type(), request.id(), request.field(), request.name(),
                 contentType(request.contentType(), request.name(), source));
-        Transfer transfer = transfer(target, source, () -> {
+        Transfer transfer = transfer(target, source, attempt, () -> {
             JsonNode now = fptr.readField(request.type(), request.id(), request.field());
             return "upload".equals(now.path("link_type").asText()) && now.path("id").asLong(0) != beforeId
                     && request.name().equals(now.path("name").asText());
@@ -134,7 +140,7 @@ public class UploadService {
     }
 
     /** {@code PUT /v1/entities/{type}/{id}/image}: the object as the entity's thumbnail; FPTR then transcodes it. */
-    public ObjectNode uploadImage(FieldUpload request) {
+    public ObjectNode uploadImage(FieldUpload request, WriteAttempt attempt) {
         SourceObject source = source(request.s3());
         String dataType = schemas.dataType(request.type(), "image");
         if (!"image".equals(dataType)) {
@@ -144,7 +150,7 @@ public class UploadService {
         boolean pendingBefore = FptrRecords.isPendingImage(fptr.readField(request.type(), request.id(), "image"));
         Target target = new Target(request.type(), request.id(), "image", request.name(),
                 contentType(null, request.name(), source));
-        Transfer transfer = transfer(target, source,
+        Transfer transfer = transfer(target, source, attempt,
                 () -> !pendingBefore && FptrRecords.isPendingImage(fptr.readField(request.type(), request.id(), "image")));
         ObjectNode answer = answer(request.type(), request.id(), "image", source, transfer);
         JsonNode now = orNull(fptr.readField(request.type(), request.id(), "image"));
@@ -153,17 +159,33 @@ public class UploadService {
         return answer;
     }
 
-    /** {@code POST /v1/uploads}: a new Attachment holding the object; answers the created Attachment. */
-    public ObjectNode createAttachment(AttachmentUpload request) {
+    /**
+     * {@code POST /v1/uploads}: a new Attachment holding the object; answers the created Attachment. When an
+     * earlier attempt under the same Idempotency-Key did not finish, the Attachment it may have made is
+     * looked for first (on the record, created since that attempt started, with the file's name) and
+     * finished rather than uploaded again. (The PUT routes upload again: the field then holds the file,
+     * as asked, whatever the earlier attempt did.)
+     */
+    public ObjectNode createAttachment(AttachmentUpload request, WriteAttempt attempt) {
         SourceObject source = source(request.s3());
         long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName());
         // FPTR uploads an Attachment through a record's attachments field: the first link's, else the Project's.
         EntityLink parent = request.attachmentLinks() != null && !request.attachmentLinks().isEmpty()
                 ? request.attachmentLinks().get(0) : new EntityLink("Project", projectId);
+        if (attempt.earlierAttemptStartedAt().isPresent()) {
+            Instant since = attempt.earlierAttemptStartedAt().get();
+            ObjectNode earlier = attachmentMadeSince(parent, since, request.name());
+            LOG.infof("Upload of %s: an earlier attempt under the same Idempotency-Key (started %s) did not finish; %s",
+                    source.location(), since, earlier == null ? "FPTR has no Attachment from it, so it is uploaded"
+                            : "FPTR has its Attachment " + earlier.path("id").asLong() + ", so it is not uploaded again");
+            if (earlier != null) {
+                return completeAttachment(earlier, request, projectId);
+            }
+        }
         long newestBefore = newestAttachmentId(parent);
         Target target = new Target(parent.type(), parent.id(), null, request.name(),
                 contentType(request.contentType(), request.name(), source));
-        transfer(target, source, () -> createdAttachment(parent, newestBefore, request.name()) != null);
+        transfer(target, source, attempt, () -> createdAttachment(parent, newestBefore, request.name()) != null);
         ObjectNode created = createdAttachment(parent, newestBefore, request.name());
         if (created == null) {
             throw new ProblemException(502, "FPTR's answer was lost", "FPTR completed the upload of " + source.location()
@@ -195,7 +217,7 @@ public class UploadService {
      * The three steps for {@code target}. {@code landed} reads FPTR to say whether the completion took, for
      * when its answer is lost.
      */
-    private Transfer transfer(Target target, SourceObject source, Supplier<Boolean> landed) {
+    private Transfer transfer(Target target, SourceObject source, WriteAttempt attempt, Supplier<Boolean> landed) {
         long started = System.nanoTime();
         JsonNode start = fptr.startUpload(target.type(), target.id(), target.field(), target.filename(), false);
         boolean siteStorage = "sg".equals(start.path("data").path("storage_service").asText());
@@ -232,7 +254,7 @@ public class UploadService {
         if (transfer.completeLink() != null) {
             complete = transfer.completeLink();
         }
-        completeOnce(target, complete, (ObjectNode) info, uploadInfo, multipart, landed);
+        completeOnce(target, complete, (ObjectNode) info, uploadInfo, multipart, attempt, landed);
         metrics.add(Metric.BYTES_COPIED, transfer.bytes());
         metrics.add(Metric.COPY_TIME, (System.nanoTime() - started) / 1_000_000);
         LOG.infof("Uploaded %s (%d bytes, %s storage, %d part%s) to %s", source.location(), transfer.bytes(),
@@ -365,9 +387,11 @@ public class UploadService {
      * more), then FPTR is read; a completion found there is a success.
      */
     private void completeOnce(Target target, String complete, ObjectNode initInfo, ObjectNode uploadInfo, boolean multipart,
-                              Supplier<Boolean> landed) {
+                              WriteAttempt attempt, Supplier<Boolean> landed) {
         try {
+            attempt.sending();   // the completion is what creates something in FPTR; the steps before leave nothing
             fptr.completeUpload(complete, uploadInfo, JSON.objectNode());
+            attempt.landed();
             return;
         } catch (FptrFailure.WriteOutcomeUnknown lost) {
             LOG.warnf("The answer to completing the upload to %s was lost (%s); not repeating it", target, lost.lost());
@@ -378,6 +402,7 @@ public class UploadService {
             Boolean found = readBack(landed, target);
             if (Boolean.TRUE.equals(found)) {
                 LOG.infof("A read-back shows the upload to %s completed", target);
+                attempt.landed();
                 return;
             }
             if (Boolean.FALSE.equals(found) && !multipart && lost.lost() == FptrFailure.WriteOutcomeUnknown.Lost.CUT) {
@@ -447,6 +472,20 @@ public class UploadService {
             only = rows.size() == 1 ? flat : null;
         }
         return only;
+    }
+
+    /** The Attachment on the parent created since {@code since} (less clock skew) with the file's name; null when none. */
+    private ObjectNode attachmentMadeSince(EntityLink parent, Instant since, String filename) {
+        ObjectNode filter = FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())),
+                FptrFilter.condition("created_at", "greater_than", DateTimeFormatter.ISO_INSTANT.format(
+                        since.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS))));
+        for (JsonNode row : fptr.searchAll("Attachment", filter, ATTACHMENT_FIELDS, "id", null).rows()) {
+            ObjectNode flat = FptrRecords.flatten(row);
+            if (filename.equals(flat.path("filename").asText()) || filename.equals(flat.path("this_file").path("name").asText())) {
+                return flat;
+            }
+        }
+        return null;
     }
 
     /** Sets what the upload could not: the project, every link, description and tags; answers the Attachment. */

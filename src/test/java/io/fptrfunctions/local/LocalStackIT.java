@@ -12,6 +12,11 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import javax.crypto.Mac;
@@ -29,11 +34,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,8 +50,11 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -55,6 +65,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class LocalStackIT {
 
+    /** README's demo policy: the local stack's caller may act as jdoe and the FPTR Group Lighting, and send raw filters. */
+    static final String DEMO_POLICY = "{\"arn:aws:iam::123456789012:user/local-developer\": [\"jdoe\", \"group:Lighting\", "
+            + "\"note-search:filters\"]}";
+
     private static Process stack;
     private static final Map<String, String> urls = new HashMap<>();
 
@@ -62,7 +76,7 @@ class LocalStackIT {
     static void startTheLocalStack() throws Exception {
         File err = new File("target/local-stack-it.log");
         stack = new ProcessBuilder("infra/local/up", "--port", String.valueOf(freePort()), "--no-build",
-                "--work-dir", "target/local-stack-it")
+                "--work-dir", "target/local-stack-it", "--parameter", "AccessPolicy=" + DEMO_POLICY)
                 .redirectError(err)
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::destroy));  // even if the test JVM is stopped early
@@ -219,6 +233,40 @@ class LocalStackIT {
         assertEquals(access.get(0).path("mdc").path("AWSRequestId").asText(), metrics.get(0).path("AWSRequestId").asText());
     }
 
+    /** README's walkthrough of "Who may act as whom": the policy given as a template parameter, and the audit lines. */
+    @Test
+    void theLocalDeveloperMayActAsThePolicysLoginsOnlyAndEveryTokenIsAudited() throws Exception {
+        String token = urls.get("functions") + "/v1/token";
+        given().contentType("application/json").body("{\"sudo_as_login\": \"jdoe\"}").post(token).then().statusCode(200)
+                .body("access_token", notNullValue());
+        given().contentType("application/json").body("{\"sudo_as_login\": \"alima\"}").post(token).then().statusCode(200);
+        given().contentType("application/json").body("{\"sudo_as_login\": \"jsmith\"}").post(token).then().statusCode(403)
+                .contentType("application/problem+json").body("pointer", equalTo("/sudo_as_login"));
+        given().contentType("application/json").body("{\"project\": 70, \"filters\": [[\"sg_status_list\", \"is\", \"opn\"]]}")
+                .post(urls.get("functions") + "/v1/notes/search").then().statusCode(200);
+
+        String log = java.nio.file.Files.readString(java.nio.file.Path.of("target/local-stack-it/logs/TokenFunction.log"));
+        assertTrue(log.contains("token issued: caller=arn:aws:iam::123456789012:user/local-developer principal="
+                + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=alima granted_by=group:Lighting expires_at="), log);
+        assertTrue(log.contains("token refused: caller=arn:aws:iam::123456789012:user/local-developer principal="
+                + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=jsmith status=403"), log);
+        assertFalse(log.contains("eyJ"), "no token in the function's log");
+    }
+
+    /** The template gives local-file its table and key prefix: a retried create with its key makes one Attachment. */
+    @Test
+    void aRetriedAttachmentCreateWithItsIdempotencyKeyIsAnsweredOnce() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"project\": 70, \"this_file\": {\"url\": \"https://review.example.com/" + key + "\", \"name\": \"review\"}}";
+        Response first = given().contentType("application/json").header("Idempotency-Key", key).body(body)
+                .post(urls.get("functions") + "/v1/attachments");
+        first.then().statusCode(201);
+        Response retry = given().contentType("application/json").header("Idempotency-Key", key).body(body)
+                .post(urls.get("functions") + "/v1/attachments");
+        retry.then().statusCode(201).header("Idempotent-Replayed", "true");
+        assertEquals(first.jsonPath().getLong("id"), retry.jsonPath().getLong("id"));
+    }
+
     /** One function's required config can stop every function of the artifact from starting: call them all. */
     @Test
     void everyRouteOfTheTemplateIsAnsweredByItsFunction() {
@@ -339,6 +387,85 @@ class LocalStackIT {
             Map<String, AttributeValue> seen = dynamo.getItem(b -> b.tableName(table)
                     .key(Map.of("pk", AttributeValue.fromS("fptr-event#" + eventId)))).item();
             assertEquals("queued", seen.get("status").s(), seen.toString());
+        }
+    }
+
+    /**
+     * A copy whose process dies mid-upload (SIGKILL, as Lambda ends a function that timed out or ran out of
+     * memory) cannot abort its multipart upload: S3 keeps it open, no object appears, the bucket's lifecycle
+     * rule (which moto keeps but never applies) is what would abort it after a day, and the next call
+     * copies the whole image, byte for byte.
+     */
+    @Test
+    void aCopyKilledMidUploadLeavesAnOpenUploadForTheLifecycleRuleAndTheNextCallCopiesTheRightBytes() throws Exception {
+        byte[] image = new byte[64 << 20];
+        new Random(64).nextBytes(image);
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(urls.get("fptr")
+                        + "/_sim/files/Note/7006/image?filename=plate_64mib.png")).header("Content-Type", "image/png")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, put.statusCode(), put.body());
+        String key = "thumbnails/70/Note/7006/original.png";
+        URI copy = URI.create(urls.get("functions") + "/v1/entities/Note/7006/thumbnail");
+
+        try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(urls.get("aws"))).region(Region.US_EAST_1)
+                .forcePathStyle(true).credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClient(UrlConnectionHttpClient.create()).build()) {
+            String bucket = s3.listBuckets().buckets().stream().map(b -> b.name()).filter(n -> n.contains("databucket"))
+                    .findFirst().orElseThrow();
+            CompletableFuture<HttpResponse<String>> first = http.sendAsync(HttpRequest.newBuilder(copy)
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+            // wait until the upload is under way: created, and a part of it in S3
+            String uploadId = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);   // a cold start first
+            while (System.nanoTime() < deadline) {
+                List<MultipartUpload> open = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(key)).uploads();
+                if (!open.isEmpty()) {
+                    String id = open.get(0).uploadId();
+                    if (!s3.listParts(b -> b.bucket(bucket).key(key).uploadId(id)).parts().isEmpty()) {
+                        uploadId = id;
+                        break;
+                    }
+                }
+                assertFalse(first.isDone(), () -> "the copy ended before it could be killed: " + first.join().body());
+                Thread.sleep(10);
+            }
+            assertNotNull(uploadId, "no multipart upload with a part appeared within 120 s");
+            long pid = given().get(urls.get("functions") + "/_local/functions").jsonPath()
+                    .getLong("functions.find { it.logical_id == 'ThumbnailFunction' }.instances[0].pid");
+            ProcessHandle function = ProcessHandle.of(pid).orElseThrow();
+            assertTrue(function.destroyForcibly(), "SIGKILL sent to the function's JVM " + pid);
+
+            HttpResponse<String> killed = first.get(60, TimeUnit.SECONDS);
+            assertEquals(502, killed.statusCode(), killed.body());
+            assertEquals("{\"message\":\"Internal Server Error\"}", killed.body(), "API Gateway's answer for a crashed function");
+            String orphan = uploadId;
+            List<MultipartUpload> left = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(key)).uploads();
+            assertEquals(List.of(orphan), left.stream().map(MultipartUpload::uploadId).toList(), "the killed copy's upload is still open");
+            assertThrows(NoSuchKeyException.class, () -> s3.headObject(b -> b.bucket(bucket).key(key)), "no partial object");
+
+            // what would clean it: the template's rule, as the stack gave it to moto (which never applies it)
+            LifecycleRule rule = s3.getBucketLifecycleConfiguration(b -> b.bucket(bucket)).rules().stream()
+                    .filter(r -> r.abortIncompleteMultipartUpload() != null).findFirst().orElseThrow();
+            assertEquals(ExpirationStatus.ENABLED, rule.status());
+            assertEquals(1, rule.abortIncompleteMultipartUpload().daysAfterInitiation());
+            assertTrue(key.startsWith(rule.filter().prefix()), "the rule covers the key: " + rule);
+            // (moto lists every upload as initiated 2010-11-10T20:48:33Z, so its age says nothing here)
+
+            HttpResponse<String> next = http.send(HttpRequest.newBuilder(copy).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, next.statusCode(), next.body());
+            assertTrue(next.body().contains("\"status\":\"copied\"") && next.body().contains("\"size\":" + image.length), next.body());
+            MessageDigest copied = MessageDigest.getInstance("SHA-256");
+            try (var object = s3.getObject(b -> b.bucket(bucket).key(key))) {
+                byte[] buffer = new byte[1 << 16];
+                for (int n; (n = object.read(buffer)) > 0; ) {
+                    copied.update(buffer, 0, n);
+                }
+            }
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(image), copied.digest(), "the simulator's image, byte for byte");
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(orphan));   // what the rule would do, a day later
         }
     }
 
