@@ -129,11 +129,17 @@ class TemplateTest(unittest.TestCase):
 
     def test_project_template_serves_the_token_route(self):
         template = Template(REPO / "template.yaml")
-        functions = read_functions(template, self.resolver(template), lambda lid: True)
+        resolver = Resolver(template, "stk", {}, ref=lambda lid: f"ref:{lid}",   # queue ARNs as the SQS events need them
+                            get_att=lambda lid, att: f"arn:aws:sqs:us-east-1:123456789012:{lid}" if att == "Arn" else f"att:{lid}.{att}")
+        functions = read_functions(template, resolver, lambda lid: True)
         token = next(f for f in functions if f.logical_id == "TokenFunction")
         self.assertIn("POST /v1/token", [r.key for r in token.routes])
         self.assertEqual(token.environment["QUARKUS_LAMBDA_HANDLER"], "token")
         self.assertEqual(token.environment["FPTR_SECRET_ID"], "ref:FptrSecret")
+        worker = next(f for f in functions if f.logical_id == "ThumbnailWorkerFunction")
+        [jobs] = worker.sqs_triggers
+        self.assertEqual((jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures, jobs.max_concurrency),
+                         ("ThumbnailJobQueue", 5, True, 5))
 
 
 class LocalResourcesTest(unittest.TestCase):

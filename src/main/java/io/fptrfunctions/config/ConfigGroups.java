@@ -7,6 +7,7 @@ import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import jakarta.enterprise.context.Dependent;
@@ -33,6 +34,12 @@ class ConfigGroups {
     @Singleton
     ThumbnailConfig thumbnail(FunctionsConfig config) {
         return config.thumbnail();
+    }
+
+    @Produces
+    @Singleton
+    ThumbnailWorkerConfig thumbnailWorker(FunctionsConfig config) {
+        return config.thumbnailWorker();
     }
 
     @Produces

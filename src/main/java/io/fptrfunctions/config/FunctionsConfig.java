@@ -7,6 +7,7 @@ import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import io.smallrye.config.ConfigMapping;
@@ -31,6 +32,9 @@ public interface FunctionsConfig {
 
     /** The thumbnail function: {@code fptr.thumbnail.*}. */
     ThumbnailConfig thumbnail();
+
+    /** The thumbnail worker: {@code fptr.thumbnail-worker.*}. */
+    ThumbnailWorkerConfig thumbnailWorker();
 
     /** local-file: {@code fptr.local-files.*}. */
     LocalFilesConfig localFiles();
