@@ -53,8 +53,9 @@ class ProjectTemplateTest(unittest.TestCase):
             for event_name, event in (props.get("Events") or {}).items():
                 scaling = (event.get("Properties") or {}).get("ScalingConfig") or {}
                 if "MaximumConcurrency" in scaling:
-                    self.assertGreaterEqual(int(parameter["Default"]), int(scaling["MaximumConcurrency"]),
-                                            f"{lid}.{event_name}: a reservation below the queue's MaximumConcurrency throttles")
+                    # a reservation below the queue's MaximumConcurrency throttles batches back onto the queue
+                    self.assertEqual(scaling["MaximumConcurrency"], when, f"{lid}.{event_name}: the same parameter")
+                    self.assertGreaterEqual(int(parameter["MinValue"]), 2, "SQS's MaximumConcurrency is at least 2")
         self.assertLessEqual(total, MAX_TOTAL_RESERVED, "the reserved concurrency of all functions together")
         self.assertEqual(self.template.conditions["ReserveConcurrency"], {"Fn::Equals": [{"Ref": "ReserveConcurrency"}, "true"]})
         self.assertEqual(self.parameters["ReserveConcurrency"]["Default"], "true")

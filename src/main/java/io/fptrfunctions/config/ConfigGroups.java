@@ -8,6 +8,7 @@ import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import jakarta.enterprise.context.Dependent;
@@ -34,6 +35,12 @@ class ConfigGroups {
     @Singleton
     ThumbnailConfig thumbnail(FunctionsConfig config) {
         return config.thumbnail();
+    }
+
+    @Produces
+    @Singleton
+    ThumbnailWorkerConfig thumbnailWorker(FunctionsConfig config) {
+        return config.thumbnailWorker();
     }
 
     @Produces

@@ -8,6 +8,7 @@ import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import io.smallrye.config.ConfigMapping;
@@ -32,6 +33,9 @@ public interface FunctionsConfig {
 
     /** The thumbnail function: {@code fptr.thumbnail.*}. */
     ThumbnailConfig thumbnail();
+
+    /** The thumbnail worker: {@code fptr.thumbnail-worker.*}. */
+    ThumbnailWorkerConfig thumbnailWorker();
 
     /** local-file: {@code fptr.local-files.*}. */
     LocalFilesConfig localFiles();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
@@ -59,6 +60,17 @@ public final class ApiRequest {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * True when a {@code Prefer} header (RFC 7240) asks for {@code preference}, e.g. {@code respond-async}
+     * in {@code Prefer: respond-async, wait=10}. Names compare case-insensitively; parameters and values
+     * are not read. (API Gateway joins repeated headers with commas, as RFC 7240 allows.)
+     */
+    public boolean prefers(String preference) {
+        return header("Prefer").map(value -> Arrays.stream(value.split(","))
+                .map(p -> p.split(";", 2)[0].split("=", 2)[0].trim())
+                .anyMatch(preference::equalsIgnoreCase)).orElse(false);
     }
 
     /** The raw body bytes, base64-decoded when API Gateway flagged it (the webhook's HMAC is over these). */

@@ -95,6 +95,14 @@ public class Invocations {
         }
     }
 
+    /** Removes a field from the current invocation's later log lines (a batch's job done, its delivery id goes). */
+    public void untag(String field) {
+        Invocation invocation = Invocation.current();
+        if (invocation != null) {
+            invocation.put(field, null);
+        }
+    }
+
     /** The metrics line, or nothing when metrics are off or nothing was counted. */
     Optional<String> metricsLine(Invocation invocation) {
         Map<Metric, Object> metrics = invocation.metrics();

@@ -34,7 +34,21 @@ public enum Metric {
     /** Webhook: events that ask for nothing (another entity type, not an image change). */
     WEBHOOK_IGNORED("WebhookIgnored", Unit.COUNT),
     /** Webhook: deliveries refused with a 4xx (a bad signature, too large, not FPTR's shape). */
-    WEBHOOK_REFUSED("WebhookRefused", Unit.COUNT);
+    WEBHOOK_REFUSED("WebhookRefused", Unit.COUNT),
+    /** Thumbnail worker, per job: copied (or already there), recorded and acknowledged. */
+    JOBS_DONE("JobsDone", Unit.COUNT),
+    /** ... the entity, its image or its image field is gone: done, not retried. */
+    JOBS_GONE("JobsGone", Unit.COUNT),
+    /** ... FPTR still makes the thumbnail: sent again with a delay (not a failure). */
+    JOBS_WAITING("JobsWaiting", Unit.COUNT),
+    /** ... FPTR's thumbnail never came within the worker's longest wait: given up. */
+    JOBS_GAVE_UP("JobsGaveUp", Unit.COUNT),
+    /** ... failed (FPTR, storage or S3): left on the queue, toward the dead-letter queue. */
+    JOBS_FAILED("JobsFailed", Unit.COUNT),
+    /** ... a message that is no thumbnail job: sent on to the dead-letter queue. */
+    JOBS_NOT_A_JOB("JobsNotAJob", Unit.COUNT),
+    /** ... not started, too little of the invocation left: sent again as it is. */
+    JOBS_NOT_STARTED("JobsNotStarted", Unit.COUNT);
 
     /** CloudWatch's unit names (StandardUnit). */
     public enum Unit {

@@ -2,6 +2,7 @@ package io.fptrfunctions.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.sim.SimAdmin;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -467,6 +468,127 @@ class LocalStackIT {
             assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(image), copied.digest(), "the simulator's image, byte for byte");
             s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(orphan));   // what the rule would do, a day later
         }
+    }
+
+    /**
+     * The event path end to end, as the README's walkthrough runs it: a hook registered on the stack's FPTR
+     * simulator with the demo secret, an image uploaded to a Note (still "thumbnail pending" for a moment),
+     * FPTR's signed delivery → the webhook function → the job queue → the stack's SQS event source → the
+     * worker, which finds the image pending, sends the job again with a delay and then copies it; the
+     * object is in the bucket, the copy recorded, FPTR's delivery acknowledged; FPTR's redelivery of the
+     * same delivery is a duplicate and copies nothing.
+     */
+    @Test
+    void aNoteImageUploadedInFptrLandsInTheBucketOnceThroughTheWebhookTheQueueAndTheWorker() throws Exception {
+        SimAdmin fptr = SimAdmin.at(urls.get("fptr")).login();
+        assertEquals(DEMO_WEBHOOK_SECRET, urls.get("webhook-secret"), "the demo secret is printed");
+        String hook = fptr.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + urls.get("webhook") + "\",\"token\":\""
+                + DEMO_WEBHOOK_SECRET + "\",\"name\":\"thumbnails\",\"entity_types\":{\"Note\":{\"update\":[\"image\"]}}}")
+                .json().at("/data/id").asText();
+        fptr.config(java.util.Map.of("thumbnail_pending_seconds", 2));
+        byte[] image = png(48, 27);
+        String key = "thumbnails/70/Note/7004/original.png";
+        try (S3Client s3 = s3(); DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(URI.create(urls.get("aws")))
+                .region(Region.US_EAST_1).credentialsProvider(LOCAL).httpClient(UrlConnectionHttpClient.create()).build()) {
+            fptr.upload("notes", 7004, "image", "regrade.png", "image/png", image);
+
+            byte[] copied = awaitObject(s3, key, java.time.Duration.ofSeconds(60));
+            assertArrayEquals(image, copied);
+            JsonNode delivery = awaitAcknowledged(fptr, hook);
+            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0}", delivery.get("body").asText());
+            JsonNode ack = JSON.readTree(delivery.get("acknowledgement").asText());
+            assertEquals("copied", ack.get("status").asText(), ack.toString());
+            assertEquals(key, ack.get("key").asText());
+            assertEquals(image.length, ack.get("size").asLong());
+            String table = dynamo.listTables().tableNames().stream().filter(t -> t.contains("StateTable")).findFirst().orElseThrow();
+            assertEquals(key, dynamo.getItem(b -> b.tableName(table).key(java.util.Map.of("pk",
+                    AttributeValue.fromS("thumbnail#Note/7004/original")))).item().get("s3_key").s());
+            int jobsBefore = workerMessages();
+            assertTrue(jobsBefore >= 2, "at least two looks: pending, then copied (" + jobsBefore + " messages)");
+            java.time.Instant copiedAt = s3.headObject(b -> b.bucket(BUCKET).key(key)).lastModified();
+
+            String deliveryId = delivery.get("id").asText();
+            assertEquals(200, fptr.post("/api/v1.1/webhook/deliveries/" + deliveryId + "/redeliver", "application/json", "{}").status());
+            JsonNode replayed = null;
+            for (int i = 0; i < 100; i++) {
+                replayed = fptr.get("/api/v1.1/webhook/deliveries/" + deliveryId).json().get("data");
+                if (replayed.get("body").asText().contains("\"duplicates\":1")) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertEquals("{\"accepted\":0,\"duplicates\":1,\"ignored\":0}", replayed.get("body").asText());
+            Thread.sleep(2000);   // a job would have reached the worker by now
+            assertEquals(jobsBefore, workerMessages(), "the replay queued nothing");
+            assertEquals(copiedAt, s3.headObject(b -> b.bucket(BUCKET).key(key)).lastModified(), "and copied nothing");
+        } finally {
+            fptr.delete("/api/v1.1/webhook/hooks/" + hook);
+            fptr.config(java.util.Map.of("thumbnail_pending_seconds", 30));
+        }
+    }
+
+    /** {@code Prefer: respond-async} through API Gateway's route: 202 at once, and the worker makes the copy. */
+    @Test
+    void respondAsyncAnswers202AndTheWorkerMakesTheCopy() throws Exception {
+        Response queued = given().header("Prefer", "respond-async").put(urls.get("functions") + "/v1/entities/Note/7003/thumbnail");
+        queued.then().statusCode(202).header("Preference-Applied", "respond-async").body("status", equalTo("queued"));
+        try (S3Client s3 = s3()) {
+            byte[] copied = awaitObject(s3, "thumbnails/70/Note/7003/original.png", java.time.Duration.ofSeconds(60));
+            byte[] original = SimAdmin.at(urls.get("fptr")).login().download(
+                    SimAdmin.at(urls.get("fptr")).login().location("notes", 7003, "original"));
+            assertArrayEquals(original, copied);
+        }
+    }
+
+    private static final String DEMO_WEBHOOK_SECRET = "demo-webhook-secret-0000";
+    private static final String BUCKET = "fptr-functions-local-databucket";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** Messages the stack's SQS event source has handed the worker so far. */
+    private static int workerMessages() {
+        return given().get(urls.get("functions") + "/_local/functions").jsonPath()
+                .getInt("functions.find { it.logical_id == 'ThumbnailWorkerFunction' }.events.find { it.type == 'SQS' }.messages");
+    }
+
+    private static byte[] awaitObject(S3Client s3, String key, java.time.Duration wait) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (var in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
+                return in.readAllBytes();
+            } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError(key + " did not reach the bucket within " + wait + "; see target/local-stack-it/logs");
+    }
+
+    private static JsonNode awaitAcknowledged(SimAdmin fptr, String hook) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            JsonNode deliveries = fptr.get("/api/v1.1/webhook/hooks/" + hook + "/deliveries").json().get("data");
+            // the worker may acknowledge before the webhook's own answer is recorded (a cold receiver is slower)
+            if (deliveries.size() == 1 && deliveries.get(0).hasNonNull("acknowledgement")
+                    && deliveries.get(0).get("response_code").asInt() != 0) {
+                return deliveries.get(0);
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the delivery was not answered and acknowledged: "
+                + fptr.get("/api/v1.1/webhook/hooks/" + hook + "/deliveries").text());
+    }
+
+    private static final StaticCredentialsProvider LOCAL = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+
+    private static S3Client s3() {
+        return S3Client.builder().endpointOverride(URI.create(urls.get("aws"))).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(LOCAL).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    private static byte[] png(int width, int height) throws IOException {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        image.setRGB(2, 3, 0x2288ff);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 
     private static int freePort() throws IOException {
