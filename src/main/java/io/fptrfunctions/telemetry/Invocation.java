@@ -32,6 +32,24 @@ public final class Invocation {
     static final int MAX_VALUES = 100;
 
     private static final AtomicReference<Invocation> CURRENT = new AtomicReference<>();
+    /**
+     * In a Lambda execution environment (Lambda, the local stack: AWS_LAMBDA_RUNTIME_API is set), what the
+     * process counted before its first invocation (work done while the function starts, such as a token
+     * fetched ahead), which the cold-start invocation takes over. After that, and outside Lambda (tests
+     * calling a service directly), counts outside an invocation are dropped.
+     */
+    private static final AtomicReference<Invocation> BEFORE_FIRST = new AtomicReference<>();
+
+    static {
+        if (System.getenv("AWS_LAMBDA_RUNTIME_API") != null) {
+            countStartUp();
+        }
+    }
+
+    /** From now until the next cold start, counts outside an invocation are the start-up's. */
+    static void countStartUp() {
+        BEFORE_FIRST.set(new Invocation("start", null, false));
+    }
 
     private final String function;
     private final long startedNanos = System.nanoTime();
@@ -54,6 +72,26 @@ public final class Invocation {
     /** The invocation running now, or null (outside one: start-up, a test calling a service directly). */
     static Invocation current() {
         return CURRENT.get();
+    }
+
+    /** Where a count goes: the current invocation, or before the first one the start-up's; else nowhere (null). */
+    static Invocation counting() {
+        Invocation current = CURRENT.get();
+        return current != null ? current : BEFORE_FIRST.get();
+    }
+
+    /** The cold start takes over what the start-up counted. */
+    void takeOverStartUp() {
+        Invocation startUp = BEFORE_FIRST.getAndSet(null);
+        if (startUp != null) {
+            startUp.metrics().forEach((metric, value) -> {
+                if (value instanceof List<?> list) {
+                    list.forEach(v -> count(metric, (Long) v));
+                } else {
+                    count(metric, (Long) value);
+                }
+            });
+        }
     }
 
     void makeCurrent() {

@@ -52,8 +52,11 @@ public class Invocations {
 
     /** Starts an invocation (context may be null: no Lambda request id). Pair with {@link #end}. */
     public Invocation begin(Context context) {
-        Invocation invocation = new Invocation(function(), id(context == null ? null : context.getAwsRequestId()),
-                !warm.getAndSet(true));
+        boolean coldStart = !warm.getAndSet(true);
+        Invocation invocation = new Invocation(function(), id(context == null ? null : context.getAwsRequestId()), coldStart);
+        if (coldStart) {
+            invocation.takeOverStartUp();
+        }
         invocation.makeCurrent();
         return invocation;
     }

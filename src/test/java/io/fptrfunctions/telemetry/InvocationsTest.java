@@ -108,6 +108,28 @@ class InvocationsTest {
     }
 
     @Test
+    void inLambdaWhatTheStartUpCountedIsTheColdStartsAndOnlyItsOwn() {
+        Invocation.countStartUp();   // as in a Lambda execution environment (AWS_LAMBDA_RUNTIME_API set)
+        Metrics metrics = new Metrics();
+        metrics.count(Metric.TOKEN_MINTS);   // a token fetched while the function starts
+        metrics.add(Metric.COPY_TIME, 7);
+        Invocations invocations = invocations("fptr-functions", true);
+        JsonNode cold = EmfLines.of(() -> invocations.run(null, () -> {
+            metrics.count(Metric.FPTR_CALLS_OK);
+            return null;
+        }));
+        assertEquals(Set.of("ColdStart", "TokenMints", "CopyTime", "FptrCallsOk"), EmfLines.declared(cold), cold.toString());
+        assertEquals(7, EmfLines.value(cold, "CopyTime"));
+
+        metrics.count(Metric.TOKEN_MINTS);   // between invocations: nobody's
+        JsonNode warm = EmfLines.of(() -> invocations.run(null, () -> {
+            metrics.count(Metric.TOKEN_CACHE_HITS);
+            return null;
+        }));
+        assertEquals(Set.of("TokenCacheHits"), EmfLines.declared(warm), warm.toString());
+    }
+
+    @Test
     void theFilterStampsTheInvocationsFieldsOnRecordsOfAnyThreadAndOnlyDuringIt() throws Exception {
         Invocations invocations = invocations("fptr-functions", true);
         InvocationLogFilter filter = new InvocationLogFilter();
