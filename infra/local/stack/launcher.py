@@ -394,13 +394,15 @@ class LocalStack:
         return env
 
     def _secret_value(self, logical_id: str, props: dict, fptr_url: str) -> str:
-        """The FPTR credentials secret points at the simulator, the webhook secret holds the demo value (or
-        --webhook-secret); other secrets keep their template value."""
+        """The FPTR credentials secret (its template value has site_url, or is the placeholder naming
+        not_configured) points at the simulator, the webhook secret holds the demo value (or --webhook-secret);
+        other secrets keep their template value."""
         if logical_id == WEBHOOK_SECRET_ID:
             return webhook_secret_value(props, self.args.webhook_secret)
         declared = props.get("SecretString")
         try:
-            is_fptr = isinstance(declared, str) and "site_url" in json.loads(declared)
+            doc = json.loads(declared) if isinstance(declared, str) else None
+            is_fptr = isinstance(doc, dict) and ("site_url" in doc or "not_configured" in doc)
         except ValueError:
             is_fptr = False
         if is_fptr:
