@@ -20,10 +20,13 @@ import java.util.function.Supplier;
  * batch goes to {@link ThumbnailWorker}, and the messages it leaves on the queue are the answer's
  * {@code batchItemFailures}; Lambda deletes the others.
  */
-@Named("thumbnail-worker")
+@Named(ThumbnailWorkerHandler.FUNCTION)
 @RegisterForReflection(targets = {SQSEvent.class, SQSEvent.SQSMessage.class, SQSEvent.MessageAttribute.class,
         SQSBatchResponse.class, SQSBatchResponse.BatchItemFailure.class})
 public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+
+    /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
+    static final String FUNCTION = "thumbnail-worker";
 
     /** Lambda gives a function 15 minutes at most; a remaining time outside (0, 15 min] means no deadline was sent. */
     private static final Duration MOST_LAMBDA_GIVES = Duration.ofMinutes(15);
@@ -36,7 +39,7 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return invocations.run(context, () -> {
+        return invocations.run(FUNCTION, context, () -> {
             List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
                     : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
             List<String> stay = worker.run(batch, timeLeft(context));

@@ -10,8 +10,11 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 /** {@code POST /v1/token} → {@link TokenService}. */
-@Named("token")
+@Named(TokenHandler.FUNCTION)
 public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
+    static final String FUNCTION = "token";
 
     @Inject
     HttpApiAdapter http;
@@ -21,7 +24,7 @@ public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGa
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, context, request -> ApiResponse.ok(tokens.token(TokenRequest.read(request.body()), request.caller(), request.requestId()))
+        return http.handle(FUNCTION, event, context, request -> ApiResponse.ok(tokens.token(TokenRequest.read(request.body()), request.caller(), request.requestId()))
                 .withHeader("Cache-Control", "no-store"));
     }
 }

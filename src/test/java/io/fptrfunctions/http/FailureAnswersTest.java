@@ -1,22 +1,14 @@
 package io.fptrfunctions.http;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.TestClock;
-import io.fptrfunctions.localfiles.LocalFileHandler;
-import io.fptrfunctions.notes.NoteSearchHandler;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
-import io.fptrfunctions.thumbnails.ThumbnailHandler;
-import io.fptrfunctions.token.TokenHandler;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,25 +28,8 @@ class FailureAnswersTest {
 
     private static final SimAdmin SIM = FptrSimTestResource.admin();
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    @Inject
-    TokenHandler token;
-
-    @Inject
-    NoteSearchHandler noteSearch;
-
-    @Inject
-    ThumbnailHandler thumbnail;
-
-    @Inject
-    LocalFileHandler localFile;
-
     @Inject
     TestClock clock;
-
-    record Answer(int status, String title, String retryAfter, JsonNode body) {
-    }
 
     @BeforeEach
     void freshSite() {
@@ -82,7 +57,7 @@ class FailureAnswersTest {
         answers.forEach((function, a) -> {
             assertEquals(503, a.status(), function + ": " + a.body());
             assertEquals("FPTR is unavailable", a.title(), function);
-            assertEquals("30", a.retryAfter(), function);
+            assertEquals("30", a.header("Retry-After"), function);
         });
     }
 
@@ -157,34 +132,29 @@ class FailureAnswersTest {
     }
 
     private Answer token() {
-        return answer(token.handleRequest(ApiGatewayEvents.route("POST /v1/token", "/v1/token").body("{}").event(), null));
+        return problem(ApiGatewayEvents.route("POST /v1/token", "/v1/token").body("{}").invoke("token"));
     }
 
     private Answer noteSearch(String body) {
-        return answer(noteSearch.handleRequest(
-                ApiGatewayEvents.route("POST /v1/notes/search", "/v1/notes/search").body(body).event(), null));
+        return problem(ApiGatewayEvents.route("POST /v1/notes/search", "/v1/notes/search").body(body).invoke("note-search"));
     }
 
     private Answer thumbnail(String type, String id) {
-        return answer(thumbnail.handleRequest(ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail",
-                "/v1/entities/" + type + "/" + id + "/thumbnail").pathParameter("type", type).pathParameter("id", id).event(), null));
+        return problem(ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail",
+                "/v1/entities/" + type + "/" + id + "/thumbnail").pathParameter("type", type).pathParameter("id", id).invoke("thumbnail"));
     }
 
     private Answer localFileRead(String type, String id) {
-        return answer(localFile.handleRequest(ApiGatewayEvents.route("GET /v1/entities/{type}/{id}/local-files/{field}",
+        return problem(ApiGatewayEvents.route("GET /v1/entities/{type}/{id}/local-files/{field}",
                         "/v1/entities/" + type + "/" + id + "/local-files/sg_uploaded_movie")
-                .pathParameter("type", type).pathParameter("id", id).pathParameter("field", "sg_uploaded_movie").event(), null));
+                .pathParameter("type", type).pathParameter("id", id).pathParameter("field", "sg_uploaded_movie").invoke("local-file"));
     }
 
-    private static Answer answer(APIGatewayV2HTTPResponse response) {
-        try {
-            JsonNode body = JSON.readTree(response.getBody());
-            if (response.getStatusCode() >= 400) {
-                assertEquals("application/problem+json", response.getHeaders().get("Content-Type"), body.toString());
-            }
-            return new Answer(response.getStatusCode(), body.path("title").asText(), response.getHeaders().get("Retry-After"), body);
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + response.getBody(), e);
+    /** Every failure is problem+json. */
+    private static Answer problem(Answer a) {
+        if (a.status() >= 400) {
+            assertEquals("application/problem+json", a.contentType(), a::toString);
         }
+        return a;
     }
 }

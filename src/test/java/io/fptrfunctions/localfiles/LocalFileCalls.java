@@ -2,21 +2,19 @@ package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
-import io.restassured.response.Response;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Test helpers: invoke the local-file function through the Lambda mock event server with API Gateway
- * v2 events, and make test data in the shared FPTR simulator (through {@link SimAdmin}).
+ * Test helpers: invoke the local-file function with API Gateway v2 events, and make test data in the shared
+ * FPTR simulator (through {@link SimAdmin}).
  */
 final class LocalFileCalls {
 
@@ -29,33 +27,8 @@ final class LocalFileCalls {
     private LocalFileCalls() {
     }
 
-    /** The function's answer: status, headers and the parsed body (null when none). */
-    record Answer(int status, Map<String, String> headers, JsonNode body, String raw) {
-        String contentType() {
-            return headers.getOrDefault("Content-Type", headers.get("content-type"));
-        }
-
-        String detail() {
-            return body == null ? null : body.path("detail").asText();
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + raw;
-        }
-    }
-
     static Answer invoke(ApiGatewayEvents event) {
-        Response r = given().contentType("application/json").body(event.build()).when().post();
-        assertEquals(200, r.statusCode(), () -> "the Lambda invocation itself failed: " + r.asString());
-        Map<String, String> headers = r.jsonPath().getMap("headers");
-        String raw = r.jsonPath().getString("body");
-        try {
-            return new Answer(r.jsonPath().getInt("statusCode"), headers == null ? Map.of() : headers,
-                    raw == null ? null : JSON.readTree(raw), raw);
-        } catch (Exception e) {
-            throw new AssertionError("body is not JSON: " + raw, e);
-        }
+        return event.invoke(LocalFileHandler.FUNCTION);
     }
 
     static ApiGatewayEvents field(String method, String type, Object id, String field) {

@@ -1,11 +1,12 @@
 package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,17 +31,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (a repeat mints a second Attachment), say the outcome is unknown, and re-read to tell whether it landed.
  */
 @QuarkusTest
-@TestProfile(LocalFileProfile.class)
 class LocalFileFaultsTest {
 
     /** The shared FPTR simulator's admin client. */
     private static final SimAdmin SIM = FptrSimTestResource.admin();
+
+    @Inject
+    TestClock clock;
 
     String u;
     long version;
 
     @BeforeEach
     void data() {
+        // FPTR's created_at and the function's "since" comparable (other tests of this Quarkus start moved its clock)
+        SIM.setClock(clock.instant());
         u = unique();
         newStorage("lf-" + u, null, "/lf/" + u, null);
         version = newVersion();

@@ -3,6 +3,7 @@ package io.fptrfunctions.telemetry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
@@ -117,10 +118,13 @@ class JsonLogLinesTest {
         assertFalse(all.contains(scriptKey), "the script key reached a log line");
     }
 
-    /** The function's answer body (the mock event server answers the API Gateway response). */
+    /**
+     * The function's answer body, through the mock event server: the Lambda runtime's path, which gives each
+     * invocation its Lambda request id.
+     */
     private static String invoke(Map<String, Object> event) {
-        return given().contentType("application/json").body(event).when().post()
-                .then().statusCode(200).extract().path("body");
+        return Answer.ofRuntimeJson(given().contentType("application/json").body(event).when().post()
+                .then().statusCode(200).extract().asString()).raw();
     }
 
     @SuppressWarnings("unchecked")
