@@ -7,9 +7,11 @@ import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 
 /**
@@ -67,6 +69,17 @@ final class LocalFileCalls {
             e.query("platform", platform);
         }
         return invoke(e);
+    }
+
+    /**
+     * Polls until {@code condition} holds, for at most {@code within}: for what the simulator finishes in real
+     * time (a write it was told to delay lands after the function stopped waiting). The caller then asserts.
+     */
+    static void awaitTrue(Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
     }
 
     /** JSON text with single quotes for readability; backslashes must already be JSON-escaped. */

@@ -11,9 +11,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static io.fptrfunctions.localfiles.LocalFileCalls.awaitTrue;
 import static io.fptrfunctions.localfiles.LocalFileCalls.delete;
 import static io.fptrfunctions.localfiles.LocalFileCalls.get;
 import static io.fptrfunctions.localfiles.LocalFileCalls.newStorage;
@@ -112,7 +114,9 @@ class LocalFileFaultsTest {
         SIM.fault(Map.of("method", "PUT", "path", versionPath(), "latency_ms", 3000));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v005.mov\"}"), 504, "unknown");
         assertTrue(a.detail().contains("not received in time"), a::toString);
-        Thread.sleep(2500);   // let the slow write finish on the "site"
+        // the slow write finishes on the "site" 1.5 s after the function stopped waiting
+        awaitTrue(Duration.ofSeconds(10), () -> "comp/v005.mov".equals(
+                get("Version", version, "sg_uploaded_movie", null).body().path("relative_path").asText()));
         assertEquals("comp/v005.mov", get("Version", version, "sg_uploaded_movie", null).body().path("relative_path").asText(),
                 "it landed later, which is why the answer said unknown rather than not landed");
         assertEquals(1, writes().size(), "still exactly one write");

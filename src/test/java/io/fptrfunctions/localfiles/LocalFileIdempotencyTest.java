@@ -310,7 +310,7 @@ class LocalFileIdempotencyTest {
         int retryAfter = Integer.parseInt(tooSoon.headers().get("Retry-After"));
         assertTrue(retryAfter > 50 && retryAfter <= 60, "the rest of the in-progress lease (60 s): " + retryAfter);
 
-        Thread.sleep(2500);   // the slow create lands on the "site"
+        LocalFileCalls.awaitTrue(Duration.ofSeconds(10), () -> attachmentsOnTheVersion() == 1);   // the slow create lands on the "site"
         later(Duration.ofSeconds(61));
         Answer retry = post(key, attachmentBody("ref/a.pdf"));
         assertEquals(201, retry.status(), retry::toString);
