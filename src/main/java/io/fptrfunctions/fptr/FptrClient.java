@@ -133,6 +133,16 @@ public class FptrClient {
     }
 
     /**
+     * Every field of an entity type with its schema ({@code data}: field name → properties), one call for
+     * the whole type. An unknown type is {@code Refused UNKNOWN_ENTITY_TYPE}.
+     */
+    public JsonNode entityFieldsSchema(String entityType) {
+        String what = "Reading the fields of " + entityType;
+        return safeCall(what, (site, bearer) -> responses.json(what, SCHEMA, () -> sites.api(site).typeFieldsSchema(bearer, entityType)))
+                .path("data");
+    }
+
+    /**
      * Where the field's bytes are ({@code ?alt=original|thumbnail} answers 302; the redirect is not
      * followed). An empty field is FPTR's 404 ({@code Refused NOT_FOUND}).
      */

@@ -37,6 +37,9 @@ import java.util.function.Supplier;
 @ApplicationScoped
 class FptrResponses {
 
+    /** The most of FPTR's own words (title, detail) a failure's message repeats. */
+    private static final int MAX_QUOTED = 500;
+
     /** Which endpoint answered: a 404 from the schema means an unknown field, from a record an unknown id. */
     enum Endpoint { DATA, SCHEMA }
 
@@ -161,12 +164,17 @@ class FptrResponses {
                 s.append(" (code ").append(code).append(')');
             }
             if (title != null && !title.isBlank()) {
-                s.append(": ").append(title);
+                s.append(": ").append(clip(title));
             }
             if (detail != null && !detail.isBlank() && !detail.equals(title)) {
-                s.append(" - ").append(detail);
+                s.append(" - ").append(clip(detail));
             }
             return s.toString();
+        }
+
+        /** FPTR echoes what it refuses (a caller's value, a relation): a message quotes at most 500 characters of it. */
+        private static String clip(String words) {
+            return words.length() <= MAX_QUOTED ? words : words.substring(0, MAX_QUOTED - 3) + "...";
         }
     }
 

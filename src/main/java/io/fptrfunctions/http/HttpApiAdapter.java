@@ -34,7 +34,7 @@ public class HttpApiAdapter {
             return problem(ProblemException.badRequest("No event was given."));
         }
         try {
-            ApiResponse answer = function.apply(new ApiRequest(event, mapper));
+            ApiResponse answer = function.apply(new ApiRequest(event));
             return json(answer);
         } catch (Throwable failure) {
             String requestId = requestId(event);

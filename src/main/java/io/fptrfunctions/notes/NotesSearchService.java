@@ -9,6 +9,7 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrPager;
 import io.fptrfunctions.http.Problems;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,7 +17,9 @@ import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -41,12 +44,25 @@ public class NotesSearchService {
     @Inject
     NotesConfig config;
 
-    private final AtomicInteger threadCount = new AtomicInteger();
-    private final ExecutorService pages = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "note-search-" + threadCount.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Where pages and the author look-up run: at most {@code fptr.notes.parallel-pages} threads, whatever
+     * the request (a request cannot make the function start a thread per FPTR call). Nothing run here waits
+     * for another task of the pool, so a full pool only queues.
+     */
+    private ExecutorService pages;
+
+    @PostConstruct
+    void start() {
+        AtomicInteger threadCount = new AtomicInteger();
+        int threads = Math.max(2, config.parallelPages());
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "note-search-" + threadCount.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        pages = pool;
+    }
 
     @PreDestroy
     void stop() {
@@ -60,7 +76,7 @@ public class NotesSearchService {
     /** With an explicit page size: tests use small pages to cross many page boundaries. */
     ObjectNode search(NoteQuery query, int pageSize) {
         long started = System.nanoTime();
-        RequestedFields.requireKnown(query.fields(), schemas, pages);
+        RequestedFields.requireKnown(query.fields(), schemas);
         JsonNode author = query.author() == null ? null : new AuthorResolver(fptr, pages).resolve(query.author());
         ObjectNode filter = NoteFilterBuilder.build(query, author);
         List<String> fields = NoteShaper.fieldsToRead(query.fields());
