@@ -57,6 +57,11 @@ public final class ApiRequest {
         return Input.queryParameter(name, params == null ? null : params.get(name));
     }
 
+    /** A header read like any other input ({@code X-SG-Delivery-Id:}); absent when not sent. */
+    public Input headerInput(String name) {
+        return Input.header(name, header(name).orElse(null));
+    }
+
     /** Header lookup; HTTP API lower-cases header names, but a hand-made event may not. */
     public Optional<String> header(String name) {
         Map<String, String> headers = event.getHeaders();

@@ -18,7 +18,8 @@ import java.util.function.Function;
  * into a typed value or refused with a 400 problem whose {@code pointer} member names it:
  * <ul>
  *   <li>in the body, a JSON Pointer (RFC 6901): {@code /linked/1/type}, {@code /limit};</li>
- *   <li>a path parameter: {@code {type}}; a query parameter: {@code ?platform}.</li>
+ *   <li>a path parameter: {@code {type}}; a query parameter: {@code ?platform}; a header:
+ *       {@code X-SG-Delivery-Id:} (its name, as the route documents it, and a colon).</li>
  * </ul>
  * Every function reads its requests this way, so every refusal looks alike. Reads are strict: a string
  * is not a number, {@code 2.5} is not a whole number, an unknown key is a mistake. Limits are given per
@@ -54,7 +55,14 @@ public final class Input {
         return new Input(value == null ? null : TextNode.valueOf(value), "?" + name, true);
     }
 
-    /** Where the value is: {@code /linked/1/type}, {@code {type}}, {@code ?platform}; {@code ""} for the body. */
+    static Input header(String name, String value) {
+        return new Input(value == null ? null : TextNode.valueOf(value), name + ":", true);
+    }
+
+    /**
+     * Where the value is: {@code /linked/1/type}, {@code {type}}, {@code ?platform}, {@code X-SG-Delivery-Id:}
+     * (a header); {@code ""} for the body.
+     */
     public String pointer() {
         return pointer;
     }

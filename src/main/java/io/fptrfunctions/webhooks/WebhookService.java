@@ -1,6 +1,7 @@
 package io.fptrfunctions.webhooks;
 
 import io.fptrfunctions.http.ApiRequest;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.thumbnails.ThumbnailJob;
 import io.fptrfunctions.thumbnails.ThumbnailJobQueue;
@@ -53,7 +54,7 @@ public class WebhookService {
     public WebhookAnswer receive(ApiRequest request) {
         long started = System.nanoTime();
         byte[] body = verifiedBody(request);
-        String deliveryId = request.header("x-sg-delivery-id").orElse(null);
+        String deliveryId = DeliveryReader.deliveryId(request.headerInput("X-SG-Delivery-Id"));
         List<WebhookEvent> events = reader.read(body, deliveryId);
 
         int ignored = 0;
@@ -83,9 +84,9 @@ public class WebhookService {
         LOG.infof("delivery %s (site %s, hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
                         + "not queued %d; %.1f ms (%.1f in DynamoDB and SQS)",
                 deliveryId != null ? deliveryId : events.get(0).deliveryId(),
-                request.header("x-sg-webhook-site-url").orElse("-"), request.header("x-sg-webhook-id").orElse("-"),
-                request.header("x-sg-event-batch-id").orElse("-"), request.header("x-sg-event-batch-index").orElse("-"),
-                request.header("x-sg-event-batch-size").orElse("-"), events.size(), queued.size(), duplicates, ignored,
+                logged(request, "x-sg-webhook-site-url"), logged(request, "x-sg-webhook-id"),
+                logged(request, "x-sg-event-batch-id"), logged(request, "x-sg-event-batch-index"),
+                logged(request, "x-sg-event-batch-size"), events.size(), queued.size(), duplicates, ignored,
                 notQueued.size(), (done - started) / 1e6, (done - awsStarted) / 1e6);
         if (!notQueued.isEmpty()) {
             throw new ProblemException(503, "Service Unavailable", notQueued.size() + " of " + claimed.size()
@@ -93,6 +94,11 @@ public class WebhookService {
                     + queued.size() + " were queued.");
         }
         return new WebhookAnswer(queued.size(), duplicates, ignored);
+    }
+
+    /** A header as the log line shows it: the sender chose it, so at most 80 characters, no line breaks. */
+    private static String logged(ApiRequest request, String header) {
+        return request.header(header).map(Input::quote).orElse("-");
     }
 
     /** The raw body, once its size and signature are right; the signature header is checked before the body is read. */

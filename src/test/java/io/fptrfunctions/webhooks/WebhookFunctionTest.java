@@ -205,6 +205,18 @@ class WebhookFunctionTest {
     }
 
     @Test
+    void aDeliveryIdThatIsNoFptrIdIsA400NamingWhereItCame() {
+        Answer header = deliver(single(imageUpdate("Note", 7001)), Map.of("x-sg-delivery-id", "d".repeat(129)), false);
+        assertProblem(header, 400, "long delivery id header");
+        assertEquals("X-SG-Delivery-Id:", header.body().path("pointer").asText());
+
+        ObjectNode e = imageUpdate("Note", 7001);
+        e.put("delivery_id", "not a delivery id\n");
+        assertProblem(deliver(single(e)), 400, "delivery_id in the body");
+        assertEquals(List.of(), drainQueue());
+    }
+
+    @Test
     void aSignedBodyThatIsNotAnFptrDeliveryIs400() {
         ObjectNode noEntityId = imageUpdate("Note", 7001);
         ((ObjectNode) noEntityId.get("entity")).remove("id");
