@@ -14,6 +14,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -55,7 +56,7 @@ class FptrResponses {
     /** The exchange's 2xx body as JSON (an empty or blank body, like complete_upload's " ", is MissingNode). */
     JsonNode json(String what, Endpoint endpoint, Supplier<Response> exchange) {
         try (Response response = exchange.get()) {
-            byte[] body = body(response);
+            byte[] body = body(what, response);
             int status = response.getStatus();
             if (status >= 200 && status < 300) {
                 return parse(body);
@@ -66,7 +67,10 @@ class FptrResponses {
         }
     }
 
-    /** The Location of the exchange's 3xx answer, resolved against the site. */
+    /**
+     * The Location of the exchange's 3xx answer, resolved against the site: an http(s) URL. The Location is a
+     * signed storage URL, so no failure here repeats it (nor the JDK's messages, which would).
+     */
     URI location(String what, Supplier<Response> exchange, URI site) {
         try (Response response = exchange.get()) {
             int status = response.getStatus();
@@ -75,9 +79,9 @@ class FptrResponses {
                 if (location == null || location.isBlank()) {
                     throw refusedOther(what, status, "FPTR redirected without a Location");
                 }
-                return site.resolve(location);
+                return storageUrl(what, status, location, site);
             }
-            byte[] body = body(response);
+            byte[] body = body(what, response);
             if (status >= 200 && status < 300) {
                 throw refusedOther(what, status, "FPTR answered without the redirect to the stored file");
             }
@@ -95,7 +99,7 @@ class FptrResponses {
     JsonNode token(String what, String sudoLogin, Supplier<Response> exchange) {
         JsonNode answer;
         try (Response response = exchange.get()) {
-            byte[] body = body(response);
+            byte[] body = body(what, response);
             int status = response.getStatus();
             if (status < 200 || status >= 300) {
                 throw tokenFailure(what, sudoLogin, response, body);
@@ -283,8 +287,49 @@ class FptrResponses {
 
     // ---- bodies and headers -----------------------------------------------------------------------
 
-    private static byte[] body(Response response) {
-        return response.hasEntity() ? response.readEntity(byte[].class) : new byte[0];
+    /**
+     * The answer's bytes, at most {@code fptr.max-answer-bytes}: a bigger one is refused by its Content-Length
+     * before it is read, or once that many bytes have come (the client streams a {@code Response}'s body).
+     */
+    private byte[] body(String what, Response response) {
+        if (!response.hasEntity()) {
+            return new byte[0];
+        }
+        long max = config.maxAnswerBytes();
+        if (response.getLength() > max) {
+            throw tooLarge(what, response.getStatus(), max);
+        }
+        try (InputStream in = response.readEntity(InputStream.class)) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (bytes.length > max) {
+                throw tooLarge(what, response.getStatus(), max);
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new ProcessingException(e);   // a body cut half-way: the transport's failure, as readEntity reports it
+        }
+    }
+
+    private static FptrFailure.Refused tooLarge(String what, int status, long max) {
+        String title = "FPTR's answer is larger than " + max + " bytes (fptr.max-answer-bytes)";
+        return new FptrFailure.Refused(what + ": " + title + "; it was not read.", Kind.ANSWER_TOO_LARGE, status, null,
+                title, null, basicError(status, title));
+    }
+
+    /** A redirect's Location as the URL to download, or FPTR's failure: only http(s) URLs are followed. */
+    private static URI storageUrl(String what, int status, String location, URI site) {
+        URI target;
+        try {
+            target = site.resolve(location.strip());
+        } catch (IllegalArgumentException notAUri) {
+            throw refusedOther(what, status, "FPTR redirected to a Location that is not a valid URL");
+        }
+        String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("https") || scheme.equals("http")) || target.getHost() == null) {
+            throw refusedOther(what, status, "FPTR redirected to a Location that is not an http(s) URL"
+                    + (scheme.isEmpty() || scheme.length() > 16 ? "" : " (" + scheme + ":)"));
+        }
+        return target;
     }
 
     private JsonNode parse(byte[] body) {

@@ -55,6 +55,7 @@ public final class Problems {
             case PERMISSION_DENIED -> new ProblemException(403, "FPTR denied permission", detail
                     + " The function's FPTR script (or user) may not do this; its permissions must change first.", r.upstream(), r);
             case INVALID_REQUEST -> new ProblemException(400, "FPTR refused the request", detail, r.upstream(), r);
+            case ANSWER_TOO_LARGE -> new ProblemException(502, "FPTR's answer was too large", detail, null, r);
             case OTHER -> new ProblemException(502, "FPTR refused the function's request", detail, r.upstream(), r);
         };
     }

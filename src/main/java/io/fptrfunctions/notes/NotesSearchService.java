@@ -8,6 +8,7 @@ import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrPager;
+import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -123,6 +124,12 @@ public class NotesSearchService {
      * naming the page (no partial list is ever returned). Any other failure of a page is answered as is.
      */
     private static RuntimeException pageFailed(FptrPager.PageFailedException e) {
+        if (e.getCause() instanceof FptrFailure.Refused refused && refused.kind() == FptrFailure.Refused.Kind.ANSWER_TOO_LARGE) {
+            // Like an answer over Lambda's limit: the caller can ask for less.
+            return ProblemException.unprocessable("Page " + e.pageNumber() + " of the Note search is larger than the function "
+                    + "reads from FPTR (fptr.max-answer-bytes); narrow the criteria, ask for fewer fields, or set a smaller limit.")
+                    .with("page", e.pageNumber());
+        }
         if (e.getCause() instanceof FptrFailure.Unavailable unavailable) {
             return Problems.of(unavailable).withDetail("Page " + e.pageNumber() + " of the Note search could not be read: "
                     + unavailable.getMessage() + " No partial result is returned; try again later.").with("page", e.pageNumber());

@@ -93,10 +93,10 @@ class StorageTransfer {
             }
             return store.put(target, key, body, length, contentType);
         } catch (S3StreamUploader.SourceReadException e) {
-            LOG.warnf("Storage download of %s was cut: %s; retrying from the start", target.entity(), e.getMessage());
-            throw new StorageUnavailableException("The storage download was cut: " + e.getMessage(), e);
+            LOG.warnf("Storage download of %s was cut: %s; retrying from the start", target.entity(), withoutQueries(e.getMessage()));
+            throw new StorageUnavailableException("The storage download was cut: " + withoutQueries(e.getMessage()), e);
         } catch (IOException e) {
-            throw new StorageUnavailableException("The storage connection failed: " + e.getMessage(), e);
+            throw new StorageUnavailableException("The storage connection failed: " + withoutQueries(e.getMessage()), e);
         } finally {
             // A copy that stopped early must not leave the socket for the next one to read the rest of.
             download.disconnect();
@@ -118,8 +118,33 @@ class StorageTransfer {
             download.getResponseCode();   // connects and reads the status line and headers
             return download;
         } catch (IOException | IllegalArgumentException e) {
-            throw new StorageUnavailableException("Storage could not be reached: " + e.getMessage(), e);
+            throw new StorageUnavailableException("Storage could not be reached: " + withoutQueries(e.getMessage()), e);
         }
+    }
+
+    /**
+     * A JDK message about the connection, without any query string: some name the URL, and a signed URL's
+     * query is a credential (X-Amz-Signature) that must reach no answer and no log line.
+     */
+    static String withoutQueries(String message) {
+        if (message == null) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder(message.length());
+        boolean inQuery = false;
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c == '?') {
+                inQuery = true;
+                s.append("?...");
+            } else if (Character.isWhitespace(c)) {
+                inQuery = false;
+            }
+            if (!inQuery) {
+                s.append(c);
+            }
+        }
+        return s.toString();
     }
 
     /** The body whatever the status (an error's body holds S3's error code); empty if there is none. */
