@@ -1,5 +1,6 @@
 package io.fptrfunctions.aws;
 
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -111,16 +112,19 @@ public class S3StreamUploader {
      * after it has reported the failure, too late for a Lambda container that freezes on return.
      *
      * @param contentLength the exact length when known, or a negative number when not
+     * @param deadline      when the upload must have ended: S3's calls are cut to it, and the upload is
+     *                      aborted when it has not finished by then
      * @throws SourceReadException when the source failed or ended early
      * @throws SdkException when S3 refused or could not be reached
+     * @throws Deadline.Exceeded when S3 had not finished by the deadline
      */
     public StoredObject upload(String bucket, String key, InputStream source, long contentLength,
-                                                String contentType, Map<String, String> metadata) {
+                               String contentType, Map<String, String> metadata, Deadline deadline) {
         String object = bucket + "/" + key;
         started.remove(object);
         BlockingInputStreamAsyncRequestBody body = AsyncRequestBody.forBlockingInputStream(contentLength >= 0 ? contentLength : null);
         CompletableFuture<PutObjectResponse> put = s3.putObject(b -> {
-            b.bucket(bucket).key(key).contentType(contentType).metadata(metadata);
+            b.bucket(bucket).key(key).contentType(contentType).metadata(metadata).overrideConfiguration(AwsTimeouts.within(deadline));
             if (contentLength >= 0) {
                 b.contentLength(contentLength);
             }
@@ -135,7 +139,8 @@ public class S3StreamUploader {
         PutObjectResponse response = null;
         try {
             // After a failed write the SDK fails the request too; wait for it, so no upload starts after our abort.
-            response = failure == null ? put.get() : put.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
+            response = failure == null ? put.get(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS)
+                    : put.get(Math.min(WAIT_AFTER_FAILURE_SECONDS * 1000, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             // S3's own error says more than the cancelled write it caused.
             if (failure == null || e.getCause() instanceof SdkException) {
@@ -143,6 +148,10 @@ public class S3StreamUploader {
             }
         } catch (TimeoutException e) {
             put.cancel(true);
+            if (failure == null) {
+                failure = new Deadline.Exceeded("S3 had not stored s3://" + object + " within the function's time; "
+                        + "the upload was aborted.");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure = new IllegalStateException("Interrupted while uploading", e);

@@ -1,6 +1,7 @@
 package io.fptrfunctions.config;
 
 import io.fptrfunctions.aws.S3UploadConfig;
+import io.fptrfunctions.deadline.DeadlineConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
@@ -18,6 +19,12 @@ class ConfigGroups {
     @Singleton
     FptrConfig fptr(FunctionsConfig config) {
         return config.client();
+    }
+
+    @Produces
+    @Singleton
+    DeadlineConfig deadline(FunctionsConfig config) {
+        return config.deadline();
     }
 
     @Produces

@@ -1,6 +1,7 @@
 package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -55,8 +56,8 @@ public class FieldSchemas {
      *
      * @throws FptrFailure.Refused {@code UNKNOWN_ENTITY_TYPE} or {@code UNKNOWN_FIELD} when FPTR knows neither
      */
-    public JsonNode field(String entityType, String field) {
-        Answer answer = answers.get(new Key(entityType, field), key -> read(() -> fptr.fieldSchema(key.entityType(), key.field())));
+    public JsonNode field(Deadline deadline, String entityType, String field) {
+        Answer answer = answers.get(new Key(entityType, field), key -> read(() -> fptr.fieldSchema(deadline, key.entityType(), key.field())));
         if (answer.unknown() != null) {
             throw answer.unknown();
         }
@@ -64,8 +65,8 @@ public class FieldSchemas {
     }
 
     /** The field's FPTR data type ({@code url}, {@code image}, {@code text}...). */
-    public String dataType(String entityType, String field) {
-        return field(entityType, field).path("data_type").path("value").asText(null);
+    public String dataType(Deadline deadline, String entityType, String field) {
+        return field(deadline, entityType, field).path("data_type").path("value").asText(null);
     }
 
     /**
@@ -73,13 +74,13 @@ public class FieldSchemas {
      *
      * @throws FptrFailure.Refused {@code UNKNOWN_ENTITY_TYPE} when FPTR knows no such type
      */
-    public Optional<JsonNode> fieldOf(String entityType, String field) {
-        JsonNode schema = typeFields(types.get(entityType, type -> read(() -> fptr.entityFieldsSchema(type)))).get(field);
+    public Optional<JsonNode> fieldOf(Deadline deadline, String entityType, String field) {
+        JsonNode schema = typeFields(types.get(entityType, type -> read(() -> fptr.entityFieldsSchema(deadline, type)))).get(field);
         if (schema == null) {
             // Perhaps added since the type was read: read it again, but not more than once per unknown-field-ttl.
             Instant readBefore = clock.instant().minus(config.unknownFieldTtl());
             schema = typeFields(types.reloadIf(entityType, loadedAt -> loadedAt.isBefore(readBefore),
-                    type -> read(() -> fptr.entityFieldsSchema(type)))).get(field);
+                    type -> read(() -> fptr.entityFieldsSchema(deadline, type)))).get(field);
         }
         return Optional.ofNullable(schema);
     }

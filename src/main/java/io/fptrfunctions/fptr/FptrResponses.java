@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrFailure.Refused.Kind;
 import io.fptrfunctions.fptr.FptrFailure.WriteOutcomeUnknown.Lost;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -126,6 +127,8 @@ class FptrResponses {
             throw new FptrFailure.Unavailable(what + ": FPTR did not answer in time, retries exhausted.", null, e);
         } catch (CircuitBreakerOpenException e) {
             throw circuitOpen(what, e);
+        } catch (Deadline.Exceeded e) {
+            throw outOfTime(what, e);
         }
     }
 
@@ -144,12 +147,20 @@ class FptrResponses {
                     + "applied the change. Look before trying again.", Lost.TIMEOUT, e);
         } catch (CircuitBreakerOpenException e) {
             throw circuitOpen(what, e);
+        } catch (Deadline.Exceeded e) {
+            throw outOfTime(what, e);   // thrown before the write was sent
         }
     }
 
-    private static FptrFailure.Unavailable circuitOpen(String what, CircuitBreakerOpenException e) {
+    private FptrFailure.Unavailable circuitOpen(String what, CircuitBreakerOpenException e) {
         return new FptrFailure.Unavailable(what + ": FPTR has been failing repeatedly, so it is not called for a "
-                + "short while (circuit breaker open).", null, e);
+                + "short while (circuit breaker open).", config.calls().circuitBreaker().delay(), e);
+    }
+
+    /** No attempt (or no further one) fitted in the invocation's deadline: FPTR was too slow for it, nothing changed. */
+    private static FptrFailure.Unavailable outOfTime(String what, Deadline.Exceeded e) {
+        return new FptrFailure.Unavailable(what + ": FPTR did not answer within the time the function has left, "
+                + "so it stopped before its own timeout.", null, e);
     }
 
     // ---- reading an error answer ------------------------------------------------------------------

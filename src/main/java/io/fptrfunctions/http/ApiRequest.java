@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.fptrfunctions.deadline.Deadline;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -35,9 +36,16 @@ public final class ApiRequest {
             .build()).build();
 
     private final APIGatewayV2HTTPEvent event;
+    private final Deadline deadline;
 
-    ApiRequest(APIGatewayV2HTTPEvent event) {
+    ApiRequest(APIGatewayV2HTTPEvent event, Deadline deadline) {
         this.event = event;
+        this.deadline = deadline;
+    }
+
+    /** When the answer must be ready: what the function hands to its service, and on to every call it makes. */
+    public Deadline deadline() {
+        return deadline;
     }
 
     /** {@code "POST /v1/token"} as API Gateway sets it; functions with several routes switch on it. */

@@ -1,10 +1,13 @@
 package io.fptrfunctions.http;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
+import io.fptrfunctions.deadline.LambdaDeadlines;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -29,12 +32,20 @@ public class HttpApiAdapter {
     @Inject
     ObjectMapper mapper;
 
-    public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Function<ApiRequest, ApiResponse> function) {
+    @Inject
+    LambdaDeadlines deadlines;
+
+    /**
+     * Runs {@code function} on the event, within the invocation's deadline (Lambda's remaining time in
+     * {@code context} less {@code fptr.deadline.margin}), which the request hands on ({@link ApiRequest#deadline()}).
+     */
+    public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Context context, Function<ApiRequest, ApiResponse> function) {
+        Deadline deadline = deadlines.of(context);
         if (event == null) {
             return problem(ProblemException.badRequest("No event was given."));
         }
         try {
-            ApiResponse answer = function.apply(new ApiRequest(event));
+            ApiResponse answer = function.apply(new ApiRequest(event, deadline));
             return json(answer);
         } catch (Throwable failure) {
             String requestId = requestId(event);

@@ -32,11 +32,12 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> switch (request.routeKey()) {
-            case "GET " + FIELD_ROUTE -> ApiResponse.ok(files.read(target(request), platform(request)));
-            case "PUT " + FIELD_ROUTE -> ApiResponse.ok(files.set(target(request), local(request.body()), platform(request)));
-            case "DELETE " + FIELD_ROUTE -> ApiResponse.ok(files.unset(target(request), platform(request)));
-            case "POST /v1/attachments" -> ApiResponse.created(files.createAttachment(attachment(request.body()), platform(request)));
+        return http.handle(event, context, request -> switch (request.routeKey()) {
+            case "GET " + FIELD_ROUTE -> ApiResponse.ok(files.read(target(request), platform(request), request.deadline()));
+            case "PUT " + FIELD_ROUTE -> ApiResponse.ok(files.set(target(request), local(request.body()), platform(request), request.deadline()));
+            case "DELETE " + FIELD_ROUTE -> ApiResponse.ok(files.unset(target(request), platform(request), request.deadline()));
+            case "POST /v1/attachments" -> ApiResponse.created(files.createAttachment(attachment(request.body()), platform(request),
+                    request.deadline()));
             default -> throw new ProblemException(404, "Not Found",
                     "The local-file function has no route '" + request.routeKey() + "'.");
         });

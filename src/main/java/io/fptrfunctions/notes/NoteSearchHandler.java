@@ -21,6 +21,7 @@ public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> ApiResponse.ok(service.search(NoteSearchRequestReader.read(request.body()))));
+        return http.handle(event, context, request ->
+                ApiResponse.ok(service.search(NoteSearchRequestReader.read(request.body()), request.deadline())));
     }
 }

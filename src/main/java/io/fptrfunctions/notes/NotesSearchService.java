@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
@@ -70,15 +71,16 @@ public class NotesSearchService {
         pages.shutdownNow();
     }
 
-    public ObjectNode search(NoteQuery query) {
-        return search(query, config.pageSize().orElse(fptr.maxPageSize()));
+    /** The notes matching {@code query}, every page read before {@code deadline}. */
+    public ObjectNode search(NoteQuery query, Deadline deadline) {
+        return search(query, config.pageSize().orElse(fptr.maxPageSize()), deadline);
     }
 
     /** With an explicit page size: tests use small pages to cross many page boundaries. */
-    ObjectNode search(NoteQuery query, int pageSize) {
+    ObjectNode search(NoteQuery query, int pageSize, Deadline deadline) {
         long started = System.nanoTime();
-        RequestedFields.requireKnown(query.fields(), schemas);
-        JsonNode author = query.author() == null ? null : new AuthorResolver(fptr, pages).resolve(query.author());
+        RequestedFields.requireKnown(query.fields(), schemas, deadline);
+        JsonNode author = query.author() == null ? null : new AuthorResolver(fptr, pages, deadline).resolve(query.author());
         ObjectNode filter = NoteFilterBuilder.build(query, author);
         List<String> fields = NoteShaper.fieldsToRead(query.fields());
         String sort = stableSort(query.sort());
@@ -86,7 +88,7 @@ public class NotesSearchService {
         FptrPager pager = new FptrPager(pages, Math.min(pageSize, fptr.maxPageSize()), config.parallelPages());
         FptrPager.Result result;
         try {
-            result = pager.readAll((size, number) -> fptr.searchPage("Note", filter, fields, sort, size, number), query.limit());
+            result = pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), query.limit());
         } catch (FptrPager.PageFailedException e) {
             throw pageFailed(e);
         }

@@ -1,6 +1,7 @@
 package io.fptrfunctions.notes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.http.ProblemException;
@@ -39,11 +40,11 @@ final class RequestedFields {
         }
     }
 
-    static void requireKnown(List<String> fields, FieldSchemas schemas) {
+    static void requireKnown(List<String> fields, FieldSchemas schemas, Deadline deadline) {
         List<Unknown> unknown = new ArrayList<>();
         for (int i = 0; i < fields.size(); i++) {
             try {
-                check(i, fields.get(i), schemas).ifPresent(unknown::add);
+                check(i, fields.get(i), schemas, deadline).ifPresent(unknown::add);
             } catch (Unchecked leftUnchecked) {
                 // logged where it happened; the search goes on
             }
@@ -63,7 +64,7 @@ final class RequestedFields {
     }
 
     /** The first hop of {@code name} that names nothing; empty when every hop exists. */
-    private static Optional<Unknown> check(int index, String name, FieldSchemas schemas) {
+    private static Optional<Unknown> check(int index, String name, FieldSchemas schemas, Deadline deadline) {
         if (name.equals("id") || NoteShaper.BASE_FIELDS.contains(name)) {
             return Optional.empty();
         }
@@ -73,7 +74,7 @@ final class RequestedFields {
             String field = parts[i];
             Optional<JsonNode> schema;
             try {
-                schema = schemas.fieldOf(type, field);
+                schema = schemas.fieldOf(deadline, type, field);
             } catch (FptrFailure.Refused refused) {
                 if (refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE || refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_FIELD) {
                     return Optional.of(new Unknown(index, name, "FPTR knows no entity type " + type, true, refused));

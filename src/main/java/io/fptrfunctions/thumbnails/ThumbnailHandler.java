@@ -21,6 +21,6 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> ApiResponse.ok(thumbnails.copy(ThumbnailRequest.read(request))));
+        return http.handle(event, context, request -> ApiResponse.ok(thumbnails.copy(ThumbnailRequest.read(request), request.deadline())));
     }
 }

@@ -1,6 +1,7 @@
 package io.fptrfunctions.thumbnails;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.fptr.StorageFailure;
@@ -72,13 +73,14 @@ public class ThumbnailService {
     @Inject
     ThumbnailConfig config;
 
-    public ThumbnailCopy copy(ThumbnailRequest request) {
+    /** Copies the entity's image, within {@code deadline}; see the class comment for what it throws. */
+    public ThumbnailCopy copy(ThumbnailRequest request, Deadline deadline) {
         String bucket = config.bucket().filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
                 "The function is not configured", "No bucket is configured for thumbnails: set FPTR_THUMBNAIL_BUCKET (fptr.thumbnail.bucket)."));
         long id = request.id();
         ThumbnailVariant variant = request.variant();
 
-        JsonNode entity = FptrRecords.flatten(fptr.read(request.entityType(), id, List.of(IMAGE_FIELD, "project")));
+        JsonNode entity = FptrRecords.flatten(fptr.read(deadline, request.entityType(), id, List.of(IMAGE_FIELD, "project")));
         String type = entity.path("type").asText(request.entityType());
         String label = type + " " + id;
         if (!entity.has(IMAGE_FIELD)) {
@@ -94,30 +96,30 @@ public class ThumbnailService {
 
         String keyBase = config.prefix() + projectOf(entity, type, id) + "/" + type + "/" + id + "/" + variant.alt();
         ThumbnailStore.Target target = new ThumbnailStore.Target(bucket, keyBase, type + "/" + id, variant,
-                new StorageSource(fptr.fieldLocation(type, id, IMAGE_FIELD, variant.alt())));
+                new StorageSource(fptr.fieldLocation(deadline, type, id, IMAGE_FIELD, variant.alt())));
         Optional<ThumbnailCopy> same = target.source().pathExtension()
-                .flatMap(ext -> store.sameSource(target, target.key(ext)));
+                .flatMap(ext -> store.sameSource(target, target.key(ext), deadline));
         if (same.isPresent()) {
             return same.get();
         }
         long started = System.nanoTime();
-        ThumbnailCopy copy = copyOnce(target, type, id, label);
+        ThumbnailCopy copy = copyOnce(target, type, id, label, deadline);
         LOG.infof("The %s image of %s, %d bytes, is in s3://%s/%s (%s, %d ms)", variant.alt(), label, copy.size(),
                 copy.bucket(), copy.key(), copy.status(), (System.nanoTime() - started) / 1_000_000);
         return copy;
     }
 
     /** Copies, and when storage refuses the signed URL (it expired since FPTR signed it) asks FPTR for a fresh one, once. */
-    private ThumbnailCopy copyOnce(ThumbnailStore.Target target, String type, long id, String label) {
+    private ThumbnailCopy copyOnce(ThumbnailStore.Target target, String type, long id, String label, Deadline deadline) {
         try {
             try {
-                return transfer.copy(target);
+                return transfer.copy(target, deadline);
             } catch (StorageTransfer.StaleLocationException stale) {
                 LOG.infof("%s; reading the location of %s's image again", stale.getMessage(), label);
                 ThumbnailStore.Target renewed = target.withSource(
-                        new StorageSource(fptr.fieldLocation(type, id, IMAGE_FIELD, target.variant().alt())));
+                        new StorageSource(fptr.fieldLocation(deadline, type, id, IMAGE_FIELD, target.variant().alt())));
                 try {
-                    return transfer.copy(renewed);
+                    return transfer.copy(renewed, deadline);
                 } catch (StorageTransfer.StaleLocationException again) {
                     throw new StorageFailure("FPTR's storage refused a freshly signed URL for the image of "
                             + label + " (" + again.getMessage() + "). Nothing was stored.", false, again);

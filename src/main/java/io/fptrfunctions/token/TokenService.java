@@ -1,5 +1,6 @@
 package io.fptrfunctions.token;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.AccessToken;
 import io.fptrfunctions.fptr.FptrTokens;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,8 +23,8 @@ public class TokenService {
     @Inject
     Clock clock;
 
-    public TokenAnswer token(TokenRequest request) {
-        AccessToken token = tokens.token(request.sudoLogin());
+    public TokenAnswer token(TokenRequest request, Deadline deadline) {
+        AccessToken token = tokens.token(deadline, request.sudoLogin());
         Instant now = clock.instant();
         long expiresIn = Math.max(0, Duration.between(now, token.expiresAt()).toSeconds());
         return new TokenAnswer(token.value(), "Bearer", expiresIn, token.expiresAt().toString());

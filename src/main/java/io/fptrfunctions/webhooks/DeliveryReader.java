@@ -31,6 +31,8 @@ class DeliveryReader {
     static final int MAX_BATCH = 50;
     /** FPTR's delivery ids are UUIDs; one becomes part of a DynamoDB key (at most 2048 bytes) and of the job. */
     static final int MAX_DELIVERY_ID = 128;
+    /** FPTR's event types are short ({@code Shotgun_Note_Change}); one is stored with the claim. */
+    static final int MAX_EVENT_TYPE = 128;
     private static final Map<String, String> VERB_OPERATIONS =
             Map.of("New", "create", "Change", "update", "Retirement", "delete", "Revival", "revive");
     /** FPTR's {@code created_at}: {@code 2022-02-01 20:53:08.523887}, UTC. */
@@ -79,6 +81,9 @@ class DeliveryReader {
         String eventType = text(e.get("event_type"));
         if (eventType == null) {
             throw notFptr("Event " + index + " of the delivery has no event_type.");
+        }
+        if (eventType.length() > MAX_EVENT_TYPE) {
+            throw notFptr("Event " + index + "'s event_type is longer than " + MAX_EVENT_TYPE + " characters: it is no FPTR event type.");
         }
         JsonNode meta = e.path("meta");
         JsonNode entity = e.path("entity");

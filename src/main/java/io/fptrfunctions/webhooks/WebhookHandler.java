@@ -31,6 +31,6 @@ public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, API
         if (unconfigured.isPresent()) {
             return http.problem(unconfigured.get());   // logged once by WebhookSettings, not once per delivery
         }
-        return http.handle(event, request -> ApiResponse.ok(webhooks.receive(request)));
+        return http.handle(event, context, request -> ApiResponse.ok(webhooks.receive(request)));
     }
 }

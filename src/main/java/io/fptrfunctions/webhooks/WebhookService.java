@@ -1,5 +1,6 @@
 package io.fptrfunctions.webhooks;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.http.ApiRequest;
 import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
@@ -10,6 +11,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +30,8 @@ import java.util.stream.Collectors;
 public class WebhookService {
 
     private static final Logger LOG = Logger.getLogger(WebhookService.class);
+    /** Time kept back from the claims to release them again when the delivery cannot be queued. */
+    private static final Duration RELEASE_RESERVE = Duration.ofSeconds(1);
 
     @Inject
     WebhookSettings settings;
@@ -69,16 +73,17 @@ public class WebhookService {
             }
         }
         long awsStarted = System.nanoTime();
+        Deadline deadline = request.deadline();
         String claimId = UUID.randomUUID().toString();
-        List<String> claimed = claim(wanted, claimId);
+        List<String> claimed = claim(wanted, claimId, deadline);
         duplicates += wanted.size() - claimed.size();
-        Set<String> notQueued = send(claimed, wanted);
+        Set<String> notQueued = send(claimed, wanted, deadline);
         Map<String, WebhookEvent> queued = new LinkedHashMap<>();
         claimed.stream().filter(k -> !notQueued.contains(k)).forEach(k -> queued.put(k, wanted.get(k).event()));
         if (!queued.isEmpty()) {
-            ledger.confirm(queued);
+            ledger.confirm(queued, deadline);
         }
-        notQueued.forEach(key -> ledger.release(key, claimId));
+        notQueued.forEach(key -> ledger.release(key, claimId, deadline));
         long done = System.nanoTime();
 
         LOG.infof("delivery %s (site %s, hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
@@ -113,7 +118,7 @@ public class WebhookService {
     }
 
     /** Sends the jobs of the claimed events; returns the events some of whose jobs SQS did not take. */
-    private Set<String> send(List<String> claimed, Map<String, Routed> wanted) {
+    private Set<String> send(List<String> claimed, Map<String, Routed> wanted, Deadline deadline) {
         List<ThumbnailJob> jobs = new ArrayList<>();
         List<String> jobKeys = new ArrayList<>();
         for (String key : claimed) {
@@ -125,22 +130,28 @@ public class WebhookService {
         if (jobs.isEmpty()) {
             return Set.of();
         }
-        return jobQueue.send(settings.queueUrl(), jobs).stream().map(jobKeys::get).collect(Collectors.toSet());
+        return jobQueue.send(settings.queueUrl(), jobs, deadline).stream().map(jobKeys::get).collect(Collectors.toSet());
     }
 
-    /** Claims each wanted event; returns the keys now ours. If DynamoDB fails, nothing stays claimed and nothing is queued. */
-    private List<String> claim(Map<String, Routed> wanted, String claimId) {
+    /**
+     * Claims each wanted event; returns the keys now ours. If DynamoDB fails, or the deadline comes so close
+     * that the claims could not be released any more, nothing stays claimed and nothing is queued.
+     */
+    private List<String> claim(Map<String, Routed> wanted, String claimId, Deadline deadline) {
         List<String> claimed = new ArrayList<>();
         try {
             for (Map.Entry<String, Routed> e : wanted.entrySet()) {
-                if (ledger.claim(e.getKey(), claimId, e.getValue().event())) {
+                if (!deadline.allows(RELEASE_RESERVE)) {
+                    throw new Deadline.Exceeded("the function's time ran out while recording the events");
+                }
+                if (ledger.claim(e.getKey(), claimId, e.getValue().event(), deadline)) {
                     claimed.add(e.getKey());
                 }
             }
             return claimed;
-        } catch (SdkException e) {
+        } catch (SdkException | Deadline.Exceeded e) {
             LOG.warnf("Recording the delivery's events in %s failed: %s", settings.tableName(), e.getMessage());
-            claimed.forEach(key -> ledger.release(key, claimId));
+            claimed.forEach(key -> ledger.release(key, claimId, deadline));
             throw new ProblemException(503, "Service Unavailable", "The delivery's events could not be recorded, so "
                     + "nothing was queued or marked seen; a redelivery queues them.");
         }

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.http.ApiGatewayEvents;
@@ -57,16 +58,16 @@ class FptrAnswerCapTest {
 
     @Test
     void anAnswerOverTheCapIsRefusedByItsLength() {
-        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.read("Note", note, List.of("content")));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.read(Deadline.none(), "Note", note, List.of("content")));
         assertEquals(FptrFailure.Refused.Kind.ANSWER_TOO_LARGE, e.kind());
         assertTrue(e.getMessage().contains("200000 bytes"), e.getMessage());
-        assertEquals("long", fptr.read("Note", note, List.of("subject")).path("attributes").path("subject").asText(), "a small answer of the same record is read");
+        assertEquals("long", fptr.read(Deadline.none(), "Note", note, List.of("subject")).path("attributes").path("subject").asText(), "a small answer of the same record is read");
     }
 
     @Test
     void aChunkedAnswerWithoutALengthIsCutAtTheCap() {
         SIM.fault(Map.of("method", "GET", "path", "/entity/Note/" + note + "$", "chunked", true, "times", 1));
-        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.read("Note", note, List.of("content")));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.read(Deadline.none(), "Note", note, List.of("content")));
         assertEquals(FptrFailure.Refused.Kind.ANSWER_TOO_LARGE, e.kind());
         assertTrue(SIM.faults().isEmpty(), "the chunked answer was the one read");
     }

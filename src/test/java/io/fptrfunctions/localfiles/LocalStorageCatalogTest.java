@@ -1,5 +1,6 @@
 package io.fptrfunctions.localfiles;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,7 +37,7 @@ class LocalStorageCatalogTest {
         }
 
         @Override
-        public List<JsonNode> searchPage(String type, JsonNode filter, List<String> fields, String sort, int size, int page) {
+        public List<JsonNode> searchPage(Deadline deadline, String type, JsonNode filter, List<String> fields, String sort, int size, int page) {
             searches++;
             int from = Math.min(rows.size(), (page - 1) * size);
             return List.copyOf(rows.subList(from, Math.min(rows.size(), from + size)));
@@ -73,59 +74,59 @@ class LocalStorageCatalogTest {
 
     @Test
     void readsEveryPageOnceThenServesFromTheCacheUntilTheTtl() {
-        assertEquals(3, catalog.match("/mnt/c/x.exr").orElseThrow().storage().id());
+        assertEquals(3, catalog.match(Deadline.none(), "/mnt/c/x.exr").orElseThrow().storage().id());
         assertEquals(3, site.searches, "3 rows in pages of 2, then the empty page that proves the end");
         clock.advance(Duration.ofMinutes(4));
-        catalog.match("/mnt/a/x.exr").orElseThrow();
-        catalog.storages();
+        catalog.match(Deadline.none(), "/mnt/a/x.exr").orElseThrow();
+        catalog.storages(Deadline.none());
         assertEquals(3, site.searches);
         clock.advance(Duration.ofMinutes(2));
-        catalog.match("/mnt/a/x.exr").orElseThrow();
+        catalog.match(Deadline.none(), "/mnt/a/x.exr").orElseThrow();
         assertEquals(6, site.searches, "re-read after the TTL");
     }
 
     @Test
     void aMissReReadsOnceSoANewStorageIsFound() {
-        catalog.match("/mnt/a/x.exr").orElseThrow();
+        catalog.match(Deadline.none(), "/mnt/a/x.exr").orElseThrow();
         int before = site.searches;
         site.add(4, "/mnt/new");
         clock.advance(Duration.ofSeconds(2));
-        assertEquals(4, catalog.match("/mnt/new/x.exr").orElseThrow().storage().id());
+        assertEquals(4, catalog.match(Deadline.none(), "/mnt/new/x.exr").orElseThrow().storage().id());
         assertTrue(site.searches > before);
     }
 
     @Test
     void missesWithinTheMinimumIntervalDoNotReRead() {
-        catalog.match("/mnt/a/x.exr").orElseThrow();
+        catalog.match(Deadline.none(), "/mnt/a/x.exr").orElseThrow();
         int before = site.searches;
         for (int i = 0; i < 50; i++) {
-            assertTrue(catalog.match("/nowhere/" + i).isEmpty());
+            assertTrue(catalog.match(Deadline.none(), "/nowhere/" + i).isEmpty());
         }
         assertEquals(before, site.searches, "a burst of bad paths right after a read costs no reads");
         clock.advance(Duration.ofSeconds(1));
-        assertTrue(catalog.match("/nowhere/again").isEmpty());
+        assertTrue(catalog.match(Deadline.none(), "/nowhere/again").isEmpty());
         assertTrue(site.searches > before, "once the interval has passed a miss re-reads");
     }
 
     @Test
     void aMissRightAfterAReadDoesNotReadTwice() {
-        assertTrue(catalog.match("/nowhere/x").isEmpty());
+        assertTrue(catalog.match(Deadline.none(), "/nowhere/x").isEmpty());
         assertEquals(3, site.searches, "the first read was this request's; no second one");
     }
 
     @Test
     void storagesAreFoundByIdOrCode() {
-        assertEquals(2, catalog.find(new LinkRequest.StorageRef(2L, null)).orElseThrow().id());
-        assertEquals(3, catalog.find(new LinkRequest.StorageRef(null, "s3")).orElseThrow().id());
-        assertEquals(3, catalog.find(new LinkRequest.StorageRef(null, "S3")).orElseThrow().id(), "case-insensitive fallback");
-        assertTrue(catalog.find(new LinkRequest.StorageRef(99L, null)).isEmpty());
+        assertEquals(2, catalog.find(Deadline.none(), new LinkRequest.StorageRef(2L, null)).orElseThrow().id());
+        assertEquals(3, catalog.find(Deadline.none(), new LinkRequest.StorageRef(null, "s3")).orElseThrow().id());
+        assertEquals(3, catalog.find(Deadline.none(), new LinkRequest.StorageRef(null, "S3")).orElseThrow().id(), "case-insensitive fallback");
+        assertTrue(catalog.find(Deadline.none(), new LinkRequest.StorageRef(99L, null)).isEmpty());
     }
 
     @Test
     void invalidateForgetsTheRows() {
-        catalog.storages();
+        catalog.storages(Deadline.none());
         catalog.invalidate();
-        catalog.storages();
+        catalog.storages(Deadline.none());
         assertEquals(6, site.searches);
     }
 }

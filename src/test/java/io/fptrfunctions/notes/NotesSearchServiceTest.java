@@ -1,5 +1,6 @@
 package io.fptrfunctions.notes;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -60,7 +61,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     private ObjectNode search(String body, int pageSize) {
         try {
-            return service.search(NoteSearchRequestReader.read(Input.of(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag)))), pageSize);
+            return service.search(NoteSearchRequestReader.read(Input.of(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag)))), pageSize, Deadline.none());
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }

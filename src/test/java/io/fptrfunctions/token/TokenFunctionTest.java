@@ -1,5 +1,6 @@
 package io.fptrfunctions.token;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.LogCapture;
@@ -125,7 +126,7 @@ class TokenFunctionTest {
             for (int i = 0; i < 32; i++) {
                 calls.add(pool.submit(() -> {
                     start.await();
-                    return tokens.token(new TokenRequest(null)).accessToken();
+                    return tokens.token(new TokenRequest(null), Deadline.none()).accessToken();
                 }));
             }
             start.countDown();
