@@ -6,6 +6,7 @@ import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
@@ -55,5 +56,11 @@ class ConfigGroups {
     @Singleton
     WebhookConfig webhook(FunctionsConfig config) {
         return config.webhook();
+    }
+
+    @Produces
+    @Singleton
+    UploadConfig upload(FunctionsConfig config) {
+        return config.upload();
     }
 }

@@ -6,6 +6,7 @@ import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithParentName;
@@ -41,4 +42,7 @@ public interface FunctionsConfig {
 
     /** The webhook receiver: {@code fptr.webhook.*}. */
     WebhookConfig webhook();
+
+    /** The upload function: {@code fptr.upload.*}. */
+    UploadConfig upload();
 }

@@ -76,12 +76,13 @@ class FptrClientMediaTest {
     }
 
     @Test
-    void theThreeStepUploadSetsTheField() {
+    void theThreeStepUploadSetsTheField() throws Exception {
         JsonNode start = fptr.startUpload(Deadline.none(), "Shot", 1002, "image", "sh020.png", false);
         URI upload = URI.create(start.path("links").path("upload").asText());
         String complete = start.path("links").path("complete_upload").asText();
 
-        fptr.uploadBytes(Deadline.none(), upload, false, new ByteArrayInputStream(BYTES), BYTES.length, "image/png");
+        FptrClient.StorageReceipt receipt = fptr.putBytes(Deadline.none(), upload, false, "image/png", BYTES.length, out -> out.write(BYTES));
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(BYTES)), receipt.etag());
         fptr.completeUpload(Deadline.none(), complete, start.path("data"), null);
 
         URI location = fptr.fieldLocation(Deadline.none(), "Shot", 1002, "image", "original");
