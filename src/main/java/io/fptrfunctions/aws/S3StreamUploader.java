@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
@@ -54,8 +55,12 @@ public class S3StreamUploader {
 
     private final S3Client sync;
     private final S3AsyncClient s3;
-    /** Multipart uploads the SDK created, by "bucket/key" (one upload per object at a time), seen by an interceptor. */
-    private final Map<String, String> started = new ConcurrentHashMap<>();
+    /**
+     * Multipart uploads the SDK is creating or created, by "bucket/key" (one upload per object at a time), seen
+     * by an interceptor: the upload id once S3 answered, null when the create failed. A source that fails while
+     * the create is still on its way must wait for its answer, or the upload it opens would be left behind.
+     */
+    private final Map<String, CompletableFuture<String>> started = new ConcurrentHashMap<>();
 
     /**
      * The async client is built here, from the Quarkiverse sync client's region, endpoint and
@@ -88,9 +93,27 @@ public class S3StreamUploader {
                 .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).expectContinueEnabled(false).build())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(new ExecutionInterceptor() {
                     @Override
+                    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof CreateMultipartUploadRequest create) {
+                            started.computeIfAbsent(create.bucket() + "/" + create.key(), k -> new CompletableFuture<>());
+                        }
+                    }
+
+                    @Override
                     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
                         if (context.response() instanceof CreateMultipartUploadResponse created) {
-                            started.put(created.bucket() + "/" + created.key(), created.uploadId());
+                            started.computeIfAbsent(created.bucket() + "/" + created.key(), k -> new CompletableFuture<>())
+                                    .complete(created.uploadId());
+                        }
+                    }
+
+                    @Override
+                    public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof CreateMultipartUploadRequest create) {
+                            CompletableFuture<String> creating = started.get(create.bucket() + "/" + create.key());
+                            if (creating != null) {
+                                creating.complete(null);
+                            }
                         }
                     }
                 }))
@@ -129,7 +152,7 @@ public class S3StreamUploader {
                 b.contentLength(contentLength);
             }
         }, body);
-        CountingStream counted = new CountingStream(source);
+        CountingStream counted = new CountingStream(source, contentLength, () -> awaitCreate(object));
         RuntimeException failure = null;
         try {
             body.writeInputStream(counted);
@@ -174,8 +197,34 @@ public class S3StreamUploader {
         return new StoredObject(bucket, key, counted.count, contentType, etag, multipart);
     }
 
+    /** Waits (at most {@link #WAIT_AFTER_FAILURE_SECONDS}) until a CreateMultipartUpload of {@code object} on its way is answered. */
+    private void awaitCreate(String object) {
+        CompletableFuture<String> creating = started.get(object);
+        if (creating == null) {
+            return;
+        }
+        try {
+            creating.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // abortStarted says so
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void abortStarted(String object, String bucket, String key) {
-        String uploadId = started.remove(object);
+        CompletableFuture<String> creating = started.remove(object);
+        String uploadId;
+        try {
+            uploadId = creating == null ? null : creating.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.errorf("The multipart upload of s3://%s/%s was still being created %d s after the failure; it is not aborted",
+                    bucket, key, WAIT_AFTER_FAILURE_SECONDS);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
         if (uploadId == null) {
             return;
         }
@@ -202,14 +251,23 @@ public class S3StreamUploader {
         }
     }
 
-    /** Counts the bytes read and remembers a read failure, so a cut source is told apart from an S3 failure. */
+    /**
+     * Counts the bytes read and remembers a read failure, so a cut source is told apart from an S3 failure.
+     * Before it passes a failure (or a short end) on to the SDK, it lets {@code beforeFailing} wait for a
+     * CreateMultipartUpload still on its way: told of the failure first, the SDK drops that request's answer,
+     * and the upload S3 opens for it would be known to nobody (found by S3StreamUploaderProperties).
+     */
     private static final class CountingStream extends InputStream {
         private final InputStream in;
+        private final long expected;
+        private final Runnable beforeFailing;
         long count;
         IOException failure;
 
-        CountingStream(InputStream in) {
+        CountingStream(InputStream in, long expected, Runnable beforeFailing) {
             this.in = in;
+            this.expected = expected;
+            this.beforeFailing = beforeFailing;
         }
 
         @Override
@@ -224,10 +282,13 @@ public class S3StreamUploader {
                 int n = in.read(b, off, len);
                 if (n > 0) {
                     count += n;
+                } else if (n < 0 && expected >= 0 && count < expected) {
+                    beforeFailing.run();
                 }
                 return n;
             } catch (IOException e) {
                 failure = e;
+                beforeFailing.run();
                 throw e;
             }
         }

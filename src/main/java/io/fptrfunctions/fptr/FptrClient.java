@@ -85,12 +85,18 @@ public class FptrClient {
 
     /**
      * Every record of a search, one page after another until FPTR answers an empty page (the only proof
-     * of the end), or {@code limit} rows when it is not null.
+     * of the end), or {@code limit} rows when it is not null. In id order ({@code sort} null or {@code id})
+     * each page is asked for after the last id read, so records created or deleted meanwhile shift nothing.
      */
-    public FptrPager.Result searchAll(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields, String sort, Integer limit) {
+    public FptrPager.Result searchAll(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields, String sort,
+                                      Integer limit) {
+        FptrPager pager = new FptrPager(null, maxPageSize(), 1);
         try {
-            return new FptrPager(null, maxPageSize(), 1)
-                    .readAll((size, number) -> searchPage(deadline, entityType, hashFilter, fields, sort, size, number), limit);
+            if (sort == null || sort.equals("id")) {
+                return pager.readInIdOrder((after, size, number) ->
+                        searchPage(deadline, entityType, FptrFilter.afterId(hashFilter, after), fields, sort, size, number), limit);
+            }
+            return pager.readAll((size, number) -> searchPage(deadline, entityType, hashFilter, fields, sort, size, number), limit);
         } catch (FptrPager.PageFailedException e) {
             throw e.getCause();
         }

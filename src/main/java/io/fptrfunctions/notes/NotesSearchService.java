@@ -8,6 +8,7 @@ import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
+import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrPager;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
@@ -88,7 +89,12 @@ public class NotesSearchService {
         FptrPager pager = new FptrPager(pages, Math.min(pageSize, fptr.maxPageSize()), config.parallelPages());
         FptrPager.Result result;
         try {
-            result = pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), query.limit());
+            // FPTR's own order (id) is read by id, so notes created or deleted meanwhile shift nothing; any other
+            // order is read by page number (README "note-search").
+            result = sort == null
+                    ? pager.readInIdOrder((after, size, number) -> fptr.searchPage(deadline, "Note",
+                            FptrFilter.afterId(filter, after), fields, null, size, number), query.limit())
+                    : pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), query.limit());
         } catch (FptrPager.PageFailedException e) {
             throw pageFailed(e);
         }

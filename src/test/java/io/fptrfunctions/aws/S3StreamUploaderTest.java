@@ -104,6 +104,21 @@ class S3StreamUploaderTest {
     }
 
     @Test
+    void aSourceCutAtItsLastByteLeavesNoOpenUploadEvenWhileTheSdkIsStillCreatingIt() {
+        // Found by S3StreamUploaderProperties: of an unknown length, the failure came while the SDK's
+        // CreateMultipartUpload was on its way, and the upload it then opened was left behind.
+        for (long seed : new long[] {1, 274, 2, 3, 4, 5}) {
+            String key = key("cut-last-byte.bin");
+            long size = 11_205_498;
+            GeneratedBytes source = GeneratedBytes.cutAfter(seed, size, size - 1);
+            assertThrows(S3StreamUploader.SourceReadException.class, () -> small.upload(BUCKET, key,
+                    source, -1, "image/png", Map.of(), Deadline.none()));
+            assertNoObject(key);
+            assertNoOpenUpload(key);
+        }
+    }
+
+    @Test
     void sourceCutDuringSinglePutLeavesNoObject() {
         String key = key("cut-single.png");
         assertThrows(S3StreamUploader.SourceReadException.class, () -> small.upload(BUCKET, key,

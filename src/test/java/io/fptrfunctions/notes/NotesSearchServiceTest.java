@@ -442,11 +442,12 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void a503OnPage3Of5IsRetriedAndTheResultIsComplete() {
+        // Sorted otherwise than by id, pages are read by number.
         List<Long> all = pagingData();
         SIM.config(Map.of("max_page_size", 5));
         SIM.clearRequests();
         failPage(3, 1);
-        ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
+        ObjectNode answer = search("{'project': " + pagingProject + ", 'sort': 'created_at'}", 5);
         assertEquals(all, ids(answer));
         assertEquals(23, answer.path("count").asInt());
         List<JsonNode> calls = SIM.requests();
@@ -455,12 +456,25 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
+    void inIdOrderEachPageIsAskedForAfterTheLastIdAndA503IsRetried() {
+        List<Long> all = pagingData();
+        SIM.config(Map.of("max_page_size", 5));
+        SIM.clearRequests();
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "greater_than\"," + all.get(9) + "\\b",
+                "status", 503, "times", 1));
+        ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
+        assertEquals(all, ids(answer));
+        assertEquals(0, SIM.faults().size(), "the page after the 10th note was asked for by id, and retried");
+    }
+
+    @Test
     void aPageThatKeepsFailingIsA503NotAPartialResult() throws InterruptedException {
         pagingData();
         SIM.config(Map.of("max_page_size", 5));
         failPage(3, 100);
         try {
-            ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + pagingProject + "}", 5));
+            ProblemException e = assertThrows(ProblemException.class,
+                    () -> search("{'project': " + pagingProject + ", 'sort': 'created_at'}", 5));
             assertEquals(503, e.status(), "FPTR unavailable is a 503 in every function (was 502 here before the failure model)");
             assertEquals("FPTR is unavailable", e.title());
             assertEquals(3, e.extensions().get("page"));
