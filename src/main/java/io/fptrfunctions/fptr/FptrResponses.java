@@ -189,7 +189,12 @@ class FptrResponses {
 
         /** FPTR echoes what it refuses (a caller's value, a relation): a message quotes at most 500 characters of it. */
         private static String clip(String words) {
-            return words.length() <= MAX_QUOTED ? words : words.substring(0, MAX_QUOTED - 3) + "...";
+            if (words.length() <= MAX_QUOTED) {
+                return words;
+            }
+            int end = MAX_QUOTED - 3;
+            // never half a surrogate pair: the message must stay valid Unicode
+            return words.substring(0, Character.isHighSurrogate(words.charAt(end - 1)) ? end - 1 : end) + "...";
         }
     }
 

@@ -100,9 +100,29 @@ public class HttpApiAdapter {
 
     private String write(Object body) {
         try {
-            return mapper.writeValueAsString(body);
+            return wellFormed(mapper.writeValueAsString(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Response body could not be serialised", e);
         }
+    }
+
+    /**
+     * The text with any half of a surrogate pair (from a caller's text, or FPTR's data) as U+FFFD: a Lambda
+     * answer is UTF-8, which has no code for one, and the gateway would fail on it.
+     */
+    static String wellFormed(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean lone = Character.isHighSurrogate(c) ? i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
+                    : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)));
+            if (lone && out == null) {
+                out = new StringBuilder(text.length()).append(text, 0, i);
+            }
+            if (out != null) {
+                out.append(lone ? '\uFFFD' : c);
+            }
+        }
+        return out == null ? text : out.toString();
     }
 }

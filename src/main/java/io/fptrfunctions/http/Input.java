@@ -310,14 +310,20 @@ public final class Input {
         return "an object";
     }
 
-    /** Caller text safe to repeat in a message: at most 80 characters, control characters as '?'. */
+    /**
+     * Caller text safe to repeat in a message: at most 80 characters, control characters and halves of a
+     * surrogate pair (a lone one, or one the cut would leave alone) as '?', so the answer is valid Unicode.
+     */
     public static String quote(String text) {
-        String clipped = text.length() > 80 ? text.substring(0, 77) + "..." : text;
-        StringBuilder s = new StringBuilder(clipped.length());
-        for (int i = 0; i < clipped.length(); i++) {
-            char c = clipped.charAt(i);
-            s.append(Character.isISOControl(c) ? '?' : c);
+        boolean clip = text.length() > 80;
+        int end = clip ? 77 : text.length();
+        StringBuilder s = new StringBuilder(end + 3);
+        for (int i = 0; i < end; i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) ? i + 1 < end && Character.isLowSurrogate(text.charAt(i + 1))
+                    : !Character.isLowSurrogate(c) || (i > 0 && Character.isHighSurrogate(text.charAt(i - 1)));
+            s.append(Character.isISOControl(c) || !paired ? '?' : c);
         }
-        return s.toString();
+        return clip ? s.append("...").toString() : s.toString();
     }
 }

@@ -79,4 +79,14 @@ class ApiRequestLimitsTest {
         ProblemException e = assertThrows(ProblemException.class, () -> header.text(128));
         assertEquals("X-SG-Delivery-Id:", e.extensions().get("pointer"));
     }
+
+    @Test
+    void quotedCallerTextIsValidUnicodeEvenWhereTheCutSplitsASurrogatePair() {
+        String text = "x".repeat(76) + "\uD83C\uDFAC" + "more";
+        String quoted = Input.quote(text);
+        assertEquals("x".repeat(76) + "?...", quoted);
+        assertEquals("a?b", Input.quote("a\uDFACb"));
+        assertEquals("a\uD83C\uDFACb", Input.quote("a\uD83C\uDFACb"));
+        assertEquals("{\"a\":\"\uFFFD\uD83C\uDFAC\uFFFD\"}", HttpApiAdapter.wellFormed("{\"a\":\"\uDFAC\uD83C\uDFAC\uD83C\"}"));
+    }
 }
