@@ -1,11 +1,14 @@
 package io.fptrfunctions.config;
 
+import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.deadline.DeadlineConfig;
 import io.fptrfunctions.fptr.FptrConfig;
+import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import jakarta.enterprise.context.Dependent;
@@ -42,6 +45,12 @@ class ConfigGroups {
 
     @Produces
     @Singleton
+    ThumbnailWorkerConfig thumbnailWorker(FunctionsConfig config) {
+        return config.thumbnailWorker();
+    }
+
+    @Produces
+    @Singleton
     LocalFilesConfig localFiles(FunctionsConfig config) {
         return config.localFiles();
     }
@@ -62,5 +71,17 @@ class ConfigGroups {
     @Singleton
     UploadConfig upload(FunctionsConfig config) {
         return config.upload();
+    }
+
+    @Produces
+    @Singleton
+    AccessConfig access(FunctionsConfig config) {
+        return config.access();
+    }
+
+    @Produces
+    @Singleton
+    IdempotencyConfig idempotency(FunctionsConfig config) {
+        return config.idempotency();
     }
 }

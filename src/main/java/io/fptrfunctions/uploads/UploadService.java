@@ -13,6 +13,7 @@ import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
+import io.fptrfunctions.idempotency.WriteAttempt;
 import io.fptrfunctions.localfiles.ContentTypes;
 import io.fptrfunctions.uploads.UploadRequests.AttachmentUpload;
 import io.fptrfunctions.uploads.UploadRequests.EntityLink;
@@ -24,6 +25,9 @@ import org.jboss.logging.Logger;
 
 import java.net.URI;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -66,6 +70,8 @@ public class UploadService {
         t.setDaemon(true);
         return t;
     };
+    /** How far back an earlier attempt's Attachment is looked for: clock skew between us and FPTR. */
+    private static final long CREATE_LOOKBACK_SECONDS = 5;
     static final List<String> ATTACHMENT_FIELDS = List.of("this_file", "filename", "project", "attachment_links",
             "description", "tag_list", "created_at", "created_by");
 
@@ -102,7 +108,7 @@ public class UploadService {
     // ---- the three routes ------------------------------------------------------------------------------------
 
     /** {@code PUT /v1/entities/{type}/{id}/files/{field}}: the object into a file/link field; answers the field as stored. */
-    public ObjectNode uploadToField(FieldUpload request, Deadline deadline) {
+    public ObjectNode uploadToField(FieldUpload request, WriteAttempt attempt, Deadline deadline) {
         SourceObject source = source(request.s3());
         if (isAttachment(request.type()) && request.field().equals("this_file")) {
             throw ProblemException.conflict("Attachment.this_file cannot change once the Attachment exists (FPTR: \"editable "
@@ -119,18 +125,18 @@ public class UploadService {
         long beforeId = before.path("id").asLong(0);
         Target target = new Target(request.type(), request.id(), request.field(), request.name(),
                 contentType(request.contentType(), request.name(), source));
-        Transfer transfer = transfer(target, source, () -> {
+        Transfer transfer = transfer(target, source, attempt, deadline, () -> {
             JsonNode now = fptr.readField(deadline, request.type(), request.id(), request.field());
             return "upload".equals(now.path("link_type").asText()) && now.path("id").asLong(0) != beforeId
                     && request.name().equals(now.path("name").asText());
-        }, deadline);
+        });
         ObjectNode answer = answer(request.type(), request.id(), request.field(), source, transfer);
         answer.set("value", orNull(fptr.readField(deadline, request.type(), request.id(), request.field())));
         return answer;
     }
 
     /** {@code PUT /v1/entities/{type}/{id}/image}: the object as the entity's thumbnail; FPTR then transcodes it. */
-    public ObjectNode uploadImage(FieldUpload request, Deadline deadline) {
+    public ObjectNode uploadImage(FieldUpload request, WriteAttempt attempt, Deadline deadline) {
         SourceObject source = source(request.s3());
         String dataType = schemas.dataType(deadline, request.type(), "image");
         if (!"image".equals(dataType)) {
@@ -140,8 +146,8 @@ public class UploadService {
         boolean pendingBefore = FptrRecords.isPendingImage(fptr.readField(deadline, request.type(), request.id(), "image"));
         Target target = new Target(request.type(), request.id(), "image", request.name(),
                 contentType(null, request.name(), source));
-        Transfer transfer = transfer(target, source,
-                () -> !pendingBefore && FptrRecords.isPendingImage(fptr.readField(deadline, request.type(), request.id(), "image")), deadline);
+        Transfer transfer = transfer(target, source, attempt, deadline,
+                () -> !pendingBefore && FptrRecords.isPendingImage(fptr.readField(deadline, request.type(), request.id(), "image")));
         ObjectNode answer = answer(request.type(), request.id(), "image", source, transfer);
         JsonNode now = orNull(fptr.readField(deadline, request.type(), request.id(), "image"));
         answer.put("status", FptrRecords.isPendingImage(now) ? "transcoding" : "ready");
@@ -149,17 +155,33 @@ public class UploadService {
         return answer;
     }
 
-    /** {@code POST /v1/uploads}: a new Attachment holding the object; answers the created Attachment. */
-    public ObjectNode createAttachment(AttachmentUpload request, Deadline deadline) {
+    /**
+     * {@code POST /v1/uploads}: a new Attachment holding the object; answers the created Attachment. When an
+     * earlier attempt under the same Idempotency-Key did not finish, the Attachment it may have made is
+     * looked for first (on the record, created since that attempt started, with the file's name) and
+     * finished rather than uploaded again. (The PUT routes upload again: the field then holds the file,
+     * as asked, whatever the earlier attempt did.)
+     */
+    public ObjectNode createAttachment(AttachmentUpload request, WriteAttempt attempt, Deadline deadline) {
         SourceObject source = source(request.s3());
         long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName(), deadline);
         // FPTR uploads an Attachment through a record's attachments field: the first link's, else the Project's.
         EntityLink parent = request.attachmentLinks() != null && !request.attachmentLinks().isEmpty()
                 ? request.attachmentLinks().get(0) : new EntityLink("Project", projectId);
+        if (attempt.earlierAttemptStartedAt().isPresent()) {
+            Instant since = attempt.earlierAttemptStartedAt().get();
+            ObjectNode earlier = attachmentMadeSince(parent, since, request.name(), deadline);
+            LOG.infof("Upload of %s: an earlier attempt under the same Idempotency-Key (started %s) did not finish; %s",
+                    source.location(), since, earlier == null ? "FPTR has no Attachment from it, so it is uploaded"
+                            : "FPTR has its Attachment " + earlier.path("id").asLong() + ", so it is not uploaded again");
+            if (earlier != null) {
+                return completeAttachment(earlier, request, projectId, deadline);
+            }
+        }
         long newestBefore = newestAttachmentId(parent, deadline);
         Target target = new Target(parent.type(), parent.id(), null, request.name(),
                 contentType(request.contentType(), request.name(), source));
-        transfer(target, source, () -> createdAttachment(parent, newestBefore, request.name(), deadline) != null, deadline);
+        transfer(target, source, attempt, deadline, () -> createdAttachment(parent, newestBefore, request.name(), deadline) != null);
         ObjectNode created = createdAttachment(parent, newestBefore, request.name(), deadline);
         if (created == null) {
             throw new ProblemException(502, "FPTR's answer was lost", "FPTR completed the upload of " + source.location()
@@ -191,7 +213,7 @@ public class UploadService {
      * The three steps for {@code target}. {@code landed} reads FPTR to say whether the completion took, for
      * when its answer is lost.
      */
-    private Transfer transfer(Target target, SourceObject source, Supplier<Boolean> landed, Deadline deadline) {
+    private Transfer transfer(Target target, SourceObject source, WriteAttempt attempt, Deadline deadline, Supplier<Boolean> landed) {
         JsonNode start = fptr.startUpload(deadline, target.type(), target.id(), target.field(), target.filename(), false);
         boolean siteStorage = "sg".equals(start.path("data").path("storage_service").asText());
         boolean multipart = !siteStorage && source.size() > config.singlePutMaxBytes();
@@ -227,7 +249,7 @@ public class UploadService {
         if (transfer.completeLink() != null) {
             complete = transfer.completeLink();
         }
-        completeOnce(target, complete, (ObjectNode) info, uploadInfo, multipart, landed, deadline);
+        completeOnce(target, complete, (ObjectNode) info, uploadInfo, multipart, attempt, landed, deadline);
         LOG.infof("Uploaded %s (%d bytes, %s storage, %d part%s) to %s", source.location(), transfer.bytes(),
                 transfer.storageService(), transfer.parts(), transfer.parts() == 1 ? "" : "s", target);
         return transfer;
@@ -360,9 +382,11 @@ public class UploadService {
      * more), then FPTR is read; a completion found there is a success.
      */
     private void completeOnce(Target target, String complete, ObjectNode initInfo, ObjectNode uploadInfo, boolean multipart,
-                              Supplier<Boolean> landed, Deadline deadline) {
+                              WriteAttempt attempt, Supplier<Boolean> landed, Deadline deadline) {
         try {
+            attempt.sending();   // the completion is what creates something in FPTR; the steps before leave nothing
             fptr.completeUpload(deadline, complete, uploadInfo, JSON.objectNode());
+            attempt.landed();
             return;
         } catch (FptrFailure.WriteOutcomeUnknown lost) {
             LOG.warnf("The answer to completing the upload to %s was lost (%s); not repeating it", target, lost.lost());
@@ -373,6 +397,7 @@ public class UploadService {
             Boolean found = readBack(landed, target);
             if (Boolean.TRUE.equals(found)) {
                 LOG.infof("A read-back shows the upload to %s completed", target);
+                attempt.landed();
                 return;
             }
             if (Boolean.FALSE.equals(found) && !multipart && lost.lost() == FptrFailure.WriteOutcomeUnknown.Lost.CUT) {
@@ -442,6 +467,20 @@ public class UploadService {
             only = rows.size() == 1 ? flat : null;
         }
         return only;
+    }
+
+    /** The Attachment on the parent created since {@code since} (less clock skew) with the file's name; null when none. */
+    private ObjectNode attachmentMadeSince(EntityLink parent, Instant since, String filename, Deadline deadline) {
+        ObjectNode filter = FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())),
+                FptrFilter.condition("created_at", "greater_than", DateTimeFormatter.ISO_INSTANT.format(
+                        since.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS))));
+        for (JsonNode row : fptr.searchAll(deadline, "Attachment", filter, ATTACHMENT_FIELDS, "id", null).rows()) {
+            ObjectNode flat = FptrRecords.flatten(row);
+            if (filename.equals(flat.path("filename").asText()) || filename.equals(flat.path("this_file").path("name").asText())) {
+                return flat;
+            }
+        }
+        return null;
     }
 
     /** Sets what the upload could not: the project, every link, description and tags; answers the Attachment. */

@@ -109,7 +109,7 @@ class FptrClientMediaTest {
             fptr.update(Deadline.none(), "Shot", 1001, new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"description\":\"acked\"}"));
             String deliveryId = deliveryIds.poll(10, TimeUnit.SECONDS);
             assertNotNull(deliveryId, "the simulator delivered the update");
-            // FPTR records a delivery once its receiver has answered; wait for the record.
+            // The simulator records a delivery from its dispatch; wait for the record all the same.
             for (int i = 0; i < 100 && site.get("/api/v1.1/webhook/deliveries/" + deliveryId).status() != 200; i++) {
                 Thread.sleep(50);
             }
