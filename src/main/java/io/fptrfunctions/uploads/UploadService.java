@@ -109,7 +109,7 @@ public class UploadService {
 
     /** {@code PUT /v1/entities/{type}/{id}/files/{field}}: the object into a file/link field; answers the field as stored. */
     public ObjectNode uploadToField(FieldUpload request, WriteAttempt attempt, Deadline deadline) {
-        SourceObject source = source(request.s3());
+        SourceObject source = source(request.s3(), deadline);
         if (isAttachment(request.type()) && request.field().equals("this_file")) {
             throw ProblemException.conflict("Attachment.this_file cannot change once the Attachment exists (FPTR: \"editable "
                     + "on create only\"); nothing was written. Upload a new Attachment instead: POST /v1/uploads.");
@@ -137,7 +137,7 @@ public class UploadService {
 
     /** {@code PUT /v1/entities/{type}/{id}/image}: the object as the entity's thumbnail; FPTR then transcodes it. */
     public ObjectNode uploadImage(FieldUpload request, WriteAttempt attempt, Deadline deadline) {
-        SourceObject source = source(request.s3());
+        SourceObject source = source(request.s3(), deadline);
         String dataType = schemas.dataType(deadline, request.type(), "image");
         if (!"image".equals(dataType)) {
             throw ProblemException.badRequest(request.type() + ".image is " + article(dataType) + " field, not a thumbnail; "
@@ -163,7 +163,7 @@ public class UploadService {
      * as asked, whatever the earlier attempt did.)
      */
     public ObjectNode createAttachment(AttachmentUpload request, WriteAttempt attempt, Deadline deadline) {
-        SourceObject source = source(request.s3());
+        SourceObject source = source(request.s3(), deadline);
         long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName(), deadline);
         // FPTR uploads an Attachment through a record's attachments field: the first link's, else the Project's.
         EntityLink parent = request.attachmentLinks() != null && !request.attachmentLinks().isEmpty()
@@ -534,9 +534,9 @@ public class UploadService {
 
     // ---- small parts ---------------------------------------------------------------------------------------------
 
-    private SourceObject source(S3Location location) {
+    private SourceObject source(S3Location location, Deadline deadline) {
         sources.checkAllowed(location);
-        return sources.head(location);
+        return sources.head(location, deadline);
     }
 
     /** The content type sent with the bytes: the caller's, else S3's (unless generic), else a guess from the name. */
