@@ -107,7 +107,11 @@ public final class FptrPager {
             List<Future<List<JsonNode>>> next = List.of(submit(() -> source.page(from, pageSize, 1)));
             page = join(next, 0, pagesRead + 1);
             pagesRead++;
+            int had = rows.size();
             after = Math.max(after, add(page, rows, seen));
+            if (rows.size() == had) {
+                break;   // a page of rows already read (a source that ignores "id greater than"): nothing more to come, never a loop
+            }
         }
         return result(rows, limit, pagesRead);
     }
