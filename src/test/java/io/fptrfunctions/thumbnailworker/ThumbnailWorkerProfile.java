@@ -32,6 +32,8 @@ public class ThumbnailWorkerProfile implements QuarkusTestProfile {
                 "fptr.thumbnail-worker.pending-max-delay", "2s",
                 "fptr.thumbnail-worker.retry-min-delay", "1s",
                 "fptr.thumbnail-worker.retry-max-delay", "2s",
+                // short, so a test can give the batch a deadline of a few seconds (and one below it)
+                "fptr.thumbnail-worker.min-time-left", "2s",
                 // the same queue for Prefer: respond-async (the thumbnail handler is called as a bean here)
                 "fptr.thumbnail.job-queue-url", queueUrl(QUEUE));
     }
