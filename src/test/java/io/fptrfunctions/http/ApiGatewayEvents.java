@@ -1,5 +1,6 @@
 package io.fptrfunctions.http;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
@@ -136,22 +137,27 @@ public final class ApiGatewayEvents {
 
     /**
      * Calls the handler {@code function} ({@code token}, {@code local-file}..., as QUARKUS_LAMBDA_HANDLER names
-     * it) of the running Quarkus application with this event and a context of its own, as Lambda would, and
-     * reads its answer.
+     * it) of the running Quarkus application with this event and a context of its own (no deadline), as
+     * Lambda would, and reads its answer.
      */
-    @SuppressWarnings("unchecked")
     public Answer invoke(String function) {
+        return invoke(function, TestLambdaContext.invocation(function));
+    }
+
+    /** As {@link #invoke(String)}, with the given Lambda context (e.g. {@link TestLambdaContext#withRemaining}). */
+    @SuppressWarnings("unchecked")
+    public Answer invoke(String function, Context context) {
         try (InstanceHandle<Object> handler = Arc.container().instance(function)) {
             if (!handler.isAvailable()) {
                 throw new AssertionError("no handler named " + function);
             }
-            return Answer.of(((RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler.get()).handleRequest(event(), LambdaContext.invocation(function)));
+            return Answer.of(((RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler.get()).handleRequest(event(), context));
         }
     }
 
     /** What a handler's function receives for this event. */
     public static ApiRequest request(ApiGatewayEvents event) {
-        return new ApiRequest(event.event(), EVENTS);
+        return new ApiRequest(event.event(), io.fptrfunctions.deadline.Deadline.none());
     }
 
     public static String utf8(byte[] b) {

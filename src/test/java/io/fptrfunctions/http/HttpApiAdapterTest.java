@@ -46,11 +46,11 @@ class HttpApiAdapterTest {
     }
 
     @Test
-    void bodyBeyondJacksonsNestingLimitIsA400Problem() {
+    void bodyBeyondTheNestingLimitIsA400Problem() {
         Answer a = token("[".repeat(5000));
         assertEquals(400, a.status());
-        assertTrue(a.raw().contains("not valid JSON"), a::toString);
-        assertTrue(a.raw().contains("nesting depth"), a::toString);
+        assertTrue(a.raw().contains("beyond this API's limits"), a::toString);
+        assertTrue(a.raw().contains(ApiRequest.MAX_JSON_DEPTH + " levels of nesting"), a::toString);
         assertFalse(a.raw().contains("at io."), a::toString);
     }
 
