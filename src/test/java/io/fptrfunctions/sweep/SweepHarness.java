@@ -10,6 +10,7 @@ import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerHandler;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerProfile;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,20 +34,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * What the sweep's tests share: a clean site, queue, table and bucket before each test; invoking the
- * sweep through the mock event server (as Lambda does); the jobs it queued; and the thumbnail worker,
- * run in this JVM on whatever the queue holds (the event source's part: receive, invoke, delete).
+ * sweep handler; the jobs it queued; and the thumbnail worker, run in this JVM on whatever the queue holds
+ * (the event source's part: receive, invoke, delete). They run in the worker's profile
+ * ({@link ThumbnailWorkerProfile}: the sweep's queue and table are the worker's, pages of 2, runs bounded to
+ * 4 entities past the checkpoint), so the two share one Quarkus boot.
  */
 abstract class SweepHarness {
 
     static final SimAdmin SIM = FptrSimTestResource.admin();
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String TABLE = SweepProfile.TABLE;
-    static final String QUEUE_URL = SweepProfile.queueUrl();
+    static final String TABLE = ThumbnailWorkerProfile.TABLE;
+    static final String QUEUE_URL = MotoServer.get().endpoint() + "/123456789012/" + ThumbnailWorkerProfile.QUEUE;
     static final String BUCKET = MotoTestResource.BUCKET;
 
     /** The test's own clients, straight to moto: the proxy's log then holds the function's calls only. */
@@ -63,6 +65,9 @@ abstract class SweepHarness {
     @Inject
     ThumbnailWorkerHandler worker;
 
+    @Inject
+    SweepHandler sweepHandler;
+
     final MotoFaultProxy aws = MotoFaultProxy.get();
 
     @BeforeEach
@@ -70,7 +75,7 @@ abstract class SweepHarness {
         SIM.reset();
         SIM.login();
         CircuitBreakerMaintenance.get().resetAll();   // FPTR faults of other tests leave no open breaker
-        SQS.createQueue(b -> b.queueName(SweepProfile.QUEUE));
+        ThumbnailWorkerProfile.createQueues(SQS);
         SQS.purgeQueue(b -> b.queueUrl(QUEUE_URL));
         MotoServer.get().createStateTable(TABLE);
         DYNAMO.scan(b -> b.tableName(TABLE)).items()
@@ -80,18 +85,21 @@ abstract class SweepHarness {
         aws.clear();
     }
 
-    /** One invocation of the sweep with this event (JSON), as Lambda sends it; its answer. */
-    static JsonNode sweep(String event) {
-        String raw = given().contentType("application/json").body(event).post().then().statusCode(200).extract().asString();
+    /**
+     * One invocation of the sweep with this event (JSON), as Lambda's runtime hands it over: parsed, to the
+     * handler bean, the answer serialised. (The profile's Lambda handler is the worker's, so a test can run
+     * both.)
+     */
+    JsonNode sweep(String event) {
         try {
-            return JSON.readTree(raw);
+            return JSON.readTree(JSON.writeValueAsString(sweepHandler.handleRequest(JSON.readTree(event), null)));
         } catch (IOException e) {
-            throw new AssertionError("not JSON: " + raw, e);
+            throw new UncheckedIOException(e);
         }
     }
 
     /** The scheduled run, with the event EventBridge sends. */
-    static JsonNode scheduledSweep() {
+    JsonNode scheduledSweep() {
         return sweep("{\"version\":\"0\",\"id\":\"b7ce4715-8e7c-4d5a-9c43-3c1d6f0e1a2b\",\"detail-type\":\"Scheduled Event\","
                 + "\"source\":\"aws.events\",\"account\":\"123456789012\",\"time\":\"2026-12-01T10:00:00Z\",\"region\":\"us-east-1\","
                 + "\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/fptr-functions-SweepFunctionSweep\"],\"detail\":{}}");

@@ -1,6 +1,7 @@
 package io.fptrfunctions.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
@@ -16,11 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Runs bounded to 3 entities past the checkpoint (pages of 2): the next run continues where one stopped,
+ * Runs bounded to 4 entities past the checkpoint (pages of 2): the next run continues where one stopped,
  * for the schedule and for a backfill, whose progress is its own; and what a backfill refuses.
  */
 @QuarkusTest
-@TestProfile(SweepProfile.Bounded.class)
+@TestProfile(ThumbnailWorkerProfile.class)
 class SweepResumeTest extends SweepHarness {
 
     private static final String SCHEDULE_KEY = "sweep#schedule#Note";
@@ -37,16 +38,16 @@ class SweepResumeTest extends SweepHarness {
         assertFalse(first.get("complete").asBoolean(), first.toString());
         assertEquals("max_entities", first.get("stopped").asText());
         List<JsonNode> jobs = takeJobs();
-        assertEquals(List.of(7002L, 7004L, 7005L), ids(jobs));
-        assertEquals(7005, walk(first, 0).at("/checkpoint_after/id").asLong());
-        assertEquals(3, copy(jobs), "the worker copies them before the next run, as it does within seconds");
+        assertEquals(List.of(7002L, 7004L, 7005L, 7007L), ids(jobs));
+        assertEquals(7007, walk(first, 0).at("/checkpoint_after/id").asLong());
+        assertEquals(4, copy(jobs), "the worker copies them before the next run, as it does within seconds");
 
         JsonNode next = scheduledSweep();
 
         assertTrue(next.get("complete").asBoolean(), next.toString());
         assertEquals(walk(first, 0).get("checkpoint_after"), walk(next, 0).get("checkpoint_before"));
-        assertEquals(List.of(7007L, 7008L), ids(takeJobs()), "where the first stopped");
-        assertEquals(3, next.get("already_copied").asLong(), "the first run's, read again within the overlap (not counted toward the 3)");
+        assertEquals(List.of(7008L), ids(takeJobs()), "where the first stopped");
+        assertEquals(4, next.get("already_copied").asLong(), "the first run's, read again within the overlap (not counted toward the 4)");
         assertEquals(7008, walk(next, 0).at("/checkpoint_after/id").asLong());
     }
 
@@ -57,8 +58,10 @@ class SweepResumeTest extends SweepHarness {
         long other = SIM.insert(Map.of("type", "Note", "project", Map.of("type", "Project", "id", 71), "subject", "elsewhere",
                 "image", "elsewhere.png", "created_at", "2026-02-01T00:00:00Z"));
         newImage(7004, 0);
-        assertEquals(1, scheduledSweep().get("queued").asLong());
-        assertEquals(1, runWorker(), "7004 copied");
+        newImage(7005, 0);
+        assertEquals(2, scheduledSweep().get("queued").asLong());
+        assertEquals(1, copy(takeJobs().stream().filter(j -> j.get("entity_id").asLong() == 7004).toList()),
+                "7004 copied; 7005 not yet (the test took its job off the queue)");
         Map<String, AttributeValue> schedule = stored(SCHEDULE_KEY);
         assertNotNull(schedule);
 
@@ -72,12 +75,12 @@ class SweepResumeTest extends SweepHarness {
         assertEquals("2026-01-01T00:00:00Z", first.at("/backfill/since").asText());
         assertEquals(key + "#Note", walk(first, 0).get("key").asText());
         assertTrue(walk(first, 0).get("checkpoint_before").isNull(), "a new backfill");
-        assertFalse(first.get("complete").asBoolean(), "bounded to 3");
+        assertFalse(first.get("complete").asBoolean(), "bounded to 4: 7001, 7003, 7006 and 7004");
         List<JsonNode> jobs = takeJobs();
         assertEquals(List.of(7001L, 7003L, 7006L), ids(jobs), "the seed's images, oldest first; not Note " + other);
         assertTrue(jobs.stream().allMatch(j -> j.get("source").asText().equals("backfill")), jobs.toString());
         assertEquals(schedule, stored(SCHEDULE_KEY), "the scheduled checkpoint is untouched");
-        assertEquals("7006", stored(key + "#Note").get("entity_id").n());
+        assertEquals("7004", stored(key + "#Note").get("entity_id").n(), "7004 is copied: its row counts, its job is not queued");
         assertTrue(stored(key + "#Note").get("request").s().contains("Demo Project"));
         assertNotNull(stored(key + "#Note").get("expires_at"), "a backfill's progress expires (fptr.sweep.backfill-ttl)");
 
@@ -87,9 +90,10 @@ class SweepResumeTest extends SweepHarness {
         assertEquals(key, next.at("/backfill/key").asText(), next.toString());
         assertEquals(walk(first, 0).get("checkpoint_after"), walk(next, 0).get("checkpoint_before"));
         assertTrue(next.get("complete").asBoolean());
-        assertEquals(List.of(7006L), ids(takeJobs()), "7006 again (read within the overlap, and not copied yet); "
-                + "7004 is: the schedule's job was copied");
-        assertEquals(7004, walk(next, 0).at("/checkpoint_after/id").asLong());
+        assertEquals(List.of(7005L), ids(takeJobs()), "7005, past where the first stopped; 7004 (read again "
+                + "within the overlap) is copied");
+        assertEquals(1, next.get("already_copied").asLong());
+        assertEquals(7005, walk(next, 0).at("/checkpoint_after/id").asLong());
         assertEquals(schedule, stored(SCHEDULE_KEY));
     }
 

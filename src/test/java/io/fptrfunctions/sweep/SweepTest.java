@@ -2,6 +2,7 @@ package io.fptrfunctions.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.fptr.LogCapture;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,8 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * images from January 2026, the others none; no hook is registered, so only the sweep sees new images.
  */
 @QuarkusTest
-@TestProfile(SweepProfile.class)
+@TestProfile(ThumbnailWorkerProfile.class)
 class SweepTest extends SweepHarness {
 
     private static final String SCHEDULE_KEY = "sweep#schedule#Note";
@@ -243,6 +246,28 @@ class SweepTest extends SweepHarness {
         assertNull(stored(SCHEDULE_KEY));
         aws.clear();
         assertEquals(List.of(7004L), ids(jobsOf(scheduledSweep())));
+    }
+
+    @Test
+    void aSecondRunAtTheSameTimeNeverMovesTheCheckpointBackAndIsToldWhy() throws Exception {
+        newImage(7004, 0);
+        // the first run's first page takes 2 s; a second run starts meanwhile (a raised concurrency limit would allow it)
+        SIM.fault(Map.of("method", "POST", "path", "/entity/Note/_search$", "latency_ms", 2000, "times", 1));
+        CompletableFuture<JsonNode> slow = CompletableFuture.supplyAsync(this::scheduledSweep);
+        Thread.sleep(500);
+        newImage(7005, 0);
+        JsonNode fast = scheduledSweep();
+        JsonNode late = slow.get(30, TimeUnit.SECONDS);
+
+        assertTrue(fast.get("complete").asBoolean(), fast.toString());
+        assertEquals(7005, walk(fast, 0).at("/checkpoint_after/id").asLong());
+        assertEquals("failed", late.get("stopped").asText(), late.toString());
+        assertEquals(409, late.at("/error/status").asInt());
+        assertEquals("Another sweep moved the checkpoint", late.at("/error/title").asText());
+        assertEquals("7005", stored(SCHEDULE_KEY).get("entity_id").n());
+        assertEquals("1", stored(SCHEDULE_KEY).get("version").n(), "saved once: the slow run's save over the version it read was refused");
+        assertEquals(List.of(7004L, 7005L), ids(takeJobs()).stream().distinct().toList(),
+                "queued by both runs, which the worker's idempotent copy makes harmless");
     }
 
     @Test
