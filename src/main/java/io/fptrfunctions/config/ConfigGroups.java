@@ -7,6 +7,7 @@ import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.sweep.SweepConfig;
+import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.JobTargets;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
@@ -91,5 +92,11 @@ class ConfigGroups {
     @Singleton
     IdempotencyConfig idempotency(FunctionsConfig config) {
         return config.idempotency();
+    }
+
+    @Produces
+    @Singleton
+    MetricsConfig metrics(FunctionsConfig config) {
+        return config.metrics();
     }
 }

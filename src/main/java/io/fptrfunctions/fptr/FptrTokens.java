@@ -1,6 +1,8 @@
 package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -48,6 +50,9 @@ public class FptrTokens {
     @Inject
     Clock clock;
 
+    @Inject
+    Metrics metrics;
+
     private FptrCache<Key, Cached> tokens;
 
     @PostConstruct
@@ -63,7 +68,13 @@ public class FptrTokens {
 
     AccessToken token(FptrCredentials credentials, String sudoLogin) {
         Key key = new Key(credentials.siteUrl(), credentials.principal(), sudoLogin);
-        return tokens.get(key, k -> mint(credentials, sudoLogin)).token();
+        boolean[] minted = {false};
+        AccessToken token = tokens.get(key, k -> {
+            minted[0] = true;
+            return mint(credentials, sudoLogin);
+        }).token();
+        metrics.count(minted[0] ? Metric.TOKEN_MINTS : Metric.TOKEN_CACHE_HITS);
+        return token;
     }
 
     /** FPTR said 401 with this token: drop it so the next call mints (unless another caller already did). */

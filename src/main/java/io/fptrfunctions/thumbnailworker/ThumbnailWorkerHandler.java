@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import io.fptrfunctions.telemetry.Invocations;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -30,12 +31,17 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
     @Inject
     ThumbnailWorker worker;
 
+    @Inject
+    Invocations invocations;
+
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
-                : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
-        List<String> stay = worker.run(batch, timeLeft(context));
-        return new SQSBatchResponse(stay.stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
+        return invocations.run(context, () -> {
+            List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
+                    : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
+            List<String> stay = worker.run(batch, timeLeft(context));
+            return new SQSBatchResponse(stay.stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
+        });
     }
 
     private static JobMessage message(SQSEvent.SQSMessage m) {
