@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
+import io.fptrfunctions.telemetry.Invocations;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.jboss.logging.Logger;
@@ -37,8 +38,15 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
     @Inject
     Clock clock;
 
+    @Inject
+    Invocations invocations;
+
     @Override
     public JsonNode handleRequest(JsonNode event, Context context) {
+        return invocations.run(context, () -> sweep(event, context));
+    }
+
+    private JsonNode sweep(JsonNode event, Context context) {
         String requestId = context == null ? "-" : context.getAwsRequestId();
         try {
             SweepRequest request = SweepRequestReader.read(event, clock);
