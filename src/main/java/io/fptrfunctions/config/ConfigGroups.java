@@ -2,6 +2,7 @@ package io.fptrfunctions.config;
 
 import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
+import io.fptrfunctions.deadline.DeadlineConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
@@ -25,6 +26,12 @@ class ConfigGroups {
     @Singleton
     FptrConfig fptr(FunctionsConfig config) {
         return config.client();
+    }
+
+    @Produces
+    @Singleton
+    DeadlineConfig deadline(FunctionsConfig config) {
+        return config.deadline();
     }
 
     @Produces

@@ -2,6 +2,7 @@ package io.fptrfunctions.config;
 
 import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
+import io.fptrfunctions.deadline.DeadlineConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
@@ -28,6 +29,9 @@ public interface FunctionsConfig {
     /** The FPTR client: {@code fptr.secret-id}, {@code fptr.calls.read.timeout}... */
     @WithParentName
     FptrConfig client();
+
+    /** Each invocation's deadline: {@code fptr.deadline.*}. */
+    DeadlineConfig deadline();
 
     /** note-search: {@code fptr.notes.*}. */
     NotesConfig notes();

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
 
 import java.util.concurrent.ThreadLocalRandom;
@@ -8,15 +9,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * Delay before the next retry: FPTR's Retry-After when it sent one (FptrResponses already refused to
  * wait longer than {@code fptr.max-retry-after}), otherwise exponential backoff from the retry's delay
  * ({@code fptr.calls.retry-initial-delay}) capped at {@code fptr.calls.retry-max-delay}. "Equal jitter"
- * (half fixed, half random) keeps many containers from retrying in lock-step. One per invocation.
+ * (half fixed, half random) keeps many containers from retrying in lock-step. Never longer than the
+ * call's deadline leaves for the attempt after it. One per invocation.
  */
 class RetryAfterBackoff implements CustomBackoffStrategy {
 
     private final long maxDelay;
+    private final Deadline deadline;
+    private final long attemptMillis;
     private long nextExponential;
 
-    RetryAfterBackoff(long maxDelayInMillis) {
+    RetryAfterBackoff(long maxDelayInMillis, Deadline deadline, java.time.Duration minimumAttempt) {
         this.maxDelay = maxDelayInMillis;
+        this.deadline = deadline;
+        this.attemptMillis = minimumAttempt.toMillis();
     }
 
     @Override
@@ -26,6 +32,10 @@ class RetryAfterBackoff implements CustomBackoffStrategy {
 
     @Override
     public long nextDelayInMillis(Throwable failure) {
+        return Math.max(0, Math.min(delay(failure), deadline.remaining().toMillis() - attemptMillis));
+    }
+
+    private long delay(Throwable failure) {
         if (failure instanceof TransientFptrFailure transientFailure && transientFailure.retryAfter() != null) {
             long asked = transientFailure.retryAfter().toMillis();
             return asked + ThreadLocalRandom.current().nextLong(Math.max(1, asked / 10 + 1));

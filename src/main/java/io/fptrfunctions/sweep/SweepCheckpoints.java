@@ -1,6 +1,8 @@
 package io.fptrfunctions.sweep;
 
 import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.aws.AwsTimeouts;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -39,15 +41,16 @@ class SweepCheckpoints {
         MovedByAnother(String key) {
             super(409, "Another sweep moved the checkpoint", "Another run of the sweep moved " + key + " while this one "
                     + "ran, so this one stopped without moving it back. The template runs one sweep at a time "
-                    + "(ReservedConcurrentExecutions: 1); the next run continues from where the other stopped.");
+                    + "(its reserved concurrency, SweepConcurrency, is 1); the next run continues from where the other stopped.");
         }
     }
 
     /** The checkpoint of a walk; one past its {@code expires_at} (DynamoDB deletes within days, not at once) counts as none. */
-    Stored load(String table, String key, Instant now) {
+    Stored load(String table, String key, Instant now, Deadline deadline) {
         Map<String, AttributeValue> item;
         try {
-            item = dynamo.getItem(b -> b.tableName(table).key(Map.of(KEY, AttributeValue.fromS(key))).consistentRead(true)).item();
+            item = dynamo.getItem(b -> b.tableName(table).key(Map.of(KEY, AttributeValue.fromS(key))).consistentRead(true)
+                    .overrideConfiguration(AwsTimeouts.within(deadline, dynamo))).item();
         } catch (SdkException e) {
             throw AwsFailure.of("DynamoDB", "reading the checkpoint " + key + " of " + table, e);
         }
@@ -67,8 +70,10 @@ class SweepCheckpoints {
      *
      * @param expiresAt when DynamoDB may drop the item (the table's TTL), null to keep it
      * @param request   the backfill's normalised body, kept beside its progress for whoever reads the table; null for the schedule
+     * @param deadline  the invocation's; the call's timeout is capped by it
      */
-    long save(String table, String key, Checkpoint checkpoint, long version, Instant now, Instant expiresAt, String request) {
+    long save(String table, String key, Checkpoint checkpoint, long version, Instant now, Instant expiresAt, String request,
+              Deadline deadline) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(KEY, AttributeValue.fromS(key));
         item.put("updated_at", AttributeValue.fromS(checkpoint.updatedAt().toString()));
@@ -81,7 +86,8 @@ class SweepCheckpoints {
         if (request != null) {
             item.put("request", AttributeValue.fromS(request));
         }
-        PutItemRequest.Builder put = PutItemRequest.builder().tableName(table).item(item);
+        PutItemRequest.Builder put = PutItemRequest.builder().tableName(table).item(item)
+                .overrideConfiguration(AwsTimeouts.within(deadline, dynamo));
         if (version == 0) {
             put.conditionExpression("attribute_not_exists(pk) OR attribute_not_exists(version)");
         } else {

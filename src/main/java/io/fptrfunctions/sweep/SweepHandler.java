@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.deadline.LambdaDeadlines;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import io.fptrfunctions.telemetry.Invocations;
@@ -12,8 +13,6 @@ import jakarta.inject.Named;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 
 /**
  * The sweep's Lambda entry: EventBridge's Scheduled Event (or an empty body) runs the scheduled catch-up,
@@ -26,8 +25,6 @@ import java.time.Instant;
 public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
 
     private static final Logger LOG = Logger.getLogger(SweepHandler.class);
-    /** Lambda gives a function 15 minutes at most; a remaining time outside (0, 15 min] means no deadline was sent. */
-    private static final Duration MOST_LAMBDA_GIVES = Duration.ofMinutes(15);
 
     @Inject
     SweepService sweep;
@@ -41,6 +38,10 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
     @Inject
     Invocations invocations;
 
+    /** Lambda's remaining time less {@code fptr.deadline.margin}, as every handler takes it. */
+    @Inject
+    LambdaDeadlines deadlines;
+
     @Override
     public JsonNode handleRequest(JsonNode event, Context context) {
         return invocations.run(context, () -> sweep(event, context));
@@ -50,7 +51,7 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
         String requestId = context == null ? "-" : context.getAwsRequestId();
         try {
             SweepRequest request = SweepRequestReader.read(event, clock);
-            return mapper.valueToTree(sweep.run(request, deadline(context), requestId));
+            return mapper.valueToTree(sweep.run(request, deadlines.of(context), requestId));
         } catch (ProblemException e) {
             LOG.warnf("sweep: not run: %d %s: %s", e.status(), e.title(), e.detail());
             return e.body(mapper);
@@ -63,15 +64,5 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
             }
             return problem.body(mapper);
         }
-    }
-
-    /**
-     * When Lambda cuts this invocation. (Quarkus's mock event server, which the tests use, sends no deadline,
-     * and its context then answers nonsense: anything outside what Lambda can give counts as 15 minutes.)
-     */
-    private Instant deadline(Context context) {
-        long ms = context == null ? 0 : context.getRemainingTimeInMillis();
-        Duration left = ms > 0 && ms <= MOST_LAMBDA_GIVES.toMillis() ? Duration.ofMillis(ms) : MOST_LAMBDA_GIVES;
-        return clock.instant().plus(left);
     }
 }

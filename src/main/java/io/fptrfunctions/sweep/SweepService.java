@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrFilter;
@@ -53,7 +54,8 @@ import java.util.Set;
  * {@code fptr.sweep.max-entities-per-run} entities past the checkpoint, when less than
  * {@code fptr.sweep.min-time-left} is left before the deadline, or at the first failure (an FPTR page, the
  * copy records, SQS, the checkpoint's save), leaving the checkpoint where the last queued row put it. The
- * next run continues from there. Knows nothing of Lambda: the handler passes the deadline in.
+ * next run continues from there. Knows nothing of Lambda: the handler passes the invocation's {@link Deadline} in,
+ * and every FPTR and AWS call of the run is capped by it.
  */
 @ApplicationScoped
 public class SweepService {
@@ -96,16 +98,17 @@ public class SweepService {
      * (the sweep not configured, a backfill's project unknown, FPTR unavailable while looking it up) is
      * thrown as a {@link ProblemException}; one during a walk is the answer's {@code error}.
      *
-     * @param deadline when the invocation is cut (Lambda's); no page is started within {@code min-time-left} of it
+     * @param deadline the invocation's (Lambda's remaining time less its margin); no page is started within
+     *                 {@code min-time-left} of it, and every call is capped by it
      * @param requestId named by the answer of a failure that is a bug
      */
-    public SweepAnswer run(SweepRequest request, Instant deadline, String requestId) {
+    public SweepAnswer run(SweepRequest request, Deadline deadline, String requestId) {
         long started = System.nanoTime();
         Settings settings = settings();
         List<String> types = request.entityTypes() != null ? request.entityTypes() : targets.entityTypes();
         List<ThumbnailVariant> variants = request.variants() != null ? request.variants()
                 : targets.variants().stream().map(v -> ThumbnailVariant.valueOf(v.toUpperCase(Locale.ROOT))).toList();
-        ObjectNode project = project(request);
+        ObjectNode project = project(request, deadline);
         String key = request.key();
         ObjectNode backfill = null;
         if (request.backfill()) {
@@ -123,6 +126,8 @@ public class SweepService {
             Walk walk = new Walk(settings, request, type, key + "#" + type, variants, project);
             try {
                 walk.run(budget, deadline);
+            } catch (Deadline.Exceeded e) {
+                walk.stopped = STOPPED_TIME_LEFT;   // a call that would not fit in what is left: the next run continues
             } catch (FptrFailure | AwsFailure | ProblemException e) {
                 walk.stopped = STOPPED_FAILED;
                 error = failure(e, type, requestId);
@@ -175,11 +180,11 @@ public class SweepService {
     }
 
     /** A backfill's project as {@code {"type", "id", "name"}} (one FPTR call), or null for every project. */
-    private ObjectNode project(SweepRequest request) {
+    private ObjectNode project(SweepRequest request, Deadline deadline) {
         if (request.projectId() != null) {
             JsonNode found;
             try {
-                found = fptr.read("Project", request.projectId(), List.of("name"));
+                found = fptr.read(deadline, "Project", request.projectId(), List.of("name"));
             } catch (FptrFailure.Refused refused) {
                 if (refused.kind() == FptrFailure.Refused.Kind.NOT_FOUND) {
                     throw ProblemException.notFound("Project " + request.projectId() + " does not exist in FPTR; "
@@ -192,7 +197,7 @@ public class SweepService {
         if (request.projectName() == null) {
             return null;
         }
-        List<JsonNode> named = fptr.searchPage("Project", FptrFilter.and(FptrFilter.condition("name", "is", request.projectName())),
+        List<JsonNode> named = fptr.searchPage(deadline, "Project", FptrFilter.and(FptrFilter.condition("name", "is", request.projectName())),
                 List.of("name"), "id", 10, 1);
         if (named.isEmpty()) {
             throw ProblemException.notFound("No project is named '" + request.projectName() + "' in FPTR; give its "
@@ -245,9 +250,9 @@ public class SweepService {
             this.project = project;
         }
 
-        void run(int[] budget, Instant deadline) {
+        void run(int[] budget, Deadline deadline) {
             Instant now = clock.instant();
-            SweepCheckpoints.Stored stored = checkpoints.load(settings.table(), key, now);
+            SweepCheckpoints.Stored stored = checkpoints.load(settings.table(), key, now, deadline);
             before = stored.checkpoint();
             saved = before;
             long version = stored.version();
@@ -256,7 +261,7 @@ public class SweepService {
             JsonNode bound = position == null ? null
                     : FptrFilter.condition("updated_at", "greater_than", position.updatedAt().minus(settings.overlap()).toString());
             while (true) {
-                if (Duration.between(clock.instant(), deadline).compareTo(config.minTimeLeft()) < 0) {
+                if (!deadline.allows(config.minTimeLeft())) {
                     stopped = STOPPED_TIME_LEFT;
                     return;
                 }
@@ -264,18 +269,18 @@ public class SweepService {
                     stopped = STOPPED_MAX_ENTITIES;
                     return;
                 }
-                List<JsonNode> rows = fptr.searchPage(type, filter(bound), FIELDS, ORDER, Math.min(settings.pageSize(), budget[0]), 1);
+                List<JsonNode> rows = fptr.searchPage(deadline, type, filter(bound), FIELDS, ORDER, Math.min(settings.pageSize(), budget[0]), 1);
                 pagesRead++;
                 if (rows.isEmpty()) {
                     complete = true;
                     stopped = STOPPED_END;
                     return;
                 }
-                PageOutcome page = queuePage(rows, budget);
+                PageOutcome page = queuePage(rows, budget, deadline);
                 if (page.reached() != null && page.reached().isAfter(position)) {
                     version = checkpoints.save(settings.table(), key, page.reached(), version, clock.instant(),
                             request.backfill() ? clock.instant().plus(config.backfillTtl()) : null,
-                            request.backfill() ? request.normalized().toString() : null);
+                            request.backfill() ? request.normalized().toString() : null, deadline);
                     position = page.reached();
                     saved = position;
                 }
@@ -321,7 +326,7 @@ public class SweepService {
          * SQS did not take every job, for the caller to answer once it has saved how far the page got.
          * The rows come in FPTR's {@code updated_at,id} order, so the last one is where the next page starts.
          */
-        private PageOutcome queuePage(List<JsonNode> rows, int[] budget) {
+        private PageOutcome queuePage(List<JsonNode> rows, int[] budget, Deadline deadline) {
             List<Row> page = rows.stream().map(this::row).toList();
             List<String> keys = new ArrayList<>();
             page.forEach(r -> variants.forEach(v -> keys.add(CopiedImages.key(r.type(), r.id(), v))));
@@ -347,7 +352,7 @@ public class SweepService {
                     }
                 }
             }
-            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs);
+            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, deadline);
             int done = page.size();
             for (int j = 0; j < jobs.size(); j++) {
                 if (notQueued.contains(j)) {

@@ -240,7 +240,8 @@ class SweepTest extends SweepHarness {
         JsonNode failed = scheduledSweep();
 
         assertEquals("failed", failed.get("stopped").asText(), failed.toString());
-        assertEquals(502, failed.at("/error/status").asInt());
+        int status = failed.at("/error/status").asInt();
+        assertTrue(status == 502 || status == 504, "DynamoDB failed (502) or did not answer in time (504): " + failed);
         assertTrue(failed.at("/error/detail").asText().contains("DynamoDB"), failed.toString());
         assertEquals(List.of(), takeJobs());
         assertNull(stored(SCHEDULE_KEY));

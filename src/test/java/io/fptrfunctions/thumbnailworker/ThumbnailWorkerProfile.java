@@ -46,6 +46,8 @@ public class ThumbnailWorkerProfile implements QuarkusTestProfile {
                 Map.entry("fptr.thumbnail-worker.pending-max-delay", "2s"),
                 Map.entry("fptr.thumbnail-worker.retry-min-delay", "1s"),
                 Map.entry("fptr.thumbnail-worker.retry-max-delay", "2s"),
+                // short, so a test can give the batch a deadline of a few seconds (and one below it)
+                Map.entry("fptr.thumbnail-worker.min-time-left", "2s"),
                 // the same queue for Prefer: respond-async (the thumbnail handler is called as a bean here)
                 Map.entry("fptr.thumbnail.job-queue-url", queueUrl(QUEUE)),
                 Map.entry("fptr.sweep.queue-url", queueUrl(QUEUE)),
