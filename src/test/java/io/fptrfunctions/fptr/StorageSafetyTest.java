@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.telemetry.Invocations;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,10 @@ class StorageSafetyTest {
     private static final String SIGNATURE = "X-Amz-Signature=0123456789abcdef";
 
     private final FptrResponses responses = new FptrResponses();
+
+    {
+        responses.invocations = new Invocations();   // outside an invocation: it tags nothing
+    }
 
     private URI location(String location) {
         return responses.location("Locating Note 7001 image", () -> Response.status(302).header("Location", location).build(), SITE);
