@@ -43,7 +43,6 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -122,11 +121,7 @@ class ThumbnailWorkerTest {
         SIM.reset();
         SIM.login();
         CircuitBreakerMaintenance.get().resetAll();   // FPTR faults of other tests leave no open breaker
-        String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(createQueue(ThumbnailWorkerProfile.DEAD_LETTERS, Map.of()))
-                .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
-        createQueue(ThumbnailWorkerProfile.QUEUE, Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "30",
-                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
-                        + ThumbnailWorkerProfile.MAX_RECEIVE_COUNT + "\"}"));
+        ThumbnailWorkerProfile.createQueues(sqs);
         sqs.purgeQueue(b -> b.queueUrl(QUEUE_URL));
         sqs.purgeQueue(b -> b.queueUrl(DLQ_URL));
         try {
@@ -552,10 +547,6 @@ class ThumbnailWorkerTest {
         m.messageAttributes().forEach((k, v) -> attributes.put(k, v.stringValue()));
         return new JobMessage(m.messageId(), m.receiptHandle(), m.body(),
                 Integer.parseInt(m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)), attributes);
-    }
-
-    private String createQueue(String name, Map<QueueAttributeName, String> attributes) {
-        return sqs.createQueue(b -> b.queueName(name).attributes(attributes)).queueUrl();
     }
 
     // ---- FPTR deliveries ------------------------------------------------------------------------------------
