@@ -7,7 +7,9 @@ import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.sweep.SweepConfig;
 import io.fptrfunctions.telemetry.MetricsConfig;
+import io.fptrfunctions.thumbnails.JobTargets;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
@@ -66,6 +68,19 @@ class ConfigGroups {
     @Singleton
     WebhookConfig webhook(FunctionsConfig config) {
         return config.webhook();
+    }
+
+    /** The webhook's entity types and variants, which the sweep shares (the keys stay {@code fptr.webhook.*}). */
+    @Produces
+    @Singleton
+    JobTargets jobTargets(FunctionsConfig config) {
+        return new JobTargets(config.webhook().entityTypes(), config.webhook().variants());
+    }
+
+    @Produces
+    @Singleton
+    SweepConfig sweep(FunctionsConfig config) {
+        return config.sweep();
     }
 
     @Produces

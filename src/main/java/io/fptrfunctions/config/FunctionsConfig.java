@@ -7,6 +7,7 @@ import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.sweep.SweepConfig;
 import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
@@ -49,6 +50,9 @@ public interface FunctionsConfig {
 
     /** The webhook receiver: {@code fptr.webhook.*}. */
     WebhookConfig webhook();
+
+    /** The sweep (scheduled catch-up and backfill): {@code fptr.sweep.*}. */
+    SweepConfig sweep();
 
     /** The upload function: {@code fptr.upload.*}. */
     UploadConfig upload();

@@ -190,15 +190,7 @@ public class HttpApiAdapter {
     }
 
     public APIGatewayV2HTTPResponse problem(ProblemException e) {
-        ObjectNode body = mapper.createObjectNode();
-        body.put("type", e.type());
-        body.put("title", e.title());
-        body.put("status", e.status());
-        body.put("detail", e.detail());
-        if (e.upstream() != null) {
-            body.set("upstream", e.upstream());
-        }
-        e.extensions().forEach((k, v) -> body.set(k, mapper.valueToTree(v)));
+        ObjectNode body = e.body(mapper);
         Map<String, String> headers = new HashMap<>(e.headers());
         headers.put("Content-Type", PROBLEM_JSON);
         return APIGatewayV2HTTPResponse.builder()

@@ -59,6 +59,9 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("fptr.thumbnail.job-queue-url", queueUrl(JOB_QUEUE));
         config.put("fptr.thumbnail-worker.queue-url", queueUrl(JOB_QUEUE));
         config.put("fptr.thumbnail-worker.table-name", WORKER_TABLE);
+        // the sweep queues on the worker's queue and keeps its checkpoints in the worker's table, as deployed
+        config.put("fptr.sweep.queue-url", queueUrl(JOB_QUEUE));
+        config.put("fptr.sweep.table-name", WORKER_TABLE);
         config.put("fptr.webhook.secret-id", WEBHOOK_SECRET_ID);
         config.put("fptr.webhook.queue-url", queueUrl(WEBHOOK_QUEUE));
         config.put("fptr.webhook.table-name", WEBHOOK_TABLE);
