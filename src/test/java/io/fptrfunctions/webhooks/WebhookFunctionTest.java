@@ -15,6 +15,7 @@ import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.telemetry.ConsoleLines;
 import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * over HTTP. Deliveries are FPTR-shaped (fptr-rest-notes §5) and signed here like FPTR signs them.
  */
 @QuarkusTest
+@TestProfile(WebhookFunctionProfile.class)
 class WebhookFunctionTest {
 
     private static final SimAdmin SIM = FptrSimTestResource.admin();
