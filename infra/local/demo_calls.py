@@ -1,0 +1,100 @@
+"""One representative first call per function on the local stack's demo site (infra/local/up), chosen by
+the function's handler (QUARKUS_LAMBDA_HANDLER): what infra/bench/coldstart times and what infra/aot/build
+trains the JDK AOT cache with. A function without an entry here still gets a call: its first HttpApi route
+(path parameters filled with demo values, body {}), or, without a route, a direct invoke with the event its
+trigger would send (infra/local/invoke's default)."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class DemoCall:
+    method: str
+    path: str
+    body: Optional[dict] = None
+    # S3 key prefixes emptied in every bucket before the call, so each call does its whole work (a
+    # thumbnail copy answers "unchanged" without copying when the object is already there)
+    fresh_prefixes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path}" + (f" {json.dumps(self.body)}" if self.body is not None else "")
+
+
+DEMO_CALLS = {
+    "token": DemoCall("POST", "/v1/token", {}),
+    "note-search": DemoCall("POST", "/v1/notes/search", {"text": "lighting"}),
+    "thumbnail": DemoCall("PUT", "/v1/entities/Note/7001/thumbnail", fresh_prefixes=("thumbnails/",)),
+    "local-file": DemoCall("PUT", "/v1/entities/Version/6003/local-files/sg_uploaded_movie",
+                           {"local_path": "/mnt/projects/demo/sh030/anim/v001/sh030_anim_v001.mov"}),
+}
+# Values for path parameters of routes without a demo call of their own.
+DEMO_PATH_VALUES = {"type": "Version", "id": "6003", "field": "sg_uploaded_movie"}
+
+
+def demo_call(function: dict) -> tuple[Optional[DemoCall], str]:
+    """The call for one function as GET /_local/functions describes it: (call, how it was chosen); a None
+    call means a direct invoke through POST /_local/functions/{id}/invocations."""
+    known = DEMO_CALLS.get(function["handler"])
+    if known:
+        return known, "demo call"
+    for route in function["routes"]:
+        method, _, path = route.partition(" ")
+        if path:
+            path = re.sub(r"\{(\w+)\+?\}", lambda m: DEMO_PATH_VALUES.get(m.group(1), "demo"), path)
+            return DemoCall("POST" if method == "ANY" else method, path, {}), "first route, no demo call known"
+    return None, "direct invoke, no route"
+
+
+class LocalStackClient:
+    """What the bench and the AOT training do with a running local stack."""
+
+    def __init__(self, urls: dict[str, str]):
+        self.urls = urls
+
+    def _request(self, method: str, url: str, body: Optional[bytes] = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, data=body, method=method,
+                                         headers={"Content-Type": "application/json"} if body is not None else {})
+        try:
+            with urllib.request.urlopen(request, timeout=300) as answer:
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def functions(self) -> list[dict]:
+        return json.loads(self._request("GET", self.urls["functions"] + "/_local/functions")[1])["functions"]
+
+    def function(self, logical_id: str) -> dict:
+        return next(f for f in self.functions() if f["logical_id"] == logical_id)
+
+    def stop_instances(self, logical_id: str) -> None:
+        self._request("DELETE", f"{self.urls['functions']}/_local/functions/{logical_id}/instances")
+
+    def call(self, function: dict) -> tuple[int, bytes, str]:
+        """Makes the function's demo call; returns (status, body, what was called)."""
+        call, _ = demo_call(function)
+        if call is None:
+            status, body = self._request("POST", f"{self.urls['functions']}/_local/functions/"
+                                                 f"{function['logical_id']}/invocations")
+            return status, body, "direct invoke"
+        if call.fresh_prefixes:
+            self.empty_prefixes(call.fresh_prefixes)
+        body = None if call.body is None else json.dumps(call.body).encode()
+        status, answer = self._request(call.method, self.urls["functions"] + call.path, body)
+        return status, answer, call.describe()
+
+    def empty_prefixes(self, prefixes: tuple[str, ...]) -> None:
+        import boto3
+        s3 = boto3.client("s3", endpoint_url=self.urls["aws"], region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+        for bucket in s3.list_buckets()["Buckets"]:
+            for prefix in prefixes:
+                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"], Prefix=prefix):
+                    for item in page.get("Contents", []):
+                        s3.delete_object(Bucket=bucket["Name"], Key=item["Key"])
