@@ -10,7 +10,11 @@ warm (further copies after the object was deleted, each right after a pipeline r
 --rounds runs are compared); its peak RSS is /proc/<pid>/status VmHWM.
 Everything listens on 127.0.0.1 and is stopped at the end.
 
-    infra/bench/thumbnail/run [--size-mib 512] [--heap-mb 96] [--rounds 3]
+    infra/bench/thumbnail/run [--size-mib 512] [--heap-mb 96] [--rounds 3] [--variant NAME:ENV=VALUE,...]...
+
+With several --variant options, each configuration of our function runs in its own process (one cold
+start each), and the warm copies alternate between them round by round, e.g. two uploaders:
+    infra/bench/thumbnail/run --variant ours:FPTR_S3_UPLOADER=ours --variant sdk:FPTR_S3_UPLOADER=sdk
 """
 from __future__ import annotations
 
@@ -390,6 +394,32 @@ def runs(copies: list[Copy]) -> str:
 
 # ---- the run ---------------------------------------------------------------------------------------------
 
+class Variant:
+    """One build configuration of our function, in its own process with its own Runtime API:
+    `--variant NAME:KEY=VALUE,KEY=VALUE` (environment variables, e.g. FPTR_S3_UPLOADER=sdk)."""
+
+    def __init__(self, spec: str):
+        name, _, env = spec.partition(":")
+        if not name or not name.replace("-", "").replace("_", "").isalnum():
+            raise argparse.ArgumentTypeError(f"variant name '{name}' must be a word")
+        self.name = name
+        self.env = {}
+        for pair in filter(None, env.split(",")):
+            key, eq, value = pair.partition("=")
+            if not eq or not key:
+                raise argparse.ArgumentTypeError(f"'{pair}' is not KEY=VALUE")
+            self.env[key] = value
+        self.runtime: RuntimeApi | None = None
+        self.process: subprocess.Popen | None = None
+        self.key = ""
+        self.cold_s = 0.0
+        self.warms: list[Copy] = []
+        self.hwm_mb = 0.0
+
+    def describe(self) -> str:
+        return self.name + (" (" + ", ".join(f"{k}={v}" for k, v in self.env.items()) + ")" if self.env else "")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mib", type=int, default=512)
@@ -400,16 +430,26 @@ def main() -> int:
                         help="pipeline and warm copies to take the median of (default 3)")
     parser.add_argument("--java-tool-options", default=None,
                         help="JAVA_TOOL_OPTIONS for the function (default: ThumbnailFunction's in template.yaml)")
+    parser.add_argument("--function-cpus", default=None, metavar="LIST",
+                        help="run our function pinned to these CPUs (taskset -c LIST; e.g. 1 for the one vCPU "
+                             "Lambda gives at 1769 MB); moto, the simulator and the pipeline stay unpinned")
+    parser.add_argument("--variant", action="append", type=Variant, default=[], metavar="NAME:KEY=VALUE,...",
+                        help="a configuration of our function, run in its own process beside the others and "
+                             "alternated with them round by round (repeatable; default: one, as deployed)")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    variants: list[Variant] = args.variant or [Variant("thumbnail")]
+    if len({v.name for v in variants}) != len(variants):
+        parser.error("variant names must differ")
     size = args.size_mib << 20
 
     WORK.mkdir(parents=True, exist_ok=True)
     code = build_if_stale()
     ric = runtime_interface_client()
     children = Children()
-    runtime = RuntimeApi()
+    for variant in variants:
+        variant.runtime = RuntimeApi()
     try:
         moto = start_moto(children)
         sim = start_simulator(children)
@@ -439,87 +479,109 @@ def main() -> int:
 
         pipelines = [run_pipeline()]
 
-        # 2. Our function, under the runtime interface client, heap capped.
-        fn_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "en_US.UTF-8", "TZ": ":UTC", **AWS_ENV,
-            "AWS_LAMBDA_RUNTIME_API": runtime.address, "AWS_LAMBDA_FUNCTION_NAME": "ThumbnailFunction",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "LAMBDA_TASK_ROOT": str(code), "_HANDLER": HANDLER, "DISABLE_SIGNAL_HANDLERS": "true",
-            "QUARKUS_LAMBDA_HANDLER": "thumbnail", "APP_BUCKET": BUCKET, "APP_THUMBNAIL_PREFIX": PREFIX,
-            "FPTR_SITE_URL": sim, "FPTR_SCRIPT_NAME": SCRIPT_NAME, "FPTR_SCRIPT_KEY": SCRIPT_KEY,
-            "QUARKUS_S3_ENDPOINT_OVERRIDE": moto, "QUARKUS_S3_PATH_STYLE_ACCESS": "true",
-        }
-        # Uploader tuning (APP_S3_PART_BYTES, APP_S3_PARTS_IN_FLIGHT...) passes through for experiments.
-        fn_env.update({k: v for k, v in os.environ.items() if k.startswith("APP_S3_")})
+        # 2. Our function, each variant in its own process under the runtime interface client, heap capped,
+        #    each under its own key prefix (so one's copy is never the other's "unchanged").
         java_tool_options = args.java_tool_options if args.java_tool_options is not None else template_java_tool_options()
-        if java_tool_options:
-            fn_env["JAVA_TOOL_OPTIONS"] = java_tool_options
         command = ["java", *args.java_opts.split(), f"-Xmx{args.heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
-        spawned = time.monotonic()
-        function = children.start(command, WORK / "function.log", cwd=code, env=fn_env)
-        answer, _ = runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
-        cold_s = time.monotonic() - spawned
-        body = json.loads(answer["body"])
-        if answer["statusCode"] != 200 or body.get("status") != "copied":
-            raise RuntimeError(f"the function answered {answer['statusCode']}: {answer['body']}")
-        ours_key = body["key"]
-
-        def run_warm() -> Copy:
-            s3_delete(moto, ours_key)   # so the call copies again instead of answering "unchanged"
-            cpu_before = cpu_seconds(function.pid)
-            servers_before = servers_cpu()
-            threads_before = thread_cpu_seconds(function.pid)
-            answer, seconds = runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
+        if args.function_cpus:
+            command = ["taskset", "-c", args.function_cpus, *command]
+        for variant in variants:
+            fn_env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "en_US.UTF-8", "TZ": ":UTC", **AWS_ENV,
+                "AWS_LAMBDA_RUNTIME_API": variant.runtime.address, "AWS_LAMBDA_FUNCTION_NAME": "ThumbnailFunction",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "LAMBDA_TASK_ROOT": str(code), "_HANDLER": HANDLER, "DISABLE_SIGNAL_HANDLERS": "true",
+                "QUARKUS_LAMBDA_HANDLER": "thumbnail", "FPTR_THUMBNAIL_BUCKET": BUCKET,
+                "FPTR_THUMBNAIL_PREFIX": f"{PREFIX}{variant.name}/",
+                "FPTR_SITE_URL": sim, "FPTR_SCRIPT_NAME": SCRIPT_NAME, "FPTR_SCRIPT_KEY": SCRIPT_KEY,
+                "QUARKUS_S3_ENDPOINT_OVERRIDE": moto, "QUARKUS_S3_PATH_STYLE_ACCESS": "true",
+            }
+            # Uploader tuning (FPTR_S3_PART_BYTES...) passes through for experiments; a variant's own env wins.
+            fn_env.update({k: v for k, v in os.environ.items() if k.startswith("FPTR_S3_")})
+            fn_env.update(variant.env)
+            if java_tool_options:
+                fn_env["JAVA_TOOL_OPTIONS"] = java_tool_options
+            spawned = time.monotonic()
+            variant.process = children.start(command, WORK / f"function-{variant.name}.log", cwd=code, env=fn_env)
+            answer, _ = variant.runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
+            variant.cold_s = time.monotonic() - spawned
             body = json.loads(answer["body"])
             if answer["statusCode"] != 200 or body.get("status") != "copied":
-                raise RuntimeError(f"the warm call answered {answer['statusCode']}: {answer['body']}")
-            cpu = cpu_seconds(function.pid) - cpu_before
+                raise RuntimeError(f"{variant.name} answered {answer['statusCode']}: {answer['body']}")
+            variant.key = body["key"]
+
+        def run_warm(variant: Variant) -> Copy:
+            pid = variant.process.pid
+            s3_delete(moto, variant.key)   # so the call copies again instead of answering "unchanged"
+            cpu_before = cpu_seconds(pid)
+            servers_before = servers_cpu()
+            threads_before = thread_cpu_seconds(pid)
+            answer, seconds = variant.runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
+            body = json.loads(answer["body"])
+            if answer["statusCode"] != 200 or body.get("status") != "copied":
+                raise RuntimeError(f"{variant.name}'s warm call answered {answer['statusCode']}: {answer['body']}")
+            cpu = cpu_seconds(pid) - cpu_before
             by_name: dict[str, float] = {}
-            for (tid, name), used in thread_cpu_seconds(function.pid).items():
+            for (tid, name), used in thread_cpu_seconds(pid).items():
                 by_name[name] = by_name.get(name, 0.0) + used - threads_before.get((tid, name), 0.0)
             threads = sorted(((used, name) for name, used in by_name.items() if used >= 0.05), reverse=True)
-            # Part-upload threads end with their upload, so their CPU is what the live threads do not account for.
-            threads.append((cpu - sum(by_name.values()), "ended threads (part uploads)"))
+            # Threads that ended during the copy (e.g. part uploads) are what the live threads do not account for.
+            threads.append((cpu - sum(by_name.values()), "ended threads"))
             return Copy(seconds, cpu, [b - a for a, b in zip(servers_before, servers_cpu())], threads)
 
-        # 3. Warm copies, each after a pipeline run, so drift on the box hits both alike.
-        warms = []
+        # 3. Warm copies: each round a pipeline run, then every variant, the variants' order rotating from
+        #    round to round, so drift on the box hits all alike.
         for round_number in range(args.rounds):
             if round_number > 0:
                 pipelines.append(run_pipeline())
-            warms.append(run_warm())
-        hwm_mb = vm_hwm_kb(function.pid) / 1024
+            shift = round_number % len(variants)
+            for variant in variants[shift:] + variants[:shift]:
+                variant.warms.append(run_warm(variant))
+        unchanged = {}
+        for variant in variants:
+            variant.hwm_mb = vm_hwm_kb(variant.process.pid) / 1024
+            answer, unchanged_s = variant.runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=60)
+            unchanged[variant.name] = (json.loads(answer["body"]).get("status"), unchanged_s)
 
-        answer, unchanged_s = runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=60)
-        unchanged = json.loads(answer["body"]).get("status")
-
-        # Both last copies must be the same bytes as the source.
-        for key in (key_pipeline, ours_key):
+        # Every last copy must be the same bytes as the source.
+        for key in [key_pipeline] + [v.key for v in variants]:
             stored_size, stored_sha = s3_sha256(moto, key)
             if stored_size != size or stored_sha != source_sha:
                 raise RuntimeError(f"s3://{BUCKET}/{key} holds {stored_size} bytes, sha256 {stored_sha}: not the source")
 
-        pipeline, warm = median(pipelines), median(warms)
-        print(f"image:              {args.size_mib} MiB (sha256 {source_sha[:16]}...), both copies verified in S3")
+        pipeline = median(pipelines)
+        print(f"image:              {args.size_mib} MiB (sha256 {source_sha[:16]}...), every copy verified in S3")
         print(f"pipeline:           {pipeline.seconds:6.2f} s   median of {runs(pipelines)}; curl -sL <alt=original url> | "
               f"aws s3 cp - s3://{BUCKET}/{key_pipeline}")
         print(f"  its median run:   CPU {pipeline.cpu:5.2f} s; moto {pipeline.servers[0]:5.2f} s, simulator {pipeline.servers[1]:5.2f} s")
-        print(f"thumbnail, cold:    {cold_s:6.2f} s   JVM start included (ratio {cold_s / pipeline.seconds:.2f}); "
-              f"java {args.java_opts} -Xmx{args.heap_mb}m, JAVA_TOOL_OPTIONS='{java_tool_options}'")
-        print(f"thumbnail, warm:    {warm.seconds:6.2f} s   median of {runs(warms)}; same process, object deleted "
-              f"first (ratio {warm.seconds / pipeline.seconds:.2f})")
-        print(f"  its median run:   CPU {warm.cpu:5.2f} s; moto {warm.servers[0]:5.2f} s, simulator {warm.servers[1]:5.2f} s")
-        print("  its CPU by thread: " + ", ".join(f"{name} {used:.2f} s" for used, name in warm.threads))
-        print(f"thumbnail, again:   {unchanged_s:6.2f} s   status {unchanged} (nothing downloaded)")
-        print(f"peak RSS (VmHWM):   {hwm_mb:6.1f} MB  of the function's JVM (target: under 300 MB)")
+        print(f"our function:       java {args.java_opts} -Xmx{args.heap_mb}m, JAVA_TOOL_OPTIONS='{java_tool_options}'"
+              + (f", pinned to CPU {args.function_cpus}" if args.function_cpus else ""))
+        verdicts = []
+        for variant in variants:
+            warm = median(variant.warms)
+            status, unchanged_s = unchanged[variant.name]
+            print(f"{variant.describe()}:")
+            print(f"  cold:             {variant.cold_s:6.2f} s   JVM start included (ratio {variant.cold_s / pipeline.seconds:.2f})")
+            print(f"  warm:             {warm.seconds:6.2f} s   median of {runs(variant.warms)}; same process, object "
+                  f"deleted first (ratio {warm.seconds / pipeline.seconds:.2f})")
+            print(f"  its median run:   CPU {warm.cpu:5.2f} s; moto {warm.servers[0]:5.2f} s, simulator {warm.servers[1]:5.2f} s")
+            print("  its CPU by thread: " + ", ".join(f"{name} {used:.2f} s" for used, name in warm.threads))
+            print(f"  again:            {unchanged_s:6.2f} s   status {status} (nothing downloaded)")
+            print(f"  peak RSS (VmHWM): {variant.hwm_mb:6.1f} MB  of its JVM (target: under 300 MB)")
+            speed = "met" if warm.seconds <= pipeline.seconds else "NOT met"
+            rss = "met" if variant.hwm_mb < 300 else "NOT met"
+            verdicts.append(f"{variant.name}: not slower than the pipeline (warm, medians) {speed}, peak RSS under 300 MB {rss}")
+        if len(variants) > 1:
+            first = median(variants[0].warms)
+            for other in variants[1:]:
+                print(f"{other.name} / {variants[0].name}, warm medians: {median(other.warms).seconds / first.seconds:.2f}")
         print(f"load average:       {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2-core box shared with other builds)")
-        verdict_speed = "met" if warm.seconds <= pipeline.seconds else "NOT met"
-        verdict_rss = "met" if hwm_mb < 300 else "NOT met"
-        print(f"targets:            not slower than the pipeline (warm, medians): {verdict_speed}; "
-              f"peak RSS under 300 MB: {verdict_rss}")
+        print("targets:            " + "; ".join(verdicts))
         return 0
     finally:
-        runtime.stop()
+        for variant in variants:
+            if variant.runtime is not None:
+                variant.runtime.stop()
         children.stop_all()
 
 

@@ -1,19 +1,18 @@
 package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
-import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Entity field schemas ({@code GET /schema/{type}/fields/{field}}), read once and kept for
- * {@code fptr.schema-cache-ttl}: a site's schema changes far less often than its data. Only fields FPTR
- * described are kept; an unknown field (FPTR's 404) or a failed read is asked again next time, so a
- * field just added on the site can be used at once.
+ * {@code fptr.schema-cache-ttl}: a site's schema changes far less often than its data. A field (or entity
+ * type) FPTR does not know, its 404, is remembered too, but only for {@code fptr.unknown-field-ttl}, so a
+ * burst of requests naming it reads FPTR once and a field just added on the site is usable soon after.
+ * A read that fails otherwise (FPTR down, no permission) is not remembered.
  */
 @ApplicationScoped
 public class FieldSchemas {
@@ -27,10 +26,19 @@ public class FieldSchemas {
     @Inject
     Clock clock;
 
-    private record Known(JsonNode schema, Instant readAt) {
+    private record Key(String entityType, String field) {
     }
 
-    private final Map<String, Known> known = new ConcurrentHashMap<>();
+    /** What FPTR said of a field: its schema, or the refusal saying it (or its entity type) does not exist. */
+    private record Answer(JsonNode schema, FptrFailure.Refused unknown) {
+    }
+
+    private FptrCache<Key, Answer> answers;
+
+    @PostConstruct
+    void createCache() {
+        answers = new FptrCache<>(clock, a -> a.unknown() == null ? config.schemaCacheTtl() : config.unknownFieldTtl());
+    }
 
     /**
      * The field's schema ({@code data_type}, {@code properties}...).
@@ -38,17 +46,26 @@ public class FieldSchemas {
      * @throws FptrFailure.Refused {@code UNKNOWN_ENTITY_TYPE} or {@code UNKNOWN_FIELD} when FPTR knows neither
      */
     public JsonNode field(String entityType, String field) {
-        String key = entityType + "." + field;
-        Known k = known.get(key);
-        if (k == null || !clock.instant().isBefore(k.readAt().plus(config.schemaCacheTtl()))) {
-            k = new Known(fptr.fieldSchema(entityType, field), clock.instant());
-            known.put(key, k);
+        Answer answer = answers.get(new Key(entityType, field), this::read);
+        if (answer.unknown() != null) {
+            throw answer.unknown();
         }
-        return k.schema();
+        return answer.schema();
     }
 
     /** The field's FPTR data type ({@code url}, {@code image}, {@code text}...). */
     public String dataType(String entityType, String field) {
         return field(entityType, field).path("data_type").path("value").asText(null);
+    }
+
+    private Answer read(Key key) {
+        try {
+            return new Answer(fptr.fieldSchema(key.entityType(), key.field()), null);
+        } catch (FptrFailure.Refused e) {
+            if (e.kind() == FptrFailure.Refused.Kind.UNKNOWN_FIELD || e.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE) {
+                return new Answer(null, e);
+            }
+            throw e;
+        }
     }
 }

@@ -1,55 +1,95 @@
 package io.fptrfunctions.fptr;
 
-import io.smallrye.faulttolerance.api.CustomBackoff;
+import io.smallrye.faulttolerance.api.Guard;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
-import org.eclipse.microprofile.faulttolerance.Retry;
-import org.eclipse.microprofile.faulttolerance.Timeout;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The fault-tolerance policies every FPTR call runs under (SmallRye Fault Tolerance). Each policy is
- * tunable with MicroProfile FT config keys, e.g.
- * {@code io.fptrfunctions.fptr.FptrCalls/read/Retry/maxRetries=3} or {@code .../read/Timeout/value=10000}
- * (all durations in milliseconds; the {@code %test} profile shrinks them).
+ * The fault-tolerance policies every FPTR call runs under: SmallRye Fault Tolerance guards built from
+ * {@code fptr.calls.*} (FptrConfig.Calls), so operators tune them under our names.
  * <ul>
- * <li>{@link #read}: calls safe to repeat (GETs, _search, minting a token, idempotent PUTs): a timeout per
- *     attempt, retries with exponential backoff and jitter, honouring Retry-After.</li>
+ * <li>{@link #read}: calls safe to repeat (GETs, _search, idempotent PUTs): a timeout per attempt,
+ *     retries with exponential backoff and jitter, honouring Retry-After ({@link RetryAfterBackoff}).</li>
  * <li>{@link #write}: creates and updates: a timeout, never retried (a repeated create is a duplicate).</li>
  * <li>{@link #mint}: the token endpoint, like a read with a shorter budget.</li>
  * </ul>
  * Each has a circuit breaker counting only transport-level failures (not FPTR's 4xx answers), so a dead
- * site fails fast instead of making every caller wait out its timeouts.
+ * site fails fast instead of making every caller wait out its timeouts. (The guards are built in code,
+ * not by annotations, so a per-call deadline can later cap an attempt's timeout.)
  */
 @ApplicationScoped
 class FptrCalls {
 
-    @Timeout(10_000)
-    @Retry(maxRetries = 3, delay = 300, maxDuration = 25_000, jitter = 0,
-            retryOn = {TransientFptrFailure.class, TimeoutException.class})
-    @CustomBackoff(RetryAfterBackoff.class)
-    @CircuitBreaker(requestVolumeThreshold = 8, failureRatio = 0.75, delay = 10_000,
-            successThreshold = 1, failOn = {TransientFptrFailure.class, TimeoutException.class})
+    private static final List<Class<? extends Throwable>> TRANSIENT = List.of(TransientFptrFailure.class, TimeoutException.class);
+
+    private final Guard read;
+    private final Guard write;
+    private final Guard mint;
+
+    @Inject
+    FptrCalls(FptrConfig config) {
+        FptrConfig.Calls calls = config.calls();
+        read = retrying("fptr-read", calls, calls.read().timeout(), calls.read().maxRetries(), calls.read().maxDuration());
+        write = Guard.create()
+                .withTimeout().duration(millis(calls.write().timeout()), ChronoUnit.MILLIS).done()
+                .with(b -> breaker(b, "fptr-write", calls.circuitBreaker()))
+                .build();
+        mint = retrying("fptr-mint", calls, calls.mint().timeout(), calls.mint().maxRetries(), calls.mint().maxDuration());
+    }
+
     public <T> T read(Supplier<T> call) {
-        return call.get();
+        return run(read, call);
     }
 
-    @Timeout(15_000)
-    @CircuitBreaker(requestVolumeThreshold = 8, failureRatio = 0.75, delay = 10_000,
-            successThreshold = 1, failOn = {TransientFptrFailure.class, TimeoutException.class})
     public <T> T write(Supplier<T> call) {
-        return call.get();
+        return run(write, call);
     }
 
-    @Timeout(5_000)
-    @Retry(maxRetries = 2, delay = 300, maxDuration = 12_000, jitter = 0,
-            retryOn = {TransientFptrFailure.class, TimeoutException.class})
-    @CustomBackoff(RetryAfterBackoff.class)
-    @CircuitBreaker(requestVolumeThreshold = 8, failureRatio = 0.75, delay = 10_000,
-            successThreshold = 1, failOn = {TransientFptrFailure.class, TimeoutException.class})
     public <T> T mint(Supplier<T> call) {
-        return call.get();
+        return run(mint, call);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T run(Guard guard, Supplier<T> call) {
+        return (T) guard.get(call::get, Object.class);
+    }
+
+    private static Guard retrying(String name, FptrConfig.Calls calls, Duration timeout, int maxRetries, Duration maxDuration) {
+        long initial = millis(calls.retryInitialDelay());
+        long max = millis(calls.retryMaxDelay());
+        return Guard.create()
+                .withRetry()
+                    .maxRetries(maxRetries)
+                    .delay(initial, ChronoUnit.MILLIS)
+                    .maxDuration(millis(maxDuration), ChronoUnit.MILLIS)
+                    .jitter(0, ChronoUnit.MILLIS)   // RetryAfterBackoff adds its own
+                    .retryOn(TRANSIENT)
+                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(max)).done()
+                    .done()
+                .withTimeout().duration(millis(timeout), ChronoUnit.MILLIS).done()
+                .with(b -> breaker(b, name, calls.circuitBreaker()))
+                .build();
+    }
+
+    /** Named, so CircuitBreakerMaintenance (tests, operators) can read and reset it. */
+    private static void breaker(Guard.Builder builder, String name, FptrConfig.Calls.CircuitBreaker config) {
+        builder.withCircuitBreaker()
+                .name(name)
+                .requestVolumeThreshold(config.requestVolumeThreshold())
+                .failureRatio(config.failureRatio())
+                .delay(millis(config.delay()), ChronoUnit.MILLIS)
+                .successThreshold(1)
+                .failOn(TRANSIENT)
+                .done();
+    }
+
+    private static long millis(Duration d) {
+        return d.toMillis();
     }
 }

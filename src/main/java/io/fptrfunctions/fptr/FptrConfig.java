@@ -1,22 +1,23 @@
 package io.fptrfunctions.fptr;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * {@code fptr.*}: where the site and its credentials come from, and the client's limits. In AWS the
- * credentials come from the Secrets Manager secret {@code fptr.secret-id} (env {@code FPTR_SECRET_ID});
- * locally and in tests from {@code fptr.site-url}, {@code fptr.script-name}, {@code fptr.script-key}
- * (or {@code fptr.login}/{@code fptr.password} for the password grant).
+ * {@code fptr.*}: where the site and its credentials come from, and the client's limits, caches and
+ * fault tolerance (a group of {@code io.fptrfunctions.config.FunctionsConfig}). In AWS the credentials
+ * come from the Secrets Manager secret {@code fptr.secret-id} (env {@code FPTR_SECRET_ID}); locally and in
+ * tests from {@code fptr.site-url}, {@code fptr.script-name}, {@code fptr.script-key} (or
+ * {@code fptr.login}/{@code fptr.password} for the password grant).
  */
-@ConfigMapping(prefix = "fptr")
 public interface FptrConfig {
 
+    /** The Secrets Manager secret holding the site URL and the script's (or a user's) credentials. */
     Optional<String> secretId();
 
+    /** Without a secret: the site, e.g. {@code https://studio.shotgrid.autodesk.com}. */
     Optional<String> siteUrl();
 
     Optional<String> scriptName();
@@ -31,7 +32,7 @@ public interface FptrConfig {
     @WithDefault("15m")
     Duration secretTtl();
 
-    /** A token is minted again once it has less than this left to live. */
+    /** A token is minted again once it has less than this left to live (at most half its life). */
     @WithDefault("60s")
     Duration tokenSafetyMargin();
 
@@ -42,7 +43,7 @@ public interface FptrConfig {
     @WithDefault("5s")
     Duration connectTimeout();
 
-    /** Socket read timeout; the per-call budget is the fault-tolerance {@code @Timeout} of FptrCalls. */
+    /** Socket read timeout; the per-call budget is {@code fptr.calls.*.timeout}. */
     @WithDefault("60s")
     Duration readTimeout();
 
@@ -50,14 +51,79 @@ public interface FptrConfig {
     @WithDefault("10s")
     Duration maxRetryAfter();
 
-    /** Exponential backoff between retries: first delay, cap. Jitter is added on top. */
-    @WithDefault("300ms")
-    Duration retryInitialDelay();
-
-    @WithDefault("4s")
-    Duration retryMaxDelay();
-
     /** Field schemas (FieldSchemas) are kept this long before being read again. */
     @WithDefault("5m")
     Duration schemaCacheTtl();
+
+    /** A field or entity type FPTR answered 404 for is taken as unknown this long before being asked again. */
+    @WithDefault("30s")
+    Duration unknownFieldTtl();
+
+    /** The fault-tolerance policies of every FPTR call ({@link FptrCalls}). */
+    Calls calls();
+
+    interface Calls {
+
+        /** Exponential backoff between retries of reads and mints: the first delay (jitter is added on top). */
+        @WithDefault("300ms")
+        Duration retryInitialDelay();
+
+        /** The longest backoff between two retries. */
+        @WithDefault("4s")
+        Duration retryMaxDelay();
+
+        /** Calls safe to repeat: GETs, _search, idempotent PUTs. */
+        Read read();
+
+        /** Creates and updates: never retried. */
+        Write write();
+
+        /** The token endpoint. */
+        Mint mint();
+
+        /** One breaker per policy, counting only transport failures and timeouts. */
+        CircuitBreaker circuitBreaker();
+
+        interface Read {
+            /** Budget of one attempt. */
+            @WithDefault("10s")
+            Duration timeout();
+
+            @WithDefault("3")
+            int maxRetries();
+
+            /** Budget of all attempts and the waits between them. */
+            @WithDefault("25s")
+            Duration maxDuration();
+        }
+
+        interface Write {
+            @WithDefault("15s")
+            Duration timeout();
+        }
+
+        interface Mint {
+            @WithDefault("5s")
+            Duration timeout();
+
+            @WithDefault("2")
+            int maxRetries();
+
+            @WithDefault("12s")
+            Duration maxDuration();
+        }
+
+        interface CircuitBreaker {
+            /** Calls in the rolling window the failure ratio is computed over. */
+            @WithDefault("8")
+            int requestVolumeThreshold();
+
+            @WithDefault("0.75")
+            double failureRatio();
+
+            /** How long an open breaker fails calls at once before letting one through. */
+            @WithDefault("10s")
+            Duration delay();
+        }
+    }
 }

@@ -1,7 +1,9 @@
 package io.fptrfunctions.fptr;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
@@ -11,17 +13,16 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
  * Where the FPTR credentials come from: the Secrets Manager secret {@code fptr.secret-id} (JSON
  * {@code {"site_url","script_name","script_key"}}, or {@code "login","password"} for a user), read once
- * and reused for {@code fptr.secret-ttl}; or, without a secret id, {@code fptr.site-url} and friends.
+ * and reused for {@code fptr.secret-ttl} ({@link FptrCache}: concurrent first calls read it once, a
+ * failed read is not remembered); or, without a secret id, {@code fptr.site-url} and friends.
  * No secret value ever reaches a log line or an exception message.
  */
 @ApplicationScoped
@@ -29,8 +30,8 @@ public class FptrCredentialsSource {
 
     private static final Logger LOG = Logger.getLogger(FptrCredentialsSource.class);
 
-    private record Cached(FptrCredentials credentials, Instant readAt) {
-    }
+    /** The cache's only key: there is one set of credentials per deployment. */
+    private static final String CURRENT = "current";
 
     @Inject
     FptrConfig config;
@@ -44,32 +45,28 @@ public class FptrCredentialsSource {
     @Inject
     Clock clock;
 
-    private volatile Cached cached;
+    private FptrCache<String, FptrCredentials> cache;
+
+    @PostConstruct
+    void createCache() {
+        // From a secret: read again after its TTL (it may be rotated). From configuration: fixed for the process.
+        cache = new FptrCache<>(clock, credentials -> fromSecret() ? config.secretTtl() : null);
+    }
 
     /** The current credentials; reads the secret again once its TTL has passed. */
     public FptrCredentials current() {
-        Cached now = cached;
-        if (now != null && !stale(now)) {
-            return now.credentials();
-        }
-        synchronized (this) {
-            if (cached == null || stale(cached)) {
-                cached = new Cached(load(), clock.instant());
-            }
-            return cached.credentials();
-        }
+        return cache.get(CURRENT, key -> load());
     }
 
     /** FPTR refused these credentials: read the secret again on next use, in case it was rotated. */
     public void forget(FptrCredentials refused) {
-        Cached now = cached;
-        if (now != null && now.credentials().equals(refused) && config.secretId().isPresent()) {
-            cached = null;
+        if (fromSecret()) {
+            cache.invalidateIf((key, credentials) -> credentials.equals(refused));
         }
     }
 
-    private boolean stale(Cached c) {
-        return config.secretId().isPresent() && !clock.instant().isBefore(c.readAt().plus(config.secretTtl()));
+    private boolean fromSecret() {
+        return config.secretId().filter(s -> !s.isBlank()).isPresent();
     }
 
     private FptrCredentials load() {
@@ -103,29 +100,32 @@ public class FptrCredentialsSource {
         }
         if (secretString == null) {
             throw new FptrFailure.Misconfigured("The secret '" + secretId + "' has no SecretString; it must be JSON "
-                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
+                    + FptrSecret.SHAPE + ".");
         }
-        JsonNode json;
-        try {
-            json = mapper.readTree(secretString);
-        } catch (IOException e) {
-            // The parser's message quotes the secret text: never pass it on.
-            throw new FptrFailure.Misconfigured("The secret '" + secretId + "' is not JSON; it must be "
-                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
-        }
-        if (json == null || !json.isObject()) {
-            throw new FptrFailure.Misconfigured("The secret '" + secretId + "' must be a JSON object "
-                    + "{\"site_url\",\"script_name\",\"script_key\"}.");
-        }
+        FptrSecret secret = parse(mapper, secretId, secretString);
         LOG.infof("Read the FPTR credentials from secret %s", secretId);
-        return credentials("secret '" + secretId + "'", text(json, "site_url").orElse(null),
-                text(json, "script_name"), text(json, "script_key"), text(json, "login"), text(json, "password"),
+        return credentials("secret '" + secretId + "'", secret.siteUrl(),
+                FptrSecret.present(secret.scriptName()), FptrSecret.present(secret.scriptKey()),
+                FptrSecret.present(secret.login()), FptrSecret.present(secret.password()),
                 "\"script_name\"/\"script_key\" or \"login\"/\"password\"");
     }
 
-    private static Optional<String> text(JsonNode json, String key) {
-        JsonNode value = json.get(key);
-        return value != null && value.isTextual() && !value.asText().isBlank() ? Optional.of(value.asText()) : Optional.empty();
+    /** The secret's JSON as a record. Jackson's own messages quote the text they choke on: never passed on. */
+    static FptrSecret parse(ObjectMapper mapper, String secretId, String secretString) {
+        try {
+            FptrSecret secret = mapper.readValue(secretString, FptrSecret.class);
+            if (secret == null) {
+                throw new FptrFailure.Misconfigured("The secret '" + secretId + "' must be a JSON object " + FptrSecret.SHAPE + ".");
+            }
+            return secret;
+        } catch (MismatchedInputException e) {
+            String key = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
+            throw new FptrFailure.Misconfigured(key == null
+                    ? "The secret '" + secretId + "' must be a JSON object " + FptrSecret.SHAPE + "."
+                    : "In the secret '" + secretId + "', \"" + key + "\" must be a string.");
+        } catch (JsonProcessingException e) {
+            throw new FptrFailure.Misconfigured("The secret '" + secretId + "' is not JSON; it must be " + FptrSecret.SHAPE + ".");
+        }
     }
 
     private static FptrCredentials credentials(String origin, String site, Optional<String> scriptName,

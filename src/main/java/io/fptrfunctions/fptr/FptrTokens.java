@@ -1,6 +1,7 @@
 package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Form;
@@ -10,15 +11,12 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * FPTR access tokens, one per (site, principal, sudo login), reused until they are within
- * {@code fptr.token-safety-margin} of expiry (never more than half their life). When many callers need a
- * new token at once only one mint runs (single flight); the others wait for its result, token or error.
+ * {@code fptr.token-safety-margin} of expiry (never more than half their life), kept in an
+ * {@link FptrCache}: when many callers need a new token at once only one mint runs (single flight), the
+ * others wait for its result, token or error; a failed mint is not remembered.
  */
 @ApplicationScoped
 public class FptrTokens {
@@ -28,11 +26,9 @@ public class FptrTokens {
     private record Key(URI site, String principal, String sudoLogin) {
     }
 
+    /** A token and when to stop handing it out: its expiry less the safety margin. */
     private record Cached(AccessToken token, Instant renewAt) {
     }
-
-    private final Map<Key, Cached> tokens = new ConcurrentHashMap<>();
-    private final Map<Key, CompletableFuture<AccessToken>> minting = new ConcurrentHashMap<>();
 
     @Inject
     FptrCredentialsSource credentials;
@@ -52,6 +48,14 @@ public class FptrTokens {
     @Inject
     Clock clock;
 
+    private FptrCache<Key, Cached> tokens;
+
+    @PostConstruct
+    void createCache() {
+        // Each token lives until its own renewal time; a failed mint is not kept, so the next call mints again.
+        tokens = new FptrCache<>(clock, cached -> Duration.between(clock.instant(), cached.renewAt()));
+    }
+
     /** A token with life left for the configured principal, acting as {@code sudoLogin} when not null. */
     public AccessToken token(String sudoLogin) {
         return token(credentials.current(), sudoLogin);
@@ -59,50 +63,15 @@ public class FptrTokens {
 
     AccessToken token(FptrCredentials credentials, String sudoLogin) {
         Key key = new Key(credentials.siteUrl(), credentials.principal(), sudoLogin);
-        Cached cached = tokens.get(key);
-        if (fresh(cached)) {
-            return cached.token();
-        }
-        CompletableFuture<AccessToken> mine = new CompletableFuture<>();
-        CompletableFuture<AccessToken> running = minting.putIfAbsent(key, mine);
-        if (running != null) {
-            return await(running);
-        }
-        try {
-            // Another caller may have finished minting between our first look and taking the lead.
-            cached = tokens.get(key);
-            AccessToken token = fresh(cached) ? cached.token() : mint(key, credentials, sudoLogin);
-            mine.complete(token);
-            return token;
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            minting.remove(key, mine);
-        }
+        return tokens.get(key, k -> mint(credentials, sudoLogin)).token();
     }
 
     /** FPTR said 401 with this token: drop it so the next call mints (unless another caller already did). */
     public void invalidate(AccessToken token) {
-        tokens.values().removeIf(cached -> cached.token().equals(token));
+        tokens.invalidateIf((key, cached) -> cached.token().equals(token));
     }
 
-    private boolean fresh(Cached cached) {
-        return cached != null && clock.instant().isBefore(cached.renewAt());
-    }
-
-    private static AccessToken await(CompletableFuture<AccessToken> running) {
-        try {
-            return running.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
-
-    private AccessToken mint(Key key, FptrCredentials credentials, String sudoLogin) {
+    private Cached mint(FptrCredentials credentials, String sudoLogin) {
         Form form = new Form().param("grant_type", credentials.grant().grantType());
         if (credentials.grant() == FptrCredentials.Grant.SCRIPT) {
             form.param("client_id", credentials.principal()).param("client_secret", credentials.secret());
@@ -130,9 +99,8 @@ public class FptrTokens {
             margin = lifetime.dividedBy(2); // a short-lived token is still reused for half its life
         }
         AccessToken token = new AccessToken(value, sentAt.plus(lifetime), sudoLogin);
-        tokens.put(key, new Cached(token, token.expiresAt().minus(margin)));
         LOG.infof("Minted an FPTR token for %s%s, valid %d s", credentials.describe(),
                 sudoLogin == null ? "" : " as '" + sudoLogin + "'", expiresIn);
-        return token;
+        return new Cached(token, token.expiresAt().minus(margin));
     }
 }

@@ -1,29 +1,27 @@
 package io.fptrfunctions.fptr;
 
 import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
-import org.eclipse.microprofile.config.ConfigProvider;
 
-import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Delay before the next retry: FPTR's Retry-After when it sent one (FptrResponses already refused to
- * wait longer than {@code fptr.max-retry-after}), otherwise exponential backoff from
- * {@code fptr.retry-initial-delay} capped at {@code fptr.retry-max-delay}. "Equal jitter" (half fixed,
- * half random) keeps many containers from retrying in lock-step. SmallRye creates one per invocation.
+ * wait longer than {@code fptr.max-retry-after}), otherwise exponential backoff from the retry's delay
+ * ({@code fptr.calls.retry-initial-delay}) capped at {@code fptr.calls.retry-max-delay}. "Equal jitter"
+ * (half fixed, half random) keeps many containers from retrying in lock-step. One per invocation.
  */
-public class RetryAfterBackoff implements CustomBackoffStrategy {
+class RetryAfterBackoff implements CustomBackoffStrategy {
 
+    private final long maxDelay;
     private long nextExponential;
-    private long maxDelay;
+
+    RetryAfterBackoff(long maxDelayInMillis) {
+        this.maxDelay = maxDelayInMillis;
+    }
 
     @Override
     public void init(long initialDelayInMillis) {
-        var config = ConfigProvider.getConfig();
-        nextExponential = config.getOptionalValue("fptr.retry-initial-delay", Duration.class)
-                .map(Duration::toMillis).orElse(initialDelayInMillis);
-        maxDelay = config.getOptionalValue("fptr.retry-max-delay", Duration.class)
-                .map(Duration::toMillis).orElse(4000L);
+        nextExponential = initialDelayInMillis;
     }
 
     @Override

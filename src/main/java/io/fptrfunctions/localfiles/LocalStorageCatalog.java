@@ -1,12 +1,12 @@
 package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.fptr.FptrCache;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -18,46 +18,50 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The site's LocalStorage rows, read once and kept for {@code local-files.storage-cache-ttl} (storages
+ * The site's LocalStorage rows, read once and kept for {@code fptr.local-files.storage-cache-ttl} (storages
  * change a few times a year; paths are checked on every write). A lookup that misses re-reads the
  * rows once before giving up, so a storage created a minute ago is found without waiting for the TTL;
- * {@code local-files.miss-refresh-min-interval} stops a burst of bad paths from turning into a burst
- * of reads.
+ * {@code fptr.local-files.miss-refresh-min-interval} stops a burst of bad paths from turning into a burst
+ * of reads. The rows live in an {@link FptrCache}: concurrent first calls (or concurrent misses) read
+ * them once, and a failed read is not remembered.
  */
 @ApplicationScoped
 public class LocalStorageCatalog {
 
     private static final Logger LOG = Logger.getLogger(LocalStorageCatalog.class);
     static final List<String> FIELDS = List.of("code", "mac_path", "linux_path", "windows_path");
+    /** The cache's only key: one site, one list of storages. */
+    private static final String ALL = "all";
+
+    private final FptrClient fptr;
+    private final Clock clock;
+    private final Duration missRefreshMinInterval;
+    private final FptrCache<String, List<LocalStorage>> rows;
 
     @Inject
-    FptrClient fptr;
+    LocalStorageCatalog(FptrClient fptr, Clock clock, LocalFilesConfig config) {
+        this(fptr, clock, config.storageCacheTtl(), config.missRefreshMinInterval());
+    }
 
-    @Inject
-    Clock clock;
-
-    @ConfigProperty(name = "local-files.storage-cache-ttl", defaultValue = "5M")
-    Duration ttl;
-
-    @ConfigProperty(name = "local-files.miss-refresh-min-interval", defaultValue = "1S")
-    Duration missRefreshMinInterval;
-
-    private List<LocalStorage> storages;
-    private Instant fetchedAt;
+    LocalStorageCatalog(FptrClient fptr, Clock clock, Duration ttl, Duration missRefreshMinInterval) {
+        this.fptr = fptr;
+        this.clock = clock;
+        this.missRefreshMinInterval = missRefreshMinInterval;
+        this.rows = FptrCache.withTtl(clock, ttl);
+    }
 
     /** Every LocalStorage row, from the cache while it is fresh. */
-    public synchronized List<LocalStorage> storages() {
-        ensureFresh();
-        return storages;
+    public List<LocalStorage> storages() {
+        return rows.get(ALL, key -> read());
     }
 
     /** The storage {@code path} lies under (see {@link LocalStorageMatcher}), re-reading the rows once on a miss. */
-    public synchronized Optional<StorageMatch> match(String path) {
+    public Optional<StorageMatch> match(String path) {
         return lookup(rows -> LocalStorageMatcher.match(path, rows));
     }
 
     /** The storage a caller named by id or by code (exact, then case-insensitive), re-reading once on a miss. */
-    public synchronized Optional<LocalStorage> find(LinkRequest.StorageRef ref) {
+    public Optional<LocalStorage> find(LinkRequest.StorageRef ref) {
         return lookup(rows -> {
             if (ref.id() != null) {
                 return rows.stream().filter(s -> s.id() == ref.id()).findFirst();
@@ -69,39 +73,30 @@ public class LocalStorageCatalog {
     }
 
     /** Forget the rows, e.g. when FPTR refused a path this cache thought was fine. */
-    public synchronized void invalidate() {
-        storages = null;
-        fetchedAt = null;
+    public void invalidate() {
+        rows.invalidate(ALL);
     }
 
     private <T> Optional<T> lookup(Function<List<LocalStorage>, Optional<T>> find) {
-        boolean justRead = ensureFresh();
-        Optional<T> found = find.apply(storages);
-        if (found.isEmpty() && !justRead
-                && !clock.instant().isBefore(fetchedAt.plus(missRefreshMinInterval))) {
-            read();
-            found = find.apply(storages);
+        Instant asked = clock.instant();
+        Optional<T> found = find.apply(storages());
+        if (found.isPresent()) {
+            return found;
         }
-        return found;
+        // Re-read only rows an earlier request read, and not more often than the minimum interval.
+        Instant lastAllowed = clock.instant().minus(missRefreshMinInterval);
+        List<LocalStorage> reread = rows.reloadIf(ALL, readAt -> readAt.isBefore(asked) && !readAt.isAfter(lastAllowed),
+                key -> read());
+        return find.apply(reread);
     }
 
-    /** True when the rows were read by this call. */
-    private boolean ensureFresh() {
-        if (storages == null || !clock.instant().isBefore(fetchedAt.plus(ttl))) {
-            read();
-            return true;
-        }
-        return false;
-    }
-
-    private void read() {
-        List<LocalStorage> rows = new ArrayList<>();
+    private List<LocalStorage> read() {
+        List<LocalStorage> read = new ArrayList<>();
         for (JsonNode record : fptr.searchAll("LocalStorage", FptrFilter.all(), FIELDS, "id", null).rows()) {
-            rows.add(toStorage(FptrRecords.flatten(record)));
+            read.add(toStorage(FptrRecords.flatten(record)));
         }
-        storages = List.copyOf(rows);
-        fetchedAt = clock.instant();
-        LOG.debugf("Read %d LocalStorage rows", rows.size());
+        LOG.debugf("Read %d LocalStorage rows", read.size());
+        return List.copyOf(read);
     }
 
     static LocalStorage toStorage(JsonNode flat) {

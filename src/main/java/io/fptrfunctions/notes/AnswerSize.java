@@ -9,7 +9,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
- * The note-search answer must fit in a Lambda response (6 MB, {@code notes.max-response-bytes}); a
+ * The note-search answer must fit in a Lambda response (6 MB, {@code fptr.notes.max-response-bytes}); a
  * bigger one is refused with a 422 that suggests a limit that fits, rather than failing inside Lambda.
  */
 final class AnswerSize {

@@ -12,11 +12,9 @@ import io.fptrfunctions.http.Problems;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,20 +37,9 @@ public class NotesSearchService {
     @Inject
     ObjectMapper mapper;
 
-    /** Pages in flight at once after the first two (FPTR's cost is per call, not per row). */
-    @ConfigProperty(name = "notes.parallel-pages", defaultValue = "4")
-    int parallelPages;
-
-    /** A smaller page than FPTR's maximum, if ever needed; by default the client's {@code maxPageSize()}. */
-    @ConfigProperty(name = "notes.page-size")
-    Optional<Integer> pageSize;
-
-    /**
-     * The largest answer body, as it will sit (JSON-escaped) inside the Lambda response, which cannot
-     * exceed 6 MB. A bigger result is refused with advice rather than failing inside Lambda.
-     */
-    @ConfigProperty(name = "notes.max-response-bytes", defaultValue = "6000000")
-    long maxResponseBytes;
+    /** {@code fptr.notes.*}: pages in flight, page size (the client's {@code maxPageSize()} unless set lower), answer limit. */
+    @Inject
+    NotesConfig config;
 
     private final AtomicInteger threadCount = new AtomicInteger();
     private final ExecutorService pages = Executors.newCachedThreadPool(r -> {
@@ -67,7 +54,7 @@ public class NotesSearchService {
     }
 
     public ObjectNode search(NoteQuery query) {
-        return search(query, pageSize.orElse(fptr.maxPageSize()));
+        return search(query, config.pageSize().orElse(fptr.maxPageSize()));
     }
 
     /** With an explicit page size: tests use small pages to cross many page boundaries. */
@@ -79,7 +66,7 @@ public class NotesSearchService {
         List<String> fields = NoteShaper.fieldsToRead(query.fields());
         String sort = stableSort(query.sort());
 
-        FptrPager pager = new FptrPager(pages, Math.min(pageSize, fptr.maxPageSize()), parallelPages);
+        FptrPager pager = new FptrPager(pages, Math.min(pageSize, fptr.maxPageSize()), config.parallelPages());
         FptrPager.Result result;
         try {
             result = pager.readAll((size, number) -> fptr.searchPage("Note", filter, fields, sort, size, number), query.limit());
@@ -92,7 +79,7 @@ public class NotesSearchService {
         result.rows().forEach(row -> notes.add(NoteShaper.shape(row, query.fields())));
         answer.put("count", notes.size());
         answer.put("truncated", result.truncated());
-        AnswerSize.check(answer, notes.size(), maxResponseBytes, mapper);
+        AnswerSize.check(answer, notes.size(), config.maxResponseBytes(), mapper);
         LOG.infof("note search: %d notes%s from %d pages in %d ms", notes.size(), result.truncated() ? " (limit reached)" : "",
                 result.pagesRead(), (System.nanoTime() - started) / 1_000_000);
         return answer;

@@ -1,5 +1,9 @@
 package io.fptrfunctions.thumbnails;
 
+import org.apache.tika.mime.MimeType;
+import org.apache.tika.mime.MimeTypeException;
+import org.apache.tika.mime.MimeTypes;
+
 import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
@@ -16,11 +20,11 @@ record StorageSource(URI signedUrl) {
 
     private static final Pattern EXTENSION = Pattern.compile("\\.([A-Za-z0-9]{1,5})$");
 
-    private static final Map<String, String> EXTENSION_BY_TYPE = Map.ofEntries(
-            Map.entry("image/png", ".png"), Map.entry("image/jpeg", ".jpg"), Map.entry("image/jpg", ".jpg"),
-            Map.entry("image/gif", ".gif"), Map.entry("image/webp", ".webp"), Map.entry("image/tiff", ".tif"),
-            Map.entry("image/bmp", ".bmp"), Map.entry("image/svg+xml", ".svg"), Map.entry("image/x-exr", ".exr"),
-            Map.entry("application/pdf", ".pdf"), Map.entry("video/quicktime", ".mov"), Map.entry("video/mp4", ".mp4"));
+    /**
+     * Where a studio writes another extension than Tika's first one: QuickTime is {@code .mov} (Tika:
+     * {@code .qt}); {@code image/x-exr}, what EXR tools send, is not in Tika (it calls EXR {@code image/aces}).
+     */
+    private static final Map<String, String> STUDIO_EXTENSIONS = Map.of("video/quicktime", ".mov", "image/x-exr", ".exr");
 
     /** {@code https://host/path} with no query, user info or fragment: the signature never reaches S3 metadata. */
     String stableUrl() {
@@ -39,12 +43,29 @@ record StorageSource(URI signedUrl) {
         return m.find() && m.start() > 0 ? Optional.of("." + m.group(1).toLowerCase(Locale.ROOT)) : Optional.empty();
     }
 
-    /** The extension for a content type ({@code image/png} → {@code .png}); empty for types we do not know. */
+    /**
+     * The extension for a content type, from Apache Tika's MIME table ({@code image/png} → {@code .png},
+     * {@code image/jpeg} → {@code .jpg}); empty for a type Tika does not know, or a generic one
+     * ({@code application/octet-stream}) whose extension would say nothing. Only asked when the URL has
+     * no extension of its own; the table loads on first use.
+     */
     static Optional<String> extensionFor(String contentType) {
         if (contentType == null) {
             return Optional.empty();
         }
         String bare = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        return Optional.ofNullable(EXTENSION_BY_TYPE.get(bare));
+        if (bare.isEmpty() || bare.equals("application/octet-stream")) {
+            return Optional.empty();
+        }
+        if (STUDIO_EXTENSIONS.containsKey(bare)) {
+            return Optional.of(STUDIO_EXTENSIONS.get(bare));
+        }
+        try {
+            // getRegisteredMimeType, not forName: forName would add every unknown name to Tika's shared table.
+            MimeType type = MimeTypes.getDefaultMimeTypes().getRegisteredMimeType(bare);
+            return type == null || type.getExtension().isEmpty() ? Optional.empty() : Optional.of(type.getExtension());
+        } catch (MimeTypeException notAType) {
+            return Optional.empty();
+        }
     }
 }

@@ -2,10 +2,9 @@ package io.fptrfunctions.thumbnails;
 
 import io.fptrfunctions.aws.S3StreamUploader;
 import io.fptrfunctions.fptr.StorageFailure;
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import io.smallrye.faulttolerance.api.Guard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.faulttolerance.Retry;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -19,21 +18,39 @@ import java.util.Optional;
  * One attempt at copying a signed storage URL's bytes into S3, streamed: the GET's body is the upload's
  * source, never a byte array or a temp file. A 5xx, a 429 or a connection cut half-way is retried from
  * the beginning of the object with backoff: the failed attempt left nothing in S3 (the uploader aborts),
- * and writing the same key again is harmless. A refused signature is not retried here; the caller gets
- * a fresh URL from FPTR first.
+ * and writing the same key again is harmless (retries and timeouts: {@code fptr.thumbnail.download.*}).
+ * A refused signature is not retried here; the caller gets a fresh URL from FPTR first.
  */
 @ApplicationScoped
 class StorageTransfer {
 
     private static final Logger LOG = Logger.getLogger(StorageTransfer.class);
     private static final int ERROR_BODY_LIMIT = 4096;
+    /** All attempts of one copy; the function's own timeout (template.yaml) is shorter anyway. */
+    private static final long MAX_DURATION_MINUTES = 10;
 
-    private static final int CONNECT_TIMEOUT_MS = 10_000;
-    /** Longest wait for the next bytes of the download (not for the whole download). */
-    private static final int READ_TIMEOUT_MS = 30_000;
+    private final ThumbnailStore store;
+    private final int connectTimeoutMs;
+    private final int readTimeoutMs;
+    private final Guard retries;
 
     @Inject
-    ThumbnailStore store;
+    StorageTransfer(ThumbnailStore store, ThumbnailConfig config) {
+        ThumbnailConfig.Download download = config.download();
+        this.store = store;
+        this.connectTimeoutMs = (int) download.connectTimeout().toMillis();
+        this.readTimeoutMs = (int) download.readTimeout().toMillis();
+        this.retries = Guard.create()
+                .withRetry()
+                    .retryOn(StorageUnavailableException.class)
+                    .maxRetries(download.maxRetries())
+                    .delay(download.retryInitialDelay().toMillis(), ChronoUnit.MILLIS)
+                    .jitter(100, ChronoUnit.MILLIS)
+                    .maxDuration(MAX_DURATION_MINUTES, ChronoUnit.MINUTES)
+                    .withExponentialBackoff().factor(2).maxDelay(download.retryMaxDelay().toMillis(), ChronoUnit.MILLIS).done()
+                    .done()
+                .build();
+    }
 
     /** Storage refused the signed URL (expired, or no longer valid): a fresh one from FPTR may work. */
     static class StaleLocationException extends RuntimeException {
@@ -52,10 +69,11 @@ class StorageTransfer {
         }
     }
 
-    @Retry(retryOn = StorageUnavailableException.class, maxRetries = 3, delay = 250, delayUnit = ChronoUnit.MILLIS,
-            jitter = 100, maxDuration = 10, durationUnit = ChronoUnit.MINUTES)
-    @ExponentialBackoff(factor = 2, maxDelay = 4, maxDelayUnit = ChronoUnit.SECONDS)
     public ThumbnailCopy copy(ThumbnailStore.Target target) {
+        return retries.get(() -> attempt(target), ThumbnailCopy.class);
+    }
+
+    private ThumbnailCopy attempt(ThumbnailStore.Target target) {
         HttpURLConnection download = open(target.source());
         try (InputStream body = bodyOf(download)) {
             int status = download.getResponseCode();
@@ -90,11 +108,11 @@ class StorageTransfer {
      * (java.net.http's streaming body hands bytes over between threads and cost about 5x the CPU per
      * byte in infra/bench/thumbnail.) Only the signed URL is sent: FPTR's bearer token must never go to storage.
      */
-    private static HttpURLConnection open(StorageSource source) {
+    private HttpURLConnection open(StorageSource source) {
         try {
             HttpURLConnection download = (HttpURLConnection) source.signedUrl().toURL().openConnection();
-            download.setConnectTimeout(CONNECT_TIMEOUT_MS);
-            download.setReadTimeout(READ_TIMEOUT_MS);
+            download.setConnectTimeout(connectTimeoutMs);
+            download.setReadTimeout(readTimeoutMs);
             download.setInstanceFollowRedirects(true);
             download.setUseCaches(false);
             download.getResponseCode();   // connects and reads the status line and headers

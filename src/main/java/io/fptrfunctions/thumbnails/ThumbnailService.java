@@ -7,7 +7,6 @@ import io.fptrfunctions.fptr.StorageFailure;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 import org.jboss.logging.Logger;
 
@@ -69,20 +68,13 @@ public class ThumbnailService {
     @Inject
     StorageTransfer transfer;
 
-    /** Optional here, so the other functions (same artifact, no bucket) still start; required when called. */
-    @ConfigProperty(name = "app.bucket")
-    Optional<String> bucket;
-
-    @ConfigProperty(name = "app.thumbnail.prefix", defaultValue = "thumbnails/")
-    String prefix;
-
-    /** What a 409 tells the caller to wait: FPTR usually finishes a thumbnail within 20-40 s. */
-    @ConfigProperty(name = "app.thumbnail.pending-retry-after-seconds", defaultValue = "30")
-    int pendingRetryAfterSeconds;
+    /** {@code fptr.thumbnail.*}: bucket (required only when called), key prefix, the pending 409's Retry-After. */
+    @Inject
+    ThumbnailConfig config;
 
     public ThumbnailCopy copy(ThumbnailRequest request) {
-        String bucket = this.bucket.filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
-                "The function is not configured", "No bucket is configured for thumbnails: set APP_BUCKET (app.bucket)."));
+        String bucket = config.bucket().filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
+                "The function is not configured", "No bucket is configured for thumbnails: set FPTR_THUMBNAIL_BUCKET (fptr.thumbnail.bucket)."));
         long id = request.id();
         ThumbnailVariant variant = request.variant();
 
@@ -97,10 +89,10 @@ public class ThumbnailService {
             throw new NoImage(label);
         }
         if (FptrRecords.isPendingImage(image)) {
-            throw new ImagePending(label, Duration.ofSeconds(pendingRetryAfterSeconds));
+            throw new ImagePending(label, config.pendingRetryAfter());
         }
 
-        String keyBase = prefix + projectOf(entity, type, id) + "/" + type + "/" + id + "/" + variant.alt();
+        String keyBase = config.prefix() + projectOf(entity, type, id) + "/" + type + "/" + id + "/" + variant.alt();
         ThumbnailStore.Target target = new ThumbnailStore.Target(bucket, keyBase, type + "/" + id, variant,
                 new StorageSource(fptr.fieldLocation(type, id, IMAGE_FIELD, variant.alt())));
         Optional<ThumbnailCopy> same = target.source().pathExtension()

@@ -23,7 +23,10 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.s3.endpoint-override", moto.endpoint());
         config.put("quarkus.secretsmanager.endpoint-override", moto.endpoint());
-        config.put("app.bucket", BUCKET);
+        // SQS and DynamoDB through a pass-through that tests can make fail as AWS does
+        config.put("quarkus.sqs.endpoint-override", MotoFaultProxy.get().endpoint());
+        config.put("quarkus.dynamodb.endpoint-override", MotoFaultProxy.get().endpoint());
+        config.put("fptr.thumbnail.bucket", BUCKET);
         return config;
     }
 

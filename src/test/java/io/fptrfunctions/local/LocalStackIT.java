@@ -4,7 +4,16 @@ import io.restassured.response.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -18,8 +27,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -220,6 +231,51 @@ class LocalStackIT {
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + calls + " calls were a 5xx, a stack trace or a refusal without a problem:\n"
                 + String.join("\n", failures));
+    }
+
+    /**
+     * The webhook route is open (no IAM) and checks FPTR's signature with the stack's webhook secret: a
+     * signed delivery is queued and remembered, its replay is a duplicate, a forged one a 401.
+     */
+    @Test
+    void aSignedWebhookDeliveryIsQueuedOnceAndAForgedOneRefused() throws Exception {
+        URI aws = URI.create(urls.get("aws"));
+        StaticCredentialsProvider local = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+        String secret;
+        try (SecretsManagerClient secrets = SecretsManagerClient.builder().endpointOverride(aws).region(Region.US_EAST_1)
+                .credentialsProvider(local).httpClient(UrlConnectionHttpClient.create()).build()) {
+            String name = secrets.listSecrets().secretList().stream().map(s -> s.name())
+                    .filter(n -> n.endsWith("/webhook-secret")).findFirst().orElseThrow();
+            secret = secrets.getSecretValue(b -> b.secretId(name)).secretString();
+        }
+        long eventId = 7_700_000 + System.nanoTime() % 100_000;
+        String body = "{\"data\":{\"id\":\"" + eventId + ".0.0\",\"event_log_entry_id\":" + eventId + ",\"event_type\":"
+                + "\"Shotgun_Note_Change\",\"operation\":\"update\",\"entity\":{\"type\":\"Note\",\"id\":7001},"
+                + "\"project\":{\"type\":\"Project\",\"id\":70},\"meta\":{\"type\":\"attribute_change\","
+                + "\"attribute_name\":\"image\",\"entity_type\":\"Note\",\"entity_id\":7001},\"attribute_name\":\"image\","
+                + "\"created_at\":\"2026-11-25 04:00:01.123456\",\"delivery_id\":\"" + UUID.randomUUID() + "\"},"
+                + "\"timestamp\":\"2026-11-25T04:00:02Z\"}";
+        Mac mac = Mac.getInstance("HmacSHA1");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+        String signature = "sha1=" + HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+
+        given().contentType("application/json; charset=utf-8").header("X-SG-SIGNATURE", signature).body(body)
+                .post(urls.get("functions") + "/v1/webhooks/fptr").then().statusCode(200)
+                .body("accepted", equalTo(1)).body("duplicates", equalTo(0));
+        given().contentType("application/json; charset=utf-8").header("X-SG-SIGNATURE", signature).body(body)
+                .post(urls.get("functions") + "/v1/webhooks/fptr").then().statusCode(200)
+                .body("accepted", equalTo(0)).body("duplicates", equalTo(1));
+        given().contentType("application/json; charset=utf-8").header("X-SG-SIGNATURE", "sha1=" + "0".repeat(40)).body(body)
+                .post(urls.get("functions") + "/v1/webhooks/fptr").then().statusCode(401)
+                .contentType("application/problem+json");
+
+        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(aws).region(Region.US_EAST_1)
+                .credentialsProvider(local).httpClient(UrlConnectionHttpClient.create()).build()) {
+            String table = dynamo.listTables().tableNames().stream().filter(t -> t.contains("StateTable")).findFirst().orElseThrow();
+            Map<String, AttributeValue> seen = dynamo.getItem(b -> b.tableName(table)
+                    .key(Map.of("pk", AttributeValue.fromS("fptr-event#" + eventId)))).item();
+            assertEquals("queued", seen.get("status").s(), seen.toString());
+        }
     }
 
     private static int freePort() throws IOException {

@@ -68,11 +68,7 @@ class LocalStorageCatalogTest {
         site.add(2, "/mnt/b");
         site.add(3, "/mnt/c");
         clock = new MovableClock();
-        catalog = new LocalStorageCatalog();
-        catalog.fptr = site;
-        catalog.clock = clock;
-        catalog.ttl = Duration.ofMinutes(5);
-        catalog.missRefreshMinInterval = Duration.ofSeconds(1);
+        catalog = new LocalStorageCatalog(site, clock, Duration.ofMinutes(5), Duration.ofSeconds(1));
     }
 
     @Test

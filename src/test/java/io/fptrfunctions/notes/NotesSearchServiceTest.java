@@ -342,7 +342,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void anAnswerTooBigForALambdaResponseIsA422WithALimitThatFits() {
-        // The service checks every answer against notes.max-response-bytes (6 MB); 1500 bytes here.
+        // The service checks every answer against fptr.notes.max-response-bytes (6 MB); 1500 bytes here.
         ObjectNode all = search("{'project': " + f.project + "}");
         ProblemException e = assertThrows(ProblemException.class, () -> AnswerSize.check(all, 6, 1500, mapper));
         assertEquals(422, e.status());

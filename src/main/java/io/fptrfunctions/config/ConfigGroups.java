@@ -1,0 +1,52 @@
+package io.fptrfunctions.config;
+
+import io.fptrfunctions.aws.S3UploadConfig;
+import io.fptrfunctions.fptr.FptrConfig;
+import io.fptrfunctions.localfiles.LocalFilesConfig;
+import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.webhooks.WebhookConfig;
+import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/** Hands each package its own group of {@link FunctionsConfig}, so none depends on the whole tree. */
+@Dependent
+class ConfigGroups {
+
+    @Produces
+    @Singleton
+    FptrConfig fptr(FunctionsConfig config) {
+        return config.client();
+    }
+
+    @Produces
+    @Singleton
+    NotesConfig notes(FunctionsConfig config) {
+        return config.notes();
+    }
+
+    @Produces
+    @Singleton
+    ThumbnailConfig thumbnail(FunctionsConfig config) {
+        return config.thumbnail();
+    }
+
+    @Produces
+    @Singleton
+    LocalFilesConfig localFiles(FunctionsConfig config) {
+        return config.localFiles();
+    }
+
+    @Produces
+    @Singleton
+    S3UploadConfig s3(FunctionsConfig config) {
+        return config.s3();
+    }
+
+    @Produces
+    @Singleton
+    WebhookConfig webhook(FunctionsConfig config) {
+        return config.webhook();
+    }
+}

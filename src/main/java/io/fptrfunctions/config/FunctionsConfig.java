@@ -1,0 +1,40 @@
+package io.fptrfunctions.config;
+
+import io.fptrfunctions.aws.S3UploadConfig;
+import io.fptrfunctions.fptr.FptrConfig;
+import io.fptrfunctions.localfiles.LocalFilesConfig;
+import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.webhooks.WebhookConfig;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithParentName;
+
+/**
+ * Every setting of our own, under one prefix, {@code fptr.}, with its default here and nowhere else
+ * (README's configuration table is checked against this tree by ConfigurationTableTest). In Lambda each
+ * key is an environment variable: upper case, {@code .} and {@code -} as {@code _}
+ * ({@code fptr.thumbnail.bucket} = {@code FPTR_THUMBNAIL_BUCKET}).
+ * Each package gets its own group injected ({@link ConfigGroups}) and knows nothing of the others'.
+ */
+@ConfigMapping(prefix = "fptr")
+public interface FunctionsConfig {
+
+    /** The FPTR client: {@code fptr.secret-id}, {@code fptr.calls.read.timeout}... */
+    @WithParentName
+    FptrConfig client();
+
+    /** note-search: {@code fptr.notes.*}. */
+    NotesConfig notes();
+
+    /** The thumbnail function: {@code fptr.thumbnail.*}. */
+    ThumbnailConfig thumbnail();
+
+    /** local-file: {@code fptr.local-files.*}. */
+    LocalFilesConfig localFiles();
+
+    /** Streaming uploads to S3: {@code fptr.s3.*}. */
+    S3UploadConfig s3();
+
+    /** The webhook receiver: {@code fptr.webhook.*}. */
+    WebhookConfig webhook();
+}

@@ -1,0 +1,138 @@
+package io.fptrfunctions.webhooks;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.http.ProblemException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a verified FPTR delivery: {@code {"data": {<event>}, "timestamp"}} or, batched,
+ * {@code {"data": {"deliveries": [<event>, ... 1 to 50]}, "timestamp"}} (fptr-rest-notes §5). A body
+ * of another shape is a 400: it was signed with our secret, so it is a sender's mistake to show, not
+ * noise to drop.
+ */
+@ApplicationScoped
+class DeliveryReader {
+
+    static final int MAX_BATCH = 50;
+    private static final Map<String, String> VERB_OPERATIONS =
+            Map.of("New", "create", "Change", "update", "Retirement", "delete", "Revival", "revive");
+    /** FPTR's {@code created_at}: {@code 2022-02-01 20:53:08.523887}, UTC. */
+    private static final DateTimeFormatter CREATED_AT = new DateTimeFormatterBuilder()
+            .appendPattern("yyyy-MM-dd HH:mm:ss")
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .toFormatter().withZone(ZoneOffset.UTC);
+
+    @Inject
+    ObjectMapper mapper;
+
+    List<WebhookEvent> read(byte[] body, String headerDeliveryId) {
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (JacksonException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr();
+            throw notFptr("The body is not valid JSON" + where + ".");
+        } catch (IOException e) {
+            throw notFptr("The body could not be read as JSON.");
+        }
+        JsonNode data = root == null ? null : root.get("data");
+        if (data == null || !data.isObject()) {
+            throw notFptr("The body is not an FPTR webhook delivery: it has no \"data\" object.");
+        }
+        List<WebhookEvent> events = new ArrayList<>();
+        if (!data.has("deliveries")) {
+            events.add(event(0, data, headerDeliveryId));
+            return events;
+        }
+        JsonNode deliveries = data.get("deliveries");
+        if (!deliveries.isArray() || deliveries.isEmpty() || deliveries.size() > MAX_BATCH) {
+            throw notFptr("data.deliveries must be a list of 1 to " + MAX_BATCH + " events, as FPTR batches them.");
+        }
+        for (int i = 0; i < deliveries.size(); i++) {
+            if (!deliveries.get(i).isObject()) {
+                throw notFptr("data.deliveries[" + i + "] is not an event object.");
+            }
+            events.add(event(i, deliveries.get(i), headerDeliveryId));
+        }
+        return events;
+    }
+
+    private static WebhookEvent event(int index, JsonNode e, String headerDeliveryId) {
+        String eventType = text(e.get("event_type"));
+        if (eventType == null) {
+            throw notFptr("Event " + index + " of the delivery has no event_type.");
+        }
+        JsonNode meta = e.path("meta");
+        JsonNode entity = e.path("entity");
+        String operation = text(e.get("operation"));
+        if (operation == null) {
+            String verb = eventType.substring(eventType.lastIndexOf('_') + 1);
+            operation = VERB_OPERATIONS.get(verb);
+        }
+        String entityType = firstText(entity.get("type"), meta.get("entity_type"));
+        Long entityId = firstId(entity.get("id"), meta.get("entity_id"));
+        String attribute = firstText(meta.get("attribute_name"), e.get("attribute_name"));
+        String deliveryId = firstText(e.get("delivery_id"));
+        return new WebhookEvent(index, eventType, operation, entityType, entityId, firstId(e.path("project").get("id")),
+                attribute, deliveryId != null ? deliveryId : headerDeliveryId,
+                e.path("event_log_entry_id").canConvertToLong() ? e.path("event_log_entry_id").asLong() : 0,
+                createdAt(text(e.get("created_at"))));
+    }
+
+    private static String firstText(JsonNode... nodes) {
+        for (JsonNode n : nodes) {
+            String t = text(n);
+            if (t != null) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static String text(JsonNode n) {
+        return n != null && n.isTextual() && !n.asText().isBlank() ? n.asText() : null;
+    }
+
+    private static Long firstId(JsonNode... nodes) {
+        for (JsonNode n : nodes) {
+            if (n != null && n.isIntegralNumber() && n.canConvertToLong() && n.asLong() > 0) {
+                return n.asLong();
+            }
+        }
+        return null;
+    }
+
+    private static Instant createdAt(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return CREATED_AT.parse(value, Instant::from);
+        } catch (DateTimeParseException notFptrsFormat) {
+            try {
+                return Instant.parse(value);
+            } catch (DateTimeParseException e) {
+                return null;   // the time is informative; an odd one does not make the event unusable
+            }
+        }
+    }
+
+    private static ProblemException notFptr(String detail) {
+        return ProblemException.badRequest(detail);
+    }
+}

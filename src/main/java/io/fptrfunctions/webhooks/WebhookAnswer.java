@@ -1,0 +1,11 @@
+package io.fptrfunctions.webhooks;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * The 200 answer to a delivery: events queued (one job per configured variant each), events already
+ * queued before (or twice in this delivery), and events the receiver does not act on.
+ */
+@RegisterForReflection
+public record WebhookAnswer(int accepted, int duplicates, int ignored) {
+}

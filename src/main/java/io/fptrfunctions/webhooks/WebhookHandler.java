@@ -1,0 +1,36 @@
+package io.fptrfunctions.webhooks;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.http.ApiResponse;
+import io.fptrfunctions.http.HttpApiAdapter;
+import io.fptrfunctions.http.ProblemException;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+import java.util.Optional;
+
+/** {@code POST /v1/webhooks/fptr} (FPTR's webhook deliveries; no IAM, the HMAC signature is the authentication) → {@link WebhookService}. */
+@Named("webhook")
+public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    @Inject
+    HttpApiAdapter http;
+
+    @Inject
+    WebhookSettings settings;
+
+    @Inject
+    WebhookService webhooks;
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        Optional<ProblemException> unconfigured = settings.problem();
+        if (unconfigured.isPresent()) {
+            return http.problem(unconfigured.get());   // logged once by WebhookSettings, not once per delivery
+        }
+        return http.handle(event, request -> ApiResponse.ok(webhooks.receive(request)));
+    }
+}

@@ -1,0 +1,165 @@
+package io.fptrfunctions.aws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * A loopback pass-through in front of {@link MotoServer} for the JSON-protocol AWS APIs (SQS, DynamoDB),
+ * which can make operations fail the way AWS does: a whole call answered 503 (the SDK retries, then
+ * gives up), or SendMessageBatch entries failed one by one ({@code SenderFault: false}) while the rest
+ * are queued in moto. One per test JVM; {@link #clear()} puts it back to pass-through.
+ */
+public final class MotoFaultProxy {
+
+    private static MotoFaultProxy instance;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> HOP_HEADERS = Set.of("host", "content-length", "connection", "expect", "upgrade",
+            "transfer-encoding", "keep-alive");
+
+    private final HttpServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String target;
+    private volatile Set<String> unavailable = Set.of();
+    private volatile Predicate<String> failedEntries;
+    private final AtomicInteger entryFailuresLeft = new AtomicInteger();
+
+    private MotoFaultProxy(String target) throws IOException {
+        this.target = target;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "moto-fault-proxy");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public static synchronized MotoFaultProxy get() {
+        if (instance == null) {
+            try {
+                instance = new MotoFaultProxy(MotoServer.get().endpoint());
+            } catch (IOException e) {
+                throw new IllegalStateException("the moto fault proxy could not listen", e);
+            }
+        }
+        return instance;
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Answers 503 to every call of these operations ({@code X-Amz-Target}, e.g. {@code AmazonSQS.SendMessageBatch}). */
+    public void unavailable(String... operations) {
+        unavailable = Set.of(operations);
+    }
+
+    /** SendMessageBatch entries whose body matches fail ({@code InternalError}, not the sender's fault), {@code times} entries in all. */
+    public void failSendEntries(Predicate<String> messageBody, int times) {
+        entryFailuresLeft.set(times);
+        failedEntries = messageBody;
+    }
+
+    public void clear() {
+        unavailable = Set.of();
+        failedEntries = null;
+        entryFailuresLeft.set(0);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            byte[] body;
+            try (InputStream in = ex.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            String operation = ex.getRequestHeaders().getFirst("X-Amz-Target");
+            if (operation != null && unavailable.contains(operation)) {
+                reply(ex, 503, "{\"__type\":\"ServiceUnavailable\",\"message\":\"made unavailable by MotoFaultProxy\"}".getBytes());
+                return;
+            }
+            ArrayNode failed = JSON.createArrayNode();
+            Answer answer;
+            if ("AmazonSQS.SendMessageBatch".equals(operation) && failedEntries != null) {
+                ObjectNode request = withoutFailedEntries(body, failed);
+                answer = request.get("Entries").isEmpty() ? new Answer(200, Map.of(), "{\"Successful\":[]}".getBytes())
+                        : forward(ex, JSON.writeValueAsBytes(request));
+            } else {
+                answer = forward(ex, body);
+            }
+            byte[] out = answer.body();
+            if (!failed.isEmpty() && answer.status() == 200) {
+                ObjectNode json = (ObjectNode) JSON.readTree(out);
+                (json.has("Failed") ? (ArrayNode) json.get("Failed") : json.putArray("Failed")).addAll(failed);
+                out = JSON.writeValueAsBytes(json);
+            }
+            answer.headers().forEach((name, values) -> {
+                if (!HOP_HEADERS.contains(name.toLowerCase())) {
+                    values.forEach(v -> ex.getResponseHeaders().add(name, v));
+                }
+            });
+            reply(ex, answer.status(), out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The request without the entries to fail; their failures go into {@code failed}. */
+    private ObjectNode withoutFailedEntries(byte[] body, ArrayNode failed) throws IOException {
+        ObjectNode request = (ObjectNode) JSON.readTree(body);
+        ArrayNode kept = JSON.createArrayNode();
+        for (JsonNode entry : request.path("Entries")) {
+            if (failedEntries.test(entry.path("MessageBody").asText()) && entryFailuresLeft.getAndDecrement() > 0) {
+                failed.addObject().put("Id", entry.path("Id").asText()).put("SenderFault", false)
+                        .put("Code", "InternalError").put("Message", "failed by MotoFaultProxy");
+            } else {
+                kept.add(entry);
+            }
+        }
+        request.set("Entries", kept);
+        return request;
+    }
+
+    private record Answer(int status, Map<String, List<String>> headers, byte[] body) {
+    }
+
+    private Answer forward(HttpExchange ex, byte[] body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target + ex.getRequestURI()))
+                .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+        for (Map.Entry<String, List<String>> h : ex.getRequestHeaders().entrySet()) {
+            if (!HOP_HEADERS.contains(h.getKey().toLowerCase())) {
+                h.getValue().forEach(v -> request.header(h.getKey(), v));
+            }
+        }
+        HttpResponse<byte[]> r = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new Answer(r.statusCode(), r.headers().map(), r.body());
+    }
+
+    private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.fptrfunctions.thumbnails;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The key's extension when the storage URL has none: from the content type, by Tika's MIME table. */
+class StorageSourceTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(nullValues = "none", value = {
+            "image/png, .png",
+            "image/jpeg, .jpg",
+            "IMAGE/JPEG; charset=binary, .jpg",
+            "image/gif, .gif",
+            "image/webp, .webp",
+            "image/tiff, .tiff",
+            "image/x-exr, .exr",
+            "image/aces, .exr",
+            "video/quicktime, .mov",
+            "video/mp4, .mp4",
+            "application/pdf, .pdf",
+            "application/x-no-such-type, none",
+            "application/octet-stream, none",
+            "'', none",
+            "not a type, none",
+    })
+    void extensionForAContentType(String contentType, String extension) {
+        assertEquals(Optional.ofNullable(extension), StorageSource.extensionFor(contentType));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(nullValues = "none", value = {
+            "https://s.example/a/b/plate_v001.PNG?X-Amz-Signature=abc, .png",
+            "https://s.example/a/b/thumbnail, none",
+            "https://s.example/a/b/.hidden, none",
+    })
+    void extensionOfTheUrlsLastSegment(String url, String extension) {
+        assertEquals(Optional.ofNullable(extension), new StorageSource(URI.create(url)).pathExtension());
+    }
+}

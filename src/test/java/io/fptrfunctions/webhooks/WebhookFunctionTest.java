@@ -1,0 +1,616 @@
+package io.fptrfunctions.webhooks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.aws.MotoFaultProxy;
+import io.fptrfunctions.fptr.TestClock;
+import com.sun.net.httpserver.HttpServer;
+import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import javax.crypto.Mac;
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.fptrfunctions.webhooks.FptrEvents.batch;
+import static io.fptrfunctions.webhooks.FptrEvents.event;
+import static io.fptrfunctions.webhooks.FptrEvents.imageUpdate;
+import static io.fptrfunctions.webhooks.FptrEvents.single;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code POST /v1/webhooks/fptr}: API Gateway event → handler → moto's Secrets Manager, DynamoDB and SQS
+ * over HTTP. Deliveries are FPTR-shaped (fptr-rest-notes §5) and signed here like FPTR signs them.
+ */
+@QuarkusTest
+@TestProfile(WebhookFunctionProfile.class)
+class WebhookFunctionTest {
+
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+
+    static final String SECRET = "test-webhook-secret-0001";
+    static final String QUEUE_URL = WebhookFunctionProfile.queueUrl();
+    static final String TABLE = WebhookFunctionProfile.TABLE;
+
+    @Inject
+    SqsClient sqs;
+
+    @Inject
+    DynamoDbClient dynamo;
+
+    @Inject
+    SecretsManagerClient secrets;
+
+    @Inject
+    TestClock clock;
+
+    final MotoFaultProxy aws = MotoFaultProxy.get();
+
+    /** An answer of the function: status, headers and the parsed body. */
+    record Answer(int status, JsonNode headers, JsonNode body) {
+        String header(String name) {
+            JsonNode v = headers.get(name);
+            return v == null ? null : v.asText();
+        }
+
+        int count(String name) {
+            return body.get(name).asInt();
+        }
+    }
+
+    @BeforeEach
+    void cleanSlate() {
+        aws.clear();
+        sqs.createQueue(b -> b.queueName(WebhookFunctionProfile.QUEUE));
+        sqs.purgeQueue(b -> b.queueUrl(QUEUE_URL));
+        try {
+            dynamo.createTable(b -> b.tableName(TABLE).billingMode(BillingMode.PAY_PER_REQUEST)
+                    .keySchema(k -> k.attributeName("pk").keyType("HASH"))
+                    .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S)));
+        } catch (ResourceInUseException exists) {
+            ledger().forEach(item -> dynamo.deleteItem(b -> b.tableName(TABLE).key(Map.of("pk", item.get("pk")))));
+        }
+        putSecret(SECRET);
+        clock.advance(Duration.ofMinutes(6));   // past the secret cache and the re-read interval
+    }
+
+    // ---- accepted -------------------------------------------------------------------------------------------
+
+    @Test
+    void anImageUpdateIsQueuedAsOneJobPerVariantAndRemembered() {
+        ObjectNode e = imageUpdate("Note", 7001);
+        Answer a = deliver(single(e));
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals("application/json", a.header("Content-Type"));
+        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 1).put("duplicates", 0).put("ignored", 0), a.body());
+        List<JsonNode> jobs = drainQueue();
+        assertEquals(2, jobs.size(), jobs.toString());
+        assertEquals(List.of("original", "thumbnail"), jobs.stream().map(j -> j.get("variant").asText()).sorted().toList());
+        JsonNode job = jobs.get(0);
+        assertEquals("Note", job.get("entity_type").asText());
+        assertEquals(7001, job.get("entity_id").asLong());
+        assertEquals(70, job.get("project_id").asLong());
+        assertEquals("webhook", job.get("source").asText());
+        assertEquals(e.get("delivery_id").asText(), job.get("delivery_id").asText());
+        assertEquals(e.get("event_log_entry_id").asLong(), job.get("event_log_entry_id").asLong());
+        assertEquals(FptrEvents.CREATED.toString(), job.get("event_time").asText());
+        assertFalse(job.toString().contains("sg-media"), "the job never carries FPTR's new_value URL: " + job);
+
+        Map<String, AttributeValue> seen = ledgerItem(e);
+        assertEquals("queued", seen.get("status").s());
+        long expiresIn = Long.parseLong(seen.get("expires_at").n()) - clock.instant().getEpochSecond();
+        assertTrue(Math.abs(expiresIn - Duration.ofDays(7).toSeconds()) < 60, "TTL of 7 days: " + expiresIn);
+        assertEquals(e.get("delivery_id").asText(), seen.get("delivery_id").s());
+    }
+
+    @Test
+    void aBatchQueuesItsImageEventsAndIgnoresTheRest() {
+        byte[] body = batch(
+                imageUpdate("Note", 7001),
+                event("create", "Version", 6001, null),
+                event("revive", "Note", 7002, null),
+                event("update", "Note", 7003, "content"),
+                imageUpdate("Shot", 1001),
+                event("delete", "Note", 7004, null),
+                FptrEvents.statusChange());
+
+        Answer a = deliver(body, Map.of("x-sg-event-batch-size", "7"), false);
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(3, a.count("accepted"));
+        assertEquals(0, a.count("duplicates"));
+        assertEquals(4, a.count("ignored"));
+        assertEquals(List.of("Note/7001", "Note/7002", "Version/6001"), entities(drainQueue()));
+        assertEquals(3, ledger().size(), "only queued events are remembered");
+    }
+
+    @Test
+    void aBase64BodyIsVerifiedOverItsDecodedBytes() {
+        ObjectNode e = imageUpdate("Note", 7001);
+        ((ObjectNode) e.get("user")).put("name", "Zoë Ørsted 東京");   // bytes beyond ASCII: the raw bytes are signed
+        Answer a = deliver(single(e), Map.of(), true);
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(1, a.count("accepted"));
+        assertEquals(2, drainQueue().size());
+    }
+
+    // ---- refused --------------------------------------------------------------------------------------------
+
+    @Test
+    void unsignedForgedAndMalformedSignaturesAre401AndQueueNothing() {
+        byte[] body = single(imageUpdate("Note", 7001));
+        String good = sign(SECRET, body).substring("sha1=".length());
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("forged", sign("not-our-secret", body));
+        cases.put("another body's", sign(SECRET, single(imageUpdate("Note", 7002))));
+        cases.put("sha256 prefix", "sha256=" + good);
+        cases.put("no prefix", good);
+        cases.put("not hex", "sha1=" + "zz" + good.substring(2));
+        cases.put("short", "sha1=" + good.substring(2));
+        cases.put("empty", "");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Answer a = deliver(body, Map.of("x-sg-signature", c.getValue()), false);
+            assertProblem(a, 401, c.getKey());
+        }
+        Answer unsigned = post(ApiGatewayEvents.route("POST /v1/webhooks/fptr", "/v1/webhooks/fptr")
+                .body(new String(body, StandardCharsets.UTF_8)));
+        assertProblem(unsigned, 401, "unsigned");
+        assertTrue(unsigned.body().get("detail").asText().contains("X-SG-SIGNATURE"), unsigned.body().toString());
+
+        assertEquals(List.of(), drainQueue());
+        assertEquals(List.of(), ledger());
+    }
+
+    @Test
+    void aBodyOverOneMegabyteIs413EvenWhenSigned() {
+        ObjectNode e = imageUpdate("Note", 7001);
+        e.put("padding", "x".repeat(1024 * 1024));
+        Answer a = deliver(single(e));
+
+        assertProblem(a, 413, "oversized");
+        assertEquals(List.of(), drainQueue());
+    }
+
+    @Test
+    void aSignedBodyThatIsNotAnFptrDeliveryIs400() {
+        ObjectNode noEntityId = imageUpdate("Note", 7001);
+        ((ObjectNode) noEntityId.get("entity")).remove("id");
+        ((ObjectNode) noEntityId.get("meta")).remove("entity_id");
+        ObjectNode[] tooMany = new ObjectNode[51];
+        for (int i = 0; i < tooMany.length; i++) {
+            tooMany[i] = imageUpdate("Note", 7001);
+        }
+        Map<String, byte[]> cases = new LinkedHashMap<>();
+        cases.put("not JSON", "{\"data\":".getBytes(StandardCharsets.UTF_8));
+        cases.put("an array", "[]".getBytes(StandardCharsets.UTF_8));
+        cases.put("no data", "{\"timestamp\":\"2026-11-25T04:00:02Z\"}".getBytes(StandardCharsets.UTF_8));
+        cases.put("data not an object", "{\"data\":1}".getBytes(StandardCharsets.UTF_8));
+        cases.put("empty batch", "{\"data\":{\"deliveries\":[]}}".getBytes(StandardCharsets.UTF_8));
+        cases.put("51 in a batch", batch(tooMany));
+        cases.put("batch of numbers", "{\"data\":{\"deliveries\":[1]}}".getBytes(StandardCharsets.UTF_8));
+        cases.put("no event_type", "{\"data\":{\"id\":\"1.0.0\",\"entity\":{\"type\":\"Note\",\"id\":7001}}}".getBytes(StandardCharsets.UTF_8));
+        cases.put("image event without an entity id", single(noEntityId));
+        for (Map.Entry<String, byte[]> c : cases.entrySet()) {
+            assertProblem(deliver(c.getValue()), 400, c.getKey());
+        }
+        assertEquals(List.of(), drainQueue());
+        assertEquals(List.of(), ledger());
+    }
+
+    // ---- duplicates and ignored events ----------------------------------------------------------------------
+
+    @Test
+    void theSameDeliveryTwiceIsQueuedOnce() {
+        byte[] body = single(imageUpdate("Note", 7001));
+        assertEquals(1, deliver(body).count("accepted"));
+
+        Answer again = deliver(body);
+
+        assertEquals(200, again.status());
+        assertEquals(0, again.count("accepted"));
+        assertEquals(1, again.count("duplicates"));
+        assertEquals(2, drainQueue().size(), "one job per variant, once");
+    }
+
+    @Test
+    void theSameEventInTwoBatchesIsQueuedOnce() {
+        ObjectNode first = imageUpdate("Note", 7001);
+        ObjectNode shared = imageUpdate("Note", 7002);
+        ObjectNode last = imageUpdate("Version", 6001);
+        assertEquals(2, deliver(batch(first, shared)).count("accepted"));
+
+        Answer second = deliver(batch(shared, last, last));   // also twice in one batch
+
+        assertEquals(1, second.count("accepted"));
+        assertEquals(2, second.count("duplicates"));
+        assertEquals(List.of("Note/7001", "Note/7002", "Version/6001"), entities(drainQueue()));
+    }
+
+    @Test
+    void eventsThatCannotChangeAnImageAreAnswered200AndIgnored() {
+        ObjectNode login = FptrEvents.JSON.createObjectNode().put("event_type", "Shotgun_User_Login")
+                .put("event_log_entry_id", 12).put("delivery_id", UUID.randomUUID().toString());
+        login.putObject("entity").put("type", "HumanUser").put("id", 88);
+        for (byte[] body : List.of(single(event("update", "Note", 7001, "sg_status_list")), single(imageUpdate("Shot", 1001)),
+                single(event("delete", "Version", 6001, null)), single(FptrEvents.statusChange()), single(login),
+                batch(event("create", "Asset", 1227, null), event("update", "Version", 6001, "description")))) {
+            Answer a = deliver(body);
+            assertEquals(200, a.status(), a.body().toString());
+            assertEquals(0, a.count("accepted"));
+            assertTrue(a.count("ignored") >= 1, a.body().toString());
+        }
+        assertEquals(List.of(), drainQueue());
+        assertEquals(List.of(), ledger(), "ignored events cost no DynamoDB write");
+    }
+
+    // ---- secret rotation -------------------------------------------------------------------------------------
+
+    @Test
+    void duringARotationTheCurrentAndThePreviousSecretVerify() {
+        assertEquals(200, deliver(single(imageUpdate("Note", 7000))).status(), "the function has read SECRET");
+        putSecret("rotated-secret-0002");   // AWSCURRENT = new, AWSPREVIOUS = SECRET; the function still has SECRET cached
+
+        assertEquals(200, deliver(single(imageUpdate("Note", 7001)), "rotated-secret-0002").status(),
+                "an unknown signature re-reads the secret once");
+        assertEquals(200, deliver(single(imageUpdate("Note", 7002)), SECRET).status(), "the previous version still verifies");
+
+        putSecret("rotated-secret-0003");
+        assertEquals(401, deliver(single(imageUpdate("Note", 7003)), "rotated-secret-0003").status(),
+                "re-read at most once per fptr.webhook.secret-refresh-min-interval");
+        clock.advance(Duration.ofSeconds(6));
+        assertEquals(200, deliver(single(imageUpdate("Note", 7004)), "rotated-secret-0003").status());
+        assertEquals(401, deliver(single(imageUpdate("Note", 7005)), SECRET).status(), "two rotations ago: refused");
+        assertEquals(List.of("Note/7000", "Note/7001", "Note/7002", "Note/7004"), entities(drainQueue()));
+    }
+
+    @Test
+    void aMissingSecretIsA500ThatIsNotReadAgainAtEveryDelivery() {
+        secrets.deleteSecret(b -> b.secretId(WebhookFunctionProfile.SECRET_ID).forceDeleteWithoutRecovery(true));
+
+        Answer missing = deliver(single(imageUpdate("Note", 7001)));
+        assertProblem(missing, 500, "no secret");
+        assertTrue(missing.body().get("detail").asText().contains("FPTR_WEBHOOK_SECRET_ID"), missing.body().toString());
+        putSecret(SECRET);
+        assertProblem(deliver(single(imageUpdate("Note", 7002))), 500, "the failed read is not repeated within the interval");
+        clock.advance(Duration.ofSeconds(6));
+
+        assertEquals(200, deliver(single(imageUpdate("Note", 7003))).status());
+        assertEquals(List.of("Note/7003"), entities(drainQueue()));
+    }
+
+    // ---- failures: nothing is marked seen that was not queued ------------------------------------------------
+
+    @Test
+    void whenSqsFailsTheAnswerIs503AndARedeliveryIsQueued() {
+        byte[] body = batch(imageUpdate("Note", 7001), imageUpdate("Note", 7002));
+        aws.unavailable("AmazonSQS.SendMessageBatch");
+
+        Answer failed = deliver(body);
+
+        assertProblem(failed, 503, "SQS unavailable");
+        assertEquals(List.of(), ledger(), "the claims were released");
+        aws.clear();
+        assertEquals(List.of(), drainQueue());
+
+        Answer redelivered = deliver(body);
+        assertEquals(200, redelivered.status(), redelivered.body().toString());
+        assertEquals(2, redelivered.count("accepted"), "not duplicates");
+        assertEquals(List.of("Note/7001", "Note/7002"), entities(drainQueue()));
+    }
+
+    @Test
+    void entriesSqsFailsAreHandledOneByOne() {
+        ObjectNode failing = imageUpdate("Note", 7002);
+        byte[] body = batch(imageUpdate("Note", 7001), failing, imageUpdate("Version", 6001));
+        aws.failSendEntries(m -> m.contains("\"entity_id\":7002"), Integer.MAX_VALUE);
+
+        Answer failed = deliver(body);
+
+        assertProblem(failed, 503, "one event's entries failed");
+        assertTrue(failed.body().get("detail").asText().startsWith("1 of 3 events could not be queued"), failed.body().toString());
+        assertEquals(List.of("Note/7001", "Version/6001"), entities(drainQueue()), "the others were queued");
+        assertFalse(ledger().stream().anyMatch(i -> i.get("pk").s().equals(EventLedger.key(eventOf(failing)))),
+                "the failed event is not remembered");
+        aws.clear();
+
+        Answer redelivered = deliver(body);
+        assertEquals(1, redelivered.count("accepted"));
+        assertEquals(2, redelivered.count("duplicates"));
+        assertEquals(List.of("Note/7002"), entities(drainQueue()));
+    }
+
+    @Test
+    void anEntrySqsFailsOnceIsSentAgain() {
+        aws.failSendEntries(m -> m.contains("\"entity_id\":7001"), 1);
+
+        Answer a = deliver(single(imageUpdate("Note", 7001)));
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(1, a.count("accepted"));
+        assertEquals(2, drainQueue().size());
+    }
+
+    @Test
+    void whenDynamoDbFailsTheAnswerIs503AndNothingIsQueued() {
+        byte[] body = batch(imageUpdate("Note", 7001), imageUpdate("Note", 7002));
+        aws.unavailable("DynamoDB_20120810.PutItem");
+
+        assertProblem(deliver(body), 503, "DynamoDB unavailable");
+        assertEquals(List.of(), drainQueue());
+        aws.clear();
+
+        assertEquals(2, deliver(body).count("accepted"));
+        assertEquals(4, drainQueue().size());
+    }
+
+    @Test
+    void aClaimLeftByAnInvocationThatDiedIsTakenOverAfterItsLease() {
+        ObjectNode e = imageUpdate("Note", 7001);
+        long now = clock.instant().toEpochMilli();
+        dynamo.putItem(b -> b.tableName(TABLE).item(Map.of(
+                "pk", AttributeValue.fromS(EventLedger.key(eventOf(e))),
+                "status", AttributeValue.fromS("queuing"), "claim", AttributeValue.fromS("died"),
+                "lease_until", AttributeValue.fromN(Long.toString(now + 60_000)))));
+
+        assertEquals(1, deliver(single(e)).count("duplicates"), "within the lease: being queued by someone else");
+        clock.advance(Duration.ofSeconds(61));
+        Answer after = deliver(single(e));
+
+        assertEquals(1, after.count("accepted"), after.body().toString());
+        assertEquals(2, drainQueue().size());
+        assertEquals("queued", ledgerItem(e).get("status").s());
+    }
+
+    // ---- the FPTR simulator's own deliveries --------------------------------------------------------------
+
+    @Test
+    void theSimulatorsDeliveryOfANoteImageUploadQueuesItsJobs() throws Exception {
+        SIM.reset();
+        HttpServer bridge = bridge();
+        try {
+            SimAdmin fptr = SimAdmin.at(FptrSimTestResource.baseUrl()).login();
+            String hookId = registerHook(fptr, bridge, "{\"Note\":{\"update\":[\"image\"]}}", false);
+
+            fptr.upload("notes", 7001, "image", "regrade.png", "image/png", png());
+
+            List<JsonNode> jobs = awaitJobs(2);
+            assertEquals(List.of("Note/7001"), entities(jobs));
+            assertEquals(List.of("original", "thumbnail"), jobs.stream().map(j -> j.get("variant").asText()).sorted().toList());
+            assertEquals(70, jobs.get(0).get("project_id").asLong());
+            JsonNode delivery = awaitDeliveries(fptr, hookId, 1).get(0);
+            assertEquals(200, delivery.get("response_code").asInt(), delivery.toString());
+            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0}", delivery.get("body").asText());
+            assertEquals(delivery.get("id").asText(), jobs.get(0).get("delivery_id").asText());
+            assertEquals(delivery.at("/request_body/event_log_entry_id").asLong(), jobs.get(0).get("event_log_entry_id").asLong());
+            assertEquals("image", delivery.at("/request_body/meta/attribute_name").asText());
+        } finally {
+            bridge.stop(0);
+            SIM.reset();
+        }
+    }
+
+    @Test
+    void theSimulatorsBatchedDeliveryOfThreeNewNotesQueuesThree() throws Exception {
+        SIM.reset();
+        HttpServer bridge = bridge();
+        try {
+            SimAdmin fptr = SimAdmin.at(FptrSimTestResource.baseUrl()).login();
+            String hookId = registerHook(fptr, bridge, "{\"Note\":{\"create\":[]}}", true);
+            List<Long> ids = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ids.add(fptr.postJson("/api/v1.1/entity/notes", "{\"project\":{\"type\":\"Project\",\"id\":70},"
+                        + "\"subject\":\"batched " + i + "\"}").json().at("/data/id").asLong());
+            }
+
+            List<JsonNode> jobs = awaitJobs(6);
+            assertEquals(ids.stream().map(id -> "Note/" + id).sorted().toList(), entities(jobs));
+            List<JsonNode> deliveries = awaitDeliveries(fptr, hookId, 3);
+            assertTrue(deliveries.stream().allMatch(d -> d.get("response_code").asInt() == 200), deliveries.toString());
+            assertEquals("3", deliveries.get(0).at("/request_headers/x-sg-event-batch-size").asText(), "one batched request");
+            assertEquals("{\"accepted\":3,\"duplicates\":0,\"ignored\":0}", deliveries.get(0).get("body").asText());
+        } finally {
+            bridge.stop(0);
+            SIM.reset();
+        }
+    }
+
+    /** A hook on the simulator, signed with {@link #SECRET}, delivering to the bridge. */
+    private static String registerHook(SimAdmin fptr, HttpServer bridge, String entityTypes, boolean batched) {
+        String url = "http://127.0.0.1:" + bridge.getAddress().getPort() + "/v1/webhooks/fptr";
+        return fptr.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + url + "\",\"token\":\"" + SECRET + "\","
+                + "\"name\":\"thumbnails\",\"batch_deliveries\":" + batched + ",\"entity_types\":" + entityTypes + "}")
+                .json().at("/data/id").asText();
+    }
+
+    /**
+     * A loopback receiver for the simulator's deliveries: each POST becomes the API Gateway event that the
+     * route would make of it (headers, raw body) and goes to the function behind the mock event server.
+     */
+    private static HttpServer bridge() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v1/webhooks/fptr", ex -> {
+            try (ex) {
+                byte[] body = ex.getRequestBody().readAllBytes();
+                ApiGatewayEvents event = ApiGatewayEvents.route("POST /v1/webhooks/fptr", "/v1/webhooks/fptr")
+                        .body(new String(body, StandardCharsets.UTF_8));
+                ex.getRequestHeaders().forEach((name, values) -> event.header(name, values.get(0)));
+                Answer a = post(event);
+                byte[] out = FptrEvents.bytes(a.body());
+                ex.getResponseHeaders().set("Content-Type", a.header("Content-Type"));
+                ex.sendResponseHeaders(a.status(), out.length);
+                ex.getResponseBody().write(out);
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    private List<JsonNode> awaitJobs(int count) throws InterruptedException {
+        List<JsonNode> jobs = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (jobs.size() < count && System.nanoTime() < deadline) {
+            jobs.addAll(drainQueue());
+            Thread.sleep(50);
+        }
+        assertEquals(count, jobs.size(), jobs.toString());
+        return jobs;
+    }
+
+    /** The hook's deliveries once {@code count} are recorded (the simulator records one after the receiver answered). */
+    private static List<JsonNode> awaitDeliveries(SimAdmin fptr, String hookId, int count) throws InterruptedException {
+        List<JsonNode> deliveries = new ArrayList<>();
+        for (int i = 0; i < 100 && deliveries.size() < count; i++) {
+            Thread.sleep(20);
+            deliveries.clear();
+            fptr.get("/api/v1.1/webhook/hooks/" + hookId + "/deliveries").json().get("data").forEach(deliveries::add);
+        }
+        assertEquals(count, deliveries.size(), deliveries.toString());
+        return deliveries;
+    }
+
+    private static byte[] png() throws IOException {
+        BufferedImage image = new BufferedImage(32, 24, BufferedImage.TYPE_INT_RGB);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private static WebhookEvent eventOf(ObjectNode e) {
+        return new WebhookEvent(0, e.get("event_type").asText(), null, null, null, null, null,
+                e.get("delivery_id").asText(), e.get("event_log_entry_id").asLong(), null);
+    }
+
+    private Answer deliver(byte[] body) {
+        return deliver(body, Map.of(), false);
+    }
+
+    private Answer deliver(byte[] body, String key) {
+        return deliver(body, Map.of("x-sg-signature", sign(key, body)), false);
+    }
+
+    /** Posts {@code body} with FPTR's headers, signed with {@link #SECRET} unless {@code headers} say otherwise. */
+    static Answer deliver(byte[] body, Map<String, String> headers, boolean base64) {
+        ApiGatewayEvents event = ApiGatewayEvents.route("POST /v1/webhooks/fptr", "/v1/webhooks/fptr")
+                .header("content-type", "application/json; charset=utf-8")
+                .header("x-sg-signature", sign(SECRET, body))
+                .header("x-sg-webhook-id", "1f4e1e3a-8d5c-4f0e-9d8b-6f2a1b3c4d5e")
+                .header("x-sg-delivery-id", UUID.randomUUID().toString())
+                .header("x-sg-event-batch-id", "49598489001917805627563987691110856662646952884824965490")
+                .header("x-sg-event-batch-size", "1")
+                .header("x-sg-event-batch-index", "1")
+                .header("x-sg-webhook-site-url", "https://studio.shotgrid.autodesk.com/");
+        headers.forEach(event::header);
+        if (base64) {
+            event.base64Body(body);
+        } else {
+            event.body(new String(body, StandardCharsets.UTF_8));
+        }
+        return post(event);
+    }
+
+    static Answer post(ApiGatewayEvents event) {
+        String raw = given().contentType("application/json").body(event.build()).post().then().statusCode(200).extract().asString();
+        try {
+            JsonNode response = FptrEvents.JSON.readTree(raw);
+            return new Answer(response.get("statusCode").asInt(), response.path("headers"),
+                    FptrEvents.JSON.readTree(response.get("body").asText()));
+        } catch (IOException e) {
+            throw new AssertionError("not a JSON answer: " + raw, e);
+        }
+    }
+
+    static String sign(String key, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA1");
+            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+            return "sha1=" + HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void assertProblem(Answer a, int status, String what) {
+        assertEquals(status, a.status(), what + ": " + a.body());
+        assertEquals("application/problem+json", a.header("Content-Type"), what);
+        assertEquals(status, a.body().get("status").asInt(), what);
+        assertTrue(a.body().hasNonNull("detail"), what);
+        assertFalse(a.body().toString().contains(SECRET), what + ": no secret in an answer");
+    }
+
+    private void putSecret(String value) {
+        try {
+            if (!value.equals(secrets.getSecretValue(b -> b.secretId(WebhookFunctionProfile.SECRET_ID)).secretString())) {
+                secrets.putSecretValue(b -> b.secretId(WebhookFunctionProfile.SECRET_ID).secretString(value));
+            }
+        } catch (ResourceNotFoundException missing) {
+            secrets.createSecret(b -> b.name(WebhookFunctionProfile.SECRET_ID).secretString(value));
+        }
+    }
+
+    /** Every job on the queue (read and deleted), as JSON. */
+    List<JsonNode> drainQueue() {
+        List<JsonNode> jobs = new ArrayList<>();
+        while (true) {
+            List<Message> got = sqs.receiveMessage(b -> b.queueUrl(QUEUE_URL).maxNumberOfMessages(10).waitTimeSeconds(0)).messages();
+            if (got.isEmpty()) {
+                return jobs;
+            }
+            for (Message m : got) {
+                try {
+                    jobs.add(FptrEvents.JSON.readTree(m.body()));
+                } catch (IOException e) {
+                    throw new AssertionError("a job that is not JSON: " + m.body(), e);
+                }
+                sqs.deleteMessage(b -> b.queueUrl(QUEUE_URL).receiptHandle(m.receiptHandle()));
+            }
+        }
+    }
+
+    /** The distinct entities of the jobs, sorted: {@code Note/7001}... */
+    static List<String> entities(List<JsonNode> jobs) {
+        return jobs.stream().map(j -> j.get("entity_type").asText() + "/" + j.get("entity_id").asLong()).distinct().sorted().toList();
+    }
+
+    List<Map<String, AttributeValue>> ledger() {
+        return dynamo.scan(b -> b.tableName(TABLE)).items();
+    }
+
+    Map<String, AttributeValue> ledgerItem(ObjectNode e) {
+        return dynamo.getItem(b -> b.tableName(TABLE).key(Map.of("pk", AttributeValue.fromS(EventLedger.key(eventOf(e)))))).item();
+    }
+}
