@@ -6,12 +6,17 @@ trigger would send (infra/local/invoke's default)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import itertools
 import json
 import re
+import time
+import uuid
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 
 @dataclass
@@ -22,9 +27,34 @@ class DemoCall:
     # S3 key prefixes emptied in every bucket before the call, so each call does its whole work (a
     # thumbnail copy answers "unchanged" without copying when the object is already there)
     fresh_prefixes: tuple[str, ...] = ()
+    # makes the body and headers from the stack's urls instead (a signed webhook delivery, new each time)
+    make: Optional[Callable[[dict], tuple[bytes, dict]]] = None
 
     def describe(self) -> str:
+        if self.make:
+            return f"{self.method} {self.path} ({self.make.__doc__.split(';')[0].split(',')[0]})"
         return f"{self.method} {self.path}" + (f" {json.dumps(self.body)}" if self.body is not None else "")
+
+
+_EVENT_IDS = itertools.count(int(time.time()))
+
+
+def webhook_delivery(urls: dict) -> tuple[bytes, dict]:
+    """An image event on Note 7001 as FPTR delivers it, signed with the stack's webhook secret; a new event
+    id each time, so it is never dropped as a duplicate."""
+    event_id, delivery_id = next(_EVENT_IDS), str(uuid.uuid4())
+    body = json.dumps({"data": {
+        "id": f"{event_id}.0.0", "event_log_entry_id": event_id, "event_type": "Shotgun_Note_Change",
+        "operation": "update", "user": {"id": 88, "type": "HumanUser"}, "entity": {"id": 7001, "type": "Note"},
+        "project": {"id": 70, "type": "Project"},
+        "meta": {"type": "attribute_change", "entity_id": 7001, "entity_type": "Note", "attribute_name": "image",
+                 "field_data_type": "image", "old_value": None, "new_value": None},
+        "created_at": "2026-11-25 04:00:01.123456", "attribute_name": "image", "delivery_id": delivery_id,
+        "session_uuid": str(uuid.uuid4())}, "timestamp": "2026-11-25T04:00:02Z"}).encode()
+    secret = urls.get("webhook-secret", "")
+    secret = secret if secret and not secret.startswith("(") else "demo-webhook-secret-0000"
+    return body, {"X-SG-SIGNATURE": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest(),
+                  "x-sg-delivery-id": delivery_id, "x-sg-webhook-id": "demo", "x-sg-event-batch-size": "1"}
 
 
 DEMO_CALLS = {
@@ -33,6 +63,7 @@ DEMO_CALLS = {
     "thumbnail": DemoCall("PUT", "/v1/entities/Note/7001/thumbnail", fresh_prefixes=("thumbnails/",)),
     "local-file": DemoCall("PUT", "/v1/entities/Version/6003/local-files/sg_uploaded_movie",
                            {"local_path": "/mnt/projects/demo/sh030/anim/v001/sh030_anim_v001.mov"}),
+    "webhook": DemoCall("POST", "/v1/webhooks/fptr", make=webhook_delivery),
 }
 # Values for path parameters of routes without a demo call of their own.
 DEMO_PATH_VALUES = {"type": "Version", "id": "6003", "field": "sg_uploaded_movie"}
@@ -58,9 +89,10 @@ class LocalStackClient:
     def __init__(self, urls: dict[str, str]):
         self.urls = urls
 
-    def _request(self, method: str, url: str, body: Optional[bytes] = None) -> tuple[int, bytes]:
-        request = urllib.request.Request(url, data=body, method=method,
-                                         headers={"Content-Type": "application/json"} if body is not None else {})
+    def _request(self, method: str, url: str, body: Optional[bytes] = None,
+                 headers: Optional[dict] = None) -> tuple[int, bytes]:
+        sent = {"Content-Type": "application/json"} if body is not None else {}
+        request = urllib.request.Request(url, data=body, method=method, headers=dict(sent, **(headers or {})))
         try:
             with urllib.request.urlopen(request, timeout=300) as answer:
                 return answer.status, answer.read()
@@ -85,8 +117,9 @@ class LocalStackClient:
             return status, body, "direct invoke"
         if call.fresh_prefixes:
             self.empty_prefixes(call.fresh_prefixes)
-        body = None if call.body is None else json.dumps(call.body).encode()
-        status, answer = self._request(call.method, self.urls["functions"] + call.path, body)
+        body, headers = call.make(self.urls) if call.make else \
+            (None if call.body is None else json.dumps(call.body).encode(), {})
+        status, answer = self._request(call.method, self.urls["functions"] + call.path, body, headers)
         return status, answer, call.describe()
 
     def empty_prefixes(self, prefixes: tuple[str, ...]) -> None:
