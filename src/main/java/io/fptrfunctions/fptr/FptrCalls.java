@@ -33,14 +33,14 @@ class FptrCalls {
     private final Guard mint;
 
     @Inject
-    FptrCalls(FptrConfig config) {
+    FptrCalls(FptrConfig config, Jitter jitter) {
         FptrConfig.Calls calls = config.calls();
-        read = retrying("fptr-read", calls, calls.read().timeout(), calls.read().maxRetries(), calls.read().maxDuration());
+        read = retrying("fptr-read", calls, jitter, calls.read().timeout(), calls.read().maxRetries(), calls.read().maxDuration());
         write = Guard.create()
                 .withTimeout().duration(millis(calls.write().timeout()), ChronoUnit.MILLIS).done()
                 .with(b -> breaker(b, "fptr-write", calls.circuitBreaker()))
                 .build();
-        mint = retrying("fptr-mint", calls, calls.mint().timeout(), calls.mint().maxRetries(), calls.mint().maxDuration());
+        mint = retrying("fptr-mint", calls, jitter, calls.mint().timeout(), calls.mint().maxRetries(), calls.mint().maxDuration());
     }
 
     public <T> T read(Supplier<T> call) {
@@ -60,7 +60,8 @@ class FptrCalls {
         return (T) guard.get(call::get, Object.class);
     }
 
-    private static Guard retrying(String name, FptrConfig.Calls calls, Duration timeout, int maxRetries, Duration maxDuration) {
+    private static Guard retrying(String name, FptrConfig.Calls calls, Jitter jitter, Duration timeout, int maxRetries,
+                                  Duration maxDuration) {
         long initial = millis(calls.retryInitialDelay());
         long max = millis(calls.retryMaxDelay());
         return Guard.create()
@@ -70,7 +71,7 @@ class FptrCalls {
                     .maxDuration(millis(maxDuration), ChronoUnit.MILLIS)
                     .jitter(0, ChronoUnit.MILLIS)   // RetryAfterBackoff adds its own
                     .retryOn(TRANSIENT)
-                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(max)).done()
+                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(max, jitter)).done()
                     .done()
                 .withTimeout().duration(millis(timeout), ChronoUnit.MILLIS).done()
                 .with(b -> breaker(b, name, calls.circuitBreaker()))

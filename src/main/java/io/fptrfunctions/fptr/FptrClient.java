@@ -48,6 +48,15 @@ public class FptrClient {
     ObjectMapper mapper;
 
     /**
+     * What a function calling FPTR needs before its first request, fetched while it starts
+     * (io.fptrfunctions.lifecycle.FirstCall): the credentials, the site's REST clients and a token.
+     */
+    public void prefetch() {
+        tokens.prefetchCredentials();
+        tokens.token(credentials.current(), null);
+    }
+
+    /**
      * One {@code _search} page with a hash filter ({@code {"logical_operator","conditions"}}; null = all
      * records). {@code fields} null or empty asks for FPTR's default fields; {@code sort} like
      * {@code "-created_at,id"} or null. Returns the page's records (JSON:API envelopes), empty past the end.

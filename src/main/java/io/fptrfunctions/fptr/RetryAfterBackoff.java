@@ -2,21 +2,22 @@ package io.fptrfunctions.fptr;
 
 import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
 
-import java.util.concurrent.ThreadLocalRandom;
-
 /**
  * Delay before the next retry: FPTR's Retry-After when it sent one (FptrResponses already refused to
  * wait longer than {@code fptr.max-retry-after}), otherwise exponential backoff from the retry's delay
- * ({@code fptr.calls.retry-initial-delay}) capped at {@code fptr.calls.retry-max-delay}. "Equal jitter"
- * (half fixed, half random) keeps many containers from retrying in lock-step. One per invocation.
+ * ({@code fptr.calls.retry-initial-delay}) capped at {@code fptr.calls.retry-max-delay} (the storage
+ * downloads use it with their own delays). "Equal jitter" (half fixed, half random, from {@link Jitter})
+ * keeps many containers from retrying in lock-step. One per invocation.
  */
-class RetryAfterBackoff implements CustomBackoffStrategy {
+public class RetryAfterBackoff implements CustomBackoffStrategy {
 
     private final long maxDelay;
+    private final Jitter jitter;
     private long nextExponential;
 
-    RetryAfterBackoff(long maxDelayInMillis) {
+    public RetryAfterBackoff(long maxDelayInMillis, Jitter jitter) {
         this.maxDelay = maxDelayInMillis;
+        this.jitter = jitter;
     }
 
     @Override
@@ -28,11 +29,11 @@ class RetryAfterBackoff implements CustomBackoffStrategy {
     public long nextDelayInMillis(Throwable failure) {
         if (failure instanceof TransientFptrFailure transientFailure && transientFailure.retryAfter() != null) {
             long asked = transientFailure.retryAfter().toMillis();
-            return asked + ThreadLocalRandom.current().nextLong(Math.max(1, asked / 10 + 1));
+            return asked + jitter.below(Math.max(1, asked / 10 + 1));
         }
         long base = Math.min(nextExponential, maxDelay);
         nextExponential = Math.min(maxDelay, nextExponential * 2);
         long half = Math.max(1, base / 2);
-        return half + ThreadLocalRandom.current().nextLong(half + 1);
+        return half + jitter.below(half + 1);
     }
 }

@@ -4,9 +4,11 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -20,7 +22,7 @@ import static io.fptrfunctions.localfiles.LocalFileRequests.target;
  * {@code POST /v1/attachments}: routes by API Gateway's {@code routeKey} to {@link LocalFileService}.
  */
 @Named("local-file")
-public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     static final String FIELD_ROUTE = "/v1/entities/{type}/{id}/local-files/{field}";
 
@@ -29,6 +31,16 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Inject
     LocalFileService files;
+
+    @Inject
+    FptrClient fptr;
+
+    /** Every call reads FPTR with the script's own token; links are written with a content type from Tika's table. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+        ContentTypes.load();
+    }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

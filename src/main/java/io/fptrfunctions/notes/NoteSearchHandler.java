@@ -4,20 +4,31 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
+import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 /** {@code POST /v1/notes/search}: the body becomes a checked query, the service answers it. */
 @Named("note-search")
-public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     @Inject
     HttpApiAdapter http;
 
     @Inject
     NotesSearchService service;
+
+    @Inject
+    FptrClient fptr;
+
+    /** Every call reads FPTR with the script's own token. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+    }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

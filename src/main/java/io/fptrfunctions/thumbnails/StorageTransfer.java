@@ -1,6 +1,8 @@
 package io.fptrfunctions.thumbnails;
 
 import io.fptrfunctions.aws.S3StreamUploader;
+import io.fptrfunctions.fptr.Jitter;
+import io.fptrfunctions.fptr.RetryAfterBackoff;
 import io.fptrfunctions.fptr.StorageFailure;
 import io.smallrye.faulttolerance.api.Guard;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,7 +37,7 @@ class StorageTransfer {
     private final Guard retries;
 
     @Inject
-    StorageTransfer(ThumbnailStore store, ThumbnailConfig config) {
+    StorageTransfer(ThumbnailStore store, ThumbnailConfig config, Jitter jitter) {
         ThumbnailConfig.Download download = config.download();
         this.store = store;
         this.connectTimeoutMs = (int) download.connectTimeout().toMillis();
@@ -45,9 +47,11 @@ class StorageTransfer {
                     .retryOn(StorageUnavailableException.class)
                     .maxRetries(download.maxRetries())
                     .delay(download.retryInitialDelay().toMillis(), ChronoUnit.MILLIS)
-                    .jitter(100, ChronoUnit.MILLIS)
                     .maxDuration(MAX_DURATION_MINUTES, ChronoUnit.MINUTES)
-                    .withExponentialBackoff().factor(2).maxDelay(download.retryMaxDelay().toMillis(), ChronoUnit.MILLIS).done()
+                    // exponential with equal jitter from a restore-safe source (SmallRye's own jitter draws
+                    // from ThreadLocalRandom, whose seed a SnapStart snapshot would hold)
+                    .jitter(0, ChronoUnit.MILLIS)
+                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(download.retryMaxDelay().toMillis(), jitter)).done()
                     .done()
                 .build();
     }

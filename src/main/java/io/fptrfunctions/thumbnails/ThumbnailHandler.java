@@ -4,20 +4,35 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
+import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 /** {@code PUT /v1/entities/{type}/{id}/thumbnail?variant=original|thumbnail}: copies the entity's image into S3. */
 @Named("thumbnail")
-public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     @Inject
     HttpApiAdapter http;
 
     @Inject
     ThumbnailService thumbnails;
+
+    @Inject
+    FptrClient fptr;
+
+    @Inject
+    ThumbnailStore store;
+
+    /** Every copy reads FPTR with the script's own token, then looks at S3. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+        store.prefetch();
+    }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

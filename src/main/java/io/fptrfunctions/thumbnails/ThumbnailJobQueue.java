@@ -35,6 +35,11 @@ public class ThumbnailJobQueue {
     ObjectMapper mapper;
 
     /** Sends every job; returns the positions (in {@code jobs}) of those that were not queued. */
+    /** Builds the SQS client before the first batch needs it. */
+    public void prefetch() {
+        sqs.serviceClientConfiguration();
+    }
+
     public Set<Integer> send(String queueUrl, List<ThumbnailJob> jobs) {
         Set<Integer> failed = new TreeSet<>();
         for (int start = 0; start < jobs.size(); start += MAX_BATCH) {
