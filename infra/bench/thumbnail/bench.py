@@ -174,11 +174,11 @@ def thumbnail_event(entity_type: str, entity_id: int, variant: str) -> dict:
 
 # ---- the pieces ------------------------------------------------------------------------------------------
 
-def template_java_tool_options() -> str:
-    """JAVA_TOOL_OPTIONS of ThumbnailFunction in template.yaml, else of the Globals."""
+def template_java_tool_options(function: str = "ThumbnailFunction") -> str:
+    """JAVA_TOOL_OPTIONS of the function in template.yaml, else of the Globals."""
     import re
     text = (REPO / "template.yaml").read_text()
-    block = re.search(r"^  ThumbnailFunction:\n(.*?)(?=^  \S)", text, re.S | re.M)
+    block = re.search(rf"^  {function}:\n(.*?)(?=^  \S)", text, re.S | re.M)
     for scope in ([block.group(1)] if block else []) + [text.split("Resources:")[0]]:
         found = re.search(r"^\s+JAVA_TOOL_OPTIONS:\s*(.+)$", scope, re.M)
         if found:

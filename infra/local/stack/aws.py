@@ -114,6 +114,10 @@ class LocalResources:
     def _bucket(self, logical_id: str, props: dict) -> Physical:
         name = self._prop(props, "BucketName") or self._generated_name(logical_id).lower()
         self.client("s3").create_bucket(Bucket=name)
+        if "LifecycleConfiguration" in props:
+            # moto keeps the rules (GetBucketLifecycleConfiguration shows them) but never applies them
+            rules = [lifecycle_rule(r) for r in self._prop(props, "LifecycleConfiguration").get("Rules", [])]
+            self.client("s3").put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
         return Physical(ref=name, attributes={
             "Arn": f"arn:aws:s3:::{name}",
             "DomainName": f"{name}.s3.amazonaws.com",
@@ -180,6 +184,27 @@ class LocalResources:
     def _http_api(self, logical_id: str, props: dict) -> Physical:
         api_id = "local" + logical_id.lower()[:5]
         return Physical(ref=api_id, attributes={"ApiEndpoint": f"http://127.0.0.1/{api_id}"})
+
+
+def lifecycle_rule(rule: dict) -> dict:
+    """A lifecycle rule as CloudFormation writes it, as the S3 API takes it (the properties a rule of ours
+    uses; anything else is refused rather than silently dropped)."""
+    known = {"Id", "Status", "Prefix", "AbortIncompleteMultipartUpload", "ExpirationInDays",
+             "NoncurrentVersionExpirationInDays"}
+    unknown = sorted(set(rule) - known)
+    if unknown:
+        raise TemplateError(f"lifecycle rule {rule.get('Id', '?')}: {', '.join(unknown)} not supported locally")
+    api = {"Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+    if "Id" in rule:
+        api["ID"] = rule["Id"]
+    if "AbortIncompleteMultipartUpload" in rule:
+        api["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])}
+    if "ExpirationInDays" in rule:
+        api["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "NoncurrentVersionExpirationInDays" in rule:
+        api["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(rule["NoncurrentVersionExpirationInDays"])}
+    return api
 
 
 def generated_secret(spec: dict) -> str:

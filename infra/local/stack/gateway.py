@@ -221,6 +221,12 @@ def _gateway_error(status: int, why: Optional[str] = None) -> tuple[int, list[tu
     return status, [("Content-Type", "application/json")], body, why
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of concurrent callers (16 senders of a benchmark, a
+    # batch of FPTR deliveries) found it full and had their connections dropped or reset.
+    request_queue_size = 128
+
+
 class Gateway:
     def __init__(self, port: int, api_id: str = "local", integration_timeout_s: float = INTEGRATION_TIMEOUT_S):
         """Takes the port at once; requests wait in the listen backlog until `start`."""
@@ -228,7 +234,7 @@ class Gateway:
         self.table = RouteTable([])
         self.pools: dict[str, FunctionPool] = {}
         self.api_id = api_id
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _gateway_handler(self))
+        self.server = _Server(("127.0.0.1", port), _gateway_handler(self))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self._serving = False
@@ -277,7 +283,9 @@ class Gateway:
     def _admin(self, request: Request) -> tuple[int, list[tuple[str, str]], bytes]:
         """GET /_local/functions: functions, routes, event sources, schedules and warm instances.
         DELETE /_local/functions/{logical id}/instances: stop them, so the next call starts cold.
-        POST /_local/functions/{logical id}/invocations: invoke it with the body as the event (infra/local/invoke)."""
+        POST /_local/functions/{logical id}/invocations: invoke it with the body as the event (infra/local/invoke).
+        PUT /_local/functions/{logical id}/events/{event name} {"enabled": false|true}: pause or resume an SQS
+        event source (what `aws lambda update-event-source-mapping --no-enabled` does)."""
         path = request.raw_path[len(ADMIN_PREFIX):].strip("/").split("/")
         json_type = [("Content-Type", "application/json")]
         if request.method == "GET" and path == ["functions"]:
@@ -290,9 +298,27 @@ class Gateway:
             if request.method == "DELETE":
                 return 200, json_type, json.dumps({"stopped": pool.recycle()}).encode()
             return self._invoke(pool, request.body)
+        if len(path) == 4 and path[0] == "functions" and path[2] == "events" and request.method == "PUT":
+            return self._enable(path[1], path[3], request.body)
         return 404, json_type, json.dumps({"message": "local stack endpoints: GET /_local/functions, "
                                                       "DELETE /_local/functions/{LogicalId}/instances, "
-                                                      "POST /_local/functions/{LogicalId}/invocations"}).encode()
+                                                      "POST /_local/functions/{LogicalId}/invocations, "
+                                                      "PUT /_local/functions/{LogicalId}/events/{EventName}"}).encode()
+
+    def _enable(self, logical_id: str, event_name: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        json_type = [("Content-Type", "application/json")]
+        pool = self.pools.get(logical_id)
+        sources = [s for s in (pool.event_sources if pool else []) if hasattr(s, "set_enabled") and s.trigger.event_name == event_name]
+        if not sources:
+            return 404, json_type, json.dumps({"message": f"no SQS event {event_name} on {logical_id}"}).encode()
+        try:
+            enabled = json.loads(body).get("enabled")
+        except (ValueError, AttributeError):
+            enabled = None
+        if not isinstance(enabled, bool):
+            return 400, json_type, json.dumps({"message": 'the body must be {"enabled": true} or {"enabled": false}'}).encode()
+        sources[0].set_enabled(enabled)
+        return 200, json_type, json.dumps(sources[0].describe()).encode()
 
     @staticmethod
     def _invoke(pool: FunctionPool, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:

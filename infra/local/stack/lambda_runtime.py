@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -263,9 +264,17 @@ def _error_message(body: bytes) -> str:
         return body.decode("utf-8", errors="replace")[:500]
 
 
+class _Waiter:
+    """A call waiting for an instance; the pool hands it one in arrival order."""
+
+    def __init__(self):
+        self.instance: Optional[Instance] = None
+
+
 class FunctionPool:
     """The instances of one function: reuses a warm idle one, starts a new one while under
-    `max_instances`, otherwise queues the call until one is free."""
+    `max_instances`, otherwise queues the call until one is free. Queued calls get instances in the
+    order they came (first come, first served): a call never overtakes one that waited longer."""
 
     def __init__(self, function: Function, start_instance: Callable[[Function, int], Instance], max_instances: int = 1):
         self.function = function
@@ -275,6 +284,7 @@ class FunctionPool:
         self.instances: list[Instance] = []
         self.event_sources: list = []   # its SQS event sources and schedules (describe())
         self._idle: list[Instance] = []
+        self._waiters: deque[_Waiter] = deque()
         self._changed = threading.Condition()
         self._started = 0
         self._closed = False
@@ -301,20 +311,36 @@ class FunctionPool:
 
     def _acquire(self) -> Instance:
         with self._changed:
-            while True:
+            if self._closed:
+                raise RuntimeError("the local stack is stopping")
+            waiter = _Waiter()
+            self._waiters.append(waiter)
+            self._hand_out()
+            while waiter.instance is None:
                 if self._closed:
+                    self._waiters.remove(waiter)
                     raise RuntimeError("the local stack is stopping")
-                while self._idle:
-                    instance = self._idle.pop()
-                    if not instance.dead:
-                        return instance
-                self.instances = [i for i in self.instances if not i.dead]
-                if len(self.instances) < self.max_instances:
-                    self._started += 1
-                    instance = self._start_instance(self.function, self._started)
-                    self.instances.append(instance)
-                    return instance.start()
                 self._changed.wait()
+            return waiter.instance
+
+    def _hand_out(self) -> None:
+        """Gives the longest-waiting calls a warm idle instance, or a new one while under max_instances.
+        Called with the lock held."""
+        while self._waiters:
+            instance = None
+            while self._idle and instance is None:
+                candidate = self._idle.pop()
+                instance = None if candidate.dead else candidate
+            if instance is None:
+                self.instances = [i for i in self.instances if not i.dead]
+                if len(self.instances) >= self.max_instances:
+                    return
+                self._started += 1
+                instance = self._start_instance(self.function, self._started)
+                self.instances.append(instance)
+                instance.start()
+            self._waiters.popleft().instance = instance
+            self._changed.notify_all()
 
     def _release(self, instance: Instance) -> None:
         with self._changed:
@@ -323,6 +349,7 @@ class FunctionPool:
                 threading.Thread(target=instance.stop, daemon=True).start()
             if not instance.dead:
                 self._idle.append(instance)
+            self._hand_out()
             self._changed.notify_all()
 
     def recycle(self) -> int:

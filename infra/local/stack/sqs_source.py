@@ -70,10 +70,17 @@ class SqsEventSource:
         self.running = False
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._enabled = threading.Event()   # UpdateEventSourceMapping's Enabled, switched at run time
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Like `aws lambda update-event-source-mapping --[no-]enabled`: paused, the pollers receive nothing;
+        a batch a long poll brings in after the pause is given back to the queue, not invoked."""
+        (self._enabled.set if enabled else self._enabled.clear)()
 
     def start(self) -> "SqsEventSource":
         if self.trigger.enabled:
             self.running = True
+            self._enabled.set()
             for number in range(self.pollers):
                 threading.Thread(target=self._poll, name=f"{self.where}-poller-{number + 1}", daemon=True).start()
         return self
@@ -86,7 +93,7 @@ class SqsEventSource:
         with self._lock:
             counts = dict(self.counts)
         return {"type": "SQS", "event": self.trigger.event_name, "queue": self.trigger.queue_arn,
-                "enabled": self.trigger.enabled, "triggered_locally": self.running,
+                "enabled": self.trigger.enabled and self._enabled.is_set(), "triggered_locally": self.running,
                 "batch_size": self.trigger.batch_size,
                 "maximum_batching_window_s": self.trigger.batching_window_s,
                 "report_batch_item_failures": self.trigger.report_batch_item_failures,
@@ -95,8 +102,12 @@ class SqsEventSource:
     def _poll(self) -> None:
         while not self._stopping.is_set():
             try:
+                if not self._enabled.wait(0.5):
+                    continue
                 messages = self._receive_batch()
-                if messages and not self._stopping.is_set():
+                if messages and not self._enabled.is_set():
+                    self._give_back(messages)
+                elif messages and not self._stopping.is_set():
                     self._invoke(messages)
             except RuntimeError:        # the pool is closing: the stack is stopping
                 return
@@ -111,7 +122,7 @@ class SqsEventSource:
         is full or the window (counted from the first message) is over."""
         batch: list[dict] = []
         window_ends: Optional[float] = None
-        while len(batch) < self.trigger.batch_size and not self._stopping.is_set():
+        while len(batch) < self.trigger.batch_size and not self._stopping.is_set() and self._enabled.is_set():
             if window_ends is None:
                 wait = self.long_poll_s
             else:
@@ -129,6 +140,11 @@ class SqsEventSource:
                     break
                 window_ends = time.monotonic() + self.trigger.batching_window_s
         return batch
+
+    def _give_back(self, messages: list[dict]) -> None:
+        """Visible again at once (a receive that was under way when the source was paused)."""
+        entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for n, m in enumerate(messages)]
+        self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
 
     def _invoke(self, messages: list[dict]) -> None:
         event = json.dumps(sqs_event(messages, self.trigger.queue_arn)).encode()

@@ -4,6 +4,7 @@ over HTTP with a fake function process."""
 import base64
 import http.client
 import json
+import socket
 import sys
 import tempfile
 import unittest
@@ -244,3 +245,26 @@ class GatewayOverHttpTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class GatewayBacklogTest(unittest.TestCase):
+    def test_sixty_four_connections_opened_at_once_all_wait_to_be_served(self):
+        """Connections made before the gateway accepts them (as a burst of concurrent callers finds it busy)
+        wait in its listen backlog; with socketserver's default of 5, the rest were dropped or reset."""
+        gateway = Gateway(0)   # listening, not accepting yet
+        sockets = []
+        try:
+            for _ in range(64):
+                s = socket.socket()
+                s.settimeout(0.5)
+                s.connect(("127.0.0.1", gateway.port))   # completes only while the backlog has room
+                s.sendall(b"GET /nothing HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n")
+                sockets.append(s)
+            gateway.start([], {})
+            for s in sockets:
+                s.settimeout(10)
+                self.assertTrue(s.recv(64).startswith(b"HTTP/1.1 404"))
+        finally:
+            for s in sockets:
+                s.close()
+            gateway.close()

@@ -4,6 +4,7 @@ import json
 import sys
 import tempfile
 import threading
+import time
 import unittest
 from pathlib import Path
 
@@ -113,6 +114,44 @@ class PoolTest(unittest.TestCase):
             t.join()
         self.assertEqual(len(pids), 4)
         self.assertEqual(len(set(pids)), 2)
+
+
+class PoolFairnessTest(unittest.TestCase):
+    """Who gets a busy function's instance next, with instances that are plain objects (no process)."""
+
+    class Idle:
+        dead = False
+        retire = False
+
+        def start(self):
+            return self
+
+        def stop(self):
+            pass
+
+    def test_waiting_calls_get_the_instance_in_the_order_they_came(self):
+        function = Function(logical_id="F", name="local-F", handler="unused", runtime="java21", code_uri="unused",
+                            memory_mb=128, timeout_s=5, environment={})
+        pool = FunctionPool(function, lambda fn, number: self.Idle(), max_instances=1)
+        busy = pool._acquire()
+        served, threads = [], []
+
+        def call(number):
+            instance = pool._acquire()
+            served.append(number)
+            time.sleep(0.002)
+            pool._release(instance)
+
+        for number in range(10):
+            threads.append(threading.Thread(target=call, args=(number,)))
+            threads[-1].start()
+            time.sleep(0.02)   # each is waiting before the next comes
+        pool._release(busy)
+        for t in threads:
+            t.join(5)
+        # Woken all at once and left to race for the lock (as before), ten waiters came out in order in 0 of 20 runs.
+        self.assertEqual(served, list(range(10)))
+        pool.close()
 
 
 if __name__ == "__main__":

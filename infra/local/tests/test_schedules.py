@@ -58,12 +58,14 @@ class ScheduleSourceTest(FakeFunctionTestCase):
     def test_fires_at_its_rate_with_the_scheduled_event(self):
         source = self.schedule(every_s=0.4).start()
         started = time.time()
-        entries = self.log.wait_for(lambda e: len(e) >= 3)
+        entries = self.log.wait_for(lambda e: len(e) >= 4)
         self.assertGreater(entries[0]["started"] - started, 0.3, "the first firing comes one period after the start")
         for entry in entries:
             self.assertEqual((entry["event"]["detail-type"], entry["event"]["resources"]), ("Scheduled Event", [RULE]))
         self.assertEqual(len({e["event"]["id"] for e in entries}), len(entries))
-        gaps = [b["started"] - a["started"] for a, b in zip(entries, entries[1:])]
+        # from the second firing on: the first reaches the function late by its cold start, the next on time
+        warm = entries[1:]
+        gaps = [b["started"] - a["started"] for a, b in zip(warm, warm[1:])]
         self.assertTrue(all(0.2 < gap < 0.8 for gap in gaps), gaps)
         self.assertGreaterEqual(source.describe()["fired"], 3)
 

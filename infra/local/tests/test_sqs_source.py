@@ -146,6 +146,19 @@ class SqsEventSourceTest(FakeFunctionTestCase):
         self.assertNotIn(ok1, [m for m, _ in again])
         self.assertNotIn(ok2, [m for m, _ in again])
 
+    def test_a_paused_source_invokes_nothing_until_it_is_resumed(self):
+        url, arn, _ = self.queue(visibility_s=30)
+        source = self.source(arn)
+        source.set_enabled(False)
+        time.sleep(1.5)   # the poll under way when it was paused ends
+        [waiting] = self.send(url, "ok")
+        time.sleep(1.5)
+        self.assertEqual(self.log.entries(), [], "paused: nothing invoked")
+        self.assertFalse(source.describe()["enabled"])
+        source.set_enabled(True)
+        [entry] = self.log.wait_for(lambda e: len(e) == 1)
+        self.assertEqual(self.deliveries([entry]), [(waiting, "1")], "received once it was resumed, as if never touched")
+
     def test_without_report_batch_item_failures_an_error_leaves_the_whole_batch(self):
         url, arn, _ = self.queue(visibility_s=1)
         crash, fine = self.send(url, "crash", "ok")

@@ -38,6 +38,11 @@ Resources:
       Auth: {EnableIamAuthorizer: true, DefaultAuthorizer: AWS_IAM}
   Bucket:
     Type: AWS::S3::Bucket
+    Properties:
+      LifecycleConfiguration:
+        Rules:
+          - {Id: AbortIncomplete, Status: Enabled, AbortIncompleteMultipartUpload: {DaysAfterInitiation: 1}}
+          - {Id: OldScratch, Status: Enabled, Prefix: scratch/, ExpirationInDays: 30}
   Secret:
     Type: AWS::SecretsManager::Secret
     Properties:
@@ -124,11 +129,17 @@ class TemplateTest(unittest.TestCase):
 
     def test_project_template_serves_the_token_route(self):
         template = Template(REPO / "template.yaml")
-        functions = read_functions(template, self.resolver(template), lambda lid: True)
+        resolver = Resolver(template, "stk", {}, ref=lambda lid: f"ref:{lid}",   # queue ARNs as the SQS events need them
+                            get_att=lambda lid, att: f"arn:aws:sqs:us-east-1:123456789012:{lid}" if att == "Arn" else f"att:{lid}.{att}")
+        functions = read_functions(template, resolver, lambda lid: True)
         token = next(f for f in functions if f.logical_id == "TokenFunction")
         self.assertIn("POST /v1/token", [r.key for r in token.routes])
         self.assertEqual(token.environment["QUARKUS_LAMBDA_HANDLER"], "token")
         self.assertEqual(token.environment["FPTR_SECRET_ID"], "ref:FptrSecret")
+        worker = next(f for f in functions if f.logical_id == "ThumbnailWorkerFunction")
+        [jobs] = worker.sqs_triggers
+        self.assertEqual((jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures, jobs.max_concurrency),
+                         ("ThumbnailJobQueue", 5, True, 5))
 
 
 class LocalResourcesTest(unittest.TestCase):
@@ -157,6 +168,11 @@ class LocalResourcesTest(unittest.TestCase):
 
         self.assertIn("stk-bucket", [b["Name"] for b in self.client("s3").list_buckets()["Buckets"]])
         self.assertNotIn("stk-prodonly", [b["Name"] for b in self.client("s3").list_buckets()["Buckets"]])
+        rules = self.client("s3").get_bucket_lifecycle_configuration(Bucket="stk-bucket")["Rules"]
+        self.assertEqual([(r["ID"], r["Status"], r["Filter"].get("Prefix"), r.get("AbortIncompleteMultipartUpload"),
+                           r.get("Expiration")) for r in rules],
+                         [("AbortIncomplete", "Enabled", "", {"DaysAfterInitiation": 1}, None),
+                          ("OldScratch", "Enabled", "scratch/", None, {"Days": 30})])
         secret = self.client("secretsmanager").get_secret_value(SecretId=resources.ref("Secret"))
         self.assertEqual((secret["Name"], secret["SecretString"]), ("stk/creds", local_secret))
         jobs = self.client("sqs").get_queue_attributes(QueueUrl=resources.ref("Jobs"), AttributeNames=["All"])
@@ -169,6 +185,13 @@ class LocalResourcesTest(unittest.TestCase):
         self.assertEqual(thumb.environment["BUCKET"], "stk-bucket")
         self.assertEqual(thumb.environment["SECRET_ID"], secret["ARN"])
         self.assertEqual(thumb.environment["QUEUE"], "stk-Jobs")
+
+
+class LifecycleRuleTest(unittest.TestCase):
+    def test_a_property_the_local_stack_cannot_translate_is_refused_not_dropped(self):
+        from stack.aws import lifecycle_rule
+        with self.assertRaisesRegex(TemplateError, "Transitions not supported locally"):
+            lifecycle_rule({"Id": "Cold", "Status": "Enabled", "Transitions": [{"StorageClass": "GLACIER", "TransitionInDays": 30}]})
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ import java.util.concurrent.TimeoutException;
  * uploads in parallel. (It replaced a hand-written uploader of 290 lines, a thread pool per
  * upload and a polling loop: measured side by side in infra/bench/thumbnail, see README.)
  * Any failure (source or S3) aborts the multipart upload before this returns, so S3 is left with either
- * the whole new object or whatever was there before, never a partial object or an open upload.
+ * the whole new object or whatever was there before, never a partial object or an open upload. A process
+ * that dies mid-upload (timeout, out of memory, a kill) cannot abort: its upload stays open until the
+ * bucket's lifecycle rule (template.yaml, DataBucket) aborts it a day later.
  */
 @ApplicationScoped
 public class S3StreamUploader {

@@ -1,10 +1,14 @@
 package io.fptrfunctions.config;
 
+import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
+import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
+import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
@@ -34,6 +38,12 @@ class ConfigGroups {
 
     @Produces
     @Singleton
+    ThumbnailWorkerConfig thumbnailWorker(FunctionsConfig config) {
+        return config.thumbnailWorker();
+    }
+
+    @Produces
+    @Singleton
     LocalFilesConfig localFiles(FunctionsConfig config) {
         return config.localFiles();
     }
@@ -48,5 +58,23 @@ class ConfigGroups {
     @Singleton
     WebhookConfig webhook(FunctionsConfig config) {
         return config.webhook();
+    }
+
+    @Produces
+    @Singleton
+    UploadConfig upload(FunctionsConfig config) {
+        return config.upload();
+    }
+
+    @Produces
+    @Singleton
+    AccessConfig access(FunctionsConfig config) {
+        return config.access();
+    }
+
+    @Produces
+    @Singleton
+    IdempotencyConfig idempotency(FunctionsConfig config) {
+        return config.idempotency();
     }
 }

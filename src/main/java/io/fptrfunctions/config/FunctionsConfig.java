@@ -1,10 +1,14 @@
 package io.fptrfunctions.config;
 
+import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
 import io.fptrfunctions.fptr.FptrConfig;
+import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
+import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
+import io.fptrfunctions.uploads.UploadConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithParentName;
@@ -29,6 +33,9 @@ public interface FunctionsConfig {
     /** The thumbnail function: {@code fptr.thumbnail.*}. */
     ThumbnailConfig thumbnail();
 
+    /** The thumbnail worker: {@code fptr.thumbnail-worker.*}. */
+    ThumbnailWorkerConfig thumbnailWorker();
+
     /** local-file: {@code fptr.local-files.*}. */
     LocalFilesConfig localFiles();
 
@@ -37,4 +44,13 @@ public interface FunctionsConfig {
 
     /** The webhook receiver: {@code fptr.webhook.*}. */
     WebhookConfig webhook();
+
+    /** The upload function: {@code fptr.upload.*}. */
+    UploadConfig upload();
+
+    /** Who may act as whom (sudo, raw filters): {@code fptr.access.*}. */
+    AccessConfig access();
+
+    /** {@code Idempotency-Key}s of the write routes: {@code fptr.idempotency.*}. */
+    IdempotencyConfig idempotency();
 }

@@ -66,19 +66,15 @@ public interface FptrApi {
     Response fieldSchema(@HeaderParam("Authorization") String authorization, @PathParam("type") String type,
                          @PathParam("field") String field);
 
-    /** Step 1 of an upload into a field ({@code image}, a url field...): where to put the bytes. */
+    /**
+     * Step 1 of an upload into a field ({@code image}, a url field...): where to put the bytes. With the
+     * field {@code attachments} the upload becomes a new Attachment on the record (its attachment_links).
+     */
     @GET
     @Path("/entity/{type}/{id}/{field}/_upload")
     Response fieldUpload(@HeaderParam("Authorization") String authorization, @PathParam("type") String type,
                          @PathParam("id") long id, @PathParam("field") String field,
                          @QueryParam("filename") String filename, @QueryParam("multipart_upload") Boolean multipart);
-
-    /** Step 1 of an upload that creates an Attachment linked to the record. */
-    @GET
-    @Path("/entity/{type}/{id}/_upload")
-    Response recordUpload(@HeaderParam("Authorization") String authorization, @PathParam("type") String type,
-                          @PathParam("id") long id, @QueryParam("filename") String filename,
-                          @QueryParam("multipart_upload") Boolean multipart);
 
     /** Tells FPTR how a webhook delivery was handled (at most 4096 bytes). */
     @PUT

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +45,9 @@ public class FptrClient {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    StoragePut storage;
 
     /**
      * What a function calling FPTR needs before its first request, fetched while it starts
@@ -156,28 +158,58 @@ public class FptrClient {
     }
 
     /**
-     * Upload step 1: {@code {"data":{upload_info...},"links":{"upload","complete_upload"}}} for a field
-     * ({@code image}, a url field) or, with {@code field} null, for a new Attachment on the record.
-     * Safe to repeat: it only hands out a URL.
+     * Upload step 1: {@code {"data":{upload_info...},"links":{"upload","complete_upload"[,"get_next_part"]}}}
+     * for a field ({@code image}, a url field) or, with {@code field} null, for a new Attachment on the record
+     * (FPTR's {@code .../attachments/_upload}; the type must have an {@code attachments} field). Retried like a
+     * read: it only hands out URLs (a multipart init also opens the upload on storage, so a repeat after a
+     * lost answer can leave one open there that FPTR never lists).
      */
     public JsonNode startUpload(String entityType, long id, String field, String filename, boolean multipart) {
         Boolean multi = multipart ? Boolean.TRUE : null;
-        String what = "Starting an upload to " + entityType + " " + id;
+        String target = field == null ? "attachments" : field;
+        String what = "Starting an upload to " + entityType + " " + id + " " + target;
         return safeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
-                field == null
-                        ? sites.api(site).recordUpload(bearer, entityType, id, filename, multi)
-                        : sites.api(site).fieldUpload(bearer, entityType, id, field, filename, multi)));
+                sites.api(site).fieldUpload(bearer, entityType, id, target, filename, multi)));
+    }
+
+    /** A multipart upload's next part ({@code links.get_next_part}): its {@code upload} URL and the link after it. */
+    public JsonNode nextUploadPart(String getNextPartLink) {
+        String what = "Asking for the next part of an upload";
+        return safeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
+                sites.links(site).nextPart(site.resolve(getNextPartLink).toString(), bearer)));
+    }
+
+    /** Writes an upload's bytes to the PUT's body; any exception but the stream's own is the caller's to handle. */
+    @FunctionalInterface
+    public interface BodyWriter {
+        void writeTo(java.io.OutputStream out) throws java.io.IOException;
+    }
+
+    /** What storage answered to a PUT: its ETag (the md5 of what it stored, quotes removed) and JSON body, if any. */
+    public record StorageReceipt(String etag, JsonNode body) {
     }
 
     /**
      * Upload step 2: streams {@code length} bytes to {@code links.upload}. A presigned storage URL takes no
-     * token; FPTR's own storage ({@code storage_service: "sg"}) does. Not retried: the stream is consumed.
+     * token; FPTR's own storage ({@code storage_service: "sg"}) takes the bearer, and a 401 there drops it.
+     * Not retried here (the body is a stream): a failure is a {@link StorageFailure} saying whether sending
+     * the same bytes again may work.
      */
-    public JsonNode uploadBytes(URI uploadUrl, boolean siteStorage, InputStream bytes, long length, String contentType) {
-        String what = "Uploading " + length + " bytes";
-        return writeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
-                sites.links(site).putBytes(site.resolve(uploadUrl).toString(), siteStorage ? bearer : null,
-                        contentType == null ? "application/octet-stream" : contentType, length, bytes)));
+    public StorageReceipt putBytes(URI uploadUrl, boolean siteStorage, String contentType, long length, BodyWriter body) {
+        FptrCredentials current = credentials.current();
+        AccessToken token = siteStorage ? tokens.token(current, null) : null;
+        URI target = current.siteUrl().resolve(uploadUrl);
+        try {
+            StoragePut.Answer answer = storage.put(target, token == null ? null : token.bearer(),
+                    contentType == null ? "application/octet-stream" : contentType, length, body);
+            return new StorageReceipt(answer.etag(), answer.body());
+        } catch (StoragePut.Unauthorized e) {
+            if (token != null) {
+                tokens.invalidate(token);
+            }
+            throw new StorageFailure("FPTR refused the token with the upload (401); a fresh one is minted for the next try.",
+                    siteStorage, null);
+        }
     }
 
     /** Upload step 3: {@code POST links.complete_upload} with step 1's data verbatim. Creates records: not retried. */
@@ -189,6 +221,18 @@ public class FptrClient {
         String what = "Completing an upload";
         writeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
                 sites.links(site).completeUpload(site.resolve(completeUploadPath).toString(), bearer, json)));
+    }
+
+    /**
+     * Aborts a multipart upload ({@code <complete_upload>/multipart_abort}, upload_info flat): storage drops
+     * its parts and the upload can no longer be completed. Retried like a read: a repeat is harmless (FPTR
+     * answers 400 for an upload that is no longer open, which this surfaces as {@code Refused}).
+     */
+    public void abortUpload(String completeUploadPath, JsonNode uploadInfo) {
+        String json = write(uploadInfo);
+        String what = "Aborting a multipart upload";
+        safeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
+                sites.links(site).abortUpload(site.resolve(completeUploadPath + "/multipart_abort").toString(), bearer, json)));
     }
 
     /**

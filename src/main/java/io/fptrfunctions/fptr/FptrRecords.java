@@ -22,7 +22,12 @@ public final class FptrRecords {
 
     /** True when an image field's value is FPTR's "thumbnail pending" placeholder, not the image. */
     public static boolean isPendingImage(JsonNode image) {
-        return image != null && image.isTextual() && image.textValue().contains(PENDING_IMAGE);
+        return image != null && image.isTextual() && isPendingImage(image.textValue());
+    }
+
+    /** The same for the field's value as text. */
+    public static boolean isPendingImage(String image) {
+        return image != null && image.contains(PENDING_IMAGE);
     }
 
     /**

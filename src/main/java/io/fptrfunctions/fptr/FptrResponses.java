@@ -226,6 +226,8 @@ class FptrResponses {
                 // FPTR sends no code of its own for an unknown type: only its words tell it from a missing record.
                 if (words.contains("entity type '") && words.contains("does not exist")) yield Kind.UNKNOWN_ENTITY_TYPE;
                 if (endpoint == Endpoint.SCHEMA) yield Kind.UNKNOWN_FIELD;
+                // an upload to a field the type lacks: 404 code 103 "Field 'Shot.attachments' does not exist."
+                if (words.contains("field '") && words.contains("does not exist")) yield Kind.UNKNOWN_FIELD;
                 yield e.code() == null || e.code() == 104 ? Kind.NOT_FOUND : Kind.OTHER;
             }
             case 400 -> {

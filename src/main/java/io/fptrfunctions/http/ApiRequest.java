@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
@@ -29,14 +30,22 @@ public final class ApiRequest {
 
     /** A path parameter the route declares ({@code {type}}), read like any other input. */
     public Input path(String name) {
-        Map<String, String> params = event.getPathParameters();
-        return Input.pathParameter(name, params == null ? null : params.get(name));
+        return Input.pathParameter(name, pathParameters().get(name));
     }
 
     /** A query parameter ({@code ?platform}); absent when not sent. */
     public Input query(String name) {
-        Map<String, String> params = event.getQueryStringParameters();
-        return Input.queryParameter(name, params == null ? null : params.get(name));
+        return Input.queryParameter(name, queryParameters().get(name));
+    }
+
+    /** Every path parameter as sent (empty when none). */
+    public Map<String, String> pathParameters() {
+        return event.getPathParameters() == null ? Map.of() : event.getPathParameters();
+    }
+
+    /** Every query parameter as API Gateway parsed it (repeated names joined with commas; empty when none). */
+    public Map<String, String> queryParameters() {
+        return event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters();
     }
 
     /** Header lookup; HTTP API lower-cases header names, but a hand-made event may not. */
@@ -51,6 +60,17 @@ public final class ApiRequest {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * True when a {@code Prefer} header (RFC 7240) asks for {@code preference}, e.g. {@code respond-async}
+     * in {@code Prefer: respond-async, wait=10}. Names compare case-insensitively; parameters and values
+     * are not read. (API Gateway joins repeated headers with commas, as RFC 7240 allows.)
+     */
+    public boolean prefers(String preference) {
+        return header("Prefer").map(value -> Arrays.stream(value.split(","))
+                .map(p -> p.split(";", 2)[0].split("=", 2)[0].trim())
+                .anyMatch(preference::equalsIgnoreCase)).orElse(false);
     }
 
     /** The raw body bytes, base64-decoded when API Gateway flagged it (the webhook's HMAC is over these). */
@@ -96,12 +116,17 @@ public final class ApiRequest {
         return node;
     }
 
-    /** The caller as API Gateway's IAM authoriser saw it, for audit lines; never a secret. */
-    public String callerArn() {
-        try {
-            return event.getRequestContext().getAuthorizer().getIam().getUserArn();
-        } catch (NullPointerException e) {
-            return null;
-        }
+    /** The caller as API Gateway's IAM authoriser saw it, for access decisions and audit lines; never a secret. */
+    public Caller caller() {
+        var context = event.getRequestContext();
+        var authorizer = context == null ? null : context.getAuthorizer();
+        var iam = authorizer == null ? null : authorizer.getIam();
+        return Caller.of(iam == null ? null : iam.getUserArn());
+    }
+
+    /** API Gateway's id of this request ({@code requestContext.requestId}), as logs name it; {@code "-"} without one. */
+    public String requestId() {
+        var context = event.getRequestContext();
+        return context == null || context.getRequestId() == null ? "-" : context.getRequestId();
     }
 }

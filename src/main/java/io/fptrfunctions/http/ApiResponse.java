@@ -14,6 +14,11 @@ public record ApiResponse(int status, Object body, Map<String, String> headers) 
         return new ApiResponse(201, body, Map.of());
     }
 
+    /** 202: the request was queued, not done (e.g. {@code Prefer: respond-async}). */
+    public static ApiResponse accepted(Object body) {
+        return new ApiResponse(202, body, Map.of());
+    }
+
     public ApiResponse withHeader(String name, String value) {
         Map<String, String> copy = new LinkedHashMap<>(headers);
         copy.put(name, value);

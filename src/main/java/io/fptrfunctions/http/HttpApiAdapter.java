@@ -52,7 +52,8 @@ public class HttpApiAdapter {
         return event.getRequestContext() == null ? "-" : String.valueOf(event.getRequestContext().getRequestId());
     }
 
-    APIGatewayV2HTTPResponse json(ApiResponse answer) {
+    /** The response API Gateway gets for an answer (the idempotency layer stores exactly this). */
+    public APIGatewayV2HTTPResponse json(ApiResponse answer) {
         Map<String, String> headers = new HashMap<>(answer.headers());
         String body = null;
         if (answer.body() != null) {

@@ -8,6 +8,7 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.idempotency.IdempotentWrites;
 import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -19,18 +20,25 @@ import static io.fptrfunctions.localfiles.LocalFileRequests.target;
 
 /**
  * {@code GET|PUT|DELETE /v1/entities/{type}/{id}/local-files/{field}[?platform=]} and
- * {@code POST /v1/attachments}: routes by API Gateway's {@code routeKey} to {@link LocalFileService}.
+ * {@code POST /v1/attachments}: routes by API Gateway's {@code routeKey} to {@link LocalFileService}. The
+ * writes take an {@code Idempotency-Key} ({@link IdempotentWrites}); the request is read and checked
+ * first, so bad input is a 400 that keeps no key.
  */
 @Named("local-file")
 public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     static final String FIELD_ROUTE = "/v1/entities/{type}/{id}/local-files/{field}";
+    /** Its name in Idempotency-Key records ({@code idempotency#local-file#...}) and in the template's IAM policy. */
+    static final String FUNCTION = "local-file";
 
     @Inject
     HttpApiAdapter http;
 
     @Inject
     LocalFileService files;
+
+    @Inject
+    IdempotentWrites writes;
 
     @Inject
     FptrClient fptr;
@@ -46,9 +54,22 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         return http.handle(event, request -> switch (request.routeKey()) {
             case "GET " + FIELD_ROUTE -> ApiResponse.ok(files.read(target(request), platform(request)));
-            case "PUT " + FIELD_ROUTE -> ApiResponse.ok(files.set(target(request), local(request.body()), platform(request)));
-            case "DELETE " + FIELD_ROUTE -> ApiResponse.ok(files.unset(target(request), platform(request)));
-            case "POST /v1/attachments" -> ApiResponse.created(files.createAttachment(attachment(request.body()), platform(request)));
+            case "PUT " + FIELD_ROUTE -> {
+                EntityField target = target(request);
+                LinkRequest link = local(request.body());
+                Platform platform = platform(request);
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(files.set(target, link, platform, attempt)));
+            }
+            case "DELETE " + FIELD_ROUTE -> {
+                EntityField target = target(request);
+                Platform platform = platform(request);
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(files.unset(target, platform, attempt)));
+            }
+            case "POST /v1/attachments" -> {
+                AttachmentRequest attachment = attachment(request.body());
+                Platform platform = platform(request);
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.created(files.createAttachment(attachment, platform, attempt)));
+            }
             default -> throw new ProblemException(404, "Not Found",
                     "The local-file function has no route '" + request.routeKey() + "'.");
         });

@@ -12,6 +12,7 @@ import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
+import io.fptrfunctions.idempotency.WriteAttempt;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -22,6 +23,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -60,30 +63,40 @@ public class LocalFileService {
     }
 
     /** Stores a local link; answers the value FPTR returned from the write. */
-    public JsonNode set(EntityField target, LinkRequest link, Platform platform) {
+    public JsonNode set(EntityField target, LinkRequest link, Platform platform, WriteAttempt attempt) {
         refuseThisFile(target, "changed");
         requireFileField(target);
         PreparedLink prepared = prepare(link, platform);
+        String what = "set " + target;
+        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> reread(target, prepared::isStoredIn));
+        if (earlier.isPresent()) {
+            return present(earlier.get(), platform);
+        }
         ObjectNode update = JSON.objectNode();
         update.set(target.field(), prepared.value());
-        JsonNode record = write(() -> fptr.update(target.type(), target.id(), update),
-                () -> reread(target, stored -> prepared.isStoredIn(stored)), "set " + target);
+        JsonNode record = write(attempt, () -> fptr.update(target.type(), target.id(), update),
+                () -> reread(target, prepared::isStoredIn), what);
         return present(storedField(record, target), platform);
     }
 
     /** Clears the field (FPTR: null); answers the now empty value. */
-    public JsonNode unset(EntityField target, Platform platform) {
+    public JsonNode unset(EntityField target, Platform platform, WriteAttempt attempt) {
         refuseThisFile(target, "cleared");
         requireFileField(target);
+        String what = "unset " + target;
+        Predicate<JsonNode> empty = stored -> stored == null || stored.isNull();
+        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> reread(target, empty));
+        if (earlier.isPresent()) {
+            return present(earlier.get(), platform);
+        }
         ObjectNode update = JSON.objectNode();
         update.putNull(target.field());
-        JsonNode record = write(() -> fptr.update(target.type(), target.id(), update),
-                () -> reread(target, stored -> stored == null || stored.isNull()), "unset " + target);
+        JsonNode record = write(attempt, () -> fptr.update(target.type(), target.id(), update), () -> reread(target, empty), what);
         return present(storedField(record, target), platform);
     }
 
     /** Creates an Attachment holding a local or web link; answers the created record. */
-    public JsonNode createAttachment(AttachmentRequest request, Platform platform) {
+    public JsonNode createAttachment(AttachmentRequest request, Platform platform, WriteAttempt attempt) {
         PreparedLink prepared = prepare(request.thisFile(), platform);
         long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName());
 
@@ -101,10 +114,16 @@ public class LocalFileService {
             ArrayNode tags = create.putArray("tag_list");
             request.tagList().forEach(tags::add);
         }
-        Instant sentAt = clock.instant();
-        JsonNode record = write(() -> fptr.create("Attachment", create),
-                () -> findCreatedAttachment(projectId, sentAt, prepared), "create Attachment");
-        ObjectNode attachment = FptrRecords.flatten(record);
+        String what = "create Attachment";
+        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> findCreatedAttachment(projectId, since, prepared));
+        ObjectNode attachment;
+        if (earlier.isPresent()) {
+            attachment = theOneCreated((ArrayNode) earlier.get());
+        } else {
+            Instant sentAt = clock.instant();
+            attachment = FptrRecords.flatten(write(attempt, () -> fptr.create("Attachment", create),
+                    () -> findCreatedAttachment(projectId, sentAt, prepared), what));
+        }
         if (attachment.has("this_file")) {
             attachment.set("this_file", present(attachment.get("this_file"), platform));
         }
@@ -293,13 +312,16 @@ public class LocalFileService {
     }
 
     /**
-     * Sends a write once. When its answer is lost the write is not repeated (a repeat mints a second
-     * Attachment); {@code reread} looks at FPTR instead and the caller gets a problem saying whether it
-     * landed.
+     * Sends a write once, telling {@code attempt} (the Idempotency-Key's record) when it is sent and when
+     * it landed. When its answer is lost the write is not repeated (a repeat mints a second Attachment);
+     * {@code reread} looks at FPTR instead and the caller gets a problem saying whether it landed.
      */
-    private JsonNode write(Supplier<JsonNode> call, Supplier<Outcome> reread, String what) {
+    private JsonNode write(WriteAttempt attempt, Supplier<JsonNode> call, Supplier<Outcome> reread, String what) {
         try {
-            return call.get();
+            attempt.sending();
+            JsonNode answer = call.get();
+            attempt.landed();
+            return answer;
         } catch (FptrFailure.WriteOutcomeUnknown lost) {
             LOG.warnf("FPTR's answer to '%s' was lost (%s: %s); not repeating it, reading back", what, lost.lost(), lost.getMessage());
             Outcome outcome;
@@ -318,6 +340,37 @@ public class LocalFileService {
         }
     }
 
+    /**
+     * When an earlier attempt under the same Idempotency-Key stopped without finishing (its process died,
+     * or its answer was lost and whether it landed was unknown), it may have written: {@code look} reads
+     * FPTR from that attempt's start, and what it found is the answer when the write is there, so it is
+     * not sent twice. Empty for a first attempt, or when FPTR does not hold the write: then it is sent.
+     */
+    private Optional<JsonNode> landedEarlier(WriteAttempt attempt, String what, Function<Instant, Outcome> look) {
+        return attempt.earlierAttemptStartedAt().map(since -> {
+            Outcome earlier = look.apply(since);
+            LOG.infof("'%s': an earlier attempt under the same Idempotency-Key (started %s) did not finish; FPTR %s",
+                    what, since, earlier.verdict().equals(Outcome.LANDED) ? "holds its write, so it is not sent again"
+                            : "does not hold it, so it is sent");
+            return earlier.verdict().equals(Outcome.LANDED) ? earlier.found() : null;
+        });
+    }
+
+    /**
+     * The Attachment an earlier attempt created. More than one with this file created in the project since
+     * (another caller's too) is a 409 that lists them: FPTR holds what was asked ({@code write_outcome}
+     * {@code landed}, so the key keeps this answer), but which row is this request's is unknown.
+     */
+    private static ObjectNode theOneCreated(ArrayNode found) {
+        if (found.size() == 1) {
+            return (ObjectNode) found.get(0);
+        }
+        throw ProblemException.conflict("An earlier attempt under this Idempotency-Key did not finish, and " + found.size()
+                        + " Attachments with this file were created in the project since it started, so which one is its own "
+                        + "is unknown. Nothing was written now; see 'created', and do not send it again.")
+                .with("write_outcome", Outcome.LANDED).with("created", found);
+    }
+
     private Outcome reread(EntityField target, Predicate<JsonNode> holdsIt) {
         JsonNode value = currentValue(target);
         return new Outcome(holdsIt.test(value) ? Outcome.LANDED : Outcome.NOT_LANDED, value);
@@ -329,7 +382,8 @@ public class LocalFileService {
                 FptrFilter.condition("project", "is", FptrFilter.entity("Project", projectId)),
                 FptrFilter.condition("created_at", "greater_than",
                         DateTimeFormatter.ISO_INSTANT.format(sentAt.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS))));
-        List<JsonNode> rows = fptr.searchAll("Attachment", filter, List.of("this_file", "project", "created_at"), "id", null).rows();
+        List<JsonNode> rows = fptr.searchAll("Attachment", filter,
+                List.of("this_file", "project", "created_at", "attachment_links", "description", "tag_list"), "id", null).rows();
         ArrayNode found = JSON.arrayNode();
         for (JsonNode row : rows) {
             ObjectNode flat = FptrRecords.flatten(row);

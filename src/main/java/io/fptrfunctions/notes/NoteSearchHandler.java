@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.access.CallerAccess;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
@@ -11,7 +12,10 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
-/** {@code POST /v1/notes/search}: the body becomes a checked query, the service answers it. */
+/**
+ * {@code POST /v1/notes/search}: the body becomes a checked query, the service answers it. Raw FPTR
+ * {@code filters} reach any Note field, so only callers the access policy allows may send them.
+ */
 @Named("note-search")
 public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
@@ -20,6 +24,9 @@ public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     @Inject
     NotesSearchService service;
+
+    @Inject
+    CallerAccess access;
 
     @Inject
     FptrClient fptr;
@@ -32,6 +39,12 @@ public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> ApiResponse.ok(service.search(NoteSearchRequestReader.read(request.body()))));
+        return http.handle(event, request -> {
+            NoteQuery query = NoteSearchRequestReader.read(request.body());
+            if (query.filters() != null) {
+                access.requireRawFilters(request.caller(), "/filters");
+            }
+            return ApiResponse.ok(service.search(query));
+        });
     }
 }

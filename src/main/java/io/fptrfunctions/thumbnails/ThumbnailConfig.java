@@ -15,6 +15,12 @@ public interface ThumbnailConfig {
     @WithDefault("thumbnails/")
     String prefix();
 
+    /**
+     * Where {@code Prefer: respond-async} queues the copy for the thumbnail worker (the job queue). Unset, the
+     * preference is ignored (RFC 7240 lets a server do so) and the copy runs in the request.
+     */
+    Optional<String> jobQueueUrl();
+
     /** What a 409 tells the caller to wait while FPTR still makes the thumbnail (it usually takes 20-40 s). */
     @WithDefault("30s")
     Duration pendingRetryAfter();

@@ -11,15 +11,24 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
-/** {@code PUT /v1/entities/{type}/{id}/thumbnail?variant=original|thumbnail}: copies the entity's image into S3. */
+/**
+ * {@code PUT /v1/entities/{type}/{id}/thumbnail?variant=original|thumbnail}: copies the entity's image into S3,
+ * or with {@code Prefer: respond-async} queues the copy for the thumbnail worker (202).
+ */
 @Named("thumbnail")
 public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
+
+    /** RFC 7240's preference for an answer before the work is done. */
+    static final String RESPOND_ASYNC = "respond-async";
 
     @Inject
     HttpApiAdapter http;
 
     @Inject
     ThumbnailService thumbnails;
+
+    @Inject
+    QueuedCopies queued;
 
     @Inject
     FptrClient fptr;
@@ -36,6 +45,12 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> ApiResponse.ok(thumbnails.copy(ThumbnailRequest.read(request))));
+        return http.handle(event, request -> {
+            ThumbnailRequest copy = ThumbnailRequest.read(request);
+            if (request.prefers(RESPOND_ASYNC) && queued.available()) {
+                return ApiResponse.accepted(queued.queue(copy)).withHeader("Preference-Applied", RESPOND_ASYNC);
+            }
+            return ApiResponse.ok(thumbnails.copy(copy));
+        });
     }
 }

@@ -5,8 +5,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * One queued copy: "copy this entity's image, this variant, into the bucket". The body of every message
- * on the thumbnail job queue, whoever sends it (the webhook receiver today; the sweep and
- * {@code Prefer: respond-async} later) and whatever consumes it (the thumbnail worker). It names what
+ * on the thumbnail job queue, whoever sends it (the webhook receiver, {@code Prefer: respond-async} on
+ * the thumbnail route; the sweep later) and whatever consumes it (the thumbnail worker). It names what
  * to copy, never the image's URL: the worker reads the field from FPTR when it runs, since an event's
  * {@code new_value} may still be FPTR's "thumbnail pending" placeholder.
  *
@@ -31,4 +31,5 @@ public record ThumbnailJob(
         @JsonProperty("event_time") String eventTime) {
 
     public static final String SOURCE_WEBHOOK = "webhook";
+    public static final String SOURCE_HTTP = "http";
 }

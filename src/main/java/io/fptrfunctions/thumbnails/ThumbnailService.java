@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 import org.jboss.logging.Logger;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -72,52 +73,130 @@ public class ThumbnailService {
     @Inject
     ThumbnailConfig config;
 
+    /**
+     * The entity's image as FPTR shows it now: its schema type, project, and the image field's value
+     * (a signed URL, or the "thumbnail pending" placeholder).
+     *
+     * @param type      the schema type name ({@code Note}, also when the request said {@code notes})
+     * @param projectId the linked project's id, null when there is none
+     * @param image     the image field's value: a signed URL, or FPTR's placeholder when {@link #pending()}
+     */
+    public record EntityImage(String type, long id, Long projectId, String image) {
+
+        public boolean pending() {
+            return FptrRecords.isPendingImage(image);
+        }
+
+        /**
+         * The image field's URL without its query ({@link #stableUrl(String)}): what FPTR's reads and
+         * searches show for this image whatever the signature, so a later search can tell "the same
+         * image" from "a new one" without another call.
+         */
+        public String imageSource() {
+            return stableUrl(image);
+        }
+
+        String label() {
+            return type + " " + id;
+        }
+    }
+
+    /**
+     * A copy and what it came from, for callers that remember it (the worker records it for the sweep).
+     *
+     * @param copy       what the HTTP route answers
+     * @param image      the entity's image as read before the copy
+     * @param fileSource the copied file's URL without its query (the object's {@code fptr-source} metadata)
+     */
+    public record CopiedImage(ThumbnailCopy copy, EntityImage image, String fileSource) {
+    }
+
     public ThumbnailCopy copy(ThumbnailRequest request) {
-        String bucket = config.bucket().filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
-                "The function is not configured", "No bucket is configured for thumbnails: set FPTR_THUMBNAIL_BUCKET (fptr.thumbnail.bucket)."));
-        long id = request.id();
+        return copyImage(request).copy();
+    }
+
+    /** {@link #copy}, with where the bytes came from. Throws what {@link #copy} throws. */
+    public CopiedImage copyImage(ThumbnailRequest request) {
+        String bucket = bucket();
         ThumbnailVariant variant = request.variant();
-
-        JsonNode entity = FptrRecords.flatten(fptr.read(request.entityType(), id, List.of(IMAGE_FIELD, "project")));
-        String type = entity.path("type").asText(request.entityType());
-        String label = type + " " + id;
-        if (!entity.has(IMAGE_FIELD)) {
-            throw new NoImageField(type);
+        EntityImage entity = look(request);
+        if (entity.pending()) {
+            throw new ImagePending(entity.label(), config.pendingRetryAfter());
         }
-        JsonNode image = entity.get(IMAGE_FIELD);
-        if (image.isNull() || image.asText().isEmpty()) {
-            throw new NoImage(label);
-        }
-        if (FptrRecords.isPendingImage(image)) {
-            throw new ImagePending(label, config.pendingRetryAfter());
-        }
-
-        String keyBase = config.prefix() + projectOf(entity, type, id) + "/" + type + "/" + id + "/" + variant.alt();
+        String type = entity.type();
+        long id = entity.id();
+        String project = entity.projectId() != null ? entity.projectId().toString()
+                : "Project".equals(type) ? String.valueOf(id) : "no-project";
+        String keyBase = config.prefix() + project + "/" + type + "/" + id + "/" + variant.alt();
         ThumbnailStore.Target target = new ThumbnailStore.Target(bucket, keyBase, type + "/" + id, variant,
                 new StorageSource(fptr.fieldLocation(type, id, IMAGE_FIELD, variant.alt())));
         Optional<ThumbnailCopy> same = target.source().pathExtension()
                 .flatMap(ext -> store.sameSource(target, target.key(ext)));
         if (same.isPresent()) {
-            return same.get();
+            return new CopiedImage(same.get(), entity, target.source().stableUrl());
         }
         long started = System.nanoTime();
-        ThumbnailCopy copy = copyOnce(target, type, id, label);
-        LOG.infof("The %s image of %s, %d bytes, is in s3://%s/%s (%s, %d ms)", variant.alt(), label, copy.size(),
+        CopiedImage copied = copyOnce(target, entity);
+        ThumbnailCopy copy = copied.copy();
+        LOG.infof("The %s image of %s, %d bytes, is in s3://%s/%s (%s, %d ms)", variant.alt(), entity.label(), copy.size(),
                 copy.bucket(), copy.key(), copy.status(), (System.nanoTime() - started) / 1_000_000);
-        return copy;
+        return copied;
+    }
+
+    /**
+     * Reads the entity's image field (one FPTR read) without copying anything. An entity FPTR does not
+     * know is {@code FptrFailure.Refused}; no image field {@link NoImageField}; an empty one {@link NoImage};
+     * a pending image is returned as it is ({@link EntityImage#pending()}).
+     */
+    public EntityImage look(ThumbnailRequest request) {
+        long id = request.id();
+        JsonNode entity = FptrRecords.flatten(fptr.read(request.entityType(), id, List.of(IMAGE_FIELD, "project")));
+        String type = entity.path("type").asText(request.entityType());
+        if (!entity.has(IMAGE_FIELD)) {
+            throw new NoImageField(type);
+        }
+        JsonNode image = entity.get(IMAGE_FIELD);
+        if (image.isNull() || image.asText().isEmpty()) {
+            throw new NoImage(type + " " + id);
+        }
+        JsonNode project = entity.path("project");
+        return new EntityImage(type, id, project.hasNonNull("id") ? project.get("id").asLong() : null, image.asText());
+    }
+
+    /**
+     * An FPTR file URL without its query, user info or fragment ({@code https://host/path}): the same
+     * for every signature of the same stored file, and never a secret. Null for null.
+     */
+    public static String stableUrl(String url) {
+        if (url == null) {
+            return null;
+        }
+        try {
+            return new StorageSource(URI.create(url)).stableUrl();
+        } catch (IllegalArgumentException notAUrl) {
+            return url;
+        }
+    }
+
+    private String bucket() {
+        return config.bucket().filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
+                "The function is not configured", "No bucket is configured for thumbnails: set FPTR_THUMBNAIL_BUCKET (fptr.thumbnail.bucket)."));
     }
 
     /** Copies, and when storage refuses the signed URL (it expired since FPTR signed it) asks FPTR for a fresh one, once. */
-    private ThumbnailCopy copyOnce(ThumbnailStore.Target target, String type, long id, String label) {
+    private CopiedImage copyOnce(ThumbnailStore.Target target, EntityImage entity) {
+        String type = entity.type();
+        long id = entity.id();
+        String label = entity.label();
         try {
             try {
-                return transfer.copy(target);
+                return new CopiedImage(transfer.copy(target), entity, target.source().stableUrl());
             } catch (StorageTransfer.StaleLocationException stale) {
                 LOG.infof("%s; reading the location of %s's image again", stale.getMessage(), label);
                 ThumbnailStore.Target renewed = target.withSource(
                         new StorageSource(fptr.fieldLocation(type, id, IMAGE_FIELD, target.variant().alt())));
                 try {
-                    return transfer.copy(renewed);
+                    return new CopiedImage(transfer.copy(renewed), entity, renewed.source().stableUrl());
                 } catch (StorageTransfer.StaleLocationException again) {
                     throw new StorageFailure("FPTR's storage refused a freshly signed URL for the image of "
                             + label + " (" + again.getMessage() + "). Nothing was stored.", false, again);
@@ -127,14 +206,5 @@ public class ThumbnailService {
             throw new StorageFailure("FPTR's storage kept failing while downloading the image of "
                     + label + ": " + e.getMessage() + ". Nothing was stored; try again.", true, e);
         }
-    }
-
-    /** The key's project part: the linked project's id, the entity's own id for a Project, else {@code no-project}. */
-    private static String projectOf(JsonNode entity, String type, long id) {
-        JsonNode project = entity.path("project");
-        if (project.hasNonNull("id")) {
-            return project.get("id").asText();
-        }
-        return "Project".equals(type) ? String.valueOf(id) : "no-project";
     }
 }

@@ -27,7 +27,9 @@ import java.util.function.Predicate;
  * A loopback pass-through in front of {@link MotoServer} for the JSON-protocol AWS APIs (SQS, DynamoDB),
  * which can make operations fail the way AWS does: a whole call answered 503 (the SDK retries, then
  * gives up), or SendMessageBatch entries failed one by one ({@code SenderFault: false}) while the rest
- * are queued in moto. One per test JVM; {@link #clear()} puts it back to pass-through.
+ * are queued in moto. It also keeps the JSON body of every call it passed on ({@link #calls}), so a test
+ * can see what a function asked (a visibility timeout, a delay). One per test JVM; {@link #clear()} puts
+ * it back to pass-through and forgets the calls.
  */
 public final class MotoFaultProxy {
 
@@ -42,6 +44,11 @@ public final class MotoFaultProxy {
     private volatile Set<String> unavailable = Set.of();
     private volatile Predicate<String> failedEntries;
     private final AtomicInteger entryFailuresLeft = new AtomicInteger();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Call> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** One call passed on: its {@code X-Amz-Target} and its JSON body. */
+    public record Call(String operation, JsonNode body) {
+    }
 
     private MotoFaultProxy(String target) throws IOException {
         this.target = target;
@@ -85,6 +92,12 @@ public final class MotoFaultProxy {
         unavailable = Set.of();
         failedEntries = null;
         entryFailuresLeft.set(0);
+        calls.clear();
+    }
+
+    /** The bodies of the calls of {@code operation} ({@code AmazonSQS.ChangeMessageVisibility}...) since the last clear, in order. */
+    public List<JsonNode> calls(String operation) {
+        return calls.stream().filter(c -> operation.equals(c.operation())).map(Call::body).toList();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -97,6 +110,9 @@ public final class MotoFaultProxy {
             if (operation != null && unavailable.contains(operation)) {
                 reply(ex, 503, "{\"__type\":\"ServiceUnavailable\",\"message\":\"made unavailable by MotoFaultProxy\"}".getBytes());
                 return;
+            }
+            if (operation != null) {
+                calls.add(new Call(operation, body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body)));
             }
             ArrayNode failed = JSON.createArrayNode();
             Answer answer;

@@ -1,5 +1,15 @@
 package io.fptrfunctions.aws;
 
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -52,6 +62,19 @@ public final class MotoServer {
             }
         } catch (IOException e) {
             throw new IllegalStateException("moto_server did not answer", e);
+        }
+    }
+
+    /** Creates a table shaped like template.yaml's StateTable (string key {@code pk}, on demand); an existing one is fine. */
+    public void createStateTable(String table) {
+        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClient(UrlConnectionHttpClient.create()).build()) {
+            dynamo.createTable(b -> b.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+                    .keySchema(k -> k.attributeName("pk").keyType(KeyType.HASH))
+                    .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S)));
+        } catch (ResourceInUseException exists) {
+            // made by an earlier Quarkus start of this run
         }
     }
 

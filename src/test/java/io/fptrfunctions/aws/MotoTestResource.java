@@ -15,11 +15,14 @@ import java.util.Map;
 public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String BUCKET = "fptr-functions-test";
+    /** Where the write routes keep their Idempotency-Keys in tests (in AWS, the StateTable). */
+    public static final String IDEMPOTENCY_TABLE = "fptr-functions-test-idempotency";
 
     @Override
     public Map<String, String> start() {
         MotoServer moto = MotoServer.get();
         moto.createBucket(BUCKET);
+        moto.createStateTable(IDEMPOTENCY_TABLE);
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.s3.endpoint-override", moto.endpoint());
         config.put("quarkus.secretsmanager.endpoint-override", moto.endpoint());
@@ -27,6 +30,7 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("quarkus.sqs.endpoint-override", MotoFaultProxy.get().endpoint());
         config.put("quarkus.dynamodb.endpoint-override", MotoFaultProxy.get().endpoint());
         config.put("fptr.thumbnail.bucket", BUCKET);
+        config.put("fptr.idempotency.table-name", IDEMPOTENCY_TABLE);
         return config;
     }
 

@@ -24,6 +24,7 @@ public final class ApiGatewayEvents {
     private final Map<String, String> query = new LinkedHashMap<>();
     private final String method;
     private String path;
+    private String callerArn = PIPELINE;
 
     private ApiGatewayEvents(String routeKey, String path) {
         this.method = routeKey.substring(0, routeKey.indexOf(' '));
@@ -34,6 +35,9 @@ public final class ApiGatewayEvents {
         headers.put("host", "abc123.execute-api.us-east-1.amazonaws.com");
         headers.put("user-agent", "test");
     }
+
+    /** The IAM caller of every event unless {@link #caller} says otherwise. */
+    public static final String PIPELINE = "arn:aws:iam::123456789012:user/pipeline";
 
     /** {@code route("POST /v1/token", "/v1/token")}. */
     public static ApiGatewayEvents route(String routeKey, String path) {
@@ -52,6 +56,15 @@ public final class ApiGatewayEvents {
 
     public ApiGatewayEvents header(String name, String value) {
         headers.put(name.toLowerCase(), value);
+        return this;
+    }
+
+    /**
+     * The IAM caller API Gateway saw ({@code requestContext.authorizer.iam.userArn}), e.g. a role session
+     * {@code arn:aws:sts::123456789012:assumed-role/Review/jane}; null: a route without IAM (no authorizer).
+     */
+    public ApiGatewayEvents caller(String userArn) {
+        this.callerArn = userArn;
         return this;
     }
 
@@ -91,12 +104,14 @@ public final class ApiGatewayEvents {
         iam.put("accountId", "123456789012");
         iam.put("callerId", "AIDAEXAMPLE");
         iam.put("principalOrgId", null);
-        iam.put("userArn", "arn:aws:iam::123456789012:user/pipeline");
+        iam.put("userArn", callerArn);
         iam.put("userId", "AIDAEXAMPLE");
         Map<String, Object> ctx = new LinkedHashMap<>();
         ctx.put("accountId", "123456789012");
         ctx.put("apiId", "abc123");
-        ctx.put("authorizer", Map.of("iam", iam));
+        if (callerArn != null) {
+            ctx.put("authorizer", Map.of("iam", iam));
+        }
         ctx.put("domainName", "abc123.execute-api.us-east-1.amazonaws.com");
         ctx.put("domainPrefix", "abc123");
         ctx.put("http", http);

@@ -1,5 +1,7 @@
 package io.fptrfunctions.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.sim.SimAdmin;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +12,11 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import javax.crypto.Mac;
@@ -25,11 +32,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +48,11 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -51,6 +63,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class LocalStackIT {
 
+    /** README's demo policy: the local stack's caller may act as jdoe and the FPTR Group Lighting, and send raw filters. */
+    static final String DEMO_POLICY = "{\"arn:aws:iam::123456789012:user/local-developer\": [\"jdoe\", \"group:Lighting\", "
+            + "\"note-search:filters\"]}";
+
     private static Process stack;
     private static final Map<String, String> urls = new HashMap<>();
 
@@ -58,7 +74,7 @@ class LocalStackIT {
     static void startTheLocalStack() throws Exception {
         File err = new File("target/local-stack-it.log");
         stack = new ProcessBuilder("infra/local/up", "--port", String.valueOf(freePort()), "--no-build",
-                "--work-dir", "target/local-stack-it")
+                "--work-dir", "target/local-stack-it", "--parameter", "AccessPolicy=" + DEMO_POLICY)
                 .redirectError(err)
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::destroy));  // even if the test JVM is stopped early
@@ -153,6 +169,40 @@ class LocalStackIT {
         List<String> paths = given().get(urls.get("fptr") + "/_sim/requests").then().statusCode(200)
                 .extract().jsonPath().getList("requests.path");
         assertEquals(1, paths.stream().filter(p -> p.endsWith("/auth/access_token")).count(), paths.toString());
+    }
+
+    /** README's walkthrough of "Who may act as whom": the policy given as a template parameter, and the audit lines. */
+    @Test
+    void theLocalDeveloperMayActAsThePolicysLoginsOnlyAndEveryTokenIsAudited() throws Exception {
+        String token = urls.get("functions") + "/v1/token";
+        given().contentType("application/json").body("{\"sudo_as_login\": \"jdoe\"}").post(token).then().statusCode(200)
+                .body("access_token", notNullValue());
+        given().contentType("application/json").body("{\"sudo_as_login\": \"alima\"}").post(token).then().statusCode(200);
+        given().contentType("application/json").body("{\"sudo_as_login\": \"jsmith\"}").post(token).then().statusCode(403)
+                .contentType("application/problem+json").body("pointer", equalTo("/sudo_as_login"));
+        given().contentType("application/json").body("{\"project\": 70, \"filters\": [[\"sg_status_list\", \"is\", \"opn\"]]}")
+                .post(urls.get("functions") + "/v1/notes/search").then().statusCode(200);
+
+        String log = java.nio.file.Files.readString(java.nio.file.Path.of("target/local-stack-it/logs/TokenFunction.log"));
+        assertTrue(log.contains("token issued: caller=arn:aws:iam::123456789012:user/local-developer principal="
+                + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=alima granted_by=group:Lighting expires_at="), log);
+        assertTrue(log.contains("token refused: caller=arn:aws:iam::123456789012:user/local-developer principal="
+                + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=jsmith status=403"), log);
+        assertFalse(log.contains("eyJ"), "no token in the function's log");
+    }
+
+    /** The template gives local-file its table and key prefix: a retried create with its key makes one Attachment. */
+    @Test
+    void aRetriedAttachmentCreateWithItsIdempotencyKeyIsAnsweredOnce() {
+        String key = UUID.randomUUID().toString();
+        String body = "{\"project\": 70, \"this_file\": {\"url\": \"https://review.example.com/" + key + "\", \"name\": \"review\"}}";
+        Response first = given().contentType("application/json").header("Idempotency-Key", key).body(body)
+                .post(urls.get("functions") + "/v1/attachments");
+        first.then().statusCode(201);
+        Response retry = given().contentType("application/json").header("Idempotency-Key", key).body(body)
+                .post(urls.get("functions") + "/v1/attachments");
+        retry.then().statusCode(201).header("Idempotent-Replayed", "true");
+        assertEquals(first.jsonPath().getLong("id"), retry.jsonPath().getLong("id"));
     }
 
     /** One function's required config can stop every function of the artifact from starting: call them all. */
@@ -276,6 +326,206 @@ class LocalStackIT {
                     .key(Map.of("pk", AttributeValue.fromS("fptr-event#" + eventId)))).item();
             assertEquals("queued", seen.get("status").s(), seen.toString());
         }
+    }
+
+    /**
+     * A copy whose process dies mid-upload (SIGKILL, as Lambda ends a function that timed out or ran out of
+     * memory) cannot abort its multipart upload: S3 keeps it open, no object appears, the bucket's lifecycle
+     * rule (which moto keeps but never applies) is what would abort it after a day, and the next call
+     * copies the whole image, byte for byte.
+     */
+    @Test
+    void aCopyKilledMidUploadLeavesAnOpenUploadForTheLifecycleRuleAndTheNextCallCopiesTheRightBytes() throws Exception {
+        byte[] image = new byte[64 << 20];
+        new Random(64).nextBytes(image);
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(urls.get("fptr")
+                        + "/_sim/files/Note/7006/image?filename=plate_64mib.png")).header("Content-Type", "image/png")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, put.statusCode(), put.body());
+        String key = "thumbnails/70/Note/7006/original.png";
+        URI copy = URI.create(urls.get("functions") + "/v1/entities/Note/7006/thumbnail");
+
+        try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(urls.get("aws"))).region(Region.US_EAST_1)
+                .forcePathStyle(true).credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClient(UrlConnectionHttpClient.create()).build()) {
+            String bucket = s3.listBuckets().buckets().stream().map(b -> b.name()).filter(n -> n.contains("databucket"))
+                    .findFirst().orElseThrow();
+            CompletableFuture<HttpResponse<String>> first = http.sendAsync(HttpRequest.newBuilder(copy)
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+            // wait until the upload is under way: created, and a part of it in S3
+            String uploadId = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);   // a cold start first
+            while (System.nanoTime() < deadline) {
+                List<MultipartUpload> open = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(key)).uploads();
+                if (!open.isEmpty()) {
+                    String id = open.get(0).uploadId();
+                    if (!s3.listParts(b -> b.bucket(bucket).key(key).uploadId(id)).parts().isEmpty()) {
+                        uploadId = id;
+                        break;
+                    }
+                }
+                assertFalse(first.isDone(), () -> "the copy ended before it could be killed: " + first.join().body());
+                Thread.sleep(10);
+            }
+            assertNotNull(uploadId, "no multipart upload with a part appeared within 120 s");
+            long pid = given().get(urls.get("functions") + "/_local/functions").jsonPath()
+                    .getLong("functions.find { it.logical_id == 'ThumbnailFunction' }.instances[0].pid");
+            ProcessHandle function = ProcessHandle.of(pid).orElseThrow();
+            assertTrue(function.destroyForcibly(), "SIGKILL sent to the function's JVM " + pid);
+
+            HttpResponse<String> killed = first.get(60, TimeUnit.SECONDS);
+            assertEquals(502, killed.statusCode(), killed.body());
+            assertEquals("{\"message\":\"Internal Server Error\"}", killed.body(), "API Gateway's answer for a crashed function");
+            String orphan = uploadId;
+            List<MultipartUpload> left = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(key)).uploads();
+            assertEquals(List.of(orphan), left.stream().map(MultipartUpload::uploadId).toList(), "the killed copy's upload is still open");
+            assertThrows(NoSuchKeyException.class, () -> s3.headObject(b -> b.bucket(bucket).key(key)), "no partial object");
+
+            // what would clean it: the template's rule, as the stack gave it to moto (which never applies it)
+            LifecycleRule rule = s3.getBucketLifecycleConfiguration(b -> b.bucket(bucket)).rules().stream()
+                    .filter(r -> r.abortIncompleteMultipartUpload() != null).findFirst().orElseThrow();
+            assertEquals(ExpirationStatus.ENABLED, rule.status());
+            assertEquals(1, rule.abortIncompleteMultipartUpload().daysAfterInitiation());
+            assertTrue(key.startsWith(rule.filter().prefix()), "the rule covers the key: " + rule);
+            // (moto lists every upload as initiated 2010-11-10T20:48:33Z, so its age says nothing here)
+
+            HttpResponse<String> next = http.send(HttpRequest.newBuilder(copy).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, next.statusCode(), next.body());
+            assertTrue(next.body().contains("\"status\":\"copied\"") && next.body().contains("\"size\":" + image.length), next.body());
+            MessageDigest copied = MessageDigest.getInstance("SHA-256");
+            try (var object = s3.getObject(b -> b.bucket(bucket).key(key))) {
+                byte[] buffer = new byte[1 << 16];
+                for (int n; (n = object.read(buffer)) > 0; ) {
+                    copied.update(buffer, 0, n);
+                }
+            }
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(image), copied.digest(), "the simulator's image, byte for byte");
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(orphan));   // what the rule would do, a day later
+        }
+    }
+
+    /**
+     * The event path end to end, as the README's walkthrough runs it: a hook registered on the stack's FPTR
+     * simulator with the demo secret, an image uploaded to a Note (still "thumbnail pending" for a moment),
+     * FPTR's signed delivery → the webhook function → the job queue → the stack's SQS event source → the
+     * worker, which finds the image pending, sends the job again with a delay and then copies it; the
+     * object is in the bucket, the copy recorded, FPTR's delivery acknowledged; FPTR's redelivery of the
+     * same delivery is a duplicate and copies nothing.
+     */
+    @Test
+    void aNoteImageUploadedInFptrLandsInTheBucketOnceThroughTheWebhookTheQueueAndTheWorker() throws Exception {
+        SimAdmin fptr = SimAdmin.at(urls.get("fptr")).login();
+        assertEquals(DEMO_WEBHOOK_SECRET, urls.get("webhook-secret"), "the demo secret is printed");
+        String hook = fptr.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"" + urls.get("webhook") + "\",\"token\":\""
+                + DEMO_WEBHOOK_SECRET + "\",\"name\":\"thumbnails\",\"entity_types\":{\"Note\":{\"update\":[\"image\"]}}}")
+                .json().at("/data/id").asText();
+        fptr.config(java.util.Map.of("thumbnail_pending_seconds", 2));
+        byte[] image = png(48, 27);
+        String key = "thumbnails/70/Note/7004/original.png";
+        try (S3Client s3 = s3(); DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(URI.create(urls.get("aws")))
+                .region(Region.US_EAST_1).credentialsProvider(LOCAL).httpClient(UrlConnectionHttpClient.create()).build()) {
+            fptr.upload("notes", 7004, "image", "regrade.png", "image/png", image);
+
+            byte[] copied = awaitObject(s3, key, java.time.Duration.ofSeconds(60));
+            assertArrayEquals(image, copied);
+            JsonNode delivery = awaitAcknowledged(fptr, hook);
+            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0}", delivery.get("body").asText());
+            JsonNode ack = JSON.readTree(delivery.get("acknowledgement").asText());
+            assertEquals("copied", ack.get("status").asText(), ack.toString());
+            assertEquals(key, ack.get("key").asText());
+            assertEquals(image.length, ack.get("size").asLong());
+            String table = dynamo.listTables().tableNames().stream().filter(t -> t.contains("StateTable")).findFirst().orElseThrow();
+            assertEquals(key, dynamo.getItem(b -> b.tableName(table).key(java.util.Map.of("pk",
+                    AttributeValue.fromS("thumbnail#Note/7004/original")))).item().get("s3_key").s());
+            int jobsBefore = workerMessages();
+            assertTrue(jobsBefore >= 2, "at least two looks: pending, then copied (" + jobsBefore + " messages)");
+            java.time.Instant copiedAt = s3.headObject(b -> b.bucket(BUCKET).key(key)).lastModified();
+
+            String deliveryId = delivery.get("id").asText();
+            assertEquals(200, fptr.post("/api/v1.1/webhook/deliveries/" + deliveryId + "/redeliver", "application/json", "{}").status());
+            JsonNode replayed = null;
+            for (int i = 0; i < 100; i++) {
+                replayed = fptr.get("/api/v1.1/webhook/deliveries/" + deliveryId).json().get("data");
+                if (replayed.get("body").asText().contains("\"duplicates\":1")) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertEquals("{\"accepted\":0,\"duplicates\":1,\"ignored\":0}", replayed.get("body").asText());
+            Thread.sleep(2000);   // a job would have reached the worker by now
+            assertEquals(jobsBefore, workerMessages(), "the replay queued nothing");
+            assertEquals(copiedAt, s3.headObject(b -> b.bucket(BUCKET).key(key)).lastModified(), "and copied nothing");
+        } finally {
+            fptr.delete("/api/v1.1/webhook/hooks/" + hook);
+            fptr.config(java.util.Map.of("thumbnail_pending_seconds", 30));
+        }
+    }
+
+    /** {@code Prefer: respond-async} through API Gateway's route: 202 at once, and the worker makes the copy. */
+    @Test
+    void respondAsyncAnswers202AndTheWorkerMakesTheCopy() throws Exception {
+        Response queued = given().header("Prefer", "respond-async").put(urls.get("functions") + "/v1/entities/Note/7003/thumbnail");
+        queued.then().statusCode(202).header("Preference-Applied", "respond-async").body("status", equalTo("queued"));
+        try (S3Client s3 = s3()) {
+            byte[] copied = awaitObject(s3, "thumbnails/70/Note/7003/original.png", java.time.Duration.ofSeconds(60));
+            byte[] original = SimAdmin.at(urls.get("fptr")).login().download(
+                    SimAdmin.at(urls.get("fptr")).login().location("notes", 7003, "original"));
+            assertArrayEquals(original, copied);
+        }
+    }
+
+    private static final String DEMO_WEBHOOK_SECRET = "demo-webhook-secret-0000";
+    private static final String BUCKET = "fptr-functions-local-databucket";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** Messages the stack's SQS event source has handed the worker so far. */
+    private static int workerMessages() {
+        return given().get(urls.get("functions") + "/_local/functions").jsonPath()
+                .getInt("functions.find { it.logical_id == 'ThumbnailWorkerFunction' }.events.find { it.type == 'SQS' }.messages");
+    }
+
+    private static byte[] awaitObject(S3Client s3, String key, java.time.Duration wait) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (var in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
+                return in.readAllBytes();
+            } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError(key + " did not reach the bucket within " + wait + "; see target/local-stack-it/logs");
+    }
+
+    private static JsonNode awaitAcknowledged(SimAdmin fptr, String hook) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            JsonNode deliveries = fptr.get("/api/v1.1/webhook/hooks/" + hook + "/deliveries").json().get("data");
+            // the worker may acknowledge before the webhook's own answer is recorded (a cold receiver is slower)
+            if (deliveries.size() == 1 && deliveries.get(0).hasNonNull("acknowledgement")
+                    && deliveries.get(0).get("response_code").asInt() != 0) {
+                return deliveries.get(0);
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the delivery was not answered and acknowledged: "
+                + fptr.get("/api/v1.1/webhook/hooks/" + hook + "/deliveries").text());
+    }
+
+    private static final StaticCredentialsProvider LOCAL = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+
+    private static S3Client s3() {
+        return S3Client.builder().endpointOverride(URI.create(urls.get("aws"))).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(LOCAL).httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    private static byte[] png(int width, int height) throws IOException {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        image.setRGB(2, 3, 0x2288ff);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 
     private static int freePort() throws IOException {

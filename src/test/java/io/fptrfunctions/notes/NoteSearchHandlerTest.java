@@ -23,10 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(NoteSearchHandlerTest.NoteSearchFunction.class)
 class NoteSearchHandlerTest extends NoteFixtureTest {
 
+    /** note-search, whose tests' default caller ({@code user/pipeline}) may send raw filters. */
     public static class NoteSearchFunction implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.lambda.handler", "note-search");
+            return Map.of("quarkus.lambda.handler", "note-search",
+                    "fptr.access.policy", "{\"" + ApiGatewayEvents.PIPELINE + "\": [\"note-search:filters\"]}");
         }
     }
 
@@ -36,8 +38,12 @@ class NoteSearchHandlerTest extends NoteFixtureTest {
 
     /** Posts the body as API Gateway would; returns the Lambda response (statusCode, headers, body). */
     private JsonPath post(String body) {
+        return postAs(ApiGatewayEvents.PIPELINE, body);
+    }
+
+    private JsonPath postAs(String callerArn, String body) {
         return given().contentType("application/json")
-                .body(ApiGatewayEvents.route("POST /v1/notes/search", "/v1/notes/search")
+                .body(ApiGatewayEvents.route("POST /v1/notes/search", "/v1/notes/search").caller(callerArn)
                         .body(body.replace('\'', '"').replace("$T", f.tag)).build())
                 .when().post()
                 .then().statusCode(200)
@@ -107,6 +113,22 @@ class NoteSearchHandlerTest extends NoteFixtureTest {
         JsonNode b = body(r);
         assertTrue(b.has("upstream"), b.toString());
         assertFalse(b.toString().contains("at io."), "no stack trace");
+    }
+
+    @Test
+    void rawFiltersFromACallerThePolicyDoesNotAllowAre403AndReachNothing() throws Exception {
+        SIM.clearRequests();
+        JsonPath r = postAs("arn:aws:sts::123456789012:assumed-role/Review/jane", "{'shot': 'shA010_$T', 'filters': [['subject', 'contains', 'x']]}");
+        assertEquals(403, r.getInt("statusCode"), r.prettify());
+        JsonNode b = body(r);
+        assertEquals("/filters", b.path("pointer").asText());
+        assertTrue(b.path("detail").asText().contains("may not send raw FPTR filters"), b.toString());
+        assertEquals(0, SIM.requests().size(), SIM.requests().toString());
+
+        JsonPath criteria = postAs("arn:aws:sts::123456789012:assumed-role/Review/jane", "{'shot': 'shA010_$T'}");
+        assertEquals(200, criteria.getInt("statusCode"), "note-search's own criteria need no grant");
+        assertEquals(200, post("{'shot': 'shA010_$T', 'filters': [['subject', 'contains', 'x']]}").getInt("statusCode"),
+                "the caller the policy allows");
     }
 
     @Test

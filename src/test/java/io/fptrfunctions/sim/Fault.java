@@ -11,7 +11,9 @@ import java.util.regex.PatternSyntaxException;
  * An injected fault: for the next {@code times} requests whose method and path match, add latency,
  * expire the caller's token, answer a status (with Retry-After), send the body chunked (no
  * Content-Length, as a server streaming a body of unknown length does), and/or cut the connection after K
- * body bytes. The path pattern is a regex searched in the request path (anchor it with ^...$ to be exact).
+ * body bytes. Two act on the request body of an upload: read K bytes of it and drop the connection
+ * without answering ({@code cut_request_after_bytes}), or keep only its first K bytes and answer as if all
+ * had arrived ({@code keep_request_bytes}: a PUT that "succeeded" with a short body). The path pattern is a regex searched in the request path (anchor it with ^...$ to be exact).
  */
 public final class Fault {
 
@@ -28,6 +30,8 @@ public final class Fault {
     final Long cutAfterBytes;
     final boolean chunked;
     final boolean expireToken;
+    final Long cutRequestAfterBytes;
+    final Long keepRequestBytes;
 
     private Fault(long id, JsonNode spec) {
         this.id = id;
@@ -53,6 +57,9 @@ public final class Fault {
         this.cutAfterBytes = spec.hasNonNull("cut_after_bytes") ? (long) intField(spec, "cut_after_bytes", 0, 0) : null;
         this.chunked = spec.path("chunked").asBoolean(false);
         this.expireToken = spec.path("expire_token").asBoolean(false);
+        this.cutRequestAfterBytes = spec.hasNonNull("cut_request_after_bytes")
+                ? (long) intField(spec, "cut_request_after_bytes", 0, 0) : null;
+        this.keepRequestBytes = spec.hasNonNull("keep_request_bytes") ? (long) intField(spec, "keep_request_bytes", 0, 0) : null;
     }
 
     static Fault parse(long id, JsonNode spec) {
@@ -90,6 +97,12 @@ public final class Fault {
         }
         n.put("chunked", chunked);
         n.put("expire_token", expireToken);
+        if (cutRequestAfterBytes != null) {
+            n.put("cut_request_after_bytes", cutRequestAfterBytes);
+        }
+        if (keepRequestBytes != null) {
+            n.put("keep_request_bytes", keepRequestBytes);
+        }
         return n;
     }
 

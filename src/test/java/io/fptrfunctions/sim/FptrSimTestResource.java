@@ -1,5 +1,6 @@
 package io.fptrfunctions.sim;
 
+import io.fptrfunctions.SecretsCanary;
 import io.fptrfunctions.fptr.TestClock;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -19,9 +20,12 @@ import java.util.Map;
 @QuarkusTestResource(FptrSimTestResource.class)
 public class FptrSimTestResource implements QuarkusTestResourceLifecycleManager {
 
-    /** The demo seed's script (ApiUser) credentials, which the app's test config uses. */
+    /**
+     * The demo seed's script (ApiUser), which the app's test config uses, with a canary for its key
+     * ({@link SecretsCanary}: a test that logs it fails).
+     */
     public static final String SCRIPT_NAME = FptrSimulator.DEMO_SCRIPT_NAME;
-    public static final String SCRIPT_KEY = FptrSimulator.DEMO_SCRIPT_KEY;
+    public static final String SCRIPT_KEY = SecretsCanary.SCRIPT_KEY;
 
     private static FptrSimulator simulator;
 
@@ -29,7 +33,7 @@ public class FptrSimTestResource implements QuarkusTestResourceLifecycleManager 
     static synchronized FptrSimulator simulator() {
         if (simulator == null) {
             try {
-                simulator = FptrSimulator.start(FptrSimulator.Options.demoSite());
+                simulator = FptrSimulator.start(FptrSimulator.Options.demoSite().script(SCRIPT_NAME, SCRIPT_KEY));
             } catch (IOException e) {
                 throw new UncheckedIOException("could not start the FPTR simulator", e);
             }
@@ -41,7 +45,7 @@ public class FptrSimTestResource implements QuarkusTestResourceLifecycleManager 
 
     /** A client of the shared simulator (each call a new one, holding its own bearer). */
     public static SimAdmin admin() {
-        return SimAdmin.of(simulator());
+        return SimAdmin.of(simulator()).credentials(SCRIPT_NAME, SCRIPT_KEY);
     }
 
     /** {@code http://127.0.0.1:<port>} of the shared simulator. */

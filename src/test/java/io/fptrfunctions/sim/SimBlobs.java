@@ -73,6 +73,17 @@ public final class SimBlobs {
         }
     }
 
+    /** One new blob holding {@code parts} one after another (a completed multipart upload), streamed. */
+    public Blob concat(java.util.List<Blob> parts, String filename, String contentType) throws IOException {
+        java.util.List<InputStream> streams = new java.util.ArrayList<>();
+        for (Blob part : parts) {
+            streams.add(Files.newInputStream(part.path()));
+        }
+        try (InputStream all = new java.io.SequenceInputStream(java.util.Collections.enumeration(streams))) {
+            return store(all, -1, filename, contentType);
+        }
+    }
+
     public Blob get(String id) {
         return blobs.get(id);
     }

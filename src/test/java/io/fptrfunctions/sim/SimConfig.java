@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /** Runtime knobs, changed over {@code PUT /_sim/config} and reset by {@code POST /_sim/reset}. */
@@ -14,7 +15,12 @@ public final class SimConfig {
     private volatile int maxPageSize = 5000;
     private volatile long thumbnailPendingSeconds = 30;
     private volatile long storageUrlTtlSeconds = 900;
+    private volatile String storageService = "s3";
+    private volatile long multipartMinPartBytes = DEFAULT_MIN_PART_BYTES;
     private final long defaultLatencyMs;
+
+    /** S3's floor on every part of a multipart upload but the last (5 MiB, sg-groundtruth 044). */
+    static final long DEFAULT_MIN_PART_BYTES = 5L * 1024 * 1024;
 
     SimConfig(long defaultLatencyMs) {
         this.defaultLatencyMs = defaultLatencyMs;
@@ -41,12 +47,24 @@ public final class SimConfig {
         return storageUrlTtlSeconds;
     }
 
+    /** {@code s3} (presigned storage URLs, multipart) or {@code sg} (uploads to the site itself, with the bearer). */
+    public String storageService() {
+        return storageService;
+    }
+
+    /** The smallest part but the last that a multipart completion takes; tests lower it to keep objects small. */
+    public long multipartMinPartBytes() {
+        return multipartMinPartBytes;
+    }
+
     synchronized void reset() {
         latencyMs = defaultLatencyMs;
         tokenTtlSeconds = 600;
         maxPageSize = 5000;
         thumbnailPendingSeconds = 30;
         storageUrlTtlSeconds = 900;
+        storageService = "s3";
+        multipartMinPartBytes = DEFAULT_MIN_PART_BYTES;
     }
 
     /** Applies a partial JSON update; unknown keys or bad values are refused without changing anything. */
@@ -56,11 +74,18 @@ public final class SimConfig {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("storage_service")) {
+                if (!e.getValue().isTextual() || !List.of("s3", "sg").contains(e.getValue().textValue())) {
+                    throw new IllegalArgumentException("storage_service must be \"s3\" or \"sg\"");
+                }
+                continue;
+            }
             if (!e.getValue().canConvertToLong() || !e.getValue().isIntegralNumber() || e.getValue().longValue() < 0) {
                 throw new IllegalArgumentException(e.getKey() + " must be a non-negative integer");
             }
             switch (e.getKey()) {
-                case "latency_ms", "token_ttl_seconds", "thumbnail_pending_seconds", "storage_url_ttl_seconds" -> { }
+                case "latency_ms", "token_ttl_seconds", "thumbnail_pending_seconds", "storage_url_ttl_seconds",
+                     "multipart_min_part_bytes" -> { }
                 case "max_page_size" -> {
                     if (e.getValue().longValue() < 1) {
                         throw new IllegalArgumentException("max_page_size must be at least 1");
@@ -71,6 +96,10 @@ public final class SimConfig {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("storage_service")) {
+                storageService = e.getValue().textValue();
+                continue;
+            }
             long v = e.getValue().longValue();
             switch (e.getKey()) {
                 case "latency_ms" -> latencyMs = v;
@@ -78,6 +107,7 @@ public final class SimConfig {
                 case "max_page_size" -> maxPageSize = (int) Math.min(v, Integer.MAX_VALUE);
                 case "thumbnail_pending_seconds" -> thumbnailPendingSeconds = v;
                 case "storage_url_ttl_seconds" -> storageUrlTtlSeconds = v;
+                case "multipart_min_part_bytes" -> multipartMinPartBytes = v;
                 default -> { }
             }
         }
@@ -90,6 +120,8 @@ public final class SimConfig {
         n.put("max_page_size", maxPageSize);
         n.put("thumbnail_pending_seconds", thumbnailPendingSeconds);
         n.put("storage_url_ttl_seconds", storageUrlTtlSeconds);
+        n.put("storage_service", storageService);
+        n.put("multipart_min_part_bytes", multipartMinPartBytes);
         return n;
     }
 }

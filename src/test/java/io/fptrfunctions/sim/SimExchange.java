@@ -135,8 +135,60 @@ public final class SimExchange {
         return body;
     }
 
+    /**
+     * The request body as a stream, with the request-body faults applied: {@code cut_request_after_bytes}
+     * drops the connection once K bytes are read (the handler's read fails, nothing is answered);
+     * {@code keep_request_bytes} ends the stream after K bytes and reads the rest away unseen.
+     */
     public InputStream bodyStream() {
-        return body != null ? new ByteArrayInputStream(body) : http.getRequestBody();
+        InputStream in = body != null ? new ByteArrayInputStream(body) : http.getRequestBody();
+        if (fault != null && fault.cutRequestAfterBytes != null) {
+            return new RequestBodyFault(in, fault.cutRequestAfterBytes, true);
+        }
+        if (fault != null && fault.keepRequestBytes != null) {
+            return new RequestBodyFault(in, fault.keepRequestBytes, false);
+        }
+        return in;
+    }
+
+    /** True when {@link #bodyStream()} may end before the declared Content-Length (a {@code keep_request_bytes} fault). */
+    public boolean bodyMayBeShort() {
+        return fault != null && fault.keepRequestBytes != null;
+    }
+
+    /** A request body that fails (cut) or ends early (kept) after {@code limit} bytes. */
+    private static final class RequestBodyFault extends InputStream {
+        private final InputStream in;
+        private final boolean cut;
+        private long left;
+
+        RequestBodyFault(InputStream in, long limit, boolean cut) {
+            this.in = in;
+            this.left = limit;
+            this.cut = cut;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                if (cut) {
+                    throw new ConnectionCut();
+                }
+                in.transferTo(OutputStream.nullOutputStream());   // the rest arrives, and is dropped
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
     }
 
     /** The body as JSON, or FPTR's 400 "Invalid JSON body". */

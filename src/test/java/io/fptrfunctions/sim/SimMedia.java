@@ -10,12 +10,10 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,10 +39,8 @@ import java.util.regex.Pattern;
  *   <li>Storage: {@code GET /_storage/<blob>/<name>?X-Amz-...} streams the file from its temp file with
  *       Content-Length, Content-Type, ETag and single {@code Range}s (206; 416 when unsatisfiable).
  *       Expired → 403 {@code AccessDenied} "Request has expired", bad signature → 403, HEAD → 403, as S3.</li>
- *   <li>Uploads: {@code GET .../{field}/_upload?filename=} → {@code links.upload} (presigned PUT) and
- *       {@code links.complete_upload}; the PUT streams to a temp file; {@code POST complete_upload}
- *       ({@code application/json} only) → 201 with a one-space body. Multipart uploads are not simulated
- *       (400, as FPTR answers for its own storage).</li>
+ *   <li>Uploads: {@link SimUploads} (single and multipart, s3 and sg storage); a completed upload lands
+ *       here ({@link #completed}).</li>
  * </ul>
  * Blobs are temp files streamed both ways: a 512 MiB image never sits in the heap.
  */
@@ -52,40 +48,22 @@ public final class SimMedia implements SimExtension {
 
     static final String TRANSIENT_PATH = "/images/status/transient/thumbnail_pending.png";
     private static final Pattern RANGE = Pattern.compile("^bytes=(\\d*)-(\\d*)$");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** The stored value of an image field: the original file, FPTR's thumbnail of it, and when the thumbnail is ready. */
     public record SimImage(String originalBlob, String thumbnailBlob, Instant readyAt) {
     }
 
-    /** An upload between step 1 ({@code _upload}) and step 3 ({@code complete_upload}). */
-    private static final class PendingUpload {
-        final String token;
-        final String type;
-        final long id;
-        final String field;
-        final String filename;
-        final String timestamp;
-        volatile SimBlobs.Blob blob;
-
-        PendingUpload(String token, String type, long id, String field, String filename, String timestamp) {
-            this.token = token;
-            this.type = type;
-            this.id = id;
-            this.field = field;
-            this.filename = filename;
-            this.timestamp = timestamp;
+    /** A request's entity and file field, checked; {@code field} null for an Attachment on the record. */
+    record Target(EntityDef def, SimRecord record, FieldDef field) {
+        /** The field as the upload path names it: {@code attachments} for an Attachment on the record. */
+        String pathField() {
+            return field == null ? "attachments" : field.name;
         }
-    }
-
-    /** A request's entity and file field, checked. */
-    private record Target(EntityDef def, SimRecord record, FieldDef field) {
     }
 
     private FptrSimulator sim;
     private final SimBlobs blobs = new SimBlobs();
     private final StorageSigner signer = new StorageSigner();
-    private final Map<String, PendingUpload> uploads = new ConcurrentHashMap<>();
     /** Attachment id → blob id, for files uploaded to url fields. */
     private final Map<Long, String> attachmentBlobs = new ConcurrentHashMap<>();
 
@@ -97,12 +75,10 @@ public final class SimMedia implements SimExtension {
                 ? SimJson.NODES.textNode(imageUrl(img, sim.baseUrl())) : FieldCodecs.read(r));
         sim.fieldHooks().onRead(DataType.URL, this::readLink);
 
+        new SimUploads(sim, this, blobs, signer).install();   // first: GET .../_upload is no field read
         sim.apiRoute("GET", "/entity/{type}/{id}/{field}", this::readField);
-        sim.apiRoute("GET", "/entity/{type}/{id}/{field}/_upload", this::startUpload);
-        sim.apiRoute("POST", "/entity/{type}/{id}/{field}/_upload", this::completeUpload);
         sim.route("GET", "/_storage/{blob}/{name}", this::serveBlob);
         sim.route("HEAD", "/_storage/{blob}/{name}", ex -> ex.empty(403));
-        sim.route("PUT", "/_storage/_upload/{token}", this::receiveUpload);
         sim.route("GET", TRANSIENT_PATH, ex -> ex.respond(200, "image/png", SimImages.transientPng()));
         sim.route("GET", "/file_serve/attachment/{id}", this::serveAttachment);
         sim.route("PUT", "/_sim/files/{type}/{id}/{field}", this::adminSetFile);
@@ -218,6 +194,20 @@ public final class SimMedia implements SimExtension {
     }
 
     private Target target(SimExchange ex, String operation) {
+        Target t = recordTarget(ex);
+        EntityDef def = t.def();
+        String name = ex.pathParam("field");
+        FieldDef field = def.field(name);
+        if (field == null) {
+            throw SimError.fptr(400, 103, "API " + operation + "() " + def.name + "." + name + " doesn't exist.", SimJson.object(), null);
+        }
+        if (field.type != DataType.IMAGE && field.type != DataType.URL) {
+            throw SimError.badRequest("Field " + def.name + "." + name + " is not an image or attachment.");
+        }
+        return new Target(def, t.record(), field);
+    }
+
+    private Target recordTarget(SimExchange ex) {
         String rawType = ex.pathParam("type");
         EntityDef def = sim.schema().resolve(rawType);
         if (def == null) {
@@ -234,15 +224,7 @@ public final class SimMedia implements SimExtension {
         if (record == null || record.retired()) {
             throw SimError.notFound(def.name + ": " + rawId + " not found");
         }
-        String name = ex.pathParam("field");
-        FieldDef field = def.field(name);
-        if (field == null) {
-            throw SimError.fptr(400, 103, "API " + operation + "() " + def.name + "." + name + " doesn't exist.", SimJson.object(), null);
-        }
-        if (field.type != DataType.IMAGE && field.type != DataType.URL) {
-            throw SimError.badRequest("Field " + def.name + "." + name + " is not an image or attachment.");
-        }
-        return new Target(def, record, field);
+        return new Target(def, record, null);
     }
 
     // ---- storage ----------------------------------------------------------------------------------------
@@ -334,14 +316,6 @@ public final class SimMedia implements SimExtension {
         };
     }
 
-    /** S3's XML error body. */
-    private static void s3Error(SimExchange ex, int status, String code, String message, String extra) throws IOException {
-        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + message
-                + "</Message>" + extra + "<RequestId>" + SimError.requestId().substring(0, 16).toUpperCase(java.util.Locale.ROOT)
-                + "</RequestId></Error>";
-        ex.respond(status, "application/xml", xml.getBytes(StandardCharsets.UTF_8));
-    }
-
     private void serveAttachment(SimExchange ex) throws IOException {
         long id;
         try {
@@ -356,87 +330,29 @@ public final class SimMedia implements SimExtension {
         ex.redirect(signedUrl(sim.baseUrl(), blob));
     }
 
-    // ---- the 3-step upload flow ---------------------------------------------------------------------------
+    // ---- uploads (SimUploads runs the flow; these are its ends here) -----------------------------------------
 
-    private void startUpload(SimExchange ex) throws IOException {
-        Target t = target(ex, "read");
-        String filename = ex.query("filename");
-        if (filename == null || filename.isEmpty()) {
-            throw SimError.invalidParameter("filename", "filename is missing");
+    /**
+     * An upload's target: a field ({@code image}, a url field), or with {@code field} null a new Attachment on
+     * the record ({@code .../attachments/_upload} or {@code .../_upload}), for types with an {@code attachments}
+     * field. A field FPTR does not have is its 404 {@code Field 'Shot.attachments' does not exist.} (sg-groundtruth).
+     */
+    Target uploadTarget(SimExchange ex, String operation) {
+        String name = ex.pathParam("field");
+        if (name != null && !name.equals("attachments")) {
+            return target(ex, operation);
         }
-        if ("true".equalsIgnoreCase(ex.query("multipart_upload"))) {
-            throw SimError.badRequest("Multi-part is not supported for this upload.");
+        Target record = recordTarget(ex);
+        FieldDef attachments = record.def().field("attachments");
+        if (attachments == null || attachments.type != DataType.MULTI_ENTITY) {
+            throw SimError.fptr(404, 103, "Not Found", null, "Field '" + record.def().name + ".attachments' does not exist.");
         }
-        byte[] raw = new byte[16];
-        RANDOM.nextBytes(raw);
-        String token = HexFormat.of().formatHex(raw);
-        String timestamp = sim.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        uploads.put(token, new PendingUpload(token, t.def().name, t.record().id, t.field().name, filename, timestamp));
-
-        ObjectNode out = SimJson.object();
-        ObjectNode data = out.putObject("data");
-        data.put("timestamp", timestamp);
-        data.put("upload_type", t.field().type == DataType.IMAGE ? "Thumbnail" : "Attachment");
-        data.putNull("upload_id");
-        data.put("storage_service", "s3");
-        data.put("original_filename", filename);
-        data.put("multipart_upload", false);
-        ObjectNode links = out.putObject("links");
-        String path = "/_storage/_upload/" + token;
-        links.put("upload", sim.baseUrl() + path + "?" + signer.sign("PUT", path, sim.config().storageUrlTtlSeconds(), sim.now()));
-        links.put("complete_upload", ex.apiPrefix() + "/entity/" + t.def().slug + "/" + t.record().id + "/" + t.field().name + "/_upload");
-        ex.json(200, out);
+        return record;
     }
 
-    /** Step 2: the bytes, streamed to a temp file. Like S3: no bearer needed, the URL's signature authorises it. */
-    private void receiveUpload(SimExchange ex) throws IOException {
-        StorageSigner.Verdict verdict = signer.verify("PUT", ex.path, ex.rawQuery, sim.now());
-        if (verdict != StorageSigner.Verdict.VALID) {
-            s3Error(ex, 403, verdict == StorageSigner.Verdict.EXPIRED ? "AccessDenied" : "SignatureDoesNotMatch",
-                    verdict == StorageSigner.Verdict.EXPIRED ? "Request has expired"
-                            : "The request signature we calculated does not match the signature you provided.", "");
-            return;
-        }
-        PendingUpload upload = uploads.get(ex.pathParam("token"));
-        if (upload == null) {
-            s3Error(ex, 404, "NoSuchUpload", "The specified upload does not exist.", "");
-            return;
-        }
-        String contentType = ex.header("Content-Type");
-        if (contentType == null || contentType.isBlank()) {
-            contentType = SimImages.contentTypeFor(upload.filename);
-        }
-        upload.blob = blobs.store(ex.bodyStream(), contentLength(ex), upload.filename, contentType);
-        ex.responseHeaders().set("ETag", "\"" + upload.blob.md5() + "\"");
-        ex.empty(200);
-    }
-
-    private void completeUpload(SimExchange ex) throws IOException {
-        ex.requireContentType("application/json");
-        JsonNode body = ex.jsonBody();
-        JsonNode info = body.path("upload_info");
-        if (!info.isObject()) {
-            throw SimError.invalidParameter("upload_info", "upload_info is missing");
-        }
-        Target t = target(ex, "update");
-        PendingUpload upload = null;
-        for (PendingUpload u : uploads.values()) {
-            if (u.type.equals(t.def().name) && u.id == t.record().id && u.field.equals(t.field().name)
-                    && u.filename.equals(info.path("original_filename").asText()) && u.timestamp.equals(info.path("timestamp").asText())
-                    && (upload == null || u.blob != null)) {
-                upload = u;
-            }
-        }
-        if (upload == null) {
-            throw SimError.badRequest("Invalid upload_info: no upload of '" + info.path("original_filename").asText()
-                    + "' to " + t.def().name + "." + t.field().name + " was started at " + info.path("timestamp").asText() + ".");
-        }
-        uploads.remove(upload.token);
-        // FPTR completes even when step 2 never happened: the file is then empty.
-        SimBlobs.Blob original = upload.blob != null ? upload.blob
-                : blobs.store(new byte[0], upload.filename, SimImages.contentTypeFor(upload.filename));
-        EntityRef actor = ex.caller() == null ? null : ex.caller().actor();
-        if (t.field().type == DataType.IMAGE) {
+    /** A completed upload: an image gets its file (thumbnail pending), a url field or a record a new Attachment. */
+    void completed(Target t, SimBlobs.Blob original, EntityRef actor) {
+        if (t.field() != null && t.field().type == DataType.IMAGE) {
             SimImage image = new SimImage(original.id(), thumbnailOf(original).id(),
                     sim.now().plusSeconds(sim.config().thumbnailPendingSeconds()));
             ObjectNode change = SimJson.object();
@@ -445,11 +361,19 @@ public final class SimMedia implements SimExtension {
         } else {
             attach(t, original, actor);
         }
-        ex.respond(201, SimExchange.JSON, " ".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** S3's XML error body. */
+    static void s3Error(SimExchange ex, int status, String code, String message, String extra) throws IOException {
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>" + message
+                + "</Message>" + extra + "<RequestId>" + SimError.requestId().substring(0, 16).toUpperCase(java.util.Locale.ROOT)
+                + "</RequestId></Error>";
+        ex.respond(status, "application/xml", xml.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A file uploaded to a url field: an Attachment row holding it, and the field pointing at it. */
     private void attach(Target t, SimBlobs.Blob file, EntityRef actor) {
+        boolean onRecord = t.field() == null;
         JsonNode stored = sim.store().write(() -> {
             SimRecord attachment = sim.store().newRow("Attachment");
             ObjectNode value = SimJson.object();
@@ -462,7 +386,7 @@ public final class SimMedia implements SimExtension {
             Instant now = sim.now();
             attachment.put("this_file", value);
             attachment.put("attachment_links", List.of(t.record().ref()));
-            attachment.put("project", t.record().get("project"));
+            attachment.put("project", t.def().name.equals("Project") ? t.record().ref() : t.record().get("project"));
             attachment.put("filename", file.filename());
             attachment.put("file_size", file.size());
             attachment.put("cached_display_name", file.filename());
@@ -474,10 +398,21 @@ public final class SimMedia implements SimExtension {
             attachmentBlobs.put(attachment.id, file.id());
             return value;
         });
-        sim.store().setField(t.def().name, t.record().id, t.field().name, stored, actor);
+        if (onRecord) {
+            // the record's attachments list is the other side of attachment_links
+            EntityRef created = new EntityRef("Attachment", stored.path("id").asLong());
+            List<EntityRef> listed = new ArrayList<>();
+            if (sim.store().read(() -> t.record().get("attachments")) instanceof List<?> before) {
+                before.forEach(r -> listed.add((EntityRef) r));
+            }
+            listed.add(created);
+            sim.store().setField(t.def().name, t.record().id, "attachments", listed, actor);
+        } else {
+            sim.store().setField(t.def().name, t.record().id, t.field().name, stored, actor);
+        }
     }
 
-    private static long contentLength(SimExchange ex) {
+    static long contentLength(SimExchange ex) {
         String header = ex.header("Content-Length");
         try {
             return header == null ? -1 : Long.parseLong(header.trim());
@@ -539,7 +474,6 @@ public final class SimMedia implements SimExtension {
 
     /** After a reset (the seed already reloaded): drop uploads in flight and every file no record refers to. */
     private void forgetUnused() {
-        uploads.clear();
         attachmentBlobs.clear();   // ids restart with the seed: an old mapping would point a new row at an old file
         Set<String> used = new HashSet<>();
         sim.store().read(() -> {

@@ -90,7 +90,7 @@ public final class SimSchema {
                 .addWithDefault("sg_status", LIST, r -> "Active").add("sg_type", LIST)
                 .add("image", IMAGE).add("archived", CHECKBOX).add("is_template", CHECKBOX)
                 .add("tank_name", TEXT).add("start_date", DATE).add("end_date", DATE)
-                .add("users", MULTI_ENTITY, "HumanUser"));
+                .add("users", MULTI_ENTITY, "HumanUser").add("attachments", MULTI_ENTITY, "Attachment"));
 
         // name is FPTR's display name of a person, derived from firstname and lastname (SimStore.refreshDisplayName)
         common(s.define("HumanUser", "name", false)
@@ -173,7 +173,7 @@ public final class SimSchema {
                 .add("sg_uploaded_movie", URL).add("sg_first_frame", NUMBER).add("sg_last_frame", NUMBER)
                 .add("frame_count", NUMBER).add("frame_range", TEXT).add("sg_version_type", LIST)
                 .add("playlists", MULTI_ENTITY, "Playlist").add("notes", MULTI_ENTITY, "Note")
-                .add("tag_list", TAG_LIST));
+                .add("tag_list", TAG_LIST).add("attachments", MULTI_ENTITY, "Attachment"));
 
         common(s.define("Note", "subject", true)
                 .add("subject", TEXT).add("content", TEXT)

@@ -45,6 +45,9 @@ class SimWebhooksTest {
     static FptrSimulator sim;
     static HttpServer receiver;
     static final BlockingQueue<Received> inbox = new LinkedBlockingQueue<>();
+    /** When set, the receiver acknowledges each delivery with it before answering. */
+    static volatile String acknowledgeBeforeAnswering;
+    static final BlockingQueue<Integer> acknowledgedEarly = new LinkedBlockingQueue<>();
     SimAdmin c;
 
     @BeforeAll
@@ -54,6 +57,12 @@ class SimWebhooksTest {
         receiver.createContext("/hook", ex -> {
             try (InputStream in = ex.getRequestBody()) {
                 inbox.add(new Received(Map.copyOf(ex.getRequestHeaders()), in.readAllBytes()));
+            }
+            String ack = acknowledgeBeforeAnswering;
+            if (ack != null) {
+                String id = ex.getRequestHeaders().getFirst("x-sg-delivery-id");
+                acknowledgedEarly.add(SimAdmin.of(sim).login().put("/api/v1.1/webhook/deliveries/" + id,
+                        SimJson.object().put("acknowledgement", ack).toString()).status());
             }
             byte[] ok = "{\"ok\":true}".getBytes();
             ex.sendResponseHeaders(200, ok.length);
@@ -179,16 +188,81 @@ class SimWebhooksTest {
         for (String key : List.of("id", "event_log_entry_id", "meta", "created_at", "session_uuid")) {
             assertTrue(d.has(key), key);
         }
-        // the delivery is recorded
-        SimAdmin.Response log = c.get("/api/v1.1/webhook/deliveries/" + d.get("delivery_id").asText());
-        for (int i = 0; i < 50 && log.status() == 404; i++) {   // recorded once the receiver has answered
-            Thread.sleep(20);
-            log = c.get("/api/v1.1/webhook/deliveries/" + d.get("delivery_id").asText());
-        }
-        JsonNode recorded = log.json().get("data");
+        // the delivery is recorded, with the receiver's answer once it has come
+        JsonNode recorded = answered(d.get("delivery_id").asText());
         assertEquals(200, recorded.get("response_code").asInt());
         assertEquals("delivered", recorded.get("status").asText());
         assertEquals("{\"ok\":true}", recorded.get("body").asText());
+    }
+
+    @Test
+    void aDeliveryIsOnRecordFromItsDispatchSoItsReceiverMayAcknowledgeItBeforeAnswering() throws Exception {
+        createHook("\"entity_types\":{\"Shot\":{\"update\":[\"description\"]}}");
+        acknowledgeBeforeAnswering = "{\"status\":\"copied\"}";
+        try {
+            c.put("/api/v1.1/entity/shots/1001", "{\"description\":\"acknowledged early\"}");
+            String id = next().json().at("/data/delivery_id").asText();
+
+            JsonNode recorded = answered(id);
+            assertEquals(200, recorded.get("response_code").asInt());
+            assertEquals("{\"status\":\"copied\"}", recorded.get("acknowledgement").asText(),
+                    "the receiver's answer arriving later keeps the acknowledgement: " + recorded);
+            assertEquals(200, acknowledgedEarly.poll(5, TimeUnit.SECONDS), "acknowledged while the delivery was in flight");
+        } finally {
+            acknowledgeBeforeAnswering = null;
+        }
+    }
+
+    @Test
+    void anAcknowledgementIsAtMost4096Bytes() throws Exception {
+        createHook("\"entity_types\":{\"Shot\":{\"update\":[\"description\"]}}");
+        c.put("/api/v1.1/entity/shots/1001", "{\"description\":\"acknowledged\"}");
+        String id = next().json().at("/data/delivery_id").asText();
+        String path = "/api/v1.1/webhook/deliveries/" + id;
+
+        String most = "é".repeat(2048);   // 4096 bytes in UTF-8
+        assertEquals(200, c.put(path, SimJson.object().put("acknowledgement", most).toString()).status());
+        assertEquals(most, c.get(path).json().at("/data/acknowledgement").asText());
+        SimAdmin.Response tooLong = c.put(path, SimJson.object().put("acknowledgement", most + "x").toString());
+        assertEquals(400, tooLong.status(), tooLong.toString());
+        assertEquals("acknowledgement must be 4096 bytes long or less", tooLong.json().at("/errors/0/source/acknowledgement/0").asText(),
+                tooLong.toString());
+        assertEquals(most, c.get(path).json().at("/data/acknowledgement").asText(), "unchanged by the refused one");
+        assertEquals(404, c.put("/api/v1.1/webhook/deliveries/" + java.util.UUID.randomUUID(), "{\"acknowledgement\":\"x\"}").status());
+    }
+
+    @Test
+    void aRecordedDeliveryCanBeSentAgainWithTheSameEventAndDeliveryId() throws Exception {
+        createHook("\"entity_types\":{\"Shot\":{\"update\":[\"description\"]}},\"token\":\"s3cret\"");
+        c.put("/api/v1.1/entity/shots/1001", "{\"description\":\"sent twice\"}");
+        Received first = next();
+        String id = first.json().at("/data/delivery_id").asText();
+        answered(id);
+
+        SimAdmin.Response r = c.post("/api/v1.1/webhook/deliveries/" + id + "/redeliver", "application/json", "{}");
+        assertEquals(200, r.status(), r.toString());
+        Received again = next();
+
+        assertEquals(id, again.header("x-sg-delivery-id"));
+        assertEquals(first.json().get("data"), again.json().get("data"), "the same event");
+        assertEquals("sha1=" + Webhooks.hmacSha1("s3cret", again.body()), again.header("X-SG-SIGNATURE"));
+        assertEquals(404, c.post("/api/v1.1/webhook/deliveries/" + java.util.UUID.randomUUID() + "/redeliver",
+                "application/json", "{}").status());
+    }
+
+    /** The delivery's record once the receiver's answer is in it (it is on record, response_code 0, from its dispatch). */
+    private JsonNode answered(String deliveryId) throws InterruptedException {
+        JsonNode recorded = null;
+        for (int i = 0; i < 100; i++) {
+            SimAdmin.Response log = c.get("/api/v1.1/webhook/deliveries/" + deliveryId);
+            assertEquals(200, log.status(), "on record from its dispatch: " + log);
+            recorded = log.json().get("data");
+            if (recorded.get("response_code").asInt() != 0) {
+                return recorded;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the receiver's answer was never recorded: " + recorded);
     }
 
     @Test

@@ -92,6 +92,7 @@ final class Webhooks {
         sim.apiRoute("GET", "/webhook/hooks/{id}/deliveries", this::hookDeliveries);
         sim.apiRoute("GET", "/webhook/deliveries/{id}", this::delivery);
         sim.apiRoute("PUT", "/webhook/deliveries/{id}", this::acknowledge);
+        sim.apiRoute("POST", "/webhook/deliveries/{id}/redeliver", this::redeliver);
         sim.store().addListener(this::onEvent);
         sim.onReset(this::reset);
     }
@@ -241,6 +242,31 @@ final class Webhooks {
         }
         ObjectNode out = SimJson.object();
         out.set("data", d);
+        ex.json(200, out);
+    }
+
+    /**
+     * Sends a recorded delivery's event again to its hook (FPTR has this endpoint, GT 042/045; its answer is
+     * not recorded anywhere, so: 200 with the delivery as it was). The same event and delivery id, signed
+     * anew in a fresh single-event payload; the record is then updated as for any delivery.
+     */
+    private void redeliver(SimExchange ex) throws IOException {
+        ObjectNode d;
+        Hook h;
+        synchronized (this) {
+            d = deliveries.get(ex.pathParam("id"));
+            h = d == null ? null : hooks.get(d.path("webhook_id").asText());
+        }
+        if (d == null || h == null) {
+            throw SimError.notFound("delivery: " + ex.pathParam("id") + " not found");
+        }
+        ObjectNode out = SimJson.object();
+        synchronized (this) {
+            out.set("data", d.deepCopy());
+        }
+        ObjectNode event = ((ObjectNode) d.get("request_body")).deepCopy();
+        sender.execute(() -> send(h, List.of(event), false));
+        out.putObject("links").put("self", ex.http().getRequestURI().getRawPath());
         ex.json(200, out);
     }
 
@@ -554,6 +580,30 @@ final class Webhooks {
         headers.put("x-sg-event-batch-index", "1");
         headers.put("x-sg-webhook-site-url", sim.baseUrl() + "/");
 
+        // The delivery is on record from its dispatch (status "delivered", response_code 0 until the receiver
+        // answers), so a receiver may acknowledge it before its own answer has arrived.
+        synchronized (this) {
+            for (ObjectNode item : items) {
+                ObjectNode d = SimJson.object();
+                String id = item.path("delivery_id").asText();
+                JsonNode earlierAcknowledgement = deliveries.containsKey(id) ? deliveries.get(id).get("acknowledgement") : null;
+                d.put("id", id);
+                d.put("webhook_id", h.id);
+                d.put("event_time", timestamp);
+                d.put("status", "delivered");
+                d.put("process_time", 0);
+                d.put("body", "");
+                d.put("response_code", 0);
+                d.set("acknowledgement", earlierAcknowledgement == null ? SimJson.NODES.nullNode() : earlierAcknowledgement);
+                ObjectNode rh = d.putObject("request_headers");
+                headers.forEach(rh::put);
+                d.putObject("response_headers");
+                d.set("request_body", item);
+                deliveries.put(id, d);
+                h.numDeliveries++;
+            }
+        }
+
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(h.url)).timeout(Duration.ofSeconds(6))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(req::header);
@@ -575,23 +625,15 @@ final class Webhooks {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         synchronized (this) {
             for (ObjectNode item : items) {
-                ObjectNode d = SimJson.object();
-                String id = item.path("delivery_id").asText();
-                d.put("id", id);
-                d.put("webhook_id", h.id);
-                d.put("event_time", timestamp);
-                d.put("status", "delivered");
+                ObjectNode d = deliveries.get(item.path("delivery_id").asText());
+                if (d == null) {
+                    continue;   // reset meanwhile
+                }
                 d.put("process_time", ms);
                 d.put("body", answer);
                 d.put("response_code", code);
-                d.putNull("acknowledgement");
-                ObjectNode rh = d.putObject("request_headers");
-                headers.forEach(rh::put);
                 ObjectNode resp = d.putObject("response_headers");
                 responseHeaders.forEach((k, v) -> resp.put(k, String.join(", ", v)));
-                d.set("request_body", item);
-                deliveries.put(id, d);
-                h.numDeliveries++;
             }
         }
     }

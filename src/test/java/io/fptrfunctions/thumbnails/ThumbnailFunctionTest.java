@@ -3,6 +3,7 @@ package io.fptrfunctions.thumbnails;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.aws.GeneratedBytes;
+import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.http.ApiGatewayEvents;
@@ -18,6 +19,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;
@@ -55,6 +58,9 @@ class ThumbnailFunctionTest {
     @Inject
     S3Client s3;
 
+    @Inject
+    SqsClient sqs;
+
     /** A studio tool on the shared simulator: uploads, ?alt= locations, downloads (its own bearer). */
     final SimAdmin sim = FptrSimTestResource.admin();
 
@@ -74,6 +80,8 @@ class ThumbnailFunctionTest {
     @BeforeEach
     void cleanSlate() {
         SIM.reset();
+        sqs.createQueue(b -> b.queueName(ThumbnailFunctionProfile.JOB_QUEUE));
+        sqs.purgeQueue(b -> b.queueUrl(ThumbnailFunctionProfile.jobQueueUrl()));
         List<S3Object> left = s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)).contents();
         left.forEach(o -> s3.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
         s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(PREFIX)).uploads()
@@ -346,12 +354,97 @@ class ThumbnailFunctionTest {
         }
     }
 
+    // ---- Prefer: respond-async ----------------------------------------------------------------------------
+
+    @Test
+    void respondAsyncQueuesTheCopyAndAnswers202() {
+        Answer a = call("notes", "7001", "thumbnail", Map.of("prefer", "respond-async"));
+
+        assertEquals(202, a.status(), a.body().toString());
+        assertEquals("respond-async", a.header("Preference-Applied"));
+        assertEquals("application/json", a.header("Content-Type"));
+        assertEquals(JSON.createObjectNode().put("status", "queued").put("entity_type", "Note").put("entity_id", 7001)
+                .put("variant", "thumbnail").put("image_pending", false), a.body());
+        List<JsonNode> jobs = queuedJobs();
+        assertEquals(1, jobs.size(), jobs.toString());
+        JsonNode job = jobs.get(0);
+        assertEquals("Note", job.get("entity_type").asText());
+        assertEquals(7001, job.get("entity_id").asLong());
+        assertEquals("thumbnail", job.get("variant").asText());
+        assertEquals(70, job.get("project_id").asLong());
+        assertEquals("http", job.get("source").asText());
+        assertTrue(job.get("delivery_id").isNull(), job.toString());
+        assertEquals(List.of(), downloads(), "nothing is copied in the request");
+        assertNothingStored();
+    }
+
+    @Test
+    void respondAsyncIsFoundAmongOtherPreferencesInAnyCase() {
+        assertEquals(202, call("Note", "7001", null, Map.of("Prefer", "wait=10, Respond-Async; foo=bar")).status());
+        assertEquals(200, call("Note", "7001", null, Map.of("Prefer", "return=minimal")).status(), "another preference: a copy");
+        assertEquals(1, queuedJobs().size());
+    }
+
+    @Test
+    void respondAsyncRefusesWhatTheCopyWouldRefuseAndQueuesNothing() {
+        Answer noImage = call("Note", "7004", null, Map.of("prefer", "respond-async"));
+        assertProblem(noImage, 404, "Note 7004 has no image.");
+        assertEquals(404, call("Note", "999999", null, Map.of("prefer", "respond-async")).status());
+        assertEquals(400, call("Note", "7001", "huge", Map.of("prefer", "respond-async")).status());
+        assertEquals(List.of(), queuedJobs());
+    }
+
+    @Test
+    void respondAsyncQueuesAPendingImageForTheWorkerToWaitFor() {
+        sim.upload("notes", 7004, "image", "fresh.png", "image/png", png(32, 32, Color.BLUE));
+        Answer a = call("Note", "7004", null, Map.of("prefer", "respond-async"));
+        assertEquals(202, a.status(), a.body().toString());
+        assertTrue(a.body().get("image_pending").asBoolean());
+        assertEquals(1, queuedJobs().size());
+    }
+
+    @Test
+    void respondAsyncAnswers503WhenSqsFailsAndNothingIsQueued() {
+        MotoFaultProxy.get().unavailable("AmazonSQS.SendMessageBatch");
+        try {
+            Answer a = call("Note", "7001", null, Map.of("prefer", "respond-async"));
+            assertProblem(a, 503, null);
+            assertTrue(a.body().get("detail").asText().contains("could not be queued"), a.body().toString());
+        } finally {
+            MotoFaultProxy.get().clear();
+        }
+        assertEquals(List.of(), queuedJobs());
+        assertNothingStored();
+    }
+
+    /** Every job on the route's queue (read and deleted). */
+    private List<JsonNode> queuedJobs() {
+        List<JsonNode> jobs = new java.util.ArrayList<>();
+        String url = ThumbnailFunctionProfile.jobQueueUrl();
+        for (List<Message> got; !(got = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)).messages()).isEmpty(); ) {
+            for (Message m : got) {
+                try {
+                    jobs.add(JSON.readTree(m.body()));
+                } catch (IOException e) {
+                    throw new AssertionError(m.body(), e);
+                }
+                sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+            }
+        }
+        return jobs;
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     private Answer call(String type, String id, String variant) {
+        return call(type, id, variant, Map.of());
+    }
+
+    private Answer call(String type, String id, String variant, Map<String, String> headers) {
         ApiGatewayEvents event = ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail",
                         "/v1/entities/" + type + "/" + id + "/thumbnail")
                 .pathParameter("type", type).pathParameter("id", id);
+        headers.forEach(event::header);
         if (variant != null) {
             event.query("variant", variant);
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.fptr.TestClock;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.http.Caller;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
@@ -64,8 +65,13 @@ class TokenFunctionTest {
     }
 
     static Answer post(String body) {
+        return postAs(ApiGatewayEvents.PIPELINE, body);
+    }
+
+    /** As {@link #post}, from another IAM caller (null: no IAM identity at all). */
+    static Answer postAs(String callerArn, String body) {
         var response = given().contentType("application/json")
-                .body(ApiGatewayEvents.route("POST /v1/token", "/v1/token").body(body).build())
+                .body(ApiGatewayEvents.route("POST /v1/token", "/v1/token").caller(callerArn).body(body).build())
                 .when().post()
                 .then().statusCode(200).extract();
         String raw = response.path("body");
@@ -125,7 +131,7 @@ class TokenFunctionTest {
             for (int i = 0; i < 32; i++) {
                 calls.add(pool.submit(() -> {
                     start.await();
-                    return tokens.token(new TokenRequest(null)).accessToken();
+                    return tokens.token(new TokenRequest(null), Caller.of(ApiGatewayEvents.PIPELINE), "-").accessToken();
                 }));
             }
             start.countDown();
@@ -208,6 +214,81 @@ class TokenFunctionTest {
             assertFalse(all.contains(scriptKey), "the script key was logged");
             assertFalse(all.contains(token), "a token was logged");
             assertFalse(unavailable.rawBody().contains(scriptKey));
+        }
+    }
+
+    // ---- who may act as whom (fptr.access.policy; TokenFunctionProfile's) ------------------------------
+
+    static final String REVIEW_SESSION = "arn:aws:sts::123456789012:assumed-role/Review/jane-laptop";
+
+    @Test
+    void aRoleSessionMayActAsItsGroupsMembersAndItsListedLoginsOnly() {
+        Answer member = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}");      // in FPTR Group Lighting
+        Answer listed = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"jsmith\"}");     // named in the policy
+        assertEquals(200, member.status(), member.rawBody());
+        assertEquals(200, listed.status(), listed.rawBody());
+        assertEquals(3, SIM.mints(), "the two sudo tokens, and the script's own to read the group");
+
+        for (String login : List.of("otimer", "no.such.user", "admin")) {
+            Answer refused = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"" + login + "\"}");
+            assertEquals(403, refused.status(), login + " -> " + refused.rawBody());
+            assertEquals("application/problem+json", refused.headers().get("Content-Type"));
+            assertEquals("/sudo_as_login", refused.body().getString("pointer"));
+            assertTrue(refused.body().getString("detail").contains("'" + login + "'"), refused.rawBody());
+            for (String secretOfThePolicy : List.of("Lighting", "jsmith", "alima", "jdoe", "pipeline", "group", "policy", "*")) {
+                assertFalse(refused.rawBody().contains(secretOfThePolicy), "the refusal names " + secretOfThePolicy + ": " + refused.rawBody());
+            }
+        }
+        assertEquals(3, SIM.mints(), "a refused login is never sent to FPTR");
+    }
+
+    @Test
+    void aCallerThePolicyDoesNotNameGetsItsPlainTokenButNoSudo() {
+        String intern = "arn:aws:iam::123456789012:user/intern";
+        assertEquals(200, postAs(intern, "{}").status(), "the script's own token is IAM's to authorise");
+        Answer sudo = postAs(intern, "{\"sudo_as_login\":\"jdoe\"}");
+        assertEquals(403, sudo.status(), sudo.rawBody());
+        Answer anonymous = postAs(null, "{\"sudo_as_login\":\"jdoe\"}");
+        assertEquals(403, anonymous.status(), "no IAM identity matches no pattern: " + anonymous.rawBody());
+        assertEquals(1, SIM.mints());
+    }
+
+    @Test
+    void groupMembersAreReadFromFptrOnceAndKeptForTheGroupCacheTtl() {
+        assertEquals(200, postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}").status());
+        long groupReads = SIM.count("POST", ".*/entity/(Group|groups)/_search");
+        assertTrue(groupReads > 0, "the group was read from FPTR");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}").status());
+            assertEquals(403, postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"otimer\"}").status());
+        }
+        assertEquals(groupReads, SIM.count("POST", ".*/entity/(Group|groups)/_search"), "then kept: no more reads");
+
+        // a member removed in FPTR loses the grant once the cache (fptr.access.group-cache-ttl, 5 min) ends
+        assertEquals(200, FptrSimTestResource.admin().login().put("/api/v1.1/entity/groups/3",
+                "{\"users\":[{\"type\":\"HumanUser\",\"id\":88}]}").status());
+        assertEquals(200, postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}").status(), "still cached");
+        clock.advance(Duration.ofMinutes(6));
+        assertEquals(403, postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}").status(), "read again: alima left the group");
+        assertEquals(200, postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"jdoe\"}").status(), "jdoe still in it");
+    }
+
+    @Test
+    void everyTokenHandedOutAndEveryRefusalIsAnAuditLineWithoutTheToken() {
+        try (LogCapture logs = LogCapture.start()) {
+            String plain = post("{}").body().getString("access_token");
+            String sudo = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}").body().getString("access_token");
+            assertEquals(403, postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"otimer\"}").status());
+
+            List<String> audit = logs.lines().stream().filter(l -> l.startsWith("io.fptrfunctions.audit ")).toList();
+            assertEquals(3, audit.size(), audit.toString());
+            assertTrue(audit.get(0).matches("io\\.fptrfunctions\\.audit token issued: caller=" + ApiGatewayEvents.PIPELINE.replace(".", "\\.")
+                    + " principal=\\S+ sudo_as_login=- granted_by=- expires_at=\\S+Z request_id=[0-9a-f-]{36}"), audit.get(0));
+            assertTrue(audit.get(1).contains("token issued: caller=" + REVIEW_SESSION + " principal=" + TokenFunctionProfile.REVIEW_ROLE
+                    + " sudo_as_login=alima granted_by=group:Lighting expires_at="), audit.get(1));
+            assertTrue(audit.get(2).contains("token refused: caller=" + REVIEW_SESSION + " principal=" + TokenFunctionProfile.REVIEW_ROLE
+                    + " sudo_as_login=otimer status=403"), audit.get(2));
+            assertFalse(logs.all().contains(plain) || logs.all().contains(sudo), "a token reached the log");
         }
     }
 

@@ -2,6 +2,7 @@ package io.fptrfunctions.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.SecretsCanary;
 import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.fptr.TestClock;
 import com.sun.net.httpserver.HttpServer;
@@ -59,7 +60,7 @@ class WebhookFunctionTest {
 
     private static final SimAdmin SIM = FptrSimTestResource.admin();
 
-    static final String SECRET = "test-webhook-secret-0001";
+    static final String SECRET = SecretsCanary.WEBHOOK_SECRET;
     static final String QUEUE_URL = WebhookFunctionProfile.queueUrl();
     static final String TABLE = WebhookFunctionProfile.TABLE;
 
@@ -281,17 +282,17 @@ class WebhookFunctionTest {
     @Test
     void duringARotationTheCurrentAndThePreviousSecretVerify() {
         assertEquals(200, deliver(single(imageUpdate("Note", 7000))).status(), "the function has read SECRET");
-        putSecret("rotated-secret-0002");   // AWSCURRENT = new, AWSPREVIOUS = SECRET; the function still has SECRET cached
+        putSecret(SecretsCanary.webhookSecret(2));   // AWSCURRENT = new, AWSPREVIOUS = SECRET; the function still has SECRET cached
 
-        assertEquals(200, deliver(single(imageUpdate("Note", 7001)), "rotated-secret-0002").status(),
+        assertEquals(200, deliver(single(imageUpdate("Note", 7001)), SecretsCanary.webhookSecret(2)).status(),
                 "an unknown signature re-reads the secret once");
         assertEquals(200, deliver(single(imageUpdate("Note", 7002)), SECRET).status(), "the previous version still verifies");
 
-        putSecret("rotated-secret-0003");
-        assertEquals(401, deliver(single(imageUpdate("Note", 7003)), "rotated-secret-0003").status(),
+        putSecret(SecretsCanary.webhookSecret(3));
+        assertEquals(401, deliver(single(imageUpdate("Note", 7003)), SecretsCanary.webhookSecret(3)).status(),
                 "re-read at most once per fptr.webhook.secret-refresh-min-interval");
         clock.advance(Duration.ofSeconds(6));
-        assertEquals(200, deliver(single(imageUpdate("Note", 7004)), "rotated-secret-0003").status());
+        assertEquals(200, deliver(single(imageUpdate("Note", 7004)), SecretsCanary.webhookSecret(3)).status());
         assertEquals(401, deliver(single(imageUpdate("Note", 7005)), SECRET).status(), "two rotations ago: refused");
         assertEquals(List.of("Note/7000", "Note/7001", "Note/7002", "Note/7004"), entities(drainQueue()));
     }
@@ -401,7 +402,7 @@ class WebhookFunctionTest {
         SIM.reset();
         HttpServer bridge = bridge();
         try {
-            SimAdmin fptr = SimAdmin.at(FptrSimTestResource.baseUrl()).login();
+            SimAdmin fptr = FptrSimTestResource.admin().login();
             String hookId = registerHook(fptr, bridge, "{\"Note\":{\"update\":[\"image\"]}}", false);
 
             fptr.upload("notes", 7001, "image", "regrade.png", "image/png", png());
@@ -427,7 +428,7 @@ class WebhookFunctionTest {
         SIM.reset();
         HttpServer bridge = bridge();
         try {
-            SimAdmin fptr = SimAdmin.at(FptrSimTestResource.baseUrl()).login();
+            SimAdmin fptr = FptrSimTestResource.admin().login();
             String hookId = registerHook(fptr, bridge, "{\"Note\":{\"create\":[]}}", true);
             List<Long> ids = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -489,10 +490,10 @@ class WebhookFunctionTest {
         return jobs;
     }
 
-    /** The hook's deliveries once {@code count} are recorded (the simulator records one after the receiver answered). */
+    /** The hook's deliveries once {@code count} are recorded with the receiver's answer (response_code 0 until then). */
     private static List<JsonNode> awaitDeliveries(SimAdmin fptr, String hookId, int count) throws InterruptedException {
         List<JsonNode> deliveries = new ArrayList<>();
-        for (int i = 0; i < 100 && deliveries.size() < count; i++) {
+        for (int i = 0; i < 100 && (deliveries.size() < count || deliveries.stream().anyMatch(d -> d.get("response_code").asInt() == 0)); i++) {
             Thread.sleep(20);
             deliveries.clear();
             fptr.get("/api/v1.1/webhook/hooks/" + hookId + "/deliveries").json().get("data").forEach(deliveries::add);

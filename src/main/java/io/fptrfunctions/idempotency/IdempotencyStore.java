@@ -1,0 +1,233 @@
+package io.fptrfunctions.idempotency;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The {@code Idempotency-Key} records in the shared DynamoDB table, one item per key, as Powertools keeps
+ * them: {@code in_progress} with a lease, then {@code completed} with the stored answer, gone after
+ * {@code fptr.idempotency.ttl} (its {@code expires_at} is also the table's TTL attribute; an item past it
+ * counts as gone before DynamoDB deletes it). Every change but the first put is conditional on the
+ * attempt's own claim id, so an attempt that outlived its lease cannot overwrite its successor's record.
+ */
+@ApplicationScoped
+class IdempotencyStore {
+
+    private static final Logger LOG = Logger.getLogger(IdempotencyStore.class);
+    static final String IN_PROGRESS = "in_progress";
+    static final String COMPLETED = "completed";
+    static final String UNKNOWN_OUTCOME = "unknown";
+    /** DynamoDB's item limit is 400 KB; an answer over this is not kept (the record says so). */
+    static final int MAX_STORED_BODY_BYTES = 350_000;
+
+    @Inject
+    DynamoDbClient dynamo;
+
+    @Inject
+    IdempotencyConfig config;
+
+    @Inject
+    Clock clock;
+
+    /** A stored answer: status, headers and JSON body (null: none; {@code omitted}: too large to keep). */
+    record Answer(int status, Map<String, String> headers, String body, boolean omitted) {
+    }
+
+    /** The record under a key, as a refused claim found it. */
+    record Existing(String status, String requestHash, Instant firstStartedAt, Instant leaseUntil, boolean outcomeUnknown,
+                    Answer answer) {
+    }
+
+    /** Either this attempt holds the key now, or another record is in the way. */
+    sealed interface Claim {
+        /** This attempt's claim; {@code earlierStartedAt} when it took over an unfinished earlier attempt. */
+        record Mine(String key, String claimId, Instant earlierStartedAt) implements Claim {
+        }
+
+        record Taken(Existing existing) implements Claim {
+        }
+    }
+
+    /**
+     * Claims the key with a conditional put: it succeeds when there is no record, when the record has
+     * expired, or when an attempt at the same request stopped holding its lease (it died, or its write's
+     * outcome was unknown); anything else is {@link Claim.Taken}. DynamoDB failures propagate.
+     */
+    Claim claim(String key, String requestHash, String caller, String route) {
+        Instant now = clock.instant();
+        String claimId = UUID.randomUUID().toString();
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", s(key));
+        item.put("status", s(IN_PROGRESS));
+        item.put("request_hash", s(requestHash));
+        item.put("claim", s(claimId));
+        item.put("started_at", s(now.toString()));
+        item.put("first_started_at", s(now.toString()));
+        item.put("lease_until", n(now.plus(config.inProgressLease()).toEpochMilli()));
+        item.put("expires_at", n(now.plus(config.ttl()).getEpochSecond()));
+        item.put("caller", s(caller));
+        item.put("route", s(route));
+        for (int attempt = 0; ; attempt++) {
+            try {
+                PutItemResponse put = dynamo.putItem(b -> b.tableName(table()).item(item)
+                        .conditionExpression("attribute_not_exists(pk) OR expires_at < :now_s "
+                                + "OR (#status = :in_progress AND lease_until < :now_ms AND request_hash = :hash)")
+                        .expressionAttributeNames(Map.of("#status", "status"))
+                        .expressionAttributeValues(Map.of(":now_s", n(now.getEpochSecond()), ":now_ms", n(now.toEpochMilli()),
+                                ":in_progress", s(IN_PROGRESS), ":hash", s(requestHash)))
+                        .returnValues(ReturnValue.ALL_OLD)
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+                Map<String, AttributeValue> old = put.attributes();
+                Instant earlier = null;
+                if (old != null && IN_PROGRESS.equals(text(old, "status")) && number(old, "expires_at") >= now.getEpochSecond()) {
+                    earlier = Instant.parse(text(old, "first_started_at"));
+                    keepFirstStart(key, claimId, old.get("first_started_at"));
+                }
+                return new Claim.Mine(key, claimId, earlier);
+            } catch (ConditionalCheckFailedException taken) {
+                Map<String, AttributeValue> old = taken.hasItem() && !taken.item().isEmpty() ? taken.item()
+                        : dynamo.getItem(b -> b.tableName(table()).key(Map.of("pk", s(key))).consistentRead(true)).item();
+                if (old != null && !old.isEmpty()) {
+                    return new Claim.Taken(existing(old));
+                }
+                if (attempt > 0) {
+                    throw taken;   // deleted and refused again: give up rather than loop
+                }
+                // released between our put and our read: claim again
+            }
+        }
+    }
+
+    /** A takeover keeps the first attempt's start: what that attempt created is looked for from then. */
+    private void keepFirstStart(String key, String claimId, AttributeValue firstStartedAt) {
+        try {
+            dynamo.updateItem(b -> b.tableName(table()).key(Map.of("pk", s(key)))
+                    .updateExpression("SET first_started_at = :first").conditionExpression("claim = :claim")
+                    .expressionAttributeValues(Map.of(":first", firstStartedAt, ":claim", s(claimId))));
+        } catch (SdkException e) {
+            LOG.warnf("Idempotency key %s: the first attempt's start was not kept (%s); a later takeover looks from this "
+                    + "attempt's start", key, e.getMessage());
+        }
+    }
+
+    /** Stores the attempt's answer and keeps it for {@code fptr.idempotency.ttl}. */
+    void complete(Claim.Mine claim, Answer answer) {
+        Instant now = clock.instant();
+        Map<String, String> names = Map.of("#status", "status");
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":completed", s(COMPLETED));
+        values.put(":answer_status", n(answer.status()));
+        Map<String, AttributeValue> headers = new LinkedHashMap<>();
+        answer.headers().forEach((k, v) -> headers.put(k, s(v)));
+        values.put(":answer_headers", AttributeValue.fromM(headers));
+        values.put(":completed_at", s(now.toString()));
+        values.put(":expires_at", n(now.plus(config.ttl()).getEpochSecond()));
+        values.put(":claim", s(claim.claimId()));
+        String set = "SET #status = :completed, answer_status = :answer_status, answer_headers = :answer_headers, "
+                + "completed_at = :completed_at, expires_at = :expires_at";
+        if (answer.body() != null && answer.body().length() * 3L > MAX_STORED_BODY_BYTES
+                && answer.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_STORED_BODY_BYTES) {
+            values.put(":omitted", AttributeValue.fromBool(true));
+            set += ", answer_omitted = :omitted";
+        } else if (answer.body() != null) {
+            values.put(":answer_body", s(answer.body()));
+            set += ", answer_body = :answer_body";
+        }
+        String update = set + " REMOVE lease_until, outcome";
+        change(claim, "completed", b -> b.updateExpression(update).expressionAttributeNames(names).expressionAttributeValues(values));
+    }
+
+    /** Frees the key: the attempt wrote nothing, so its retry is a fresh request. */
+    void release(Claim.Mine claim) {
+        try {
+            dynamo.deleteItem(b -> b.tableName(table()).key(Map.of("pk", s(claim.key())))
+                    .conditionExpression("claim = :claim").expressionAttributeValues(Map.of(":claim", s(claim.claimId()))));
+        } catch (ConditionalCheckFailedException notOurs) {
+            LOG.warnf("Idempotency key %s was taken over before its attempt could free it", claim.key());
+        } catch (SdkException e) {
+            LOG.warnf("Idempotency key %s could not be freed (%s); a retry waits for its lease (%s)", claim.key(),
+                    e.getMessage(), config.inProgressLease());
+        }
+    }
+
+    /**
+     * Keeps the key in progress for another lease: the attempt's write may have landed (its answer was
+     * lost, or something failed after it), so a retry waits, then takes over and checks FPTR first.
+     */
+    void holdUnknown(Claim.Mine claim) {
+        long leaseUntil = clock.instant().plus(config.inProgressLease()).toEpochMilli();
+        change(claim, "held", b -> b.updateExpression("SET lease_until = :lease, outcome = :unknown")
+                .expressionAttributeValues(Map.of(":lease", n(leaseUntil), ":unknown", s(UNKNOWN_OUTCOME), ":claim", s(claim.claimId()))));
+    }
+
+    private void change(Claim.Mine claim, String what,
+                        java.util.function.Consumer<software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest.Builder> update) {
+        try {
+            dynamo.updateItem(b -> {
+                b.tableName(table()).key(Map.of("pk", s(claim.key()))).conditionExpression("claim = :claim");
+                update.accept(b);
+            });
+        } catch (ConditionalCheckFailedException notOurs) {
+            LOG.warnf("Idempotency key %s was taken over (its lease ran out) before its attempt was %s", claim.key(), what);
+        } catch (SdkException e) {
+            // The answer still goes to the caller. The record stays in progress: a retry after the lease takes
+            // it over and checks FPTR before writing, so nothing is written twice.
+            LOG.warnf("Idempotency key %s could not be marked %s (%s); a retry after its lease checks FPTR first",
+                    claim.key(), what, e.getMessage());
+        }
+    }
+
+    private Existing existing(Map<String, AttributeValue> item) {
+        Answer answer = null;
+        if (COMPLETED.equals(text(item, "status"))) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            AttributeValue stored = item.get("answer_headers");
+            if (stored != null && stored.hasM()) {
+                stored.m().forEach((k, v) -> headers.put(k, v.s()));
+            }
+            AttributeValue omitted = item.get("answer_omitted");
+            answer = new Answer((int) number(item, "answer_status"), headers, text(item, "answer_body"),
+                    omitted != null && Boolean.TRUE.equals(omitted.bool()));
+        }
+        String first = text(item, "first_started_at");
+        return new Existing(text(item, "status"), text(item, "request_hash"), first == null ? null : Instant.parse(first),
+                Instant.ofEpochMilli(number(item, "lease_until")), UNKNOWN_OUTCOME.equals(text(item, "outcome")), answer);
+    }
+
+    private String table() {
+        return config.tableName().orElseThrow();
+    }
+
+    private static String text(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
+    }
+
+    private static long number(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null || v.n() == null ? 0 : Long.parseLong(v.n());
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}

@@ -1,0 +1,119 @@
+package io.fptrfunctions.thumbnails;
+
+import io.fptrfunctions.aws.AwsFailure;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What is in the bucket, remembered in the state table: one item per entity and variant, key
+ * {@code thumbnail#<Type>/<id>/<variant>}, written after each copy (copied or unchanged) with the image it
+ * came from. {@code image_source} is the entity's image field without its signature, as FPTR's reads and
+ * searches show it, so the sweep can tell "already copied" from a search page alone: {@link #imageSources}
+ * reads 100 of these per call, and a candidate whose current image has the same source needs neither an
+ * FPTR read nor a HeadObject. Items never expire (an object stays until someone deletes it); a missing
+ * item only costs one job that ends "unchanged".
+ */
+@ApplicationScoped
+public class CopiedImages {
+
+    static final String KEY = "pk";
+    static final String KEY_PREFIX = "thumbnail#";
+    static final String IMAGE_SOURCE = "image_source";
+    /** DynamoDB reads up to 100 keys per BatchGetItem. */
+    static final int MAX_BATCH_GET = 100;
+    /** Calls per 100 keys while DynamoDB leaves some unprocessed (it does when throttled). */
+    private static final int MAX_ROUNDS = 3;
+
+    @Inject
+    DynamoDbClient dynamo;
+
+    /** {@code thumbnail#Note/7001/original}. */
+    public static String key(String entityType, long entityId, ThumbnailVariant variant) {
+        return KEY_PREFIX + entityType + "/" + entityId + "/" + variant.alt();
+    }
+
+    /** Records a finished copy (a PutItem; the latest copy wins); DynamoDB's failures leave as {@link AwsFailure}. */
+    public void record(String table, ThumbnailService.CopiedImage copied, ThumbnailVariant variant, Instant at) {
+        ThumbnailService.EntityImage image = copied.image();
+        ThumbnailCopy copy = copied.copy();
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(KEY, s(key(image.type(), image.id(), variant)));
+        item.put("entity", s(image.type() + "/" + image.id()));
+        item.put("variant", s(variant.alt()));
+        if (image.projectId() != null) {
+            item.put("project_id", AttributeValue.fromN(image.projectId().toString()));
+        }
+        item.put(IMAGE_SOURCE, s(image.imageSource()));
+        item.put("file_source", s(copied.fileSource()));
+        item.put("s3_bucket", s(copy.bucket()));
+        item.put("s3_key", s(copy.key()));
+        item.put("size", AttributeValue.fromN(Long.toString(copy.size())));
+        if (copy.etag() != null) {
+            item.put("etag", s(copy.etag()));
+        }
+        if (copy.contentType() != null) {
+            item.put("content_type", s(copy.contentType()));
+        }
+        item.put("status", s(copy.status()));
+        item.put("recorded_at", s(at.toString()));
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(item));
+        } catch (SdkException e) {
+            throw AwsFailure.of("DynamoDB", "recording the copy of " + image.type() + "/" + image.id() + " in " + table, e);
+        }
+    }
+
+    /**
+     * The recorded {@code image_source} of each key that has a record ({@link #key}); keys without one
+     * are absent from the answer. One BatchGetItem per 100 keys; keys DynamoDB leaves unprocessed are asked
+     * for again, twice at most, and then the read fails with a retryable {@link AwsFailure}.
+     */
+    public Map<String, String> imageSources(String table, List<String> keys) {
+        Map<String, String> found = new LinkedHashMap<>();
+        for (int start = 0; start < keys.size(); start += MAX_BATCH_GET) {
+            List<Map<String, AttributeValue>> wanted = new ArrayList<>();
+            for (String key : keys.subList(start, Math.min(keys.size(), start + MAX_BATCH_GET))) {
+                wanted.add(Map.of(KEY, s(key)));
+            }
+            for (int round = 0; !wanted.isEmpty(); round++) {
+                if (round == MAX_ROUNDS) {
+                    throw AwsFailure.of("DynamoDB", "reading " + wanted.size() + " copy records of " + table,
+                            SdkClientException.create("DynamoDB left them unprocessed " + MAX_ROUNDS + " times"));
+                }
+                KeysAndAttributes ask = KeysAndAttributes.builder().keys(wanted).projectionExpression("pk, image_source").build();
+                BatchGetItemResponse answer;
+                try {
+                    answer = dynamo.batchGetItem(b -> b.requestItems(Map.of(table, ask)));
+                } catch (SdkException e) {
+                    throw AwsFailure.of("DynamoDB", "reading copy records of " + table, e);
+                }
+                for (Map<String, AttributeValue> item : answer.responses().getOrDefault(table, List.of())) {
+                    AttributeValue source = item.get(IMAGE_SOURCE);
+                    if (source != null) {
+                        found.put(item.get(KEY).s(), source.s());
+                    }
+                }
+                KeysAndAttributes left = answer.unprocessedKeys().get(table);
+                wanted = left == null ? List.of() : left.keys();
+            }
+        }
+        return found;
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+}

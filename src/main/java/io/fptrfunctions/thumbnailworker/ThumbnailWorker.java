@@ -1,0 +1,251 @@
+package io.fptrfunctions.thumbnailworker;
+
+import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.fptr.FptrFailure;
+import io.fptrfunctions.fptr.StorageFailure;
+import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.thumbnails.CopiedImages;
+import io.fptrfunctions.thumbnails.ThumbnailCopy;
+import io.fptrfunctions.thumbnails.ThumbnailJob;
+import io.fptrfunctions.thumbnails.ThumbnailRequest;
+import io.fptrfunctions.thumbnails.ThumbnailService;
+import io.fptrfunctions.thumbnails.ThumbnailVariant;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Runs a batch of thumbnail jobs, one after another, and says which messages stay on the queue (a
+ * partial batch failure: every other message is deleted, so one bad job never brings back its
+ * neighbours). What happens to a job is decided by the type of what {@link ThumbnailService#copyImage}
+ * threw, never by its words:
+ * <ul>
+ * <li>copied or unchanged → done, recorded in the state table ({@link CopiedImages}) and acknowledged;</li>
+ * <li>the entity, its image or its image field is gone (FPTR's 404, an unknown type) → done, logged and
+ *     acknowledged, not retried;</li>
+ * <li>FPTR still makes the thumbnail → sent again with a delay ({@link Delays#pending}: a third of the time
+ *     waited so far, between {@code fptr.thumbnail-worker.pending-min-delay} and {@code pending-max-delay})
+ *     until {@code pending-max-wait}, then given up; waiting never counts toward the dead-letter queue
+ *     ({@link JobMessages#sendAgain});</li>
+ * <li>anything else (FPTR unavailable, storage or S3 failing, FPTR refusing, a bug) → left on the queue,
+ *     visible again after a delay doubling with each receive (never before FPTR's Retry-After), until
+ *     the queue's redrive policy moves it to the dead-letter queue;</li>
+ * <li>a body that is not a thumbnail job → left on the queue, visible again at once, so it reaches the
+ *     dead-letter queue within seconds, where its body can be read (and redriven once its sender is fixed).</li>
+ * </ul>
+ * A copy is started only while the invocation has {@code fptr.thumbnail-worker.min-time-left}; the jobs
+ * after that are sent again as they are, so they do not count as failures either.
+ */
+@ApplicationScoped
+public class ThumbnailWorker {
+
+    private static final Logger LOG = Logger.getLogger(ThumbnailWorker.class);
+    private static final int BODY_IN_LOG = 300;
+
+    @Inject
+    ThumbnailWorkerConfig config;
+
+    @Inject
+    JobReader reader;
+
+    @Inject
+    ThumbnailService thumbnails;
+
+    @Inject
+    CopiedImages copies;
+
+    @Inject
+    JobMessages queue;
+
+    @Inject
+    DeliveryAcknowledgements acknowledgements;
+
+    @Inject
+    Clock clock;
+
+    private volatile boolean misconfigurationLogged;
+
+    /** What became of one message. */
+    enum Outcome { DONE, GONE, WAITING, GAVE_UP, FAILED, NOT_A_JOB, NOT_STARTED }
+
+    /** An outcome, and whether the message stays on the queue (reported as a batch item failure). */
+    private record Result(Outcome outcome, boolean stays) {
+    }
+
+    /**
+     * Runs the batch; returns the ids of the messages to leave on the queue. {@code timeLeft} is what the
+     * invocation has left before its timeout.
+     */
+    List<String> run(List<JobMessage> batch, Supplier<Duration> timeLeft) {
+        String queueUrl = required(config.queueUrl(), "FPTR_THUMBNAIL_WORKER_QUEUE_URL (fptr.thumbnail-worker.queue-url)");
+        String table = required(config.tableName(), "FPTR_THUMBNAIL_WORKER_TABLE_NAME (fptr.thumbnail-worker.table-name)");
+        long started = System.nanoTime();
+        List<String> stay = new ArrayList<>();
+        Map<Outcome, Integer> counts = new LinkedHashMap<>();
+        for (JobMessage message : batch) {
+            Duration left = timeLeft.get();
+            Result result = left.compareTo(config.minTimeLeft()) < 0
+                    ? notStarted(queueUrl, message, left) : handle(queueUrl, table, message);
+            counts.merge(result.outcome(), 1, Integer::sum);
+            if (result.stays()) {
+                stay.add(message.messageId());
+            }
+        }
+        StringBuilder summary = new StringBuilder();
+        counts.forEach((outcome, n) -> summary.append(summary.length() == 0 ? "" : ", ").append(n).append(' ')
+                .append(outcome.name().toLowerCase(Locale.ROOT).replace('_', ' ')));
+        LOG.infof("batch of %d: %s; %d left on the queue (%d ms)", batch.size(), summary, stay.size(),
+                (System.nanoTime() - started) / 1_000_000);
+        return stay;
+    }
+
+    private Result handle(String queueUrl, String table, JobMessage message) {
+        ThumbnailJob job;
+        try {
+            job = reader.read(message.body());
+        } catch (JobReader.NotAJob e) {
+            String body = message.body() == null ? "null" : message.body().length() > BODY_IN_LOG
+                    ? message.body().substring(0, BODY_IN_LOG) + "..." : message.body();
+            LOG.errorf("message %s (receive %d) is not a thumbnail job: %s. It goes back on the queue at once, so the "
+                    + "queue's redrive policy moves it to the dead-letter queue. Its body: %s", message.messageId(),
+                    message.receiveCount(), clause(e.getMessage()), body);
+            queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+            return new Result(Outcome.NOT_A_JOB, true);
+        }
+        ThumbnailVariant variant = ThumbnailVariant.valueOf(job.variant().toUpperCase(Locale.ROOT));
+        String what = "job " + job.entityType() + "/" + job.entityId() + " " + job.variant() + " ("
+                + (job.source() == null ? "no source" : job.source())
+                + (job.deliveryId() == null ? "" : " delivery " + job.deliveryId()) + ", receive " + message.receiveCount() + ")";
+        long started = System.nanoTime();
+        try {
+            ThumbnailService.CopiedImage copied = thumbnails.copyImage(new ThumbnailRequest(job.entityType(), job.entityId(), variant));
+            ThumbnailCopy copy = copied.copy();
+            LOG.infof("%s: %s s3://%s/%s, %d bytes, %d ms", what, copy.status(), copy.bucket(), copy.key(), copy.size(),
+                    (System.nanoTime() - started) / 1_000_000);
+            record(table, copied, variant, what);
+            acknowledgements.copied(job, copy);
+            return new Result(Outcome.DONE, false);
+        } catch (ThumbnailService.ImagePending pending) {
+            return waitForImage(queueUrl, message, job, what);
+        } catch (ThumbnailService.NoImage | ThumbnailService.NoImageField gone) {
+            return gone(job, what, gone.getMessage());
+        } catch (FptrFailure.Refused refused) {
+            return switch (refused.kind()) {
+                case NOT_FOUND, UNKNOWN_ENTITY_TYPE, UNKNOWN_FIELD -> gone(job, what, refused.getMessage());
+                default -> failed(queueUrl, message, what, "FPTR refused", refused, null);
+            };
+        } catch (FptrFailure.Unavailable unavailable) {
+            return failed(queueUrl, message, what, "FPTR unavailable", unavailable, unavailable.retryAfter().orElse(null));
+        } catch (FptrFailure | StorageFailure | AwsFailure | ProblemException known) {
+            return failed(queueUrl, message, what, known.getClass().getSimpleName(), known, null);
+        } catch (RuntimeException bug) {
+            LOG.errorf(bug, "%s failed unexpectedly", what);
+            return failed(queueUrl, message, what, "unexpected " + bug.getClass().getSimpleName(), bug, null);
+        }
+    }
+
+    /** The copy is done whatever the record does: without one, the sweep only queues this image once more. */
+    private void record(String table, ThumbnailService.CopiedImage copied, ThumbnailVariant variant, String what) {
+        try {
+            copies.record(table, copied, variant, clock.instant());
+        } catch (AwsFailure e) {
+            LOG.warnf("%s: the copy is done but was not recorded in %s: %s", what, table, e.getMessage());
+        }
+    }
+
+    private Result gone(ThumbnailJob job, String what, String why) {
+        LOG.infof("%s: gone, not retried: %s", what, why);
+        acknowledgements.notCopied(job, "gone", why);
+        return new Result(Outcome.GONE, false);
+    }
+
+    /** Sends the job again after a growing delay, or gives up once it has waited {@code pending-max-wait}. */
+    private Result waitForImage(String queueUrl, JobMessage message, ThumbnailJob job, String what) {
+        Instant now = clock.instant();
+        Instant since = message.instantAttribute(JobMessages.PENDING_SINCE);
+        since = since == null || since.isAfter(now) ? now : since;
+        Long looked = message.longAttribute(JobMessages.PENDING_CHECKS);
+        long looks = (looked == null ? 0 : looked) + 1;
+        Duration waited = Duration.between(since, now);
+        Duration left = config.pendingMaxWait().minus(waited);
+        if (left.isNegative() || left.isZero()) {
+            String why = "FPTR still showed its \"thumbnail pending\" placeholder after " + words(waited) + " (" + looks
+                    + " looks; fptr.thumbnail-worker.pending-max-wait is " + words(config.pendingMaxWait()) + ")";
+            LOG.warnf("%s: gave up: %s", what, why);
+            acknowledgements.notCopied(job, "gave_up", why);
+            return new Result(Outcome.GAVE_UP, false);
+        }
+        Duration delay = Delays.pending(waited, config.pendingMinDelay(), config.pendingMaxDelay());
+        delay = delay.compareTo(left) > 0 ? left : delay;
+        if (queue.sendAgain(queueUrl, message, delay, Map.of(JobMessages.PENDING_SINCE, since.toEpochMilli(),
+                JobMessages.PENDING_CHECKS, looks))) {
+            LOG.infof("%s: image pending (waited %s, look %d); looking again in %s", what, words(waited), looks, words(delay));
+            return new Result(Outcome.WAITING, false);
+        }
+        queue.visibleAgainIn(queueUrl, message, delay);
+        return new Result(Outcome.WAITING, true);
+    }
+
+    /** Leaves the message on the queue, visible again after the doubling delay (and not before {@code retryAfter}). */
+    private Result failed(String queueUrl, JobMessage message, String what, String kind, RuntimeException e, Duration retryAfter) {
+        Duration delay = Delays.failure(message.receiveCount(), config.retryMinDelay(), config.retryMaxDelay());
+        if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+            delay = retryAfter;
+        }
+        LOG.warnf("%s: failed (%s): %s; visible again in %s (the queue's redrive policy moves it to the dead-letter "
+                + "queue after its maxReceiveCount receives)", what, kind, clause(e.getMessage()), words(delay));
+        queue.visibleAgainIn(queueUrl, message, delay);
+        return new Result(Outcome.FAILED, true);
+    }
+
+    /** Not enough time left for a copy: the job goes back as it is, for the next invocation. */
+    private Result notStarted(String queueUrl, JobMessage message, Duration left) {
+        Map<String, Long> carried = new LinkedHashMap<>();
+        for (String name : List.of(JobMessages.PENDING_SINCE, JobMessages.PENDING_CHECKS)) {
+            Long value = message.longAttribute(name);
+            if (value != null) {
+                carried.put(name, value);
+            }
+        }
+        boolean sent = queue.sendAgain(queueUrl, message, Duration.ZERO, carried);
+        LOG.infof("message %s not started: %s left of the invocation (fptr.thumbnail-worker.min-time-left %s); %s", message.messageId(),
+                words(left), words(config.minTimeLeft()), sent ? "sent again" : "left on the queue");
+        if (!sent) {
+            queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+        }
+        return new Result(Outcome.NOT_STARTED, !sent);
+    }
+
+    /** A setting the worker cannot run without: its absence fails every batch (logged once), so no job is lost. */
+    private String required(java.util.Optional<String> value, String name) {
+        if (value.filter(v -> !v.isBlank()).isPresent()) {
+            return value.get();
+        }
+        if (!misconfigurationLogged) {
+            misconfigurationLogged = true;
+            LOG.errorf("The thumbnail worker is not configured: %s is not set; every batch fails and stays on the queue", name);
+        }
+        throw new IllegalStateException("The thumbnail worker is not configured: " + name + " is not set.");
+    }
+
+    /** A message without its final full stop, to go on inside a log line. */
+    private static String clause(String message) {
+        return message == null ? "" : message.replaceAll("\\.+$", "");
+    }
+
+    /** {@code 45 s}, {@code 5 min 30 s}: durations as a log line reads them. */
+    static String words(Duration d) {
+        long seconds = JobMessages.seconds(d);
+        return seconds < 60 ? seconds + " s" : seconds / 60 + " min" + (seconds % 60 == 0 ? "" : " " + seconds % 60 + " s");
+    }
+}

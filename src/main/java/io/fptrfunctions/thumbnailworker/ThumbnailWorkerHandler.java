@@ -1,0 +1,72 @@
+package io.fptrfunctions.thumbnailworker;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The thumbnail job queue's consumer (an SQS event source with {@code ReportBatchItemFailures}): the
+ * batch goes to {@link ThumbnailWorker}, and the messages it leaves on the queue are the answer's
+ * {@code batchItemFailures}; Lambda deletes the others.
+ */
+@Named("thumbnail-worker")
+@RegisterForReflection(targets = {SQSEvent.class, SQSEvent.SQSMessage.class, SQSEvent.MessageAttribute.class,
+        SQSBatchResponse.class, SQSBatchResponse.BatchItemFailure.class})
+public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+
+    /** Lambda gives a function 15 minutes at most; a remaining time outside (0, 15 min] means no deadline was sent. */
+    private static final Duration MOST_LAMBDA_GIVES = Duration.ofMinutes(15);
+
+    @Inject
+    ThumbnailWorker worker;
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
+                : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
+        List<String> stay = worker.run(batch, timeLeft(context));
+        return new SQSBatchResponse(stay.stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
+    }
+
+    private static JobMessage message(SQSEvent.SQSMessage m) {
+        Map<String, String> attributes = new HashMap<>();
+        if (m.getMessageAttributes() != null) {
+            m.getMessageAttributes().forEach((name, value) -> {
+                if (value != null && value.getStringValue() != null) {
+                    attributes.put(name, value.getStringValue());
+                }
+            });
+        }
+        String count = m.getAttributes() == null ? null : m.getAttributes().get("ApproximateReceiveCount");
+        return new JobMessage(m.getMessageId(), m.getReceiptHandle(), m.getBody(), receiveCount(count), attributes);
+    }
+
+    private static int receiveCount(String value) {
+        try {
+            return value == null ? 1 : Math.max(1, Integer.parseInt(value));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /**
+     * The invocation's remaining time. (Quarkus's mock event server, which the tests use, sends no deadline,
+     * and its context then answers nonsense: anything outside what Lambda can give counts as no deadline.)
+     */
+    private static Supplier<Duration> timeLeft(Context context) {
+        return () -> {
+            long ms = context == null ? 0 : context.getRemainingTimeInMillis();
+            return ms > 0 && ms <= MOST_LAMBDA_GIVES.toMillis() ? Duration.ofMillis(ms) : MOST_LAMBDA_GIVES;
+        };
+    }
+}

@@ -1,0 +1,562 @@
+package io.fptrfunctions.thumbnailworker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import io.fptrfunctions.aws.MotoFaultProxy;
+import io.fptrfunctions.aws.MotoServer;
+import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.fptr.LogCapture;
+import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
+import io.fptrfunctions.thumbnails.CopiedImages;
+import io.fptrfunctions.thumbnails.ThumbnailHandler;
+import io.fptrfunctions.thumbnails.ThumbnailVariant;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The thumbnail worker: SQS events as Lambda builds them (from moto's queue) → the handler behind the mock
+ * event server → the FPTR simulator and moto's S3, DynamoDB and SQS over HTTP. {@link #deliverBatch()} plays
+ * Lambda's event source: it receives, invokes, and deletes every message the answer does not report.
+ * Demo seed: Note 7001 (project 70) has an image, Note 7004 none.
+ */
+@QuarkusTest
+@TestProfile(ThumbnailWorkerProfile.class)
+class ThumbnailWorkerTest {
+
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BUCKET = MotoTestResource.BUCKET;
+    private static final String QUEUE_URL = ThumbnailWorkerProfile.queueUrl(ThumbnailWorkerProfile.QUEUE);
+    private static final String DLQ_URL = ThumbnailWorkerProfile.queueUrl(ThumbnailWorkerProfile.DEAD_LETTERS);
+    private static final String TABLE = ThumbnailWorkerProfile.TABLE;
+    private static final String KEY_7001 = "thumbnails/70/Note/7001/original.png";
+
+    /** The test's own SQS client, straight to moto: the proxy's log then holds the worker's calls only. */
+    private static final SqsClient sqs = SqsClient.builder().endpointOverride(URI.create(MotoServer.get().endpoint()))
+            .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
+            .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
+
+    @Inject
+    S3Client s3;
+
+    @Inject
+    DynamoDbClient dynamo;
+
+    @Inject
+    TestClock clock;
+
+    @Inject
+    ThumbnailWorker worker;
+
+    @Inject
+    ThumbnailHandler thumbnailRoute;
+
+    @Inject
+    CopiedImages copies;
+
+    final MotoFaultProxy aws = MotoFaultProxy.get();
+
+    @BeforeEach
+    void cleanSlate() {
+        SIM.reset();
+        SIM.login();
+        CircuitBreakerMaintenance.get().resetAll();   // FPTR faults of other tests leave no open breaker
+        String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(createQueue(ThumbnailWorkerProfile.DEAD_LETTERS, Map.of()))
+                .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+        createQueue(ThumbnailWorkerProfile.QUEUE, Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "30",
+                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
+                        + ThumbnailWorkerProfile.MAX_RECEIVE_COUNT + "\"}"));
+        sqs.purgeQueue(b -> b.queueUrl(QUEUE_URL));
+        sqs.purgeQueue(b -> b.queueUrl(DLQ_URL));
+        try {
+            dynamo.createTable(b -> b.tableName(TABLE).billingMode(BillingMode.PAY_PER_REQUEST)
+                    .keySchema(k -> k.attributeName("pk").keyType("HASH"))
+                    .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S)));
+        } catch (ResourceInUseException exists) {
+            dynamo.scan(b -> b.tableName(TABLE)).items()
+                    .forEach(item -> dynamo.deleteItem(b -> b.tableName(TABLE).key(Map.of("pk", item.get("pk")))));
+        }
+        s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("thumbnails/")).contents()
+                .forEach(o -> s3.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
+        aws.clear();
+    }
+
+    // ---- outcomes --------------------------------------------------------------------------------------------
+
+    @Test
+    void aBatchIsCopiedJobByJobAndOnlyTheJobThatIsNoJobStaysOnTheQueue() throws IOException {
+        String copied = send(job("Note", 7001, "original", null));
+        String noImage = send(job("Note", 7004, "original", null));
+        String noEntity = send(job("Note", 999_999, "original", null));
+        String notAJob = send("{\"entity_type\":\"Note\",\"entity_id\":\"seven\"}");
+
+        Batch batch = deliverBatch();
+
+        assertEquals(List.of(copied, noImage, noEntity, notAJob).stream().sorted().toList(), batch.messageIds().stream().sorted().toList(),
+                "one batch of four");
+        assertEquals(List.of(notAJob), batch.failures(), "only the message that is no job is reported");
+        assertArrayEquals(SIM.download(SIM.location("notes", 7001, "original")), read(KEY_7001));
+        assertEquals(List.of("0"), visibilities(), "the one left is visible again at once, so it reaches the dead-letter queue soon");
+        List<Message> left = receive(QUEUE_URL);
+        assertEquals(List.of(notAJob), left.stream().map(Message::messageId).toList(), "the others were deleted");
+    }
+
+    @Test
+    void aCopyIsRecordedForTheSweepWithTheImageItCameFrom() {
+        send(job("Note", 7001, "original", null));
+        deliverBatch();
+
+        Map<String, AttributeValue> item = record("thumbnail#Note/7001/original");
+        assertNotNull(item, "the copy is recorded");
+        String image = SIM.get("/api/v1.1/entity/notes/7001?fields=image").json().at("/data/attributes/image").asText();
+        assertEquals(image.substring(0, image.indexOf('?')), item.get("image_source").s(),
+                "the image field as a search shows it, without its signature");
+        assertFalse(item.toString().contains("X-Amz-"), "no signature is recorded: " + item);
+        String original = SIM.location("notes", 7001, "original");
+        assertEquals(original.substring(0, original.indexOf('?')), item.get("file_source").s());
+        assertEquals(KEY_7001, item.get("s3_key").s());
+        assertEquals(BUCKET, item.get("s3_bucket").s());
+        assertEquals("copied", item.get("status").s());
+        assertEquals("70", item.get("project_id").n());
+
+        send(job("Note", 7001, "original", null));
+        deliverBatch();
+        assertEquals("unchanged", record("thumbnail#Note/7001/original").get("status").s(), "a repeated job is recorded as unchanged");
+    }
+
+    @Test
+    void copyRecordsAreReadAHundredPerCall() {
+        send(job("Note", 7001, "original", null));
+        deliverBatch();
+        List<String> keys = new ArrayList<>(List.of(CopiedImages.key("Note", 7001, ThumbnailVariant.ORIGINAL)));
+        for (int id = 1; id <= 149; id++) {
+            String key = CopiedImages.key("Note", 100_000 + id, ThumbnailVariant.ORIGINAL);
+            keys.add(key);
+            if (id % 3 != 0) {   // a third have no record: never copied
+                dynamo.putItem(b -> b.tableName(TABLE).item(Map.of("pk", AttributeValue.fromS(key),
+                        "image_source", AttributeValue.fromS("http://storage/" + key))));
+            }
+        }
+        aws.clear();
+
+        Map<String, String> sources = copies.imageSources(TABLE, keys);
+
+        assertEquals(1 + 149 - 49, sources.size());
+        assertEquals("http://storage/thumbnail#Note/100001/original", sources.get("thumbnail#Note/100001/original"));
+        assertFalse(sources.containsKey("thumbnail#Note/100003/original"));
+        assertTrue(sources.get("thumbnail#Note/7001/original").contains("/_storage/"), sources.get("thumbnail#Note/7001/original"));
+        assertEquals(2, aws.calls("DynamoDB_20120810.BatchGetItem").size(), "150 keys: two calls");
+    }
+
+    @Test
+    void aPendingImageIsLookedAtAgainLaterWithoutCountingTowardTheDeadLetterQueue() throws IOException {
+        SIM.config(Map.of("thumbnail_pending_seconds", 30));
+        byte[] upload = png(40, 30);
+        SIM.upload("notes", 7004, "image", "fresh.png", "image/png", upload);
+        String first = send(job("Note", 7004, "original", null));
+
+        Batch look1 = deliverBatch();
+        assertEquals(List.of(), look1.failures(), "the waiting job is not a failure");
+        assertEquals(List.of(), receive(QUEUE_URL), "sent again with a delay, not visible yet");
+        Message again = awaitMessage(QUEUE_URL, Duration.ofSeconds(5));
+        assertFalse(first.equals(again.messageId()), "a new message: its receive count starts again");
+        assertEquals("1", again.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT));
+        assertEquals("1", again.messageAttributes().get("fptr-pending-checks").stringValue());
+        long since = Long.parseLong(again.messageAttributes().get("fptr-pending-since").stringValue());
+        makeVisible(again);
+
+        Batch look2 = deliverBatch();   // still pending
+        assertEquals(List.of(), look2.failures());
+        Message third = awaitMessage(QUEUE_URL, Duration.ofSeconds(5));
+        assertEquals("2", third.messageAttributes().get("fptr-pending-checks").stringValue());
+        assertEquals(since, Long.parseLong(third.messageAttributes().get("fptr-pending-since").stringValue()), "waiting since the first look");
+        makeVisible(third);
+
+        SIM.advanceClock(Duration.ofSeconds(31));   // FPTR has made the thumbnail
+        Batch look3 = deliverBatch();
+
+        assertEquals(List.of(), look3.failures());
+        assertArrayEquals(upload, read("thumbnails/70/Note/7004/original.png"));
+        assertEquals(List.of(), receive(QUEUE_URL), "done");
+        assertEquals(List.of(), receive(DLQ_URL), "three receives (the redrive policy's maximum), none dead-lettered");
+        List<JsonNode> resent = aws.calls("AmazonSQS.SendMessage");
+        assertEquals(List.of(1, 1), resent.stream().map(r -> r.get("DelaySeconds").asInt()).toList(), "pending-min-delay");
+    }
+
+    @Test
+    void aJobThatWaitedLongerThanPendingMaxWaitIsGivenUpAndAcknowledged() throws Exception {
+        SIM.upload("notes", 7004, "image", "fresh.png", "image/png", png(40, 30));
+        String delivery = aDelivery();
+        long longAgo = clock.instant().minus(Duration.ofMinutes(31)).toEpochMilli();
+        send(job("Note", 7004, "original", delivery), Map.of("fptr-pending-since", longAgo, "fptr-pending-checks", 9L));
+
+        try (LogCapture log = LogCapture.start()) {
+            Batch batch = deliverBatch();
+            assertEquals(List.of(), batch.failures());
+            assertTrue(log.all().contains("gave up"), log.all());
+        }
+        assertEquals(List.of(), receive(QUEUE_URL));
+        assertEquals(List.of(), aws.calls("AmazonSQS.SendMessage"), "not sent again");
+        JsonNode ack = acknowledgement(delivery);
+        assertEquals("gave_up", ack.get("status").asText(), ack.toString());
+        assertTrue(ack.get("error").asText().contains("after 31 min"), ack.toString());
+    }
+
+    @Test
+    void fptrUnavailableLeavesTheJobUntilAfterItsRetryAfter() {
+        // Longer than fptr.max-retry-after (2 s in tests): the client passes it on at once instead of waiting.
+        SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7001$", "status", 503, "retry_after", "4", "times", 20));
+        String id = send(job("Note", 7001, "original", null));
+
+        Batch batch = deliverBatch();
+
+        assertEquals(List.of(id), batch.failures());
+        assertEquals(List.of("4"), visibilities(), "visible again after FPTR's Retry-After (above retry-min-delay's 1 s)");
+        assertEquals(List.of(), receive(QUEUE_URL), "not visible before it");
+        SIM.clearFaults();
+        Message back = awaitMessage(QUEUE_URL, Duration.ofSeconds(8));
+        assertEquals(id, back.messageId());
+        makeVisible(back);
+        assertEquals(List.of(), deliverBatch().failures());
+        assertObjectExists(KEY_7001);
+    }
+
+    @Test
+    void aJobThatKeepsFailingBacksOffAndReachesTheDeadLetterQueueAfterMaxReceiveCount() {
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 503, "times", 1000));
+        String id = send(job("Note", 7001, "original", null));
+
+        List<Batch> batches = new ArrayList<>();
+        for (int i = 0; i < ThumbnailWorkerProfile.MAX_RECEIVE_COUNT; i++) {
+            batches.add(deliverBatch(Duration.ofSeconds(6)));
+        }
+
+        assertTrue(batches.stream().allMatch(b -> b.failures().equals(List.of(id))), batches.toString());
+        assertEquals(List.of("1", "2", "2"), visibilities(), "retry-min-delay, doubling, up to retry-max-delay");
+        Message dead = deadLettered(Duration.ofSeconds(6));
+        assertTrue(dead.body().contains("\"entity_id\":7001"), dead.body());
+        assertNoObject(KEY_7001);
+    }
+
+    @Test
+    void aMessageThatIsNoJobReachesTheDeadLetterQueueWithinSeconds() {
+        send("not json at all");
+        for (int i = 0; i < ThumbnailWorkerProfile.MAX_RECEIVE_COUNT; i++) {
+            assertEquals(1, deliverBatch().failures().size());
+        }
+        assertEquals("not json at all", deadLettered(Duration.ofSeconds(3)).body());
+        assertEquals(List.of(), receive(QUEUE_URL));
+    }
+
+    @Test
+    void outcomesAreAcknowledgedOnTheDeliveryTheJobCameFrom() throws Exception {
+        String copiedDelivery = aDelivery();
+        String goneDelivery = aDelivery();
+        send(job("Note", 7001, "original", copiedDelivery));
+        send(job("Note", 7004, "original", goneDelivery));
+        send(job("Note", 7001, "thumbnail", "00000000-0000-4000-8000-000000000000"));   // FPTR knows no such delivery
+
+        try (LogCapture log = LogCapture.start()) {
+            assertEquals(List.of(), deliverBatch().failures(), "a failed acknowledgement never fails the job");
+            assertTrue(log.all().contains("not acknowledged on FPTR's delivery 00000000-0000-4000-8000-000000000000"), log.all());
+        }
+
+        JsonNode copied = acknowledgement(copiedDelivery);
+        assertEquals("Note/7001", copied.get("entity").asText());
+        assertEquals("original", copied.get("variant").asText());
+        assertEquals("copied", copied.get("status").asText());
+        assertEquals(BUCKET, copied.get("bucket").asText());
+        assertEquals(KEY_7001, copied.get("key").asText());
+        assertEquals(read(KEY_7001).length, copied.get("size").asLong());
+        JsonNode gone = acknowledgement(goneDelivery);
+        assertEquals("gone", gone.get("status").asText());
+        assertEquals("Note 7004 has no image.", gone.get("error").asText());
+        assertObjectExists("thumbnails/70/Note/7001/thumbnail.jpg");
+    }
+
+    @Test
+    void aCopyIsNotStartedWithTooLittleTimeLeftAndGoesBackWithoutCounting() {
+        send(job("Note", 7001, "original", null), Map.of("fptr-pending-checks", 2L));
+        Message m = awaitMessage(QUEUE_URL, Duration.ofSeconds(2));
+        SIM.clearRequests();
+
+        List<String> stay = worker.run(List.of(jobMessage(m)), () -> Duration.ofSeconds(59));
+
+        assertEquals(List.of(), stay, "sent again, so the old message is done");
+        assertEquals(List.of(), SIM.requests(null, "/api/.*"), "nothing was asked of FPTR");
+        assertNoObject(KEY_7001);
+        Message again = awaitMessage(QUEUE_URL, Duration.ofSeconds(2));
+        assertEquals(m.body(), again.body());
+        assertEquals("1", again.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT));
+        assertEquals("2", again.messageAttributes().get("fptr-pending-checks").stringValue(), "its attributes go with it");
+    }
+
+    @Test
+    void respondAsyncAnswers202AndTheWorkerMakesTheCopy() throws IOException {
+        ApiGatewayEvents put = ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail", "/v1/entities/notes/7001/thumbnail")
+                .pathParameter("type", "notes").pathParameter("id", "7001").header("prefer", "respond-async");
+
+        var answer = thumbnailRoute.handleRequest(put.event(), null);
+
+        assertEquals(202, answer.getStatusCode(), answer.getBody());
+        assertEquals("respond-async", answer.getHeaders().get("Preference-Applied"));
+        JsonNode body = JSON.readTree(answer.getBody());
+        assertEquals("queued", body.get("status").asText());
+        assertEquals("Note", body.get("entity_type").asText(), "the schema name, not the slug");
+        assertNoObject(KEY_7001);
+
+        assertEquals(List.of(), deliverBatch().failures());
+        assertArrayEquals(SIM.download(SIM.location("notes", 7001, "original")), read(KEY_7001));
+    }
+
+    @Test
+    void withoutItsQueueAndTableTheWorkerFailsTheWholeBatchSoNoJobIsLost() {
+        ThumbnailWorkerConfig unset = (ThumbnailWorkerConfig) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {ThumbnailWorkerConfig.class},
+                (proxy, method, args) -> method.getReturnType() == java.util.Optional.class ? java.util.Optional.empty() : null);
+        ThumbnailWorker unconfigured = new ThumbnailWorker();
+        unconfigured.config = unset;
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> unconfigured.run(List.of(), () -> Duration.ofMinutes(5)));
+        assertTrue(e.getMessage().contains("FPTR_THUMBNAIL_WORKER_QUEUE_URL"), e.getMessage());
+    }
+
+    // ---- Lambda's event source, for these tests ---------------------------------------------------------------
+
+    /** One invocation: the messages it carried and the ones its answer reported as failed. */
+    record Batch(List<String> messageIds, List<String> failures) {
+    }
+
+    private Batch deliverBatch() {
+        return deliverBatch(Duration.ofSeconds(2));
+    }
+
+    /**
+     * Receives what is visible (waiting up to {@code wait} for the first message), invokes the function with
+     * the SQS event Lambda builds, and deletes every message not in its {@code batchItemFailures}.
+     */
+    private Batch deliverBatch(Duration wait) {
+        List<Message> messages = new ArrayList<>(List.of(awaitMessage(QUEUE_URL, wait)));
+        messages.addAll(receive(QUEUE_URL));
+        ObjectNode event = JSON.createObjectNode();
+        ArrayNode records = event.putArray("Records");
+        for (Message m : messages) {
+            ObjectNode r = records.addObject().put("messageId", m.messageId()).put("receiptHandle", m.receiptHandle())
+                    .put("body", m.body());
+            ObjectNode attributes = r.putObject("attributes");
+            m.attributesAsStrings().forEach(attributes::put);
+            ObjectNode messageAttributes = r.putObject("messageAttributes");
+            m.messageAttributes().forEach((name, v) -> messageAttributes.putObject(name).put("stringValue", v.stringValue())
+                    .put("dataType", v.dataType()));
+            r.put("md5OfBody", m.md5OfBody()).put("eventSource", "aws:sqs")
+                    .put("eventSourceARN", "arn:aws:sqs:us-east-1:123456789012:" + ThumbnailWorkerProfile.QUEUE).put("awsRegion", "us-east-1");
+        }
+        String raw = given().contentType("application/json").body(event.toString()).post().then().statusCode(200).extract().asString();
+        List<String> failures = new ArrayList<>();
+        try {
+            JsonNode answer = JSON.readTree(raw);
+            answer.path("batchItemFailures").forEach(f -> failures.add(f.get("itemIdentifier").asText()));
+        } catch (IOException e) {
+            throw new AssertionError("not a batch response: " + raw, e);
+        }
+        for (Message m : messages) {
+            if (!failures.contains(m.messageId())) {
+                sqs.deleteMessage(b -> b.queueUrl(QUEUE_URL).receiptHandle(m.receiptHandle()));
+            }
+        }
+        return new Batch(messages.stream().map(Message::messageId).toList(), failures);
+    }
+
+    private Message awaitMessage(String queueUrl, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        do {
+            List<Message> got = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(1).waitTimeSeconds(1)
+                    .messageSystemAttributeNames(MessageSystemAttributeName.ALL).messageAttributeNames("All")).messages();
+            if (!got.isEmpty()) {
+                return got.get(0);
+            }
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("no message on " + queueUrl + " within " + wait);
+    }
+
+    /**
+     * The message the redrive policy moved to the dead-letter queue. SQS (and moto) move it when a receive finds
+     * its count past maxReceiveCount, so this keeps receiving on the job queue, as Lambda's pollers do.
+     */
+    private Message deadLettered(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        do {
+            List<Message> back = sqs.receiveMessage(b -> b.queueUrl(QUEUE_URL).waitTimeSeconds(1)).messages();
+            assertEquals(List.of(), back, "received again after maxReceiveCount receives");
+            List<Message> dead = receive(DLQ_URL);
+            if (!dead.isEmpty()) {
+                return dead.get(0);
+            }
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("nothing reached the dead-letter queue within " + wait);
+    }
+
+    /** Whatever is visible now (received: invisible for the queue's 30 s unless given back). */
+    private List<Message> receive(String queueUrl) {
+        return sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(0)
+                .messageSystemAttributeNames(MessageSystemAttributeName.ALL).messageAttributeNames("All")).messages();
+    }
+
+    /** Gives a message the test received back to the queue, as if it had not looked. */
+    private void makeVisible(Message m) {
+        sqs.changeMessageVisibility(b -> b.queueUrl(QUEUE_URL).receiptHandle(m.receiptHandle()).visibilityTimeout(0));
+    }
+
+    /** The visibility timeouts the worker set, in order. */
+    private List<String> visibilities() {
+        return aws.calls("AmazonSQS.ChangeMessageVisibility").stream().map(c -> c.get("VisibilityTimeout").asText()).toList();
+    }
+
+    private String send(String body) {
+        return sqs.sendMessage(b -> b.queueUrl(QUEUE_URL).messageBody(body)).messageId();
+    }
+
+    private String send(String body, Map<String, Long> attributes) {
+        Map<String, MessageAttributeValue> values = new java.util.HashMap<>();
+        attributes.forEach((k, v) -> values.put(k, MessageAttributeValue.builder().dataType("Number").stringValue(v.toString()).build()));
+        return sqs.sendMessage(b -> b.queueUrl(QUEUE_URL).messageBody(body).messageAttributes(values)).messageId();
+    }
+
+    private static String job(String type, long id, String variant, String deliveryId) {
+        ObjectNode job = JSON.createObjectNode().put("entity_type", type).put("entity_id", id).put("variant", variant)
+                .put("source", deliveryId == null ? "http" : "webhook");
+        if (deliveryId != null) {
+            job.put("delivery_id", deliveryId);
+        }
+        return job.toString();
+    }
+
+    private static JobMessage jobMessage(Message m) {
+        Map<String, String> attributes = new java.util.HashMap<>();
+        m.messageAttributes().forEach((k, v) -> attributes.put(k, v.stringValue()));
+        return new JobMessage(m.messageId(), m.receiptHandle(), m.body(),
+                Integer.parseInt(m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)), attributes);
+    }
+
+    private String createQueue(String name, Map<QueueAttributeName, String> attributes) {
+        return sqs.createQueue(b -> b.queueName(name).attributes(attributes)).queueUrl();
+    }
+
+    // ---- FPTR deliveries ------------------------------------------------------------------------------------
+
+    /** The id of a real delivery on the simulator (a Note update delivered to a loopback receiver that answers 200). */
+    private String aDelivery() throws IOException, InterruptedException {
+        BlockingQueue<String> ids = new LinkedBlockingQueue<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ids.add(ex.getRequestHeaders().getFirst("x-sg-delivery-id"));
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        receiver.start();
+        try {
+            String hook = SIM.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort()
+                    + "/hook\",\"entity_types\":{\"Note\":{\"update\":[\"subject\"]}}}").json().at("/data/id").asText();
+            SIM.put("/api/v1.1/entity/notes/7002", "{\"subject\":\"delivery " + UUID.randomUUID() + "\"}");
+            String id = ids.poll(10, TimeUnit.SECONDS);
+            assertNotNull(id, "the simulator delivered");
+            SIM.delete("/api/v1.1/webhook/hooks/" + hook);
+            return id;
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    private static JsonNode acknowledgement(String deliveryId) throws IOException {
+        JsonNode delivery = SIM.get("/api/v1.1/webhook/deliveries/" + deliveryId).json().get("data");
+        assertTrue(delivery.hasNonNull("acknowledgement"), "acknowledged: " + delivery);
+        String ack = delivery.get("acknowledgement").asText();
+        assertTrue(ack.length() <= 4096);
+        return JSON.readTree(ack);
+    }
+
+    // ---- S3 and DynamoDB --------------------------------------------------------------------------------------
+
+    private Map<String, AttributeValue> record(String key) {
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(TABLE).key(Map.of("pk", AttributeValue.fromS(key)))).item();
+        return item == null || item.isEmpty() ? null : item;
+    }
+
+    private byte[] read(String key) {
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(BUCKET).key(key))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void assertObjectExists(String key) {
+        assertTrue(s3.headObject(b -> b.bucket(BUCKET).key(key)).contentLength() > 0, key);
+    }
+
+    private void assertNoObject(String key) {
+        assertThrows(NoSuchKeyException.class, () -> s3.headObject(b -> b.bucket(BUCKET).key(key)), key + " was not stored");
+    }
+
+    private static byte[] png(int width, int height) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(1, 1, 0xff8800);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,385 @@
+package io.fptrfunctions.uploads;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The upload function end to end: API Gateway event → handler → moto_server's S3 (ranged reads) and the
+ * FPTR simulator (init, parts, storage PUTs, completion, reads) over HTTP. Every upload is read back
+ * through FPTR's own download and compared with the S3 object. The test profile sends parts of 256 KiB
+ * (single PUT up to 256 KiB); the simulator is told to take parts that small.
+ * Demo seed: Version 6003 (project 70, sg_uploaded_movie empty), Shot 1002 (no image), Note 7001.
+ */
+@QuarkusTest
+@TestProfile(UploadFunctionProfile.class)
+class UploadFunctionTest {
+
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BUCKET = MotoTestResource.BUCKET;
+    private static final int KIB = 1024;
+    private static final String PART_PUTS = "/_storage/_upload/[0-9a-f]+/parts/\\d+";
+    private static final String SINGLE_PUTS = "/_storage/_upload/[0-9a-f]+";
+
+    @Inject
+    S3Client s3;
+
+    /** A studio tool on the shared simulator: reads records and downloads files as FPTR serves them. */
+    final SimAdmin tool = FptrSimTestResource.admin();
+
+    record Answer(int status, JsonNode body) {
+        String detail() {
+            return body.path("detail").asText();
+        }
+    }
+
+    @BeforeEach
+    void cleanSlate() {
+        SIM.reset();
+        SIM.config(Map.of("multipart_min_part_bytes", 64 * KIB));
+        CircuitBreakerMaintenance.get().resetAll();
+        SIM.clearRequests();
+    }
+
+    // ---- uploads that work -------------------------------------------------------------------------------
+
+    @Test
+    void aSmallObjectBecomesAnAttachmentInOnePut() {
+        byte[] bytes = object("uploads/small/layout_notes.pdf", 100 * KIB, 1);
+
+        Answer a = post("{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/small/layout_notes.pdf\"},"
+                + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}, {\"type\": \"Note\", \"id\": 7001}],"
+                + " \"description\": \"Layout notes\", \"tag_list\": [\"layout\"]}");
+
+        assertEquals(201, a.status(), a.body()::toString);
+        JsonNode attachment = a.body();
+        assertEquals("Attachment", attachment.path("type").asText());
+        assertEquals("upload", attachment.at("/this_file/link_type").asText());
+        assertEquals("layout_notes.pdf", attachment.path("filename").asText());
+        assertEquals("application/pdf", attachment.at("/this_file/content_type").asText());
+        assertEquals("Layout notes", attachment.path("description").asText());
+        assertEquals(70, attachment.at("/project/id").asLong());
+        assertEquals(List.of(6003L, 7001L), ids(attachment.path("attachment_links")));
+        assertArrayEquals(bytes, tool.download(attachment.at("/this_file/url").asText()), "FPTR serves the S3 object's bytes");
+        assertEquals(1, SIM.count("PUT", SINGLE_PUTS));
+        assertEquals(0, SIM.count("PUT", PART_PUTS));
+        assertNoUploadLeftOpen();
+    }
+
+    @Test
+    void aLargeObjectBecomesAnAttachmentInParts() {
+        byte[] bytes = object("uploads/big/plate.exr", 4 * 256 * KIB + 1000, 2);
+
+        Answer a = post("{\"project\": \"Demo Project\", \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/big/plate.exr\"},"
+                + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}], \"name\": \"plate_v002.exr\"}");
+
+        assertEquals(201, a.status(), a.body()::toString);
+        assertEquals("plate_v002.exr", a.body().path("filename").asText());
+        assertArrayEquals(bytes, tool.download(a.body().at("/this_file/url").asText()));
+        assertEquals(5, SIM.count("PUT", PART_PUTS), "4 parts of 256 KiB and one of 1000 bytes");
+        assertEquals(4, SIM.count("GET", ".*/_upload/multipart"), "the get_next_part chain, once per part after the first");
+        assertEquals(0, SIM.count("PUT", SINGLE_PUTS));
+        assertNoUploadLeftOpen();
+    }
+
+    @Test
+    void smallAndLargeObjectsGoIntoAFileField() {
+        for (int size : new int[]{10 * KIB, 3 * 256 * KIB + 17}) {
+            SIM.clearRequests();
+            String key = "uploads/movies/sh030_anim_v001_" + size + ".mov";
+            byte[] bytes = object(key, size, size);
+
+            Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"" + key + "\"}}");
+
+            assertEquals(200, a.status(), a.body()::toString);
+            assertEquals("sg_uploaded_movie", a.body().path("field").asText());
+            assertEquals("upload", a.body().at("/value/link_type").asText());
+            assertEquals("sh030_anim_v001_" + size + ".mov", a.body().at("/value/name").asText());
+            assertEquals("video/quicktime", a.body().at("/value/content_type").asText());
+            assertEquals(size > 256 * KIB, a.body().at("/upload/multipart").asBoolean());
+            if (size > 256 * KIB) {
+                assertEquals(multipartEtag(bytes, 256 * KIB), a.body().at("/upload/etag").asText(), "S3's ETag of the parts");
+            } else {
+                assertEquals(md5(bytes), a.body().at("/upload/md5").asText());
+            }
+            assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"), "FPTR's own download of the field");
+        }
+        assertNoUploadLeftOpen();
+    }
+
+    @Test
+    void smallAndLargeObjectsBecomeAThumbnail() {
+        for (int size : new int[]{2 * KIB, 2 * 256 * KIB + 5}) {
+            String key = "uploads/renders/sh020_" + size + ".png";
+            byte[] bytes = object(key, size, size + 7);
+
+            Answer a = putImage("Shot", 1002, "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"" + key + "\"}}");
+
+            assertEquals(200, a.status(), a.body()::toString);
+            assertEquals("transcoding", a.body().path("status").asText(), "FPTR shows its placeholder while it makes the thumbnail");
+            assertTrue(a.body().path("value").asText().contains("/images/status/transient/"), a.body()::toString);
+            assertArrayEquals(bytes, tool.download(tool.location("shots", 1002, "original")));
+        }
+    }
+
+    @Test
+    void sgStorageTakesTheWholeObjectOnTheSiteWithTheBearer() {
+        SIM.config(Map.of("storage_service", "sg", "multipart_min_part_bytes", 64 * KIB));
+        byte[] bytes = object("uploads/sg/big.mov", 3 * 256 * KIB, 5);
+
+        Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/sg/big.mov\"}}");
+
+        assertEquals(200, a.status(), a.body()::toString);
+        assertEquals("sg", a.body().at("/upload/storage_service").asText());
+        assertFalse(a.body().at("/upload/multipart").asBoolean(), "sg storage takes no parts, whatever the size");
+        assertEquals(1, SIM.count("PUT", ".*/entity/versions/6003/sg_uploaded_movie/_upload"));
+        assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"));
+    }
+
+    // ---- retries, verification, aborts ----------------------------------------------------------------------
+
+    @Test
+    void aPartCutHalfWayIsSentAgainAloneAndTheUploadCompletes() {
+        byte[] bytes = object("uploads/cut/plate.exr", 4 * 256 * KIB, 3);
+        SIM.fault(Map.of("method", "PUT", "path", "^/_storage/_upload/[0-9a-f]+/parts/3$", "cut_request_after_bytes", 128 * KIB));
+        SIM.fault(Map.of("method", "PUT", "path", "^/_storage/_upload/[0-9a-f]+/parts/2$", "status", 503, "retry_after", "1"));
+
+        Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/cut/plate.exr\"}}");
+
+        assertEquals(200, a.status(), a.body()::toString);
+        assertEquals(1, SIM.count("PUT", ".*/parts/1"));
+        assertEquals(2, SIM.count("PUT", ".*/parts/2"), "the 503 part again");
+        assertEquals(2, SIM.count("PUT", ".*/parts/3"), "the cut part again, from its own start");
+        assertEquals(1, SIM.count("PUT", ".*/parts/4"));
+        assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"));
+        assertNoUploadLeftOpen();
+    }
+
+    @Test
+    void aPersistentFailureAbortsAndLeavesNothingInFptr() {
+        object("uploads/fail/plate.exr", 6 * 256 * KIB, 4);
+        long attachmentsBefore = attachmentCount();
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/2$", "status", 500, "times", 50));
+
+        Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/fail/plate.exr\"}}");
+
+        assertEquals(502, a.status(), a.body()::toString);
+        assertTrue(a.detail().contains("Part 2 still failed after 4 retries"), a::detail);
+        assertEquals(5, SIM.count("PUT", ".*/parts/2"), "the part, then its 4 retries");
+        assertEquals(0, SIM.count("PUT", ".*/parts/[456]"), "no part after the one streaming beside it");
+        assertEquals(1, SIM.count("POST", ".*/sg_uploaded_movie/_upload/multipart_abort"));
+        assertEquals(0, SIM.count("POST", ".*/sg_uploaded_movie/_upload"), "never completed");
+        assertNoUploadLeftOpen();
+        assertEquals(attachmentsBefore, attachmentCount(), "no Attachment was created");
+        assertTrue(fieldValue("versions", 6003, "sg_uploaded_movie").isNull(), "the field still points at nothing");
+    }
+
+    @Test
+    void aPutThatSucceededWithAShortBodyIsCaughtBeforeCompletion() {
+        byte[] bytes = object("uploads/short/notes.txt", 100 * KIB, 6);
+        SIM.fault(Map.of("method", "PUT", "path", "^" + SINGLE_PUTS + "$", "keep_request_bytes", 1000, "times", 1));
+
+        Answer retried = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/short/notes.txt\"}}");
+
+        assertEquals(200, retried.status(), retried.body()::toString);
+        assertEquals(2, SIM.count("PUT", SINGLE_PUTS), "the short PUT was sent again");
+        assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"));
+
+        SIM.reset();
+        SIM.clearRequests();
+        SIM.fault(Map.of("method", "PUT", "path", "^" + SINGLE_PUTS + "$", "keep_request_bytes", 0, "times", 50));
+        Answer refused = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/short/notes.txt\"}}");
+
+        assertEquals(502, refused.status(), refused.body()::toString);
+        assertTrue(refused.detail().contains("not the md5 of the bytes sent"), refused::detail);
+        assertEquals(0, SIM.count("POST", ".*/sg_uploaded_movie/_upload"), "FPTR would have completed it: it was never asked to");
+        assertTrue(fieldValue("versions", 6003, "sg_uploaded_movie").isNull());
+    }
+
+    @Test
+    void aLostCompletionAnswerIsReadBackNotRepeated() {
+        byte[] bytes = object("uploads/lost/plate.exr", 2 * 256 * KIB + 3, 8);
+        SIM.fault(Map.of("method", "POST", "path", "/sg_uploaded_movie/_upload$", "cut_after_bytes", 0));
+
+        Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/lost/plate.exr\"}}");
+
+        assertEquals(200, a.status(), "the completion landed: a read-back shows it, " + a.body());
+        assertEquals(1, SIM.count("POST", ".*/sg_uploaded_movie/_upload"), "sent once");
+        assertEquals(1, SIM.count("POST", ".*/multipart_abort"), "the abort found nothing open: the completion had taken");
+        assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"));
+    }
+
+    // ---- refused before anything is written -----------------------------------------------------------------------
+
+    @Test
+    void anObjectOutsideTheAllowedPrefixIsA403NamingIt() {
+        Answer wrongBucket = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"other-bucket\", \"key\": \"uploads/a.mov\"}}");
+        Answer wrongPrefix = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"thumbnails/a.mov\"}}");
+
+        assertEquals(403, wrongBucket.status(), wrongBucket.body()::toString);
+        assertEquals("s3://" + BUCKET + "/uploads/", wrongBucket.body().path("allowed").asText());
+        assertEquals("/s3/bucket", wrongBucket.body().path("pointer").asText());
+        assertEquals(403, wrongPrefix.status());
+        assertEquals("/s3/key", wrongPrefix.body().path("pointer").asText());
+        assertTrue(wrongPrefix.detail().contains("s3://" + BUCKET + "/uploads/"), wrongPrefix::detail);
+        assertEquals(0, SIM.requests().size(), "FPTR was not called");
+    }
+
+    @Test
+    void aMissingObjectIsA404() {
+        Answer a = post("{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/nothing/here.mov\"}}");
+
+        assertEquals(404, a.status(), a.body()::toString);
+        assertEquals("/s3/key", a.body().path("pointer").asText());
+        assertEquals(0, SIM.requests().size());
+    }
+
+    @Test
+    void anUnknownFieldOrANonFileFieldIsA400() {
+        object("uploads/field/a.mov", 1000, 9);
+        String body = "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/field/a.mov\"}}";
+
+        Answer unknown = putFile("Version", 6003, "sg_no_such_field", body);
+        Answer text = putFile("Version", 6003, "code", body);
+        Answer noAttachments = post("{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/field/a.mov\"},"
+                + " \"attachment_links\": [{\"type\": \"Shot\", \"id\": 1001}]}");
+
+        assertEquals(400, unknown.status(), unknown.body()::toString);
+        assertEquals("Unknown field", unknown.body().path("title").asText());
+        assertNotNull(unknown.body().get("upstream"), "FPTR's own error");
+        assertEquals(400, text.status());
+        assertEquals("text", text.body().path("data_type").asText());
+        assertEquals(400, noAttachments.status(), noAttachments.body()::toString);
+        assertEquals("Unknown field", noAttachments.body().path("title").asText(), "Shot has no attachments field on FPTR");
+        assertTrue(noAttachments.body().at("/upstream/detail").asText().contains("Shot.attachments"));
+        assertEquals(0, SIM.count("PUT", "/_storage/.*"), "no byte was sent");
+    }
+
+    @Test
+    void badInputNamesItsPointer() {
+        Answer noS3 = putFile("Version", 6003, "sg_uploaded_movie", "{}");
+        Answer dotDot = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/../secrets/x\"}}");
+        Answer extra = putImage("Shot", 1002, "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/a.png\"}, \"name\": \"x.png\"}");
+
+        assertEquals(400, noS3.status());
+        assertEquals("/s3", noS3.body().path("pointer").asText());
+        assertEquals(400, dotDot.status());
+        assertEquals("/s3/key", dotDot.body().path("pointer").asText());
+        assertEquals(400, extra.status());
+        assertEquals("/name", extra.body().path("pointer").asText());
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    private byte[] object(String key, int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(bytes));
+        return bytes;
+    }
+
+    private void assertNoUploadLeftOpen() {
+        JsonNode open = JSON.valueToTree(Map.of());
+        try {
+            open = JSON.readTree(tool.get("/_sim/uploads").text()).path("uploads");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        for (JsonNode u : open) {
+            assertFalse(u.path("multipart").asBoolean(), "a multipart upload is still open: " + u);
+        }
+    }
+
+    private long attachmentCount() {
+        return tool.login().searchHash("attachments", "{\"filters\": {\"logical_operator\": \"and\", \"conditions\": []},"
+                + " \"fields\": [\"id\"], \"page\": {\"size\": 500}}").json().path("data").size();
+    }
+
+    private JsonNode fieldValue(String slug, long id, String field) {
+        return tool.login().get("/api/v1.1/entity/" + slug + "/" + id + "/" + field).json().path("data");
+    }
+
+    /** FPTR's own download of a file field: {@code ?alt=original} → 302 → the stored bytes. */
+    private byte[] downloadOriginal(String slug, long id, String field) {
+        SimAdmin.Response r = tool.login().get("/api/v1.1/entity/" + slug + "/" + id + "/" + field + "?alt=original");
+        assertEquals(302, r.status(), r::toString);
+        return tool.download(r.header("Location"));
+    }
+
+    private static List<Long> ids(JsonNode links) {
+        return java.util.stream.StreamSupport.stream(links.spliterator(), false).map(l -> l.path("id").asLong()).sorted().toList();
+    }
+
+    /** S3's ETag of an object sent in parts: the md5 of the parts' md5s, "-", their count. */
+    private static String multipartEtag(byte[] bytes, int partBytes) {
+        try {
+            MessageDigest ofParts = MessageDigest.getInstance("MD5");
+            int count = 0;
+            for (int offset = 0; offset < bytes.length; offset += partBytes, count++) {
+                ofParts.update(MessageDigest.getInstance("MD5").digest(java.util.Arrays.copyOfRange(bytes, offset,
+                        Math.min(bytes.length, offset + partBytes))));
+            }
+            return HexFormat.of().formatHex(ofParts.digest()) + "-" + count;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String md5(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Answer post(String body) {
+        return invoke(ApiGatewayEvents.route("POST /v1/uploads", "/v1/uploads").body(body));
+    }
+
+    private static Answer putFile(String type, long id, String field, String body) {
+        return invoke(ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/files/{field}", "/v1/entities/" + type + "/" + id + "/files/" + field)
+                .pathParameter("type", type).pathParameter("id", String.valueOf(id)).pathParameter("field", field).body(body));
+    }
+
+    private static Answer putImage(String type, long id, String body) {
+        return invoke(ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/image", "/v1/entities/" + type + "/" + id + "/image")
+                .pathParameter("type", type).pathParameter("id", String.valueOf(id)).body(body));
+    }
+
+    private static Answer invoke(ApiGatewayEvents event) {
+        Response r = given().contentType("application/json").body(event.build()).when().post();
+        assertEquals(200, r.statusCode(), () -> "the Lambda invocation itself failed: " + r.asString());
+        try {
+            return new Answer(r.jsonPath().getInt("statusCode"), JSON.readTree(r.jsonPath().getString("body")));
+        } catch (Exception e) {
+            throw new AssertionError("body is not JSON: " + r.asString(), e);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.fptrfunctions.uploads;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.aws.MotoFaultProxy;
+import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.sim.FptrSimTestResource;
+import io.fptrfunctions.sim.SimAdmin;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code Idempotency-Key} on the upload function's routes (moto's DynamoDB and S3, the simulator): a retry
+ * answers the first answer and uploads nothing; an attempt that could not record its answer (as if its
+ * process died after FPTR created the Attachment) is taken over after its lease by one that finds that
+ * Attachment and does not upload it again.
+ */
+@QuarkusTest
+@TestProfile(UploadFunctionProfile.class)
+class UploadIdempotencyTest {
+
+    private static final SimAdmin SIM = FptrSimTestResource.admin();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BUCKET = MotoTestResource.BUCKET;
+    private static final String COMPLETIONS = ".*/_upload$";
+
+    @Inject
+    S3Client s3;
+
+    @Inject
+    TestClock clock;
+
+    final MotoFaultProxy aws = MotoFaultProxy.get();
+    String key;
+    String name;
+
+    record Answer(int status, Map<String, String> headers, JsonNode body) {
+        boolean replayed() {
+            return "true".equals(headers.get("Idempotent-Replayed"));
+        }
+    }
+
+    @BeforeEach
+    void cleanSlate() {
+        SIM.reset();
+        SIM.setClock(clock.instant());
+        CircuitBreakerMaintenance.get().resetAll();
+        key = UUID.randomUUID().toString();
+        name = "notes-" + key.substring(0, 8) + ".pdf";
+        byte[] bytes = new byte[20_000];
+        new Random(7).nextBytes(bytes);
+        s3.putObject(b -> b.bucket(BUCKET).key("uploads/idem/" + name), RequestBody.fromBytes(bytes));
+        SIM.clearRequests();
+    }
+
+    @AfterEach
+    void noFaultsLeft() {
+        aws.clear();
+    }
+
+    String attachmentBody() {
+        return "{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/idem/" + name + "\"},"
+                + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}], \"description\": \"" + key + "\"}";
+    }
+
+    long attachmentsMade() {
+        return SIM.login().searchHash("attachments", "{\"filters\": {\"logical_operator\": \"and\", \"conditions\": "
+                + "[[\"description\", \"is\", \"" + key + "\"]]}}").json().path("data").size();
+    }
+
+    @Test
+    void aRetriedUploadWithItsKeyGetsTheFirstAnswerAndUploadsNothing() {
+        Answer first = post(attachmentBody());
+        assertEquals(201, first.status(), first.body()::toString);
+        Answer retry = post(attachmentBody());
+        assertEquals(201, retry.status());
+        assertTrue(retry.replayed());
+        assertEquals(first.body(), retry.body());
+        assertEquals(1, SIM.count("POST", COMPLETIONS), "one completion");
+        assertEquals(1, attachmentsMade());
+    }
+
+    @Test
+    void aRetriedFieldUploadWithItsKeyIsAnsweredFromTheRecord() {
+        String body = "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/idem/" + name + "\"}}";
+        Answer first = invoke(ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/files/{field}",
+                        "/v1/entities/Version/6003/files/sg_uploaded_movie").pathParameter("type", "Version")
+                .pathParameter("id", "6003").pathParameter("field", "sg_uploaded_movie").header("Idempotency-Key", key).body(body));
+        assertEquals(200, first.status(), first.body()::toString);
+        Answer retry = invoke(ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/files/{field}",
+                        "/v1/entities/Version/6003/files/sg_uploaded_movie").pathParameter("type", "Version")
+                .pathParameter("id", "6003").pathParameter("field", "sg_uploaded_movie").header("Idempotency-Key", key).body(body));
+        assertTrue(retry.replayed());
+        assertEquals(first.body(), retry.body());
+        assertEquals(1, SIM.count("POST", COMPLETIONS));
+    }
+
+    @Test
+    void anUnfinishedUploadIsTakenOverAfterItsLeaseAndItsAttachmentIsNotUploadedAgain() {
+        aws.unavailable("DynamoDB_20120810.UpdateItem");   // the answer is not recorded, as if the process died after FPTR
+        Answer first = post(attachmentBody());
+        assertEquals(201, first.status(), first.body()::toString);
+        aws.clear();
+
+        Answer during = post(attachmentBody());
+        assertEquals(409, during.status(), during.body()::toString);
+        assertFalse(during.replayed());
+
+        clock.advance(Duration.ofSeconds(61));   // past fptr.idempotency.in-progress-lease (the template gives upload 330 s)
+        SIM.setClock(clock.instant());
+        Answer takeover = post(attachmentBody());
+        assertEquals(201, takeover.status(), takeover.body()::toString);
+        assertEquals(first.body().path("id"), takeover.body().path("id"), "the Attachment the first attempt made");
+        assertEquals(key, takeover.body().path("description").asText());
+        assertEquals(1, SIM.count("POST", COMPLETIONS), "uploaded once");
+        assertEquals(1, attachmentsMade());
+        assertTrue(post(attachmentBody()).replayed(), "and kept from then on");
+    }
+
+    private Answer post(String body) {
+        return invoke(ApiGatewayEvents.route("POST /v1/uploads", "/v1/uploads").header("Idempotency-Key", key).body(body));
+    }
+
+    private static Answer invoke(ApiGatewayEvents event) {
+        Response r = given().contentType("application/json").body(event.build()).when().post();
+        assertEquals(200, r.statusCode(), () -> "the Lambda invocation itself failed: " + r.asString());
+        try {
+            Map<String, String> headers = r.jsonPath().getMap("headers");
+            return new Answer(r.jsonPath().getInt("statusCode"), headers == null ? Map.of() : headers,
+                    JSON.readTree(r.jsonPath().getString("body")));
+        } catch (Exception e) {
+            throw new AssertionError("body is not JSON: " + r.asString(), e);
+        }
+    }
+}
