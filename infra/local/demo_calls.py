@@ -29,8 +29,12 @@ class DemoCall:
     fresh_prefixes: tuple[str, ...] = ()
     # makes the body and headers from the stack's urls instead (a signed webhook delivery, new each time)
     make: Optional[Callable[[dict], tuple[bytes, dict]]] = None
+    # a direct invoke with this event instead of an HTTP call (a queue's consumer)
+    event: Optional[dict] = None
 
     def describe(self) -> str:
+        if self.event is not None:
+            return f"invoke {json.dumps(self.event)[:120]}"
         if self.make:
             return f"{self.method} {self.path} ({self.make.__doc__.split(';')[0].split(',')[0]})"
         return f"{self.method} {self.path}" + (f" {json.dumps(self.body)}" if self.body is not None else "")
@@ -57,6 +61,33 @@ def webhook_delivery(urls: dict) -> tuple[bytes, dict]:
                   "x-sg-delivery-id": delivery_id, "x-sg-webhook-id": "demo", "x-sg-event-batch-size": "1"}
 
 
+def s3_client(urls: dict):
+    import boto3
+    return boto3.client("s3", endpoint_url=urls["aws"], region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def data_bucket(urls: dict) -> str:
+    return next(b["Name"] for b in s3_client(urls).list_buckets()["Buckets"] if b["Name"].endswith("databucket"))
+
+
+def upload_request(urls: dict) -> tuple[bytes, dict]:
+    """A small PDF-like object put under the upload prefix, then uploaded as an Attachment on Version 6003."""
+    bucket = data_bucket(urls)
+    s3_client(urls).put_object(Bucket=bucket, Key="uploads/demo/layout_notes.pdf", Body=b"%PDF-1.4 demo\n" * 100,
+                               ContentType="application/pdf")
+    return json.dumps({"project": 70, "s3": {"bucket": bucket, "key": "uploads/demo/layout_notes.pdf"},
+                       "attachment_links": [{"type": "Version", "id": 6003}]}).encode(), {}
+
+
+def sqs_event(body: dict) -> dict:
+    """An SQS event of one message, as Lambda's event source mapping sends it."""
+    return {"Records": [{"messageId": str(uuid.uuid4()), "receiptHandle": "demo", "body": json.dumps(body),
+                         "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+                         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:demo", "awsRegion": "us-east-1"}]}
+
+
 DEMO_CALLS = {
     "token": DemoCall("POST", "/v1/token", {}),
     "note-search": DemoCall("POST", "/v1/notes/search", {"text": "lighting"}),
@@ -64,6 +95,9 @@ DEMO_CALLS = {
     "local-file": DemoCall("PUT", "/v1/entities/Version/6003/local-files/sg_uploaded_movie",
                            {"local_path": "/mnt/projects/demo/sh030/anim/v001/sh030_anim_v001.mov"}),
     "webhook": DemoCall("POST", "/v1/webhooks/fptr", make=webhook_delivery),
+    "upload": DemoCall("POST", "/v1/uploads", make=upload_request),
+    "thumbnail-worker": DemoCall("INVOKE", "", fresh_prefixes=("thumbnails/",),
+                                 event=sqs_event({"entity_type": "Note", "entity_id": 7001, "variant": "original"})),
 }
 # Values for path parameters of routes without a demo call of their own.
 DEMO_PATH_VALUES = {"type": "Version", "id": "6003", "field": "sg_uploaded_movie"}
@@ -111,21 +145,22 @@ class LocalStackClient:
     def call(self, function: dict) -> tuple[int, bytes, str]:
         """Makes the function's demo call; returns (status, body, what was called)."""
         call, _ = demo_call(function)
+        invocations = f"{self.urls['functions']}/_local/functions/{function['logical_id']}/invocations"
         if call is None:
-            status, body = self._request("POST", f"{self.urls['functions']}/_local/functions/"
-                                                 f"{function['logical_id']}/invocations")
+            status, body = self._request("POST", invocations)
             return status, body, "direct invoke"
         if call.fresh_prefixes:
             self.empty_prefixes(call.fresh_prefixes)
+        if call.event is not None:
+            status, body = self._request("POST", invocations, json.dumps(call.event).encode())
+            return status, body, call.describe()
         body, headers = call.make(self.urls) if call.make else \
             (None if call.body is None else json.dumps(call.body).encode(), {})
         status, answer = self._request(call.method, self.urls["functions"] + call.path, body, headers)
         return status, answer, call.describe()
 
     def empty_prefixes(self, prefixes: tuple[str, ...]) -> None:
-        import boto3
-        s3 = boto3.client("s3", endpoint_url=self.urls["aws"], region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
+        s3 = s3_client(self.urls)
         for bucket in s3.list_buckets()["Buckets"]:
             for prefix in prefixes:
                 for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"], Prefix=prefix):

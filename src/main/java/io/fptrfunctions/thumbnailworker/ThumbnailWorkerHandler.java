@@ -4,6 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.lifecycle.FirstCall;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -22,13 +24,22 @@ import java.util.function.Supplier;
 @Named("thumbnail-worker")
 @RegisterForReflection(targets = {SQSEvent.class, SQSEvent.SQSMessage.class, SQSEvent.MessageAttribute.class,
         SQSBatchResponse.class, SQSBatchResponse.BatchItemFailure.class})
-public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, FirstCall {
 
     /** Lambda gives a function 15 minutes at most; a remaining time outside (0, 15 min] means no deadline was sent. */
     private static final Duration MOST_LAMBDA_GIVES = Duration.ofMinutes(15);
 
     @Inject
     ThumbnailWorker worker;
+
+    @Inject
+    FptrClient fptr;
+
+    /** Every job reads FPTR with the script's own token. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+    }
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
