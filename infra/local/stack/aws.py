@@ -60,12 +60,15 @@ class LocalResources:
             if self.included(logical_id):
                 self._physical(logical_id)
         lines = []
+        absent: dict[str, list[str]] = {}   # one line per type: a template has many alarms and log groups
         for logical_id, phys in self.physical.items():
             kind = self.template.resource_type(logical_id)
             if phys.created and kind in self.creators and not kind.startswith("AWS::Serverless::"):
                 lines.append(f"{kind} {logical_id}: {phys.ref}")
             elif not phys.created:
-                lines.append(f"{kind} {logical_id}: not created locally (no local counterpart)")
+                absent.setdefault(kind, []).append(logical_id)
+        for kind, ids in absent.items():
+            lines.append(f"{kind} {', '.join(ids)}: not created locally (no local counterpart)")
         return lines
 
     def ref(self, logical_id: str) -> Any:

@@ -16,9 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 from urllib.parse import unquote
 
+from .docs import DocsSite
 from .http_util import read_body
 from .lambda_runtime import FunctionPool, Outcome
 from .schedules import ScheduleSource
+from .sigv4 import LOCAL_DEVELOPER, Rejected, SigV4Verifier, unsigned_access_key
 from .template import ACCOUNT_ID, Route
 
 # HTTP API hands a body to the function as text only for these media types; everything else
@@ -31,18 +33,8 @@ INTEGRATION_TIMEOUT_S = 30.0                # HTTP API waits this long for a fun
 ADMIN_PREFIX = "/_local/"                   # the local stack's own endpoints, never a template route
 ACCESS_LOG = logging.getLogger("stack.access")
 
-# The caller every IAM-authorised request runs as. Signatures are not checked locally; a SigV4
-# Authorization header only lends its access key id.
-LOCAL_CALLER = {
-    "accountId": ACCOUNT_ID,
-    "callerId": "AIDALOCALDEVELOPER00",
-    "cognitoIdentity": None,
-    "principalOrgId": None,
-    "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/local-developer",
-    "userId": "AIDALOCALDEVELOPER00",
-}
-
 GATEWAY_ERRORS = {
+    403: "Forbidden",
     404: "Not Found",
     413: "Request Entity Too Large",
     500: "Internal Server Error",
@@ -109,8 +101,10 @@ def is_text(content_type: Optional[str]) -> bool:
 
 
 def build_event(route: Route, path_params: dict[str, str], request: Request, api_id: str,
-                request_id: str, now: float) -> dict:
-    """The payload 2.0 event API Gateway sends for this request."""
+                request_id: str, now: float, caller: Optional[dict] = None) -> dict:
+    """The payload 2.0 event API Gateway sends for this request. An IAM route's event carries `caller`
+    (the identity whose signature was checked) or, when signatures are not checked, the local developer
+    with the access key id the Authorization header names."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in request.headers:
@@ -148,7 +142,9 @@ def build_event(route: Route, path_params: dict[str, str], request: Request, api
         "timeEpoch": int(now * 1000),
     }
     if route.iam:
-        context["authorizer"] = {"iam": dict(LOCAL_CALLER, accessKey=_access_key(headers.get("authorization")))}
+        context["authorizer"] = {"iam": caller or dict(
+            LOCAL_DEVELOPER.identity(),
+            accessKey=unsigned_access_key(headers.get("authorization")) or LOCAL_DEVELOPER.access_key_id)}
     event["requestContext"] = context
     if path_params:
         event["pathParameters"] = path_params
@@ -174,11 +170,6 @@ def query_parameters(raw_query: str) -> dict[str, str]:
         name, value = unquote(name), unquote(value)
         params[name] = params[name] + "," + value if name in params else value
     return params
-
-
-def _access_key(authorization: Optional[str]) -> str:
-    found = re.search(r"Credential=([A-Z0-9]+)/", authorization or "")
-    return found.group(1) if found else "AKIALOCALDEVELOPER00"
 
 
 def map_response(outcome: Outcome) -> tuple[int, list[tuple[str, str]], bytes, Optional[str]]:
@@ -228,9 +219,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class Gateway:
-    def __init__(self, port: int, api_id: str = "local", integration_timeout_s: float = INTEGRATION_TIMEOUT_S):
-        """Takes the port at once; requests wait in the listen backlog until `start`."""
+    def __init__(self, port: int, api_id: str = "local", integration_timeout_s: float = INTEGRATION_TIMEOUT_S,
+                 verifier: Optional[SigV4Verifier] = None, docs: Optional[DocsSite] = None):
+        """Takes the port at once; requests wait in the listen backlog until `start`. With a `verifier`,
+        IAM routes take only requests it accepts (infra/local/up --iam); with `docs`, /docs is its page."""
         self.integration_timeout_s = integration_timeout_s
+        self.verifier = verifier
+        self.docs = docs
         self.table = RouteTable([])
         self.pools: dict[str, FunctionPool] = {}
         self.api_id = api_id
@@ -257,6 +252,10 @@ class Gateway:
         if request.raw_path.startswith(ADMIN_PREFIX):
             status, headers, body = self._admin(request)
             return status, headers, body, "local stack"
+        if self.docs and DocsSite.owns(request.raw_path):
+            host = next((value for name, value in request.headers if name.lower() == "host"), None)
+            status, headers, body = self.docs.serve(request.method, request.raw_path, host, self.port)
+            return status, headers, body, "docs"
         if len(request.body) > MAX_REQUEST_BYTES:  # a chunked body, which had no Content-Length to refuse early
             status, headers, body, _ = _gateway_error(413)
             return status, headers + [("apigw-requestid", request_id)], body, "body over 10 MB"
@@ -265,7 +264,16 @@ class Gateway:
             status, headers, body, _ = _gateway_error(404)
             return status, headers + [("apigw-requestid", request_id)], body, "no route"
         route, path_params = found
-        event = json.dumps(build_event(route, path_params, request, self.api_id, request_id, time.time())).encode()
+        caller = None
+        if route.iam and self.verifier:
+            signed_by = self.verifier.verify(request.method, request.raw_path, request.raw_query, request.headers,
+                                             request.body)
+            if isinstance(signed_by, Rejected):
+                status, headers, body, _ = _gateway_error(403)
+                return status, headers + [("apigw-requestid", request_id)], body, f"IAM: {signed_by.reason}"
+            caller = signed_by.identity()
+        event = json.dumps(build_event(route, path_params, request, self.api_id, request_id, time.time(),
+                                       caller)).encode()
         if len(event) > MAX_INVOKE_PAYLOAD_BYTES:
             status, headers, body, _ = _gateway_error(500)
             return status, headers + [("apigw-requestid", request_id)], body, \

@@ -21,12 +21,14 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
+from . import docs
 from .aws import LOCAL_CREDENTIALS, LocalResources, generated_secret
 from .children import Child
 from .cpu_limit import CpuLimits
 from .gateway import ADMIN_PREFIX, Gateway
 from .lambda_runtime import FunctionPool, Instance
 from .schedules import ScheduleSource
+from .sigv4 import LOCAL_DEVELOPER, SigV4Verifier
 from .sqs_source import SqsEventSource
 from .template import REGION, Function, Resolver, Template, TemplateError, read_functions
 
@@ -78,6 +80,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="fire every schedule every S seconds instead of at its rate, for demos")
     parser.add_argument("--webhook-secret", default=WEBHOOK_DEMO_SECRET,
                         help=f"the webhook secret's value (default the demo value {WEBHOOK_DEMO_SECRET})")
+    parser.add_argument("--iam", action="store_true",
+                        help="check SigV4 signatures on the IAM-authorised routes as API Gateway does (403 Forbidden "
+                             "otherwise); sign with the local credentials printed when the stack is ready")
+    parser.add_argument("--no-docs", action="store_true",
+                        help="do not serve the Swagger UI page at /docs (nor run npm ci in infra/docs for it)")
     parser.add_argument("--no-build", action="store_true",
                         help="never run Maven; fail if target/function.zip is missing")
     parser.add_argument("--quiet", action="store_true", help="no access log and no function output on the console")
@@ -157,10 +164,13 @@ class LocalStack:
             self.cpu_limits = CpuLimits()
             LOG.info("cpu limit: %s", self.cpu_limits.description)
         try:
-            self.gateway = Gateway(self.args.port)  # taken first: fail fast
+            self.gateway = Gateway(self.args.port,  # taken first: fail fast
+                                   verifier=SigV4Verifier([LOCAL_DEVELOPER]) if self.args.iam else None)
         except OSError as e:
             raise RuntimeError(f"cannot listen on 127.0.0.1:{self.args.port} ({e.strerror}); "
                                f"is another local stack running? Use --port N") from e
+        if not self.args.no_docs:
+            self.gateway.docs = docs.prepare(REPO)
         shutil.rmtree(self.logs, ignore_errors=True)
         self.logs.mkdir(parents=True)
         code_properties = self._code_properties(template, parameters)
@@ -207,11 +217,15 @@ class LocalStack:
         for route in routes:
             if route.path.startswith(ADMIN_PREFIX.rstrip("/")):
                 raise TemplateError(f"route {route.key}: {ADMIN_PREFIX} is kept for the local stack's own endpoints")
+            if self.gateway.docs and docs.DocsSite.owns(route.path):
+                raise TemplateError(f"route {route.key}: {docs.PREFIX} is the local stack's docs page (or --no-docs)")
             LOG.info("route %-50s -> %s (%s)", route.key, route.function.logical_id, route.function.handler_name)
         self.gateway.start(routes, self.pools)
         self._start_event_sources()
         LOG.info(f"logs in {self.logs}; functions start on their first call (cold start), then stay warm")
         print(f"functions http://127.0.0.1:{self.gateway.port}", flush=True)
+        if self.gateway.docs:
+            print(f"docs http://127.0.0.1:{self.gateway.port}{docs.PREFIX}", flush=True)
         print(f"fptr {fptr_url}", flush=True)
         print(f"aws {aws_url}", flush=True)
         if any(route.path == WEBHOOK_PATH for route in routes):
@@ -221,6 +235,11 @@ class LocalStack:
             print(f"webhook-secret {'(as given with --webhook-secret)' if given else WEBHOOK_DEMO_SECRET}", flush=True)
         if self.cpu_limits:
             print(f"cpu-limit {self.cpu_limits.description}", flush=True)
+        if self.args.iam:
+            LOG.info("IAM routes check SigV4 signatures (service execute-api, region %s); sign with the two "
+                     "keys below (local only)", REGION)
+            print(f"iam-access-key-id {LOCAL_DEVELOPER.access_key_id}", flush=True)
+            print(f"iam-secret-access-key {LOCAL_DEVELOPER.secret_access_key}", flush=True)
         print("ready", flush=True)
 
     def _event_sources(self, functions: list[Function], sqs) -> None:
@@ -395,13 +414,15 @@ class LocalStack:
         return env
 
     def _secret_value(self, logical_id: str, props: dict, fptr_url: str) -> str:
-        """The FPTR credentials secret points at the simulator, the webhook secret holds the demo value (or
-        --webhook-secret); other secrets keep their template value."""
+        """The FPTR credentials secret (its template value has site_url, or is the placeholder naming
+        not_configured) points at the simulator, the webhook secret holds the demo value (or --webhook-secret);
+        other secrets keep their template value."""
         if logical_id == WEBHOOK_SECRET_ID:
             return webhook_secret_value(props, self.args.webhook_secret)
         declared = props.get("SecretString")
         try:
-            is_fptr = isinstance(declared, str) and "site_url" in json.loads(declared)
+            doc = json.loads(declared) if isinstance(declared, str) else None
+            is_fptr = isinstance(doc, dict) and ("site_url" in doc or "not_configured" in doc)
         except ValueError:
             is_fptr = False
         if is_fptr:

@@ -256,8 +256,9 @@ def read_functions(template: Template, resolver: Resolver, included: Callable[[s
             timeout_s=int(resolver.resolve(props.get("Timeout", 3))),
             environment={k: _env_string(v) for k, v in environment.items()},
         )
-        if "ReservedConcurrentExecutions" in props:
-            function.reserved_concurrency = int(resolver.resolve(props["ReservedConcurrentExecutions"]))
+        reserved = resolver.resolve(props.get("ReservedConcurrentExecutions", Resolver.NO_VALUE))
+        if reserved is not Resolver.NO_VALUE:   # absent, or !If [..., !Ref AWS::NoValue] (no reservation)
+            function.reserved_concurrency = int(reserved)
         for event_name, event in (props.get("Events") or {}).items():
             event_props = event.get("Properties") or {}
             kind = event.get("Type")

@@ -127,11 +127,14 @@ class TemplateTest(unittest.TestCase):
         with self.assertRaisesRegex(TemplateError, "Nope"):
             self.resolver(self.load()).resolve({"Ref": "Nope"})
 
+    @staticmethod
+    def project_resolver(template, overrides=None) -> Resolver:
+        return Resolver(template, "stk", overrides or {}, ref=lambda lid: f"ref:{lid}",   # queue ARNs as the SQS events need them
+                        get_att=lambda lid, att: f"arn:aws:sqs:us-east-1:123456789012:{lid}" if att == "Arn" else f"att:{lid}.{att}")
+
     def test_project_template_serves_the_token_route(self):
         template = Template(REPO / "template.yaml")
-        resolver = Resolver(template, "stk", {}, ref=lambda lid: f"ref:{lid}",   # queue ARNs as the SQS events need them
-                            get_att=lambda lid, att: f"arn:aws:sqs:us-east-1:123456789012:{lid}" if att == "Arn" else f"att:{lid}.{att}")
-        functions = read_functions(template, resolver, lambda lid: True)
+        functions = read_functions(template, self.project_resolver(template), lambda lid: True)
         token = next(f for f in functions if f.logical_id == "TokenFunction")
         self.assertIn("POST /v1/token", [r.key for r in token.routes])
         self.assertEqual(token.environment["QUARKUS_LAMBDA_HANDLER"], "token")
@@ -140,6 +143,21 @@ class TemplateTest(unittest.TestCase):
         [jobs] = worker.sqs_triggers
         self.assertEqual((jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures, jobs.max_concurrency),
                          ("ThumbnailJobQueue", 5, True, 5))
+
+    def test_reserved_concurrency_follows_the_project_templates_parameters(self):
+        template = Template(REPO / "template.yaml")
+
+        def function(logical_id, overrides):
+            functions = read_functions(template, self.project_resolver(template, overrides), lambda lid: True)
+            return next(f for f in functions if f.logical_id == logical_id)
+
+        self.assertEqual(function("TokenFunction", {}).reserved_concurrency, 10)
+        self.assertEqual(function("TokenFunction", {"TokenConcurrency": "3"}).reserved_concurrency, 3)
+        self.assertIsNone(function("TokenFunction", {"ReserveConcurrency": "false"}).reserved_concurrency,
+                          "!Ref AWS::NoValue: none")
+        worker = function("ThumbnailWorkerFunction", {"ThumbnailWorkerConcurrency": "3"})
+        self.assertEqual((worker.reserved_concurrency, worker.sqs_triggers[0].max_concurrency), (3, 3),
+                         "one parameter caps the worker and its queue's event source")
 
 
 class LocalResourcesTest(unittest.TestCase):

@@ -6,6 +6,7 @@ import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
@@ -76,5 +77,11 @@ class ConfigGroups {
     @Singleton
     IdempotencyConfig idempotency(FunctionsConfig config) {
         return config.idempotency();
+    }
+
+    @Produces
+    @Singleton
+    MetricsConfig metrics(FunctionsConfig config) {
+        return config.metrics();
     }
 }

@@ -6,6 +6,7 @@ import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
@@ -53,4 +54,7 @@ public interface FunctionsConfig {
 
     /** {@code Idempotency-Key}s of the write routes: {@code fptr.idempotency.*}. */
     IdempotencyConfig idempotency();
+
+    /** CloudWatch metrics of every function: {@code fptr.metrics.*}. */
+    MetricsConfig metrics();
 }

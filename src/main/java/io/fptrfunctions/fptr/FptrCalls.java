@@ -1,13 +1,17 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import io.smallrye.faulttolerance.api.Guard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +26,8 @@ import java.util.function.Supplier;
  * Each has a circuit breaker counting only transport-level failures (not FPTR's 4xx answers), so a dead
  * site fails fast instead of making every caller wait out its timeouts. (The guards are built in code,
  * not by annotations, so a per-call deadline can later cap an attempt's timeout.)
+ * Every call is counted by its outcome after the retries, and its retries (the {@code FptrCalls*} and
+ * {@code FptrRetries} metrics).
  */
 @ApplicationScoped
 class FptrCalls {
@@ -31,9 +37,11 @@ class FptrCalls {
     private final Guard read;
     private final Guard write;
     private final Guard mint;
+    private final Metrics metrics;
 
     @Inject
-    FptrCalls(FptrConfig config, Jitter jitter) {
+    FptrCalls(FptrConfig config, Jitter jitter, Metrics metrics) {
+        this.metrics = metrics;
         FptrConfig.Calls calls = config.calls();
         read = retrying("fptr-read", calls, jitter, calls.read().timeout(), calls.read().maxRetries(), calls.read().maxDuration());
         write = Guard.create()
@@ -44,20 +52,54 @@ class FptrCalls {
     }
 
     public <T> T read(Supplier<T> call) {
-        return run(read, call);
+        return run(read, false, call);
     }
 
     public <T> T write(Supplier<T> call) {
-        return run(write, call);
+        return run(write, true, call);
     }
 
     public <T> T mint(Supplier<T> call) {
-        return run(mint, call);
+        return run(mint, false, call);
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> T run(Guard guard, Supplier<T> call) {
-        return (T) guard.get(call::get, Object.class);
+    private <T> T run(Guard guard, boolean isWrite, Supplier<T> call) {
+        AtomicInteger attempts = new AtomicInteger();
+        try {
+            T result = (T) guard.get(() -> {
+                attempts.incrementAndGet();
+                return call.get();
+            }, Object.class);
+            metrics.count(Metric.FPTR_CALLS_OK);
+            return result;
+        } catch (RuntimeException e) {
+            Metric outcome = outcome(e, isWrite);
+            if (outcome != null) {
+                metrics.count(outcome);
+            }
+            throw e;
+        } finally {
+            if (attempts.get() > 1) {
+                metrics.add(Metric.FPTR_RETRIES, attempts.get() - 1);
+            }
+        }
+    }
+
+    /** What a call's failure was, as the metrics count it; null for a bug (the adapter logs those). */
+    private static Metric outcome(RuntimeException e, boolean isWrite) {
+        if (e instanceof UnauthorizedCall || e instanceof FptrFailure.Refused || e instanceof FptrFailure.CredentialsRefused
+                || e instanceof FptrFailure.SudoRefused || e instanceof FptrFailure.Misconfigured) {
+            return Metric.FPTR_CALLS_REFUSED;
+        }
+        if (isWrite && (e instanceof TimeoutException || e instanceof TransientFptrFailure t && t.lost() != null)) {
+            return Metric.FPTR_CALLS_LOST;
+        }
+        if (e instanceof TransientFptrFailure || e instanceof TimeoutException || e instanceof CircuitBreakerOpenException
+                || e instanceof FptrFailure.Unavailable) {
+            return Metric.FPTR_CALLS_UNAVAILABLE;
+        }
+        return null;
     }
 
     private static Guard retrying(String name, FptrConfig.Calls calls, Jitter jitter, Duration timeout, int maxRetries,

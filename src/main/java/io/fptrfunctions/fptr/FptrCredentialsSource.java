@@ -110,6 +110,11 @@ public class FptrCredentialsSource implements SnapshotSafe {
                     + FptrSecret.SHAPE + ".");
         }
         FptrSecret secret = parse(mapper, secretId, secretString);
+        if (secret.notConfigured() != null && FptrSecret.present(secret.siteUrl()).isEmpty()) {
+            throw new FptrFailure.Misconfigured("The secret '" + secretId + "' still holds the template's placeholder: the "
+                    + "FPTR credentials were never set. Put them with aws secretsmanager put-secret-value --secret-id "
+                    + secretId + " --secret-string '" + FptrSecret.SHAPE + "' (README, Deploy).");
+        }
         LOG.infof("Read the FPTR credentials from secret %s", secretId);
         return credentials("secret '" + secretId + "'", secret.siteUrl(),
                 FptrSecret.present(secret.scriptName()), FptrSecret.present(secret.scriptKey()),

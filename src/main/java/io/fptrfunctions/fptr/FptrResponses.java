@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrFailure.Refused.Kind;
 import io.fptrfunctions.fptr.FptrFailure.WriteOutcomeUnknown.Lost;
+import io.fptrfunctions.telemetry.Invocation;
+import io.fptrfunctions.telemetry.Invocations;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.ProcessingException;
@@ -32,7 +34,8 @@ import java.util.function.Supplier;
  * as the package's {@link TransientFptrFailure} to retry and {@link UnauthorizedCall} to mint again).
  * FPTR's numeric {@code code} decides first; its title and detail only where FPTR shares one code
  * between several meanings (unknown entity type, unknown field, Local Storage, sudo versus credentials),
- * and only here. The transport cause (refused, cut, timed out) is read here too.
+ * and only here. The transport cause (refused, cut, timed out) is read here too. FPTR's
+ * {@code x-request-id} of each answer goes into the invocation's later log lines (what Autodesk support asks for).
  */
 @ApplicationScoped
 class FptrResponses {
@@ -49,9 +52,13 @@ class FptrResponses {
     @Inject
     Clock clock;
 
+    @Inject
+    Invocations invocations;
+
     /** The exchange's 2xx body as JSON (an empty or blank body, like complete_upload's " ", is MissingNode). */
     JsonNode json(String what, Endpoint endpoint, Supplier<Response> exchange) {
         try (Response response = exchange.get()) {
+            noteRequestId(response);
             byte[] body = body(response);
             int status = response.getStatus();
             if (status >= 200 && status < 300) {
@@ -66,6 +73,7 @@ class FptrResponses {
     /** The Location of the exchange's 3xx answer, resolved against the site. */
     URI location(String what, Supplier<Response> exchange, URI site) {
         try (Response response = exchange.get()) {
+            noteRequestId(response);
             int status = response.getStatus();
             if (status >= 300 && status < 400) {
                 String location = response.getHeaderString("Location");
@@ -92,6 +100,7 @@ class FptrResponses {
     JsonNode token(String what, String sudoLogin, Supplier<Response> exchange) {
         JsonNode answer;
         try (Response response = exchange.get()) {
+            noteRequestId(response);
             byte[] body = body(response);
             int status = response.getStatus();
             if (status < 200 || status >= 300) {
@@ -276,6 +285,10 @@ class FptrResponses {
     }
 
     // ---- bodies and headers -----------------------------------------------------------------------
+
+    private void noteRequestId(Response response) {
+        invocations.tagId(Invocation.FPTR_REQUEST_ID, response.getHeaderString("x-request-id"));
+    }
 
     private static byte[] body(Response response) {
         return response.hasEntity() ? response.readEntity(byte[].class) : new byte[0];

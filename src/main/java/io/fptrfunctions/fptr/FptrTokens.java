@@ -2,6 +2,8 @@ package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.lifecycle.SnapshotSafe;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -49,6 +51,9 @@ public class FptrTokens implements SnapshotSafe {
     @Inject
     Clock clock;
 
+    @Inject
+    Metrics metrics;
+
     private FptrCache<Key, Cached> tokens;
 
     @PostConstruct
@@ -64,7 +69,13 @@ public class FptrTokens implements SnapshotSafe {
 
     AccessToken token(FptrCredentials credentials, String sudoLogin) {
         Key key = new Key(credentials.siteUrl(), credentials.principal(), sudoLogin);
-        return tokens.get(key, k -> mint(credentials, sudoLogin)).token();
+        boolean[] minted = {false};
+        AccessToken token = tokens.get(key, k -> {
+            minted[0] = true;
+            return mint(credentials, sudoLogin);
+        }).token();
+        metrics.count(minted[0] ? Metric.TOKEN_MINTS : Metric.TOKEN_CACHE_HITS);
+        return token;
     }
 
     /**

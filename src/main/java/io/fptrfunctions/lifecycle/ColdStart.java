@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * <li>on demand: once Quarkus has started, the handler's {@link FirstCall#prefetch} runs on a background
  *     thread (reading the secret, minting the first token...) while the runtime fetches the first event,
  *     when {@code fptr.prefetch-at-start} is on (the default);</li>
- * <li>SnapStart (template parameter {@code SnapStart=PublishedVersions}): the same prefetch runs before the
+ * <li>SnapStart (template parameter {@code SnapStart=true}): the same prefetch runs before the
  *     snapshot, which primes the code paths of the first call (classes loaded, the SDK and REST clients
  *     built) into it; then, just before the checkpoint, every created {@link SnapshotSafe} bean drops what
  *     must not be captured, and after each restore re-makes it and the prefetch runs again, so each

@@ -52,7 +52,7 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> switch (request.routeKey()) {
+        return http.handle(event, context, request -> switch (request.routeKey()) {
             case "GET " + FIELD_ROUTE -> ApiResponse.ok(files.read(target(request), platform(request)));
             case "PUT " + FIELD_ROUTE -> {
                 EntityField target = target(request);

@@ -39,7 +39,7 @@ public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> {
+        return http.handle(event, context, request -> {
             NoteQuery query = NoteSearchRequestReader.read(request.body());
             if (query.filters() != null) {
                 access.requireRawFilters(request.caller(), "/filters");

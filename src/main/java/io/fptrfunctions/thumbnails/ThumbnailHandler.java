@@ -45,7 +45,7 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> {
+        return http.handle(event, context, request -> {
             ThumbnailRequest copy = ThumbnailRequest.read(request);
             if (request.prefers(RESPOND_ASYNC) && queued.available()) {
                 return ApiResponse.accepted(queued.queue(copy)).withHeader("Preference-Applied", RESPOND_ASYNC);

@@ -5,6 +5,8 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.fptr.StorageFailure;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
@@ -73,6 +75,9 @@ public class ThumbnailService {
     @Inject
     ThumbnailConfig config;
 
+    @Inject
+    Metrics metrics;
+
     /**
      * The entity's image as FPTR shows it now: its schema type, project, and the image field's value
      * (a signed URL, or the "thumbnail pending" placeholder).
@@ -138,8 +143,13 @@ public class ThumbnailService {
         long started = System.nanoTime();
         CopiedImage copied = copyOnce(target, entity);
         ThumbnailCopy copy = copied.copy();
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        if (ThumbnailCopy.COPIED.equals(copy.status())) {
+            metrics.add(Metric.BYTES_COPIED, copy.size());
+            metrics.add(Metric.COPY_TIME, ms);
+        }
         LOG.infof("The %s image of %s, %d bytes, is in s3://%s/%s (%s, %d ms)", variant.alt(), entity.label(), copy.size(),
-                copy.bucket(), copy.key(), copy.status(), (System.nanoTime() - started) / 1_000_000);
+                copy.bucket(), copy.key(), copy.status(), ms);
         return copied;
     }
 

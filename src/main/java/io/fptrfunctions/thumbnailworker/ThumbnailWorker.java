@@ -4,6 +4,10 @@ import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.StorageFailure;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.telemetry.Invocation;
+import io.fptrfunctions.telemetry.Invocations;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import io.fptrfunctions.thumbnails.CopiedImages;
 import io.fptrfunctions.thumbnails.ThumbnailCopy;
 import io.fptrfunctions.thumbnails.ThumbnailJob;
@@ -73,10 +77,25 @@ public class ThumbnailWorker {
     @Inject
     Clock clock;
 
+    @Inject
+    Invocations invocations;
+
+    @Inject
+    Metrics metrics;
+
     private volatile boolean misconfigurationLogged;
 
-    /** What became of one message. */
-    enum Outcome { DONE, GONE, WAITING, GAVE_UP, FAILED, NOT_A_JOB, NOT_STARTED }
+    /** What became of one message, and the metric that counts it. */
+    enum Outcome {
+        DONE(Metric.JOBS_DONE), GONE(Metric.JOBS_GONE), WAITING(Metric.JOBS_WAITING), GAVE_UP(Metric.JOBS_GAVE_UP),
+        FAILED(Metric.JOBS_FAILED), NOT_A_JOB(Metric.JOBS_NOT_A_JOB), NOT_STARTED(Metric.JOBS_NOT_STARTED);
+
+        final Metric metric;
+
+        Outcome(Metric metric) {
+            this.metric = metric;
+        }
+    }
 
     /** An outcome, and whether the message stays on the queue (reported as a batch item failure). */
     private record Result(Outcome outcome, boolean stays) {
@@ -96,7 +115,9 @@ public class ThumbnailWorker {
             Duration left = timeLeft.get();
             Result result = left.compareTo(config.minTimeLeft()) < 0
                     ? notStarted(queueUrl, message, left) : handle(queueUrl, table, message);
+            invocations.untag(Invocation.DELIVERY_ID);
             counts.merge(result.outcome(), 1, Integer::sum);
+            metrics.count(result.outcome().metric);
             if (result.stays()) {
                 stay.add(message.messageId());
             }
@@ -122,6 +143,7 @@ public class ThumbnailWorker {
             queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
             return new Result(Outcome.NOT_A_JOB, true);
         }
+        invocations.tagId(Invocation.DELIVERY_ID, job.deliveryId());   // this job's lines name the FPTR delivery it came from
         ThumbnailVariant variant = ThumbnailVariant.valueOf(job.variant().toUpperCase(Locale.ROOT));
         String what = "job " + job.entityType() + "/" + job.entityId() + " " + job.variant() + " ("
                 + (job.source() == null ? "no source" : job.source())

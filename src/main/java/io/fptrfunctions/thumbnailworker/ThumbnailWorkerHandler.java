@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.lifecycle.FirstCall;
+import io.fptrfunctions.telemetry.Invocations;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -35,6 +36,9 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
     @Inject
     FptrClient fptr;
 
+    @Inject
+    Invocations invocations;
+
     /** Every job reads FPTR with the script's own token. */
     @Override
     public void prefetch() {
@@ -43,10 +47,12 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
-                : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
-        List<String> stay = worker.run(batch, timeLeft(context));
-        return new SQSBatchResponse(stay.stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
+        return invocations.run(context, () -> {
+            List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
+                    : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
+            List<String> stay = worker.run(batch, timeLeft(context));
+            return new SQSBatchResponse(stay.stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
+        });
     }
 
     private static JobMessage message(SQSEvent.SQSMessage m) {

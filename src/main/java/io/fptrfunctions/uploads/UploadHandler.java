@@ -48,7 +48,7 @@ public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIG
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, request -> switch (request.routeKey()) {
+        return http.handle(event, context, request -> switch (request.routeKey()) {
             case "POST /v1/uploads" -> {
                 UploadRequests.AttachmentUpload upload = UploadRequests.attachment(request.body());
                 yield writes.run(request, FUNCTION, attempt -> ApiResponse.created(uploads.createAttachment(upload, attempt)));

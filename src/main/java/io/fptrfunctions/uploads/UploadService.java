@@ -14,6 +14,8 @@ import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import io.fptrfunctions.idempotency.WriteAttempt;
 import io.fptrfunctions.localfiles.ContentTypes;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import io.fptrfunctions.uploads.UploadRequests.AttachmentUpload;
 import io.fptrfunctions.uploads.UploadRequests.EntityLink;
 import io.fptrfunctions.uploads.UploadRequests.FieldUpload;
@@ -76,6 +78,9 @@ public class UploadService {
 
     @Inject
     FptrClient fptr;
+
+    @Inject
+    Metrics metrics;
 
     @Inject
     FieldSchemas schemas;
@@ -213,6 +218,7 @@ public class UploadService {
      * when its answer is lost.
      */
     private Transfer transfer(Target target, SourceObject source, WriteAttempt attempt, Supplier<Boolean> landed) {
+        long started = System.nanoTime();
         JsonNode start = fptr.startUpload(target.type(), target.id(), target.field(), target.filename(), false);
         boolean siteStorage = "sg".equals(start.path("data").path("storage_service").asText());
         boolean multipart = !siteStorage && source.size() > config.singlePutMaxBytes();
@@ -249,6 +255,8 @@ public class UploadService {
             complete = transfer.completeLink();
         }
         completeOnce(target, complete, (ObjectNode) info, uploadInfo, multipart, attempt, landed);
+        metrics.add(Metric.BYTES_COPIED, transfer.bytes());
+        metrics.add(Metric.COPY_TIME, (System.nanoTime() - started) / 1_000_000);
         LOG.infof("Uploaded %s (%d bytes, %s storage, %d part%s) to %s", source.location(), transfer.bytes(),
                 transfer.storageService(), transfer.parts(), transfer.parts() == 1 ? "" : "s", target);
         return transfer;

@@ -37,8 +37,8 @@ public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, API
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         Optional<ProblemException> unconfigured = settings.problem();
         if (unconfigured.isPresent()) {
-            return http.problem(unconfigured.get());   // logged once by WebhookSettings, not once per delivery
+            return http.refuse(event, context, unconfigured.get());   // logged once by WebhookSettings, not once per delivery
         }
-        return http.handle(event, request -> ApiResponse.ok(webhooks.receive(request)));
+        return http.handle(event, context, request -> ApiResponse.ok(webhooks.receive(request)));
     }
 }

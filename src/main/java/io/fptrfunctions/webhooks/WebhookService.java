@@ -2,6 +2,10 @@ package io.fptrfunctions.webhooks;
 
 import io.fptrfunctions.http.ApiRequest;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.telemetry.Invocation;
+import io.fptrfunctions.telemetry.Invocations;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import io.fptrfunctions.thumbnails.ThumbnailJob;
 import io.fptrfunctions.thumbnails.ThumbnailJobQueue;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +26,8 @@ import java.util.stream.Collectors;
  * new ones in the {@link EventLedger} → queue their jobs (SendMessageBatch) → mark them queued. Nothing
  * else happens in the request (no FPTR, no S3), so it answers in milliseconds; the worker does the copy.
  * An event that could not be queued is not remembered, and the answer is a 503, so a redelivery queues it.
+ * Once the signature holds, FPTR's delivery id joins the invocation's log lines; the outcomes are counted
+ * (WebhookAccepted, WebhookDuplicates, WebhookIgnored per event, WebhookRefused per delivery answered 4xx).
  */
 @ApplicationScoped
 public class WebhookService {
@@ -46,6 +52,12 @@ public class WebhookService {
     @Inject
     ThumbnailJobQueue jobQueue;
 
+    @Inject
+    Invocations invocations;
+
+    @Inject
+    Metrics metrics;
+
     /** An event this delivery asks to act on, and its jobs. */
     private record Routed(WebhookEvent event, List<ThumbnailJob> jobs) {
     }
@@ -58,10 +70,29 @@ public class WebhookService {
     }
 
     public WebhookAnswer receive(ApiRequest request) {
+        try {
+            WebhookAnswer answer = receiveSigned(request);
+            metrics.add(Metric.WEBHOOK_ACCEPTED, answer.accepted());
+            metrics.add(Metric.WEBHOOK_DUPLICATES, answer.duplicates());
+            metrics.add(Metric.WEBHOOK_IGNORED, answer.ignored());
+            return answer;
+        } catch (ProblemException e) {
+            if (e.status() < 500) {
+                metrics.count(Metric.WEBHOOK_REFUSED);
+            }
+            throw e;
+        }
+    }
+
+    private WebhookAnswer receiveSigned(ApiRequest request) {
         long started = System.nanoTime();
         byte[] body = verifiedBody(request);
         String deliveryId = request.header("x-sg-delivery-id").orElse(null);
+        invocations.tagId(Invocation.DELIVERY_ID, deliveryId);   // the body passed the signature check: FPTR sent it
         List<WebhookEvent> events = reader.read(body, deliveryId);
+        if (deliveryId == null && !events.isEmpty()) {
+            invocations.tagId(Invocation.DELIVERY_ID, events.get(0).deliveryId());
+        }
 
         int ignored = 0;
         int duplicates = 0;

@@ -32,7 +32,7 @@ class HttpApiAdapterTest {
         APIGatewayV2HTTPEvent event = ApiGatewayEvents.route("POST /v1/token", "/v1/token").body("{}").event();
         String requestId = event.getRequestContext().getRequestId();
         try (LogCapture log = LogCapture.start()) {
-            APIGatewayV2HTTPResponse answer = adapter.handle(event, request -> {
+            APIGatewayV2HTTPResponse answer = adapter.handle(event, null, request -> {
                 throw new StackOverflowError();
             });
             assertEquals(500, answer.getStatusCode());

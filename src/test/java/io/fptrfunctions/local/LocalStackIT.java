@@ -1,6 +1,7 @@
 package io.fptrfunctions.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.sim.SimAdmin;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +33,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -169,6 +172,66 @@ class LocalStackIT {
         List<String> paths = given().get(urls.get("fptr") + "/_sim/requests").then().statusCode(200)
                 .extract().jsonPath().getList("requests.path");
         assertEquals(1, paths.stream().filter(p -> p.endsWith("/auth/access_token")).count(), paths.toString());
+    }
+
+    /**
+     * The packaged function logs as in Lambda (the prod profile): every line it writes is one JSON object (the
+     * JVM's own "Picked up JAVA_TOOL_OPTIONS" aside), each invocation's lines carry its ids, and each ends with
+     * one access line and one EMF metrics line.
+     */
+    @Test
+    void theFunctionWritesJsonLinesWithItsIdsAnAccessLineAndAMetricsLinePerInvocation() throws Exception {
+        given().delete(urls.get("functions") + "/_local/functions/TokenFunction/instances").then().statusCode(200);
+        Path log = Path.of("target/local-stack-it/logs/TokenFunction.log");
+        long before = Files.exists(log) ? Files.size(log) : 0;
+
+        List<String> apiRequestIds = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Response answer = given().contentType("application/json").body("{}").post(urls.get("functions") + "/v1/token");
+            answer.then().statusCode(200);
+            apiRequestIds.add(answer.header("apigw-requestid"));
+        }
+
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> access = new ArrayList<>();
+        List<JsonNode> metrics = new ArrayList<>();
+        List<String> lines = List.of();
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); System.nanoTime() < deadline; Thread.sleep(100)) {
+            byte[] all = Files.readAllBytes(log);
+            lines = new String(all, (int) before, all.length - (int) before, StandardCharsets.UTF_8).lines().toList();
+            access.clear();
+            metrics.clear();
+            for (String line : lines) {
+                if (line.startsWith("Picked up JAVA_TOOL_OPTIONS")) {
+                    continue;
+                }
+                JsonNode parsed = json.readTree(line);
+                assertTrue(parsed.isObject(), "one JSON object per line: " + line);
+                if (parsed.has("_aws")) {
+                    metrics.add(parsed);
+                } else if (parsed.path("loggerName").asText().equals("io.fptrfunctions.access")) {
+                    access.add(parsed);
+                }
+            }
+            if (access.size() == 2 && metrics.size() == 2) {
+                break;
+            }
+        }
+        assertEquals(2, access.size(), "one access line per invocation: " + lines);
+        for (int i = 0; i < 2; i++) {
+            JsonNode mdc = access.get(i).path("mdc");
+            assertEquals(apiRequestIds.get(i), mdc.path("api_request_id").asText(), "API Gateway's request id: " + access.get(i));
+            assertEquals("token", mdc.path("function").asText(), access.get(i).toString());
+            assertEquals(i == 0 ? "true" : "false", mdc.path("cold_start").asText(), access.get(i).toString());
+            assertEquals("200", mdc.path("status").asText(), access.get(i).toString());
+            assertFalse(mdc.path("AWSRequestId").asText().isBlank(), "Lambda's request id: " + access.get(i));
+        }
+        assertEquals(2, metrics.size(), "one metrics line per invocation: " + lines);
+        assertEquals("fptr-functions", metrics.get(0).at("/_aws/CloudWatchMetrics/0/Namespace").asText(), metrics.toString());
+        assertEquals(1, metrics.get(0).path("ColdStart").asInt(), metrics.toString());
+        assertEquals(1, metrics.get(0).path("TokenMints").asInt(), "the new process minted: " + metrics);
+        assertEquals(1, metrics.get(1).path("TokenCacheHits").asInt(), metrics.toString());
+        assertEquals(access.get(0).path("mdc").path("AWSRequestId").asText(), metrics.get(0).path("AWSRequestId").asText());
     }
 
     /** README's walkthrough of "Who may act as whom": the policy given as a template parameter, and the audit lines. */

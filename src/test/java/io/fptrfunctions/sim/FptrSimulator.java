@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -120,6 +121,7 @@ public final class FptrSimulator implements AutoCloseable {
         final String method;
         final String path;
         final String query;
+        final String requestId = UUID.randomUUID().toString();
         volatile int status;
         volatile String contentType;
 
@@ -389,6 +391,7 @@ public final class FptrSimulator implements AutoCloseable {
                 n.put("query", e.query);
                 n.put("status", e.status);
                 n.put("content_type", e.contentType);
+                n.put("request_id", e.requestId);
             }
         }
         return a;
@@ -404,6 +407,8 @@ public final class FptrSimulator implements AutoCloseable {
                 return;
             }
             RequestLogEntry entry = new RequestLogEntry(ex.method, ex.path, ex.rawQuery);
+            // FPTR names each answer with an x-request-id (what Autodesk support asks for); errors and faults included.
+            http.getResponseHeaders().set("X-Request-Id", entry.requestId);
             synchronized (requestLog) {
                 requestLog.add(entry);
             }

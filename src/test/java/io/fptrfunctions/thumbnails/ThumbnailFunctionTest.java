@@ -9,6 +9,7 @@ import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
+import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -128,6 +129,26 @@ class ThumbnailFunctionTest {
         assertEquals(first.body().get("size"), second.body().get("size"));
         assertEquals("image/png", second.body().get("content_type").asText());
         assertEquals(List.of(), downloads(), "no second download");
+    }
+
+    @Test
+    void aCopyCountsItsBytesAndTimeInTheMetricsLineAndAnUnchangedOneCopiesNothing() {
+        JsonNode copied;
+        long size;
+        try (EmfLines emf = EmfLines.capture()) {
+            Answer a = call("Note", "7001", "original");
+            assertEquals("copied", a.body().get("status").asText());
+            size = a.body().get("size").asLong();
+            copied = emf.only();
+        }
+        assertEquals("thumbnail", copied.get("Function").asText());
+        assertEquals(size, EmfLines.value(copied, "BytesCopied"), copied.toString());
+        assertTrue(copied.get("CopyTime").isArray() && copied.get("CopyTime").size() == 1, "one value per copy: " + copied);
+        assertTrue(EmfLines.value(copied, "FptrCallsOk") >= 2, "the read and the ?alt location: " + copied);
+
+        JsonNode unchanged = EmfLines.of(() -> assertEquals("unchanged", call("Note", "7001", "original").body().get("status").asText()));
+        assertEquals(0, EmfLines.value(unchanged, "BytesCopied"), unchanged.toString());
+        assertFalse(EmfLines.declared(unchanged).contains("CopyTime"), unchanged.toString());
     }
 
     @Test

@@ -13,6 +13,8 @@ import io.fptrfunctions.fptr.TestClock;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
+import io.fptrfunctions.telemetry.ConsoleLines;
+import io.fptrfunctions.telemetry.EmfLines;
 import io.fptrfunctions.thumbnails.CopiedImages;
 import io.fptrfunctions.thumbnails.ThumbnailHandler;
 import io.fptrfunctions.thumbnails.ThumbnailVariant;
@@ -153,6 +155,36 @@ class ThumbnailWorkerTest {
         assertEquals(List.of("0"), visibilities(), "the one left is visible again at once, so it reaches the dead-letter queue soon");
         List<Message> left = receive(QUEUE_URL);
         assertEquals(List.of(notAJob), left.stream().map(Message::messageId).toList(), "the others were deleted");
+    }
+
+    @Test
+    void aBatchCountsItsJobsByOutcomeInOneMetricsLineAndEachJobsLinesNameItsDelivery() {
+        String delivery = "7c1d5e2a-4b3f-4e6d-8a9b-0c1d2e3f4a5b";
+        send(job("Note", 7001, "original", delivery));
+        send(job("Note", 7004, "original", null));
+        send("{\"entity_type\":\"Note\",\"entity_id\":\"seven\"}");
+        JsonNode line;
+        List<ConsoleLines.Record> records;
+        try (EmfLines emf = EmfLines.capture(); ConsoleLines console = ConsoleLines.capture()) {
+            deliverBatch();
+            line = emf.only();
+            records = console.records();
+        }
+        assertEquals("thumbnail-worker", line.get("Function").asText());
+        assertEquals(1, EmfLines.value(line, "JobsDone"), line.toString());
+        assertEquals(1, EmfLines.value(line, "JobsGone"), line.toString());
+        assertEquals(1, EmfLines.value(line, "JobsNotAJob"), line.toString());
+        assertEquals(SIM.download(SIM.location("notes", 7001, "original")).length, EmfLines.value(line, "BytesCopied"), line.toString());
+        assertEquals(1, line.get("CopyTime").size(), line.toString());
+
+        ConsoleLines.Record copied = records.stream().filter(r -> r.message().startsWith("job Note/7001")).findFirst().orElseThrow();
+        assertEquals(delivery, copied.mdc().get("delivery_id"), copied.toString());
+        ConsoleLines.Record gone = records.stream().filter(r -> r.message().startsWith("job Note/7004")).findFirst().orElseThrow();
+        assertNull(gone.mdc().get("delivery_id"), "the next job's lines do not carry the last one's delivery: " + gone);
+        ConsoleLines.Record done = records.get(records.size() - 1);
+        assertEquals("io.fptrfunctions.access", done.logger(), records.toString());
+        assertTrue(done.message().startsWith("thumbnail-worker invocation done in "), done.toString());
+        assertTrue(done.mdc().containsKey("AWSRequestId") && done.mdc().containsKey("duration_ms"), done.toString());
     }
 
     @Test

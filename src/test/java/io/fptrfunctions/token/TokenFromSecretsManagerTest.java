@@ -13,7 +13,12 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.fptrfunctions.token.TokenFunctionTest.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -123,6 +128,29 @@ class TokenFromSecretsManagerTest {
         assertEquals(500, answer.status(), answer.rawBody());
         assertTrue(answer.body().getString("detail").contains(SecretCredentialsProfile.SECRET_ID), answer.rawBody());
         assertTrue(SIM.requests().isEmpty());
+    }
+
+    @Test
+    void theTemplatesPlaceholderSecretIsA500SayingTheCredentialsWereNeverSet() throws IOException {
+        putSecret(templateSecretString());
+
+        TokenFunctionTest.Answer answer = post("{}");
+
+        assertEquals(500, answer.status(), answer.rawBody());
+        assertEquals("The function is not configured for FPTR", answer.body().getString("title"), answer.rawBody());
+        String detail = answer.body().getString("detail");
+        assertTrue(detail.contains("never set") && detail.contains("put-secret-value --secret-id " + SecretCredentialsProfile.SECRET_ID),
+                answer.rawBody());
+        assertTrue(SIM.requests().isEmpty(), "nothing is sent to a site with a placeholder");
+    }
+
+    /** FptrSecret's SecretString as template.yaml declares it (what a fresh deployment holds). */
+    private static String templateSecretString() throws IOException {
+        String template = Files.readString(Path.of("template.yaml"));
+        Matcher m = Pattern.compile("(?s)\n  FptrSecret:.*?\n      SecretString: '([^']*)'")
+                .matcher(template);
+        assertTrue(m.find(), "template.yaml's FptrSecret has a SecretString");
+        return m.group(1);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.http.Caller;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
+import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
@@ -214,6 +215,44 @@ class TokenFunctionTest {
             assertFalse(all.contains(scriptKey), "the script key was logged");
             assertFalse(all.contains(token), "a token was logged");
             assertFalse(unavailable.rawBody().contains(scriptKey));
+        }
+    }
+
+    @Test
+    void eachInvocationWritesOneMetricsLineWithItsMintsCacheHitsFptrCallsAndRetries() {
+        JsonNode mint = EmfLines.of(() -> post("{}"));
+        assertEquals("token", mint.get("Function").asText());
+        assertEquals("fptr-functions", mint.at("/_aws/CloudWatchMetrics/0/Namespace").asText());
+        assertEquals("[[\"Function\"]]", mint.at("/_aws/CloudWatchMetrics/0/Dimensions").toString());
+        assertEquals(1, EmfLines.value(mint, "TokenMints"), mint.toString());
+        assertEquals(1, EmfLines.value(mint, "FptrCallsOk"), "the mint is an FPTR call: " + mint);
+        assertEquals(0, EmfLines.value(mint, "FptrRetries"), mint.toString());
+        assertFalse(EmfLines.declared(mint).contains("TokenCacheHits"), "only what was counted is declared: " + mint);
+        assertTrue(mint.path("AWSRequestId").isTextual(), "the line names its invocation: " + mint);
+
+        JsonNode hit = EmfLines.of(() -> post("{}"));
+        assertEquals(1, EmfLines.value(hit, "TokenCacheHits"), hit.toString());
+        assertEquals(0, EmfLines.value(hit, "TokenMints"), hit.toString());
+        assertEquals(0, EmfLines.value(hit, "FptrCallsOk"), "a cache hit calls nothing: " + hit);
+        assertEquals(0, EmfLines.value(hit, "ColdStart"), "only a process's first invocation is a cold start: " + hit);
+
+        SIM.fault(Map.of("method", "POST", "path", "/api/v1\\.1/auth/access_token", "status", 503, "times", 2));
+        clock.advance(Duration.ofDays(1));
+        JsonNode retried = EmfLines.of(() -> assertEquals(200, post("{}").status()));
+        assertEquals(2, EmfLines.value(retried, "FptrRetries"), "two 503s, then the answer: " + retried);
+        assertEquals(1, EmfLines.value(retried, "FptrCallsOk"), retried.toString());
+        assertEquals(1, EmfLines.value(retried, "TokenMints"), retried.toString());
+
+        SIM.fault(Map.of("method", "POST", "path", "/api/v1\\.1/auth/access_token", "status", 503, "times", 10));
+        clock.advance(Duration.ofDays(1));
+        JsonNode unavailable = EmfLines.of(() -> assertEquals(503, post("{}").status()));
+        assertEquals(1, EmfLines.value(unavailable, "FptrCallsUnavailable"), unavailable.toString());
+        assertEquals(2, EmfLines.value(unavailable, "FptrRetries"), "fptr.calls.mint.max-retries: " + unavailable);
+        assertEquals(0, EmfLines.value(unavailable, "TokenMints"), unavailable.toString());
+
+        try (EmfLines emf = EmfLines.capture()) {
+            assertEquals(400, post("{\"sudo\":1}").status());
+            assertEquals(List.of(), emf.lines(), "an invocation that counted nothing writes no metrics line");
         }
     }
 

@@ -6,6 +6,7 @@ import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
+import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -106,6 +107,18 @@ class UploadFunctionTest {
         assertEquals(4, SIM.count("GET", ".*/_upload/multipart"), "the get_next_part chain, once per part after the first");
         assertEquals(0, SIM.count("PUT", SINGLE_PUTS));
         assertNoUploadLeftOpen();
+    }
+
+    @Test
+    void anUploadCountsItsBytesAndTimeInTheMetricsLine() {
+        object("uploads/big/plate.exr", 4 * 256 * KIB + 1000, 3);
+        JsonNode line = EmfLines.of(() -> assertEquals(201, post("{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET
+                + "\", \"key\": \"uploads/big/plate.exr\"}, \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}]}").status()));
+
+        assertEquals("upload", line.get("Function").asText());
+        assertEquals(4 * 256 * KIB + 1000, EmfLines.value(line, "BytesCopied"), line.toString());
+        assertEquals(1, line.get("CopyTime").size(), "one upload, one time: " + line);
+        assertTrue(EmfLines.value(line, "FptrCallsOk") >= 6, "start, the next parts, completion...: " + line);
     }
 
     @Test

@@ -9,6 +9,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
+import io.fptrfunctions.telemetry.ConsoleLines;
+import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -166,6 +168,46 @@ class WebhookFunctionTest {
         assertEquals(200, a.status(), a.body().toString());
         assertEquals(1, a.count("accepted"));
         assertEquals(2, drainQueue().size());
+    }
+
+    // ---- logs and metrics -----------------------------------------------------------------------------------
+
+    @Test
+    void eachDeliveryCountsItsOutcomesInOneMetricsLineAndItsLinesCarryFptrsDeliveryId() {
+        ObjectNode image = imageUpdate("Note", 7001);
+        String deliveryId = "5c4e8a1b-2d3f-4a6b-9c8d-7e6f5a4b3c2d";
+        JsonNode first;
+        List<ConsoleLines.Record> records;
+        try (EmfLines emf = EmfLines.capture(); ConsoleLines console = ConsoleLines.capture()) {
+            Answer a = deliver(batch(image, event("update", "Note", 7003, "content")), Map.of("x-sg-delivery-id", deliveryId), false);
+            assertEquals(200, a.status(), a.body().toString());
+            first = emf.only();
+            records = console.records();
+        }
+        assertEquals("webhook", first.get("Function").asText());
+        assertEquals(1, EmfLines.value(first, "WebhookAccepted"), first.toString());
+        assertEquals(1, EmfLines.value(first, "WebhookIgnored"), first.toString());
+        assertEquals(0, EmfLines.value(first, "WebhookDuplicates"), first.toString());
+        ConsoleLines.Record summary = records.stream().filter(r -> r.message().startsWith("delivery ")).findFirst().orElseThrow();
+        assertEquals(deliveryId, summary.mdc().get("delivery_id"), summary.toString());
+        ConsoleLines.Record access = records.stream().filter(r -> r.logger().equals("io.fptrfunctions.access")).findFirst().orElseThrow();
+        assertEquals(deliveryId, access.mdc().get("delivery_id"), access.toString());
+        assertEquals("200", access.mdc().get("status"), access.toString());
+
+        JsonNode again = EmfLines.of(() -> deliver(single(image)));
+        assertEquals(1, EmfLines.value(again, "WebhookDuplicates"), again.toString());
+        assertEquals(0, EmfLines.value(again, "WebhookAccepted"), again.toString());
+
+        String forgedId = "0f0f0f0f-dead-4bad-beef-0f0f0f0f0f0f";
+        try (EmfLines emf = EmfLines.capture(); ConsoleLines console = ConsoleLines.capture()) {
+            byte[] body = single(imageUpdate("Note", 7002));
+            assertProblem(deliver(body, Map.of("x-sg-signature", sign("not-our-secret", body), "x-sg-delivery-id", forgedId), false),
+                    401, "forged");
+            JsonNode refused = emf.only();
+            assertEquals(1, EmfLines.value(refused, "WebhookRefused"), refused.toString());
+            assertTrue(console.records().stream().noneMatch(r -> forgedId.equals(r.mdc().get("delivery_id"))),
+                    "an unverified delivery's id is not taken into the lines: " + console.records());
+        }
     }
 
     // ---- refused --------------------------------------------------------------------------------------------

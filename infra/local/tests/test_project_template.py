@@ -1,0 +1,234 @@
+"""The project's template.yaml is ready for a studio's AWS account: every function capped, logged with
+retention and alarmed; the HTTP API throttled and access-logged; the bucket TLS-only; the prefixes never
+empty; no key in a secret's template value; SnapStart and arm64 as options. (cfn-lint, run by .ci/run,
+checks that it deploys as SAM reads it; this checks that it says what operations need.)"""
+
+import json
+import re
+import unittest
+from pathlib import Path
+
+from stack.template import Template
+
+REPO = Path(__file__).resolve().parents[3]
+NO_VALUE = {"Ref": "AWS::NoValue"}
+ALARM_ACTIONS = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], NO_VALUE]}
+# The concurrency all functions may reserve together by default: modest, for an FPTR site shared with the studio.
+MAX_TOTAL_RESERVED = 100
+
+
+class ProjectTemplateTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.template = Template(REPO / "template.yaml")
+        cls.resources = cls.template.resources
+        cls.parameters = cls.template.parameters
+
+    def of_type(self, kind):
+        return {lid: r.get("Properties") or {} for lid, r in self.resources.items() if r.get("Type") == kind}
+
+    def functions(self):
+        functions = self.of_type("AWS::Serverless::Function")
+        self.assertGreaterEqual(len(functions), 6, "the template's functions")
+        return functions
+
+    def alarms(self):
+        return self.of_type("AWS::CloudWatch::Alarm")
+
+    # ---- concurrency ---------------------------------------------------------------------------------------
+
+    def test_every_function_reserves_its_own_concurrency_parameter_and_the_total_is_modest(self):
+        total = 0
+        for lid, props in self.functions().items():
+            reserved = props.get("ReservedConcurrentExecutions")
+            self.assertIsInstance(reserved, dict, f"{lid} has ReservedConcurrentExecutions")
+            condition, when, otherwise = reserved["Fn::If"]
+            self.assertEqual((condition, otherwise), ("ReserveConcurrency", NO_VALUE), lid)
+            parameter = self.parameters[when["Ref"]]
+            self.assertEqual(parameter["Type"], "Number", lid)
+            self.assertGreaterEqual(int(parameter["MinValue"]), 1, f"{lid}: 0 would never run it")
+            self.assertGreaterEqual(int(parameter["Default"]), 1, lid)
+            total += int(parameter["Default"])
+            for event_name, event in (props.get("Events") or {}).items():
+                scaling = (event.get("Properties") or {}).get("ScalingConfig") or {}
+                if "MaximumConcurrency" in scaling:
+                    # a reservation below the queue's MaximumConcurrency throttles batches back onto the queue
+                    self.assertEqual(scaling["MaximumConcurrency"], when, f"{lid}.{event_name}: the same parameter")
+                    self.assertGreaterEqual(int(parameter["MinValue"]), 2, "SQS's MaximumConcurrency is at least 2")
+        self.assertLessEqual(total, MAX_TOTAL_RESERVED, "the reserved concurrency of all functions together")
+        self.assertEqual(self.template.conditions["ReserveConcurrency"], {"Fn::Equals": [{"Ref": "ReserveConcurrency"}, "true"]})
+        self.assertEqual(self.parameters["ReserveConcurrency"]["Default"], "true")
+
+    # ---- logs ----------------------------------------------------------------------------------------------
+
+    def test_every_function_logs_to_its_own_group_with_the_retention_parameter(self):
+        groups = self.of_type("AWS::Logs::LogGroup")
+        used = []
+        for lid, props in self.functions().items():
+            group = ((props.get("LoggingConfig") or {}).get("LogGroup") or {}).get("Ref")
+            self.assertIn(group, groups, f"{lid}: LoggingConfig.LogGroup is a log group of the template")
+            self.assertEqual(groups[group].get("RetentionInDays"), {"Ref": "LogRetentionInDays"}, group)
+            self.assertNotIn(group, used, f"{lid} shares {group}")
+            used.append(group)
+        retention = self.parameters["LogRetentionInDays"]
+        self.assertIn(int(retention["Default"]), retention["AllowedValues"])
+        self.assertTrue(set(retention["AllowedValues"]) <= {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                                                           1096, 1827, 2192, 2557, 2922, 3288, 3653}, "CloudWatch's values")
+        self.assertTrue(all(g.get("RetentionInDays") for g in groups.values()), "every log group expires")
+
+    # ---- the HTTP API --------------------------------------------------------------------------------------
+
+    def test_the_http_api_throttles_every_route_and_writes_json_access_logs_with_retention(self):
+        apis = self.of_type("AWS::Serverless::HttpApi")
+        self.assertTrue(apis)
+        for lid, props in apis.items():
+            throttling = props.get("DefaultRouteSettings") or {}
+            for key, parameter in (("ThrottlingRateLimit", "ApiThrottlingRateLimit"),
+                                   ("ThrottlingBurstLimit", "ApiThrottlingBurstLimit")):
+                self.assertEqual(throttling.get(key), {"Ref": parameter}, f"{lid}.DefaultRouteSettings.{key}")
+                self.assertGreaterEqual(int(self.parameters[parameter]["Default"]), 1)
+            access = props.get("AccessLogSettings") or {}
+            group = access.get("DestinationArn", {}).get("Fn::GetAtt", [None])[0]
+            self.assertEqual(self.resources[group]["Type"], "AWS::Logs::LogGroup", f"{lid} logs to a log group")
+            self.assertEqual(self.resources[group]["Properties"]["RetentionInDays"], {"Ref": "LogRetentionInDays"})
+            line = json.loads(re.sub(r"\$context\.[A-Za-z.]+", "x", access["Format"]))
+            variables = set(re.findall(r"\$context\.[A-Za-z.]+", access["Format"]))
+            self.assertTrue({"$context.requestId", "$context.routeKey", "$context.status",
+                             "$context.identity.userArn", "$context.awsEndpointRequestId"} <= variables, variables)
+            self.assertFalse([v for v in variables if "query" in v.lower() or "header" in v.lower()],
+                             "no query string or header value in the access log")
+            self.assertIsInstance(line, dict)
+
+    # ---- alarms --------------------------------------------------------------------------------------------
+
+    def lambda_alarms(self, metric):
+        found = {}
+        for lid, props in self.alarms().items():
+            if props.get("Namespace") == "AWS/Lambda" and props.get("MetricName") == metric:
+                (dimension,) = props["Dimensions"]
+                self.assertEqual(dimension["Name"], "FunctionName", lid)
+                found[dimension["Value"]["Ref"]] = props
+        return found
+
+    def test_every_function_has_an_errors_and_a_throttles_alarm(self):
+        for metric in ("Errors", "Throttles"):
+            alarms = self.lambda_alarms(metric)
+            for lid in self.functions():
+                self.assertIn(lid, alarms, f"{lid} has a {metric} alarm")
+                alarm = alarms[lid]
+                self.assertEqual((alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]),
+                                 ("Sum", 0, "GreaterThanThreshold"), f"{lid} {metric}: any is an alarm")
+                self.assertEqual(alarm["TreatMissingData"], "notBreaching", "no invocations is not an alarm")
+
+    def test_every_dead_letter_queue_has_a_depth_alarm(self):
+        dead_letter_queues = set()
+        for props in self.of_type("AWS::SQS::Queue").values():
+            target = (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")
+            if target:
+                dead_letter_queues.add(target["Fn::GetAtt"][0])
+        self.assertIn("ThumbnailJobDeadLetterQueue", dead_letter_queues)
+        alarmed = {(a["Dimensions"][0]["Value"]["Fn::GetAtt"][0]) for a in self.alarms().values()
+                   if a.get("Namespace") == "AWS/SQS" and a.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+                   and a.get("Threshold") == 0 and a.get("ComparisonOperator") == "GreaterThanThreshold"}
+        self.assertEqual(dead_letter_queues - alarmed, set(), "dead-letter queues without a depth > 0 alarm")
+
+    def test_every_alarm_notifies_the_optional_topic_only_when_one_is_given(self):
+        self.assertEqual(self.parameters["AlarmTopicArn"]["Default"], "")
+        self.assertEqual(self.template.conditions["HasAlarmTopic"],
+                         {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]})
+        pattern = re.compile(self.parameters["AlarmTopicArn"]["AllowedPattern"])
+        self.assertTrue(pattern.fullmatch("") and pattern.fullmatch("arn:aws:sns:eu-west-1:123456789012:pipeline-alerts"))
+        self.assertFalse(pattern.fullmatch("arn:aws:sqs:eu-west-1:123456789012:not-a-topic"))
+        for lid, props in self.alarms().items():
+            self.assertEqual(props.get("AlarmActions"), ALARM_ACTIONS, lid)
+            self.assertEqual(props.get("OKActions"), ALARM_ACTIONS, lid)
+
+    # ---- the bucket, the prefixes, the secrets -------------------------------------------------------------
+
+    def test_every_bucket_refuses_requests_that_are_not_tls(self):
+        policies = {p["Bucket"]["Ref"]: p["PolicyDocument"] for p in self.of_type("AWS::S3::BucketPolicy").values()}
+        for bucket in self.of_type("AWS::S3::Bucket"):
+            self.assertIn(bucket, policies, f"{bucket} has a bucket policy")
+            denies = [s for s in policies[bucket]["Statement"]
+                      if s["Effect"] == "Deny" and s["Principal"] == "*" and s["Action"] in ("s3:*", ["s3:*"])
+                      and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
+            self.assertEqual(len(denies), 1, f"{bucket}: one Deny of s3:* without TLS")
+            self.assertEqual(denies[0]["Resource"], [{"Fn::GetAtt": [bucket, "Arn"]}, {"Fn::Sub": "${%s.Arn}/*" % bucket}],
+                             "the bucket and every object")
+
+    def test_prefix_parameters_are_never_empty_and_end_with_a_slash(self):
+        prefixes = {name: spec for name, spec in self.parameters.items() if name.endswith("Prefix")}
+        self.assertEqual(set(prefixes), {"ThumbnailPrefix", "UploadSourcePrefix"})
+        for name, spec in prefixes.items():
+            pattern = re.compile(spec["AllowedPattern"])
+            for good in (spec["Default"], "studio/uploads/", "a/", "show_01/renders-v2/"):
+                self.assertTrue(pattern.fullmatch(good), f"{name} takes {good!r}")
+            for bad in ("", "/", "uploads", "//", "a//b/", "/uploads/", "*", "up*/", "up?/", "${aws:username}/", " /"):
+                self.assertFalse(pattern.fullmatch(bad), f"{name} refuses {bad!r} (it would widen an IAM grant)")
+
+    def test_no_secret_holds_a_key_in_the_template(self):
+        credential_keys = {"script_key", "password", "token", "secret", "key"}
+        for lid, props in self.of_type("AWS::SecretsManager::Secret").items():
+            if "SecretString" not in props:
+                self.assertIn("GenerateSecretString", props, f"{lid}: generated, or a placeholder")
+                continue
+            value = json.loads(props["SecretString"])
+            self.assertEqual(set(value) & credential_keys, set(), f"{lid}'s template value names no credential")
+        fptr = json.loads(self.resources["FptrSecret"]["Properties"]["SecretString"])
+        self.assertEqual(set(fptr), {"not_configured"}, "the placeholder the functions refuse as not configured")
+
+    # ---- runtime options -----------------------------------------------------------------------------------
+
+    def test_snapstart_and_arm64_are_parameters_of_every_function(self):
+        function_globals = self.template.function_globals
+        self.assertEqual(self.parameters["Architecture"]["AllowedValues"], ["x86_64", "arm64"])
+        self.assertEqual(self.parameters["Architecture"]["Default"], "x86_64")
+        self.assertEqual(function_globals["Architectures"], [{"Ref": "Architecture"}])
+        self.assertEqual(self.parameters["SnapStart"]["Default"], "false")
+        self.assertEqual(function_globals["SnapStart"],
+                         {"Fn::If": ["SnapStartOn", {"ApplyOn": "PublishedVersions"}, NO_VALUE]})
+        self.assertEqual(self.template.conditions["SnapStartOn"], {"Fn::Equals": [{"Ref": "SnapStart"}, "true"]})
+        self.assertTrue(function_globals.get("AutoPublishAlias"), "SnapStart applies to published versions only")
+        for lid, props in self.functions().items():
+            for key in ("Architectures", "SnapStart", "AutoPublishAlias"):
+                self.assertNotIn(key, props, f"{lid} overrides Globals' {key}")
+
+    def test_runtime_jvm_aot_is_refused_with_arm64_or_snapstart(self):
+        self.assertEqual(self.parameters["Runtime"]["AllowedValues"], ["java21", "jvm-aot"])
+        self.assertEqual(self.parameters["Runtime"]["Default"], "java21")
+        self.assertEqual(self.template.function_globals["Runtime"],
+                         {"Fn::If": ["JvmAot", "provided.al2023", "java21"]})
+        [rule] = self.template.doc["Rules"].values()
+        self.assertEqual(rule["RuleCondition"], {"Fn::Equals": [{"Ref": "Runtime"}, "jvm-aot"]})
+        self.assertEqual([a["Assert"] for a in rule["Assertions"]],
+                         [{"Fn::Equals": [{"Ref": "Architecture"}, "x86_64"]},
+                          {"Fn::Equals": [{"Ref": "SnapStart"}, "false"]}])
+
+    def test_the_metrics_namespace_parameter_takes_only_cloudwatch_namespaces(self):
+        spec = self.parameters["MetricsNamespace"]
+        pattern = re.compile(spec["AllowedPattern"])
+        self.assertTrue(pattern.fullmatch(spec["Default"]) and pattern.fullmatch("studio/fptr-functions-prod"))
+        for bad in ("", "AWS/Lambda", "with space", "x" * 256):
+            self.assertFalse(pattern.fullmatch(bad), bad)
+        self.assertEqual(self.template.function_globals["Environment"]["Variables"]["FPTR_METRICS_NAMESPACE"],
+                         {"Ref": "MetricsNamespace"})
+
+    # ---- the deploy guide ----------------------------------------------------------------------------------
+
+    def test_the_deploy_guide_lists_every_parameter_with_its_default(self):
+        """README's parameter table (Deploy to AWS) is the template's: every parameter, its default, nothing else."""
+        row = re.compile(r"^\| `([A-Za-z0-9]+)` \| (?:`([^`]*)`|– \(empty\)) \| .+\|$")
+        readme = (REPO / "README.md").read_text(encoding="utf-8")
+        guide = readme[readme.index("## Deploy to AWS"):readme.index("## Logs and metrics")]
+        table = {}
+        for line in guide.splitlines():
+            match = row.match(line)
+            if match:
+                table[match.group(1)] = match.group(2) if match.group(2) is not None else ""
+        declared = {name: str(spec.get("Default", "")) for name, spec in self.parameters.items()}
+        self.assertEqual(declared, table, "README's deploy parameter table against template.yaml's Parameters")
+
+
+if __name__ == "__main__":
+    unittest.main()
