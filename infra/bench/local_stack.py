@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parents[2]
 class Stack:
     """infra/local/up on free ports, its own work dir, quiet; stopped with SIGTERM like Ctrl-C."""
 
-    def __init__(self, name: str = "bench", max_instances: int = 1, parameters: Optional[dict] = None):
+    def __init__(self, name: str = "bench", max_instances: int = 1, parameters: Optional[dict] = None,
+                 extra_args: tuple = (), env: Optional[dict] = None):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
@@ -24,9 +25,9 @@ class Stack:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [str(REPO / "infra/local/up"), "--port", str(port), "--quiet", "--work-dir", str(self.work),
-             "--max-instances", str(max_instances),
+             "--max-instances", str(max_instances), *extra_args,
              *[a for k, v in (parameters or {}).items() for a in ("--parameter", f"{k}={v}")]],
-            stdout=subprocess.PIPE, stderr=open(self.log, "w"), text=True)
+            stdout=subprocess.PIPE, stderr=open(self.log, "w"), text=True, env=env)
         self.urls = {}
         for line in self.process.stdout:
             if line.strip() == "ready":

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrCache;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFilter;
@@ -63,8 +64,8 @@ public class CallerAccess {
      * The grant that lets {@code caller} act as {@code login} ({@code "*"}, the login, {@code "group:<code>"});
      * a 403 problem when none does.
      */
-    public String requireSudo(Caller caller, String login) {
-        return policy().sudoGrant(caller, login, this::members).orElseThrow(() -> new ProblemException(403, "Forbidden",
+    public String requireSudo(Caller caller, String login, Deadline deadline) {
+        return policy().sudoGrant(caller, login, group -> members(group, deadline)).orElseThrow(() -> new ProblemException(403, "Forbidden",
                 "Your IAM identity (" + caller.arn() + ") may not ask for a token acting as '" + login + "'. "
                         + "Ask whoever deploys these functions to allow it.").with("pointer", "/sudo_as_login"));
     }
@@ -87,10 +88,10 @@ public class CallerAccess {
     }
 
     /** The logins of the HumanUsers in every Group with this code (none when there is no such group). */
-    private Set<String> members(String groupCode) {
+    private Set<String> members(String groupCode, Deadline deadline) {
         return groups.get(groupCode, code -> {
             Set<Long> ids = new LinkedHashSet<>();
-            for (JsonNode group : fptr.searchAll("Group", FptrFilter.and(FptrFilter.condition("code", "is", code)),
+            for (JsonNode group : fptr.searchAll(deadline, "Group", FptrFilter.and(FptrFilter.condition("code", "is", code)),
                     List.of("code", "users"), "id", null).rows()) {
                 FptrRecords.flatten(group).path("users").forEach(u -> {
                     if ("HumanUser".equals(u.path("type").asText())) {
@@ -102,7 +103,7 @@ public class CallerAccess {
             if (!ids.isEmpty()) {
                 ArrayNode idList = JsonNodeFactory.instance.arrayNode();
                 ids.forEach(idList::add);
-                fptr.searchAll("HumanUser", FptrFilter.and(FptrFilter.condition("id", "in", idList)), List.of("login"), "id", ids.size())
+                fptr.searchAll(deadline, "HumanUser", FptrFilter.and(FptrFilter.condition("id", "in", idList)), List.of("login"), "id", ids.size())
                         .rows().forEach(u -> {
                             String login = FptrRecords.flatten(u).path("login").asText(null);
                             if (login != null) {

@@ -1,6 +1,8 @@
 package io.fptrfunctions.aws;
 
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -13,11 +15,13 @@ public final class AwsFailure extends RuntimeException {
 
     private final String service;
     private final boolean retryable;
+    private final boolean timedOut;
 
-    private AwsFailure(String message, String service, boolean retryable, Throwable cause) {
+    private AwsFailure(String message, String service, boolean retryable, boolean timedOut, Throwable cause) {
         super(message, cause);
         this.service = service;
         this.retryable = retryable;
+        this.timedOut = timedOut;
     }
 
     /** @param what what was asked, e.g. "storing s3://bucket/key" */
@@ -26,10 +30,14 @@ public final class AwsFailure extends RuntimeException {
             String code = refused.awsErrorDetails() == null ? null : refused.awsErrorDetails().errorCode();
             boolean retryable = refused.isThrottlingException() || refused.statusCode() >= 500;
             return new AwsFailure(service + " answered " + refused.statusCode() + (code == null ? "" : " " + code)
-                    + " to " + what + ".", service, retryable, e);
+                    + " to " + what + ".", service, retryable, false, e);
+        }
+        if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
+            // The call's own timeout, cut to the invocation's deadline (AwsTimeouts).
+            return new AwsFailure(service + " did not answer in time for " + what + ".", service, true, true, e);
         }
         // SdkClientException and the like: no answer from AWS at all.
-        return new AwsFailure(service + " could not be reached for " + what + ".", service, true, e);
+        return new AwsFailure(service + " could not be reached for " + what + ".", service, true, false, e);
     }
 
     /** "S3", "SQS"... */
@@ -40,5 +48,10 @@ public final class AwsFailure extends RuntimeException {
     /** True when AWS could not be reached, throttled or failed on its side; false when it refused the call. */
     public boolean retryable() {
         return retryable;
+    }
+
+    /** True when the call ran out of its time (its API-call timeout, or the invocation's deadline). */
+    public boolean timedOut() {
+        return timedOut;
     }
 }

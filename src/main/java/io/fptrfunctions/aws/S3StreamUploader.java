@@ -1,5 +1,6 @@
 package io.fptrfunctions.aws;
 
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,6 +19,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
@@ -62,8 +64,12 @@ public class S3StreamUploader {
     private final boolean pathStyle;
     /** Built by the first upload that may need parts (netty and the multipart client cost a cold start). */
     private volatile S3AsyncClient s3;
-    /** Multipart uploads the SDK created, by "bucket/key" (one upload per object at a time), seen by an interceptor. */
-    private final Map<String, String> started = new ConcurrentHashMap<>();
+    /**
+     * Multipart uploads the SDK is creating or created, by "bucket/key" (one upload per object at a time), seen
+     * by an interceptor: the upload id once S3 answered, null when the create failed. A source that fails while
+     * the create is still on its way must wait for its answer, or the upload it opens would be left behind.
+     */
+    private final Map<String, CompletableFuture<String>> started = new ConcurrentHashMap<>();
 
     /**
      * The async client is built from the Quarkiverse sync client's region, endpoint and credentials
@@ -116,9 +122,27 @@ public class S3StreamUploader {
                 .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).expectContinueEnabled(false).build())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(new ExecutionInterceptor() {
                     @Override
+                    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof CreateMultipartUploadRequest create) {
+                            started.computeIfAbsent(create.bucket() + "/" + create.key(), k -> new CompletableFuture<>());
+                        }
+                    }
+
+                    @Override
                     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
                         if (context.response() instanceof CreateMultipartUploadResponse created) {
-                            started.put(created.bucket() + "/" + created.key(), created.uploadId());
+                            started.computeIfAbsent(created.bucket() + "/" + created.key(), k -> new CompletableFuture<>())
+                                    .complete(created.uploadId());
+                        }
+                    }
+
+                    @Override
+                    public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof CreateMultipartUploadRequest create) {
+                            CompletableFuture<String> creating = started.get(create.bucket() + "/" + create.key());
+                            if (creating != null) {
+                                creating.complete(null);
+                            }
                         }
                     }
                 }))
@@ -142,24 +166,27 @@ public class S3StreamUploader {
      * after it has reported the failure, too late for a Lambda container that freezes on return.
      *
      * @param contentLength the exact length when known, or a negative number when not
+     * @param deadline      when the upload must have ended: S3's calls are cut to it, and the upload is
+     *                      aborted when it has not finished by then
      * @throws SourceReadException when the source failed or ended early
      * @throws SdkException when S3 refused or could not be reached
+     * @throws Deadline.Exceeded when S3 had not finished by the deadline
      */
     public StoredObject upload(String bucket, String key, InputStream source, long contentLength,
-                                                String contentType, Map<String, String> metadata) {
+                               String contentType, Map<String, String> metadata, Deadline deadline) {
         if (contentLength >= 0 && contentLength <= partBytes) {
-            return putWhole(bucket, key, source, (int) contentLength, contentType, metadata);
+            return putWhole(bucket, key, source, (int) contentLength, contentType, metadata, deadline);
         }
         String object = bucket + "/" + key;
         started.remove(object);
         BlockingInputStreamAsyncRequestBody body = AsyncRequestBody.forBlockingInputStream(contentLength >= 0 ? contentLength : null);
         CompletableFuture<PutObjectResponse> put = async().putObject(b -> {
-            b.bucket(bucket).key(key).contentType(contentType).metadata(metadata);
+            b.bucket(bucket).key(key).contentType(contentType).metadata(metadata).overrideConfiguration(AwsTimeouts.within(deadline));
             if (contentLength >= 0) {
                 b.contentLength(contentLength);
             }
         }, body);
-        CountingStream counted = new CountingStream(source);
+        CountingStream counted = new CountingStream(source, contentLength, () -> awaitCreate(object));
         RuntimeException failure = null;
         try {
             body.writeInputStream(counted);
@@ -169,7 +196,8 @@ public class S3StreamUploader {
         PutObjectResponse response = null;
         try {
             // After a failed write the SDK fails the request too; wait for it, so no upload starts after our abort.
-            response = failure == null ? put.get() : put.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
+            response = failure == null ? put.get(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS)
+                    : put.get(Math.min(WAIT_AFTER_FAILURE_SECONDS * 1000, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             // S3's own error says more than the cancelled write it caused.
             if (failure == null || e.getCause() instanceof SdkException) {
@@ -177,6 +205,10 @@ public class S3StreamUploader {
             }
         } catch (TimeoutException e) {
             put.cancel(true);
+            if (failure == null) {
+                failure = new Deadline.Exceeded("S3 had not stored s3://" + object + " within the function's time; "
+                        + "the upload was aborted.");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failure = new IllegalStateException("Interrupted while uploading", e);
@@ -201,7 +233,7 @@ public class S3StreamUploader {
 
     /** An object of known length up to one part: read into one part buffer and sent in one PutObject. */
     private StoredObject putWhole(String bucket, String key, InputStream source, int length, String contentType,
-                                  Map<String, String> metadata) {
+                                  Map<String, String> metadata, Deadline deadline) {
         byte[] bytes;
         try {
             bytes = source.readNBytes(length);
@@ -213,12 +245,39 @@ public class S3StreamUploader {
                     new EOFException("short source"));
         }
         PutObjectResponse response = sync.putObject(b -> b.bucket(bucket).key(key).contentType(contentType)
-                .metadata(metadata).contentLength((long) length), RequestBody.fromBytes(bytes));
+                .metadata(metadata).contentLength((long) length).overrideConfiguration(AwsTimeouts.within(deadline)),
+                RequestBody.fromBytes(bytes));
         return new StoredObject(bucket, key, length, contentType, response.eTag(), false);
     }
 
+    /** Waits (at most {@link #WAIT_AFTER_FAILURE_SECONDS}) until a CreateMultipartUpload of {@code object} on its way is answered. */
+    private void awaitCreate(String object) {
+        CompletableFuture<String> creating = started.get(object);
+        if (creating == null) {
+            return;
+        }
+        try {
+            creating.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // abortStarted says so
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void abortStarted(String object, String bucket, String key) {
-        String uploadId = started.remove(object);
+        CompletableFuture<String> creating = started.remove(object);
+        String uploadId;
+        try {
+            uploadId = creating == null ? null : creating.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.errorf("The multipart upload of s3://%s/%s was still being created %d s after the failure; it is not aborted",
+                    bucket, key, WAIT_AFTER_FAILURE_SECONDS);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
         if (uploadId == null) {
             return;
         }
@@ -245,14 +304,23 @@ public class S3StreamUploader {
         }
     }
 
-    /** Counts the bytes read and remembers a read failure, so a cut source is told apart from an S3 failure. */
+    /**
+     * Counts the bytes read and remembers a read failure, so a cut source is told apart from an S3 failure.
+     * Before it passes a failure (or a short end) on to the SDK, it lets {@code beforeFailing} wait for a
+     * CreateMultipartUpload still on its way: told of the failure first, the SDK drops that request's answer,
+     * and the upload S3 opens for it would be known to nobody (found by S3StreamUploaderProperties).
+     */
     private static final class CountingStream extends InputStream {
         private final InputStream in;
+        private final long expected;
+        private final Runnable beforeFailing;
         long count;
         IOException failure;
 
-        CountingStream(InputStream in) {
+        CountingStream(InputStream in, long expected, Runnable beforeFailing) {
             this.in = in;
+            this.expected = expected;
+            this.beforeFailing = beforeFailing;
         }
 
         @Override
@@ -267,10 +335,13 @@ public class S3StreamUploader {
                 int n = in.read(b, off, len);
                 if (n > 0) {
                     count += n;
+                } else if (n < 0 && expected >= 0 && count < expected) {
+                    beforeFailing.run();
                 }
                 return n;
             } catch (IOException e) {
                 failure = e;
+                beforeFailing.run();
                 throw e;
             }
         }

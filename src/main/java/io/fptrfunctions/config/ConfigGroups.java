@@ -2,11 +2,14 @@ package io.fptrfunctions.config;
 
 import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
+import io.fptrfunctions.deadline.DeadlineConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.sweep.SweepConfig;
 import io.fptrfunctions.telemetry.MetricsConfig;
+import io.fptrfunctions.thumbnails.JobTargets;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
@@ -23,6 +26,12 @@ class ConfigGroups {
     @Singleton
     FptrConfig fptr(FunctionsConfig config) {
         return config.client();
+    }
+
+    @Produces
+    @Singleton
+    DeadlineConfig deadline(FunctionsConfig config) {
+        return config.deadline();
     }
 
     @Produces
@@ -59,6 +68,19 @@ class ConfigGroups {
     @Singleton
     WebhookConfig webhook(FunctionsConfig config) {
         return config.webhook();
+    }
+
+    /** The webhook's entity types and variants, which the sweep shares (the keys stay {@code fptr.webhook.*}). */
+    @Produces
+    @Singleton
+    JobTargets jobTargets(FunctionsConfig config) {
+        return new JobTargets(config.webhook().entityTypes(), config.webhook().variants());
+    }
+
+    @Produces
+    @Singleton
+    SweepConfig sweep(FunctionsConfig config) {
+        return config.sweep();
     }
 
     @Produces

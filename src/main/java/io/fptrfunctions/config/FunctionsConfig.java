@@ -2,10 +2,12 @@ package io.fptrfunctions.config;
 
 import io.fptrfunctions.access.AccessConfig;
 import io.fptrfunctions.aws.S3UploadConfig;
+import io.fptrfunctions.deadline.DeadlineConfig;
 import io.fptrfunctions.fptr.FptrConfig;
 import io.fptrfunctions.idempotency.IdempotencyConfig;
 import io.fptrfunctions.localfiles.LocalFilesConfig;
 import io.fptrfunctions.notes.NotesConfig;
+import io.fptrfunctions.sweep.SweepConfig;
 import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
@@ -28,6 +30,9 @@ public interface FunctionsConfig {
     @WithParentName
     FptrConfig client();
 
+    /** Each invocation's deadline: {@code fptr.deadline.*}. */
+    DeadlineConfig deadline();
+
     /** note-search: {@code fptr.notes.*}. */
     NotesConfig notes();
 
@@ -45,6 +50,9 @@ public interface FunctionsConfig {
 
     /** The webhook receiver: {@code fptr.webhook.*}. */
     WebhookConfig webhook();
+
+    /** The sweep (scheduled catch-up and backfill): {@code fptr.sweep.*}. */
+    SweepConfig sweep();
 
     /** The upload function: {@code fptr.upload.*}. */
     UploadConfig upload();

@@ -66,6 +66,11 @@ public interface FptrApi {
     Response fieldSchema(@HeaderParam("Authorization") String authorization, @PathParam("type") String type,
                          @PathParam("field") String field);
 
+    /** Every field's schema of one entity type: {@code {"data":{"<field>":{...},...}}}; unknown type → 404. */
+    @GET
+    @Path("/schema/{type}/fields")
+    Response typeFieldsSchema(@HeaderParam("Authorization") String authorization, @PathParam("type") String type);
+
     /**
      * Step 1 of an upload into a field ({@code image}, a url field...): where to put the bytes. With the
      * field {@code attachments} the upload becomes a new Attachment on the record (its attachment_links).

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.telemetry.Metric;
 import io.fptrfunctions.telemetry.Metrics;
 import io.smallrye.faulttolerance.api.Guard;
@@ -10,67 +11,90 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The fault-tolerance policies every FPTR call runs under: SmallRye Fault Tolerance guards built from
- * {@code fptr.calls.*} (FptrConfig.Calls), so operators tune them under our names.
+ * The fault-tolerance policies every FPTR call runs under: SmallRye Fault Tolerance guards built in code
+ * from {@code fptr.calls.*} (FptrConfig.Calls), so operators tune them under our names, and each call's
+ * limits are cut down to what its invocation's {@link Deadline} leaves.
  * <ul>
  * <li>{@link #read}: calls safe to repeat (GETs, _search, idempotent PUTs): a timeout per attempt,
  *     retries with exponential backoff and jitter, honouring Retry-After ({@link RetryAfterBackoff}).</li>
  * <li>{@link #write}: creates and updates: a timeout, never retried (a repeated create is a duplicate).</li>
  * <li>{@link #mint}: the token endpoint, like a read with a shorter budget.</li>
  * </ul>
- * Each has a circuit breaker counting only transport-level failures (not FPTR's 4xx answers), so a dead
- * site fails fast instead of making every caller wait out its timeouts. (The guards are built in code,
- * not by annotations, so a per-call deadline can later cap an attempt's timeout.)
+ * Per call: the retries' total duration is at most the time left, a retry is made only when the time left
+ * holds its wait (FPTR's Retry-After) and an attempt, a wait never runs past the deadline, and each
+ * attempt's timeout is at most the time left when it starts; no attempt starts with less than
+ * {@link #MIN_READ} left ({@link #MIN_WRITE} for a write). Each policy has one circuit breaker, shared by
+ * all calls and counting only transport-level failures and timeouts (not FPTR's 4xx answers), so a dead
+ * site fails fast instead of making every caller wait out its timeouts.
  * Every call is counted by its outcome after the retries, and its retries (the {@code FptrCalls*} and
  * {@code FptrRetries} metrics).
  */
 @ApplicationScoped
 class FptrCalls {
 
-    private static final List<Class<? extends Throwable>> TRANSIENT = List.of(TransientFptrFailure.class, TimeoutException.class);
+    /** The least time worth an attempt at a read or a mint (FPTR charges about 300 ms a call). */
+    static final Duration MIN_READ = Duration.ofMillis(250);
+    /** The least time a write is sent with: one cut short by the deadline would leave its outcome unknown. */
+    static final Duration MIN_WRITE = Duration.ofSeconds(1);
 
-    private final Guard read;
-    private final Guard write;
-    private final Guard mint;
+    private final FptrConfig.Calls config;
+    private final Guard readBreaker;
+    private final Guard writeBreaker;
+    private final Guard mintBreaker;
+
+    /** A call's limits from the configuration: one attempt, its retries and their total. */
+    private record Limits(Duration timeout, int maxRetries, Duration maxDuration, Duration minimum) {
+    }
+
+    private final Limits read;
+    private final Limits write;
+    private final Limits mint;
+
     private final Metrics metrics;
+    private final Jitter jitter;
 
     @Inject
     FptrCalls(FptrConfig config, Jitter jitter, Metrics metrics) {
         this.metrics = metrics;
-        FptrConfig.Calls calls = config.calls();
-        read = retrying("fptr-read", calls, jitter, calls.read().timeout(), calls.read().maxRetries(), calls.read().maxDuration());
-        write = Guard.create()
-                .withTimeout().duration(millis(calls.write().timeout()), ChronoUnit.MILLIS).done()
-                .with(b -> breaker(b, "fptr-write", calls.circuitBreaker()))
-                .build();
-        mint = retrying("fptr-mint", calls, jitter, calls.mint().timeout(), calls.mint().maxRetries(), calls.mint().maxDuration());
+        this.jitter = jitter;
+        this.config = config.calls();
+        readBreaker = breaker("fptr-read");
+        writeBreaker = breaker("fptr-write");
+        mintBreaker = breaker("fptr-mint");
+        read = new Limits(this.config.read().timeout(), this.config.read().maxRetries(), this.config.read().maxDuration(), MIN_READ);
+        write = new Limits(this.config.write().timeout(), 0, this.config.write().timeout(), MIN_WRITE);
+        mint = new Limits(this.config.mint().timeout(), this.config.mint().maxRetries(), this.config.mint().maxDuration(), MIN_READ);
     }
 
-    public <T> T read(Supplier<T> call) {
-        return run(read, false, call);
+    public <T> T read(Deadline deadline, Supplier<T> call) {
+        return counted(false, attempts -> retrying(read, readBreaker, deadline, counting(attempts, call)));
     }
 
-    public <T> T write(Supplier<T> call) {
-        return run(write, true, call);
+    public <T> T write(Deadline deadline, Supplier<T> call) {
+        return counted(true, attempts -> attempt(write, writeBreaker, deadline, counting(attempts, call)));
     }
 
-    public <T> T mint(Supplier<T> call) {
-        return run(mint, false, call);
+    public <T> T mint(Deadline deadline, Supplier<T> call) {
+        return counted(false, attempts -> retrying(mint, mintBreaker, deadline, counting(attempts, call)));
     }
 
-    @SuppressWarnings("unchecked")
-    private <T> T run(Guard guard, boolean isWrite, Supplier<T> call) {
+    private static <T> Supplier<T> counting(AtomicInteger attempts, Supplier<T> call) {
+        return () -> {
+            attempts.incrementAndGet();
+            return call.get();
+        };
+    }
+
+    /** Runs a call and counts its outcome and its retries. */
+    private <T> T counted(boolean isWrite, Function<AtomicInteger, T> run) {
         AtomicInteger attempts = new AtomicInteger();
         try {
-            T result = (T) guard.get(() -> {
-                attempts.incrementAndGet();
-                return call.get();
-            }, Object.class);
+            T result = run.apply(attempts);
             metrics.count(Metric.FPTR_CALLS_OK);
             return result;
         } catch (RuntimeException e) {
@@ -102,34 +126,54 @@ class FptrCalls {
         return null;
     }
 
-    private static Guard retrying(String name, FptrConfig.Calls calls, Jitter jitter, Duration timeout, int maxRetries,
-                                  Duration maxDuration) {
-        long initial = millis(calls.retryInitialDelay());
-        long max = millis(calls.retryMaxDelay());
-        return Guard.create()
+    @SuppressWarnings("unchecked")
+    private <T> T retrying(Limits limits, Guard breaker, Deadline deadline, Supplier<T> call) {
+        Guard retries = Guard.create()
                 .withRetry()
-                    .maxRetries(maxRetries)
-                    .delay(initial, ChronoUnit.MILLIS)
-                    .maxDuration(millis(maxDuration), ChronoUnit.MILLIS)
+                    .maxRetries(limits.maxRetries())
+                    .delay(millis(config.retryInitialDelay()), ChronoUnit.MILLIS)
+                    // at least the first delay, which SmallRye requires; the deadline itself is kept per attempt
+                    .maxDuration(Math.max(millis(deadline.cap(limits.maxDuration())), millis(config.retryInitialDelay()) + 1),
+                            ChronoUnit.MILLIS)
                     .jitter(0, ChronoUnit.MILLIS)   // RetryAfterBackoff adds its own
-                    .retryOn(TRANSIENT)
-                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(max, jitter)).done()
+                    .whenException(failure -> isTransient(failure) && deadline.allows(waitBefore(failure).plus(limits.minimum())))
+                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(millis(config.retryMaxDelay()), deadline, limits.minimum(), jitter)).done()
                     .done()
-                .withTimeout().duration(millis(timeout), ChronoUnit.MILLIS).done()
-                .with(b -> breaker(b, name, calls.circuitBreaker()))
                 .build();
+        return (T) retries.get(() -> attempt(limits, breaker, deadline, call), Object.class);
+    }
+
+    /** One attempt: through the shared breaker, with a timeout cut down to the time left. */
+    @SuppressWarnings("unchecked")
+    private static <T> T attempt(Limits limits, Guard breaker, Deadline deadline, Supplier<T> call) {
+        if (!deadline.allows(limits.minimum())) {
+            throw new Deadline.Exceeded("the function's deadline left too little time to call FPTR");
+        }
+        Guard timeout = Guard.create().withTimeout().duration(millis(deadline.cap(limits.timeout())), ChronoUnit.MILLIS).done().build();
+        return (T) breaker.get(() -> timeout.get(call::get, Object.class), Object.class);
+    }
+
+    private static boolean isTransient(Throwable failure) {
+        return failure instanceof TransientFptrFailure || failure instanceof TimeoutException;
+    }
+
+    /** What must be waited before the next attempt: FPTR's Retry-After when it sent one. */
+    private static Duration waitBefore(Throwable failure) {
+        return failure instanceof TransientFptrFailure t && t.retryAfter() != null ? t.retryAfter() : Duration.ZERO;
     }
 
     /** Named, so CircuitBreakerMaintenance (tests, operators) can read and reset it. */
-    private static void breaker(Guard.Builder builder, String name, FptrConfig.Calls.CircuitBreaker config) {
-        builder.withCircuitBreaker()
+    private Guard breaker(String name) {
+        FptrConfig.Calls.CircuitBreaker cb = config.circuitBreaker();
+        return Guard.create().withCircuitBreaker()
                 .name(name)
-                .requestVolumeThreshold(config.requestVolumeThreshold())
-                .failureRatio(config.failureRatio())
-                .delay(millis(config.delay()), ChronoUnit.MILLIS)
+                .requestVolumeThreshold(cb.requestVolumeThreshold())
+                .failureRatio(cb.failureRatio())
+                .delay(millis(cb.delay()), ChronoUnit.MILLIS)
                 .successThreshold(1)
-                .failOn(TRANSIENT)
-                .done();
+                .failOn(java.util.List.of(TransientFptrFailure.class, TimeoutException.class))
+                .done()
+                .build();
     }
 
     private static long millis(Duration d) {

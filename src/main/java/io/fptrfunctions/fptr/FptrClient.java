@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -16,7 +17,9 @@ import static io.fptrfunctions.fptr.FptrResponses.Endpoint.DATA;
 import static io.fptrfunctions.fptr.FptrResponses.Endpoint.SCHEMA;
 
 /**
- * The FPTR REST calls the functions make, as the configured script (or user). Each call gets a cached
+ * The FPTR REST calls the functions make, as the configured script (or user), each within the caller's
+ * {@link Deadline} (its attempts, retries and waits end before it; {@link Deadline#none()} keeps the
+ * configured budgets). Each call gets a cached
  * token ({@link FptrTokens}); a 401 drops it, mints once more and repeats the call once. Calls that are
  * safe to repeat are retried on 429 (after its Retry-After), 502, 503, 504 and cut connections; creates
  * and updates never are. What is left surfaces as one of the {@link FptrFailure} types (refused and why,
@@ -55,7 +58,7 @@ public class FptrClient {
      */
     public void prefetch() {
         tokens.prefetchCredentials();
-        tokens.token(credentials.current(), null);
+        tokens.token(Deadline.none(), credentials.current(), null);   // no invocation yet: the calls' own budgets
     }
 
     /**
@@ -63,7 +66,7 @@ public class FptrClient {
      * records). {@code fields} null or empty asks for FPTR's default fields; {@code sort} like
      * {@code "-created_at,id"} or null. Returns the page's records (JSON:API envelopes), empty past the end.
      */
-    public List<JsonNode> searchPage(String entityType, JsonNode hashFilter, List<String> fields,
+    public List<JsonNode> searchPage(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields,
                                      String sort, int pageSize, int pageNumber) {
         if (pageSize < 1 || pageSize > maxPageSize()) {
             throw new IllegalArgumentException("pageSize must be 1.." + maxPageSize() + ", was " + pageSize);
@@ -83,7 +86,7 @@ public class FptrClient {
         body.putObject("page").put("size", pageSize).put("number", pageNumber);
         String json = write(body);
         String what = "Searching " + entityType;
-        JsonNode answer = safeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).search(bearer, entityType, json)));
+        JsonNode answer = safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).search(bearer, entityType, json)));
         List<JsonNode> records = new ArrayList<>();
         answer.path("data").forEach(records::add);
         return records;
@@ -91,45 +94,51 @@ public class FptrClient {
 
     /**
      * Every record of a search, one page after another until FPTR answers an empty page (the only proof
-     * of the end), or {@code limit} rows when it is not null.
+     * of the end), or {@code limit} rows when it is not null. In id order ({@code sort} null or {@code id})
+     * each page is asked for after the last id read, so records created or deleted meanwhile shift nothing.
      */
-    public FptrPager.Result searchAll(String entityType, JsonNode hashFilter, List<String> fields, String sort, Integer limit) {
+    public FptrPager.Result searchAll(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields, String sort,
+                                      Integer limit) {
+        FptrPager pager = new FptrPager(null, maxPageSize(), 1);
         try {
-            return new FptrPager(null, maxPageSize(), 1)
-                    .readAll((size, number) -> searchPage(entityType, hashFilter, fields, sort, size, number), limit);
+            if (sort == null || sort.equals("id")) {
+                return pager.readInIdOrder((after, size, number) ->
+                        searchPage(deadline, entityType, FptrFilter.afterId(hashFilter, after), fields, sort, size, number), limit);
+            }
+            return pager.readAll((size, number) -> searchPage(deadline, entityType, hashFilter, fields, sort, size, number), limit);
         } catch (FptrPager.PageFailedException e) {
             throw e.getCause();
         }
     }
 
     /** One record ({@code fields} null or empty = FPTR's defaults); a missing record is {@code Refused NOT_FOUND}. */
-    public JsonNode read(String entityType, long id, List<String> fields) {
+    public JsonNode read(Deadline deadline, String entityType, long id, List<String> fields) {
         String list = fields == null || fields.isEmpty() ? null : String.join(",", fields);
         String what = "Reading " + entityType + " " + id;
-        return safeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).read(bearer, entityType, id, list)))
+        return safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).read(bearer, entityType, id, list)))
                 .path("data");
     }
 
     /** Creates a record from flat field values; never retried (a repeat would be a duplicate). */
-    public JsonNode create(String entityType, JsonNode body) {
+    public JsonNode create(Deadline deadline, String entityType, JsonNode body) {
         String json = write(body);
         String what = "Creating a " + entityType;
-        return writeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).create(bearer, entityType, json)))
+        return writeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).create(bearer, entityType, json)))
                 .path("data");
     }
 
     /** Updates a record's fields; never retried automatically. */
-    public JsonNode update(String entityType, long id, JsonNode body) {
+    public JsonNode update(Deadline deadline, String entityType, long id, JsonNode body) {
         String json = write(body);
         String what = "Updating " + entityType + " " + id;
-        return writeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).update(bearer, entityType, id, json)))
+        return writeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).update(bearer, entityType, id, json)))
                 .path("data");
     }
 
     /** An image or url field's value ({@code GET .../{field}} → {@code data}); null when empty. */
-    public JsonNode readField(String entityType, long id, String field) {
+    public JsonNode readField(Deadline deadline, String entityType, long id, String field) {
         String what = "Reading " + entityType + " " + id + " " + field;
-        return safeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).field(bearer, entityType, id, field, null)))
+        return safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).field(bearer, entityType, id, field, null)))
                 .path("data");
     }
 
@@ -137,9 +146,19 @@ public class FptrClient {
      * A field's schema properties ({@code data_type}, {@code properties}...: the {@code data} object).
      * An unknown field is {@code Refused UNKNOWN_FIELD}, an unknown type {@code UNKNOWN_ENTITY_TYPE}.
      */
-    public JsonNode fieldSchema(String entityType, String field) {
+    public JsonNode fieldSchema(Deadline deadline, String entityType, String field) {
         String what = "Reading the schema of " + entityType + "." + field;
-        return safeCall(what, (site, bearer) -> responses.json(what, SCHEMA, () -> sites.api(site).fieldSchema(bearer, entityType, field)))
+        return safeCall(deadline, what, (site, bearer) -> responses.json(what, SCHEMA, () -> sites.api(site).fieldSchema(bearer, entityType, field)))
+                .path("data");
+    }
+
+    /**
+     * Every field of an entity type with its schema ({@code data}: field name → properties), one call for
+     * the whole type. An unknown type is {@code Refused UNKNOWN_ENTITY_TYPE}.
+     */
+    public JsonNode entityFieldsSchema(Deadline deadline, String entityType) {
+        String what = "Reading the fields of " + entityType;
+        return safeCall(deadline, what, (site, bearer) -> responses.json(what, SCHEMA, () -> sites.api(site).typeFieldsSchema(bearer, entityType)))
                 .path("data");
     }
 
@@ -147,9 +166,9 @@ public class FptrClient {
      * Where the field's bytes are ({@code ?alt=original|thumbnail} answers 302; the redirect is not
      * followed). An empty field is FPTR's 404 ({@code Refused NOT_FOUND}).
      */
-    public URI fieldLocation(String entityType, long id, String field, String alt) {
+    public URI fieldLocation(Deadline deadline, String entityType, long id, String field, String alt) {
         String what = "Locating " + entityType + " " + id + " " + field;
-        return safeCall(what, (site, bearer) -> responses.location(what, () -> sites.api(site).field(bearer, entityType, id, field, alt), site));
+        return safeCall(deadline, what, (site, bearer) -> responses.location(what, () -> sites.api(site).field(bearer, entityType, id, field, alt), site));
     }
 
     /** The biggest page {@link #searchPage} may ask for. */
@@ -164,18 +183,18 @@ public class FptrClient {
      * read: it only hands out URLs (a multipart init also opens the upload on storage, so a repeat after a
      * lost answer can leave one open there that FPTR never lists).
      */
-    public JsonNode startUpload(String entityType, long id, String field, String filename, boolean multipart) {
+    public JsonNode startUpload(Deadline deadline, String entityType, long id, String field, String filename, boolean multipart) {
         Boolean multi = multipart ? Boolean.TRUE : null;
         String target = field == null ? "attachments" : field;
         String what = "Starting an upload to " + entityType + " " + id + " " + target;
-        return safeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
+        return safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () ->
                 sites.api(site).fieldUpload(bearer, entityType, id, target, filename, multi)));
     }
 
     /** A multipart upload's next part ({@code links.get_next_part}): its {@code upload} URL and the link after it. */
-    public JsonNode nextUploadPart(String getNextPartLink) {
+    public JsonNode nextUploadPart(Deadline deadline, String getNextPartLink) {
         String what = "Asking for the next part of an upload";
-        return safeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
+        return safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () ->
                 sites.links(site).nextPart(site.resolve(getNextPartLink).toString(), bearer)));
     }
 
@@ -195,9 +214,9 @@ public class FptrClient {
      * Not retried here (the body is a stream): a failure is a {@link StorageFailure} saying whether sending
      * the same bytes again may work.
      */
-    public StorageReceipt putBytes(URI uploadUrl, boolean siteStorage, String contentType, long length, BodyWriter body) {
+    public StorageReceipt putBytes(Deadline deadline, URI uploadUrl, boolean siteStorage, String contentType, long length, BodyWriter body) {
         FptrCredentials current = credentials.current();
-        AccessToken token = siteStorage ? tokens.token(current, null) : null;
+        AccessToken token = siteStorage ? tokens.token(deadline, current, null) : null;
         URI target = current.siteUrl().resolve(uploadUrl);
         try {
             StoragePut.Answer answer = storage.put(target, token == null ? null : token.bearer(),
@@ -213,13 +232,13 @@ public class FptrClient {
     }
 
     /** Upload step 3: {@code POST links.complete_upload} with step 1's data verbatim. Creates records: not retried. */
-    public void completeUpload(String completeUploadPath, JsonNode uploadInfo, JsonNode uploadData) {
+    public void completeUpload(Deadline deadline, String completeUploadPath, JsonNode uploadInfo, JsonNode uploadData) {
         ObjectNode body = mapper.createObjectNode();
         body.set("upload_info", uploadInfo);
         body.set("upload_data", uploadData == null ? mapper.createObjectNode() : uploadData);
         String json = write(body);
         String what = "Completing an upload";
-        writeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
+        writeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () ->
                 sites.links(site).completeUpload(site.resolve(completeUploadPath).toString(), bearer, json)));
     }
 
@@ -228,10 +247,10 @@ public class FptrClient {
      * its parts and the upload can no longer be completed. Retried like a read: a repeat is harmless (FPTR
      * answers 400 for an upload that is no longer open, which this surfaces as {@code Refused}).
      */
-    public void abortUpload(String completeUploadPath, JsonNode uploadInfo) {
+    public void abortUpload(Deadline deadline, String completeUploadPath, JsonNode uploadInfo) {
         String json = write(uploadInfo);
         String what = "Aborting a multipart upload";
-        safeCall(what, (site, bearer) -> responses.json(what, DATA, () ->
+        safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () ->
                 sites.links(site).abortUpload(site.resolve(completeUploadPath + "/multipart_abort").toString(), bearer, json)));
     }
 
@@ -239,11 +258,11 @@ public class FptrClient {
      * Records how a webhook delivery was handled ({@code PUT /webhook/deliveries/{id}}). Setting the
      * same acknowledgement twice changes nothing, so it is retried like a read.
      */
-    public void acknowledgeDelivery(String deliveryId, String acknowledgement) {
+    public void acknowledgeDelivery(Deadline deadline, String deliveryId, String acknowledgement) {
         ObjectNode body = mapper.createObjectNode().put("acknowledgement", acknowledgement);
         String json = write(body);
         String what = "Acknowledging delivery " + deliveryId;
-        safeCall(what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).acknowledgeDelivery(bearer, deliveryId, json)));
+        safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).acknowledgeDelivery(bearer, deliveryId, json)));
     }
 
     @FunctionalInterface
@@ -251,23 +270,23 @@ public class FptrClient {
         T run(URI site, String bearer);
     }
 
-    private <T> T safeCall(String what, Exchange<T> exchange) {
-        return withToken((site, bearer) -> responses.safe(what, () -> calls.read(() -> exchange.run(site, bearer))));
+    private <T> T safeCall(Deadline deadline, String what, Exchange<T> exchange) {
+        return withToken(deadline, (site, bearer) -> responses.safe(what, () -> calls.read(deadline, () -> exchange.run(site, bearer))));
     }
 
-    private <T> T writeCall(String what, Exchange<T> exchange) {
-        return withToken((site, bearer) -> responses.write(what, () -> calls.write(() -> exchange.run(site, bearer))));
+    private <T> T writeCall(Deadline deadline, String what, Exchange<T> exchange) {
+        return withToken(deadline, (site, bearer) -> responses.write(what, () -> calls.write(deadline, () -> exchange.run(site, bearer))));
     }
 
     /** Runs the call with a cached token; on 401 drops it, mints once more and runs the call once more. */
-    private <T> T withToken(Exchange<T> call) {
+    private <T> T withToken(Deadline deadline, Exchange<T> call) {
         FptrCredentials current = credentials.current();
-        AccessToken token = tokens.token(current, null);
+        AccessToken token = tokens.token(deadline, current, null);
         try {
             return call.run(current.siteUrl(), token.bearer());
         } catch (UnauthorizedCall expired) {
             tokens.invalidate(token);
-            AccessToken fresh = tokens.token(current, null);
+            AccessToken fresh = tokens.token(deadline, current, null);
             try {
                 return call.run(current.siteUrl(), fresh.bearer());
             } catch (UnauthorizedCall again) {

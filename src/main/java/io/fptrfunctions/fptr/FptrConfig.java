@@ -47,6 +47,10 @@ public interface FptrConfig {
     @WithDefault("5000")
     int maxPageSize();
 
+    /** The largest FPTR answer read (a 5000-row page of notes is a few MB); a bigger one is refused unread. */
+    @WithDefault("8388608")
+    long maxAnswerBytes();
+
     @WithDefault("5s")
     Duration connectTimeout();
 

@@ -157,16 +157,43 @@ public class FptrCredentialsSource implements SnapshotSafe {
                 + expectedKeys + ".");
     }
 
-    private static URI siteUrl(String site, String origin) {
+    /**
+     * The site as an {@code https} URL; plain {@code http} only on a loopback address (the simulator, a local
+     * proxy), since the script key and every token would otherwise travel in clear.
+     */
+    static URI siteUrl(String site, String origin) {
+        URI uri;
         try {
-            URI uri = new URI(site.endsWith("/") ? site.substring(0, site.length() - 1) : site);
-            if (uri.getScheme() == null || uri.getHost() == null
-                    || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
-                throw new URISyntaxException(site, "not an http(s) URL");
-            }
-            return uri;
+            uri = new URI(site.endsWith("/") ? site.substring(0, site.length() - 1) : site);
         } catch (URISyntaxException e) {
-            throw new FptrFailure.Misconfigured("The FPTR site URL in the " + origin + " is not an http(s) URL: '" + site + "'.");
+            uri = null;
         }
+        if (uri == null || uri.getScheme() == null || uri.getHost() == null
+                || !(uri.getScheme().equalsIgnoreCase("https") || uri.getScheme().equalsIgnoreCase("http"))) {
+            throw new FptrFailure.Misconfigured("The FPTR site URL in the " + origin + " is not an https URL: '" + site + "'.");
+        }
+        if (uri.getScheme().equalsIgnoreCase("http") && !isLoopback(uri.getHost())) {
+            throw new FptrFailure.Misconfigured("The FPTR site URL in the " + origin + " is http://, so the script key and "
+                    + "every token would travel in clear: use https://" + uri.getHost() + " (plain http is "
+                    + "only for a loopback address such as 127.0.0.1).");
+        }
+        return uri;
+    }
+
+    /** {@code localhost}, {@code 127.x.x.x} or {@code [::1]}, as written: no name is looked up. */
+    static boolean isLoopback(String host) {
+        if (host.equalsIgnoreCase("localhost") || host.equals("[::1]")) {
+            return true;
+        }
+        String[] octets = host.split("\\.", -1);
+        if (octets.length != 4 || !octets[0].equals("127")) {
+            return false;
+        }
+        for (String octet : octets) {
+            if (octet.isEmpty() || octet.length() > 3 || !octet.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(octet) > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -34,6 +34,8 @@ public sealed abstract class FptrFailure extends RuntimeException {
             PERMISSION_DENIED,
             /** Any other 4xx: a filter, value, page or parameter FPTR would not take. */
             INVALID_REQUEST,
+            /** FPTR's answer was larger than {@code fptr.max-answer-bytes}: not read (asking again gets the same). */
+            ANSWER_TOO_LARGE,
             /** Anything else FPTR answered that is not transient (a 5xx it sends every time, a 401 after a fresh token...). */
             OTHER
         }

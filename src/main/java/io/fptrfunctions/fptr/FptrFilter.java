@@ -50,6 +50,15 @@ public final class FptrFilter {
         return g;
     }
 
+    /**
+     * {@code filter} (null: every record) narrowed to ids greater than {@code afterId}, for reading in id order
+     * page after page ({@link FptrPager#readInIdOrder}); {@code filter} itself for 0.
+     */
+    public static JsonNode afterId(JsonNode filter, long afterId) {
+        JsonNode base = filter == null ? all() : filter;
+        return afterId <= 0 ? base : and(base, condition("id", "greater_than", JSON.numberNode(afterId)));
+    }
+
     /** The filter every record matches: an empty {@code and}. */
     public static ObjectNode all() {
         return group("and", List.of());

@@ -11,6 +11,11 @@ public final class FptrNames {
 
     /** Longer names are not FPTR's: its schema names and field names are short. */
     public static final int MAX_NAME_LENGTH = 64;
+    /**
+     * The most links a dotted path may follow ({@code note_links.Shot.sg_sequence.Sequence.code} follows 2):
+     * each hop is a join for FPTR, and a path of thousands of hops is an attack, not a question.
+     */
+    public static final int MAX_PATH_HOPS = 4;
     /** A record id fits in 18 digits (FPTR's ids are 32-bit; a long holds any 18-digit number). */
     private static final int MAX_ID_DIGITS = 18;
 
@@ -43,16 +48,19 @@ public final class FptrNames {
     /**
      * A field or a dotted path through entity fields: {@code sg_status_list},
      * {@code project.Project.name}, {@code note_links.Shot.sg_sequence.Sequence.code} (field, then
-     * type and field pairs).
+     * type and field pairs), of at most {@link #MAX_PATH_HOPS} hops.
      */
     public static boolean isFieldPath(String path) {
-        if (path == null || path.isEmpty()) {
+        if (path == null || path.isEmpty() || path.length() > (2 * MAX_PATH_HOPS + 1) * (MAX_NAME_LENGTH + 1)) {
             return false;
         }
         int segment = 0;
         int start = 0;
         for (int i = 0; i <= path.length(); i++) {
             if (i == path.length() || path.charAt(i) == '.') {
+                if (segment > 2 * MAX_PATH_HOPS) {
+                    return false;
+                }
                 String part = path.substring(start, i);
                 if (segment % 2 == 0 ? !isFieldName(part) : !isSchemaEntityType(part)) {
                     return false;

@@ -15,11 +15,20 @@ import java.util.concurrent.Future;
 /**
  * Reads every page of one search, in order, by FPTR's rule: only an empty page proves the end
  * ({@code links.next} is always present, and a short page may come before more rows). FPTR answers no
- * total and charges a fixed ~300 ms per call, so with an executor pages are asked for in waves: pages
- * 1–2 together (page 2 is needed whenever page 1 is not empty), then waves of up to
- * {@code parallelPages} pages until a page comes back empty or enough rows are in. Without an executor,
- * one page at a time. Pages are joined in page order, so the result is complete and ordered; a page that
- * fails fails the whole read.
+ * total and charges a fixed ~300 ms per call. Two ways:
+ * <ul>
+ * <li>{@link #readInIdOrder}: rows in id order, each page asked for as "id greater than the last id
+ *     read" (keyset paging). Rows created or deleted while it reads shift nothing: no row that stayed is
+ *     skipped and none comes twice. Pages 1 and 2 are asked for together, so a search that fits in one
+ *     page costs one round trip; after a full page the next one is asked for after its last id.</li>
+ * <li>{@link #readAll}: any order, by page number (offset paging), pages 1–2 together (page 2 is needed
+ *     whenever page 1 is not empty), then waves of up to {@code parallelPages} pages until a page comes
+ *     back empty or enough rows are in. A row created meanwhile may come twice (the copy is dropped); a
+ *     row deleted meanwhile before the current page shifts the rest, and the row at the page boundary is
+ *     skipped: only the id order avoids that.</li>
+ * </ul>
+ * Without an executor, one page at a time. Pages are joined in order, so the result is complete and
+ * ordered; a page that fails fails the whole read.
  */
 public final class FptrPager {
 
@@ -27,6 +36,12 @@ public final class FptrPager {
     @FunctionalInterface
     public interface PageSource {
         List<JsonNode> page(int pageSize, int pageNumber);
+    }
+
+    /** Fetches page {@code pageNumber} (1-based) of the rows whose id is greater than {@code afterId}, in id order. */
+    @FunctionalInterface
+    public interface IdPageSource {
+        List<JsonNode> page(long afterId, int pageSize, int pageNumber);
     }
 
     /** The rows read, in order, and whether rows beyond {@code limit} exist. */
@@ -67,6 +82,58 @@ public final class FptrPager {
      * @param limit the most rows wanted, or null for all. One row more is read when possible, to tell a
      *              result that the limit cut ({@code truncated}) from one that just fits.
      */
+    public Result readInIdOrder(IdPageSource source, Integer limit) {
+        long wanted = limit == null ? Long.MAX_VALUE : limit + 1L;
+        int pageSize = (int) Math.min(maxPageSize, wanted);
+        List<JsonNode> rows = new ArrayList<>();
+        Set<Long> seen = new HashSet<>();
+        // Page 2 beside page 1: when page 1 is short and page 2 empty, the read is over in one round trip.
+        List<Future<List<JsonNode>>> first = new ArrayList<>(2);
+        first.add(submit(() -> source.page(0, pageSize, 1)));
+        first.add(submit(() -> source.page(0, pageSize, 2)));
+        List<JsonNode> page = join(first, 0, 1);
+        int pagesRead = 1;
+        long after = add(page, rows, seen);
+        if (page.size() < pageSize && !page.isEmpty()) {
+            List<JsonNode> second = join(first, 1, 2);
+            pagesRead++;
+            if (second.isEmpty()) {
+                return result(rows, limit, pagesRead);
+            }
+        }
+        first.forEach(f -> f.cancel(true));   // after a full page, its successor is asked for by id
+        while (!page.isEmpty() && rows.size() < wanted) {
+            long from = after;
+            List<Future<List<JsonNode>>> next = List.of(submit(() -> source.page(from, pageSize, 1)));
+            page = join(next, 0, pagesRead + 1);
+            pagesRead++;
+            int had = rows.size();
+            after = Math.max(after, add(page, rows, seen));
+            if (rows.size() == had) {
+                break;   // a page of rows already read (a source that ignores "id greater than"): nothing more to come, never a loop
+            }
+        }
+        return result(rows, limit, pagesRead);
+    }
+
+    /** Adds the page's new rows; returns the largest id among them (0 for none). */
+    private static long add(List<JsonNode> page, List<JsonNode> rows, Set<Long> seen) {
+        long last = 0;
+        for (JsonNode row : page) {
+            long id = row.path("id").asLong();
+            if (seen.add(id)) {
+                rows.add(row);
+            }
+            last = Math.max(last, id);
+        }
+        return last;
+    }
+
+    private static Result result(List<JsonNode> rows, Integer limit, int pagesRead) {
+        boolean truncated = limit != null && rows.size() > limit;
+        return new Result(truncated ? List.copyOf(rows.subList(0, limit)) : rows, truncated, pagesRead);
+    }
+
     public Result readAll(PageSource source, Integer limit) {
         long wanted = limit == null ? Long.MAX_VALUE : limit + 1L;
         int pageSize = (int) Math.min(maxPageSize, wanted);
@@ -110,18 +177,23 @@ public final class FptrPager {
             next += count;
             waveSize = parallelPages;
         }
-        boolean truncated = limit != null && rows.size() > limit;
-        return new Result(truncated ? List.copyOf(rows.subList(0, limit)) : rows, truncated, pagesRead);
+        return result(rows, limit, pagesRead);
     }
 
     private Future<List<JsonNode>> submit(PageSource source, int pageSize, int number) {
+        return submit(() -> source.page(pageSize, number));
+    }
+
+    private Future<List<JsonNode>> submit(java.util.concurrent.Callable<List<JsonNode>> page) {
         if (executor != null) {
-            return executor.submit(() -> source.page(pageSize, number));
+            return executor.submit(page);
         }
         try {
-            return CompletableFuture.completedFuture(source.page(pageSize, number));
+            return CompletableFuture.completedFuture(page.call());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(new IllegalStateException(e));
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrFailure.Refused.Kind;
 import io.fptrfunctions.fptr.FptrFailure.WriteOutcomeUnknown.Lost;
 import io.fptrfunctions.telemetry.Invocation;
@@ -16,6 +17,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -40,6 +42,9 @@ import java.util.function.Supplier;
 @ApplicationScoped
 class FptrResponses {
 
+    /** The most of FPTR's own words (title, detail) a failure's message repeats. */
+    private static final int MAX_QUOTED = 500;
+
     /** Which endpoint answered: a 404 from the schema means an unknown field, from a record an unknown id. */
     enum Endpoint { DATA, SCHEMA }
 
@@ -59,7 +64,7 @@ class FptrResponses {
     JsonNode json(String what, Endpoint endpoint, Supplier<Response> exchange) {
         try (Response response = exchange.get()) {
             noteRequestId(response);
-            byte[] body = body(response);
+            byte[] body = body(what, response);
             int status = response.getStatus();
             if (status >= 200 && status < 300) {
                 return parse(body);
@@ -70,7 +75,10 @@ class FptrResponses {
         }
     }
 
-    /** The Location of the exchange's 3xx answer, resolved against the site. */
+    /**
+     * The Location of the exchange's 3xx answer, resolved against the site: an http(s) URL. The Location is a
+     * signed storage URL, so no failure here repeats it (nor the JDK's messages, which would).
+     */
     URI location(String what, Supplier<Response> exchange, URI site) {
         try (Response response = exchange.get()) {
             noteRequestId(response);
@@ -80,9 +88,9 @@ class FptrResponses {
                 if (location == null || location.isBlank()) {
                     throw refusedOther(what, status, "FPTR redirected without a Location");
                 }
-                return site.resolve(location);
+                return storageUrl(what, status, location, site);
             }
-            byte[] body = body(response);
+            byte[] body = body(what, response);
             if (status >= 200 && status < 300) {
                 throw refusedOther(what, status, "FPTR answered without the redirect to the stored file");
             }
@@ -101,7 +109,7 @@ class FptrResponses {
         JsonNode answer;
         try (Response response = exchange.get()) {
             noteRequestId(response);
-            byte[] body = body(response);
+            byte[] body = body(what, response);
             int status = response.getStatus();
             if (status < 200 || status >= 300) {
                 throw tokenFailure(what, sudoLogin, response, body);
@@ -128,6 +136,8 @@ class FptrResponses {
             throw new FptrFailure.Unavailable(what + ": FPTR did not answer in time, retries exhausted.", null, e);
         } catch (CircuitBreakerOpenException e) {
             throw circuitOpen(what, e);
+        } catch (Deadline.Exceeded e) {
+            throw outOfTime(what, e);
         }
     }
 
@@ -146,12 +156,20 @@ class FptrResponses {
                     + "applied the change. Look before trying again.", Lost.TIMEOUT, e);
         } catch (CircuitBreakerOpenException e) {
             throw circuitOpen(what, e);
+        } catch (Deadline.Exceeded e) {
+            throw outOfTime(what, e);   // thrown before the write was sent
         }
     }
 
-    private static FptrFailure.Unavailable circuitOpen(String what, CircuitBreakerOpenException e) {
+    private FptrFailure.Unavailable circuitOpen(String what, CircuitBreakerOpenException e) {
         return new FptrFailure.Unavailable(what + ": FPTR has been failing repeatedly, so it is not called for a "
-                + "short while (circuit breaker open).", null, e);
+                + "short while (circuit breaker open).", config.calls().circuitBreaker().delay(), e);
+    }
+
+    /** No attempt (or no further one) fitted in the invocation's deadline: FPTR was too slow for it, nothing changed. */
+    private static FptrFailure.Unavailable outOfTime(String what, Deadline.Exceeded e) {
+        return new FptrFailure.Unavailable(what + ": FPTR did not answer within the time the function has left, "
+                + "so it stopped before its own timeout.", null, e);
     }
 
     // ---- reading an error answer ------------------------------------------------------------------
@@ -170,12 +188,22 @@ class FptrResponses {
                 s.append(" (code ").append(code).append(')');
             }
             if (title != null && !title.isBlank()) {
-                s.append(": ").append(title);
+                s.append(": ").append(clip(title));
             }
             if (detail != null && !detail.isBlank() && !detail.equals(title)) {
-                s.append(" - ").append(detail);
+                s.append(" - ").append(clip(detail));
             }
             return s.toString();
+        }
+
+        /** FPTR echoes what it refuses (a caller's value, a relation): a message quotes at most 500 characters of it. */
+        private static String clip(String words) {
+            if (words.length() <= MAX_QUOTED) {
+                return words;
+            }
+            int end = MAX_QUOTED - 3;
+            // never half a surrogate pair: the message must stay valid Unicode
+            return words.substring(0, Character.isHighSurrogate(words.charAt(end - 1)) ? end - 1 : end) + "...";
         }
     }
 
@@ -290,8 +318,49 @@ class FptrResponses {
         invocations.tagId(Invocation.FPTR_REQUEST_ID, response.getHeaderString("x-request-id"));
     }
 
-    private static byte[] body(Response response) {
-        return response.hasEntity() ? response.readEntity(byte[].class) : new byte[0];
+    /**
+     * The answer's bytes, at most {@code fptr.max-answer-bytes}: a bigger one is refused by its Content-Length
+     * before it is read, or once that many bytes have come (the client streams a {@code Response}'s body).
+     */
+    private byte[] body(String what, Response response) {
+        if (!response.hasEntity()) {
+            return new byte[0];
+        }
+        long max = config.maxAnswerBytes();
+        if (response.getLength() > max) {
+            throw tooLarge(what, response.getStatus(), max);
+        }
+        try (InputStream in = response.readEntity(InputStream.class)) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (bytes.length > max) {
+                throw tooLarge(what, response.getStatus(), max);
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new ProcessingException(e);   // a body cut half-way: the transport's failure, as readEntity reports it
+        }
+    }
+
+    private static FptrFailure.Refused tooLarge(String what, int status, long max) {
+        String title = "FPTR's answer is larger than " + max + " bytes (fptr.max-answer-bytes)";
+        return new FptrFailure.Refused(what + ": " + title + "; it was not read.", Kind.ANSWER_TOO_LARGE, status, null,
+                title, null, basicError(status, title));
+    }
+
+    /** A redirect's Location as the URL to download, or FPTR's failure: only http(s) URLs are followed. */
+    private static URI storageUrl(String what, int status, String location, URI site) {
+        URI target;
+        try {
+            target = site.resolve(location.strip());
+        } catch (IllegalArgumentException notAUri) {
+            throw refusedOther(what, status, "FPTR redirected to a Location that is not a valid URL");
+        }
+        String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("https") || scheme.equals("http")) || target.getHost() == null) {
+            throw refusedOther(what, status, "FPTR redirected to a Location that is not an http(s) URL"
+                    + (scheme.isEmpty() || scheme.length() > 16 ? "" : " (" + scheme + ":)"));
+        }
+        return target;
     }
 
     private JsonNode parse(byte[] body) {

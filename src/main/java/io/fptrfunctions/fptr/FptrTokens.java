@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.lifecycle.SnapshotSafe;
 import io.fptrfunctions.telemetry.Metric;
 import io.fptrfunctions.telemetry.Metrics;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -63,16 +64,16 @@ public class FptrTokens implements SnapshotSafe {
     }
 
     /** A token with life left for the configured principal, acting as {@code sudoLogin} when not null. */
-    public AccessToken token(String sudoLogin) {
-        return token(credentials.current(), sudoLogin);
+    public AccessToken token(Deadline deadline, String sudoLogin) {
+        return token(deadline, credentials.current(), sudoLogin);
     }
 
-    AccessToken token(FptrCredentials credentials, String sudoLogin) {
+    AccessToken token(Deadline deadline, FptrCredentials credentials, String sudoLogin) {
         Key key = new Key(credentials.siteUrl(), credentials.principal(), sudoLogin);
         boolean[] minted = {false};
         AccessToken token = tokens.get(key, k -> {
             minted[0] = true;
-            return mint(credentials, sudoLogin);
+            return mint(deadline, credentials, sudoLogin);
         }).token();
         metrics.count(minted[0] ? Metric.TOKEN_MINTS : Metric.TOKEN_CACHE_HITS);
         return token;
@@ -97,7 +98,7 @@ public class FptrTokens implements SnapshotSafe {
         tokens.invalidateIf((key, cached) -> cached.token().equals(token));
     }
 
-    private Cached mint(FptrCredentials credentials, String sudoLogin) {
+    private Cached mint(Deadline deadline, FptrCredentials credentials, String sudoLogin) {
         Form form = new Form().param("grant_type", credentials.grant().grantType());
         if (credentials.grant() == FptrCredentials.Grant.SCRIPT) {
             form.param("client_id", credentials.principal()).param("client_secret", credentials.secret());
@@ -112,7 +113,7 @@ public class FptrTokens implements SnapshotSafe {
         try {
             String what = "Minting an FPTR token";
             answer = responses.safe(what,
-                    () -> calls.mint(() -> responses.token(what, sudoLogin, () -> sites.api(credentials.siteUrl()).accessToken(form))));
+                    () -> calls.mint(deadline, () -> responses.token(what, sudoLogin, () -> sites.api(credentials.siteUrl()).accessToken(form))));
         } catch (FptrFailure.CredentialsRefused refused) {
             this.credentials.forget(credentials);   // read the secret again next time, in case it was rotated
             throw refused;

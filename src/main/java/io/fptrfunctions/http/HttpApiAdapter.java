@@ -6,6 +6,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
+import io.fptrfunctions.deadline.LambdaDeadlines;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.fptrfunctions.telemetry.Invocation;
 import io.fptrfunctions.telemetry.Invocations;
@@ -48,9 +50,17 @@ public class HttpApiAdapter {
     @Inject
     Invocations invocations;
 
-    /** Runs the function on the event's request; {@code context} is Lambda's (null in tests that call this directly). */
+    @Inject
+    LambdaDeadlines deadlines;
+
+    /**
+     * Runs {@code function} on the event, within the invocation's deadline (Lambda's remaining time in
+     * {@code context} less {@code fptr.deadline.margin}), which the request hands on ({@link ApiRequest#deadline()});
+     * {@code context} is null in tests that call this directly.
+     */
     public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Context context, Function<ApiRequest, ApiResponse> function) {
-        return invoke(event, context, () -> answer(event, function));
+        Deadline deadline = deadlines.of(context);
+        return invoke(event, context, () -> answer(event, deadline, function));
     }
 
     /**
@@ -77,12 +87,12 @@ public class HttpApiAdapter {
         }
     }
 
-    private APIGatewayV2HTTPResponse answer(APIGatewayV2HTTPEvent event, Function<ApiRequest, ApiResponse> function) {
+    private APIGatewayV2HTTPResponse answer(APIGatewayV2HTTPEvent event, Deadline deadline, Function<ApiRequest, ApiResponse> function) {
         if (event == null) {
             return problem(ProblemException.badRequest("No event was given."));
         }
         try {
-            ApiResponse answer = function.apply(new ApiRequest(event, mapper));
+            ApiResponse answer = function.apply(new ApiRequest(event, deadline));
             return json(answer);
         } catch (Throwable failure) {
             String requestId = requestId(event);
@@ -179,15 +189,7 @@ public class HttpApiAdapter {
     }
 
     public APIGatewayV2HTTPResponse problem(ProblemException e) {
-        ObjectNode body = mapper.createObjectNode();
-        body.put("type", e.type());
-        body.put("title", e.title());
-        body.put("status", e.status());
-        body.put("detail", e.detail());
-        if (e.upstream() != null) {
-            body.set("upstream", e.upstream());
-        }
-        e.extensions().forEach((k, v) -> body.set(k, mapper.valueToTree(v)));
+        ObjectNode body = e.body(mapper);
         Map<String, String> headers = new HashMap<>(e.headers());
         headers.put("Content-Type", PROBLEM_JSON);
         return APIGatewayV2HTTPResponse.builder()
@@ -200,9 +202,29 @@ public class HttpApiAdapter {
 
     private String write(Object body) {
         try {
-            return mapper.writeValueAsString(body);
+            return wellFormed(mapper.writeValueAsString(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Response body could not be serialised", e);
         }
+    }
+
+    /**
+     * The text with any half of a surrogate pair (from a caller's text, or FPTR's data) as U+FFFD: a Lambda
+     * answer is UTF-8, which has no code for one, and the gateway would fail on it.
+     */
+    static String wellFormed(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean lone = Character.isHighSurrogate(c) ? i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
+                    : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)));
+            if (lone && out == null) {
+                out = new StringBuilder(text.length()).append(text, 0, i);
+            }
+            if (out != null) {
+                out.append(lone ? '\uFFFD' : c);
+            }
+        }
+        return out == null ? text : out.toString();
     }
 }

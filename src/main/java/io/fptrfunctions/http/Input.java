@@ -18,13 +18,19 @@ import java.util.function.Function;
  * into a typed value or refused with a 400 problem whose {@code pointer} member names it:
  * <ul>
  *   <li>in the body, a JSON Pointer (RFC 6901): {@code /linked/1/type}, {@code /limit};</li>
- *   <li>a path parameter: {@code {type}}; a query parameter: {@code ?platform}.</li>
+ *   <li>a path parameter: {@code {type}}; a query parameter: {@code ?platform}; a header:
+ *       {@code X-SG-Delivery-Id:} (its name, as the route documents it, and a colon).</li>
  * </ul>
  * Every function reads its requests this way, so every refusal looks alike. Reads are strict: a string
  * is not a number, {@code 2.5} is not a whole number, an unknown key is a mistake. Limits are given per
- * read ({@link #text(int)}), so each field declares its own.
+ * read ({@link #text(int)}, {@link #list(int)}), so each field declares its own; every read is linear in
+ * the size of the value (no regular expression walks caller input), and a refusal quotes at most
+ * {@link #quote 80 characters} of it.
  */
 public final class Input {
+
+    /** How many unknown keys a refusal names. */
+    private static final int MAX_NAMED_KEYS = 5;
 
     private final JsonNode node;
     private final String pointer;
@@ -49,7 +55,14 @@ public final class Input {
         return new Input(value == null ? null : TextNode.valueOf(value), "?" + name, true);
     }
 
-    /** Where the value is: {@code /linked/1/type}, {@code {type}}, {@code ?platform}; {@code ""} for the body. */
+    static Input header(String name, String value) {
+        return new Input(value == null ? null : TextNode.valueOf(value), name + ":", true);
+    }
+
+    /**
+     * Where the value is: {@code /linked/1/type}, {@code {type}}, {@code ?platform}, {@code X-SG-Delivery-Id:}
+     * (a header); {@code ""} for the body.
+     */
     public String pointer() {
         return pointer;
     }
@@ -112,8 +125,10 @@ public final class Input {
         if (unknown.isEmpty()) {
             return this;
         }
-        List<String> named = unknown.stream().map(k -> quote(member(k).name())).toList();
-        throw member(unknown.get(0)).invalid("Unknown key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", named)
+        // A body of thousands of unknown keys names the first few: the answer stays small.
+        List<String> named = unknown.stream().limit(MAX_NAMED_KEYS).map(k -> quote(member(k).name())).toList();
+        String more = unknown.size() > MAX_NAMED_KEYS ? " and " + (unknown.size() - MAX_NAMED_KEYS) + " more" : "";
+        throw member(unknown.get(0)).invalid("Unknown key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", named) + more
                 + "; the keys" + (pointer.isEmpty() ? "" : " of " + name()) + " are: " + String.join(", ", allowed)
                 + "." + (hint.isEmpty() ? "" : " " + hint));
     }
@@ -132,9 +147,22 @@ public final class Input {
         return items;
     }
 
-    /** The items of this list, or this one value as a list of one ({@code "status": "opn"}). */
-    public List<Input> listOrOne() {
-        return node.isArray() ? list() : List.of(this);
+    /** The items of a list of at most {@code maxItems}; a longer one is a 400 naming the limit, before any item is read. */
+    public List<Input> list(int maxItems) {
+        if (node.isArray() && node.size() > maxItems) {
+            throw tooMany(maxItems);
+        }
+        return list();
+    }
+
+    /** The items of this list (at most {@code maxItems}), or this one value as a list of one ({@code "status": "opn"}). */
+    public List<Input> listOrOne(int maxItems) {
+        return node.isArray() ? list(maxItems) : List.of(this);
+    }
+
+    /** A 400: this list has more than {@code maxItems} items. */
+    public ProblemException tooMany(int maxItems) {
+        return invalid(name() + " has " + node.size() + " items; at most " + maxItems + " are allowed.");
     }
 
     // ---- scalars ----------------------------------------------------------------------------------
@@ -190,10 +218,13 @@ public final class Input {
         return node.longValue();
     }
 
-    /** A whole number from 1 up. */
-    public int positiveInt() {
+    /** A whole number from 1 up to {@code max}. */
+    public int positiveInt(int max) {
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
             throw invalid(name() + " must be a positive whole number, not " + describe(node) + ".");
+        }
+        if (node.intValue() > max) {
+            throw invalid(name() + " must be at most " + max + ", not " + node.intValue() + ".");
         }
         return node.intValue();
     }
@@ -256,12 +287,12 @@ public final class Input {
         return field;
     }
 
-    /** A field or a dotted path: {@code sg_status_list}, {@code project.Project.name}. */
+    /** A field or a dotted path of at most {@link FptrNames#MAX_PATH_HOPS} links: {@code sg_status_list}, {@code project.Project.name}. */
     public String fieldPath() {
         String path = text().strip();
         if (!FptrNames.isFieldPath(path)) {
-            throw invalid(name() + " must be a field name or a dotted path such as \"sg_status_list\" or "
-                    + "\"project.Project.name\", not \"" + quote(path) + "\".");
+            throw invalid(name() + " must be a field name or a dotted path of at most " + FptrNames.MAX_PATH_HOPS
+                    + " links such as \"sg_status_list\" or \"project.Project.name\", not \"" + quote(path) + "\".");
         }
         return path;
     }
@@ -272,21 +303,27 @@ public final class Input {
     public static String describe(JsonNode v) {
         if (v == null || v.isMissingNode()) return "missing";
         if (v.isTextual()) return "a string (\"" + quote(v.textValue()) + "\")";
-        if (v.isNumber()) return "a number (" + v.asText() + ")";
+        if (v.isNumber()) return "a number (" + quote(v.asText()) + ")";
         if (v.isBoolean()) return "a boolean (" + v.asText() + ")";
         if (v.isNull()) return "null";
         if (v.isArray()) return "a list";
         return "an object";
     }
 
-    /** Caller text safe to repeat in a message: at most 80 characters, control characters as '?'. */
+    /**
+     * Caller text safe to repeat in a message: at most 80 characters, control characters and halves of a
+     * surrogate pair (a lone one, or one the cut would leave alone) as '?', so the answer is valid Unicode.
+     */
     public static String quote(String text) {
-        String clipped = text.length() > 80 ? text.substring(0, 77) + "..." : text;
-        StringBuilder s = new StringBuilder(clipped.length());
-        for (int i = 0; i < clipped.length(); i++) {
-            char c = clipped.charAt(i);
-            s.append(Character.isISOControl(c) ? '?' : c);
+        boolean clip = text.length() > 80;
+        int end = clip ? 77 : text.length();
+        StringBuilder s = new StringBuilder(end + 3);
+        for (int i = 0; i < end; i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) ? i + 1 < end && Character.isLowSurrogate(text.charAt(i + 1))
+                    : !Character.isLowSurrogate(c) || (i > 0 && Character.isHighSurrogate(text.charAt(i - 1)));
+            s.append(Character.isISOControl(c) || !paired ? '?' : c);
         }
-        return s.toString();
+        return clip ? s.append("...").toString() : s.toString();
     }
 }

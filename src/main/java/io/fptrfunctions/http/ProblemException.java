@@ -1,6 +1,8 @@
 package io.fptrfunctions.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -78,6 +80,20 @@ public class ProblemException extends RuntimeException {
     public ProblemException withHeader(String name, String value) {
         headers.put(name, value);
         return this;
+    }
+
+    /** The problem as JSON: type, title, status, detail, upstream (when FPTR refused) and the extension members. */
+    public ObjectNode body(ObjectMapper mapper) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("type", type);
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", getMessage());
+        if (upstream != null) {
+            body.set("upstream", upstream);
+        }
+        extensions.forEach((k, v) -> body.set(k, mapper.valueToTree(v)));
+        return body;
     }
 
     public int status() { return status; }

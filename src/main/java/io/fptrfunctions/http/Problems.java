@@ -1,8 +1,11 @@
 package io.fptrfunctions.http;
 
 import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.StorageFailure;
+
+import java.time.Duration;
 
 /**
  * The one table that turns a failure into the problem a caller gets, shared by every HTTP function
@@ -13,6 +16,9 @@ import io.fptrfunctions.fptr.StorageFailure;
  */
 public final class Problems {
 
+    /** {@code Retry-After} of a 503 or 504 when nobody upstream said how long to wait. */
+    public static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+
     private Problems() {
     }
 
@@ -22,10 +28,9 @@ public final class Problems {
             return refused(r);
         }
         if (failure instanceof FptrFailure.Unavailable u) {
-            ProblemException p = new ProblemException(503, "FPTR is unavailable",
-                    u.getMessage() + " Nothing was written to FPTR; it is safe to try again later.", null, u);
-            u.retryAfter().ifPresent(p::withRetryAfter);
-            return p;
+            return new ProblemException(503, "FPTR is unavailable",
+                    u.getMessage() + " Nothing was written to FPTR; it is safe to try again later.", null, u)
+                    .withRetryAfter(u.retryAfter().orElse(RETRY_AFTER));
         }
         if (failure instanceof FptrFailure.WriteOutcomeUnknown w) {
             return w.lost() == FptrFailure.WriteOutcomeUnknown.Lost.TIMEOUT
@@ -55,6 +60,7 @@ public final class Problems {
             case PERMISSION_DENIED -> new ProblemException(403, "FPTR denied permission", detail
                     + " The function's FPTR script (or user) may not do this; its permissions must change first.", r.upstream(), r);
             case INVALID_REQUEST -> new ProblemException(400, "FPTR refused the request", detail, r.upstream(), r);
+            case ANSWER_TOO_LARGE -> new ProblemException(502, "FPTR's answer was too large", detail, null, r);
             case OTHER -> new ProblemException(502, "FPTR refused the function's request", detail, r.upstream(), r);
         };
     }
@@ -74,7 +80,13 @@ public final class Problems {
             return new ProblemException(502, "Bad Gateway", s.getMessage(), null, s);
         }
         if (failure instanceof AwsFailure a) {
-            return new ProblemException(502, "Bad Gateway", a.getMessage(), null, a);
+            return a.timedOut()
+                    ? new ProblemException(504, "Gateway Timeout", a.getMessage(), null, a).withRetryAfter(RETRY_AFTER)
+                    : new ProblemException(502, "Bad Gateway", a.getMessage(), null, a);
+        }
+        if (failure instanceof Deadline.Exceeded d) {
+            return new ProblemException(504, "Gateway Timeout", d.getMessage() + " Try again later.", null, d)
+                    .withRetryAfter(RETRY_AFTER);
         }
         return new ProblemException(500, "Internal Server Error",
                 "The function failed unexpectedly; the error is in its log under request id " + requestId + ".");
@@ -83,7 +95,7 @@ public final class Problems {
     /** True for what {@link #of(Throwable, String)} answers as a 500 that needs its stack trace logged. */
     static boolean isUnexpected(Throwable failure) {
         return !(failure instanceof ProblemException || failure instanceof FptrFailure
-                || failure instanceof StorageFailure || failure instanceof AwsFailure);
+                || failure instanceof StorageFailure || failure instanceof AwsFailure || failure instanceof Deadline.Exceeded);
     }
 
     /** FPTR's words end with or without a full stop; the detail ends with one. */

@@ -53,22 +53,22 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         return http.handle(event, context, request -> switch (request.routeKey()) {
-            case "GET " + FIELD_ROUTE -> ApiResponse.ok(files.read(target(request), platform(request)));
+            case "GET " + FIELD_ROUTE -> ApiResponse.ok(files.read(target(request), platform(request), request.deadline()));
             case "PUT " + FIELD_ROUTE -> {
                 EntityField target = target(request);
                 LinkRequest link = local(request.body());
                 Platform platform = platform(request);
-                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(files.set(target, link, platform, attempt)));
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(files.set(target, link, platform, attempt, request.deadline())));
             }
             case "DELETE " + FIELD_ROUTE -> {
                 EntityField target = target(request);
                 Platform platform = platform(request);
-                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(files.unset(target, platform, attempt)));
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(files.unset(target, platform, attempt, request.deadline())));
             }
             case "POST /v1/attachments" -> {
                 AttachmentRequest attachment = attachment(request.body());
                 Platform platform = platform(request);
-                yield writes.run(request, FUNCTION, attempt -> ApiResponse.created(files.createAttachment(attachment, platform, attempt)));
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.created(files.createAttachment(attachment, platform, attempt, request.deadline())));
             }
             default -> throw new ProblemException(404, "Not Found",
                     "The local-file function has no route '" + request.routeKey() + "'.");

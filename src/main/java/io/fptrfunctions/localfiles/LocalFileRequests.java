@@ -19,10 +19,13 @@ final class LocalFileRequests {
     static final List<String> ATTACHMENT_KEYS = List.of("project", "this_file", "attachment_links", "description", "tag_list");
     private static final List<String> LINK_KEYS = List.of("type", "id", "name");
 
-    private static final int MAX_PATH = 4096;
-    private static final int MAX_NAME = 255;
-    private static final int MAX_CONTENT_TYPE = 255;
-    private static final int MAX_DESCRIPTION = 100_000;
+    /** Limits of every input (README "local-file", "Limits"). */
+    static final int MAX_PATH = 4096;
+    static final int MAX_NAME = 255;
+    static final int MAX_CONTENT_TYPE = 255;
+    static final int MAX_DESCRIPTION = 100_000;
+    static final int MAX_LINKS = 100;
+    static final int MAX_TAGS = 100;
 
     private LocalFileRequests() {
     }
@@ -78,7 +81,7 @@ final class LocalFileRequests {
         } else if (p.isIntegralNumber()) {
             projectId = project.id();
         } else if (p.isTextual() && !p.textValue().isBlank()) {
-            projectName = p.textValue();
+            projectName = project.text(MAX_NAME);
         } else if (p.isObject()) {
             project.onlyKeys(LINK_KEYS);
             Input type = project.member("type");
@@ -105,7 +108,7 @@ final class LocalFileRequests {
         Input linksInput = body.member("attachment_links");
         if (linksInput.isPresent()) {
             links = new ArrayList<>();
-            for (Input l : linksInput.list()) {
+            for (Input l : linksInput.list(MAX_LINKS)) {
                 l.object().onlyKeys(LINK_KEYS);
                 links.add(new AttachmentRequest.EntityLink(l.member("type").schemaEntityType(), l.member("id").id()));
             }
@@ -117,7 +120,7 @@ final class LocalFileRequests {
         Input tagsInput = body.member("tag_list");
         if (tagsInput.isPresent()) {
             tags = new ArrayList<>();
-            for (Input t : tagsInput.list()) {
+            for (Input t : tagsInput.list(MAX_TAGS)) {
                 tags.add(t.text(MAX_NAME));
             }
         }
@@ -142,7 +145,7 @@ final class LocalFileRequests {
         String contentType = contentType(body.member("content_type"));
         if (hasLocal) {
             Input pathInput = body.member("local_path");
-            String path = pathInput.text();
+            String path = pathInput.text(MAX_PATH);
             checkLocalPath(path, pathInput);
             String fileName = LocalStorageMatcher.fileName(path);
             return new LinkRequest.LocalPath(path, name != null ? name : fileName,
@@ -158,7 +161,7 @@ final class LocalFileRequests {
                     + body.member("local_path").name() + ".");
         }
         Input relativeInput = body.member("relative_path");
-        String relative = relativeInput.text();
+        String relative = relativeInput.text(MAX_PATH);
         checkRelativePath(relative, relativeInput);
         LinkRequest.StorageRef storage = storageRef(body.member("local_storage"));
         String fileName = LocalStorageMatcher.fileName(relative);
@@ -279,7 +282,7 @@ final class LocalFileRequests {
     static LinkRequest.StorageRef storageRef(Input v) {
         JsonNode node = v.node();
         if (node.isTextual()) {
-            return new LinkRequest.StorageRef(null, v.text());
+            return new LinkRequest.StorageRef(null, v.text(MAX_NAME));
         }
         if (node.isIntegralNumber()) {
             return new LinkRequest.StorageRef(v.id(), null);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
@@ -57,48 +58,49 @@ public class LocalFileService {
     Clock clock;
 
     /** The field's value as FPTR stores it, plus {@code local_path}/{@code url} for a local link; JSON null when empty. */
-    public JsonNode read(EntityField target, Platform platform) {
-        requireFileField(target);
-        return present(currentValue(target), platform);
+    public JsonNode read(EntityField target, Platform platform, Deadline deadline) {
+        requireFileField(target, deadline);
+        return present(currentValue(target, deadline), platform);
     }
 
     /** Stores a local link; answers the value FPTR returned from the write. */
-    public JsonNode set(EntityField target, LinkRequest link, Platform platform, WriteAttempt attempt) {
+    public JsonNode set(EntityField target, LinkRequest link, Platform platform, WriteAttempt attempt, Deadline deadline) {
         refuseThisFile(target, "changed");
-        requireFileField(target);
-        PreparedLink prepared = prepare(link, platform);
+        requireFileField(target, deadline);
+        PreparedLink prepared = prepare(link, platform, deadline);
         String what = "set " + target;
-        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> reread(target, prepared::isStoredIn));
+        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> reread(target, prepared::isStoredIn, deadline));
         if (earlier.isPresent()) {
             return present(earlier.get(), platform);
         }
         ObjectNode update = JSON.objectNode();
         update.set(target.field(), prepared.value());
-        JsonNode record = write(attempt, () -> fptr.update(target.type(), target.id(), update),
-                () -> reread(target, prepared::isStoredIn), what);
-        return present(storedField(record, target), platform);
+        JsonNode record = write(attempt, () -> fptr.update(deadline, target.type(), target.id(), update),
+                () -> reread(target, prepared::isStoredIn, deadline), what);
+        return present(storedField(record, target, deadline), platform);
     }
 
     /** Clears the field (FPTR: null); answers the now empty value. */
-    public JsonNode unset(EntityField target, Platform platform, WriteAttempt attempt) {
+    public JsonNode unset(EntityField target, Platform platform, WriteAttempt attempt, Deadline deadline) {
         refuseThisFile(target, "cleared");
-        requireFileField(target);
+        requireFileField(target, deadline);
         String what = "unset " + target;
         Predicate<JsonNode> empty = stored -> stored == null || stored.isNull();
-        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> reread(target, empty));
+        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> reread(target, empty, deadline));
         if (earlier.isPresent()) {
             return present(earlier.get(), platform);
         }
         ObjectNode update = JSON.objectNode();
         update.putNull(target.field());
-        JsonNode record = write(attempt, () -> fptr.update(target.type(), target.id(), update), () -> reread(target, empty), what);
-        return present(storedField(record, target), platform);
+        JsonNode record = write(attempt, () -> fptr.update(deadline, target.type(), target.id(), update),
+                () -> reread(target, empty, deadline), what);
+        return present(storedField(record, target, deadline), platform);
     }
 
     /** Creates an Attachment holding a local or web link; answers the created record. */
-    public JsonNode createAttachment(AttachmentRequest request, Platform platform, WriteAttempt attempt) {
-        PreparedLink prepared = prepare(request.thisFile(), platform);
-        long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName());
+    public JsonNode createAttachment(AttachmentRequest request, Platform platform, WriteAttempt attempt, Deadline deadline) {
+        PreparedLink prepared = prepare(request.thisFile(), platform, deadline);
+        long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName(), deadline);
 
         ObjectNode create = JSON.objectNode();
         create.set("project", FptrFilter.entity("Project", projectId));
@@ -115,14 +117,14 @@ public class LocalFileService {
             request.tagList().forEach(tags::add);
         }
         String what = "create Attachment";
-        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> findCreatedAttachment(projectId, since, prepared));
+        Optional<JsonNode> earlier = landedEarlier(attempt, what, since -> findCreatedAttachment(projectId, since, prepared, deadline));
         ObjectNode attachment;
         if (earlier.isPresent()) {
             attachment = theOneCreated((ArrayNode) earlier.get());
         } else {
             Instant sentAt = clock.instant();
-            attachment = FptrRecords.flatten(write(attempt, () -> fptr.create("Attachment", create),
-                    () -> findCreatedAttachment(projectId, sentAt, prepared), what));
+            attachment = FptrRecords.flatten(write(attempt, () -> fptr.create(deadline, "Attachment", create),
+                    () -> findCreatedAttachment(projectId, sentAt, prepared, deadline), what));
         }
         if (attachment.has("this_file")) {
             attachment.set("this_file", present(attachment.get("this_file"), platform));
@@ -133,19 +135,20 @@ public class LocalFileService {
     // ---- links ----------------------------------------------------------------------------------
 
     /** The value to send for a link, after checking it against the LocalStorages (422 when it fits none). */
-    private PreparedLink prepare(LinkRequest link, Platform platform) {
+    private PreparedLink prepare(LinkRequest link, Platform platform, Deadline deadline) {
         ObjectNode value = JSON.objectNode();
         if (link instanceof LinkRequest.LocalPath local) {
             // FPTR refuses backslashes in local_path; a Windows path is sent with forward slashes,
             // which FPTR matches against the windows root (sg-groundtruth 058).
             String sent = LocalStorageMatcher.normalizePath(local.path());
-            StorageMatch match = storages.match(sent).orElseThrow(() -> underNoRoot(local.path(), platform));
+            StorageMatch match = storages.match(deadline, sent).orElseThrow(() -> underNoRoot(local.path(), platform, deadline));
             value.put("local_path", sent);
             putNameAndType(value, link);
             return new PreparedLink(link, value, match.storage().id(), sent);
         }
         if (link instanceof LinkRequest.Relative relative) {
-            LocalStorage storage = storages.find(relative.storage()).orElseThrow(() -> unknownStorage(relative.storage(), platform));
+            LocalStorage storage = storages.find(deadline, relative.storage())
+                    .orElseThrow(() -> unknownStorage(relative.storage(), platform, deadline));
             value.put("relative_path", relative.relativePath());
             value.set("local_storage", FptrFilter.entity("LocalStorage", storage.id()));
             putNameAndType(value, link);
@@ -196,10 +199,10 @@ public class LocalFileService {
         }
     }
 
-    private ProblemException underNoRoot(String path, Platform platform) {
+    private ProblemException underNoRoot(String path, Platform platform, Deadline deadline) {
         List<Object> roots = new ArrayList<>();
         StringBuilder listed = new StringBuilder();
-        for (LocalStorage s : storages.storages()) {
+        for (LocalStorage s : storages.storages(deadline)) {
             String root = s.root(platform);
             if (root == null) {
                 continue;
@@ -219,10 +222,10 @@ public class LocalFileService {
                 .with("roots", roots);
     }
 
-    private ProblemException unknownStorage(LinkRequest.StorageRef ref, Platform platform) {
+    private ProblemException unknownStorage(LinkRequest.StorageRef ref, Platform platform, Deadline deadline) {
         List<Object> known = new ArrayList<>();
         StringBuilder listed = new StringBuilder();
-        for (LocalStorage s : storages.storages()) {
+        for (LocalStorage s : storages.storages(deadline)) {
             ObjectNode r = storageLink(s);
             r.put("path", s.root(platform));
             known.add(r);
@@ -236,8 +239,8 @@ public class LocalFileService {
 
     // ---- fields -------------------------------------------------------------------------------------
 
-    private void requireFileField(EntityField target) {
-        String dataType = fieldSchemas.dataType(target.type(), target.field());
+    private void requireFileField(EntityField target, Deadline deadline) {
+        String dataType = fieldSchemas.dataType(deadline, target.type(), target.field());
         if (!"url".equals(dataType)) {
             throw ProblemException.badRequest(target.type() + "." + target.field() + " is " + article(dataType)
                     + " field, not a file/link field (FPTR data type 'url'): local file links can only be stored "
@@ -262,18 +265,18 @@ public class LocalFileService {
     }
 
     /** The field from a write's answer; FPTR returns the whole record, but a missing key is read back. */
-    private JsonNode storedField(JsonNode record, EntityField target) {
+    private JsonNode storedField(JsonNode record, EntityField target, Deadline deadline) {
         ObjectNode flat = FptrRecords.flatten(record);
         if (flat.has(target.field())) {
             return flat.get(target.field());
         }
         LOG.warnf("FPTR's answer to the write of %s had no '%s'; reading it back", target, target.field());
-        return currentValue(target);
+        return currentValue(target, deadline);
     }
 
     /** The field as stored now: {@code GET /entity/{type}/{id}?fields={field}} (a missing record is FPTR's 404). */
-    private JsonNode currentValue(EntityField target) {
-        JsonNode value = FptrRecords.flatten(fptr.read(target.type(), target.id(), List.of(target.field())))
+    private JsonNode currentValue(EntityField target, Deadline deadline) {
+        JsonNode value = FptrRecords.flatten(fptr.read(deadline, target.type(), target.id(), List.of(target.field())))
                 .get(target.field());
         return value == null ? NullNode.instance : value;
     }
@@ -371,18 +374,18 @@ public class LocalFileService {
                 .with("write_outcome", Outcome.LANDED).with("created", found);
     }
 
-    private Outcome reread(EntityField target, Predicate<JsonNode> holdsIt) {
-        JsonNode value = currentValue(target);
+    private Outcome reread(EntityField target, Predicate<JsonNode> holdsIt, Deadline deadline) {
+        JsonNode value = currentValue(target, deadline);
         return new Outcome(holdsIt.test(value) ? Outcome.LANDED : Outcome.NOT_LANDED, value);
     }
 
     /** Attachments this call may have created: same project, made since just before the call, same file. */
-    private Outcome findCreatedAttachment(long projectId, Instant sentAt, PreparedLink prepared) {
+    private Outcome findCreatedAttachment(long projectId, Instant sentAt, PreparedLink prepared, Deadline deadline) {
         ObjectNode filter = FptrFilter.and(
                 FptrFilter.condition("project", "is", FptrFilter.entity("Project", projectId)),
                 FptrFilter.condition("created_at", "greater_than",
                         DateTimeFormatter.ISO_INSTANT.format(sentAt.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS))));
-        List<JsonNode> rows = fptr.searchAll("Attachment", filter,
+        List<JsonNode> rows = fptr.searchAll(deadline, "Attachment", filter,
                 List.of("this_file", "project", "created_at", "attachment_links", "description", "tag_list"), "id", null).rows();
         ArrayNode found = JSON.arrayNode();
         for (JsonNode row : rows) {
@@ -439,8 +442,8 @@ public class LocalFileService {
         return p;
     }
 
-    private long projectIdByName(String name) {
-        List<JsonNode> rows = fptr.searchPage("Project", FptrFilter.and(FptrFilter.condition("name", "is", name)),
+    private long projectIdByName(String name, Deadline deadline) {
+        List<JsonNode> rows = fptr.searchPage(deadline, "Project", FptrFilter.and(FptrFilter.condition("name", "is", name)),
                 List.of("name"), "id", 2, 1);
         if (rows.isEmpty()) {
             throw ProblemException.unprocessable("No Project is named '" + name + "'; nothing was written. Give the project's id.");

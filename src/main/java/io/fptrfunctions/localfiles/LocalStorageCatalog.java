@@ -1,6 +1,7 @@
 package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrCache;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFilter;
@@ -51,18 +52,18 @@ public class LocalStorageCatalog {
     }
 
     /** Every LocalStorage row, from the cache while it is fresh. */
-    public List<LocalStorage> storages() {
-        return rows.get(ALL, key -> read());
+    public List<LocalStorage> storages(Deadline deadline) {
+        return rows.get(ALL, key -> read(deadline));
     }
 
     /** The storage {@code path} lies under (see {@link LocalStorageMatcher}), re-reading the rows once on a miss. */
-    public Optional<StorageMatch> match(String path) {
-        return lookup(rows -> LocalStorageMatcher.match(path, rows));
+    public Optional<StorageMatch> match(Deadline deadline, String path) {
+        return lookup(deadline, rows -> LocalStorageMatcher.match(path, rows));
     }
 
     /** The storage a caller named by id or by code (exact, then case-insensitive), re-reading once on a miss. */
-    public Optional<LocalStorage> find(LinkRequest.StorageRef ref) {
-        return lookup(rows -> {
+    public Optional<LocalStorage> find(Deadline deadline, LinkRequest.StorageRef ref) {
+        return lookup(deadline, rows -> {
             if (ref.id() != null) {
                 return rows.stream().filter(s -> s.id() == ref.id()).findFirst();
             }
@@ -77,22 +78,22 @@ public class LocalStorageCatalog {
         rows.invalidate(ALL);
     }
 
-    private <T> Optional<T> lookup(Function<List<LocalStorage>, Optional<T>> find) {
+    private <T> Optional<T> lookup(Deadline deadline, Function<List<LocalStorage>, Optional<T>> find) {
         Instant asked = clock.instant();
-        Optional<T> found = find.apply(storages());
+        Optional<T> found = find.apply(storages(deadline));
         if (found.isPresent()) {
             return found;
         }
         // Re-read only rows an earlier request read, and not more often than the minimum interval.
         Instant lastAllowed = clock.instant().minus(missRefreshMinInterval);
         List<LocalStorage> reread = rows.reloadIf(ALL, readAt -> readAt.isBefore(asked) && !readAt.isAfter(lastAllowed),
-                key -> read());
+                key -> read(deadline));
         return find.apply(reread);
     }
 
-    private List<LocalStorage> read() {
+    private List<LocalStorage> read(Deadline deadline) {
         List<LocalStorage> read = new ArrayList<>();
-        for (JsonNode record : fptr.searchAll("LocalStorage", FptrFilter.all(), FIELDS, "id", null).rows()) {
+        for (JsonNode record : fptr.searchAll(deadline, "LocalStorage", FptrFilter.all(), FIELDS, "id", null).rows()) {
             read.add(toStorage(FptrRecords.flatten(record)));
         }
         LOG.debugf("Read %d LocalStorage rows", read.size());

@@ -2,7 +2,6 @@ package io.fptrfunctions.localfiles;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Finds the LocalStorage a path lies under, the way FPTR resolves {@code {"local_path": ...}}
@@ -16,11 +15,10 @@ import java.util.regex.Pattern;
  * Windows roots compare case-insensitively (drive letters and NTFS/SMB names are), mac and linux roots
  * case-sensitively. A Windows-style path ({@code M:\...}, {@code \\server\share\...}) may use
  * backslashes: they are read as separators, which FPTR itself would refuse, so callers need not
- * convert. Plain JDK string work: no reflection, nothing to register for native.
+ * convert. Plain character work, linear in the path (no regular expression walks caller input), no
+ * reflection, nothing to register for native.
  */
 public final class LocalStorageMatcher {
-
-    private static final Pattern DRIVE = Pattern.compile("^[A-Za-z]:([\\\\/].*)?$");
 
     private LocalStorageMatcher() {
     }
@@ -54,7 +52,17 @@ public final class LocalStorageMatcher {
 
     /** True for {@code M:\...}, {@code M:/...} and UNC {@code \\server\share} paths. */
     public static boolean looksWindows(String path) {
-        return DRIVE.matcher(path).matches() || path.startsWith("\\\\") || path.startsWith("//");
+        return isDrive(path) || path.startsWith("\\\\") || path.startsWith("//");
+    }
+
+    /** {@code M:} alone or followed by a separator. */
+    private static boolean isDrive(String path) {
+        if (path.length() < 2 || path.charAt(1) != ':') {
+            return false;
+        }
+        char letter = path.charAt(0);
+        boolean isLetter = (letter >= 'A' && letter <= 'Z') || (letter >= 'a' && letter <= 'z');
+        return isLetter && (path.length() == 2 || path.charAt(2) == '\\' || path.charAt(2) == '/');
     }
 
     /**
@@ -64,8 +72,14 @@ public final class LocalStorageMatcher {
     static String normalizePath(String path) {
         String p = looksWindows(path) ? path.replace('\\', '/') : path;
         boolean unc = p.startsWith("//");
-        String collapsed = p.replaceAll("/{2,}", "/");
-        return unc ? "/" + collapsed : collapsed;
+        StringBuilder collapsed = new StringBuilder(p.length() + 1);
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            if (c != '/' || i == 0 || p.charAt(i - 1) != '/') {
+                collapsed.append(c);
+            }
+        }
+        return unc ? "/" + collapsed : collapsed.toString();
     }
 
     /** A root as a prefix without its trailing separator: {@code /} → "", {@code M:\} → {@code M:}. */

@@ -3,6 +3,7 @@ package io.fptrfunctions.notes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
@@ -31,20 +32,22 @@ final class AuthorResolver {
 
     private final FptrClient fptr;
     private final ExecutorService executor;
+    private final Deadline deadline;
 
-    AuthorResolver(FptrClient fptr, ExecutorService executor) {
+    AuthorResolver(FptrClient fptr, ExecutorService executor, Deadline deadline) {
         this.fptr = fptr;
         this.executor = executor;
+        this.deadline = deadline;
     }
 
     /** {@code {"type","id"}} of the author; 404 problem when nobody matches, 409 listing them when several do. */
     ObjectNode resolve(String author) {
         TextNode name = TextNode.valueOf(author);
-        Future<List<JsonNode>> scripts = executor.submit(() -> fptr.searchPage("ApiUser",
+        Future<List<JsonNode>> scripts = executor.submit(() -> fptr.searchPage(deadline, "ApiUser",
                 FptrFilter.and(FptrFilter.condition("firstname", "is", name)), API_FIELDS, "id", LOOKUP_PAGE, 1));
         List<JsonNode> humans;
         try {
-            humans = fptr.searchPage("HumanUser",
+            humans = fptr.searchPage(deadline, "HumanUser",
                     FptrFilter.or(FptrFilter.condition("login", "is", name), FptrFilter.condition("name", "is", name)),
                     HUMAN_FIELDS, "id", LOOKUP_PAGE, 1);
         } catch (RuntimeException e) {

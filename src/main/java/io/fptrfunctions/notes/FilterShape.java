@@ -3,6 +3,7 @@ package io.fptrfunctions.notes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrFilter;
+import io.fptrfunctions.fptr.FptrNames;
 import io.fptrfunctions.http.Input;
 
 import java.util.ArrayList;
@@ -10,10 +11,26 @@ import java.util.List;
 
 /**
  * Checks the shape of a caller's raw FPTR filter before it is sent, so a malformed one is our 400 that
- * points at the bad part instead of FPTR's terse "Missing logical operator". Field names and operators
- * are left to FPTR, which knows the schema; its refusal comes back as a 400 with FPTR's error attached.
+ * points at the bad part instead of FPTR's terse "Missing logical operator". Each condition's field must
+ * be a field name or dotted path and its operator a word ({@code is}, {@code in}, {@code greater_than}):
+ * whether FPTR knows them is left to FPTR, which knows the schema; its refusal comes back as a 400 with
+ * FPTR's error attached. The filter is bounded (README "Limits") so that neither we nor FPTR work on a
+ * filter of thousands of groups or a value of megabytes: FPTR echoes what it refuses.
  */
 final class FilterShape {
+
+    /** Groups inside groups. */
+    static final int MAX_DEPTH = 8;
+    /** Conditions in the whole filter. */
+    static final int MAX_CONDITIONS = 200;
+    /** Items in a list value ({@code ["id", "in", [...]]}), or values after the operator. */
+    static final int MAX_VALUES = 1000;
+    /** A string value. */
+    static final int MAX_STRING = 1000;
+    /** An operator: FPTR's are short lower-case words. */
+    static final int MAX_OPERATOR = 32;
+    /** Nesting inside one value: {@code [{"type": "Shot", "id": 1}]} is 2. */
+    private static final int MAX_VALUE_DEPTH = 3;
 
     private static final List<String> GROUP_KEYS = List.of("logical_operator", "conditions");
 
@@ -25,7 +42,10 @@ final class FilterShape {
      * "conditions"}} and, as the Python API writes them, a plain list of conditions (ANDed).
      */
     static ObjectNode check(Input filter) {
-        ObjectNode group = filter.node().isArray() ? FptrFilter.group("and", conditions(filter)) : group(filter);
+        int[] conditions = {0};
+        ObjectNode group = filter.node().isArray()
+                ? FptrFilter.group("and", conditions(filter, 1, conditions))
+                : group(filter, 1, conditions);
         if (group.get("conditions").isEmpty()) {
             // An empty group matches every Note: as a criterion it would mean "all notes of the site".
             throw filter.invalid(filter.name() + " has no condition; leave it out, or give at least one condition.");
@@ -33,10 +53,13 @@ final class FilterShape {
         return group;
     }
 
-    private static ObjectNode group(Input node) {
+    private static ObjectNode group(Input node, int depth, int[] count) {
         if (!node.node().isObject()) {
             throw node.invalid(node.name() + " must be an FPTR hash filter {\"logical_operator\": \"and\"|\"or\", "
                     + "\"conditions\": [...]} or a list of conditions.");
+        }
+        if (depth > MAX_DEPTH) {
+            throw node.invalid(node.name() + " nests groups deeper than " + MAX_DEPTH + " levels.");
         }
         node.onlyKeys(GROUP_KEYS, "A filter group has only logical_operator and conditions.");
         Input op = node.member("logical_operator");
@@ -48,23 +71,83 @@ final class FilterShape {
         if (!conditions.node().isArray()) {
             throw conditions.invalid(conditions.name() + " must be a list of conditions [field, operator, value] or nested groups.");
         }
-        return FptrFilter.group(operator, conditions(conditions));
+        return FptrFilter.group(operator, conditions(conditions, depth, count));
     }
 
-    private static List<JsonNode> conditions(Input list) {
+    private static List<JsonNode> conditions(Input list, int depth, int[] count) {
         List<JsonNode> out = new ArrayList<>();
         for (Input item : list.list()) {
+            if (++count[0] > MAX_CONDITIONS) {
+                throw item.invalid("The filter has more than " + MAX_CONDITIONS + " conditions and groups.");
+            }
             JsonNode c = item.node();
             if (c.isObject()) {
-                out.add(group(item));
-            } else if (c.isArray() && c.size() >= 3 && c.get(0).isTextual() && !c.get(0).textValue().isBlank()
-                    && c.get(1).isTextual() && !c.get(1).textValue().isBlank()) {
-                out.add(c.deepCopy());
+                out.add(group(item, depth + 1, count));
+            } else if (c.isArray() && c.size() >= 3) {
+                out.add(condition(item));
             } else {
                 throw item.invalid(item.name() + " must be a condition [field, operator, value] (e.g. "
                         + "[\"sg_status_list\", \"is\", \"opn\"]) or a nested group.");
             }
         }
         return out;
+    }
+
+    /** {@code [field, operator, value...]}: a field path, a word, then bounded values. */
+    private static JsonNode condition(Input condition) {
+        List<Input> parts = condition.list(2 + MAX_VALUES);
+        Input field = parts.get(0);
+        if (!field.node().isTextual() || !FptrNames.isFieldPath(field.node().textValue())) {
+            throw field.invalid(field.name() + " must be a field name or a dotted path of at most " + FptrNames.MAX_PATH_HOPS
+                    + " links (e.g. \"sg_status_list\", \"project.Project.name\"), not " + Input.describe(field.node()) + ".");
+        }
+        Input operator = parts.get(1);
+        if (!operator.node().isTextual() || !isOperator(operator.node().textValue())) {
+            throw operator.invalid(operator.name() + " must be an FPTR operator such as \"is\", \"in\", \"contains\" or "
+                    + "\"greater_than\" (lower-case letters and '_', at most " + MAX_OPERATOR + "), not "
+                    + Input.describe(operator.node()) + ".");
+        }
+        for (int i = 2; i < parts.size(); i++) {
+            value(parts.get(i), 1);
+        }
+        return condition.node().deepCopy();
+    }
+
+    private static void value(Input value, int depth) {
+        JsonNode v = value.node();
+        if (v.isTextual() && v.textValue().length() > MAX_STRING) {
+            throw value.invalid(value.name() + " is longer than " + MAX_STRING + " characters.");
+        }
+        if (v.isContainerNode()) {
+            if (depth > MAX_VALUE_DEPTH) {
+                throw value.invalid(value.name() + " nests deeper than a filter value may (" + MAX_VALUE_DEPTH + " levels).");
+            }
+            if (v.size() > MAX_VALUES) {
+                throw value.invalid(value.name() + " has " + v.size() + " items; at most " + MAX_VALUES + " are allowed.");
+            }
+            if (v.isArray()) {
+                value.list().forEach(item -> value(item, depth + 1));
+            } else {
+                v.fieldNames().forEachRemaining(key -> {
+                    if (key.length() > FptrNames.MAX_NAME_LENGTH) {
+                        throw value.invalid(value.name() + " has a key longer than " + FptrNames.MAX_NAME_LENGTH + " characters.");
+                    }
+                    value(value.member(key), depth + 1);
+                });
+            }
+        }
+    }
+
+    private static boolean isOperator(String word) {
+        if (word.isEmpty() || word.length() > MAX_OPERATOR) {
+            return false;
+        }
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (!(c >= 'a' && c <= 'z') && c != '_') {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -44,7 +44,7 @@ public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
             if (query.filters() != null) {
                 access.requireRawFilters(request.caller(), "/filters");
             }
-            return ApiResponse.ok(service.search(query));
+            return ApiResponse.ok(service.search(query, request.deadline()));
         });
     }
 }

@@ -13,13 +13,35 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns the JSON body of {@code POST /v1/notes/search} into a checked {@link NoteQuery}. Every mistake
- * is a 400 problem whose {@code pointer} names the input at fault (e.g. {@code /linked/1/type}).
+ * is a 400 problem whose {@code pointer} names the input at fault (e.g. {@code /linked/1/type}). Every
+ * input has a limit (README "note-search", "Limits"), checked here before anything is asked of FPTR, and
+ * every check is linear in the size of the input.
  */
 final class NoteSearchRequestReader {
+
+    /** {@code author}, {@code sequence}, {@code shot}, a project or linked entity name: FPTR's names are short. */
+    static final int MAX_NAME = 255;
+    /** {@code text}: words to look for, not a document. */
+    static final int MAX_TEXT = 1000;
+    /** A date or date-time. */
+    static final int MAX_DATE = 64;
+    /** Entries of {@code linked}. */
+    static final int MAX_LINKED = 100;
+    /** Codes in {@code status}. */
+    static final int MAX_STATUS = 50;
+    /** Names in {@code fields}. */
+    static final int MAX_FIELDS = 100;
+    /** Keys in {@code sort}, and its length. */
+    static final int MAX_SORT_KEYS = 10;
+    static final int MAX_SORT_LENGTH = 1000;
+    /** {@code limit}: an answer must fit Lambda's 6 MB anyway. */
+    static final int MAX_LIMIT = 50_000;
 
     /** The keys a caller may send, in the order the README lists them (used in the unknown-key message). */
     static final List<String> KEYS = List.of("project", "author", "linked", "sequence", "shot", "text", "status",
@@ -32,11 +54,11 @@ final class NoteSearchRequestReader {
     static NoteQuery read(Input body) {
         body.onlyKeys(KEYS);
         ProjectRef project = project(body.member("project"));
-        String author = criterion(body.member("author"));
+        String author = criterion(body.member("author"), MAX_NAME);
         List<LinkedEntity> linked = linked(body.member("linked"));
-        String sequence = criterion(body.member("sequence"));
-        String shot = criterion(body.member("shot"));
-        String text = criterion(body.member("text"));
+        String sequence = criterion(body.member("sequence"), MAX_NAME);
+        String shot = criterion(body.member("shot"), MAX_NAME);
+        String text = criterion(body.member("text"), MAX_TEXT);
         List<String> status = status(body.member("status"));
         Input afterInput = body.member("created_after");
         Instant after = instant(afterInput, false);
@@ -50,7 +72,7 @@ final class NoteSearchRequestReader {
         List<String> fields = fields(body.member("fields"));
         String sort = sort(body.member("sort"));
         Input limitInput = body.member("limit");
-        Integer limit = limitInput.isPresent() ? limitInput.positiveInt() : null;
+        Integer limit = limitInput.isPresent() ? limitInput.positiveInt(MAX_LIMIT) : null;
         Input filtersInput = body.member("filters");
         JsonNode filters = filtersInput.isPresent() ? FilterShape.check(filtersInput) : null;
 
@@ -74,32 +96,32 @@ final class NoteSearchRequestReader {
             return new ProjectRef(project.id(), null);
         }
         if (v.isTextual() && !v.textValue().isBlank()) {
-            return new ProjectRef(null, v.textValue().strip());
+            return new ProjectRef(null, project.text(MAX_NAME).strip());
         }
         throw project.invalid(project.name() + " must be a project id (a positive whole number) or a project name "
                 + "(a non-empty string), not " + Input.describe(v) + ".");
     }
 
-    /** A text criterion, trimmed; absent is null. */
-    private static String criterion(Input input) {
+    /** A text criterion of at most {@code maxLength} characters, trimmed; absent is null. */
+    private static String criterion(Input input, int maxLength) {
         if (!input.isPresent()) {
             return null;
         }
         if (input.node().isTextual() && input.node().textValue().isBlank()) {
             throw input.invalid(input.name() + " must not be empty; leave it out to not filter by it.");
         }
-        return input.text().strip();
+        return input.text(maxLength).strip();
     }
 
-    /** A criterion given as one value or a list of them: absent is an empty list, an empty list a mistake. */
-    private static List<Input> oneOrMore(Input input, boolean single, String expected) {
+    /** A criterion given as one value or a list of at most {@code max}: absent is an empty list, an empty list a mistake. */
+    private static List<Input> oneOrMore(Input input, boolean single, String expected, int max) {
         if (!input.isPresent()) {
             return List.of();
         }
         if (!input.node().isArray() && !single) {
             throw input.invalid(input.name() + " must be " + expected + " or a list of them, not " + Input.describe(input.node()) + ".");
         }
-        List<Input> items = input.listOrOne();
+        List<Input> items = input.listOrOne(max);
         if (items.isEmpty()) {
             throw input.invalid(input.name() + " must not be an empty list; leave it out to not filter by it.");
         }
@@ -108,7 +130,7 @@ final class NoteSearchRequestReader {
 
     private static List<LinkedEntity> linked(Input linked) {
         List<LinkedEntity> out = new ArrayList<>();
-        for (Input e : oneOrMore(linked, linked.node().isObject(), "an object {\"type\", \"id\" or \"name\"}")) {
+        for (Input e : oneOrMore(linked, linked.node().isObject(), "an object {\"type\", \"id\" or \"name\"}", MAX_LINKED)) {
             e.object().onlyKeys(LINKED_KEYS, "A linked entity is {\"type\", \"id\"} or {\"type\", \"name\"}.");
             Input type = e.member("type");
             if (!type.isPresent()) {
@@ -122,18 +144,18 @@ final class NoteSearchRequestReader {
             }
             out.add(id.isPresent()
                     ? new LinkedEntity(typeName, id.id(), null)
-                    : new LinkedEntity(typeName, null, name.text().strip()));
+                    : new LinkedEntity(typeName, null, name.text(MAX_NAME).strip()));
         }
         return List.copyOf(out);
     }
 
     private static List<String> status(Input status) {
         List<String> out = new ArrayList<>();
-        for (Input code : oneOrMore(status, status.node().isTextual(), "a status code string")) {
+        for (Input code : oneOrMore(status, status.node().isTextual(), "a status code string", MAX_STATUS)) {
             if (!code.node().isTextual() || code.node().textValue().isBlank()) {
                 throw code.invalid(code.name() + " must be a status code such as \"opn\", not " + Input.describe(code.node()) + ".");
             }
-            out.add(code.node().textValue().strip());
+            out.add(code.text(FptrNames.MAX_NAME_LENGTH).strip());
         }
         return List.copyOf(out);
     }
@@ -147,7 +169,7 @@ final class NoteSearchRequestReader {
         if (!input.isPresent()) {
             return null;
         }
-        String v = input.text().strip();
+        String v = input.text(MAX_DATE).strip();
         Instant t;
         try {
             t = OffsetDateTime.parse(v).toInstant();
@@ -168,10 +190,9 @@ final class NoteSearchRequestReader {
         if (!fields.isPresent()) {
             return List.of();
         }
-        List<String> out = new ArrayList<>();
-        for (Input field : fields.list()) {
-            String path = field.fieldPath();
-            if (!out.contains(path)) out.add(path);
+        Set<String> out = new LinkedHashSet<>();
+        for (Input field : fields.list(MAX_FIELDS)) {
+            out.add(field.fieldPath());
         }
         return List.copyOf(out);
     }
@@ -184,9 +205,13 @@ final class NoteSearchRequestReader {
         if (!sort.isPresent()) {
             return null;
         }
-        String given = sort.text();
+        String given = sort.text(MAX_SORT_LENGTH);
+        String[] parts = given.split(",", -1);
+        if (parts.length > MAX_SORT_KEYS) {
+            throw sort.invalid(sort.name() + " has " + parts.length + " keys; at most " + MAX_SORT_KEYS + " are allowed.");
+        }
         List<String> keys = new ArrayList<>();
-        for (String part : given.split(",", -1)) {
+        for (String part : parts) {
             String key = part.strip();
             String path = key.startsWith("-") ? key.substring(1) : key;
             if (!FptrNames.isFieldPath(path)) {

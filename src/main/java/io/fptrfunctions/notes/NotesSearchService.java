@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
+import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrPager;
+import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,7 +20,9 @@ import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -41,27 +47,41 @@ public class NotesSearchService {
     @Inject
     NotesConfig config;
 
-    private final AtomicInteger threadCount = new AtomicInteger();
-    private final ExecutorService pages = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "note-search-" + threadCount.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Where pages and the author look-up run: at most {@code fptr.notes.parallel-pages} threads, whatever
+     * the request (a request cannot make the function start a thread per FPTR call). Nothing run here waits
+     * for another task of the pool, so a full pool only queues.
+     */
+    private ExecutorService pages;
+
+    @PostConstruct
+    void start() {
+        AtomicInteger threadCount = new AtomicInteger();
+        int threads = Math.max(2, config.parallelPages());
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "note-search-" + threadCount.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        pages = pool;
+    }
 
     @PreDestroy
     void stop() {
         pages.shutdownNow();
     }
 
-    public ObjectNode search(NoteQuery query) {
-        return search(query, config.pageSize().orElse(fptr.maxPageSize()));
+    /** The notes matching {@code query}, every page read before {@code deadline}. */
+    public ObjectNode search(NoteQuery query, Deadline deadline) {
+        return search(query, config.pageSize().orElse(fptr.maxPageSize()), deadline);
     }
 
     /** With an explicit page size: tests use small pages to cross many page boundaries. */
-    ObjectNode search(NoteQuery query, int pageSize) {
+    ObjectNode search(NoteQuery query, int pageSize, Deadline deadline) {
         long started = System.nanoTime();
-        RequestedFields.requireKnown(query.fields(), schemas, pages);
-        JsonNode author = query.author() == null ? null : new AuthorResolver(fptr, pages).resolve(query.author());
+        RequestedFields.requireKnown(query.fields(), schemas, deadline);
+        JsonNode author = query.author() == null ? null : new AuthorResolver(fptr, pages, deadline).resolve(query.author());
         ObjectNode filter = NoteFilterBuilder.build(query, author);
         List<String> fields = NoteShaper.fieldsToRead(query.fields());
         String sort = stableSort(query.sort());
@@ -69,7 +89,12 @@ public class NotesSearchService {
         FptrPager pager = new FptrPager(pages, Math.min(pageSize, fptr.maxPageSize()), config.parallelPages());
         FptrPager.Result result;
         try {
-            result = pager.readAll((size, number) -> fptr.searchPage("Note", filter, fields, sort, size, number), query.limit());
+            // FPTR's own order (id) is read by id, so notes created or deleted meanwhile shift nothing; any other
+            // order is read by page number (README "note-search").
+            result = sort == null
+                    ? pager.readInIdOrder((after, size, number) -> fptr.searchPage(deadline, "Note",
+                            FptrFilter.afterId(filter, after), fields, null, size, number), query.limit())
+                    : pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), query.limit());
         } catch (FptrPager.PageFailedException e) {
             throw pageFailed(e);
         }
@@ -107,6 +132,12 @@ public class NotesSearchService {
      * naming the page (no partial list is ever returned). Any other failure of a page is answered as is.
      */
     private static RuntimeException pageFailed(FptrPager.PageFailedException e) {
+        if (e.getCause() instanceof FptrFailure.Refused refused && refused.kind() == FptrFailure.Refused.Kind.ANSWER_TOO_LARGE) {
+            // Like an answer over Lambda's limit: the caller can ask for less.
+            return ProblemException.unprocessable("Page " + e.pageNumber() + " of the Note search is larger than the function "
+                    + "reads from FPTR (fptr.max-answer-bytes); narrow the criteria, ask for fewer fields, or set a smaller limit.")
+                    .with("page", e.pageNumber());
+        }
         if (e.getCause() instanceof FptrFailure.Unavailable unavailable) {
             return Problems.of(unavailable).withDetail("Page " + e.pageNumber() + " of the Note search could not be read: "
                     + unavailable.getMessage() + " No partial result is returned; try again later.").with("page", e.pageNumber());

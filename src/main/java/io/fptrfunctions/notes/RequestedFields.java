@@ -1,121 +1,122 @@
 package io.fptrfunctions.notes;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrFailure;
-import io.fptrfunctions.http.Problems;
+import io.fptrfunctions.http.ProblemException;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.Optional;
 
 /**
  * Checks the caller's {@code fields} against FPTR's schema before the search. FPTR drops a name it does
  * not know and answers 200, so a typo ({@code sg_status} for {@code sg_status_list}) would come back as
  * {@code null} on every note, which reads like real data; here it is a 400 naming the field. Each hop of
- * a dotted path is checked ({@code project.Project.name}: Note.project, then Project.name). Schemas are
- * cached (FieldSchemas), so this costs FPTR calls only the first time a field is asked for.
+ * a dotted path is checked ({@code project.Project.name}: Note.project links to Project, which has
+ * name). The schema is read a whole entity type at a time and cached ({@link FieldSchemas#fieldOf}), and
+ * a type is read only when a link field names it among its {@code valid_types}: names a caller makes up
+ * cost no FPTR call once Note's fields are known.
  */
 final class RequestedFields {
 
     private static final Logger LOG = Logger.getLogger(RequestedFields.class);
+    /** How many unknown names the answer spells out; the rest are counted. */
+    private static final int MAX_NAMED = 10;
 
     private RequestedFields() {
     }
 
-    /** One field of one entity type that a requested name needs to exist. */
-    private record Hop(String entityType, String field) {
-        @Override
-        public String toString() {
-            return entityType + "." + field;
+    /** Why one requested name names nothing, and FPTR's own refusal when it gave one. */
+    private record Unknown(int index, String name, String why, boolean unknownType, FptrFailure.Refused upstream) {
+    }
+
+    /** A name FPTR cannot tell us about (no schema permission, FPTR down) is left unchecked. */
+    private static final class Unchecked extends RuntimeException {
+        Unchecked() {
+            super(null, null, false, false);
         }
     }
 
-    static void requireKnown(List<String> fields, FieldSchemas schemas, ExecutorService executor) {
-        Map<Hop, Future<FptrFailure.Refused>> lookups = new LinkedHashMap<>();
-        for (String name : fields) {
-            for (Hop hop : hops(name)) {
-                lookups.computeIfAbsent(hop, h -> executor.submit(() -> missing(schemas, h)));
-            }
-        }
-        List<String> unknown = new ArrayList<>();
-        FptrFailure.Refused first = null;
-        int firstIndex = -1;
+    static void requireKnown(List<String> fields, FieldSchemas schemas, Deadline deadline) {
+        List<Unknown> unknown = new ArrayList<>();
         for (int i = 0; i < fields.size(); i++) {
-            for (Hop hop : hops(fields.get(i))) {
-                FptrFailure.Refused missing = result(lookups.get(hop));
-                if (missing != null) {
-                    unknown.add("'fields/" + i + "' (\"" + fields.get(i) + "\"): " + describe(hop, missing));
-                    if (first == null) {
-                        first = missing;
-                        firstIndex = i;
-                    }
-                    break;
-                }
+            try {
+                check(i, fields.get(i), schemas, deadline).ifPresent(unknown::add);
+            } catch (Unchecked leftUnchecked) {
+                // logged where it happened; the search goes on
             }
         }
-        if (first != null) {
-            // FPTR's own answer for the first unknown name (status, title, upstream), worded for all of them.
-            throw Problems.of(first).withDetail(String.join("; ", unknown) + ". FPTR leaves fields it does not know "
-                    + "out of its answer, so they would come back null on every note; check the spelling "
-                    + "(FPTR's field names, e.g. sg_status_list).").with("pointer", "/fields/" + firstIndex);
+        if (unknown.isEmpty()) {
+            return;
         }
+        List<String> described = unknown.stream().limit(MAX_NAMED)
+                .map(u -> "'fields/" + u.index() + "' (\"" + u.name() + "\"): " + u.why()).toList();
+        String more = unknown.size() > MAX_NAMED ? " (and " + (unknown.size() - MAX_NAMED) + " more names)" : "";
+        Unknown first = unknown.get(0);
+        throw new ProblemException(400, first.unknownType() ? "Unknown entity type" : "Unknown field",
+                String.join("; ", described) + more + ". FPTR leaves fields it does not know out of its answer, so they would "
+                        + "come back null on every note; check the spelling (FPTR's field names, e.g. sg_status_list).",
+                first.upstream() == null ? null : first.upstream().upstream(), null)
+                .with("pointer", "/fields/" + first.index());
     }
 
-    /** The hops of a name: {@code a} → Note.a; {@code a.B.c} → Note.a, B.c. Fixed keys need no check. */
-    private static List<Hop> hops(String name) {
+    /** The first hop of {@code name} that names nothing; empty when every hop exists. */
+    private static Optional<Unknown> check(int index, String name, FieldSchemas schemas, Deadline deadline) {
         if (name.equals("id") || NoteShaper.BASE_FIELDS.contains(name)) {
-            return List.of();
+            return Optional.empty();
         }
-        String[] parts = name.split("\\.");
-        List<Hop> hops = new ArrayList<>();
-        hops.add(new Hop("Note", parts[0]));
-        for (int i = 1; i + 1 < parts.length; i += 2) {
-            hops.add(new Hop(parts[i], parts[i + 1]));
+        String[] parts = name.split("\\.", -1);   // a checked path: field(.Type.field)*, at most FptrNames.MAX_PATH_HOPS links
+        String type = "Note";
+        for (int i = 0; i < parts.length; i += 2) {
+            String field = parts[i];
+            Optional<JsonNode> schema;
+            try {
+                schema = schemas.fieldOf(deadline, type, field);
+            } catch (FptrFailure.Refused refused) {
+                if (refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE || refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_FIELD) {
+                    return Optional.of(new Unknown(index, name, "FPTR knows no entity type " + type, true, refused));
+                }
+                throw unchecked(type, refused);
+            } catch (FptrFailure e) {
+                throw unchecked(type, e);
+            }
+            if (schema.isEmpty()) {
+                return Optional.of(new Unknown(index, name, type + " has no field " + field, false, null));
+            }
+            if (i + 1 < parts.length) {
+                String next = parts[i + 1];
+                List<String> linksTo = validTypes(schema.get());
+                if (linksTo.isEmpty() && !isLink(schema.get())) {
+                    return Optional.of(new Unknown(index, name, type + "." + field + " is not a link to other entities, so the path "
+                            + "cannot go on to " + next, false, null));
+                }
+                if (!linksTo.isEmpty() && !linksTo.contains(next)) {
+                    return Optional.of(new Unknown(index, name, type + "." + field + " links to " + String.join(", ", linksTo)
+                            + ", not to " + next, true, null));
+                }
+                type = next;
+            }
         }
-        return hops;
+        return Optional.empty();
     }
 
-    /** FPTR's refusal when the hop's type or field does not exist; null when it does, or the schema could not be read. */
-    private static FptrFailure.Refused missing(FieldSchemas schemas, Hop hop) {
-        try {
-            schemas.field(hop.entityType(), hop.field());
-            return null;
-        } catch (FptrFailure.Refused refused) {
-            if (refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_FIELD
-                    || refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE) {
-                return refused;
-            }
-            return unchecked(hop, refused);
-        } catch (FptrFailure e) {
-            return unchecked(hop, e);
-        }
+    private static boolean isLink(JsonNode schema) {
+        String dataType = schema.path("data_type").path("value").asText("");
+        return dataType.equals("entity") || dataType.equals("multi_entity");
+    }
+
+    private static List<String> validTypes(JsonNode schema) {
+        List<String> types = new ArrayList<>();
+        schema.path("properties").path("valid_types").path("value").forEach(t -> types.add(t.asText()));
+        return types;
     }
 
     /** A check that cannot run (no schema permission, FPTR down) must not stop a search FPTR may well answer. */
-    private static FptrFailure.Refused unchecked(Hop hop, FptrFailure why) {
-        LOG.debugf("Could not check %s in FPTR's schema (%s); searching without the check", hop, why.getMessage());
-        return null;
-    }
-
-    private static String describe(Hop hop, FptrFailure.Refused missing) {
-        return missing.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE
-                ? "FPTR knows no entity type " + hop.entityType()
-                : hop.entityType() + " has no field " + hop.field();
-    }
-
-    private static FptrFailure.Refused result(Future<FptrFailure.Refused> lookup) {
-        try {
-            return lookup.get();
-        } catch (ExecutionException e) {
-            return null;   // missing() catches FPTR's failures; anything else leaves the field unchecked
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while checking the requested fields", e);
-        }
+    private static Unchecked unchecked(String type, FptrFailure why) {
+        LOG.debugf("Could not read %s's fields from FPTR's schema (%s); searching without the check", type, why.getMessage());
+        return new Unchecked();
     }
 }

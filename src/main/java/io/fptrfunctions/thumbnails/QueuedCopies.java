@@ -1,5 +1,6 @@
 package io.fptrfunctions.thumbnails;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -43,11 +44,12 @@ public class QueuedCopies {
         return false;
     }
 
-    public QueuedCopy queue(ThumbnailRequest request) {
-        ThumbnailService.EntityImage image = thumbnails.look(request);
+    /** Reads the entity and queues its copy, within {@code deadline} (the FPTR read and the SQS call). */
+    public QueuedCopy queue(ThumbnailRequest request, Deadline deadline) {
+        ThumbnailService.EntityImage image = thumbnails.look(request, deadline);
         ThumbnailJob job = new ThumbnailJob(image.type(), image.id(), request.variant().alt(), image.projectId(),
                 ThumbnailJob.SOURCE_HTTP, null, null, null);
-        if (!jobQueue.send(config.jobQueueUrl().orElseThrow(), List.of(job)).isEmpty()) {
+        if (!jobQueue.send(config.jobQueueUrl().orElseThrow(), List.of(job), deadline).isEmpty()) {
             throw new ProblemException(503, "Service Unavailable", "The copy of the " + request.variant().alt() + " image of "
                     + image.type() + " " + image.id() + " could not be queued (SQS failed); nothing was queued or copied. "
                     + "Try again later.");

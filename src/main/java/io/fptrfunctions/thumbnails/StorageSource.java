@@ -32,6 +32,12 @@ record StorageSource(URI signedUrl) {
         return signedUrl.getScheme() + "://" + signedUrl.getHost() + port + signedUrl.getRawPath();
     }
 
+    /** Never the signed URL: its query string is a credential (X-Amz-Signature...) and records print in log lines. */
+    @Override
+    public String toString() {
+        return "StorageSource[" + stableUrl() + "]";
+    }
+
     /** The file extension of the URL's last path segment ({@code .png}), lower-cased, if it has one. */
     Optional<String> pathExtension() {
         String path = signedUrl.getPath();

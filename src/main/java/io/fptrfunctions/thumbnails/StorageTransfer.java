@@ -1,10 +1,10 @@
 package io.fptrfunctions.thumbnails;
 
 import io.fptrfunctions.aws.S3StreamUploader;
-import io.fptrfunctions.fptr.Jitter;
-import io.fptrfunctions.fptr.RetryAfterBackoff;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.StorageFailure;
 import io.smallrye.faulttolerance.api.Guard;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -13,14 +13,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One attempt at copying a signed storage URL's bytes into S3, streamed: the GET's body is the upload's
- * source, never a byte array or a temp file. A 5xx, a 429 or a connection cut half-way is retried from
- * the beginning of the object with backoff: the failed attempt left nothing in S3 (the uploader aborts),
- * and writing the same key again is harmless (retries and timeouts: {@code fptr.thumbnail.download.*}).
+ * Copies a signed storage URL's bytes into S3, streamed: the GET's body is the upload's source, never a
+ * byte array or a temp file. A 5xx, a 429 or a connection cut half-way is retried from the beginning of
+ * the object with backoff: the failed attempt left nothing in S3 (the uploader aborts), and writing the
+ * same key again is harmless (retries and timeouts: {@code fptr.thumbnail.download.*}). The whole copy
+ * ends by the caller's {@link Deadline}: connect and read timeouts are cut to it, and at the deadline the
+ * connection is closed whatever the body is doing ({@link Deadline.Exceeded}, nothing stored).
  * A refused signature is not retried here; the caller gets a fresh URL from FPTR first.
  */
 @ApplicationScoped
@@ -28,32 +36,33 @@ class StorageTransfer {
 
     private static final Logger LOG = Logger.getLogger(StorageTransfer.class);
     private static final int ERROR_BODY_LIMIT = 4096;
-    /** All attempts of one copy; the function's own timeout (template.yaml) is shorter anyway. */
-    private static final long MAX_DURATION_MINUTES = 10;
+    /** All attempts of one copy when the caller has no deadline of its own. */
+    private static final Duration MAX_DURATION = Duration.ofMinutes(10);
+    /** The least time worth starting a download with. */
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(500);
+    private static final long JITTER_MILLIS = 100;
 
     private final ThumbnailStore store;
-    private final int connectTimeoutMs;
-    private final int readTimeoutMs;
-    private final Guard retries;
+    private final ThumbnailConfig.Download settings;
+    /**
+     * Closes a download's connection at its deadline: a read timeout bounds the wait for the next bytes,
+     * not the whole body, so a body trickling a byte now and then would otherwise never end. One thread.
+     */
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "storage-download-deadline");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Inject
-    StorageTransfer(ThumbnailStore store, ThumbnailConfig config, Jitter jitter) {
-        ThumbnailConfig.Download download = config.download();
+    StorageTransfer(ThumbnailStore store, ThumbnailConfig config) {
         this.store = store;
-        this.connectTimeoutMs = (int) download.connectTimeout().toMillis();
-        this.readTimeoutMs = (int) download.readTimeout().toMillis();
-        this.retries = Guard.create()
-                .withRetry()
-                    .retryOn(StorageUnavailableException.class)
-                    .maxRetries(download.maxRetries())
-                    .delay(download.retryInitialDelay().toMillis(), ChronoUnit.MILLIS)
-                    .maxDuration(MAX_DURATION_MINUTES, ChronoUnit.MINUTES)
-                    // exponential with equal jitter from a restore-safe source (SmallRye's own jitter draws
-                    // from ThreadLocalRandom, whose seed a SnapStart snapshot would hold)
-                    .jitter(0, ChronoUnit.MILLIS)
-                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(download.retryMaxDelay().toMillis(), jitter)).done()
-                    .done()
-                .build();
+        this.settings = config.download();
+    }
+
+    @PreDestroy
+    void stop() {
+        watchdog.shutdownNow();
     }
 
     /** Storage refused the signed URL (expired, or no longer valid): a fresh one from FPTR may work. */
@@ -73,12 +82,37 @@ class StorageTransfer {
         }
     }
 
-    public ThumbnailCopy copy(ThumbnailStore.Target target) {
-        return retries.get(() -> attempt(target), ThumbnailCopy.class);
+    /**
+     * Copies, retrying a failing storage while the deadline holds the longest wait and another attempt; every
+     * attempt (connect, read, the whole body and the upload) ends by the deadline.
+     */
+    public ThumbnailCopy copy(ThumbnailStore.Target target, Deadline deadline) {
+        Duration longestWait = settings.retryMaxDelay().plusMillis(JITTER_MILLIS).plus(MIN_ATTEMPT);
+        Guard retries = Guard.create()
+                .withRetry()
+                    .whenException(e -> e instanceof StorageUnavailableException && deadline.allows(longestWait))
+                    .maxRetries(settings.maxRetries())
+                    .delay(settings.retryInitialDelay().toMillis(), ChronoUnit.MILLIS)
+                    .jitter(JITTER_MILLIS, ChronoUnit.MILLIS)
+                    // SmallRye refuses a total shorter than the longest backoff; the deadline is kept by the
+                    // predicate above and by each attempt, not by this
+                    .maxDuration(Math.max(deadline.cap(MAX_DURATION).toMillis(), longestWait.toMillis()), ChronoUnit.MILLIS)
+                    .withExponentialBackoff().factor(2).maxDelay(settings.retryMaxDelay().toMillis(), ChronoUnit.MILLIS).done()
+                    .done()
+                .build();
+        return retries.get(() -> attempt(target, deadline), ThumbnailCopy.class);
     }
 
-    private ThumbnailCopy attempt(ThumbnailStore.Target target) {
-        HttpURLConnection download = open(target.source());
+    private ThumbnailCopy attempt(ThumbnailStore.Target target, Deadline deadline) {
+        if (!deadline.allows(MIN_ATTEMPT)) {
+            throw outOfTime(target);
+        }
+        HttpURLConnection download = open(target.source(), deadline);
+        AtomicBoolean cut = new AtomicBoolean();
+        ScheduledFuture<?> atDeadline = watchdog.schedule(() -> {
+            cut.set(true);
+            download.disconnect();
+        }, deadline.remaining().toMillis(), TimeUnit.MILLISECONDS);
         try (InputStream body = bodyOf(download)) {
             int status = download.getResponseCode();
             if (status != 200) {
@@ -90,21 +124,33 @@ class StorageTransfer {
             String key = target.key(extension);
             if (target.source().pathExtension().isEmpty()) {
                 // The key was not known before the GET, so the unchanged check happens now, before the body is read.
-                Optional<ThumbnailCopy> same = store.sameSource(target, key);
+                Optional<ThumbnailCopy> same = store.sameSource(target, key, deadline);
                 if (same.isPresent()) {
                     return same.get();
                 }
             }
-            return store.put(target, key, body, length, contentType);
+            return store.put(target, key, body, length, contentType, deadline);
         } catch (S3StreamUploader.SourceReadException e) {
-            LOG.warnf("Storage download of %s was cut: %s; retrying from the start", target.entity(), e.getMessage());
-            throw new StorageUnavailableException("The storage download was cut: " + e.getMessage(), e);
+            if (cut.get()) {
+                throw outOfTime(target);
+            }
+            LOG.warnf("Storage download of %s was cut: %s; retrying from the start", target.entity(), withoutQueries(e.getMessage()));
+            throw new StorageUnavailableException("The storage download was cut: " + withoutQueries(e.getMessage()), e);
         } catch (IOException e) {
-            throw new StorageUnavailableException("The storage connection failed: " + e.getMessage(), e);
+            if (cut.get()) {
+                throw outOfTime(target);
+            }
+            throw new StorageUnavailableException("The storage connection failed: " + withoutQueries(e.getMessage()), e);
         } finally {
+            atDeadline.cancel(false);
             // A copy that stopped early must not leave the socket for the next one to read the rest of.
             download.disconnect();
         }
+    }
+
+    private static Deadline.Exceeded outOfTime(ThumbnailStore.Target target) {
+        return new Deadline.Exceeded("The download of " + target.entity() + "'s image from FPTR's storage did not finish "
+                + "within the function's time; nothing was stored.");
     }
 
     /**
@@ -112,18 +158,43 @@ class StorageTransfer {
      * (java.net.http's streaming body hands bytes over between threads and cost about 5x the CPU per
      * byte in infra/bench/thumbnail.) Only the signed URL is sent: FPTR's bearer token must never go to storage.
      */
-    private HttpURLConnection open(StorageSource source) {
+    private HttpURLConnection open(StorageSource source, Deadline deadline) {
         try {
             HttpURLConnection download = (HttpURLConnection) source.signedUrl().toURL().openConnection();
-            download.setConnectTimeout(connectTimeoutMs);
-            download.setReadTimeout(readTimeoutMs);
+            download.setConnectTimeout((int) Math.max(1, deadline.cap(settings.connectTimeout()).toMillis()));
+            download.setReadTimeout((int) Math.max(1, deadline.cap(settings.readTimeout()).toMillis()));
             download.setInstanceFollowRedirects(true);
             download.setUseCaches(false);
             download.getResponseCode();   // connects and reads the status line and headers
             return download;
         } catch (IOException | IllegalArgumentException e) {
-            throw new StorageUnavailableException("Storage could not be reached: " + e.getMessage(), e);
+            throw new StorageUnavailableException("Storage could not be reached: " + withoutQueries(e.getMessage()), e);
         }
+    }
+
+    /**
+     * A JDK message about the connection, without any query string: some name the URL, and a signed URL's
+     * query is a credential (X-Amz-Signature) that must reach no answer and no log line.
+     */
+    static String withoutQueries(String message) {
+        if (message == null) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder(message.length());
+        boolean inQuery = false;
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c == '?') {
+                inQuery = true;
+                s.append("?...");
+            } else if (Character.isWhitespace(c)) {
+                inQuery = false;
+            }
+            if (!inQuery) {
+                s.append(c);
+            }
+        }
+        return s.toString();
     }
 
     /** The body whatever the status (an error's body holds S3's error code); empty if there is none. */

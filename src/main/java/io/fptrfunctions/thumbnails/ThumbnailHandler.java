@@ -48,9 +48,9 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         return http.handle(event, context, request -> {
             ThumbnailRequest copy = ThumbnailRequest.read(request);
             if (request.prefers(RESPOND_ASYNC) && queued.available()) {
-                return ApiResponse.accepted(queued.queue(copy)).withHeader("Preference-Applied", RESPOND_ASYNC);
+                return ApiResponse.accepted(queued.queue(copy, request.deadline())).withHeader("Preference-Applied", RESPOND_ASYNC);
             }
-            return ApiResponse.ok(thumbnails.copy(copy));
+            return ApiResponse.ok(thumbnails.copy(copy, request.deadline()));
         });
     }
 }

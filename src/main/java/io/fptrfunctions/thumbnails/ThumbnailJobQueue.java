@@ -2,6 +2,8 @@ package io.fptrfunctions.thumbnails;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.aws.AwsTimeouts;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -34,13 +36,13 @@ public class ThumbnailJobQueue {
     @Inject
     ObjectMapper mapper;
 
-    /** Sends every job; returns the positions (in {@code jobs}) of those that were not queued. */
     /** Builds the SQS client before the first batch needs it. */
     public void prefetch() {
         sqs.serviceClientConfiguration();
     }
 
-    public Set<Integer> send(String queueUrl, List<ThumbnailJob> jobs) {
+    /** Sends every job, each call within {@code deadline}; returns the positions (in {@code jobs}) of those that were not queued. */
+    public Set<Integer> send(String queueUrl, List<ThumbnailJob> jobs, Deadline deadline) {
         Set<Integer> failed = new TreeSet<>();
         for (int start = 0; start < jobs.size(); start += MAX_BATCH) {
             List<Integer> chunk = new ArrayList<>();
@@ -49,11 +51,11 @@ public class ThumbnailJobQueue {
             }
             try {
                 List<Integer> retry = new ArrayList<>();
-                for (BatchResultErrorEntry e : sendBatch(queueUrl, jobs, chunk)) {
+                for (BatchResultErrorEntry e : sendBatch(queueUrl, jobs, chunk, deadline)) {
                     (e.senderFault() ? failed : retry).add(Integer.valueOf(e.id()));
                 }
                 if (!retry.isEmpty()) {
-                    sendBatch(queueUrl, jobs, retry).forEach(e -> failed.add(Integer.valueOf(e.id())));
+                    sendBatch(queueUrl, jobs, retry, deadline).forEach(e -> failed.add(Integer.valueOf(e.id())));
                 }
             } catch (SdkException e) {
                 LOG.warnf("SendMessageBatch to %s failed: %s", queueUrl, e.getMessage());
@@ -67,11 +69,12 @@ public class ThumbnailJobQueue {
     }
 
     /** One SendMessageBatch of the jobs at {@code positions} (entry id = position); returns the failed entries. */
-    private List<BatchResultErrorEntry> sendBatch(String queueUrl, List<ThumbnailJob> jobs, List<Integer> positions) {
+    private List<BatchResultErrorEntry> sendBatch(String queueUrl, List<ThumbnailJob> jobs, List<Integer> positions, Deadline deadline) {
         List<SendMessageBatchRequestEntry> entries = positions.stream()
                 .map(i -> SendMessageBatchRequestEntry.builder().id(String.valueOf(i)).messageBody(json(jobs.get(i))).build())
                 .toList();
-        SendMessageBatchResponse answer = sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
+        SendMessageBatchResponse answer = sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries)
+                .overrideConfiguration(AwsTimeouts.within(deadline, sqs)));
         for (BatchResultErrorEntry e : answer.failed()) {
             LOG.warnf("SQS did not queue job %s: %s %s (sender fault: %s)", jobs.get(Integer.parseInt(e.id())),
                     e.code(), e.message(), e.senderFault());

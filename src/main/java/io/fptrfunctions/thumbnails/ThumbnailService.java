@@ -1,6 +1,7 @@
 package io.fptrfunctions.thumbnails;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrRecords;
 import io.fptrfunctions.fptr.StorageFailure;
@@ -116,15 +117,16 @@ public class ThumbnailService {
     public record CopiedImage(ThumbnailCopy copy, EntityImage image, String fileSource) {
     }
 
-    public ThumbnailCopy copy(ThumbnailRequest request) {
-        return copyImage(request).copy();
+    /** Copies the entity's image, within {@code deadline}; see the class comment for what it throws. */
+    public ThumbnailCopy copy(ThumbnailRequest request, Deadline deadline) {
+        return copyImage(request, deadline).copy();
     }
 
     /** {@link #copy}, with where the bytes came from. Throws what {@link #copy} throws. */
-    public CopiedImage copyImage(ThumbnailRequest request) {
+    public CopiedImage copyImage(ThumbnailRequest request, Deadline deadline) {
         String bucket = bucket();
         ThumbnailVariant variant = request.variant();
-        EntityImage entity = look(request);
+        EntityImage entity = look(request, deadline);
         if (entity.pending()) {
             throw new ImagePending(entity.label(), config.pendingRetryAfter());
         }
@@ -134,14 +136,14 @@ public class ThumbnailService {
                 : "Project".equals(type) ? String.valueOf(id) : "no-project";
         String keyBase = config.prefix() + project + "/" + type + "/" + id + "/" + variant.alt();
         ThumbnailStore.Target target = new ThumbnailStore.Target(bucket, keyBase, type + "/" + id, variant,
-                new StorageSource(fptr.fieldLocation(type, id, IMAGE_FIELD, variant.alt())));
+                new StorageSource(fptr.fieldLocation(deadline, type, id, IMAGE_FIELD, variant.alt())));
         Optional<ThumbnailCopy> same = target.source().pathExtension()
-                .flatMap(ext -> store.sameSource(target, target.key(ext)));
+                .flatMap(ext -> store.sameSource(target, target.key(ext), deadline));
         if (same.isPresent()) {
             return new CopiedImage(same.get(), entity, target.source().stableUrl());
         }
         long started = System.nanoTime();
-        CopiedImage copied = copyOnce(target, entity);
+        CopiedImage copied = copyOnce(target, entity, deadline);
         ThumbnailCopy copy = copied.copy();
         long ms = (System.nanoTime() - started) / 1_000_000;
         if (ThumbnailCopy.COPIED.equals(copy.status())) {
@@ -158,9 +160,9 @@ public class ThumbnailService {
      * know is {@code FptrFailure.Refused}; no image field {@link NoImageField}; an empty one {@link NoImage};
      * a pending image is returned as it is ({@link EntityImage#pending()}).
      */
-    public EntityImage look(ThumbnailRequest request) {
+    public EntityImage look(ThumbnailRequest request, Deadline deadline) {
         long id = request.id();
-        JsonNode entity = FptrRecords.flatten(fptr.read(request.entityType(), id, List.of(IMAGE_FIELD, "project")));
+        JsonNode entity = FptrRecords.flatten(fptr.read(deadline, request.entityType(), id, List.of(IMAGE_FIELD, "project")));
         String type = entity.path("type").asText(request.entityType());
         if (!entity.has(IMAGE_FIELD)) {
             throw new NoImageField(type);
@@ -194,19 +196,19 @@ public class ThumbnailService {
     }
 
     /** Copies, and when storage refuses the signed URL (it expired since FPTR signed it) asks FPTR for a fresh one, once. */
-    private CopiedImage copyOnce(ThumbnailStore.Target target, EntityImage entity) {
+    private CopiedImage copyOnce(ThumbnailStore.Target target, EntityImage entity, Deadline deadline) {
         String type = entity.type();
         long id = entity.id();
         String label = entity.label();
         try {
             try {
-                return new CopiedImage(transfer.copy(target), entity, target.source().stableUrl());
+                return new CopiedImage(transfer.copy(target, deadline), entity, target.source().stableUrl());
             } catch (StorageTransfer.StaleLocationException stale) {
                 LOG.infof("%s; reading the location of %s's image again", stale.getMessage(), label);
                 ThumbnailStore.Target renewed = target.withSource(
-                        new StorageSource(fptr.fieldLocation(type, id, IMAGE_FIELD, target.variant().alt())));
+                        new StorageSource(fptr.fieldLocation(deadline, type, id, IMAGE_FIELD, target.variant().alt())));
                 try {
-                    return new CopiedImage(transfer.copy(renewed), entity, renewed.source().stableUrl());
+                    return new CopiedImage(transfer.copy(renewed, deadline), entity, renewed.source().stableUrl());
                 } catch (StorageTransfer.StaleLocationException again) {
                     throw new StorageFailure("FPTR's storage refused a freshly signed URL for the image of "
                             + label + " (" + again.getMessage() + "). Nothing was stored.", false, again);

@@ -1,7 +1,9 @@
 package io.fptrfunctions.thumbnails;
 
 import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.aws.AwsTimeouts;
 import io.fptrfunctions.aws.S3StreamUploader;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -59,10 +61,10 @@ class ThumbnailStore {
     }
 
     /** The object at {@code key} when it was copied from the same stored file; otherwise empty. */
-    Optional<ThumbnailCopy> sameSource(Target target, String key) {
+    Optional<ThumbnailCopy> sameSource(Target target, String key, Deadline deadline) {
         HeadObjectResponse head;
         try {
-            head = s3.headObject(b -> b.bucket(target.bucket()).key(key));
+            head = s3.headObject(b -> b.bucket(target.bucket()).key(key).overrideConfiguration(AwsTimeouts.within(deadline, s3)));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
@@ -82,10 +84,10 @@ class ThumbnailStore {
                 ThumbnailCopy.bareEtag(head.eTag()), ThumbnailCopy.UNCHANGED));
     }
 
-    ThumbnailCopy put(Target target, String key, InputStream bytes, long contentLength, String contentType) {
+    ThumbnailCopy put(Target target, String key, InputStream bytes, long contentLength, String contentType, Deadline deadline) {
         S3StreamUploader.StoredObject stored;
         try {
-            stored = uploader.upload(target.bucket(), key, bytes, contentLength, contentType, target.metadata());
+            stored = uploader.upload(target.bucket(), key, bytes, contentLength, contentType, target.metadata(), deadline);
         } catch (SdkException e) {
             throw AwsFailure.of("S3", "storing s3://" + target.bucket() + "/" + key, e);
         }

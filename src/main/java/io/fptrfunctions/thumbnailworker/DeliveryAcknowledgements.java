@@ -3,6 +3,7 @@ package io.fptrfunctions.thumbnailworker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.thumbnails.ThumbnailCopy;
 import io.fptrfunctions.thumbnails.ThumbnailJob;
@@ -33,19 +34,19 @@ class DeliveryAcknowledgements {
     @Inject
     ObjectMapper mapper;
 
-    void copied(ThumbnailJob job, ThumbnailCopy copy) {
+    void copied(ThumbnailJob job, ThumbnailCopy copy, Deadline deadline) {
         ObjectNode ack = start(job, copy.status());
         ack.put("bucket", copy.bucket()).put("key", copy.key()).put("size", copy.size());
         if (copy.etag() != null) {
             ack.put("etag", copy.etag());
         }
-        send(job, ack);
+        send(job, ack, deadline);
     }
 
     /** {@code status}: {@code gone} (no such entity or no image) or {@code gave_up} (still pending after the wait). */
-    void notCopied(ThumbnailJob job, String status, String why) {
+    void notCopied(ThumbnailJob job, String status, String why, Deadline deadline) {
         String error = why == null ? "" : why.length() > MAX_ERROR_CHARS ? why.substring(0, MAX_ERROR_CHARS) + "..." : why;
-        send(job, start(job, status).put("error", error));
+        send(job, start(job, status).put("error", error), deadline);
     }
 
     private ObjectNode start(ThumbnailJob job, String status) {
@@ -53,7 +54,7 @@ class DeliveryAcknowledgements {
                 .put("variant", job.variant()).put("status", status);
     }
 
-    private void send(ThumbnailJob job, ObjectNode ack) {
+    private void send(ThumbnailJob job, ObjectNode ack, Deadline deadline) {
         if (job.deliveryId() == null) {
             return;
         }
@@ -63,7 +64,7 @@ class DeliveryAcknowledgements {
             text = json(ack.put("error", "(too long to acknowledge; see the worker's log)"));
         }
         try {
-            fptr.acknowledgeDelivery(job.deliveryId(), text);
+            fptr.acknowledgeDelivery(deadline, job.deliveryId(), text);
         } catch (RuntimeException e) {
             // FPTR shows the delivery without the outcome; the copy itself is done (or not) either way.
             LOG.warnf("The outcome of %s/%d %s was not acknowledged on FPTR's delivery %s: %s", job.entityType(),

@@ -27,10 +27,18 @@ class JobReader {
         }
     }
 
+    /** A job is a few hundred bytes; SQS takes 256 KiB, and a body near that is no job. */
+    static final int MAX_BODY_CHARS = 16 * 1024;
+    /** The longest {@code source} or {@code event_time} kept (they go into log lines); a longer one counts as absent. */
+    static final int MAX_TEXT = 100;
+
     @Inject
     ObjectMapper mapper;
 
     ThumbnailJob read(String body) {
+        if (body != null && body.length() > MAX_BODY_CHARS) {
+            throw new NotAJob("the body has " + body.length() + " characters; a thumbnail job has at most " + MAX_BODY_CHARS);
+        }
         JsonNode root;
         try {
             root = body == null ? null : mapper.readTree(body);
@@ -57,6 +65,6 @@ class JobReader {
     }
 
     private static String text(JsonNode n) {
-        return n != null && n.isTextual() ? n.asText() : null;
+        return n != null && n.isTextual() && n.asText().length() <= MAX_TEXT ? n.asText() : null;
     }
 }

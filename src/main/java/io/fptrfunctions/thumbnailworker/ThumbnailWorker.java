@@ -1,6 +1,7 @@
 package io.fptrfunctions.thumbnailworker;
 
 import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.StorageFailure;
 import io.fptrfunctions.http.ProblemException;
@@ -26,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Runs a batch of thumbnail jobs, one after another, and says which messages stay on the queue (a
@@ -47,8 +47,10 @@ import java.util.function.Supplier;
  * <li>a body that is not a thumbnail job → left on the queue, visible again at once, so it reaches the
  *     dead-letter queue within seconds, where its body can be read (and redriven once its sender is fixed).</li>
  * </ul>
- * A copy is started only while the invocation has {@code fptr.thumbnail-worker.min-time-left}; the jobs
- * after that are sent again as they are, so they do not count as failures either.
+ * A copy is started only while the invocation's deadline (Lambda's remaining time less
+ * {@code fptr.deadline.margin}) leaves {@code fptr.thumbnail-worker.min-time-left}; the jobs after that are
+ * sent again as they are, so they do not count as failures either. Each job's FPTR calls, download and S3
+ * upload are cut to that deadline, so a slow one ends as that job's failure, not as Lambda's timeout of the batch.
  */
 @ApplicationScoped
 public class ThumbnailWorker {
@@ -102,19 +104,17 @@ public class ThumbnailWorker {
     }
 
     /**
-     * Runs the batch; returns the ids of the messages to leave on the queue. {@code timeLeft} is what the
-     * invocation has left before its timeout.
+     * Runs the batch within {@code deadline}; returns the ids of the messages to leave on the queue.
      */
-    List<String> run(List<JobMessage> batch, Supplier<Duration> timeLeft) {
+    List<String> run(List<JobMessage> batch, Deadline deadline) {
         String queueUrl = required(config.queueUrl(), "FPTR_THUMBNAIL_WORKER_QUEUE_URL (fptr.thumbnail-worker.queue-url)");
         String table = required(config.tableName(), "FPTR_THUMBNAIL_WORKER_TABLE_NAME (fptr.thumbnail-worker.table-name)");
         long started = System.nanoTime();
         List<String> stay = new ArrayList<>();
         Map<Outcome, Integer> counts = new LinkedHashMap<>();
         for (JobMessage message : batch) {
-            Duration left = timeLeft.get();
-            Result result = left.compareTo(config.minTimeLeft()) < 0
-                    ? notStarted(queueUrl, message, left) : handle(queueUrl, table, message);
+            Result result = deadline.allows(config.minTimeLeft())
+                    ? handle(queueUrl, table, message, deadline) : notStarted(queueUrl, message, deadline.remaining());
             invocations.untag(Invocation.DELIVERY_ID);
             counts.merge(result.outcome(), 1, Integer::sum);
             metrics.count(result.outcome().metric);
@@ -130,7 +130,7 @@ public class ThumbnailWorker {
         return stay;
     }
 
-    private Result handle(String queueUrl, String table, JobMessage message) {
+    private Result handle(String queueUrl, String table, JobMessage message, Deadline deadline) {
         ThumbnailJob job;
         try {
             job = reader.read(message.body());
@@ -150,27 +150,28 @@ public class ThumbnailWorker {
                 + (job.deliveryId() == null ? "" : " delivery " + job.deliveryId()) + ", receive " + message.receiveCount() + ")";
         long started = System.nanoTime();
         try {
-            ThumbnailService.CopiedImage copied = thumbnails.copyImage(new ThumbnailRequest(job.entityType(), job.entityId(), variant));
+            ThumbnailService.CopiedImage copied = thumbnails.copyImage(new ThumbnailRequest(job.entityType(), job.entityId(), variant), deadline);
             ThumbnailCopy copy = copied.copy();
             LOG.infof("%s: %s s3://%s/%s, %d bytes, %d ms", what, copy.status(), copy.bucket(), copy.key(), copy.size(),
                     (System.nanoTime() - started) / 1_000_000);
             record(table, copied, variant, what);
-            acknowledgements.copied(job, copy);
+            acknowledgements.copied(job, copy, deadline);
             return new Result(Outcome.DONE, false);
         } catch (ThumbnailService.ImagePending pending) {
-            return waitForImage(queueUrl, message, job, what);
+            return waitForImage(queueUrl, message, job, what, deadline);
         } catch (ThumbnailService.NoImage | ThumbnailService.NoImageField gone) {
-            return gone(job, what, gone.getMessage());
+            return gone(job, what, gone.getMessage(), deadline);
         } catch (FptrFailure.Refused refused) {
             return switch (refused.kind()) {
-                case NOT_FOUND, UNKNOWN_ENTITY_TYPE, UNKNOWN_FIELD -> gone(job, what, refused.getMessage());
+                case NOT_FOUND, UNKNOWN_ENTITY_TYPE, UNKNOWN_FIELD -> gone(job, what, refused.getMessage(), deadline);
                 default -> failed(queueUrl, message, what, "FPTR refused", refused, null);
             };
         } catch (FptrFailure.Unavailable unavailable) {
             return failed(queueUrl, message, what, "FPTR unavailable", unavailable, unavailable.retryAfter().orElse(null));
-        } catch (FptrFailure | StorageFailure | AwsFailure | ProblemException known) {
+        } catch (FptrFailure | StorageFailure | AwsFailure | ProblemException | Deadline.Exceeded known) {
             return failed(queueUrl, message, what, known.getClass().getSimpleName(), known, null);
-        } catch (RuntimeException bug) {
+        } catch (RuntimeException | StackOverflowError bug) {
+            // a bug in one job (even a stack overflow) is that job's failure, not the batch's
             LOG.errorf(bug, "%s failed unexpectedly", what);
             return failed(queueUrl, message, what, "unexpected " + bug.getClass().getSimpleName(), bug, null);
         }
@@ -185,14 +186,14 @@ public class ThumbnailWorker {
         }
     }
 
-    private Result gone(ThumbnailJob job, String what, String why) {
+    private Result gone(ThumbnailJob job, String what, String why, Deadline deadline) {
         LOG.infof("%s: gone, not retried: %s", what, why);
-        acknowledgements.notCopied(job, "gone", why);
+        acknowledgements.notCopied(job, "gone", why, deadline);
         return new Result(Outcome.GONE, false);
     }
 
     /** Sends the job again after a growing delay, or gives up once it has waited {@code pending-max-wait}. */
-    private Result waitForImage(String queueUrl, JobMessage message, ThumbnailJob job, String what) {
+    private Result waitForImage(String queueUrl, JobMessage message, ThumbnailJob job, String what, Deadline deadline) {
         Instant now = clock.instant();
         Instant since = message.instantAttribute(JobMessages.PENDING_SINCE);
         since = since == null || since.isAfter(now) ? now : since;
@@ -204,7 +205,7 @@ public class ThumbnailWorker {
             String why = "FPTR still showed its \"thumbnail pending\" placeholder after " + words(waited) + " (" + looks
                     + " looks; fptr.thumbnail-worker.pending-max-wait is " + words(config.pendingMaxWait()) + ")";
             LOG.warnf("%s: gave up: %s", what, why);
-            acknowledgements.notCopied(job, "gave_up", why);
+            acknowledgements.notCopied(job, "gave_up", why, deadline);
             return new Result(Outcome.GAVE_UP, false);
         }
         Duration delay = Delays.pending(waited, config.pendingMinDelay(), config.pendingMaxDelay());
@@ -219,7 +220,7 @@ public class ThumbnailWorker {
     }
 
     /** Leaves the message on the queue, visible again after the doubling delay (and not before {@code retryAfter}). */
-    private Result failed(String queueUrl, JobMessage message, String what, String kind, RuntimeException e, Duration retryAfter) {
+    private Result failed(String queueUrl, JobMessage message, String what, String kind, Throwable e, Duration retryAfter) {
         Duration delay = Delays.failure(message.receiveCount(), config.retryMinDelay(), config.retryMaxDelay());
         if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
             delay = retryAfter;
@@ -262,7 +263,14 @@ public class ThumbnailWorker {
 
     /** A message without its final full stop, to go on inside a log line. */
     private static String clause(String message) {
-        return message == null ? "" : message.replaceAll("\\.+$", "");
+        if (message == null) {
+            return "";
+        }
+        int end = message.length();
+        while (end > 0 && message.charAt(end - 1) == '.') {   // no regular expression: "\\.+$" is quadratic over many dots
+            end--;
+        }
+        return message.substring(0, end);
     }
 
     /** {@code 45 s}, {@code 5 min 30 s}: durations as a log line reads them. */

@@ -7,28 +7,25 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.lifecycle.FirstCall;
 import io.fptrfunctions.telemetry.Invocations;
+import io.fptrfunctions.deadline.LambdaDeadlines;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The thumbnail job queue's consumer (an SQS event source with {@code ReportBatchItemFailures}): the
  * batch goes to {@link ThumbnailWorker}, and the messages it leaves on the queue are the answer's
- * {@code batchItemFailures}; Lambda deletes the others.
+ * {@code batchItemFailures}; Lambda deletes the others. The batch runs within the invocation's deadline
+ * (Lambda's remaining time less {@code fptr.deadline.margin}, as the HTTP functions do).
  */
 @Named("thumbnail-worker")
 @RegisterForReflection(targets = {SQSEvent.class, SQSEvent.SQSMessage.class, SQSEvent.MessageAttribute.class,
         SQSBatchResponse.class, SQSBatchResponse.BatchItemFailure.class})
 public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, FirstCall {
-
-    /** Lambda gives a function 15 minutes at most; a remaining time outside (0, 15 min] means no deadline was sent. */
-    private static final Duration MOST_LAMBDA_GIVES = Duration.ofMinutes(15);
 
     @Inject
     ThumbnailWorker worker;
@@ -38,6 +35,9 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     @Inject
     Invocations invocations;
+
+    @Inject
+    LambdaDeadlines deadlines;
 
     /** Every job reads FPTR with the script's own token. */
     @Override
@@ -50,7 +50,7 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
         return invocations.run(context, () -> {
             List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
                     : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
-            List<String> stay = worker.run(batch, timeLeft(context));
+            List<String> stay = worker.run(batch, deadlines.of(context));
             return new SQSBatchResponse(stay.stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
         });
     }
@@ -74,16 +74,5 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
         } catch (NumberFormatException e) {
             return 1;
         }
-    }
-
-    /**
-     * The invocation's remaining time. (Quarkus's mock event server, which the tests use, sends no deadline,
-     * and its context then answers nonsense: anything outside what Lambda can give counts as no deadline.)
-     */
-    private static Supplier<Duration> timeLeft(Context context) {
-        return () -> {
-            long ms = context == null ? 0 : context.getRemainingTimeInMillis();
-            return ms > 0 && ms <= MOST_LAMBDA_GIVES.toMillis() ? Duration.ofMillis(ms) : MOST_LAMBDA_GIVES;
-        };
     }
 }

@@ -32,7 +32,7 @@ public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGa
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, context, request -> ApiResponse.ok(tokens.token(TokenRequest.read(request.body()), request.caller(), request.requestId()))
+        return http.handle(event, context, request -> ApiResponse.ok(tokens.token(TokenRequest.read(request.body()), request.caller(), request.requestId(), request.deadline()))
                 .withHeader("Cache-Control", "no-store"));
     }
 }

@@ -1,6 +1,7 @@
 package io.fptrfunctions.token;
 
 import io.fptrfunctions.access.CallerAccess;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.AccessToken;
 import io.fptrfunctions.fptr.FptrTokens;
 import io.fptrfunctions.http.Caller;
@@ -34,19 +35,19 @@ public class TokenService {
     @Inject
     Clock clock;
 
-    public TokenAnswer token(TokenRequest request, Caller caller, String requestId) {
+    public TokenAnswer token(TokenRequest request, Caller caller, String requestId, Deadline deadline) {
         String login = request.sudoLogin();
         String grant = "-";
         if (login != null) {
             try {
-                grant = access.requireSudo(caller, login);
+                grant = access.requireSudo(caller, login, deadline);
             } catch (ProblemException refused) {
                 AUDIT.infof("token refused: caller=%s principal=%s sudo_as_login=%s status=%d request_id=%s",
                         caller.arn(), caller.principal(), login, refused.status(), requestId);
                 throw refused;
             }
         }
-        AccessToken token = tokens.token(login);
+        AccessToken token = tokens.token(deadline, login);
         Instant now = clock.instant();
         long expiresIn = Math.max(0, Duration.between(now, token.expiresAt()).toSeconds());
         AUDIT.infof("token issued: caller=%s principal=%s sudo_as_login=%s granted_by=%s expires_at=%s request_id=%s",

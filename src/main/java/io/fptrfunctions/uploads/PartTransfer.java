@@ -1,6 +1,7 @@
 package io.fptrfunctions.uploads;
 
 import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.Jitter;
 import io.fptrfunctions.fptr.StorageFailure;
@@ -78,9 +79,9 @@ class PartTransfer {
     }
 
     /** Sends the part, retrying it alone on what may pass. Safe to run for several parts at once. */
-    SentPart send(SourceObject source, Part part, boolean siteStorage, String contentType) {
+    SentPart send(SourceObject source, Part part, boolean siteStorage, String contentType, Deadline deadline) {
         try {
-            return retries.get(() -> attempt(source, part, siteStorage, contentType), SentPart.class);
+            return retries.get(() -> attempt(source, part, siteStorage, contentType, deadline), SentPart.class);
         } catch (RetryablePart exhausted) {
             RuntimeException last = (RuntimeException) exhausted.getCause();
             if (last instanceof SourceFailure s) {
@@ -95,10 +96,10 @@ class PartTransfer {
         }
     }
 
-    private SentPart attempt(SourceObject source, Part part, boolean siteStorage, String contentType) {
+    private SentPart attempt(SourceObject source, Part part, boolean siteStorage, String contentType, Deadline deadline) {
         MessageDigest partMd5 = md5();
         try (InputStream in = sources.open(source, part.offset(), part.length())) {
-            FptrClient.StorageReceipt receipt = fptr.putBytes(part.uploadUrl(), siteStorage, contentType, part.length(),
+            FptrClient.StorageReceipt receipt = fptr.putBytes(deadline, part.uploadUrl(), siteStorage, contentType, part.length(),
                     out -> copy(in, out, part.length(), partMd5));
             String md5 = HexFormat.of().formatHex(partMd5.digest());
             checkReceipt(receipt, md5, siteStorage, part);

@@ -1,6 +1,8 @@
 package io.fptrfunctions.uploads;
 
 import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.aws.AwsTimeouts;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -50,11 +52,11 @@ class SourceObjects {
         }
     }
 
-    /** The object's size, ETag and content type; a missing object is a 404 problem. */
-    SourceObject head(S3Location source) {
+    /** The object's size, ETag and content type, asked within {@code deadline}; a missing object is a 404 problem. */
+    SourceObject head(S3Location source, Deadline deadline) {
         HeadObjectResponse head;
         try {
-            head = s3.headObject(b -> b.bucket(source.bucket()).key(source.key()));
+            head = s3.headObject(b -> b.bucket(source.bucket()).key(source.key()).overrideConfiguration(AwsTimeouts.within(deadline, s3)));
         } catch (AwsServiceException e) {
             if (e.statusCode() == 404) {
                 throw ProblemException.notFound(source + " does not exist; nothing was written to FPTR.")

@@ -51,15 +51,15 @@ public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIG
         return http.handle(event, context, request -> switch (request.routeKey()) {
             case "POST /v1/uploads" -> {
                 UploadRequests.AttachmentUpload upload = UploadRequests.attachment(request.body());
-                yield writes.run(request, FUNCTION, attempt -> ApiResponse.created(uploads.createAttachment(upload, attempt)));
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.created(uploads.createAttachment(upload, attempt, request.deadline())));
             }
             case "PUT /v1/entities/{type}/{id}/files/{field}" -> {
                 UploadRequests.FieldUpload upload = UploadRequests.field(request);
-                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(uploads.uploadToField(upload, attempt)));
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(uploads.uploadToField(upload, attempt, request.deadline())));
             }
             case "PUT /v1/entities/{type}/{id}/image" -> {
                 UploadRequests.FieldUpload upload = UploadRequests.image(request);
-                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(uploads.uploadImage(upload, attempt)));
+                yield writes.run(request, FUNCTION, attempt -> ApiResponse.ok(uploads.uploadImage(upload, attempt, request.deadline())));
             }
             default -> throw new ProblemException(404, "Not Found", "The upload function has no route '" + request.routeKey() + "'.");
         });

@@ -27,6 +27,8 @@ final class UploadRequests {
     private static final int MAX_KEY = 1024;
     private static final int MAX_NAME = 255;
     private static final int MAX_DESCRIPTION = 100_000;
+    static final int MAX_LINKS = 100;
+    static final int MAX_TAGS = 100;
 
     /** An entity: {@code {"type": "Version", "id": 6003}}. */
     record EntityLink(String type, long id) {
@@ -67,7 +69,7 @@ final class UploadRequests {
         List<EntityLink> links = null;
         if (body.has("attachment_links")) {
             links = new ArrayList<>();
-            for (Input l : body.member("attachment_links").list()) {
+            for (Input l : body.member("attachment_links").list(MAX_LINKS)) {
                 links.add(link(l));
             }
         }
@@ -75,7 +77,7 @@ final class UploadRequests {
         List<String> tags = null;
         if (body.has("tag_list")) {
             tags = new ArrayList<>();
-            for (Input t : body.member("tag_list").list()) {
+            for (Input t : body.member("tag_list").list(MAX_TAGS)) {
                 tags.add(t.text(MAX_NAME));
             }
         }

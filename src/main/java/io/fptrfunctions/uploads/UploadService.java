@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
@@ -112,48 +113,48 @@ public class UploadService {
     // ---- the three routes ------------------------------------------------------------------------------------
 
     /** {@code PUT /v1/entities/{type}/{id}/files/{field}}: the object into a file/link field; answers the field as stored. */
-    public ObjectNode uploadToField(FieldUpload request, WriteAttempt attempt) {
-        SourceObject source = source(request.s3());
+    public ObjectNode uploadToField(FieldUpload request, WriteAttempt attempt, Deadline deadline) {
+        SourceObject source = source(request.s3(), deadline);
         if (isAttachment(request.type()) && request.field().equals("this_file")) {
             throw ProblemException.conflict("Attachment.this_file cannot change once the Attachment exists (FPTR: \"editable "
                     + "on create only\"); nothing was written. Upload a new Attachment instead: POST /v1/uploads.");
         }
-        String dataType = schemas.dataType(request.type(), request.field());
+        String dataType = schemas.dataType(deadline, request.type(), request.field());
         if (!"url".equals(dataType)) {
             throw ProblemException.badRequest(request.type() + "." + request.field() + " is " + article(dataType) + " field, not a "
                     + "file/link field (FPTR data type 'url'), so no file can be uploaded into it; nothing was written."
                     + ("image".equals(dataType) ? " A thumbnail is set with PUT /v1/entities/{type}/{id}/image." : ""))
                     .with("pointer", "{field}").with("data_type", dataType);
         }
-        JsonNode before = fptr.readField(request.type(), request.id(), request.field());
+        JsonNode before = fptr.readField(deadline, request.type(), request.id(), request.field());
         long beforeId = before.path("id").asLong(0);
         Target target = new Target(request.type(), request.id(), request.field(), request.name(),
                 contentType(request.contentType(), request.name(), source));
-        Transfer transfer = transfer(target, source, attempt, () -> {
-            JsonNode now = fptr.readField(request.type(), request.id(), request.field());
+        Transfer transfer = transfer(target, source, attempt, deadline, () -> {
+            JsonNode now = fptr.readField(deadline, request.type(), request.id(), request.field());
             return "upload".equals(now.path("link_type").asText()) && now.path("id").asLong(0) != beforeId
                     && request.name().equals(now.path("name").asText());
         });
         ObjectNode answer = answer(request.type(), request.id(), request.field(), source, transfer);
-        answer.set("value", orNull(fptr.readField(request.type(), request.id(), request.field())));
+        answer.set("value", orNull(fptr.readField(deadline, request.type(), request.id(), request.field())));
         return answer;
     }
 
     /** {@code PUT /v1/entities/{type}/{id}/image}: the object as the entity's thumbnail; FPTR then transcodes it. */
-    public ObjectNode uploadImage(FieldUpload request, WriteAttempt attempt) {
-        SourceObject source = source(request.s3());
-        String dataType = schemas.dataType(request.type(), "image");
+    public ObjectNode uploadImage(FieldUpload request, WriteAttempt attempt, Deadline deadline) {
+        SourceObject source = source(request.s3(), deadline);
+        String dataType = schemas.dataType(deadline, request.type(), "image");
         if (!"image".equals(dataType)) {
             throw ProblemException.badRequest(request.type() + ".image is " + article(dataType) + " field, not a thumbnail; "
                     + "nothing was written.").with("pointer", "{type}").with("data_type", dataType);
         }
-        boolean pendingBefore = FptrRecords.isPendingImage(fptr.readField(request.type(), request.id(), "image"));
+        boolean pendingBefore = FptrRecords.isPendingImage(fptr.readField(deadline, request.type(), request.id(), "image"));
         Target target = new Target(request.type(), request.id(), "image", request.name(),
                 contentType(null, request.name(), source));
-        Transfer transfer = transfer(target, source, attempt,
-                () -> !pendingBefore && FptrRecords.isPendingImage(fptr.readField(request.type(), request.id(), "image")));
+        Transfer transfer = transfer(target, source, attempt, deadline,
+                () -> !pendingBefore && FptrRecords.isPendingImage(fptr.readField(deadline, request.type(), request.id(), "image")));
         ObjectNode answer = answer(request.type(), request.id(), "image", source, transfer);
-        JsonNode now = orNull(fptr.readField(request.type(), request.id(), "image"));
+        JsonNode now = orNull(fptr.readField(deadline, request.type(), request.id(), "image"));
         answer.put("status", FptrRecords.isPendingImage(now) ? "transcoding" : "ready");
         answer.set("value", now);
         return answer;
@@ -166,33 +167,33 @@ public class UploadService {
      * finished rather than uploaded again. (The PUT routes upload again: the field then holds the file,
      * as asked, whatever the earlier attempt did.)
      */
-    public ObjectNode createAttachment(AttachmentUpload request, WriteAttempt attempt) {
-        SourceObject source = source(request.s3());
-        long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName());
+    public ObjectNode createAttachment(AttachmentUpload request, WriteAttempt attempt, Deadline deadline) {
+        SourceObject source = source(request.s3(), deadline);
+        long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName(), deadline);
         // FPTR uploads an Attachment through a record's attachments field: the first link's, else the Project's.
         EntityLink parent = request.attachmentLinks() != null && !request.attachmentLinks().isEmpty()
                 ? request.attachmentLinks().get(0) : new EntityLink("Project", projectId);
         if (attempt.earlierAttemptStartedAt().isPresent()) {
             Instant since = attempt.earlierAttemptStartedAt().get();
-            ObjectNode earlier = attachmentMadeSince(parent, since, request.name());
+            ObjectNode earlier = attachmentMadeSince(parent, since, request.name(), deadline);
             LOG.infof("Upload of %s: an earlier attempt under the same Idempotency-Key (started %s) did not finish; %s",
                     source.location(), since, earlier == null ? "FPTR has no Attachment from it, so it is uploaded"
                             : "FPTR has its Attachment " + earlier.path("id").asLong() + ", so it is not uploaded again");
             if (earlier != null) {
-                return completeAttachment(earlier, request, projectId);
+                return completeAttachment(earlier, request, projectId, deadline);
             }
         }
-        long newestBefore = newestAttachmentId(parent);
+        long newestBefore = newestAttachmentId(parent, deadline);
         Target target = new Target(parent.type(), parent.id(), null, request.name(),
                 contentType(request.contentType(), request.name(), source));
-        transfer(target, source, attempt, () -> createdAttachment(parent, newestBefore, request.name()) != null);
-        ObjectNode created = createdAttachment(parent, newestBefore, request.name());
+        transfer(target, source, attempt, deadline, () -> createdAttachment(parent, newestBefore, request.name(), deadline) != null);
+        ObjectNode created = createdAttachment(parent, newestBefore, request.name(), deadline);
         if (created == null) {
             throw new ProblemException(502, "FPTR's answer was lost", "FPTR completed the upload of " + source.location()
                     + " but lists no new Attachment on " + parent.type() + " " + parent.id() + " yet. Do not send it again: "
                     + "look for it there in a minute.").with("write_outcome", "landed");
         }
-        return completeAttachment(created, request, projectId);
+        return completeAttachment(created, request, projectId, deadline);
     }
 
     // ---- one transfer -------------------------------------------------------------------------------------------
@@ -217,9 +218,9 @@ public class UploadService {
      * The three steps for {@code target}. {@code landed} reads FPTR to say whether the completion took, for
      * when its answer is lost.
      */
-    private Transfer transfer(Target target, SourceObject source, WriteAttempt attempt, Supplier<Boolean> landed) {
+    private Transfer transfer(Target target, SourceObject source, WriteAttempt attempt, Deadline deadline, Supplier<Boolean> landed) {
         long started = System.nanoTime();
-        JsonNode start = fptr.startUpload(target.type(), target.id(), target.field(), target.filename(), false);
+        JsonNode start = fptr.startUpload(deadline, target.type(), target.id(), target.field(), target.filename(), false);
         boolean siteStorage = "sg".equals(start.path("data").path("storage_service").asText());
         boolean multipart = !siteStorage && source.size() > config.singlePutMaxBytes();
         if (multipart) {
@@ -230,7 +231,7 @@ public class UploadService {
                         + " parts of fptr.upload.part-bytes (" + config.partBytes() + "), more than storage's " + MAX_PARTS
                         + "; nothing was written.").with("pointer", "/s3/key");
             }
-            start = fptr.startUpload(target.type(), target.id(), target.field(), target.filename(), true);
+            start = fptr.startUpload(deadline, target.type(), target.id(), target.field(), target.filename(), true);
         }
         JsonNode info = start.path("data");
         String complete = start.path("links").path("complete_upload").asText(null);
@@ -243,18 +244,18 @@ public class UploadService {
         Transfer transfer;
         try {
             transfer = multipart
-                    ? sendParts(target, source, uploadInfo, URI.create(upload), start.path("links").path("get_next_part").asText(null))
-                    : sendWhole(target, source, uploadInfo, URI.create(upload), siteStorage);
+                    ? sendParts(target, source, uploadInfo, URI.create(upload), start.path("links").path("get_next_part").asText(null), deadline)
+                    : sendWhole(target, source, uploadInfo, URI.create(upload), siteStorage, deadline);
         } catch (RuntimeException e) {
             if (multipart) {
-                abortQuietly(complete, info, target);
+                abortQuietly(complete, info, target, deadline);
             }
             throw e;
         }
         if (transfer.completeLink() != null) {
             complete = transfer.completeLink();
         }
-        completeOnce(target, complete, (ObjectNode) info, uploadInfo, multipart, attempt, landed);
+        completeOnce(target, complete, (ObjectNode) info, uploadInfo, multipart, attempt, landed, deadline);
         metrics.add(Metric.BYTES_COPIED, transfer.bytes());
         metrics.add(Metric.COPY_TIME, (System.nanoTime() - started) / 1_000_000);
         LOG.infof("Uploaded %s (%d bytes, %s storage, %d part%s) to %s", source.location(), transfer.bytes(),
@@ -262,9 +263,10 @@ public class UploadService {
         return transfer;
     }
 
-    private Transfer sendWhole(Target target, SourceObject source, ObjectNode uploadInfo, URI upload, boolean siteStorage) {
+    private Transfer sendWhole(Target target, SourceObject source, ObjectNode uploadInfo, URI upload, boolean siteStorage,
+                               Deadline deadline) {
         PartTransfer.SentPart sent = parts.send(source, new PartTransfer.Part(1, 0, source.size(), upload), siteStorage,
-                target.contentType());
+                target.contentType(), deadline);
         verifyWhole(source, sent.md5(), sent.length());
         String completeLink = null;
         if (siteStorage) {
@@ -290,7 +292,8 @@ public class UploadService {
      * {@code get_next_part} links (walked in order here) while earlier parts are still streaming. A part
      * failing for good stops the rest (the caller then aborts).
      */
-    private Transfer sendParts(Target target, SourceObject source, ObjectNode uploadInfo, URI firstUpload, String nextLink) {
+    private Transfer sendParts(Target target, SourceObject source, ObjectNode uploadInfo, URI firstUpload, String nextLink,
+                               Deadline deadline) {
         List<PartTransfer.SentPart> sent = new ArrayList<>();
         Deque<Future<PartTransfer.SentPart>> running = new ArrayDeque<>();
         ExecutorService pool = Executors.newFixedThreadPool(config.partsInFlight(), PART_THREADS);
@@ -304,7 +307,7 @@ public class UploadService {
                         throw new ProblemException(502, "Bad Gateway", "FPTR's answer for part " + (number - 1) + " had no "
                                 + "get_next_part link; the upload was aborted and nothing was created.");
                     }
-                    JsonNode links = fptr.nextUploadPart(next).path("links");
+                    JsonNode links = fptr.nextUploadPart(deadline, next).path("links");
                     if (!links.path("upload").isTextual()) {
                         throw new ProblemException(502, "Bad Gateway", "FPTR's answer for part " + number + " had no upload "
                                 + "URL; the upload was aborted and nothing was created.");
@@ -316,7 +319,7 @@ public class UploadService {
                     sent.add(finished(running.removeFirst()));
                 }
                 PartTransfer.Part part = new PartTransfer.Part(number, offset, Math.min(config.partBytes(), source.size() - offset), upload);
-                running.add(pool.submit(() -> parts.send(source, part, false, target.contentType())));
+                running.add(pool.submit(() -> parts.send(source, part, false, target.contentType(), deadline)));
                 offset += part.length();
             }
             while (!running.isEmpty()) {
@@ -387,15 +390,15 @@ public class UploadService {
      * more), then FPTR is read; a completion found there is a success.
      */
     private void completeOnce(Target target, String complete, ObjectNode initInfo, ObjectNode uploadInfo, boolean multipart,
-                              WriteAttempt attempt, Supplier<Boolean> landed) {
+                              WriteAttempt attempt, Supplier<Boolean> landed, Deadline deadline) {
         try {
             attempt.sending();   // the completion is what creates something in FPTR; the steps before leave nothing
-            fptr.completeUpload(complete, uploadInfo, JSON.objectNode());
+            fptr.completeUpload(deadline, complete, uploadInfo, JSON.objectNode());
             attempt.landed();
             return;
         } catch (FptrFailure.WriteOutcomeUnknown lost) {
             LOG.warnf("The answer to completing the upload to %s was lost (%s); not repeating it", target, lost.lost());
-            if (multipart && abortTook(complete, initInfo, target)) {
+            if (multipart && abortTook(complete, initInfo, target, deadline)) {
                 throw lostAnswer(lost, "not_landed", "The multipart upload was then aborted, so the completion did not land "
                         + "and cannot any more: nothing was created. It is safe to send the request again.");
             }
@@ -413,7 +416,7 @@ public class UploadService {
                     : "FPTR does not show it yet but may still be completing it: look again in a minute before sending it again.");
         } catch (FptrFailure refused) {
             if (multipart) {
-                abortQuietly(complete, initInfo, target);
+                abortQuietly(complete, initInfo, target, deadline);
             }
             throw refused;
         }
@@ -435,9 +438,9 @@ public class UploadService {
     }
 
     /** True when FPTR aborted the multipart upload; false when it had nothing open any more (or could not be asked). */
-    private boolean abortTook(String complete, JsonNode initInfo, Target target) {
+    private boolean abortTook(String complete, JsonNode initInfo, Target target, Deadline deadline) {
         try {
-            fptr.abortUpload(complete, initInfo);
+            fptr.abortUpload(deadline, complete, initInfo);
             return true;
         } catch (FptrFailure f) {
             LOG.infof("Aborting the upload to %s did not take (%s)", target, f.getMessage());
@@ -445,24 +448,24 @@ public class UploadService {
         }
     }
 
-    private void abortQuietly(String complete, JsonNode initInfo, Target target) {
-        if (abortTook(complete, initInfo, target)) {
+    private void abortQuietly(String complete, JsonNode initInfo, Target target, Deadline deadline) {
+        if (abortTook(complete, initInfo, target, deadline)) {
             LOG.infof("Aborted the multipart upload to %s: storage keeps none of its parts", target);
         }
     }
 
     // ---- Attachments --------------------------------------------------------------------------------------------
 
-    private long newestAttachmentId(EntityLink parent) {
-        List<JsonNode> rows = fptr.searchPage("Attachment", linkedTo(parent), List.of("id"), "-id", 1, 1);
+    private long newestAttachmentId(EntityLink parent, Deadline deadline) {
+        List<JsonNode> rows = fptr.searchPage(deadline, "Attachment", linkedTo(parent), List.of("id"), "-id", 1, 1);
         return rows.isEmpty() ? 0 : rows.get(0).path("id").asLong();
     }
 
     /** The Attachment the upload made: on the parent, newer than before, with the file's name (FPTR's 201 names none). */
-    private ObjectNode createdAttachment(EntityLink parent, long newestBefore, String filename) {
+    private ObjectNode createdAttachment(EntityLink parent, long newestBefore, String filename, Deadline deadline) {
         ObjectNode filter = FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())),
                 FptrFilter.condition("id", "greater_than", JSON.numberNode(newestBefore)));
-        List<JsonNode> rows = fptr.searchAll("Attachment", filter, ATTACHMENT_FIELDS, "id", null).rows();
+        List<JsonNode> rows = fptr.searchAll(deadline, "Attachment", filter, ATTACHMENT_FIELDS, "id", null).rows();
         ObjectNode only = null;
         for (JsonNode row : rows) {
             ObjectNode flat = FptrRecords.flatten(row);
@@ -475,11 +478,11 @@ public class UploadService {
     }
 
     /** The Attachment on the parent created since {@code since} (less clock skew) with the file's name; null when none. */
-    private ObjectNode attachmentMadeSince(EntityLink parent, Instant since, String filename) {
+    private ObjectNode attachmentMadeSince(EntityLink parent, Instant since, String filename, Deadline deadline) {
         ObjectNode filter = FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())),
                 FptrFilter.condition("created_at", "greater_than", DateTimeFormatter.ISO_INSTANT.format(
                         since.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS))));
-        for (JsonNode row : fptr.searchAll("Attachment", filter, ATTACHMENT_FIELDS, "id", null).rows()) {
+        for (JsonNode row : fptr.searchAll(deadline, "Attachment", filter, ATTACHMENT_FIELDS, "id", null).rows()) {
             ObjectNode flat = FptrRecords.flatten(row);
             if (filename.equals(flat.path("filename").asText()) || filename.equals(flat.path("this_file").path("name").asText())) {
                 return flat;
@@ -489,7 +492,7 @@ public class UploadService {
     }
 
     /** Sets what the upload could not: the project, every link, description and tags; answers the Attachment. */
-    private ObjectNode completeAttachment(ObjectNode created, AttachmentUpload request, long projectId) {
+    private ObjectNode completeAttachment(ObjectNode created, AttachmentUpload request, long projectId, Deadline deadline) {
         ObjectNode update = JSON.objectNode();
         if (created.path("project").path("id").asLong(0) != projectId) {
             update.set("project", FptrFilter.entity("Project", projectId));
@@ -508,7 +511,7 @@ public class UploadService {
         long id = created.path("id").asLong();
         if (!update.isEmpty()) {
             try {
-                fptr.update("Attachment", id, update);
+                fptr.update(deadline, "Attachment", id, update);
             } catch (FptrFailure.WriteOutcomeUnknown lost) {
                 throw Problems.of(lost).withDetail("The file was uploaded as Attachment " + id + ", but FPTR's answer to "
                         + "setting its project, links, description or tags was lost; the update was not repeated. Read "
@@ -519,7 +522,7 @@ public class UploadService {
                         + "; only its project, links, description or tags were not set.").with("created", created);
             }
         }
-        ObjectNode attachment = FptrRecords.flatten(fptr.read("Attachment", id, ATTACHMENT_FIELDS));
+        ObjectNode attachment = FptrRecords.flatten(fptr.read(deadline, "Attachment", id, ATTACHMENT_FIELDS));
         return attachment.isEmpty() ? created : attachment;
     }
 
@@ -527,8 +530,8 @@ public class UploadService {
         return FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())));
     }
 
-    private long projectIdByName(String name) {
-        List<JsonNode> rows = fptr.searchPage("Project", FptrFilter.and(FptrFilter.condition("name", "is", name)),
+    private long projectIdByName(String name, Deadline deadline) {
+        List<JsonNode> rows = fptr.searchPage(deadline, "Project", FptrFilter.and(FptrFilter.condition("name", "is", name)),
                 List.of("name"), "id", 2, 1);
         if (rows.size() != 1) {
             throw ProblemException.unprocessable((rows.isEmpty() ? "No Project is" : "More than one Project is") + " named '"
@@ -539,9 +542,9 @@ public class UploadService {
 
     // ---- small parts ---------------------------------------------------------------------------------------------
 
-    private SourceObject source(S3Location location) {
+    private SourceObject source(S3Location location, Deadline deadline) {
         sources.checkAllowed(location);
-        return sources.head(location);
+        return sources.head(location, deadline);
     }
 
     /** The content type sent with the bytes: the caller's, else S3's (unless generic), else a guess from the name. */

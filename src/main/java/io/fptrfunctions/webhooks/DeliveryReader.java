@@ -3,6 +3,7 @@ package io.fptrfunctions.webhooks;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -28,6 +29,10 @@ import java.util.Map;
 class DeliveryReader {
 
     static final int MAX_BATCH = 50;
+    /** FPTR's delivery ids are UUIDs; one becomes part of a DynamoDB key (at most 2048 bytes) and of the job. */
+    static final int MAX_DELIVERY_ID = 128;
+    /** FPTR's event types are short ({@code Shotgun_Note_Change}); one is stored with the claim. */
+    static final int MAX_EVENT_TYPE = 128;
     private static final Map<String, String> VERB_OPERATIONS =
             Map.of("New", "create", "Change", "update", "Retirement", "delete", "Revival", "revive");
     /** FPTR's {@code created_at}: {@code 2022-02-01 20:53:08.523887}, UTC. */
@@ -77,6 +82,9 @@ class DeliveryReader {
         if (eventType == null) {
             throw notFptr("Event " + index + " of the delivery has no event_type.");
         }
+        if (eventType.length() > MAX_EVENT_TYPE) {
+            throw notFptr("Event " + index + "'s event_type is longer than " + MAX_EVENT_TYPE + " characters: it is no FPTR event type.");
+        }
         JsonNode meta = e.path("meta");
         JsonNode entity = e.path("entity");
         String operation = text(e.get("operation"));
@@ -88,10 +96,40 @@ class DeliveryReader {
         Long entityId = firstId(entity.get("id"), meta.get("entity_id"));
         String attribute = firstText(meta.get("attribute_name"), e.get("attribute_name"));
         String deliveryId = firstText(e.get("delivery_id"));
+        if (deliveryId != null && !isDeliveryId(deliveryId)) {
+            throw notFptr("Event " + index + "'s delivery_id is not an FPTR delivery id (1-" + MAX_DELIVERY_ID
+                    + " letters, digits and . _ : -).");
+        }
         return new WebhookEvent(index, eventType, operation, entityType, entityId, firstId(e.path("project").get("id")),
                 attribute, deliveryId != null ? deliveryId : headerDeliveryId,
                 e.path("event_log_entry_id").canConvertToLong() ? e.path("event_log_entry_id").asLong() : 0,
                 createdAt(text(e.get("created_at"))));
+    }
+
+    /** The {@code X-SG-Delivery-Id} header, checked like the events' own {@code delivery_id}; null when absent. */
+    static String deliveryId(Input header) {
+        if (!header.isPresent()) {
+            return null;
+        }
+        String id = header.text(MAX_DELIVERY_ID).strip();
+        if (!isDeliveryId(id)) {
+            throw header.invalid(header.name() + " is not an FPTR delivery id (1-" + MAX_DELIVERY_ID
+                    + " letters, digits and . _ : -).");
+        }
+        return id;
+    }
+
+    private static boolean isDeliveryId(String id) {
+        if (id.isEmpty() || id.length() > MAX_DELIVERY_ID) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && ".-_:".indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String firstText(JsonNode... nodes) {

@@ -1,5 +1,7 @@
 package io.fptrfunctions.webhooks;
 
+import io.fptrfunctions.aws.AwsTimeouts;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -61,13 +63,13 @@ class EventLedger {
     }
 
     /** True when this invocation now owns the event; false when it is known (queued, or being queued). */
-    boolean claim(String key, String claimId, WebhookEvent e) {
+    boolean claim(String key, String claimId, WebhookEvent e, Deadline deadline) {
         Instant now = clock.instant();
         Map<String, AttributeValue> item = item(key, e, QUEUING, now);
         item.put("claim", s(claimId));
         item.put("lease_until", n(now.plus(settings.config().claimLease()).toEpochMilli()));
         try {
-            dynamo.putItem(b -> b.tableName(settings.tableName()).item(item)
+            dynamo.putItem(b -> b.tableName(settings.tableName()).item(item).overrideConfiguration(AwsTimeouts.within(deadline, dynamo))
                     .conditionExpression("attribute_not_exists(pk) OR (#status = :queuing AND lease_until < :now)")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(Map.of(":queuing", s(QUEUING), ":now", n(now.toEpochMilli()))));
@@ -78,7 +80,7 @@ class EventLedger {
     }
 
     /** Marks claimed events queued; a failure is logged (the claims then expire, see the class comment). */
-    void confirm(Map<String, WebhookEvent> queued) {
+    void confirm(Map<String, WebhookEvent> queued, Deadline deadline) {
         Instant now = clock.instant();
         List<WriteRequest> writes = new ArrayList<>();
         queued.forEach((key, e) -> writes.add(WriteRequest.builder()
@@ -86,9 +88,9 @@ class EventLedger {
         for (int start = 0; start < writes.size(); start += MAX_WRITE_BATCH) {
             List<WriteRequest> chunk = writes.subList(start, Math.min(writes.size(), start + MAX_WRITE_BATCH));
             try {
-                List<WriteRequest> left = write(chunk);
+                List<WriteRequest> left = write(chunk, deadline);
                 if (!left.isEmpty()) {
-                    left = write(left);
+                    left = write(left, deadline);
                 }
                 if (!left.isEmpty()) {
                     LOG.warnf("%d queued events were not marked queued (DynamoDB left them unprocessed); "
@@ -101,15 +103,16 @@ class EventLedger {
         }
     }
 
-    private List<WriteRequest> write(List<WriteRequest> chunk) {
-        BatchWriteItemResponse answer = dynamo.batchWriteItem(b -> b.requestItems(Map.of(settings.tableName(), chunk)));
+    private List<WriteRequest> write(List<WriteRequest> chunk, Deadline deadline) {
+        BatchWriteItemResponse answer = dynamo.batchWriteItem(b -> b.requestItems(Map.of(settings.tableName(), chunk))
+                .overrideConfiguration(AwsTimeouts.within(deadline, dynamo)));
         return answer.unprocessedItems().getOrDefault(settings.tableName(), List.of());
     }
 
     /** Forgets this invocation's claim of an event that was not queued, so its redelivery is queued. */
-    void release(String key, String claimId) {
+    void release(String key, String claimId, Deadline deadline) {
         try {
-            dynamo.deleteItem(b -> b.tableName(settings.tableName()).key(Map.of(KEY, s(key)))
+            dynamo.deleteItem(b -> b.tableName(settings.tableName()).key(Map.of(KEY, s(key))).overrideConfiguration(AwsTimeouts.within(deadline, dynamo))
                     .conditionExpression("#status = :queuing AND claim = :claim")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(Map.of(":queuing", s(QUEUING), ":claim", s(claimId))));

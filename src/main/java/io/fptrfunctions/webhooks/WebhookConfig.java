@@ -23,11 +23,14 @@ public interface WebhookConfig {
     /** DynamoDB table (string partition key {@code pk}, TTL attribute {@code expires_at}) that remembers events. */
     Optional<String> tableName();
 
-    /** Entity types whose image events become jobs; FPTR's names ({@code Note}, {@code Version}, {@code CustomEntity01}). */
+    /**
+     * Entity types whose image events become jobs, and which the sweep walks; FPTR's names ({@code Note},
+     * {@code Version}, {@code CustomEntity01}). Both read it as {@code io.fptrfunctions.thumbnails.JobTargets}.
+     */
     @WithDefault("Note")
     List<String> entityTypes();
 
-    /** One job per variant for each image event: {@code original} and/or {@code thumbnail}. */
+    /** One job per variant for each image event (and each image the sweep finds): {@code original} and/or {@code thumbnail}. */
     @WithDefault("original")
     List<String> variants();
 

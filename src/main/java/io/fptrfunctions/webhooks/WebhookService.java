@@ -1,6 +1,8 @@
 package io.fptrfunctions.webhooks;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.http.ApiRequest;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.telemetry.Invocation;
 import io.fptrfunctions.telemetry.Invocations;
@@ -13,6 +15,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +36,8 @@ import java.util.stream.Collectors;
 public class WebhookService {
 
     private static final Logger LOG = Logger.getLogger(WebhookService.class);
+    /** Time kept back from the claims to release them again when the delivery cannot be queued. */
+    private static final Duration RELEASE_RESERVE = Duration.ofSeconds(1);
 
     @Inject
     WebhookSettings settings;
@@ -87,7 +92,7 @@ public class WebhookService {
     private WebhookAnswer receiveSigned(ApiRequest request) {
         long started = System.nanoTime();
         byte[] body = verifiedBody(request);
-        String deliveryId = request.header("x-sg-delivery-id").orElse(null);
+        String deliveryId = DeliveryReader.deliveryId(request.headerInput("X-SG-Delivery-Id"));
         invocations.tagId(Invocation.DELIVERY_ID, deliveryId);   // the body passed the signature check: FPTR sent it
         List<WebhookEvent> events = reader.read(body, deliveryId);
         if (deliveryId == null && !events.isEmpty()) {
@@ -106,24 +111,25 @@ public class WebhookService {
             }
         }
         long awsStarted = System.nanoTime();
+        Deadline deadline = request.deadline();
         String claimId = UUID.randomUUID().toString();
-        List<String> claimed = claim(wanted, claimId);
+        List<String> claimed = claim(wanted, claimId, deadline);
         duplicates += wanted.size() - claimed.size();
-        Set<String> notQueued = send(claimed, wanted);
+        Set<String> notQueued = send(claimed, wanted, deadline);
         Map<String, WebhookEvent> queued = new LinkedHashMap<>();
         claimed.stream().filter(k -> !notQueued.contains(k)).forEach(k -> queued.put(k, wanted.get(k).event()));
         if (!queued.isEmpty()) {
-            ledger.confirm(queued);
+            ledger.confirm(queued, deadline);
         }
-        notQueued.forEach(key -> ledger.release(key, claimId));
+        notQueued.forEach(key -> ledger.release(key, claimId, deadline));
         long done = System.nanoTime();
 
         LOG.infof("delivery %s (site %s, hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
                         + "not queued %d; %.1f ms (%.1f in DynamoDB and SQS)",
                 deliveryId != null ? deliveryId : events.get(0).deliveryId(),
-                request.header("x-sg-webhook-site-url").orElse("-"), request.header("x-sg-webhook-id").orElse("-"),
-                request.header("x-sg-event-batch-id").orElse("-"), request.header("x-sg-event-batch-index").orElse("-"),
-                request.header("x-sg-event-batch-size").orElse("-"), events.size(), queued.size(), duplicates, ignored,
+                logged(request, "x-sg-webhook-site-url"), logged(request, "x-sg-webhook-id"),
+                logged(request, "x-sg-event-batch-id"), logged(request, "x-sg-event-batch-index"),
+                logged(request, "x-sg-event-batch-size"), events.size(), queued.size(), duplicates, ignored,
                 notQueued.size(), (done - started) / 1e6, (done - awsStarted) / 1e6);
         if (!notQueued.isEmpty()) {
             throw new ProblemException(503, "Service Unavailable", notQueued.size() + " of " + claimed.size()
@@ -133,15 +139,16 @@ public class WebhookService {
         return new WebhookAnswer(queued.size(), duplicates, ignored);
     }
 
+    /** A header as the log line shows it: the sender chose it, so at most 80 characters, no line breaks. */
+    private static String logged(ApiRequest request, String header) {
+        return request.header(header).map(Input::quote).orElse("-");
+    }
+
     /** The raw body, once its size and signature are right; the signature header is checked before the body is read. */
     private byte[] verifiedBody(ApiRequest request) {
         byte[] signature = SignatureHeader.parse(request.header(SignatureHeader.NAME));
-        byte[] body = request.rawBody();
-        int max = settings.config().maxBodyBytes();
-        if (body.length > max) {
-            throw new ProblemException(413, "Content Too Large", "The body is " + body.length + " bytes; FPTR never sends "
-                    + "more than " + max + " (it drops old_value/new_value from bigger events). Nothing was queued.");
-        }
+        // FPTR never sends more (it drops old_value/new_value from bigger events): refused before it is decoded or hashed.
+        byte[] body = request.rawBody(settings.config().maxBodyBytes());
         if (!secrets.signedWithOurSecret(body, signature)) {
             throw SignatureHeader.mismatch();
         }
@@ -149,7 +156,7 @@ public class WebhookService {
     }
 
     /** Sends the jobs of the claimed events; returns the events some of whose jobs SQS did not take. */
-    private Set<String> send(List<String> claimed, Map<String, Routed> wanted) {
+    private Set<String> send(List<String> claimed, Map<String, Routed> wanted, Deadline deadline) {
         List<ThumbnailJob> jobs = new ArrayList<>();
         List<String> jobKeys = new ArrayList<>();
         for (String key : claimed) {
@@ -161,22 +168,28 @@ public class WebhookService {
         if (jobs.isEmpty()) {
             return Set.of();
         }
-        return jobQueue.send(settings.queueUrl(), jobs).stream().map(jobKeys::get).collect(Collectors.toSet());
+        return jobQueue.send(settings.queueUrl(), jobs, deadline).stream().map(jobKeys::get).collect(Collectors.toSet());
     }
 
-    /** Claims each wanted event; returns the keys now ours. If DynamoDB fails, nothing stays claimed and nothing is queued. */
-    private List<String> claim(Map<String, Routed> wanted, String claimId) {
+    /**
+     * Claims each wanted event; returns the keys now ours. If DynamoDB fails, or the deadline comes so close
+     * that the claims could not be released any more, nothing stays claimed and nothing is queued.
+     */
+    private List<String> claim(Map<String, Routed> wanted, String claimId, Deadline deadline) {
         List<String> claimed = new ArrayList<>();
         try {
             for (Map.Entry<String, Routed> e : wanted.entrySet()) {
-                if (ledger.claim(e.getKey(), claimId, e.getValue().event())) {
+                if (!deadline.allows(RELEASE_RESERVE)) {
+                    throw new Deadline.Exceeded("the function's time ran out while recording the events");
+                }
+                if (ledger.claim(e.getKey(), claimId, e.getValue().event(), deadline)) {
                     claimed.add(e.getKey());
                 }
             }
             return claimed;
-        } catch (SdkException e) {
+        } catch (SdkException | Deadline.Exceeded e) {
             LOG.warnf("Recording the delivery's events in %s failed: %s", settings.tableName(), e.getMessage());
-            claimed.forEach(key -> ledger.release(key, claimId));
+            claimed.forEach(key -> ledger.release(key, claimId, deadline));
             throw new ProblemException(503, "Service Unavailable", "The delivery's events could not be recorded, so "
                     + "nothing was queued or marked seen; a redelivery queues them.");
         }

@@ -1,19 +1,16 @@
 package io.fptrfunctions.webhooks;
 
 import io.fptrfunctions.http.ProblemException;
-import io.fptrfunctions.thumbnails.ThumbnailVariant;
+import io.fptrfunctions.thumbnails.JobTargets;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 
 /**
  * {@link WebhookConfig} checked once: a receiver without its secret (or queue, or table) refuses every
@@ -24,11 +21,13 @@ import java.util.regex.Pattern;
 public class WebhookSettings {
 
     private static final Logger LOG = Logger.getLogger(WebhookSettings.class);
-    private static final Pattern ENTITY_TYPE = Pattern.compile("[A-Z][A-Za-z0-9_]{0,63}");
-    private static final List<String> VARIANTS = Arrays.stream(ThumbnailVariant.values()).map(ThumbnailVariant::alt).toList();
 
     @Inject
     WebhookConfig config;
+
+    /** The entity types and variants, a setting the sweep shares. */
+    @Inject
+    JobTargets targets;
 
     private final AtomicBoolean logged = new AtomicBoolean();
     private volatile String misconfiguration;
@@ -38,6 +37,7 @@ public class WebhookSettings {
 
     WebhookSettings(WebhookConfig config) {
         this.config = config;
+        this.targets = new JobTargets(config.entityTypes(), config.variants());
     }
 
     /** The 500 problem to answer with while the configuration is incomplete; empty when the receiver can serve. */
@@ -67,16 +67,7 @@ public class WebhookSettings {
             if (blank(config.tableName())) {
                 problems.add("FPTR_WEBHOOK_TABLE_NAME (fptr.webhook.table-name) is not set");
             }
-            for (String type : config.entityTypes()) {
-                if (!ENTITY_TYPE.matcher(type).matches()) {
-                    problems.add("fptr.webhook.entity-types: '" + type + "' is not an FPTR entity type name");
-                }
-            }
-            for (String variant : config.variants()) {
-                if (!VARIANTS.contains(variant)) {
-                    problems.add("fptr.webhook.variants: '" + variant + "' is not one of " + VARIANTS);
-                }
-            }
+            problems.addAll(targets.problems());
             known = String.join("; ", problems);
             misconfiguration = known;
         }
@@ -100,11 +91,11 @@ public class WebhookSettings {
     }
 
     public Set<String> entityTypes() {
-        return Set.copyOf(config.entityTypes());
+        return Set.copyOf(targets.entityTypes());
     }
 
     public List<String> variants() {
-        return List.copyOf(new LinkedHashSet<>(config.variants()));
+        return targets.variants();
     }
 
     public WebhookConfig config() {

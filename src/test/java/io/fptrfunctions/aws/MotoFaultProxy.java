@@ -42,6 +42,8 @@ public final class MotoFaultProxy {
     private final HttpClient http = HttpClient.newHttpClient();
     private final String target;
     private volatile Set<String> unavailable = Set.of();
+    private volatile Set<String> slowed = Set.of();
+    private volatile long slowMillis;
     private volatile Predicate<String> failedEntries;
     private final AtomicInteger entryFailuresLeft = new AtomicInteger();
     private final java.util.concurrent.ConcurrentLinkedQueue<Call> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -88,8 +90,15 @@ public final class MotoFaultProxy {
         failedEntries = messageBody;
     }
 
+    /** Answers these operations only after {@code delay} (a slow AWS), then as moto does. */
+    public void slow(java.time.Duration delay, String... operations) {
+        slowMillis = delay.toMillis();
+        slowed = Set.of(operations);
+    }
+
     public void clear() {
         unavailable = Set.of();
+        slowed = Set.of();
         failedEntries = null;
         entryFailuresLeft.set(0);
         calls.clear();
@@ -107,6 +116,9 @@ public final class MotoFaultProxy {
                 body = in.readAllBytes();
             }
             String operation = ex.getRequestHeaders().getFirst("X-Amz-Target");
+            if (operation != null && slowed.contains(operation)) {
+                Thread.sleep(slowMillis);
+            }
             if (operation != null && unavailable.contains(operation)) {
                 reply(ex, 503, "{\"__type\":\"ServiceUnavailable\",\"message\":\"made unavailable by MotoFaultProxy\"}".getBytes());
                 return;

@@ -1,5 +1,6 @@
 package io.fptrfunctions.aws;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -57,7 +58,7 @@ class S3StreamUploaderTest {
     void knownSmallLengthIsOnePutWithTypeAndMetadata() throws IOException {
         String key = key("small.png");
         S3StreamUploader.StoredObject stored = configured.upload(BUCKET, key, GeneratedBytes.of(1, 300_000), 300_000,
-                "image/png", Map.of("fptr-entity", "Note/7"));
+                "image/png", Map.of("fptr-entity", "Note/7"), Deadline.none());
         assertFalse(stored.multipart(), stored.etag());
         assertEquals(300_000, stored.size());
         assertStored(key, 1, 300_000, "image/png");
@@ -69,7 +70,7 @@ class S3StreamUploaderTest {
         String key = key("large.bin");
         long length = 11L * MIB + 123;
         S3StreamUploader.StoredObject stored = small.upload(BUCKET, key, GeneratedBytes.of(2, length), length,
-                "application/octet-stream", Map.of("fptr-entity", "Note/8"));
+                "application/octet-stream", Map.of("fptr-entity", "Note/8"), Deadline.none());
         assertTrue(stored.multipart(), stored.etag());
         assertStored(key, 2, length, "application/octet-stream");
         assertEquals("Note/8", s3.headObject(b -> b.bucket(BUCKET).key(key)).metadata().get("fptr-entity"));
@@ -79,12 +80,12 @@ class S3StreamUploaderTest {
     @Test
     void unknownLengthSmallAndLarge() throws IOException {
         String smallKey = key("unknown-small.jpg");
-        small.upload(BUCKET, smallKey, GeneratedBytes.of(3, 2 * MIB), -1, "image/jpeg", Map.of());
+        small.upload(BUCKET, smallKey, GeneratedBytes.of(3, 2 * MIB), -1, "image/jpeg", Map.of(), Deadline.none());
         assertStored(smallKey, 3, 2 * MIB, "image/jpeg");
 
         String largeKey = key("unknown-large.bin");
         long length = 10L * MIB;
-        S3StreamUploader.StoredObject stored = small.upload(BUCKET, largeKey, GeneratedBytes.of(4, length), -1, "image/png", Map.of());
+        S3StreamUploader.StoredObject stored = small.upload(BUCKET, largeKey, GeneratedBytes.of(4, length), -1, "image/png", Map.of(), Deadline.none());
         assertTrue(stored.multipart(), stored.etag());
         assertEquals(length, stored.size());
         assertStored(largeKey, 4, length, "image/png");
@@ -96,7 +97,22 @@ class S3StreamUploaderTest {
         for (long length : new long[] {12L * MIB, -1}) {
             String key = key("cut-multipart.bin");
             assertThrows(S3StreamUploader.SourceReadException.class, () -> small.upload(BUCKET, key,
-                    GeneratedBytes.cutAfter(5, 12L * MIB, 7L * MIB), length, "image/png", Map.of()));
+                    GeneratedBytes.cutAfter(5, 12L * MIB, 7L * MIB), length, "image/png", Map.of(), Deadline.none()));
+            assertNoObject(key);
+            assertNoOpenUpload(key);
+        }
+    }
+
+    @Test
+    void aSourceCutAtItsLastByteLeavesNoOpenUploadEvenWhileTheSdkIsStillCreatingIt() {
+        // Found by S3StreamUploaderProperties: of an unknown length, the failure came while the SDK's
+        // CreateMultipartUpload was on its way, and the upload it then opened was left behind.
+        for (long seed : new long[] {1, 274, 2, 3, 4, 5}) {
+            String key = key("cut-last-byte.bin");
+            long size = 11_205_498;
+            GeneratedBytes source = GeneratedBytes.cutAfter(seed, size, size - 1);
+            assertThrows(S3StreamUploader.SourceReadException.class, () -> small.upload(BUCKET, key,
+                    source, -1, "image/png", Map.of(), Deadline.none()));
             assertNoObject(key);
             assertNoOpenUpload(key);
         }
@@ -106,7 +122,7 @@ class S3StreamUploaderTest {
     void sourceCutDuringSinglePutLeavesNoObject() {
         String key = key("cut-single.png");
         assertThrows(S3StreamUploader.SourceReadException.class, () -> small.upload(BUCKET, key,
-                GeneratedBytes.cutAfter(6, 900_000, 400_000), 900_000, "image/png", Map.of()));
+                GeneratedBytes.cutAfter(6, 900_000, 400_000), 900_000, "image/png", Map.of(), Deadline.none()));
         assertNoObject(key);
     }
 
@@ -114,12 +130,12 @@ class S3StreamUploaderTest {
     void sourceShorterThanItsKnownLengthLeavesNoObject() {
         String single = key("short-single.png");
         assertThrows(S3StreamUploader.SourceReadException.class, () -> small.upload(BUCKET, single,
-                GeneratedBytes.of(7, 500_000), 800_000, "image/png", Map.of()));
+                GeneratedBytes.of(7, 500_000), 800_000, "image/png", Map.of(), Deadline.none()));
         assertNoObject(single);
 
         String multi = key("short-multi.png");
         assertThrows(S3StreamUploader.SourceReadException.class, () -> small.upload(BUCKET, multi,
-                GeneratedBytes.of(7, 6L * MIB), 9L * MIB, "image/png", Map.of()));
+                GeneratedBytes.of(7, 6L * MIB), 9L * MIB, "image/png", Map.of(), Deadline.none()));
         assertNoObject(multi);
         assertNoOpenUpload(multi);
     }
@@ -127,9 +143,9 @@ class S3StreamUploaderTest {
     @Test
     void failedCopyKeepsThePreviousObject() throws IOException {
         String key = key("keep.png");
-        small.upload(BUCKET, key, GeneratedBytes.of(8, 1000), 1000, "image/png", Map.of());
+        small.upload(BUCKET, key, GeneratedBytes.of(8, 1000), 1000, "image/png", Map.of(), Deadline.none());
         assertThrows(S3StreamUploader.SourceReadException.class, () -> small.upload(BUCKET, key,
-                GeneratedBytes.cutAfter(9, 11L * MIB, 6L * MIB), -1, "image/png", Map.of()));
+                GeneratedBytes.cutAfter(9, 11L * MIB, 6L * MIB), -1, "image/png", Map.of(), Deadline.none()));
         assertStored(key, 8, 1000, "image/png");
         assertNoOpenUpload(key);
     }

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.token.TokenFunctionProfile;
@@ -57,7 +58,7 @@ class FptrCachingTest {
         SIM.fault(Map.of("method", "POST", "path", TOKEN, "times", 1, "latency_ms", 400));
 
         Set<String> values = new HashSet<>();
-        for (AccessToken token : allAtOnce(8, () -> tokens.token(null))) {
+        for (AccessToken token : allAtOnce(8, () -> tokens.token(Deadline.none(), null))) {
             values.add(token.value());
         }
 
@@ -69,9 +70,9 @@ class FptrCachingTest {
     void aFailedMintIsNotCachedTheNextCallMintsAgain() {
         SIM.fault(Map.of("method", "POST", "path", TOKEN, "times", 1, "status", 500));
 
-        assertThrows(FptrFailure.Refused.class, () -> tokens.token(null));
-        AccessToken token = tokens.token(null);
-        AccessToken again = tokens.token(null);
+        assertThrows(FptrFailure.Refused.class, () -> tokens.token(Deadline.none(), null));
+        AccessToken token = tokens.token(Deadline.none(), null);
+        AccessToken again = tokens.token(Deadline.none(), null);
 
         assertFalse(token.value().isBlank());
         assertEquals(token, again, "the successful mint is cached");
@@ -81,9 +82,9 @@ class FptrCachingTest {
     @Test
     void anUnknownFieldIsReadOnceForManyRequestsWithinItsNegativeLifetime() throws Exception {
         List<FptrFailure.Refused> refusals = allAtOnce(6, () -> assertThrows(FptrFailure.Refused.class,
-                () -> schemas.field("Note", "sg_no_such_field")));
+                () -> schemas.field(Deadline.none(), "Note", "sg_no_such_field")));
         for (int i = 0; i < 14; i++) {
-            refusals.add(assertThrows(FptrFailure.Refused.class, () -> schemas.field("Note", "sg_no_such_field")));
+            refusals.add(assertThrows(FptrFailure.Refused.class, () -> schemas.field(Deadline.none(), "Note", "sg_no_such_field")));
         }
 
         assertEquals(20, refusals.size());
@@ -91,19 +92,19 @@ class FptrCachingTest {
         assertEquals(1, SIM.count("GET", UNKNOWN_FIELD), "20 requests, one read");
 
         clock.advance(config.unknownFieldTtl().plusSeconds(1));
-        assertThrows(FptrFailure.Refused.class, () -> schemas.field("Note", "sg_no_such_field"));
+        assertThrows(FptrFailure.Refused.class, () -> schemas.field(Deadline.none(), "Note", "sg_no_such_field"));
         assertEquals(2, SIM.count("GET", UNKNOWN_FIELD), "read again once the negative entry expired");
     }
 
     @Test
     void aKnownFieldIsKeptForTheSchemaTtl() {
-        assertEquals("text", schemas.dataType("Note", "subject"));
+        assertEquals("text", schemas.dataType(Deadline.none(), "Note", "subject"));
         clock.advance(config.unknownFieldTtl().plusSeconds(1));
-        assertEquals("text", schemas.dataType("Note", "subject"));
+        assertEquals("text", schemas.dataType(Deadline.none(), "Note", "subject"));
         assertEquals(1, SIM.count("GET", "/api/v1\\.1/schema/Note/fields/subject"));
 
         clock.advance(config.schemaCacheTtl());
-        schemas.dataType("Note", "subject");
+        schemas.dataType(Deadline.none(), "Note", "subject");
         assertEquals(2, SIM.count("GET", "/api/v1\\.1/schema/Note/fields/subject"));
     }
 

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.sim.FptrSimTestResource;
@@ -55,12 +56,12 @@ class FptrClientFaultTest {
         SIM.reset();
         CircuitBreakerMaintenance.get().resetAll();
         clock.advance(Duration.ofDays(1));
-        fptr.searchPage("Project", null, List.of("name"), null, 1, 1); // mint outside the measured calls
+        fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), null, 1, 1); // mint outside the measured calls
         SIM.clearRequests();
     }
 
     private List<JsonNode> searchProjects() {
-        return fptr.searchPage("Project", null, List.of("name"), null, 5, 1);
+        return fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), null, 5, 1);
     }
 
     private List<Integer> searchStatuses() {
@@ -90,6 +91,54 @@ class FptrClientFaultTest {
         assertEquals(Duration.ofSeconds(30), e.retryAfter().orElseThrow());
         assertEquals(List.of(429), searchStatuses());
         assertTrue(tookMs < 5000, "did not wait 30 s: " + tookMs + " ms");
+    }
+
+    // ---- within a deadline (the invocation's: Lambda's remaining time less a margin) ----------------------
+
+    private List<JsonNode> searchProjects(Deadline deadline) {
+        return fptr.searchPage(deadline, "Project", null, List.of("name"), null, 5, 1);
+    }
+
+    @Test
+    void aSlowSiteEndsInUnavailableAtTheDeadlineNotAfterTheRetries() {
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "latency_ms", 3000, "times", 10));
+        long start = System.nanoTime();
+        FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, () -> searchProjects(Deadline.in(Duration.ofMillis(800))));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(tookMs >= 700 && tookMs < 1300, "the attempt's 1.5 s timeout was cut to the 0.8 s left: " + tookMs + " ms");
+        assertEquals(1, SIM.count("POST", SEARCH), "no retry with no time left for one");
+        assertFalse(e.getMessage().contains("null"), e.getMessage());
+    }
+
+    @Test
+    void withTooLittleTimeLeftNothingIsSent() {
+        FptrFailure.Unavailable read = assertThrows(FptrFailure.Unavailable.class, () -> searchProjects(Deadline.in(Duration.ofMillis(100))));
+        assertTrue(read.getMessage().contains("time the function has left"), read.getMessage());
+        // a write needs a second: one cut short would leave its outcome unknown
+        FptrFailure.Unavailable write = assertThrows(FptrFailure.Unavailable.class, () -> fptr.create(Deadline.in(Duration.ofMillis(900)),
+                "Note", mapper.createObjectNode().put("subject", "never sent")));
+        assertTrue(write.getMessage().contains("time the function has left"), write.getMessage());
+        assertEquals(0, SIM.requests().size(), "no FPTR call: " + SIM.requests());
+    }
+
+    @Test
+    void aRetryAfterLongerThanTheTimeLeftIsNotWaitedFor() {
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "retry_after", "2"));
+        long start = System.nanoTime();
+        FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, () -> searchProjects(Deadline.in(Duration.ofMillis(1500))));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(Duration.ofSeconds(2), e.retryAfter().orElseThrow(), "FPTR's wait is passed on");
+        assertTrue(tookMs < 1000, "failed at once instead of sleeping past the deadline: " + tookMs + " ms");
+        assertEquals(List.of(503), searchStatuses());
+    }
+
+    @Test
+    void backoffBetweenRetriesNeverRunsPastTheDeadline() {
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "status", 503, "times", 50));
+        long start = System.nanoTime();
+        assertThrows(FptrFailure.Unavailable.class, () -> searchProjects(Deadline.in(Duration.ofMillis(600))));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(tookMs < 900, tookMs + " ms");
     }
 
     @ParameterizedTest
@@ -151,7 +200,7 @@ class FptrClientFaultTest {
     void aCreateCutMidAnswerIsNotRetriedAndItsOutcomeIsUnknown() throws Exception {
         SIM.fault(Map.of("method", "POST", "path", CREATE_NOTE, "cut_after_bytes", 10));
 
-        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create(Deadline.none(), "Note", note()));
 
         assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.CUT, e.lost());
         assertEquals(1, SIM.count("POST", CREATE_NOTE), "a create is sent once, never repeated");
@@ -161,7 +210,7 @@ class FptrClientFaultTest {
     void aCreateRefusedWith503IsNotRetriedAndChangedNothing() throws Exception {
         SIM.fault(Map.of("method", "POST", "path", CREATE_NOTE, "status", 503));
 
-        assertThrows(FptrFailure.Unavailable.class, () -> fptr.create("Note", note()));
+        assertThrows(FptrFailure.Unavailable.class, () -> fptr.create(Deadline.none(), "Note", note()));
 
         assertEquals(1, SIM.count("POST", CREATE_NOTE));
     }
@@ -171,7 +220,7 @@ class FptrClientFaultTest {
         SIM.fault(Map.of("method", "POST", "path", CREATE_NOTE, "latency_ms", 4000));
 
         long start = System.nanoTime();
-        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create(Deadline.none(), "Note", note()));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
         assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.TIMEOUT, e.lost());
@@ -183,7 +232,7 @@ class FptrClientFaultTest {
     void aCreateAnsweredWithAGatewayErrorIsNotRetriedAndItsOutcomeIsUnknown() throws Exception {
         SIM.fault(Map.of("method", "POST", "path", CREATE_NOTE, "status", 504));
 
-        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create("Note", note()));
+        FptrFailure.WriteOutcomeUnknown e = assertThrows(FptrFailure.WriteOutcomeUnknown.class, () -> fptr.create(Deadline.none(), "Note", note()));
 
         assertEquals(FptrFailure.WriteOutcomeUnknown.Lost.GATEWAY, e.lost());
         assertEquals(1, SIM.count("POST", CREATE_NOTE));
@@ -216,7 +265,7 @@ class FptrClientFaultTest {
     }
 
     private JsonNode note() throws Exception {
-        long projectId = fptr.searchPage("Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
+        long projectId = fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
         SIM.clearRequests();
         return mapper.readTree("""
                 {"subject":"fault test","project":{"type":"Project","id":%d}}""".formatted(projectId));

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.sim.FptrSimTestResource;
@@ -56,35 +57,35 @@ class FptrClientMediaTest {
         SIM.putFile("Shot", 1001, "image", null, "image/png", () -> new ByteArrayInputStream(BYTES));
         SIM.clearRequests();
 
-        URI location = fptr.fieldLocation("Shot", 1001, "image", "original");
+        URI location = fptr.fieldLocation(Deadline.none(), "Shot", 1001, "image", "original");
 
         assertTrue(location.isAbsolute(), location.toString());
         assertEquals(0, SIM.count("GET", "/_storage/.*"), "the client did not follow the 302");
         byte[] served = given().urlEncodingEnabled(false).get(location).then().statusCode(200).extract().asByteArray();
         assertArrayEquals(BYTES, served);
-        assertTrue(fptr.readField("Shot", 1001, "image").isTextual());
+        assertTrue(fptr.readField(Deadline.none(), "Shot", 1001, "image").isTextual());
     }
 
     @Test
     void anEmptyImageHasNoLocation() {
-        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldLocation("Shot", 1003, "image", "original"));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldLocation(Deadline.none(), "Shot", 1003, "image", "original"));
 
         assertEquals(404, e.status());
         assertEquals(FptrFailure.Refused.Kind.NOT_FOUND, e.kind());
-        assertTrue(fptr.readField("Shot", 1003, "image").isNull());
+        assertTrue(fptr.readField(Deadline.none(), "Shot", 1003, "image").isNull());
     }
 
     @Test
     void theThreeStepUploadSetsTheField() throws Exception {
-        JsonNode start = fptr.startUpload("Shot", 1002, "image", "sh020.png", false);
+        JsonNode start = fptr.startUpload(Deadline.none(), "Shot", 1002, "image", "sh020.png", false);
         URI upload = URI.create(start.path("links").path("upload").asText());
         String complete = start.path("links").path("complete_upload").asText();
 
-        FptrClient.StorageReceipt receipt = fptr.putBytes(upload, false, "image/png", BYTES.length, out -> out.write(BYTES));
+        FptrClient.StorageReceipt receipt = fptr.putBytes(Deadline.none(), upload, false, "image/png", BYTES.length, out -> out.write(BYTES));
         assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(BYTES)), receipt.etag());
-        fptr.completeUpload(complete, start.path("data"), null);
+        fptr.completeUpload(Deadline.none(), complete, start.path("data"), null);
 
-        URI location = fptr.fieldLocation("Shot", 1002, "image", "original");
+        URI location = fptr.fieldLocation(Deadline.none(), "Shot", 1002, "image", "original");
         byte[] served = given().urlEncodingEnabled(false).get(location).then().statusCode(200).extract().asByteArray();
         assertArrayEquals(BYTES, served);
     }
@@ -102,10 +103,10 @@ class FptrClientMediaTest {
         receiver.start();
         try {
             SimAdmin site = FptrSimTestResource.admin();
-            site.token(tokens.token(null).value());
+            site.token(tokens.token(Deadline.none(), null).value());
             assertEquals(201, site.postJson("/api/v1.1/webhook/hooks", "{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort()
                     + "/hook\",\"entity_types\":{\"Shot\":{\"update\":[\"description\"]}}}").status());
-            fptr.update("Shot", 1001, new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"description\":\"acked\"}"));
+            fptr.update(Deadline.none(), "Shot", 1001, new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"description\":\"acked\"}"));
             String deliveryId = deliveryIds.poll(10, TimeUnit.SECONDS);
             assertNotNull(deliveryId, "the simulator delivered the update");
             // The simulator records a delivery from its dispatch; wait for the record all the same.
@@ -113,11 +114,11 @@ class FptrClientMediaTest {
                 Thread.sleep(50);
             }
 
-            fptr.acknowledgeDelivery(deliveryId, "{\"handled\":true}");
+            fptr.acknowledgeDelivery(Deadline.none(), deliveryId, "{\"handled\":true}");
 
             String ack = site.get("/api/v1.1/webhook/deliveries/" + deliveryId).json().at("/data/acknowledgement").asText();
             assertEquals("{\"handled\":true}", ack);
-            FptrFailure.Refused tooLong = assertThrows(FptrFailure.Refused.class, () -> fptr.acknowledgeDelivery(deliveryId, "x".repeat(4097)));
+            FptrFailure.Refused tooLong = assertThrows(FptrFailure.Refused.class, () -> fptr.acknowledgeDelivery(Deadline.none(), deliveryId, "x".repeat(4097)));
             assertEquals(400, tooLong.status());
         } finally {
             receiver.stop(0);

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -51,7 +52,7 @@ class FptrClientTest {
 
     @Test
     void searchPageReturnsRecordsAndIsAcceptedWithTheHashVendorType() {
-        List<JsonNode> projects = fptr.searchPage("Project", null, List.of("name"), "id", 10, 1);
+        List<JsonNode> projects = fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), "id", 10, 1);
 
         assertFalse(projects.isEmpty(), "the seed has projects");
         ObjectNode flat = FptrRecords.flatten(projects.get(0));
@@ -65,12 +66,12 @@ class FptrClientTest {
 
     @Test
     void pagePastTheEndIsEmpty() {
-        assertTrue(fptr.searchPage("Project", null, List.of("name"), null, 5, 1000).isEmpty());
+        assertTrue(fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), null, 5, 1000).isEmpty());
     }
 
     @Test
     void readOfAMissingRecordIsRefusedAsNotFoundWithFptrsError() {
-        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.read("Project", 987654321L, List.of("name")));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.read(Deadline.none(), "Project", 987654321L, List.of("name")));
 
         assertEquals(FptrFailure.Refused.Kind.NOT_FOUND, e.kind());
         assertEquals(404, e.status());
@@ -81,11 +82,11 @@ class FptrClientTest {
 
     @Test
     void anUnknownEntityTypeAndAnUnknownFieldAreToldApart() {
-        FptrFailure.Refused type = assertThrows(FptrFailure.Refused.class, () -> fptr.read("Spaceship", 1, List.of("code")));
+        FptrFailure.Refused type = assertThrows(FptrFailure.Refused.class, () -> fptr.read(Deadline.none(), "Spaceship", 1, List.of("code")));
         assertEquals(FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE, type.kind(), type.getMessage());
-        FptrFailure.Refused schemaType = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldSchema("Spaceship", "code"));
+        FptrFailure.Refused schemaType = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldSchema(Deadline.none(), "Spaceship", "code"));
         assertEquals(FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE, schemaType.kind(), schemaType.getMessage());
-        FptrFailure.Refused field = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldSchema("Project", "sg_nope"));
+        FptrFailure.Refused field = assertThrows(FptrFailure.Refused.class, () -> fptr.fieldSchema(Deadline.none(), "Project", "sg_nope"));
         assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, field.kind(), field.getMessage());
     }
 
@@ -94,7 +95,7 @@ class FptrClientTest {
         JsonNode filter = mapper.readTree("""
                 {"logical_operator":"and","conditions":[["not_existing_field","is","x"]]}""");
 
-        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage(Deadline.none(), "Project", filter, null, null, 10, 1));
 
         assertEquals(FptrFailure.Refused.Kind.UNKNOWN_FIELD, e.kind());
         assertEquals(400, e.status());
@@ -107,21 +108,21 @@ class FptrClientTest {
         JsonNode filter = mapper.readTree("""
                 {"logical_operator":"and","conditions":[["name","no_such_operator","x"]]}""");
 
-        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", filter, null, null, 10, 1));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage(Deadline.none(), "Project", filter, null, null, 10, 1));
 
         assertEquals(FptrFailure.Refused.Kind.INVALID_REQUEST, e.kind(), e.getMessage());
     }
 
     @Test
     void readReturnsTheRecordAndCreateAndUpdateWrite() throws Exception {
-        long projectId = fptr.searchPage("Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
-        JsonNode note = fptr.create("Note", mapper.readTree("""
+        long projectId = fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
+        JsonNode note = fptr.create(Deadline.none(), "Note", mapper.readTree("""
                 {"subject":"client test","content":"hello","project":{"type":"Project","id":%d}}""".formatted(projectId)));
         long noteId = note.path("id").asLong();
         assertTrue(noteId > 0);
 
-        fptr.update("Note", noteId, mapper.readTree("{\"subject\":\"client test, updated\"}"));
-        JsonNode read = fptr.read("Note", noteId, List.of("subject", "project"));
+        fptr.update(Deadline.none(), "Note", noteId, mapper.readTree("{\"subject\":\"client test, updated\"}"));
+        JsonNode read = fptr.read(Deadline.none(), "Note", noteId, List.of("subject", "project"));
 
         ObjectNode flat = FptrRecords.flatten(read);
         assertEquals("client test, updated", flat.path("subject").asText());
@@ -131,11 +132,11 @@ class FptrClientTest {
 
     @Test
     void a401DropsTheTokenMintsOnceAndRetriesTheCallOnce() {
-        fptr.searchPage("Project", null, List.of("name"), null, 1, 1);
+        fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), null, 1, 1);
         SIM.fault(Map.of("method", "POST", "path", SEARCH, "times", 1, "expire_token", true));
         SIM.clearRequests();
 
-        assertFalse(fptr.searchPage("Project", null, List.of("name"), null, 1, 1).isEmpty());
+        assertFalse(fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), null, 1, 1).isEmpty());
 
         List<String> calls = SIM.requests().stream().map(r -> r.path("method").asText() + " " + r.path("status").asInt()).toList();
         assertEquals(1, SIM.mints(), calls.toString());
@@ -147,7 +148,7 @@ class FptrClientTest {
     void a401AfterTheReMintIsFptrsErrorNotALoop() {
         SIM.fault(Map.of("method", "POST", "path", SEARCH, "times", 5, "status", 401));
 
-        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage("Project", null, null, null, 1, 1));
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage(Deadline.none(), "Project", null, null, null, 1, 1));
 
         assertEquals(401, e.status());
         assertEquals(FptrFailure.Refused.Kind.OTHER, e.kind());
@@ -158,18 +159,18 @@ class FptrClientTest {
     @Test
     void pageSizeAboveTheMaximumIsRefusedBeforeCallingFptr() {
         assertEquals(5000, fptr.maxPageSize());
-        assertThrows(IllegalArgumentException.class, () -> fptr.searchPage("Project", null, null, null, 5001, 1));
+        assertThrows(IllegalArgumentException.class, () -> fptr.searchPage(Deadline.none(), "Project", null, null, null, 5001, 1));
         assertTrue(SIM.requests().isEmpty());
     }
 
     @Test
     void aUserCanMintWithThePasswordGrant() {
         URI site = URI.create(FptrSimTestResource.baseUrl());
-        AccessToken token = tokens.token(new FptrCredentials(site, FptrCredentials.Grant.USER, "jdoe", "demo-password"), null);
+        AccessToken token = tokens.token(Deadline.none(), new FptrCredentials(site, FptrCredentials.Grant.USER, "jdoe", "demo-password"), null);
 
         assertFalse(token.value().isBlank());
         assertEquals(1, SIM.mints());
-        FptrFailure.CredentialsRefused e = assertThrows(FptrFailure.CredentialsRefused.class, () -> tokens.token(
+        FptrFailure.CredentialsRefused e = assertThrows(FptrFailure.CredentialsRefused.class, () -> tokens.token(Deadline.none(), 
                 new FptrCredentials(site, FptrCredentials.Grant.USER, "jsmith", "not-the-password"), null));
         assertTrue(e.getMessage().contains("Can't authenticate user 'jsmith'"), e.getMessage());
         assertFalse(e.getMessage().contains("not-the-password"));

@@ -1,5 +1,7 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
+
 import org.junit.jupiter.api.Test;
 
 import java.security.SecureRandom;
@@ -25,7 +27,7 @@ class JitterTest {
     }
 
     private static long[] retryDelays(Jitter jitter) {
-        RetryAfterBackoff backoff = new RetryAfterBackoff(60_000, jitter);
+        RetryAfterBackoff backoff = new RetryAfterBackoff(60_000, Deadline.none(), java.time.Duration.ZERO, jitter);
         backoff.init(1_000);
         long[] delays = new long[6];
         for (int i = 0; i < delays.length; i++) {

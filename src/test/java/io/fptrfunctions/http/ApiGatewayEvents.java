@@ -131,7 +131,7 @@ public final class ApiGatewayEvents {
 
     /** What a handler's function receives for this event. */
     public static ApiRequest request(ApiGatewayEvents event) {
-        return new ApiRequest(event.event(), EVENTS);
+        return new ApiRequest(event.event(), io.fptrfunctions.deadline.Deadline.none());
     }
 
     public static String utf8(byte[] b) {

@@ -60,14 +60,14 @@ class HttpApiAdapterTest {
     }
 
     @Test
-    void bodyBeyondJacksonsNestingLimitIsA400Problem() {
+    void bodyBeyondTheNestingLimitIsA400Problem() {
         given().contentType("application/json")
                 .body(ApiGatewayEvents.route("POST /v1/token", "/v1/token").body("[".repeat(5000)).build())
                 .when().post()
                 .then().statusCode(200)
                 .body("statusCode", equalTo(400))
-                .body("body", containsString("not valid JSON"))
-                .body("body", containsString("nesting depth"))
+                .body("body", containsString("beyond this API's limits"))
+                .body("body", containsString(ApiRequest.MAX_JSON_DEPTH + " levels of nesting"))
                 .body("body", not(containsString("at io.")));
     }
 

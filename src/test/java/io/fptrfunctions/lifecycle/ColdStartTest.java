@@ -1,5 +1,7 @@
 package io.fptrfunctions.lifecycle;
 
+import io.fptrfunctions.deadline.Deadline;
+
 import io.fptrfunctions.fptr.AccessToken;
 import io.fptrfunctions.fptr.FptrTokens;
 import io.fptrfunctions.fptr.LogCapture;
@@ -92,14 +94,14 @@ class ColdStartTest {
     void afterARestoreTheSandboxReadsTheSecretAgainAndMintsItsOwnToken() throws Exception {
         coldStart.prefetch();
         coldStart.awaitPrefetch();
-        AccessToken beforeSnapshot = tokens.token(null);
+        AccessToken beforeSnapshot = tokens.token(Deadline.none(), null);
 
         try (LogCapture logs = LogCapture.start()) {
             coldStart.beforeCheckpoint(null);
             coldStart.afterRestore(null);
             coldStart.awaitPrefetch();
 
-            AccessToken afterRestore = tokens.token(null);
+            AccessToken afterRestore = tokens.token(Deadline.none(), null);
             assertNotEquals(beforeSnapshot.value(), afterRestore.value(), "the snapshot's token is not reused");
             assertEquals(2, SIM.mints());
             assertEquals(1, secretReads(logs), "the restored sandbox read the secret itself");

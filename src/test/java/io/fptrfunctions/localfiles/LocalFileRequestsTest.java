@@ -182,4 +182,31 @@ class LocalFileRequestsTest {
         }
         return ApiGatewayEvents.request(event);
     }
+
+    // ---- limits (README "local-file", "Limits") ----
+
+    @Test
+    void listsAndNamesOfAnAttachmentAreBounded() {
+        StringBuilder links = new StringBuilder();
+        for (int i = 1; i <= LocalFileRequests.MAX_LINKS + 1; i++) {
+            links.append(i == 1 ? "" : ",").append("{'type':'Version','id':").append(i).append('}');
+        }
+        String file = "'this_file':{'local_path':'/mnt/projects/a.mov'}";
+        ProblemException tooMany = assertThrows(ProblemException.class,
+                () -> LocalFileRequests.attachment(json("{'project':70," + file + ",'attachment_links':[" + links + "]}")));
+        assertEquals("/attachment_links", tooMany.extensions().get("pointer"));
+        assertEquals("'attachment_links' has 101 items; at most 100 are allowed.", tooMany.detail());
+
+        ProblemException tags = assertThrows(ProblemException.class,
+                () -> LocalFileRequests.attachment(json("{'project':70," + file + ",'tag_list':[" + "'t',".repeat(100) + "'t']}")));
+        assertEquals("/tag_list", tags.extensions().get("pointer"));
+
+        ProblemException project = assertThrows(ProblemException.class,
+                () -> LocalFileRequests.attachment(json("{'project':'" + "p".repeat(300) + "'," + file + "}")));
+        assertEquals("/project", project.extensions().get("pointer"));
+
+        assertEquals("/local_storage", assertThrows(ProblemException.class, () -> LocalFileRequests.local(
+                json("{'relative_path':'a/b.mov','local_storage':'" + "s".repeat(300) + "'}"))).extensions().get("pointer"));
+        refusedAt("{'local_path':'/mnt/" + "a".repeat(LocalFileRequests.MAX_PATH) + "'}", "/local_path");
+    }
 }

@@ -1,5 +1,6 @@
 package io.fptrfunctions.localfiles;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,6 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LocalStorageCatalogTest {
 
+    /**
+     * Searches one read of the 3 rows costs: page 1 (ids 1, 2) with page 2 asked beside it, then the ids
+     * after 2 (3, a short page), then the ids after 3 (empty: the end).
+     */
+    static final int READ = 4;
+
     /** The site's rows as the FPTR facade would page them, counting the searches. */
     static final class Site extends FptrClient {
         final List<JsonNode> rows = new ArrayList<>();
@@ -36,10 +43,28 @@ class LocalStorageCatalogTest {
         }
 
         @Override
-        public List<JsonNode> searchPage(String type, JsonNode filter, List<String> fields, String sort, int size, int page) {
+        public List<JsonNode> searchPage(Deadline deadline, String type, JsonNode filter, List<String> fields, String sort, int size, int page) {
             searches++;
-            int from = Math.min(rows.size(), (page - 1) * size);
-            return List.copyOf(rows.subList(from, Math.min(rows.size(), from + size)));
+            long after = afterId(filter);   // reading in id order, the pager asks for the ids after the last it read
+            List<JsonNode> matching = rows.stream().filter(r -> r.path("id").asLong() > after).toList();
+            int from = Math.min(matching.size(), (page - 1) * size);
+            return List.copyOf(matching.subList(from, Math.min(matching.size(), from + size)));
+        }
+
+        /** The N of an {@code ["id", "greater_than", N]} condition anywhere in the filter, 0 without one. */
+        private static long afterId(JsonNode filter) {
+            if (filter == null) {
+                return 0;
+            }
+            if (filter.isArray() && filter.size() == 3 && "id".equals(filter.get(0).asText())
+                    && "greater_than".equals(filter.get(1).asText())) {
+                return filter.get(2).asLong();
+            }
+            long found = 0;
+            for (JsonNode child : filter) {
+                found = Math.max(found, afterId(child));
+            }
+            return found;
         }
 
         @Override
@@ -73,59 +98,59 @@ class LocalStorageCatalogTest {
 
     @Test
     void readsEveryPageOnceThenServesFromTheCacheUntilTheTtl() {
-        assertEquals(3, catalog.match("/mnt/c/x.exr").orElseThrow().storage().id());
-        assertEquals(3, site.searches, "3 rows in pages of 2, then the empty page that proves the end");
+        assertEquals(3, catalog.match(Deadline.none(), "/mnt/c/x.exr").orElseThrow().storage().id());
+        assertEquals(READ, site.searches, "3 rows in pages of 2 read in id order, then the empty page that proves the end");
         clock.advance(Duration.ofMinutes(4));
-        catalog.match("/mnt/a/x.exr").orElseThrow();
-        catalog.storages();
-        assertEquals(3, site.searches);
+        catalog.match(Deadline.none(), "/mnt/a/x.exr").orElseThrow();
+        catalog.storages(Deadline.none());
+        assertEquals(READ, site.searches);
         clock.advance(Duration.ofMinutes(2));
-        catalog.match("/mnt/a/x.exr").orElseThrow();
-        assertEquals(6, site.searches, "re-read after the TTL");
+        catalog.match(Deadline.none(), "/mnt/a/x.exr").orElseThrow();
+        assertEquals(2 * READ, site.searches, "re-read after the TTL");
     }
 
     @Test
     void aMissReReadsOnceSoANewStorageIsFound() {
-        catalog.match("/mnt/a/x.exr").orElseThrow();
+        catalog.match(Deadline.none(), "/mnt/a/x.exr").orElseThrow();
         int before = site.searches;
         site.add(4, "/mnt/new");
         clock.advance(Duration.ofSeconds(2));
-        assertEquals(4, catalog.match("/mnt/new/x.exr").orElseThrow().storage().id());
+        assertEquals(4, catalog.match(Deadline.none(), "/mnt/new/x.exr").orElseThrow().storage().id());
         assertTrue(site.searches > before);
     }
 
     @Test
     void missesWithinTheMinimumIntervalDoNotReRead() {
-        catalog.match("/mnt/a/x.exr").orElseThrow();
+        catalog.match(Deadline.none(), "/mnt/a/x.exr").orElseThrow();
         int before = site.searches;
         for (int i = 0; i < 50; i++) {
-            assertTrue(catalog.match("/nowhere/" + i).isEmpty());
+            assertTrue(catalog.match(Deadline.none(), "/nowhere/" + i).isEmpty());
         }
         assertEquals(before, site.searches, "a burst of bad paths right after a read costs no reads");
         clock.advance(Duration.ofSeconds(1));
-        assertTrue(catalog.match("/nowhere/again").isEmpty());
+        assertTrue(catalog.match(Deadline.none(), "/nowhere/again").isEmpty());
         assertTrue(site.searches > before, "once the interval has passed a miss re-reads");
     }
 
     @Test
     void aMissRightAfterAReadDoesNotReadTwice() {
-        assertTrue(catalog.match("/nowhere/x").isEmpty());
-        assertEquals(3, site.searches, "the first read was this request's; no second one");
+        assertTrue(catalog.match(Deadline.none(), "/nowhere/x").isEmpty());
+        assertEquals(READ, site.searches, "the first read was this request's; no second one");
     }
 
     @Test
     void storagesAreFoundByIdOrCode() {
-        assertEquals(2, catalog.find(new LinkRequest.StorageRef(2L, null)).orElseThrow().id());
-        assertEquals(3, catalog.find(new LinkRequest.StorageRef(null, "s3")).orElseThrow().id());
-        assertEquals(3, catalog.find(new LinkRequest.StorageRef(null, "S3")).orElseThrow().id(), "case-insensitive fallback");
-        assertTrue(catalog.find(new LinkRequest.StorageRef(99L, null)).isEmpty());
+        assertEquals(2, catalog.find(Deadline.none(), new LinkRequest.StorageRef(2L, null)).orElseThrow().id());
+        assertEquals(3, catalog.find(Deadline.none(), new LinkRequest.StorageRef(null, "s3")).orElseThrow().id());
+        assertEquals(3, catalog.find(Deadline.none(), new LinkRequest.StorageRef(null, "S3")).orElseThrow().id(), "case-insensitive fallback");
+        assertTrue(catalog.find(Deadline.none(), new LinkRequest.StorageRef(99L, null)).isEmpty());
     }
 
     @Test
     void invalidateForgetsTheRows() {
-        catalog.storages();
+        catalog.storages(Deadline.none());
         catalog.invalidate();
-        catalog.storages();
-        assertEquals(6, site.searches);
+        catalog.storages(Deadline.none());
+        assertEquals(2 * READ, site.searches);
     }
 }

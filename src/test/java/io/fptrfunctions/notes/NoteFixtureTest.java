@@ -1,5 +1,6 @@
 package io.fptrfunctions.notes;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.FptrClient;
@@ -47,7 +48,7 @@ abstract class NoteFixtureTest {
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             try {
-                fptr.searchPage("Project", null, List.of("name"), "id", 1, 1);
+                fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), "id", 1, 1);
                 return;
             } catch (RuntimeException stillOpen) {
                 if (System.currentTimeMillis() > deadline) {

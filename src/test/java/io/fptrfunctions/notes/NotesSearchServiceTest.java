@@ -1,5 +1,6 @@
 package io.fptrfunctions.notes;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -60,7 +61,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     private ObjectNode search(String body, int pageSize) {
         try {
-            return service.search(NoteSearchRequestReader.read(Input.of(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag)))), pageSize);
+            return service.search(NoteSearchRequestReader.read(Input.of(JSON.readTree(body.replace('\'', '"').replace("$T", f.tag)))), pageSize, Deadline.none());
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -265,7 +266,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertEquals("Unknown field", e.title());
         assertEquals("/fields/1", e.extensions().get("pointer"));
         assertTrue(e.detail().startsWith("'fields/1' (\"sg_status\"): Note has no field sg_status."), e.detail());
-        assertTrue(e.upstream() != null, "FPTR's own error for the first unknown field");
+        assertTrue(SIM.count("GET", "/schema/") <= 1, "Note's fields in one read at most: " + SIM.requests());
         assertEquals(0, SIM.count("POST", "/_search$"), "no search for a request that names an unknown field");
     }
 
@@ -278,8 +279,24 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
         ProblemException type = assertThrows(ProblemException.class,
                 () -> search("{'project': " + f.project + ", 'fields': ['user', 'project.Projct.name']}"));
-        assertTrue(type.detail().startsWith("'fields/1' (\"project.Projct.name\"): FPTR knows no entity type Projct."), type.detail());
+        assertTrue(type.detail().startsWith("'fields/1' (\"project.Projct.name\"): Note.project links to Project, not to Projct."),
+                type.detail());
         assertEquals("Unknown entity type", type.title());
+
+        ProblemException notALink = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'fields': ['subject.Project.name']}"));
+        assertTrue(notALink.detail().startsWith("'fields/0' (\"subject.Project.name\"): Note.subject is not a link"), notALink.detail());
+    }
+
+    @Test
+    void namesMadeUpCostNoSchemaReadOnceTheTypeIsKnown() {
+        search("{'project': " + f.project + ", 'fields': ['sg_status_list']}");
+        SIM.clearRequests();
+        for (int i = 0; i < 5; i++) {
+            String made = "sg_made_up_" + i + "_" + System.nanoTime();
+            assertThrows(ProblemException.class, () -> search("{'project': " + f.project + ", 'fields': ['" + made + "', 'note_links.Nope" + "." + made + "']}"));
+        }
+        assertTrue(SIM.count("GET", "/schema/") <= 1, "at most one re-read of Note's fields per unknown-field-ttl: " + SIM.requests());
     }
 
     @Test
@@ -287,15 +304,16 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         SIM.clearRequests();
         search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
         long first = SIM.count("GET", "/schema/");
-        assertTrue(first <= 3, "at most Note.sg_status_list, Note.note_links, Shot.code: " + SIM.requests());
+        assertTrue(first <= 2, "at most Note's fields and Shot's fields: " + SIM.requests());
         search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
         assertEquals(first, SIM.count("GET", "/schema/"), "the second search reads no schema");
     }
 
     @Test
     void aSchemaTheScriptMayNotReadDoesNotStopTheSearch() {
-        SIM.fault(Map.of("method", "GET", "path", "/schema/Note/fields/addressings_cc$", "status", 403, "times", 1));
-        ObjectNode answer = search("{'project': " + f.project + ", 'fields': ['addressings_cc']}");
+        // Step's fields are read by no other test, so this read reaches FPTR.
+        SIM.fault(Map.of("method", "GET", "path", "/schema/Step/fields$", "status", 403, "times", 1));
+        ObjectNode answer = search("{'project': " + f.project + ", 'fields': ['note_links.Step.code']}");
         assertTrue(answer.path("count").asInt() > 0, answer.toString());
         assertTrue(SIM.faults().isEmpty(), "the schema read was refused, and the search went on");
     }
@@ -424,11 +442,12 @@ class NotesSearchServiceTest extends NoteFixtureTest {
 
     @Test
     void a503OnPage3Of5IsRetriedAndTheResultIsComplete() {
+        // Sorted otherwise than by id, pages are read by number.
         List<Long> all = pagingData();
         SIM.config(Map.of("max_page_size", 5));
         SIM.clearRequests();
         failPage(3, 1);
-        ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
+        ObjectNode answer = search("{'project': " + pagingProject + ", 'sort': 'created_at'}", 5);
         assertEquals(all, ids(answer));
         assertEquals(23, answer.path("count").asInt());
         List<JsonNode> calls = SIM.requests();
@@ -437,12 +456,25 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
+    void inIdOrderEachPageIsAskedForAfterTheLastIdAndA503IsRetried() {
+        List<Long> all = pagingData();
+        SIM.config(Map.of("max_page_size", 5));
+        SIM.clearRequests();
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "greater_than\"," + all.get(9) + "\\b",
+                "status", 503, "times", 1));
+        ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
+        assertEquals(all, ids(answer));
+        assertEquals(0, SIM.faults().size(), "the page after the 10th note was asked for by id, and retried");
+    }
+
+    @Test
     void aPageThatKeepsFailingIsA503NotAPartialResult() throws InterruptedException {
         pagingData();
         SIM.config(Map.of("max_page_size", 5));
         failPage(3, 100);
         try {
-            ProblemException e = assertThrows(ProblemException.class, () -> search("{'project': " + pagingProject + "}", 5));
+            ProblemException e = assertThrows(ProblemException.class,
+                    () -> search("{'project': " + pagingProject + ", 'sort': 'created_at'}", 5));
             assertEquals(503, e.status(), "FPTR unavailable is a 503 in every function (was 502 here before the failure model)");
             assertEquals("FPTR is unavailable", e.title());
             assertEquals(3, e.extensions().get("page"));

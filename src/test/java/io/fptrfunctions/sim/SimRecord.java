@@ -1,5 +1,7 @@
 package io.fptrfunctions.sim;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -41,12 +43,16 @@ public final class SimRecord {
         return secrets.get(name);
     }
 
-    /** Sets a stored value directly (extensions; no hooks, no events). Call under the store's write lock. */
+    /**
+     * Sets a stored value directly (extensions; no hooks, no events). Call under the store's write lock.
+     * A date_time keeps whole seconds, as FPTR stores them: {@code updated_at} has a 1 s resolution, so
+     * two updates in the same second look alike to a filter, as on a real site.
+     */
     public void put(String field, Object value) {
         if (value == null) {
             values.remove(field);
         } else {
-            values.put(field, value);
+            values.put(field, value instanceof Instant t ? t.truncatedTo(ChronoUnit.SECONDS) : value);
         }
     }
 }

@@ -3,8 +3,13 @@ package io.fptrfunctions.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -186,6 +191,57 @@ class SimSearchTest extends SimHttpTest {
         assertEquals("size must be less than 5000", tooBig.json().at("/errors/0/source/page/size/0").asText());
         SimAdmin.Response defaultNext = c.searchArray("Shot", "{}");
         assertTrue(defaultNext.json().at("/links/next").asText().endsWith("page%5Bsize%5D=500"));
+    }
+
+    private String updatedAt(long noteId) {
+        return c.get("/api/v1.1/entity/notes/" + noteId + "?fields=updated_at").json().at("/data/attributes/updated_at").asText();
+    }
+
+    private void clockAt(String instant) {
+        sim.clock(Clock.fixed(Instant.parse(instant), ZoneOffset.UTC));
+    }
+
+    @Test
+    void updatedAtMovesOnEveryChangeKeepsWholeSecondsAndFiltersLikeADateTime() {
+        clockAt("2026-03-01T10:00:00.700Z");
+        assertEquals(200, c.put("/api/v1.1/entity/notes/7002", "{\"subject\":\"changed\"}").status());
+        assertEquals("2026-03-01T10:00:00Z", updatedAt(7002), "any field, to the second");
+        clockAt("2026-03-01T10:00:05.100Z");
+        c.put("/api/v1.1/entity/notes/7002", "{\"subject\":\"changed\"}");
+        assertEquals("2026-03-01T10:00:00Z", updatedAt(7002), "a write that changes nothing leaves it");
+        c.putFile("Note", 7003, "image", "new.png", "image/png", () -> new ByteArrayInputStream(new byte[] {1, 2, 3}));
+        assertEquals("2026-03-01T10:00:05Z", updatedAt(7003), "a new image moves it too");
+
+        assertEquals(List.of(7003L), noteIds(cond("\"updated_at\"", "\"greater_than\"", "\"2026-03-01T10:00:00Z\"")),
+                "7002 was updated at 10:00:00.700, which FPTR keeps as 10:00:00: not after 10:00:00");
+        assertEquals(List.of(7002L, 7003L), noteIds(cond("\"updated_at\"", "\"greater_than\"", "\"2026-03-01T09:59:59Z\"")));
+        assertEquals(List.of(7002L), noteIds(cond("\"updated_at\"", "\"is\"", "\"2026-03-01T10:00:00Z\"")));
+        assertEquals(6, noteIds(cond("\"updated_at\"", "\"less_than\"", "\"2026-03-01T10:00:00Z\"")).size());
+        assertEquals(List.of(7001L, 7003L, 7006L), noteIds(cond("\"image\"", "\"is_not\"", "null")));
+        assertEquals(5, noteIds(cond("\"image\"", "\"is\"", "null")).size());
+    }
+
+    @Test
+    void sortByUpdatedAtThenIdPagesInThatOrderAndAKeysetFilterContinuesAfterARow() {
+        List<Map<String, Object>> same = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            same.add(Map.of("type", "Note", "project", Map.of("type", "Project", "id", 70), "subject", "same second " + i,
+                    "updated_at", "2026-03-02T08:00:00Z"));
+        }
+        List<Long> ids = c.insert(same);
+        String since = cond("\"updated_at\"", "\"greater_than\"", "\"2026-03-01T00:00:00Z\"");
+        List<Long> pages = new ArrayList<>();
+        for (int page = 1; page <= 3; page++) {
+            pages.addAll(ids(c.searchHash("Note", "{\"fields\":[\"updated_at\"],\"sort\":\"updated_at,id\",\"page\":{\"size\":2,\"number\":"
+                    + page + "},\"filters\":" + since + "}").json().get("data")));
+        }
+        assertEquals(ids, pages, "equal updated_at: by id");
+
+        String afterSecond = "{\"logical_operator\":\"or\",\"conditions\":[[\"updated_at\",\"greater_than\",\"2026-03-02T08:00:00Z\"],"
+                + "{\"logical_operator\":\"and\",\"conditions\":[[\"updated_at\",\"is\",\"2026-03-02T08:00:00Z\"],[\"id\",\"greater_than\","
+                + ids.get(1) + "]]}]}";
+        assertEquals(ids.subList(2, 4), ids(c.searchHash("Note", "{\"fields\":[\"updated_at\"],\"sort\":\"updated_at,id\",\"filters\":"
+                + afterSecond + "}").json().get("data")));
     }
 
     @Test

@@ -410,7 +410,9 @@ public final class SimStore {
             }
         }
         applyDefaults(def, r, new LinkedHashSet<>());
-        r.values.putIfAbsent("created_at", now);
+        if (r.values.get("created_at") == null) {
+            r.put("created_at", now);
+        }
         r.values.putIfAbsent("updated_at", r.values.get("created_at"));
         insertRow(r);
         return r;

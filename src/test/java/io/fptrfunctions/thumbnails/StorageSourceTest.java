@@ -42,4 +42,18 @@ class StorageSourceTest {
     void extensionOfTheUrlsLastSegment(String url, String extension) {
         assertEquals(Optional.ofNullable(extension), new StorageSource(URI.create(url)).pathExtension());
     }
+
+    @org.junit.jupiter.api.Test
+    void itsTextNeverHoldsTheSignature() {
+        StorageSource source = new StorageSource(URI.create("https://s.example/a/plate.png?X-Amz-Credential=AKIA&X-Amz-Signature=abc"));
+        assertEquals("StorageSource[https://s.example/a/plate.png]", source.toString());
+        org.junit.jupiter.api.Assertions.assertFalse(new ThumbnailStore.Target("b", "k", "Note/1", ThumbnailVariant.ORIGINAL, source)
+                .toString().contains("X-Amz"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void connectionMessagesLoseTheirQueryStrings() {
+        assertEquals("Server returned HTTP response code: 500 for URL: https://s.example/a.png?... now",
+                StorageTransfer.withoutQueries("Server returned HTTP response code: 500 for URL: https://s.example/a.png?X-Amz-Signature=abc now"));
+    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.aws.MotoFaultProxy;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.aws.MotoServer;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.LogCapture;
@@ -17,6 +18,7 @@ import io.fptrfunctions.telemetry.ConsoleLines;
 import io.fptrfunctions.telemetry.EmfLines;
 import io.fptrfunctions.thumbnails.CopiedImages;
 import io.fptrfunctions.thumbnails.ThumbnailHandler;
+import io.fptrfunctions.thumbnails.ThumbnailJob;
 import io.fptrfunctions.thumbnails.ThumbnailVariant;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
@@ -41,7 +43,6 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -105,6 +106,9 @@ class ThumbnailWorkerTest {
     ThumbnailWorker worker;
 
     @Inject
+    JobReader reader;
+
+    @Inject
     ThumbnailHandler thumbnailRoute;
 
     @Inject
@@ -117,11 +121,7 @@ class ThumbnailWorkerTest {
         SIM.reset();
         SIM.login();
         CircuitBreakerMaintenance.get().resetAll();   // FPTR faults of other tests leave no open breaker
-        String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(createQueue(ThumbnailWorkerProfile.DEAD_LETTERS, Map.of()))
-                .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
-        createQueue(ThumbnailWorkerProfile.QUEUE, Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "30",
-                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
-                        + ThumbnailWorkerProfile.MAX_RECEIVE_COUNT + "\"}"));
+        ThumbnailWorkerProfile.createQueues(sqs);
         sqs.purgeQueue(b -> b.queueUrl(QUEUE_URL));
         sqs.purgeQueue(b -> b.queueUrl(DLQ_URL));
         try {
@@ -366,7 +366,7 @@ class ThumbnailWorkerTest {
         Message m = awaitMessage(QUEUE_URL, Duration.ofSeconds(2));
         SIM.clearRequests();
 
-        List<String> stay = worker.run(List.of(jobMessage(m)), () -> Duration.ofSeconds(59));
+        List<String> stay = worker.run(List.of(jobMessage(m)), Deadline.in(Duration.ofMillis(1900)));
 
         assertEquals(List.of(), stay, "sent again, so the old message is done");
         assertEquals(List.of(), SIM.requests(null, "/api/.*"), "nothing was asked of FPTR");
@@ -375,6 +375,32 @@ class ThumbnailWorkerTest {
         assertEquals(m.body(), again.body());
         assertEquals("1", again.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT));
         assertEquals("2", again.messageAttributes().get("fptr-pending-checks").stringValue(), "its attributes go with it");
+    }
+
+    @Test
+    void aSlowFptrEndsAsThatJobsFailureWithinTheBatchsDeadline() {
+        // FPTR answers the entity read after 6 s; the batch has 3 s (above min-time-left's 2 s), so the read is cut
+        SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7001$", "latency_ms", 6000, "times", 5));
+        send(job("Note", 7001, "original", null));
+        Message m = awaitMessage(QUEUE_URL, Duration.ofSeconds(2));
+
+        long started = System.nanoTime();
+        List<String> stay = worker.run(List.of(jobMessage(m)), Deadline.in(Duration.ofSeconds(3)));
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+
+        assertEquals(List.of(m.messageId()), stay, "failed: left on the queue for a later try");
+        assertTrue(tookMs < 4500, "the job stopped at the deadline, not after FPTR's 6 s: " + tookMs + " ms");
+        assertNoObject(KEY_7001);
+    }
+
+    @Test
+    void aBodyTooLargeToBeAJobIsNoJobAndLongTextsAreNotKept() {
+        JobReader.NotAJob e = assertThrows(JobReader.NotAJob.class,
+                () -> reader.read("{\"entity_type\":\"Note\",\"entity_id\":7001,\"pad\":\"" + "x".repeat(20_000) + "\"}"));
+        assertTrue(e.getMessage().contains("at most " + JobReader.MAX_BODY_CHARS), e.getMessage());
+        ThumbnailJob job = reader.read("{\"entity_type\":\"Note\",\"entity_id\":7001,\"source\":\"" + "s".repeat(5000) + "\"}");
+        assertNull(job.source(), "a 5000-character source would go into every log line about the job");
+        assertEquals(7001, job.entityId());
     }
 
     @Test
@@ -402,7 +428,7 @@ class ThumbnailWorkerTest {
                 (proxy, method, args) -> method.getReturnType() == java.util.Optional.class ? java.util.Optional.empty() : null);
         ThumbnailWorker unconfigured = new ThumbnailWorker();
         unconfigured.config = unset;
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> unconfigured.run(List.of(), () -> Duration.ofMinutes(5)));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> unconfigured.run(List.of(), Deadline.in(Duration.ofMinutes(5))));
         assertTrue(e.getMessage().contains("FPTR_THUMBNAIL_WORKER_QUEUE_URL"), e.getMessage());
     }
 
@@ -521,10 +547,6 @@ class ThumbnailWorkerTest {
         m.messageAttributes().forEach((k, v) -> attributes.put(k, v.stringValue()));
         return new JobMessage(m.messageId(), m.receiptHandle(), m.body(),
                 Integer.parseInt(m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)), attributes);
-    }
-
-    private String createQueue(String name, Map<QueueAttributeName, String> attributes) {
-        return sqs.createQueue(b -> b.queueName(name).attributes(attributes)).queueUrl();
     }
 
     // ---- FPTR deliveries ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.fptrfunctions.token;
 
+import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.LogCapture;
@@ -132,7 +133,7 @@ class TokenFunctionTest {
             for (int i = 0; i < 32; i++) {
                 calls.add(pool.submit(() -> {
                     start.await();
-                    return tokens.token(new TokenRequest(null), Caller.of(ApiGatewayEvents.PIPELINE), "-").accessToken();
+                    return tokens.token(new TokenRequest(null), Caller.of(ApiGatewayEvents.PIPELINE), "-", Deadline.none()).accessToken();
                 }));
             }
             start.countDown();

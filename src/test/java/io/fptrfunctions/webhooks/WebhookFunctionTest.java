@@ -7,6 +7,8 @@ import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.fptr.TestClock;
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.http.TestLambdaContext;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.telemetry.ConsoleLines;
@@ -79,6 +81,9 @@ class WebhookFunctionTest {
     TestClock clock;
 
     final MotoFaultProxy aws = MotoFaultProxy.get();
+
+    @Inject
+    WebhookHandler handler;
 
     /** An answer of the function: status, headers and the parsed body. */
     record Answer(int status, JsonNode headers, JsonNode body) {
@@ -244,6 +249,36 @@ class WebhookFunctionTest {
         Answer a = deliver(single(e));
 
         assertProblem(a, 413, "oversized");
+        assertEquals(List.of(), drainQueue());
+    }
+
+    @Test
+    void aSlowDynamoDbIsA503BeforeTheDeadlineWithNothingQueuedOrClaimed() {
+        // Lambda gives 3.5 s, the function keeps 1 s back; each claim takes 1.8 s, and a claim that could not be
+        // released again in time is not made: the delivery is a 503 at about 1.8 s, not a timeout at 3.7 s.
+        aws.slow(Duration.ofMillis(1800), "DynamoDB_20120810.PutItem");
+        byte[] body = batch(imageUpdate("Note", 7001), imageUpdate("Note", 7002));
+        ApiGatewayEvents event = ApiGatewayEvents.route("POST /v1/webhooks/fptr", "/v1/webhooks/fptr")
+                .header("x-sg-signature", sign(SECRET, body)).body(new String(body, StandardCharsets.UTF_8));
+        long started = System.nanoTime();
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event.event(), TestLambdaContext.withRemaining(3500));
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(503, response.getStatusCode(), response.getBody());
+        assertTrue(millis < 2500, "answered after " + millis + " ms");
+        aws.clear();
+        assertEquals(List.of(), drainQueue());
+        assertEquals(List.of(), ledger(), "the claim made was released");
+    }
+
+    @Test
+    void aDeliveryIdThatIsNoFptrIdIsA400NamingWhereItCame() {
+        Answer header = deliver(single(imageUpdate("Note", 7001)), Map.of("x-sg-delivery-id", "d".repeat(129)), false);
+        assertProblem(header, 400, "long delivery id header");
+        assertEquals("X-SG-Delivery-Id:", header.body().path("pointer").asText());
+
+        ObjectNode e = imageUpdate("Note", 7001);
+        e.put("delivery_id", "not a delivery id\n");
+        assertProblem(deliver(single(e)), 400, "delivery_id in the body");
         assertEquals(List.of(), drainQueue());
     }
 

@@ -1,0 +1,58 @@
+package io.fptrfunctions.sweep;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.util.List;
+
+/**
+ * What one run did, as the invocation answers it (and its log line says): totals over the entity types,
+ * then each type's walk with its checkpoint before and after.
+ *
+ * @param run           {@code schedule} or {@code backfill}
+ * @param backfill      a backfill's request as its progress is known by, with {@code key}; absent for the schedule
+ * @param scanned       entities read from FPTR's search pages
+ * @param alreadyCopied jobs not queued: the copy record holds the entity's current image (entity × variant)
+ * @param queued        jobs put on the queue (entity × variant)
+ * @param pending       of those, jobs whose image FPTR still shows as "thumbnail pending" (the worker waits for it)
+ * @param pagesRead     FPTR {@code _search} calls, the empty page that proves the end included
+ * @param complete      every walk reached its end; false: the next run (or the same backfill again) continues
+ * @param stopped       {@code end}, {@code max_entities} ({@code fptr.sweep.max-entities-per-run}),
+ *                      {@code time_left} ({@code fptr.sweep.min-time-left}) or {@code failed}
+ * @param entityTypes   one walk per entity type, in the order walked
+ * @param error         when {@code failed}: the problem (RFC 9457 members) that stopped it; the checkpoint
+ *                      stays before the first entity whose jobs were not all queued
+ */
+@RegisterForReflection
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record SweepAnswer(
+        @JsonProperty("run") String run,
+        @JsonProperty("backfill") JsonNode backfill,
+        @JsonProperty("scanned") long scanned,
+        @JsonProperty("already_copied") long alreadyCopied,
+        @JsonProperty("queued") long queued,
+        @JsonProperty("pending") long pending,
+        @JsonProperty("pages_read") int pagesRead,
+        @JsonProperty("complete") boolean complete,
+        @JsonProperty("stopped") String stopped,
+        @JsonProperty("entity_types") List<Walked> entityTypes,
+        @JsonProperty("error") JsonNode error) {
+
+    /** One entity type's walk in this run; {@code checkpoint_before} is null on a walk's first run. */
+    @RegisterForReflection
+    public record Walked(
+            @JsonProperty("entity_type") String entityType,
+            @JsonProperty("key") String key,
+            @JsonProperty("scanned") long scanned,
+            @JsonProperty("already_copied") long alreadyCopied,
+            @JsonProperty("queued") long queued,
+            @JsonProperty("pending") long pending,
+            @JsonProperty("pages_read") int pagesRead,
+            @JsonProperty("checkpoint_before") Checkpoint checkpointBefore,
+            @JsonProperty("checkpoint_after") Checkpoint checkpointAfter,
+            @JsonProperty("complete") boolean complete,
+            @JsonProperty("stopped") String stopped) {
+    }
+}
