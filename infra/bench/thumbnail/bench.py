@@ -15,6 +15,10 @@ Everything listens on 127.0.0.1 and is stopped at the end.
 With several --variant options, each configuration of our function runs in its own process (one cold
 start each), and the warm copies alternate between them round by round, e.g. two uploaders:
     infra/bench/thumbnail/run --variant ours:FPTR_S3_UPLOADER=ours --variant sdk:FPTR_S3_UPLOADER=sdk
+A variant's Runtime=jvm-aot (the template's parameter) runs the jvm-aot package's bootstrap (its jlinked
+Temurin 25 and CDS archive; infra/aot/build makes it when stale) instead of the machine's java under the
+runtime interface client. Without --variant the template's two runtimes run side by side:
+    --variant java21 --variant jvm-aot:Runtime=jvm-aot
 """
 from __future__ import annotations
 
@@ -32,7 +36,6 @@ import tempfile
 import threading
 import time
 import uuid
-import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -183,19 +186,21 @@ def template_java_tool_options(function: str = "ThumbnailFunction") -> str:
     return ""
 
 
-def build_if_stale() -> Path:
+def build_if_stale(aot: bool) -> Path:
+    """target/function.zip from the current sources (the jvm-aot package when a variant runs it, which the
+    java21 variants run as well), unpacked as Lambda unpacks it: permissions and file times kept."""
+    sys.path.insert(0, str(REPO / "infra" / "local"))
+    from stack.launcher import is_stale, unzip_keeping_modes_and_times
     zip_path = REPO / "target" / "function.zip"
-    newest = max((p.stat().st_mtime for p in (REPO / "src" / "main").rglob("*") if p.is_file()),
-                 default=0)
-    newest = max(newest, (REPO / "pom.xml").stat().st_mtime)
-    if not zip_path.exists() or zip_path.stat().st_mtime < newest:
+    if aot:
+        subprocess.run([str(REPO / "infra/aot/build"), "--if-stale"], check=True, stdout=sys.stderr)
+    elif is_stale(zip_path):
         log("building target/function.zip (./mvnw -B -q package -DskipTests)")
         subprocess.run([str(REPO / "mvnw"), "-B", "-q", "package", "-DskipTests"], cwd=REPO, check=True,
                        stdout=sys.stderr)
     code = WORK / "code"
     shutil.rmtree(code, ignore_errors=True)
-    with zipfile.ZipFile(zip_path) as z:
-        z.extractall(code)
+    unzip_keeping_modes_and_times(zip_path, code)
     return code
 
 
@@ -409,6 +414,9 @@ class Variant:
             if not eq or not key:
                 raise argparse.ArgumentTypeError(f"'{pair}' is not KEY=VALUE")
             self.env[key] = value
+        self.runtime_name = self.env.pop("Runtime", "java21")
+        if self.runtime_name not in ("java21", "jvm-aot"):
+            raise argparse.ArgumentTypeError(f"Runtime={self.runtime_name}: java21 or jvm-aot")
         self.runtime: RuntimeApi | None = None
         self.process: subprocess.Popen | None = None
         self.key = ""
@@ -417,7 +425,8 @@ class Variant:
         self.hwm_mb = 0.0
 
     def describe(self) -> str:
-        return self.name + (" (" + ", ".join(f"{k}={v}" for k, v in self.env.items()) + ")" if self.env else "")
+        settings = {"Runtime": self.runtime_name, **self.env}
+        return self.name + " (" + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")"
 
 
 def main() -> int:
@@ -439,13 +448,13 @@ def main() -> int:
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
-    variants: list[Variant] = args.variant or [Variant("thumbnail")]
+    variants: list[Variant] = args.variant or [Variant("java21"), Variant("jvm-aot:Runtime=jvm-aot")]
     if len({v.name for v in variants}) != len(variants):
         parser.error("variant names must differ")
     size = args.size_mib << 20
 
     WORK.mkdir(parents=True, exist_ok=True)
-    code = build_if_stale()
+    code = build_if_stale(aot=any(v.runtime_name == "jvm-aot" for v in variants))
     ric = runtime_interface_client()
     children = Children()
     for variant in variants:
@@ -482,10 +491,12 @@ def main() -> int:
         # 2. Our function, each variant in its own process under the runtime interface client, heap capped,
         #    each under its own key prefix (so one's copy is never the other's "unchanged").
         java_tool_options = args.java_tool_options if args.java_tool_options is not None else template_java_tool_options()
-        command = ["java", *args.java_opts.split(), f"-Xmx{args.heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
-        if args.function_cpus:
-            command = ["taskset", "-c", args.function_cpus, *command]
+        java_command = ["java", *args.java_opts.split(), f"-Xmx{args.heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
         for variant in variants:
+            # the jvm-aot bootstrap gives the JVM Lambda's flags; the heap cap comes after them and wins
+            command = java_command if variant.runtime_name == "java21" else [str(code / "bootstrap")]
+            if args.function_cpus:
+                command = ["taskset", "-c", args.function_cpus, *command]
             fn_env = {
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "en_US.UTF-8", "TZ": ":UTC", **AWS_ENV,
                 "AWS_LAMBDA_RUNTIME_API": variant.runtime.address, "AWS_LAMBDA_FUNCTION_NAME": "ThumbnailFunction",
@@ -499,7 +510,9 @@ def main() -> int:
             # Uploader tuning (FPTR_S3_PART_BYTES...) passes through for experiments; a variant's own env wins.
             fn_env.update({k: v for k, v in os.environ.items() if k.startswith("FPTR_S3_")})
             fn_env.update(variant.env)
-            if java_tool_options:
+            if variant.runtime_name == "jvm-aot":
+                fn_env["JAVA_TOOL_OPTIONS"] = f"{java_tool_options} -Xmx{args.heap_mb}m".strip()
+            elif java_tool_options:
                 fn_env["JAVA_TOOL_OPTIONS"] = java_tool_options
             spawned = time.monotonic()
             variant.process = children.start(command, WORK / f"function-{variant.name}.log", cwd=code, env=fn_env)
@@ -554,8 +567,9 @@ def main() -> int:
         print(f"pipeline:           {pipeline.seconds:6.2f} s   median of {runs(pipelines)}; curl -sL <alt=original url> | "
               f"aws s3 cp - s3://{BUCKET}/{key_pipeline}")
         print(f"  its median run:   CPU {pipeline.cpu:5.2f} s; moto {pipeline.servers[0]:5.2f} s, simulator {pipeline.servers[1]:5.2f} s")
-        print(f"our function:       java {args.java_opts} -Xmx{args.heap_mb}m, JAVA_TOOL_OPTIONS='{java_tool_options}'"
-              + (f", pinned to CPU {args.function_cpus}" if args.function_cpus else ""))
+        print(f"our function:       java21: the machine's java {args.java_opts} -Xmx{args.heap_mb}m under the runtime "
+              f"interface client; jvm-aot: the package's bootstrap (jlinked Temurin 25, CDS archive) with -Xmx{args.heap_mb}m; "
+              f"JAVA_TOOL_OPTIONS='{java_tool_options}'" + (f", pinned to CPU {args.function_cpus}" if args.function_cpus else ""))
         verdicts = []
         for variant in variants:
             warm = median(variant.warms)

@@ -27,7 +27,8 @@ class Child:
         self.cwd = cwd
         self.echo = echo
         self.process: Optional[subprocess.Popen] = None
-        self.started_at = 0.0
+        self.started_at = 0.0        # time.monotonic() at start
+        self.started_epoch = 0.0     # time.time() at start, to line up with timestamps in the output
         self._lines: list[str] = []
         self._line_added = threading.Condition()
         self._on_exit: list[Callable[[int], None]] = []
@@ -35,6 +36,7 @@ class Child:
     def start(self) -> "Child":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.started_at = time.monotonic()
+        self.started_epoch = time.time()
         try:
             self.process = subprocess.Popen(
                 self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

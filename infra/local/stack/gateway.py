@@ -360,8 +360,11 @@ def _gateway_handler(gateway: Gateway):
             started = time.monotonic()
             raw_path, _, raw_query = self.path.partition("?")
             if int(self.headers.get("Content-Length") or 0) > MAX_REQUEST_BYTES:
-                self._send(*_gateway_error(413)[:3])
-                self.close_connection = True  # the body is left unread
+                status, headers, data = _gateway_error(413)[:3]
+                # the body is left unread, so the connection cannot carry another request: say so (HTTP/1.1),
+                # or a client keeping it alive writes its next request into a closed socket
+                self._send(status, headers + [("Connection", "close")], data)
+                self.close_connection = True
                 return
             try:
                 body = read_body(self)

@@ -86,6 +86,7 @@ class Instance:
         self.cold_start_ms: Optional[float] = None   # process start to first answer
         self.init_ms: Optional[float] = None         # process start to its first /next
         self.retire = False
+        self.cpu_vcpus: Optional[float] = None       # the CPU quota it runs under (--cpu-limit), if any
         self.dead = False
         self._stopped = False
         self._lock = threading.Lock()
@@ -372,6 +373,7 @@ class FunctionPool:
             "logical_id": self.function.logical_id,
             "name": self.function.name,
             "handler": self.function.handler_name,
+            "memory_mb": self.function.memory_mb,
             "routes": [r.key for r in self.function.routes],
             "events": [source.describe() for source in self.event_sources]
                       + [{"type": kind, "event": name, "triggered_locally": False}
@@ -379,6 +381,7 @@ class FunctionPool:
             "max_instances": self.max_instances,
             "reserved_concurrency": self.function.reserved_concurrency,
             "instances": [{"pid": i.pid, "busy": i.current is not None, "invocations": i.invocations,
+                           "started_at": i.child.started_epoch, "cpu_vcpus": i.cpu_vcpus,
                            "init_ms": _round(i.init_ms), "cold_start_ms": _round(i.cold_start_ms)}
                           for i in instances],
         }

@@ -5,6 +5,7 @@ event sources and fires the schedules."""
 from __future__ import annotations
 
 import argparse
+import calendar
 import json
 import logging
 import os
@@ -23,12 +24,13 @@ from typing import Optional
 from . import docs
 from .aws import LOCAL_CREDENTIALS, LocalResources, generated_secret
 from .children import Child
+from .cpu_limit import CpuLimits
 from .gateway import ADMIN_PREFIX, Gateway
 from .lambda_runtime import FunctionPool, Instance
 from .schedules import ScheduleSource
 from .sigv4 import LOCAL_DEVELOPER, SigV4Verifier
 from .sqs_source import SqsEventSource
-from .template import REGION, Function, Template, TemplateError, read_functions
+from .template import REGION, Function, Resolver, Template, TemplateError, read_functions
 
 REPO = Path(__file__).resolve().parents[3]
 # The FPTR simulator as ./mvnw package builds it, and what it is built from.
@@ -86,6 +88,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-build", action="store_true",
                         help="never run Maven; fail if target/function.zip is missing")
     parser.add_argument("--quiet", action="store_true", help="no access log and no function output on the console")
+    parser.add_argument("--cpu-limit", action="store_true",
+                        help="give each function process the CPU Lambda gives its MemorySize (1,769 MB = one vCPU) "
+                             "with a cgroup; where none can be made, says so and runs unconstrained")
     return parser.parse_args(argv)
 
 
@@ -150,10 +155,14 @@ class LocalStack:
         self.sim: Optional[Child] = None
         self.gateway: Optional[Gateway] = None
         self.pools: dict[str, FunctionPool] = {}
+        self.cpu_limits: Optional[CpuLimits] = None
 
     def start(self) -> None:
         template = Template(self.args.template)
         parameters = dict(self.args.parameter)
+        if self.args.cpu_limit:
+            self.cpu_limits = CpuLimits()
+            LOG.info("cpu limit: %s", self.cpu_limits.description)
         try:
             self.gateway = Gateway(self.args.port,  # taken first: fail fast
                                    verifier=SigV4Verifier([LOCAL_DEVELOPER]) if self.args.iam else None)
@@ -164,7 +173,8 @@ class LocalStack:
             self.gateway.docs = docs.prepare(REPO)
         shutil.rmtree(self.logs, ignore_errors=True)
         self.logs.mkdir(parents=True)
-        code_uris = self._code_uris(template)
+        code_properties = self._code_properties(template, parameters)
+        code_uris = sorted({uri for uri, _ in code_properties})
         self._build_if_needed(code_uris)
 
         aws_port = self.args.aws_port or free_port()
@@ -176,8 +186,13 @@ class LocalStack:
                          self.logs / "fptr-sim.log", cwd=REPO).start()
 
         # while the two servers boot
-        ric = self._runtime_interface_client() if self._uses_java(template) else None
+        ric = self._runtime_interface_client() if any(r.startswith("java") for _, r in code_properties) else None
         code_dirs = {uri: self._unpack(uri) for uri in code_uris}
+        for uri, runtime in sorted(code_properties):
+            if runtime.startswith("provided") and not (code_dirs[uri] / "bootstrap").is_file():
+                raise TemplateError(f"runtime {runtime} runs the executable 'bootstrap' at the root of the code, and "
+                                    f"{uri} has none" + (" (this project's jvm-aot package: infra/aot/build)"
+                                                         if uri == "target/function.zip" else ""))
 
         aws_url = f"http://127.0.0.1:{aws_port}"
         wait_for_http(self.moto, aws_url + "/moto-api/", timeout=60)
@@ -218,6 +233,8 @@ class LocalStack:
         if WEBHOOK_SECRET_ID in resources.physical:
             given = self.args.webhook_secret != WEBHOOK_DEMO_SECRET
             print(f"webhook-secret {'(as given with --webhook-secret)' if given else WEBHOOK_DEMO_SECRET}", flush=True)
+        if self.cpu_limits:
+            print(f"cpu-limit {self.cpu_limits.description}", flush=True)
         if self.args.iam:
             LOG.info("IAM routes check SigV4 signatures (service execute-api, region %s); sign with the two "
                      "keys below (local only)", REGION)
@@ -282,14 +299,28 @@ class LocalStack:
         for child in (self.sim, self.moto):
             if child:
                 child.stop()
+        if self.cpu_limits:
+            self.cpu_limits.close()
         LOG.info("stopped")
 
     # --- build and code -------------------------------------------------------------------------------
 
-    def _code_uris(self, template: Template) -> list[str]:
-        uris = {str((resource.get("Properties") or {}).get("CodeUri") or template.function_globals.get("CodeUri"))
-                for resource in template.resources.values() if resource.get("Type") == "AWS::Serverless::Function"}
-        return sorted(uris)
+    @staticmethod
+    def _code_properties(template: Template, parameters: dict[str, str]) -> set[tuple[str, str]]:
+        """(CodeUri, Runtime) of every function, known before any resource exists: they may name parameters
+        and conditions (a !If on a parameter choosing the runtime), not resources."""
+
+        def no_resources(*args):
+            raise TemplateError(f"CodeUri and Runtime may not refer to resources ({args[0]})")
+
+        resolver = Resolver(template, "fptr-functions-local", parameters, no_resources, no_resources)
+        found = set()
+        for resource in template.resources.values():
+            if resource.get("Type") == "AWS::Serverless::Function":
+                props = resource.get("Properties") or {}
+                found.add(tuple(str(resolver.resolve(props.get(key, template.function_globals.get(key, ""))))
+                                for key in ("CodeUri", "Runtime")))
+        return found
 
     def _build_if_needed(self, code_uris: list[str]) -> None:
         stale = [uri for uri in code_uris if uri.startswith("target/") and is_stale(REPO / uri)]
@@ -304,17 +335,7 @@ class LocalStack:
                        stdout=sys.stderr)
 
     def _runtime_interface_client(self) -> Path:
-        """AWS's runtime interface client jars, fetched once with the Maven wrapper into the work dir."""
-        version = re.search(r"<lambda-ric\.version>([^<]+)</lambda-ric\.version>",
-                            (REPO / "pom.xml").read_text()).group(1)
-        target = self.work / "ric" / version
-        if not (target / ".complete").exists():
-            LOG.info(f"fetching the Lambda runtime interface client {version} into {target}")
-            subprocess.run([str(REPO / "mvnw"), "-B", "-q", "-f", str(REPO / "infra/local/ric/pom.xml"),
-                            f"-Dlambda-ric.version={version}", "dependency:copy-dependencies",
-                            f"-DoutputDirectory={target}"], cwd=REPO, check=True, stdout=sys.stderr)
-            (target / ".complete").touch()
-        return target
+        return runtime_interface_client(self.work / "ric")
 
     def _unpack(self, code_uri: str) -> Path:
         """A zip CodeUri is unpacked once (again when the zip changes); a directory is used as it is."""
@@ -329,18 +350,11 @@ class LocalStack:
         if stamp_file.exists() and stamp_file.read_text() == stamp:
             return target
         shutil.rmtree(target, ignore_errors=True)
-        with zipfile.ZipFile(source) as archive:
-            archive.extractall(target)
+        unzip_keeping_modes_and_times(source, target)
         stamp_file.write_text(stamp)
         return target
 
     # --- functions ------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _uses_java(template: Template) -> bool:
-        runtimes = [(r.get("Properties") or {}).get("Runtime") or template.function_globals.get("Runtime")
-                    for r in template.resources.values() if r.get("Type") == "AWS::Serverless::Function"]
-        return any(str(runtime).startswith("java") for runtime in runtimes)
 
     def _instance_factory(self, code_dir: Path, ric: Optional[Path], aws_url: str):
         """A Java function runs under AWS's runtime interface client; a provided.* one is the `bootstrap`
@@ -351,8 +365,14 @@ class LocalStack:
                 command = [java_binary(), "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
             else:
                 command = [str(code_dir / "bootstrap")]
-            return Instance(function, command, self._function_env(function, code_dir, ric, aws_url, number),
-                            cwd=code_dir, log_dir=self.logs, echo=not self.args.quiet, number=number)
+            cpu = self.cpu_limits.group(f"{function.logical_id}-{number}", function.memory_mb) if self.cpu_limits else None
+            instance = Instance(function, cpu.wrap(command) if cpu else command,
+                                self._function_env(function, code_dir, ric, aws_url, number),
+                                cwd=code_dir, log_dir=self.logs, echo=not self.args.quiet, number=number)
+            if cpu:
+                instance.cpu_vcpus = cpu.vcpus
+                instance.child.on_exit(lambda status: cpu.remove())
+            return instance
 
         return start_instance
 
@@ -429,6 +449,48 @@ def webhook_secret_value(props: dict, secret: str) -> str:
         key = next(iter(doc)) if len(doc) == 1 else WEBHOOK_SECRET_JSON_KEY
         return json.dumps(dict(doc, **{key: secret}))
     return secret
+
+
+def runtime_interface_client(into: Path) -> Path:
+    """AWS's runtime interface client jars (the pom's lambda-ric.version), fetched once with the Maven
+    wrapper into `into`/<version>."""
+    version = re.search(r"<lambda-ric\.version>([^<]+)</lambda-ric\.version>", (REPO / "pom.xml").read_text()).group(1)
+    target = into / version
+    if not (target / ".complete").exists():
+        LOG.info(f"fetching the Lambda runtime interface client {version} into {target}")
+        subprocess.run([str(REPO / "mvnw"), "-B", "-q", "-f", str(REPO / "infra/local/ric/pom.xml"),
+                        f"-Dlambda-ric.version={version}", "dependency:copy-dependencies",
+                        f"-DoutputDirectory={target}"], cwd=REPO, check=True, stdout=sys.stderr)
+        (target / ".complete").touch()
+    return target
+
+
+def unzip_keeping_modes_and_times(source: Path, target: Path) -> None:
+    """Like Lambda unpacking a deployment package: files keep the permissions the zip gives them (AWS
+    documents 755 for executables such as a custom runtime's bootstrap). They also keep the times the zip
+    records for them, as unzip does; whether Lambda's /var/task does is not documented (a JDK AOT cache
+    checks its jars' times: the jvm-aot bootstrap copes either way). The time is the zip's extended
+    timestamp field when it has one (UTC), else its DOS time read as UTC (Lambda's TZ)."""
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            path = Path(archive.extract(info, target))
+            mode = info.external_attr >> 16
+            if mode & 0o777 and not info.is_dir():
+                path.chmod(mode & 0o777)
+        for info in archive.infolist():   # after every file is written, so a directory's time holds too
+            mtime = zip_entry_mtime(info)
+            os.utime(target / info.filename, (mtime, mtime))
+
+
+def zip_entry_mtime(info: zipfile.ZipInfo) -> int:
+    extra = info.extra
+    while len(extra) >= 4:
+        header_id, size = int.from_bytes(extra[:2], "little"), int.from_bytes(extra[2:4], "little")
+        body = extra[4:4 + size]
+        if header_id == 0x5455 and size >= 5 and body[0] & 1:   # "UT": flags, then the modification time
+            return int.from_bytes(body[1:5], "little", signed=True)
+        extra = extra[4 + size:]
+    return calendar.timegm((*info.date_time, 0, 0, 0))
 
 
 def is_stale(artifact: Path, sources: tuple[str, ...] = ("pom.xml", "src/main")) -> bool:

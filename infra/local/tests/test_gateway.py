@@ -231,6 +231,20 @@ class GatewayOverHttpTest(unittest.TestCase):
         finally:
             self.pool.function.timeout_s = 1
 
+    def test_a_body_over_the_quota_is_refused_unread_and_the_connection_says_it_closes(self):
+        # The body stays unread, so the connection cannot carry another request: a kept-alive client must be
+        # told (Connection: close), or it writes its next request into a closed socket (a broken pipe).
+        connection = http.client.HTTPConnection("127.0.0.1", self.gateway.port, timeout=30)
+        connection.putrequest("POST", "/v1/echo/x")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(11 * 1024 * 1024))
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        self.assertEqual(response.status, 413)
+        self.assertEqual(response.getheader("Connection"), "close")
+
     def test_local_endpoints_list_functions_and_recycle_instances(self):
         self.call("POST", "/v1/echo/x", body=b"{}", headers={"Content-Type": "application/json"})
         response, data = self.call("GET", "/_local/functions")

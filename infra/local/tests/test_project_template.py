@@ -194,6 +194,17 @@ class ProjectTemplateTest(unittest.TestCase):
             for key in ("Architectures", "SnapStart", "AutoPublishAlias"):
                 self.assertNotIn(key, props, f"{lid} overrides Globals' {key}")
 
+    def test_runtime_jvm_aot_is_refused_with_arm64_or_snapstart(self):
+        self.assertEqual(self.parameters["Runtime"]["AllowedValues"], ["java21", "jvm-aot"])
+        self.assertEqual(self.parameters["Runtime"]["Default"], "java21")
+        self.assertEqual(self.template.function_globals["Runtime"],
+                         {"Fn::If": ["JvmAot", "provided.al2023", "java21"]})
+        [rule] = self.template.doc["Rules"].values()
+        self.assertEqual(rule["RuleCondition"], {"Fn::Equals": [{"Ref": "Runtime"}, "jvm-aot"]})
+        self.assertEqual([a["Assert"] for a in rule["Assertions"]],
+                         [{"Fn::Equals": [{"Ref": "Architecture"}, "x86_64"]},
+                          {"Fn::Equals": [{"Ref": "SnapStart"}, "false"]}])
+
     def test_the_metrics_namespace_parameter_takes_only_cloudwatch_namespaces(self):
         spec = self.parameters["MetricsNamespace"]
         pattern = re.compile(spec["AllowedPattern"])

@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.async.BlockingInputStreamAsyncRequestBody;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.Context;
@@ -37,9 +38,11 @@ import java.util.concurrent.TimeoutException;
 /**
  * Streams an {@link InputStream} into one S3 object without holding the object in memory, with the AWS
  * SDK's own path for bodies of unknown length: {@code AsyncRequestBody.forBlockingInputStream} into the
- * multipart-enabled async client. Up to one part ({@code fptr.s3.part-bytes}) it is one PutObject;
- * larger, a multipart upload whose parts the SDK buffers ({@code fptr.s3.parts-in-flight} + 1 of them at
- * most) and uploads in parallel. (It replaced a hand-written uploader of 290 lines, a thread pool per
+ * multipart-enabled async client. Up to one part ({@code fptr.s3.part-bytes}) it is one PutObject (of a
+ * known length: read into one part buffer and sent by the sync client, so a function that only ever copies
+ * small images never builds the netty-based async one, a cold start's worth of classes); larger, a
+ * multipart upload whose parts the SDK buffers ({@code fptr.s3.parts-in-flight} + 1 of them at most) and
+ * uploads in parallel. (It replaced a hand-written uploader of 290 lines, a thread pool per
  * upload and a polling loop: measured side by side in infra/bench/thumbnail, see README.)
  * Any failure (source or S3) aborts the multipart upload before this returns, so S3 is left with either
  * the whole new object or whatever was there before, never a partial object or an open upload. A process
@@ -56,7 +59,11 @@ public class S3StreamUploader {
     private static final long WAIT_AFTER_FAILURE_SECONDS = 30;
 
     private final S3Client sync;
-    private final S3AsyncClient s3;
+    private final long partBytes;
+    private final int partsInFlight;
+    private final boolean pathStyle;
+    /** Built by the first upload that may need parts (netty and the multipart client cost a cold start). */
+    private volatile S3AsyncClient s3;
     /**
      * Multipart uploads the SDK is creating or created, by "bucket/key" (one upload per object at a time), seen
      * by an interceptor: the upload id once S3 answered, null when the create failed. A source that fails while
@@ -65,8 +72,9 @@ public class S3StreamUploader {
     private final Map<String, CompletableFuture<String>> started = new ConcurrentHashMap<>();
 
     /**
-     * The async client is built here, from the Quarkiverse sync client's region, endpoint and
-     * credentials (Quarkiverse 3.12.1 cannot enable multipart on its own async client).
+     * The async client is built from the Quarkiverse sync client's region, endpoint and credentials
+     * (Quarkiverse 3.12.1 cannot enable multipart on its own async client), on first need: an object of
+     * known length up to one part goes in one PutObject of the sync client the function has already.
      */
     @Inject
     public S3StreamUploader(S3Client sync, S3UploadConfig config,
@@ -82,6 +90,25 @@ public class S3StreamUploader {
             throw new IllegalArgumentException("fptr.s3.parts-in-flight must be at least 1");
         }
         this.sync = sync;
+        this.partBytes = partBytes;
+        this.partsInFlight = partsInFlight;
+        this.pathStyle = pathStyle;
+    }
+
+    private S3AsyncClient async() {
+        S3AsyncClient built = s3;
+        if (built != null) {
+            return built;
+        }
+        synchronized (this) {
+            if (s3 == null) {
+                s3 = buildAsync();
+            }
+            return s3;
+        }
+    }
+
+    private S3AsyncClient buildAsync() {
         S3ServiceClientConfiguration conf = sync.serviceClientConfiguration();
         long part = partBytes;
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
@@ -123,12 +150,14 @@ public class S3StreamUploader {
                 .multipartConfiguration(m -> m.minimumPartSizeInBytes(part).thresholdInBytes(part)
                         .apiCallBufferSizeInBytes(part * (partsInFlight + 1)));
         conf.endpointOverride().ifPresent(builder::endpointOverride);
-        this.s3 = builder.build();
+        return builder.build();
     }
 
     @PreDestroy
     void close() {
-        s3.close();
+        if (s3 != null) {
+            s3.close();
+        }
     }
 
     /**
@@ -145,10 +174,13 @@ public class S3StreamUploader {
      */
     public StoredObject upload(String bucket, String key, InputStream source, long contentLength,
                                String contentType, Map<String, String> metadata, Deadline deadline) {
+        if (contentLength >= 0 && contentLength <= partBytes) {
+            return putWhole(bucket, key, source, (int) contentLength, contentType, metadata, deadline);
+        }
         String object = bucket + "/" + key;
         started.remove(object);
         BlockingInputStreamAsyncRequestBody body = AsyncRequestBody.forBlockingInputStream(contentLength >= 0 ? contentLength : null);
-        CompletableFuture<PutObjectResponse> put = s3.putObject(b -> {
+        CompletableFuture<PutObjectResponse> put = async().putObject(b -> {
             b.bucket(bucket).key(key).contentType(contentType).metadata(metadata).overrideConfiguration(AwsTimeouts.within(deadline));
             if (contentLength >= 0) {
                 b.contentLength(contentLength);
@@ -197,6 +229,25 @@ public class S3StreamUploader {
         String etag = response.eTag();
         boolean multipart = etag != null && etag.matches("\"?[0-9a-fA-F]+-\\d+\"?");
         return new StoredObject(bucket, key, counted.count, contentType, etag, multipart);
+    }
+
+    /** An object of known length up to one part: read into one part buffer and sent in one PutObject. */
+    private StoredObject putWhole(String bucket, String key, InputStream source, int length, String contentType,
+                                  Map<String, String> metadata, Deadline deadline) {
+        byte[] bytes;
+        try {
+            bytes = source.readNBytes(length);
+        } catch (IOException e) {
+            throw new SourceReadException("Reading the source failed: " + e.getMessage(), e);
+        }
+        if (bytes.length < length) {
+            throw new SourceReadException("The source ended after " + bytes.length + " of " + length + " bytes",
+                    new EOFException("short source"));
+        }
+        PutObjectResponse response = sync.putObject(b -> b.bucket(bucket).key(key).contentType(contentType)
+                .metadata(metadata).contentLength((long) length).overrideConfiguration(AwsTimeouts.within(deadline)),
+                RequestBody.fromBytes(bytes));
+        return new StoredObject(bucket, key, length, contentType, response.eTag(), false);
     }
 
     /** Waits (at most {@link #WAIT_AFTER_FAILURE_SECONDS}) until a CreateMultipartUpload of {@code object} on its way is answered. */

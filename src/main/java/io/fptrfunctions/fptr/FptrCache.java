@@ -112,6 +112,11 @@ public final class FptrCache<K, V> {
         cache.synchronous().invalidate(key);
     }
 
+    /** Drops every value (before a SnapStart snapshot: nothing with a lifetime may be in it). */
+    public void invalidateAll() {
+        cache.synchronous().invalidateAll();
+    }
+
     /** Drops every value {@code drop} accepts, e.g. the token FPTR just refused. */
     public void invalidateIf(BiPredicate<K, V> drop) {
         cache.synchronous().asMap().entrySet().removeIf(e -> drop.test(e.getKey(), e.getValue().value()));

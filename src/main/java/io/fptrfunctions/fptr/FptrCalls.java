@@ -56,10 +56,12 @@ class FptrCalls {
     private final Limits mint;
 
     private final Metrics metrics;
+    private final Jitter jitter;
 
     @Inject
-    FptrCalls(FptrConfig config, Metrics metrics) {
+    FptrCalls(FptrConfig config, Jitter jitter, Metrics metrics) {
         this.metrics = metrics;
+        this.jitter = jitter;
         this.config = config.calls();
         readBreaker = breaker("fptr-read");
         writeBreaker = breaker("fptr-write");
@@ -135,7 +137,7 @@ class FptrCalls {
                             ChronoUnit.MILLIS)
                     .jitter(0, ChronoUnit.MILLIS)   // RetryAfterBackoff adds its own
                     .whenException(failure -> isTransient(failure) && deadline.allows(waitBefore(failure).plus(limits.minimum())))
-                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(millis(config.retryMaxDelay()), deadline, limits.minimum())).done()
+                    .withCustomBackoff().strategy(() -> new RetryAfterBackoff(millis(config.retryMaxDelay()), deadline, limits.minimum(), jitter)).done()
                     .done()
                 .build();
         return (T) retries.get(() -> attempt(limits, breaker, deadline, call), Object.class);

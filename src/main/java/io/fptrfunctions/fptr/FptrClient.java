@@ -53,6 +53,15 @@ public class FptrClient {
     StoragePut storage;
 
     /**
+     * What a function calling FPTR needs before its first request, fetched while it starts
+     * (io.fptrfunctions.lifecycle.FirstCall): the credentials, the site's REST clients and a token.
+     */
+    public void prefetch() {
+        tokens.prefetchCredentials();
+        tokens.token(Deadline.none(), credentials.current(), null);   // no invocation yet: the calls' own budgets
+    }
+
+    /**
      * One {@code _search} page with a hash filter ({@code {"logical_operator","conditions"}}; null = all
      * records). {@code fields} null or empty asks for FPTR's default fields; {@code sort} like
      * {@code "-created_at,id"} or null. Returns the page's records (JSON:API envelopes), empty past the end.

@@ -32,6 +32,13 @@ public interface FptrConfig {
     @WithDefault("15m")
     Duration secretTtl();
 
+    /**
+     * Read the secret (and mint the first token, for the functions that always need one) on a background
+     * thread while the function starts (io.fptrfunctions.lifecycle.ColdStart).
+     */
+    @WithDefault("true")
+    boolean prefetchAtStart();
+
     /** A token is minted again once it has less than this left to live (at most half its life). */
     @WithDefault("60s")
     Duration tokenSafetyMargin();

@@ -3,6 +3,7 @@ package io.fptrfunctions.fptr;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.fptrfunctions.lifecycle.SnapshotSafe;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -26,7 +27,7 @@ import java.util.Optional;
  * No secret value ever reaches a log line or an exception message.
  */
 @ApplicationScoped
-public class FptrCredentialsSource {
+public class FptrCredentialsSource implements SnapshotSafe {
 
     private static final Logger LOG = Logger.getLogger(FptrCredentialsSource.class);
 
@@ -56,6 +57,12 @@ public class FptrCredentialsSource {
     /** The current credentials; reads the secret again once its TTL has passed. */
     public FptrCredentials current() {
         return cache.get(CURRENT, key -> load());
+    }
+
+    /** A snapshot must not hold credentials: each restored sandbox reads the secret itself (it may have been rotated). */
+    @Override
+    public void beforeSnapshot() {
+        cache.invalidateAll();
     }
 
     /** FPTR refused these credentials: read the secret again on next use, in case it was rotated. */

@@ -1,6 +1,7 @@
 package io.fptrfunctions.fptr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.lifecycle.SnapshotSafe;
 import io.fptrfunctions.telemetry.Metric;
 import io.fptrfunctions.telemetry.Metrics;
 import io.fptrfunctions.deadline.Deadline;
@@ -22,7 +23,7 @@ import java.time.Instant;
  * others wait for its result, token or error; a failed mint is not remembered.
  */
 @ApplicationScoped
-public class FptrTokens {
+public class FptrTokens implements SnapshotSafe {
 
     private static final Logger LOG = Logger.getLogger(FptrTokens.class);
 
@@ -76,6 +77,20 @@ public class FptrTokens {
         }).token();
         metrics.count(minted[0] ? Metric.TOKEN_MINTS : Metric.TOKEN_CACHE_HITS);
         return token;
+    }
+
+    /**
+     * What a function's first call to FPTR needs before any token: the credentials and the site's REST
+     * clients (io.fptrfunctions.lifecycle.FirstCall); no call to FPTR.
+     */
+    public void prefetchCredentials() {
+        sites.api(credentials.current().siteUrl());
+    }
+
+    /** A snapshot must not hold tokens: they expire, and every restored sandbox would share them. */
+    @Override
+    public void beforeSnapshot() {
+        tokens.invalidateAll();
     }
 
     /** FPTR said 401 with this token: drop it so the next call mints (unless another caller already did). */

@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
  * httpd lineage FPTR's own guesses come from: {@code .mov} → {@code video/quicktime}, {@code .ma} →
  * {@code application/mathematica}). Only the name is looked at: the file is on a studio share the
  * function cannot see. Loading the table takes a few hundred milliseconds, so it happens once, on
- * first use, in the containers that need it.
+ * first use or in the local-file function's prefetch ({@link #load}), in the containers that need it.
  */
 public final class ContentTypes {
 
@@ -22,6 +22,11 @@ public final class ContentTypes {
 
     private static final class Table {
         static final MimeTypes MIME_TYPES = MimeTypes.getDefaultMimeTypes();
+    }
+
+    /** Loads the table now (a prefetch while the function starts), so the first guess does not wait for it. */
+    public static void load() {
+        Table.MIME_TYPES.getMediaTypeRegistry();
     }
 
     /** The content type for a file name, or {@code null} when the extension is unknown. */

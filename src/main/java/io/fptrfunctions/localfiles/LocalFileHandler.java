@@ -4,10 +4,12 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.idempotency.IdempotentWrites;
+import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -23,7 +25,7 @@ import static io.fptrfunctions.localfiles.LocalFileRequests.target;
  * first, so bad input is a 400 that keeps no key.
  */
 @Named(LocalFileHandler.FUNCTION)
-public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     static final String FIELD_ROUTE = "/v1/entities/{type}/{id}/local-files/{field}";
     /** Its name in Idempotency-Key records ({@code idempotency#local-file#...}) and in the template's IAM policy. */
@@ -37,6 +39,16 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Inject
     IdempotentWrites writes;
+
+    @Inject
+    FptrClient fptr;
+
+    /** Every call reads FPTR with the script's own token; links are written with a content type from Tika's table. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+        ContentTypes.load();
+    }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

@@ -5,8 +5,10 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.fptrfunctions.access.CallerAccess;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
+import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -15,7 +17,7 @@ import jakarta.inject.Named;
  * {@code filters} reach any Note field, so only callers the access policy allows may send them.
  */
 @Named(NoteSearchHandler.FUNCTION)
-public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
     static final String FUNCTION = "note-search";
@@ -28,6 +30,15 @@ public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     @Inject
     CallerAccess access;
+
+    @Inject
+    FptrClient fptr;
+
+    /** Every call reads FPTR with the script's own token. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+    }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

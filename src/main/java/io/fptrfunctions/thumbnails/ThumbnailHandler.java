@@ -4,8 +4,10 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
+import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -14,7 +16,7 @@ import jakarta.inject.Named;
  * or with {@code Prefer: respond-async} queues the copy for the thumbnail worker (202).
  */
 @Named(ThumbnailHandler.FUNCTION)
-public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
     static final String FUNCTION = "thumbnail";
@@ -30,6 +32,19 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Inject
     QueuedCopies queued;
+
+    @Inject
+    FptrClient fptr;
+
+    @Inject
+    ThumbnailStore store;
+
+    /** Every copy reads FPTR with the script's own token, then looks at S3. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+        store.prefetch();
+    }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

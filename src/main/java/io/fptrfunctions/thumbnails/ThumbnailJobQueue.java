@@ -36,6 +36,11 @@ public class ThumbnailJobQueue {
     @Inject
     ObjectMapper mapper;
 
+    /** Builds the SQS client before the first batch needs it. */
+    public void prefetch() {
+        sqs.serviceClientConfiguration();
+    }
+
     /** Sends every job, each call within {@code deadline}; returns the positions (in {@code jobs}) of those that were not queued. */
     public Set<Integer> send(String queueUrl, List<ThumbnailJob> jobs, Deadline deadline) {
         Set<Integer> failed = new TreeSet<>();

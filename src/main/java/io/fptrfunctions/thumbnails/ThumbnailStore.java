@@ -55,6 +55,11 @@ class ThumbnailStore {
         }
     }
 
+    /** Builds the S3 clients (the sync one here, the uploader's with it) before the first copy needs them. */
+    void prefetch() {
+        s3.serviceClientConfiguration();
+    }
+
     /** The object at {@code key} when it was copied from the same stored file; otherwise empty. */
     Optional<ThumbnailCopy> sameSource(Target target, String key, Deadline deadline) {
         HeadObjectResponse head;

@@ -4,6 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.lifecycle.FirstCall;
 import io.fptrfunctions.telemetry.Invocations;
 import io.fptrfunctions.deadline.LambdaDeadlines;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -23,7 +25,7 @@ import java.util.Map;
 @Named(ThumbnailWorkerHandler.FUNCTION)
 @RegisterForReflection(targets = {SQSEvent.class, SQSEvent.SQSMessage.class, SQSEvent.MessageAttribute.class,
         SQSBatchResponse.class, SQSBatchResponse.BatchItemFailure.class})
-public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, FirstCall {
 
     /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
     static final String FUNCTION = "thumbnail-worker";
@@ -32,10 +34,19 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
     ThumbnailWorker worker;
 
     @Inject
+    FptrClient fptr;
+
+    @Inject
     Invocations invocations;
 
     @Inject
     LambdaDeadlines deadlines;
+
+    /** Every job reads FPTR with the script's own token. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+    }
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {

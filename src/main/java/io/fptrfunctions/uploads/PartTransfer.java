@@ -3,6 +3,7 @@ package io.fptrfunctions.uploads;
 import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
+import io.fptrfunctions.fptr.Jitter;
 import io.fptrfunctions.fptr.StorageFailure;
 import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
 import io.smallrye.faulttolerance.api.Guard;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Sends one part of an upload (or the whole object in one PUT): a ranged read of the S3 object streamed
@@ -61,7 +61,7 @@ class PartTransfer {
     private final Guard retries;
 
     @Inject
-    PartTransfer(FptrClient fptr, SourceObjects sources, UploadConfig config) {
+    PartTransfer(FptrClient fptr, SourceObjects sources, UploadConfig config, Jitter jitter) {
         this.fptr = fptr;
         this.sources = sources;
         this.config = config;
@@ -73,7 +73,7 @@ class PartTransfer {
                     .maxDuration(0, ChronoUnit.MILLIS)   // bounded by the count; a large part takes its time
                     .jitter(0, ChronoUnit.MILLIS)
                     .retryOn(List.of(RetryablePart.class))
-                    .withCustomBackoff().strategy(() -> new Backoff(maxDelay)).done()
+                    .withCustomBackoff().strategy(() -> new Backoff(maxDelay, jitter)).done()
                     .done()
                 .build();
     }
@@ -173,13 +173,18 @@ class PartTransfer {
         }
     }
 
-    /** Storage's Retry-After when it sent one, otherwise exponential from the configured delay, with equal jitter. */
+    /**
+     * Storage's Retry-After when it sent one, otherwise exponential from the configured delay, with equal
+     * jitter (from {@link Jitter}: ThreadLocalRandom's seed would be in a SnapStart snapshot).
+     */
     static final class Backoff implements CustomBackoffStrategy {
         private final long maxDelay;
+        private final Jitter jitter;
         private long next;
 
-        Backoff(long maxDelay) {
+        Backoff(long maxDelay, Jitter jitter) {
             this.maxDelay = maxDelay;
+            this.jitter = jitter;
         }
 
         @Override
@@ -195,7 +200,7 @@ class PartTransfer {
             long base = Math.min(next, maxDelay);
             next = Math.min(maxDelay, next * 2);
             long half = Math.max(1, base / 2);
-            return half + ThreadLocalRandom.current().nextLong(half + 1);
+            return half + jitter.below(half + 1);
         }
     }
 }

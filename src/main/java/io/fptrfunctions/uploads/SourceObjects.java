@@ -25,6 +25,11 @@ class SourceObjects {
     @Inject
     S3Client s3;
 
+    /** Builds the S3 client before the first upload needs it. */
+    void prefetch() {
+        s3.serviceClientConfiguration();
+    }
+
     @Inject
     UploadConfig config;
 

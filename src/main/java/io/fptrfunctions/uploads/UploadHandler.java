@@ -4,10 +4,12 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.idempotency.IdempotentWrites;
+import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -17,7 +19,7 @@ import jakarta.inject.Named;
  * Each takes an {@code Idempotency-Key} ({@link IdempotentWrites}), after its request was read and checked.
  */
 @Named(UploadHandler.FUNCTION)
-public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     /** Its name in Idempotency-Key records ({@code idempotency#upload#...}) and in the template's IAM policy. */
     static final String FUNCTION = "upload";
@@ -30,6 +32,19 @@ public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIG
 
     @Inject
     IdempotentWrites writes;
+
+    @Inject
+    FptrClient fptr;
+
+    @Inject
+    SourceObjects sources;
+
+    /** Every upload reads its S3 object and writes to FPTR with the script's own token. */
+    @Override
+    public void prefetch() {
+        fptr.prefetch();
+        sources.prefetch();
+    }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

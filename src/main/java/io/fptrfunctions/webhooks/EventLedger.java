@@ -53,6 +53,11 @@ class EventLedger {
     Clock clock;
 
     /** The event's identity across redeliveries, batches and hooks: its event log entry id (else its delivery id). */
+    /** Builds the DynamoDB client before the first delivery needs it. */
+    void prefetch() {
+        dynamo.serviceClientConfiguration();
+    }
+
     static String key(WebhookEvent e) {
         return e.eventLogEntryId() > 0 ? "fptr-event#" + e.eventLogEntryId() : "fptr-delivery#" + e.deliveryId();
     }

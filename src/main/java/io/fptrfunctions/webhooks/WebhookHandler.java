@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -14,7 +15,7 @@ import java.util.Optional;
 
 /** {@code POST /v1/webhooks/fptr} (FPTR's webhook deliveries; no IAM, the HMAC signature is the authentication) → {@link WebhookService}. */
 @Named(WebhookHandler.FUNCTION)
-public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
     static final String FUNCTION = "webhook";
@@ -27,6 +28,13 @@ public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, API
 
     @Inject
     WebhookService webhooks;
+
+    @Override
+    public void prefetch() {
+        if (settings.problem().isEmpty()) {
+            webhooks.prefetch();
+        }
+    }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

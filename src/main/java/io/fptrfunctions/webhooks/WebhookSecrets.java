@@ -1,6 +1,7 @@
 package io.fptrfunctions.webhooks;
 
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.lifecycle.SnapshotSafe;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -28,7 +29,7 @@ import java.util.Optional;
  * cannot turn into a stream of Secrets Manager calls. No secret value reaches a log line or an answer.
  */
 @ApplicationScoped
-public class WebhookSecrets {
+public class WebhookSecrets implements SnapshotSafe {
 
     private static final Logger LOG = Logger.getLogger(WebhookSecrets.class);
     static final String HMAC = "HmacSHA1";
@@ -68,6 +69,19 @@ public class WebhookSecrets {
         }
         Keys fresh = readAgainAfterMiss(known);
         return fresh != null && fresh.signed(body, signature);
+    }
+
+    /** Reads the secret before the first delivery needs it (io.fptrfunctions.lifecycle.FirstCall). */
+    void prefetch() {
+        current();
+    }
+
+    /** A snapshot must not hold the hook's secret: each restored sandbox reads it (it may have been rotated). */
+    @Override
+    public synchronized void beforeSnapshot() {
+        keys = null;
+        lastFailure = null;
+        lastMissRead = Instant.MIN;
     }
 
     private Keys current() {
