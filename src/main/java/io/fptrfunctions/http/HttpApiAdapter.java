@@ -56,23 +56,24 @@ public class HttpApiAdapter {
     /**
      * Runs {@code function} on the event, within the invocation's deadline (Lambda's remaining time in
      * {@code context} less {@code fptr.deadline.margin}), which the request hands on ({@link ApiRequest#deadline()});
-     * {@code context} is null in tests that call this directly.
+     * {@code name} is the handler's (as QUARKUS_LAMBDA_HANDLER picks it); {@code context} is null in tests
+     * that call this directly.
      */
-    public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Context context, Function<ApiRequest, ApiResponse> function) {
+    public APIGatewayV2HTTPResponse handle(String name, APIGatewayV2HTTPEvent event, Context context, Function<ApiRequest, ApiResponse> function) {
         Deadline deadline = deadlines.of(context);
-        return invoke(event, context, () -> answer(event, deadline, function));
+        return invoke(name, event, context, () -> answer(event, deadline, function));
     }
 
     /**
      * Answers {@code refusal} without running anything, for a function that knows it cannot serve (its
      * configuration is incomplete: logged once where that was found, not once per request).
      */
-    public APIGatewayV2HTTPResponse refuse(APIGatewayV2HTTPEvent event, Context context, ProblemException refusal) {
-        return invoke(event, context, () -> problem(refusal));
+    public APIGatewayV2HTTPResponse refuse(String name, APIGatewayV2HTTPEvent event, Context context, ProblemException refusal) {
+        return invoke(name, event, context, () -> problem(refusal));
     }
 
-    private APIGatewayV2HTTPResponse invoke(APIGatewayV2HTTPEvent event, Context context, Supplier<APIGatewayV2HTTPResponse> answer) {
-        Invocation invocation = invocations.begin(context);
+    private APIGatewayV2HTTPResponse invoke(String name, APIGatewayV2HTTPEvent event, Context context, Supplier<APIGatewayV2HTTPResponse> answer) {
+        Invocation invocation = invocations.begin(name, context);
         if (event != null) {
             invocations.tagId(Invocation.API_REQUEST_ID, event.getRequestContext() == null ? null : event.getRequestContext().getRequestId());
             invocation.put(Invocation.ROUTE, event.getRouteKey());

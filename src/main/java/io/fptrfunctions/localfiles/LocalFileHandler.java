@@ -24,7 +24,7 @@ import static io.fptrfunctions.localfiles.LocalFileRequests.target;
  * writes take an {@code Idempotency-Key} ({@link IdempotentWrites}); the request is read and checked
  * first, so bad input is a 400 that keeps no key.
  */
-@Named("local-file")
+@Named(LocalFileHandler.FUNCTION)
 public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     static final String FIELD_ROUTE = "/v1/entities/{type}/{id}/local-files/{field}";
@@ -52,7 +52,7 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, context, request -> switch (request.routeKey()) {
+        return http.handle(FUNCTION, event, context, request -> switch (request.routeKey()) {
             case "GET " + FIELD_ROUTE -> ApiResponse.ok(files.read(target(request), platform(request), request.deadline()));
             case "PUT " + FIELD_ROUTE -> {
                 EntityField target = target(request);

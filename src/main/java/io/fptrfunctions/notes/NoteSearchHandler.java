@@ -16,8 +16,11 @@ import jakarta.inject.Named;
  * {@code POST /v1/notes/search}: the body becomes a checked query, the service answers it. Raw FPTR
  * {@code filters} reach any Note field, so only callers the access policy allows may send them.
  */
-@Named("note-search")
+@Named(NoteSearchHandler.FUNCTION)
 public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
+
+    /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
+    static final String FUNCTION = "note-search";
 
     @Inject
     HttpApiAdapter http;
@@ -39,7 +42,7 @@ public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, context, request -> {
+        return http.handle(FUNCTION, event, context, request -> {
             NoteQuery query = NoteSearchRequestReader.read(request.body());
             if (query.filters() != null) {
                 access.requireRawFilters(request.caller(), "/filters");

@@ -21,8 +21,11 @@ import java.time.Clock;
  * as JSON ({@code type, title, status, detail, pointer}) and logged, never thrown: a scheduled run that
  * failed is caught up by the next one, which a retry from Lambda would only race.
  */
-@Named("sweep")
+@Named(SweepHandler.FUNCTION)
 public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
+
+    /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
+    static final String FUNCTION = "sweep";
 
     private static final Logger LOG = Logger.getLogger(SweepHandler.class);
 
@@ -44,7 +47,7 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
 
     @Override
     public JsonNode handleRequest(JsonNode event, Context context) {
-        return invocations.run(context, () -> sweep(event, context));
+        return invocations.run(FUNCTION, context, () -> sweep(event, context));
     }
 
     private JsonNode sweep(JsonNode event, Context context) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -44,16 +43,16 @@ public class Invocations {
     @Inject
     ObjectMapper mapper;
 
-    @ConfigProperty(name = "quarkus.lambda.handler")
-    Optional<String> handler;
-
     private final AtomicBoolean warm = new AtomicBoolean();
     private final AtomicBoolean badNamespaceReported = new AtomicBoolean();
 
-    /** Starts an invocation (context may be null: no Lambda request id). Pair with {@link #end}. */
-    public Invocation begin(Context context) {
+    /**
+     * Starts an invocation of {@code function}, the handler's name (what QUARKUS_LAMBDA_HANDLER picks in the
+     * deployment: token, note-search...); context may be null: no Lambda request id. Pair with {@link #end}.
+     */
+    public Invocation begin(String function, Context context) {
         boolean coldStart = !warm.getAndSet(true);
-        Invocation invocation = new Invocation(function(), id(context == null ? null : context.getAwsRequestId()), coldStart);
+        Invocation invocation = new Invocation(function, id(context == null ? null : context.getAwsRequestId()), coldStart);
         if (coldStart) {
             invocation.takeOverStartUp();
         }
@@ -73,8 +72,8 @@ public class Invocations {
     }
 
     /** A handler that is not HTTP: its work as one invocation, ended by one line with its duration. */
-    public <T> T run(Context context, Supplier<T> work) {
-        Invocation invocation = begin(context);
+    public <T> T run(String function, Context context, Supplier<T> work) {
+        Invocation invocation = begin(function, context);
         try {
             return work.get();
         } finally {
@@ -145,13 +144,6 @@ public class Invocations {
                     + "255, not AWS/...): no metrics are written", config.namespace());
         }
         return false;
-    }
-
-    /** The handler the deployment picked (QUARKUS_LAMBDA_HANDLER: token, note-search...), else Lambda's function name. */
-    private String function() {
-        return handler.filter(h -> !h.isBlank())
-                .or(() -> Optional.ofNullable(System.getenv("AWS_LAMBDA_FUNCTION_NAME")))
-                .orElse("unknown");
     }
 
     private static String id(String value) {

@@ -15,8 +15,11 @@ import jakarta.inject.Named;
  * {@code PUT /v1/entities/{type}/{id}/thumbnail?variant=original|thumbnail}: copies the entity's image into S3,
  * or with {@code Prefer: respond-async} queues the copy for the thumbnail worker (202).
  */
-@Named("thumbnail")
+@Named(ThumbnailHandler.FUNCTION)
 public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
+
+    /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
+    static final String FUNCTION = "thumbnail";
 
     /** RFC 7240's preference for an answer before the work is done. */
     static final String RESPOND_ASYNC = "respond-async";
@@ -45,7 +48,7 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, context, request -> {
+        return http.handle(FUNCTION, event, context, request -> {
             ThumbnailRequest copy = ThumbnailRequest.read(request);
             if (request.prefers(RESPOND_ASYNC) && queued.available()) {
                 return ApiResponse.accepted(queued.queue(copy, request.deadline())).withHeader("Preference-Applied", RESPOND_ASYNC);

@@ -22,10 +22,13 @@ import java.util.Map;
  * {@code batchItemFailures}; Lambda deletes the others. The batch runs within the invocation's deadline
  * (Lambda's remaining time less {@code fptr.deadline.margin}, as the HTTP functions do).
  */
-@Named("thumbnail-worker")
+@Named(ThumbnailWorkerHandler.FUNCTION)
 @RegisterForReflection(targets = {SQSEvent.class, SQSEvent.SQSMessage.class, SQSEvent.MessageAttribute.class,
         SQSBatchResponse.class, SQSBatchResponse.BatchItemFailure.class})
 public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, FirstCall {
+
+    /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
+    static final String FUNCTION = "thumbnail-worker";
 
     @Inject
     ThumbnailWorker worker;
@@ -47,7 +50,7 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return invocations.run(context, () -> {
+        return invocations.run(FUNCTION, context, () -> {
             List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
                     : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
             List<String> stay = worker.run(batch, deadlines.of(context));

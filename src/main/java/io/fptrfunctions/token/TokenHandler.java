@@ -12,8 +12,11 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 /** {@code POST /v1/token} → {@link TokenService}. */
-@Named("token")
+@Named(TokenHandler.FUNCTION)
 public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
+
+    /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
+    static final String FUNCTION = "token";
 
     @Inject
     HttpApiAdapter http;
@@ -32,7 +35,7 @@ public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGa
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, context, request -> ApiResponse.ok(tokens.token(TokenRequest.read(request.body()), request.caller(), request.requestId(), request.deadline()))
+        return http.handle(FUNCTION, event, context, request -> ApiResponse.ok(tokens.token(TokenRequest.read(request.body()), request.caller(), request.requestId(), request.deadline()))
                 .withHeader("Cache-Control", "no-store"));
     }
 }

@@ -18,7 +18,7 @@ import jakarta.inject.Named;
  * {@code PUT /v1/entities/{type}/{id}/image}: routes by API Gateway's {@code routeKey} to {@link UploadService}.
  * Each takes an {@code Idempotency-Key} ({@link IdempotentWrites}), after its request was read and checked.
  */
-@Named("upload")
+@Named(UploadHandler.FUNCTION)
 public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
 
     /** Its name in Idempotency-Key records ({@code idempotency#upload#...}) and in the template's IAM policy. */
@@ -48,7 +48,7 @@ public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIG
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(event, context, request -> switch (request.routeKey()) {
+        return http.handle(FUNCTION, event, context, request -> switch (request.routeKey()) {
             case "POST /v1/uploads" -> {
                 UploadRequests.AttachmentUpload upload = UploadRequests.attachment(request.body());
                 yield writes.run(request, FUNCTION, attempt -> ApiResponse.created(uploads.createAttachment(upload, attempt, request.deadline())));

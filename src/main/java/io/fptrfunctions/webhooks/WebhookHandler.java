@@ -14,8 +14,11 @@ import jakarta.inject.Named;
 import java.util.Optional;
 
 /** {@code POST /v1/webhooks/fptr} (FPTR's webhook deliveries; no IAM, the HMAC signature is the authentication) → {@link WebhookService}. */
-@Named("webhook")
+@Named(WebhookHandler.FUNCTION)
 public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
+
+    /** The handler's name: what QUARKUS_LAMBDA_HANDLER picks, and the function in log lines and metrics. */
+    static final String FUNCTION = "webhook";
 
     @Inject
     HttpApiAdapter http;
@@ -37,8 +40,8 @@ public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, API
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         Optional<ProblemException> unconfigured = settings.problem();
         if (unconfigured.isPresent()) {
-            return http.refuse(event, context, unconfigured.get());   // logged once by WebhookSettings, not once per delivery
+            return http.refuse(FUNCTION, event, context, unconfigured.get());   // logged once by WebhookSettings, not once per delivery
         }
-        return http.handle(event, context, request -> ApiResponse.ok(webhooks.receive(request)));
+        return http.handle(FUNCTION, event, context, request -> ApiResponse.ok(webhooks.receive(request)));
     }
 }

@@ -9,6 +9,8 @@ import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * One {@code moto_server} child process per test JVM (S3, Secrets Manager, SQS, DynamoDB on loopback),
@@ -76,6 +79,35 @@ public final class MotoServer {
         } catch (ResourceInUseException exists) {
             // made by an earlier Quarkus start of this run
         }
+    }
+
+    /** Creates a queue; an existing one is fine. */
+    public void createQueue(String name) {
+        try (SqsClient sqs = sqs()) {
+            sqs.createQueue(b -> b.queueName(name));
+        }
+    }
+
+    /**
+     * Creates a job queue with its dead-letter queue, as template.yaml does (a redrive policy after
+     * {@code maxReceiveCount} receives); existing ones are fine.
+     */
+    public void createJobQueue(String name, String deadLetters, int maxReceiveCount, String visibilityTimeoutSeconds) {
+        try (SqsClient sqs = sqs()) {
+            String dlq = sqs.createQueue(b -> b.queueName(deadLetters)).queueUrl();
+            String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlq).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes().get(QueueAttributeName.QUEUE_ARN);
+            sqs.createQueue(b -> b.queueName(name).attributes(Map.of(
+                    QueueAttributeName.VISIBILITY_TIMEOUT, visibilityTimeoutSeconds,
+                    QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
+                            + maxReceiveCount + "\"}")));
+        }
+    }
+
+    private SqsClient sqs() {
+        return SqsClient.builder().endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClient(UrlConnectionHttpClient.create()).build();
     }
 
     private static MotoServer start() {

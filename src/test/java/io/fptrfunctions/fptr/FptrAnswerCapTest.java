@@ -2,13 +2,11 @@ package io.fptrfunctions.fptr;
 
 import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,28 +15,18 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * FPTR answers are read up to {@code fptr.max-answer-bytes} (here 200 kB): a bigger one is a typed
+ * FPTR answers are read up to {@code fptr.max-answer-bytes} (200 kB in the tests' configuration): a bigger one is a typed
  * refusal, never an answer held whole in memory. On the old main any size was buffered and parsed.
  */
 @QuarkusTest
-@TestProfile(FptrAnswerCapTest.SmallCap.class)
 class FptrAnswerCapTest {
 
-    public static class SmallCap implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.lambda.handler", "note-search", "fptr.max-answer-bytes", "200000");
-        }
-    }
-
     private static final SimAdmin SIM = FptrSimTestResource.admin();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
     FptrClient fptr;
@@ -75,11 +63,9 @@ class FptrAnswerCapTest {
     @Test
     void aNoteSearchWhosePageIsOverTheCapIsA422ThatSaysWhatToDo() throws Exception {
         String body = "{\"project\": 70, \"text\": \"long\", \"fields\": [\"content\"]}";
-        JsonNode response = JSON.readTree(given().contentType("application/json")
-                .body(ApiGatewayEvents.route("POST /v1/notes/search", "/v1/notes/search").body(body).build())
-                .when().post().then().statusCode(200).extract().asString());
-        assertEquals(422, response.path("statusCode").asInt(), response.toString());
-        JsonNode problem = JSON.readTree(response.path("body").asText());
+        Answer response = ApiGatewayEvents.route("POST /v1/notes/search", "/v1/notes/search").body(body).invoke("note-search");
+        assertEquals(422, response.status(), response::toString);
+        JsonNode problem = response.body();
         assertEquals(1, problem.path("page").asInt(), problem.toString());
         assertTrue(problem.path("detail").asText().contains("fptr.max-answer-bytes"), problem.toString());
     }

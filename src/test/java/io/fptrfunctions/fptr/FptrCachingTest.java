@@ -3,9 +3,7 @@ package io.fptrfunctions.fptr;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
-import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** What the caches of tokens and field schemas cost FPTR, counted in the simulator's request log. */
 @QuarkusTest
-@TestProfile(TokenFunctionProfile.class)
 class FptrCachingTest {
 
     private static final String TOKEN = "/api/v1\\.1/auth/access_token";

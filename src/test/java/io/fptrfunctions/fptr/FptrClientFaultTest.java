@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
-import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * are never repeated. The %test profile shrinks the budgets: 1.5 s per attempt, 3 retries, 8 s in all.
  */
 @QuarkusTest
-@TestProfile(TokenFunctionProfile.class)
 class FptrClientFaultTest {
 
     /** The shared FPTR simulator's admin client. */

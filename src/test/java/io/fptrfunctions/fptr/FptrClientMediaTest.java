@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
-import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** File fields (?alt → the 302's Location, not followed), the 3-step upload and webhook acknowledgements. */
 @QuarkusTest
-@TestProfile(TokenFunctionProfile.class)
 class FptrClientMediaTest {
 
     /** The shared FPTR simulator's admin client. */

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
-import io.fptrfunctions.token.TokenFunctionProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The client's happy path and FPTR's refusals, against the simulator over HTTP. */
 @QuarkusTest
-@TestProfile(TokenFunctionProfile.class)
 class FptrClientTest {
 
     /** The shared FPTR simulator's admin client. */

@@ -1,8 +1,13 @@
 package io.fptrfunctions.http;
 
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.InstanceHandle;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -11,8 +16,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Builds API Gateway HTTP API (payload 2.0) events the way API Gateway does, as JSON maps, for tests
- * that post them to the Lambda mock event server.
+ * Builds API Gateway HTTP API (payload 2.0) events the way API Gateway does, and hands them to a function's
+ * handler in the test's Quarkus application ({@link #invoke}: every function in one boot; the packaged path,
+ * events as JSON through the Lambda runtime, is LocalStackIT's), or as JSON maps to the Lambda mock event server.
  */
 public final class ApiGatewayEvents {
 
@@ -127,6 +133,26 @@ public final class ApiGatewayEvents {
     /** The event as the Lambda runtime hands it to a handler. */
     public APIGatewayV2HTTPEvent event() {
         return EVENTS.convertValue(build(), APIGatewayV2HTTPEvent.class);
+    }
+
+    /**
+     * Calls the handler {@code function} ({@code token}, {@code local-file}..., as QUARKUS_LAMBDA_HANDLER names
+     * it) of the running Quarkus application with this event and a context of its own (no deadline), as
+     * Lambda would, and reads its answer.
+     */
+    public Answer invoke(String function) {
+        return invoke(function, TestLambdaContext.invocation(function));
+    }
+
+    /** As {@link #invoke(String)}, with the given Lambda context (e.g. {@link TestLambdaContext#withRemaining}). */
+    @SuppressWarnings("unchecked")
+    public Answer invoke(String function, Context context) {
+        try (InstanceHandle<Object> handler = Arc.container().instance(function)) {
+            if (!handler.isAvailable()) {
+                throw new AssertionError("no handler named " + function);
+            }
+            return Answer.of(((RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler.get()).handleRequest(event(), context));
+        }
     }
 
     /** What a handler's function receives for this event. */

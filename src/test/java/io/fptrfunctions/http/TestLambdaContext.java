@@ -7,24 +7,36 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 
 import java.util.UUID;
 
-/** A Lambda context with a real deadline, as the runtime gives one: the remaining time counts down. */
+/**
+ * A Lambda context as the runtime gives one: a request id of its own, and a deadline whose remaining time
+ * counts down, or none (a remaining time of 0, which the functions read as none sent, as from Quarkus's
+ * mock event server).
+ */
 public final class TestLambdaContext implements Context {
 
+    private final String function;
+    /** 0: no deadline. */
     private final long deadlineMillis;
     private final String requestId = UUID.randomUUID().toString();
 
-    private TestLambdaContext(long remainingMillis) {
-        this.deadlineMillis = System.currentTimeMillis() + remainingMillis;
+    private TestLambdaContext(String function, long deadlineMillis) {
+        this.function = function;
+        this.deadlineMillis = deadlineMillis;
     }
 
     /** A context whose invocation times out {@code remainingMillis} from now. */
     public static Context withRemaining(long remainingMillis) {
-        return new TestLambdaContext(remainingMillis);
+        return new TestLambdaContext("test", System.currentTimeMillis() + remainingMillis);
+    }
+
+    /** A new invocation of {@code function}, without a deadline. */
+    public static Context invocation(String function) {
+        return new TestLambdaContext(function, 0);
     }
 
     @Override
     public int getRemainingTimeInMillis() {
-        return (int) (deadlineMillis - System.currentTimeMillis());
+        return deadlineMillis == 0 ? 0 : (int) (deadlineMillis - System.currentTimeMillis());
     }
 
     @Override
@@ -34,7 +46,7 @@ public final class TestLambdaContext implements Context {
 
     @Override
     public String getLogGroupName() {
-        return "/aws/lambda/test";
+        return "/aws/lambda/" + function;
     }
 
     @Override
@@ -44,7 +56,7 @@ public final class TestLambdaContext implements Context {
 
     @Override
     public String getFunctionName() {
-        return "test";
+        return function;
     }
 
     @Override
@@ -54,7 +66,7 @@ public final class TestLambdaContext implements Context {
 
     @Override
     public String getInvokedFunctionArn() {
-        return "arn:aws:lambda:us-east-1:123456789012:function:test";
+        return "arn:aws:lambda:us-east-1:123456789012:function:" + function;
     }
 
     @Override

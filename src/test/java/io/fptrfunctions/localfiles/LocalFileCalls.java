@@ -2,21 +2,21 @@ package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
-import io.restassured.response.Response;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Test helpers: invoke the local-file function through the Lambda mock event server with API Gateway
- * v2 events, and make test data in the shared FPTR simulator (through {@link SimAdmin}).
+ * Test helpers: invoke the local-file function with API Gateway v2 events, and make test data in the shared
+ * FPTR simulator (through {@link SimAdmin}).
  */
 final class LocalFileCalls {
 
@@ -29,33 +29,8 @@ final class LocalFileCalls {
     private LocalFileCalls() {
     }
 
-    /** The function's answer: status, headers and the parsed body (null when none). */
-    record Answer(int status, Map<String, String> headers, JsonNode body, String raw) {
-        String contentType() {
-            return headers.getOrDefault("Content-Type", headers.get("content-type"));
-        }
-
-        String detail() {
-            return body == null ? null : body.path("detail").asText();
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + raw;
-        }
-    }
-
     static Answer invoke(ApiGatewayEvents event) {
-        Response r = given().contentType("application/json").body(event.build()).when().post();
-        assertEquals(200, r.statusCode(), () -> "the Lambda invocation itself failed: " + r.asString());
-        Map<String, String> headers = r.jsonPath().getMap("headers");
-        String raw = r.jsonPath().getString("body");
-        try {
-            return new Answer(r.jsonPath().getInt("statusCode"), headers == null ? Map.of() : headers,
-                    raw == null ? null : JSON.readTree(raw), raw);
-        } catch (Exception e) {
-            throw new AssertionError("body is not JSON: " + raw, e);
-        }
+        return event.invoke(LocalFileHandler.FUNCTION);
     }
 
     static ApiGatewayEvents field(String method, String type, Object id, String field) {
@@ -94,6 +69,17 @@ final class LocalFileCalls {
             e.query("platform", platform);
         }
         return invoke(e);
+    }
+
+    /**
+     * Polls until {@code condition} holds, for at most {@code within}: for what the simulator finishes in real
+     * time (a write it was told to delay lands after the function stopped waiting). The caller then asserts.
+     */
+    static void awaitTrue(Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
     }
 
     /** JSON text with single quotes for readability; backslashes must already be JSON-escaped. */

@@ -1,18 +1,21 @@
 package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static io.fptrfunctions.localfiles.LocalFileCalls.awaitTrue;
 import static io.fptrfunctions.localfiles.LocalFileCalls.delete;
 import static io.fptrfunctions.localfiles.LocalFileCalls.get;
 import static io.fptrfunctions.localfiles.LocalFileCalls.newStorage;
@@ -30,17 +33,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (a repeat mints a second Attachment), say the outcome is unknown, and re-read to tell whether it landed.
  */
 @QuarkusTest
-@TestProfile(LocalFileProfile.class)
 class LocalFileFaultsTest {
 
     /** The shared FPTR simulator's admin client. */
     private static final SimAdmin SIM = FptrSimTestResource.admin();
+
+    @Inject
+    TestClock clock;
 
     String u;
     long version;
 
     @BeforeEach
     void data() {
+        // FPTR's created_at and the function's "since" comparable (other tests of this Quarkus start moved its clock)
+        SIM.setClock(clock.instant());
         u = unique();
         newStorage("lf-" + u, null, "/lf/" + u, null);
         version = newVersion();
@@ -107,7 +114,9 @@ class LocalFileFaultsTest {
         SIM.fault(Map.of("method", "PUT", "path", versionPath(), "latency_ms", 3000));
         Answer a = lost(putVersion(version, "{\"local_path\":\"/lf/" + u + "/comp/v005.mov\"}"), 504, "unknown");
         assertTrue(a.detail().contains("not received in time"), a::toString);
-        Thread.sleep(2500);   // let the slow write finish on the "site"
+        // the slow write finishes on the "site" 1.5 s after the function stopped waiting
+        awaitTrue(Duration.ofSeconds(10), () -> "comp/v005.mov".equals(
+                get("Version", version, "sg_uploaded_movie", null).body().path("relative_path").asText()));
         assertEquals("comp/v005.mov", get("Version", version, "sg_uploaded_movie", null).body().path("relative_path").asText(),
                 "it landed later, which is why the answer said unknown rather than not landed");
         assertEquals(1, writes().size(), "still exactly one write");

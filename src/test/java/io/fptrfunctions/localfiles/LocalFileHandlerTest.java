@@ -2,11 +2,10 @@ package io.fptrfunctions.localfiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * tests do not depend on each other or on the function's LocalStorage cache.
  */
 @QuarkusTest
-@TestProfile(LocalFileProfile.class)
 class LocalFileHandlerTest {
 
     /** The shared FPTR simulator's admin client. */

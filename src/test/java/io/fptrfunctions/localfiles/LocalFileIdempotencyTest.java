@@ -1,6 +1,5 @@
 package io.fptrfunctions.localfiles;
 
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.TestClock;
@@ -8,11 +7,10 @@ import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.idempotency.IdempotentWrites;
-import io.fptrfunctions.localfiles.LocalFileCalls.Answer;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,7 +43,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that stopped mid-way is taken over after its lease by one that looks at FPTR before writing.
  */
 @QuarkusTest
-@TestProfile(LocalFileProfile.class)
 class LocalFileIdempotencyTest {
 
     private static final SimAdmin SIM = FptrSimTestResource.admin();
@@ -198,7 +195,7 @@ class LocalFileIdempotencyTest {
         while (record(ApiGatewayEvents.PIPELINE, key).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        Answer during = direct(ApiGatewayEvents.route("POST /v1/attachments", "/v1/attachments")
+        Answer during = LocalFileCalls.invoke(ApiGatewayEvents.route("POST /v1/attachments", "/v1/attachments")
                 .header("Idempotency-Key", key).body(attachmentBody("ref/slow.pdf")));
         assertEquals(409, during.status(), during::toString);
         assertEquals("1", during.headers().get("Retry-After"));
@@ -313,7 +310,7 @@ class LocalFileIdempotencyTest {
         int retryAfter = Integer.parseInt(tooSoon.headers().get("Retry-After"));
         assertTrue(retryAfter > 50 && retryAfter <= 60, "the rest of the in-progress lease (60 s): " + retryAfter);
 
-        Thread.sleep(2500);   // the slow create lands on the "site"
+        LocalFileCalls.awaitTrue(Duration.ofSeconds(10), () -> attachmentsOnTheVersion() == 1);   // the slow create lands on the "site"
         later(Duration.ofSeconds(61));
         Answer retry = post(key, attachmentBody("ref/a.pdf"));
         assertEquals(201, retry.status(), retry::toString);
@@ -394,13 +391,4 @@ class LocalFileIdempotencyTest {
         assertTrue(replay.detail().contains("too large to keep"), replay.detail());
     }
 
-    /** Straight into the handler on this thread (the mock event server runs one invocation at a time). */
-    Answer direct(ApiGatewayEvents event) {
-        APIGatewayV2HTTPResponse r = handler.handleRequest(event.event(), null);
-        try {
-            return new Answer(r.getStatusCode(), r.getHeaders(), r.getBody() == null ? null : LocalFileCalls.JSON.readTree(r.getBody()), r.getBody());
-        } catch (Exception e) {
-            throw new AssertionError(r.getBody(), e);
-        }
-    }
 }

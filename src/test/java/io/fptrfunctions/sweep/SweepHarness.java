@@ -10,7 +10,6 @@ import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerHandler;
-import io.fptrfunctions.thumbnailworker.ThumbnailWorkerProfile;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,16 +38,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * What the sweep's tests share: a clean site, queue, table and bucket before each test; invoking the
  * sweep handler; the jobs it queued; and the thumbnail worker, run in this JVM on whatever the queue holds
- * (the event source's part: receive, invoke, delete). They run in the worker's profile
- * ({@link ThumbnailWorkerProfile}: the sweep's queue and table are the worker's, pages of 2, runs bounded to
- * 4 entities past the checkpoint), so the two share one Quarkus boot.
+ * (the event source's part: receive, invoke, delete). The tests' one configuration has the sweep's queue
+ * and table the worker's, pages of 2, runs bounded to 4 entities past the checkpoint.
  */
 abstract class SweepHarness {
 
     static final SimAdmin SIM = FptrSimTestResource.admin();
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String TABLE = ThumbnailWorkerProfile.TABLE;
-    static final String QUEUE_URL = MotoServer.get().endpoint() + "/123456789012/" + ThumbnailWorkerProfile.QUEUE;
+    static final String TABLE = MotoTestResource.WORKER_TABLE;
+    static final String QUEUE_URL = MotoTestResource.queueUrl(MotoTestResource.JOB_QUEUE);
     static final String BUCKET = MotoTestResource.BUCKET;
 
     /** The test's own clients, straight to moto: the proxy's log then holds the function's calls only. */
@@ -75,7 +73,6 @@ abstract class SweepHarness {
         SIM.reset();
         SIM.login();
         CircuitBreakerMaintenance.get().resetAll();   // FPTR faults of other tests leave no open breaker
-        ThumbnailWorkerProfile.createQueues(SQS);
         SQS.purgeQueue(b -> b.queueUrl(QUEUE_URL));
         MotoServer.get().createStateTable(TABLE);
         DYNAMO.scan(b -> b.tableName(TABLE)).items()

@@ -1,9 +1,7 @@
 package io.fptrfunctions.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fptrfunctions.thumbnailworker.ThumbnailWorkerProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -21,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * for the schedule and for a backfill, whose progress is its own; and what a backfill refuses.
  */
 @QuarkusTest
-@TestProfile(ThumbnailWorkerProfile.class)
 class SweepResumeTest extends SweepHarness {
 
     private static final String SCHEDULE_KEY = "sweep#schedule#Note";

@@ -2,9 +2,7 @@ package io.fptrfunctions.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.fptr.LogCapture;
-import io.fptrfunctions.thumbnailworker.ThumbnailWorkerProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -29,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * images from January 2026, the others none; no hook is registered, so only the sweep sees new images.
  */
 @QuarkusTest
-@TestProfile(ThumbnailWorkerProfile.class)
 class SweepTest extends SweepHarness {
 
     private static final String SCHEDULE_KEY = "sweep#schedule#Note";

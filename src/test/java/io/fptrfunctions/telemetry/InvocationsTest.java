@@ -7,7 +7,6 @@ import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Level;
 
@@ -33,7 +32,6 @@ class InvocationsTest {
             }
         };
         invocations.mapper = new ObjectMapper();
-        invocations.handler = Optional.of("thumbnail-worker");
         return invocations;
     }
 
@@ -41,7 +39,7 @@ class InvocationsTest {
     void aRunIsOneInvocationWhoseCountsMakeOneValidMetricsLine() {
         Invocations invocations = invocations("studio/fptr-functions", true);
         Metrics metrics = new Metrics();
-        JsonNode line = EmfLines.of(() -> assertEquals("done", invocations.run(null, () -> {
+        JsonNode line = EmfLines.of(() -> assertEquals("done", invocations.run("thumbnail-worker", null, () -> {
             metrics.count(Metric.FPTR_CALLS_OK);
             metrics.add(Metric.FPTR_CALLS_OK, 2);
             metrics.add(Metric.BYTES_COPIED, 1_000_000);
@@ -60,7 +58,7 @@ class InvocationsTest {
         assertEquals(Set.of("ColdStart", "FptrCallsOk", "BytesCopied", "CopyTime"), EmfLines.declared(line));
         assertNull(Invocation.current(), "the run ended the invocation");
 
-        JsonNode warm = EmfLines.of(() -> invocations.run(null, () -> {
+        JsonNode warm = EmfLines.of(() -> invocations.run("thumbnail-worker", null, () -> {
             metrics.count(Metric.TOKEN_CACHE_HITS);
             return null;
         }));
@@ -71,7 +69,7 @@ class InvocationsTest {
     void aFailedRunStillEndsItsInvocation() {
         Invocations invocations = invocations("fptr-functions", true);
         try (EmfLines emf = EmfLines.capture()) {
-            assertThrows(IllegalStateException.class, () -> invocations.run(null, () -> {
+            assertThrows(IllegalStateException.class, () -> invocations.run("thumbnail-worker", null, () -> {
                 new Metrics().count(Metric.FPTR_CALLS_UNAVAILABLE);
                 throw new IllegalStateException("the work failed");
             }));
@@ -83,11 +81,11 @@ class InvocationsTest {
     @Test
     void noLineWhenNothingWasCountedMetricsAreOffOrTheNamespaceIsNotCloudWatchs() {
         Invocations warm = invocations("fptr-functions", true);
-        warm.end(warm.begin(null));   // the cold start, counted
+        warm.end(warm.begin("thumbnail-worker", null));   // the cold start, counted
         for (Invocations each : List.of(warm, invocations("fptr-functions", false), invocations("AWS/Lambda", true),
                 invocations("with space", true))) {
             try (EmfLines emf = EmfLines.capture()) {
-                Invocation invocation = each.begin(null);
+                Invocation invocation = each.begin("thumbnail-worker", null);
                 if (each != warm) {
                     new Metrics().count(Metric.TOKEN_MINTS);
                 }
@@ -101,8 +99,8 @@ class InvocationsTest {
     void countsOutsideAnInvocationAreDropped() {
         new Metrics().count(Metric.TOKEN_MINTS);   // a test calling a service directly: nothing to write to
         Invocations invocations = invocations("fptr-functions", true);
-        invocations.end(invocations.begin(null));
-        Invocation next = invocations.begin(null);
+        invocations.end(invocations.begin("thumbnail-worker", null));
+        Invocation next = invocations.begin("thumbnail-worker", null);
         assertEquals(Set.of(), next.metrics().keySet());
         invocations.end(next);
     }
@@ -114,7 +112,7 @@ class InvocationsTest {
         metrics.count(Metric.TOKEN_MINTS);   // a token fetched while the function starts
         metrics.add(Metric.COPY_TIME, 7);
         Invocations invocations = invocations("fptr-functions", true);
-        JsonNode cold = EmfLines.of(() -> invocations.run(null, () -> {
+        JsonNode cold = EmfLines.of(() -> invocations.run("thumbnail-worker", null, () -> {
             metrics.count(Metric.FPTR_CALLS_OK);
             return null;
         }));
@@ -122,7 +120,7 @@ class InvocationsTest {
         assertEquals(7, EmfLines.value(cold, "CopyTime"));
 
         metrics.count(Metric.TOKEN_MINTS);   // between invocations: nobody's
-        JsonNode warm = EmfLines.of(() -> invocations.run(null, () -> {
+        JsonNode warm = EmfLines.of(() -> invocations.run("thumbnail-worker", null, () -> {
             metrics.count(Metric.TOKEN_CACHE_HITS);
             return null;
         }));
@@ -133,7 +131,7 @@ class InvocationsTest {
     void theFilterStampsTheInvocationsFieldsOnRecordsOfAnyThreadAndOnlyDuringIt() throws Exception {
         Invocations invocations = invocations("fptr-functions", true);
         InvocationLogFilter filter = new InvocationLogFilter();
-        Invocation invocation = invocations.begin(null);
+        Invocation invocation = invocations.begin("thumbnail-worker", null);
         invocations.tagId(Invocation.FPTR_REQUEST_ID, "6a0d36dd-c9fa-4f38-997f-e363752825b4");
         invocations.tagId(Invocation.DELIVERY_ID, "not an id\nforged: line");   // dropped: not an id
         ExtLogRecord[] onAnotherThread = new ExtLogRecord[1];

@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.deadline.Deadline;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * timeout killed the function. Nothing is left in S3 afterwards, neither an object nor an open upload.
  */
 @QuarkusTest
-@TestProfile(ThumbnailFunctionProfile.class)
 class StorageDeadlineTest {
 
     private static final String BUCKET = MotoTestResource.BUCKET;

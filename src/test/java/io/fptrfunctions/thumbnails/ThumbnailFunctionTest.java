@@ -6,12 +6,12 @@ import io.fptrfunctions.aws.GeneratedBytes;
 import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.LogCapture;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,6 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,7 +44,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Demo seed: Note 7001 (project 70) has a generated PNG image, Note 7004 none.
  */
 @QuarkusTest
-@TestProfile(ThumbnailFunctionProfile.class)
 class ThumbnailFunctionTest {
 
     /** The shared FPTR simulator's admin client. */
@@ -65,14 +63,6 @@ class ThumbnailFunctionTest {
     /** A studio tool on the shared simulator: uploads, ?alt= locations, downloads (its own bearer). */
     final SimAdmin sim = FptrSimTestResource.admin();
 
-    /** An answer of the function: status, headers and the parsed body. */
-    record Answer(int status, JsonNode headers, JsonNode body) {
-        String header(String name) {
-            JsonNode v = headers.get(name);
-            return v == null ? null : v.asText();
-        }
-    }
-
     /** The storage downloads (GETs of presigned file URLs) since the last clear. */
     private static List<JsonNode> downloads() {
         return SIM.requests("GET", "/_storage/.*");
@@ -81,8 +71,7 @@ class ThumbnailFunctionTest {
     @BeforeEach
     void cleanSlate() {
         SIM.reset();
-        sqs.createQueue(b -> b.queueName(ThumbnailFunctionProfile.JOB_QUEUE));
-        sqs.purgeQueue(b -> b.queueUrl(ThumbnailFunctionProfile.jobQueueUrl()));
+        sqs.purgeQueue(b -> b.queueUrl(MotoTestResource.queueUrl(MotoTestResource.JOB_QUEUE)));
         List<S3Object> left = s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)).contents();
         left.forEach(o -> s3.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
         s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(PREFIX)).uploads()
@@ -441,7 +430,7 @@ class ThumbnailFunctionTest {
     /** Every job on the route's queue (read and deleted). */
     private List<JsonNode> queuedJobs() {
         List<JsonNode> jobs = new java.util.ArrayList<>();
-        String url = ThumbnailFunctionProfile.jobQueueUrl();
+        String url = MotoTestResource.queueUrl(MotoTestResource.JOB_QUEUE);
         for (List<Message> got; !(got = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)).messages()).isEmpty(); ) {
             for (Message m : got) {
                 try {
@@ -469,14 +458,7 @@ class ThumbnailFunctionTest {
         if (variant != null) {
             event.query("variant", variant);
         }
-        String raw = given().contentType("application/json").body(event.build()).post().then().statusCode(200).extract().asString();
-        try {
-            JsonNode response = JSON.readTree(raw);
-            JsonNode body = JSON.readTree(response.get("body").asText());
-            return new Answer(response.get("statusCode").asInt(), response.path("headers"), body);
-        } catch (IOException e) {
-            throw new AssertionError("not a JSON answer: " + raw, e);
-        }
+        return event.invoke(ThumbnailHandler.FUNCTION);
     }
 
     private static void assertProblem(Answer a, int status, String detail) {

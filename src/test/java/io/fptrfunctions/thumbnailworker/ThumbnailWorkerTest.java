@@ -1,8 +1,8 @@
 package io.fptrfunctions.thumbnailworker;
 
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.aws.MotoFaultProxy;
@@ -11,18 +11,18 @@ import io.fptrfunctions.aws.MotoServer;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.http.TestLambdaContext;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.telemetry.ConsoleLines;
 import io.fptrfunctions.telemetry.EmfLines;
 import io.fptrfunctions.thumbnails.CopiedImages;
-import io.fptrfunctions.thumbnails.ThumbnailHandler;
 import io.fptrfunctions.thumbnails.ThumbnailJob;
 import io.fptrfunctions.thumbnails.ThumbnailVariant;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
-import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +61,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -71,21 +70,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The thumbnail worker: SQS events as Lambda builds them (from moto's queue) → the handler behind the mock
- * event server → the FPTR simulator and moto's S3, DynamoDB and SQS over HTTP. {@link #deliverBatch()} plays
+ * The thumbnail worker: SQS events as Lambda builds them (from moto's queue) → the handler → the FPTR
+ * simulator and moto's S3, DynamoDB and SQS over HTTP. {@link #deliverBatch()} plays
  * Lambda's event source: it receives, invokes, and deletes every message the answer does not report.
  * Demo seed: Note 7001 (project 70) has an image, Note 7004 none.
  */
 @QuarkusTest
-@TestProfile(ThumbnailWorkerProfile.class)
 class ThumbnailWorkerTest {
 
     private static final SimAdmin SIM = FptrSimTestResource.admin();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BUCKET = MotoTestResource.BUCKET;
-    private static final String QUEUE_URL = ThumbnailWorkerProfile.queueUrl(ThumbnailWorkerProfile.QUEUE);
-    private static final String DLQ_URL = ThumbnailWorkerProfile.queueUrl(ThumbnailWorkerProfile.DEAD_LETTERS);
-    private static final String TABLE = ThumbnailWorkerProfile.TABLE;
+    private static final String QUEUE_URL = MotoTestResource.queueUrl(MotoTestResource.JOB_QUEUE);
+    private static final String DLQ_URL = MotoTestResource.queueUrl(MotoTestResource.DEAD_LETTERS);
+    private static final String TABLE = MotoTestResource.WORKER_TABLE;
     private static final String KEY_7001 = "thumbnails/70/Note/7001/original.png";
 
     /** The test's own SQS client, straight to moto: the proxy's log then holds the worker's calls only. */
@@ -106,10 +104,10 @@ class ThumbnailWorkerTest {
     ThumbnailWorker worker;
 
     @Inject
-    JobReader reader;
+    ThumbnailWorkerHandler handler;
 
     @Inject
-    ThumbnailHandler thumbnailRoute;
+    JobReader reader;
 
     @Inject
     CopiedImages copies;
@@ -121,7 +119,6 @@ class ThumbnailWorkerTest {
         SIM.reset();
         SIM.login();
         CircuitBreakerMaintenance.get().resetAll();   // FPTR faults of other tests leave no open breaker
-        ThumbnailWorkerProfile.createQueues(sqs);
         sqs.purgeQueue(b -> b.queueUrl(QUEUE_URL));
         sqs.purgeQueue(b -> b.queueUrl(DLQ_URL));
         try {
@@ -313,7 +310,7 @@ class ThumbnailWorkerTest {
         String id = send(job("Note", 7001, "original", null));
 
         List<Batch> batches = new ArrayList<>();
-        for (int i = 0; i < ThumbnailWorkerProfile.MAX_RECEIVE_COUNT; i++) {
+        for (int i = 0; i < MotoTestResource.MAX_RECEIVE_COUNT; i++) {
             batches.add(deliverBatch(Duration.ofSeconds(6)));
         }
 
@@ -327,7 +324,7 @@ class ThumbnailWorkerTest {
     @Test
     void aMessageThatIsNoJobReachesTheDeadLetterQueueWithinSeconds() {
         send("not json at all");
-        for (int i = 0; i < ThumbnailWorkerProfile.MAX_RECEIVE_COUNT; i++) {
+        for (int i = 0; i < MotoTestResource.MAX_RECEIVE_COUNT; i++) {
             assertEquals(1, deliverBatch().failures().size());
         }
         assertEquals("not json at all", deadLettered(Duration.ofSeconds(3)).body());
@@ -408,11 +405,11 @@ class ThumbnailWorkerTest {
         ApiGatewayEvents put = ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail", "/v1/entities/notes/7001/thumbnail")
                 .pathParameter("type", "notes").pathParameter("id", "7001").header("prefer", "respond-async");
 
-        var answer = thumbnailRoute.handleRequest(put.event(), null);
+        Answer answer = put.invoke("thumbnail");
 
-        assertEquals(202, answer.getStatusCode(), answer.getBody());
-        assertEquals("respond-async", answer.getHeaders().get("Preference-Applied"));
-        JsonNode body = JSON.readTree(answer.getBody());
+        assertEquals(202, answer.status(), answer::toString);
+        assertEquals("respond-async", answer.header("Preference-Applied"));
+        JsonNode body = answer.body();
         assertEquals("queued", body.get("status").asText());
         assertEquals("Note", body.get("entity_type").asText(), "the schema name, not the slug");
         assertNoObject(KEY_7001);
@@ -449,27 +446,31 @@ class ThumbnailWorkerTest {
     private Batch deliverBatch(Duration wait) {
         List<Message> messages = new ArrayList<>(List.of(awaitMessage(QUEUE_URL, wait)));
         messages.addAll(receive(QUEUE_URL));
-        ObjectNode event = JSON.createObjectNode();
-        ArrayNode records = event.putArray("Records");
+        List<SQSEvent.SQSMessage> records = new ArrayList<>();
         for (Message m : messages) {
-            ObjectNode r = records.addObject().put("messageId", m.messageId()).put("receiptHandle", m.receiptHandle())
-                    .put("body", m.body());
-            ObjectNode attributes = r.putObject("attributes");
-            m.attributesAsStrings().forEach(attributes::put);
-            ObjectNode messageAttributes = r.putObject("messageAttributes");
-            m.messageAttributes().forEach((name, v) -> messageAttributes.putObject(name).put("stringValue", v.stringValue())
-                    .put("dataType", v.dataType()));
-            r.put("md5OfBody", m.md5OfBody()).put("eventSource", "aws:sqs")
-                    .put("eventSourceARN", "arn:aws:sqs:us-east-1:123456789012:" + ThumbnailWorkerProfile.QUEUE).put("awsRegion", "us-east-1");
+            SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
+            r.setMessageId(m.messageId());
+            r.setReceiptHandle(m.receiptHandle());
+            r.setBody(m.body());
+            r.setAttributes(m.attributesAsStrings());
+            Map<String, SQSEvent.MessageAttribute> messageAttributes = new java.util.HashMap<>();
+            m.messageAttributes().forEach((name, v) -> {
+                SQSEvent.MessageAttribute a = new SQSEvent.MessageAttribute();
+                a.setStringValue(v.stringValue());
+                a.setDataType(v.dataType());
+                messageAttributes.put(name, a);
+            });
+            r.setMessageAttributes(messageAttributes);
+            r.setMd5OfBody(m.md5OfBody());
+            r.setEventSource("aws:sqs");
+            r.setEventSourceArn("arn:aws:sqs:us-east-1:123456789012:" + MotoTestResource.JOB_QUEUE);
+            r.setAwsRegion("us-east-1");
+            records.add(r);
         }
-        String raw = given().contentType("application/json").body(event.toString()).post().then().statusCode(200).extract().asString();
+        SQSEvent event = new SQSEvent();
+        event.setRecords(records);
         List<String> failures = new ArrayList<>();
-        try {
-            JsonNode answer = JSON.readTree(raw);
-            answer.path("batchItemFailures").forEach(f -> failures.add(f.get("itemIdentifier").asText()));
-        } catch (IOException e) {
-            throw new AssertionError("not a batch response: " + raw, e);
-        }
+        handler.handleRequest(event, TestLambdaContext.invocation("thumbnail-worker")).getBatchItemFailures().forEach(f -> failures.add(f.getItemIdentifier()));
         for (Message m : messages) {
             if (!failures.contains(m.messageId())) {
                 sqs.deleteMessage(b -> b.queueUrl(QUEUE_URL).receiptHandle(m.receiptHandle()));

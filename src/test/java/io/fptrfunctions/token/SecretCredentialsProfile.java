@@ -4,7 +4,11 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 import java.util.Map;
 
-/** The token function reading its FPTR credentials from a Secrets Manager secret (in moto), as in AWS. */
+/**
+ * The functions reading their FPTR credentials from a Secrets Manager secret (in moto), as in AWS, and
+ * without an access policy, as a deployment without the AccessPolicy parameter: the settings the tests'
+ * one configuration cannot share (a Quarkus start of its own).
+ */
 public class SecretCredentialsProfile implements QuarkusTestProfile {
 
     public static final String SECRET_ID = "fptr-functions/test-credentials";
@@ -14,6 +18,7 @@ public class SecretCredentialsProfile implements QuarkusTestProfile {
         return Map.of(
                 "quarkus.lambda.handler", "token",
                 "fptr.secret-id", SECRET_ID,
+                "fptr.access.policy", "",
                 "quarkus.log.category.\"io.fptrfunctions\".level", "DEBUG");
     }
 }

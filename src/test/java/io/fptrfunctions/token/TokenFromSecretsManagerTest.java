@@ -2,6 +2,7 @@ package io.fptrfunctions.token;
 
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
@@ -69,9 +70,9 @@ class TokenFromSecretsManagerTest {
 
     @Test
     void credentialsComeFromTheSecret() {
-        TokenFunctionTest.Answer answer = post("{}");
+        Answer answer = post("{}");
 
-        assertEquals(200, answer.status(), answer.rawBody());
+        assertEquals(200, answer.status(), answer.raw());
         assertEquals(1, SIM.mints());
     }
 
@@ -81,16 +82,16 @@ class TokenFromSecretsManagerTest {
         putSecret(secretJson(wrongKey));
 
         try (LogCapture logs = LogCapture.start()) {
-            TokenFunctionTest.Answer answer = post("{}");
+            Answer answer = post("{}");
 
-            assertEquals(403, answer.status(), answer.rawBody());
+            assertEquals(403, answer.status(), answer.raw());
             assertEquals("application/problem+json", answer.headers().get("Content-Type"));
-            String detail = answer.body().getString("detail");
+            String detail = answer.json().getString("detail");
             assertTrue(detail.contains("Can't authenticate script"), detail);
             assertTrue(detail.contains(scriptName), detail);
             assertTrue(detail.contains("FPTR_SECRET_ID"), "says where to fix it: " + detail);
-            assertTrue(answer.body().getMap("upstream") != null, answer.rawBody());
-            assertFalse(answer.rawBody().contains(wrongKey), "the key must not be in the answer");
+            assertTrue(answer.json().getMap("upstream") != null, answer.raw());
+            assertFalse(answer.raw().contains(wrongKey), "the key must not be in the answer");
             assertFalse(logs.all().contains(wrongKey), "the key must not be logged");
             assertFalse(logs.all().contains(scriptKey));
         }
@@ -123,10 +124,10 @@ class TokenFromSecretsManagerTest {
     void aMissingSecretIsA500SayingWhichSecret() {
         secrets.deleteSecret(b -> b.secretId(SecretCredentialsProfile.SECRET_ID).forceDeleteWithoutRecovery(true));
 
-        TokenFunctionTest.Answer answer = post("{}");
+        Answer answer = post("{}");
 
-        assertEquals(500, answer.status(), answer.rawBody());
-        assertTrue(answer.body().getString("detail").contains(SecretCredentialsProfile.SECRET_ID), answer.rawBody());
+        assertEquals(500, answer.status(), answer.raw());
+        assertTrue(answer.json().getString("detail").contains(SecretCredentialsProfile.SECRET_ID), answer.raw());
         assertTrue(SIM.requests().isEmpty());
     }
 
@@ -134,13 +135,13 @@ class TokenFromSecretsManagerTest {
     void theTemplatesPlaceholderSecretIsA500SayingTheCredentialsWereNeverSet() throws IOException {
         putSecret(templateSecretString());
 
-        TokenFunctionTest.Answer answer = post("{}");
+        Answer answer = post("{}");
 
-        assertEquals(500, answer.status(), answer.rawBody());
-        assertEquals("The function is not configured for FPTR", answer.body().getString("title"), answer.rawBody());
-        String detail = answer.body().getString("detail");
+        assertEquals(500, answer.status(), answer.raw());
+        assertEquals("The function is not configured for FPTR", answer.json().getString("title"), answer.raw());
+        String detail = answer.json().getString("detail");
         assertTrue(detail.contains("never set") && detail.contains("put-secret-value --secret-id " + SecretCredentialsProfile.SECRET_ID),
-                answer.rawBody());
+                answer.raw());
         assertTrue(SIM.requests().isEmpty(), "nothing is sent to a site with a placeholder");
     }
 
@@ -157,10 +158,10 @@ class TokenFromSecretsManagerTest {
     void aSecretThatIsNotJsonIsA500ThatDoesNotQuoteIt() {
         putSecret("site_url=x script_key=" + scriptKey);
 
-        TokenFunctionTest.Answer answer = post("{}");
+        Answer answer = post("{}");
 
-        assertEquals(500, answer.status(), answer.rawBody());
-        assertTrue(answer.body().getString("detail").contains("not JSON"), answer.rawBody());
-        assertFalse(answer.rawBody().contains(scriptKey));
+        assertEquals(500, answer.status(), answer.raw());
+        assertTrue(answer.json().getString("detail").contains("not JSON"), answer.raw());
+        assertFalse(answer.raw().contains(scriptKey));
     }
 }

@@ -5,14 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.http.Caller;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
-import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,15 +30,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code POST /v1/token} through the Lambda mock event server, against the simulator over HTTP. */
+/** {@code POST /v1/token} called with API Gateway's events, against the simulator over HTTP. */
 @QuarkusTest
-@TestProfile(TokenFunctionProfile.class)
 class TokenFunctionTest {
 
     /** The shared FPTR simulator's admin client. */
@@ -62,22 +59,13 @@ class TokenFunctionTest {
         FptrSimTestResource.freshSite(clock);
     }
 
-    /** The function's answer: statusCode, headers, and the body parsed. */
-    record Answer(int status, Map<String, String> headers, JsonPath body, String rawBody) {
-    }
-
     static Answer post(String body) {
         return postAs(ApiGatewayEvents.PIPELINE, body);
     }
 
     /** As {@link #post}, from another IAM caller (null: no IAM identity at all). */
     static Answer postAs(String callerArn, String body) {
-        var response = given().contentType("application/json")
-                .body(ApiGatewayEvents.route("POST /v1/token", "/v1/token").caller(callerArn).body(body).build())
-                .when().post()
-                .then().statusCode(200).extract();
-        String raw = response.path("body");
-        return new Answer(response.path("statusCode"), response.path("headers"), new JsonPath(raw), raw);
+        return ApiGatewayEvents.route("POST /v1/token", "/v1/token").caller(callerArn).body(body).invoke(TokenHandler.FUNCTION);
     }
 
     @Test
@@ -86,16 +74,16 @@ class TokenFunctionTest {
         Answer second = post("{}");
         Answer third = post("");
 
-        assertEquals(200, first.status(), first.rawBody());
-        assertEquals("Bearer", first.body().getString("token_type"));
-        String token = first.body().getString("access_token");
-        assertEquals(token, second.body().getString("access_token"));
-        assertEquals(token, third.body().getString("access_token"));
+        assertEquals(200, first.status(), first.raw());
+        assertEquals("Bearer", first.json().getString("token_type"));
+        String token = first.json().getString("access_token");
+        assertEquals(token, second.json().getString("access_token"));
+        assertEquals(token, third.json().getString("access_token"));
         assertEquals(1, SIM.mints());
 
-        int expiresIn = first.body().getInt("expires_in");
+        int expiresIn = first.json().getInt("expires_in");
         assertTrue(expiresIn > 500 && expiresIn <= 600, "simulator tokens live 600 s: " + expiresIn);
-        Instant expiresAt = Instant.parse(first.body().getString("expires_at"));
+        Instant expiresAt = Instant.parse(first.json().getString("expires_at"));
         long drift = Math.abs(Duration.between(clock.instant().plusSeconds(expiresIn), expiresAt).toSeconds());
         assertTrue(drift <= 2, "expires_at = now + expires_in");
         assertEquals("no-store", first.headers().get("Cache-Control"));
@@ -109,17 +97,17 @@ class TokenFunctionTest {
     @Test
     void tokenIsMintedAgainOnceInsideTheSafetyMargin() {
         Answer first = post("{}");
-        int expiresIn = first.body().getInt("expires_in");
+        int expiresIn = first.json().getInt("expires_in");
 
         clock.advance(Duration.ofSeconds(expiresIn - 62)); // 62 s of life left: outside the 60 s margin
         Answer outside = post("{}");
-        assertEquals(first.body().getString("access_token"), outside.body().getString("access_token"));
-        assertTrue(outside.body().getInt("expires_in") <= 62, "expires_in counts down: " + outside.rawBody());
+        assertEquals(first.json().getString("access_token"), outside.json().getString("access_token"));
+        assertTrue(outside.json().getInt("expires_in") <= 62, "expires_in counts down: " + outside.raw());
         assertEquals(1, SIM.mints());
 
         clock.advance(Duration.ofSeconds(3)); // 59 s left: inside the margin
         Answer inside = post("{}");
-        assertNotEquals(first.body().getString("access_token"), inside.body().getString("access_token"));
+        assertNotEquals(first.json().getString("access_token"), inside.json().getString("access_token"));
         assertEquals(2, SIM.mints());
     }
 
@@ -158,10 +146,10 @@ class TokenFunctionTest {
         Answer plainAgain = post("{}");
         Answer sudoAgain = post("{\"sudo_as_login\":\"" + login + "\"}");
 
-        assertEquals(200, sudo.status(), sudo.rawBody());
-        assertNotEquals(plain.body().getString("access_token"), sudo.body().getString("access_token"));
-        assertEquals(plain.body().getString("access_token"), plainAgain.body().getString("access_token"));
-        assertEquals(sudo.body().getString("access_token"), sudoAgain.body().getString("access_token"));
+        assertEquals(200, sudo.status(), sudo.raw());
+        assertNotEquals(plain.json().getString("access_token"), sudo.json().getString("access_token"));
+        assertEquals(plain.json().getString("access_token"), plainAgain.json().getString("access_token"));
+        assertEquals(sudo.json().getString("access_token"), sudoAgain.json().getString("access_token"));
         assertEquals(2, SIM.mints());
     }
 
@@ -169,15 +157,15 @@ class TokenFunctionTest {
     void sudoRefusedByFptrIsA422NamingTheLoginWithFptrsError() {
         Answer unknown = post("{\"sudo_as_login\":\"no.such.user\"}");
 
-        assertEquals(422, unknown.status(), unknown.rawBody());
+        assertEquals(422, unknown.status(), unknown.raw());
         assertEquals("application/problem+json", unknown.headers().get("Content-Type"));
-        assertTrue(unknown.body().getString("detail").contains("no.such.user"), unknown.rawBody());
-        assertTrue(unknown.body().getString("detail").contains("unknown or retired user"), unknown.rawBody());
-        assertEquals(102, unknown.body().getInt("upstream.code"), unknown.rawBody());
+        assertTrue(unknown.json().getString("detail").contains("no.such.user"), unknown.raw());
+        assertTrue(unknown.json().getString("detail").contains("unknown or retired user"), unknown.raw());
+        assertEquals(102, unknown.json().getInt("upstream.code"), unknown.raw());
 
         Answer inactive = post("{\"sudo_as_login\":\"otimer\"}"); // the seed's disabled user
-        assertEquals(422, inactive.status(), inactive.rawBody());
-        assertTrue(inactive.body().getString("detail").contains("inactive user account"), inactive.rawBody());
+        assertEquals(422, inactive.status(), inactive.raw());
+        assertTrue(inactive.json().getString("detail").contains("inactive user account"), inactive.raw());
     }
 
     @Test
@@ -191,9 +179,9 @@ class TokenFunctionTest {
                 "[]", "must be a JSON object");
         cases.forEach((body, expected) -> {
             Answer answer = post(body);
-            assertEquals(400, answer.status(), body + " → " + answer.rawBody());
+            assertEquals(400, answer.status(), body + " → " + answer.raw());
             assertEquals("application/problem+json", answer.headers().get("Content-Type"));
-            assertTrue(answer.body().getString("detail").contains(expected), body + " → " + answer.rawBody());
+            assertTrue(answer.json().getString("detail").contains(expected), body + " → " + answer.raw());
         });
         assertTrue(SIM.requests().isEmpty(), "bad input never reaches FPTR");
     }
@@ -202,20 +190,20 @@ class TokenFunctionTest {
     void neitherTheScriptKeyNorATokenEverReachesALogLine() {
         String token;
         try (LogCapture logs = LogCapture.start()) {
-            token = post("{}").body().getString("access_token");
+            token = post("{}").json().getString("access_token");
             post("{\"sudo_as_login\":\"no.such.user\"}");
             post("{\"sudo\":1}");
             SIM.fault(Map.of("method", "POST", "path", "/api/v1\\.1/auth/access_token", "status", 503, "times", 10));
             clock.advance(Duration.ofDays(1));
             Answer unavailable = post("{}");
-            assertEquals(503, unavailable.status(), unavailable.rawBody());
+            assertEquals(503, unavailable.status(), unavailable.raw());
 
             String all = logs.all();
             assertFalse(logs.lines().isEmpty(), "the capture works");
             assertTrue(all.contains("Minted an FPTR token"), all);
             assertFalse(all.contains(scriptKey), "the script key was logged");
             assertFalse(all.contains(token), "a token was logged");
-            assertFalse(unavailable.rawBody().contains(scriptKey));
+            assertFalse(unavailable.raw().contains(scriptKey));
         }
     }
 
@@ -257,26 +245,28 @@ class TokenFunctionTest {
         }
     }
 
-    // ---- who may act as whom (fptr.access.policy; TokenFunctionProfile's) ------------------------------
+    // ---- who may act as whom (fptr.access.policy, the tests': application.properties) ------------------------------
 
+    /** Granted group:Lighting and jsmith by the tests' policy. */
+    static final String REVIEW_ROLE = "arn:aws:iam::123456789012:role/Review";
     static final String REVIEW_SESSION = "arn:aws:sts::123456789012:assumed-role/Review/jane-laptop";
 
     @Test
     void aRoleSessionMayActAsItsGroupsMembersAndItsListedLoginsOnly() {
         Answer member = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}");      // in FPTR Group Lighting
         Answer listed = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"jsmith\"}");     // named in the policy
-        assertEquals(200, member.status(), member.rawBody());
-        assertEquals(200, listed.status(), listed.rawBody());
+        assertEquals(200, member.status(), member.raw());
+        assertEquals(200, listed.status(), listed.raw());
         assertEquals(3, SIM.mints(), "the two sudo tokens, and the script's own to read the group");
 
         for (String login : List.of("otimer", "no.such.user", "admin")) {
             Answer refused = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"" + login + "\"}");
-            assertEquals(403, refused.status(), login + " -> " + refused.rawBody());
+            assertEquals(403, refused.status(), login + " -> " + refused.raw());
             assertEquals("application/problem+json", refused.headers().get("Content-Type"));
-            assertEquals("/sudo_as_login", refused.body().getString("pointer"));
-            assertTrue(refused.body().getString("detail").contains("'" + login + "'"), refused.rawBody());
+            assertEquals("/sudo_as_login", refused.json().getString("pointer"));
+            assertTrue(refused.json().getString("detail").contains("'" + login + "'"), refused.raw());
             for (String secretOfThePolicy : List.of("Lighting", "jsmith", "alima", "jdoe", "pipeline", "group", "policy", "*")) {
-                assertFalse(refused.rawBody().contains(secretOfThePolicy), "the refusal names " + secretOfThePolicy + ": " + refused.rawBody());
+                assertFalse(refused.raw().contains(secretOfThePolicy), "the refusal names " + secretOfThePolicy + ": " + refused.raw());
             }
         }
         assertEquals(3, SIM.mints(), "a refused login is never sent to FPTR");
@@ -287,9 +277,9 @@ class TokenFunctionTest {
         String intern = "arn:aws:iam::123456789012:user/intern";
         assertEquals(200, postAs(intern, "{}").status(), "the script's own token is IAM's to authorise");
         Answer sudo = postAs(intern, "{\"sudo_as_login\":\"jdoe\"}");
-        assertEquals(403, sudo.status(), sudo.rawBody());
+        assertEquals(403, sudo.status(), sudo.raw());
         Answer anonymous = postAs(null, "{\"sudo_as_login\":\"jdoe\"}");
-        assertEquals(403, anonymous.status(), "no IAM identity matches no pattern: " + anonymous.rawBody());
+        assertEquals(403, anonymous.status(), "no IAM identity matches no pattern: " + anonymous.raw());
         assertEquals(1, SIM.mints());
     }
 
@@ -316,17 +306,17 @@ class TokenFunctionTest {
     @Test
     void everyTokenHandedOutAndEveryRefusalIsAnAuditLineWithoutTheToken() {
         try (LogCapture logs = LogCapture.start()) {
-            String plain = post("{}").body().getString("access_token");
-            String sudo = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}").body().getString("access_token");
+            String plain = post("{}").json().getString("access_token");
+            String sudo = postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"alima\"}").json().getString("access_token");
             assertEquals(403, postAs(REVIEW_SESSION, "{\"sudo_as_login\":\"otimer\"}").status());
 
             List<String> audit = logs.lines().stream().filter(l -> l.startsWith("io.fptrfunctions.audit ")).toList();
             assertEquals(3, audit.size(), audit.toString());
             assertTrue(audit.get(0).matches("io\\.fptrfunctions\\.audit token issued: caller=" + ApiGatewayEvents.PIPELINE.replace(".", "\\.")
                     + " principal=\\S+ sudo_as_login=- granted_by=- expires_at=\\S+Z request_id=[0-9a-f-]{36}"), audit.get(0));
-            assertTrue(audit.get(1).contains("token issued: caller=" + REVIEW_SESSION + " principal=" + TokenFunctionProfile.REVIEW_ROLE
+            assertTrue(audit.get(1).contains("token issued: caller=" + REVIEW_SESSION + " principal=" + REVIEW_ROLE
                     + " sudo_as_login=alima granted_by=group:Lighting expires_at="), audit.get(1));
-            assertTrue(audit.get(2).contains("token refused: caller=" + REVIEW_SESSION + " principal=" + TokenFunctionProfile.REVIEW_ROLE
+            assertTrue(audit.get(2).contains("token refused: caller=" + REVIEW_SESSION + " principal=" + REVIEW_ROLE
                     + " sudo_as_login=otimer status=403"), audit.get(2));
             assertFalse(logs.all().contains(plain) || logs.all().contains(sudo), "a token reached the log");
         }

@@ -3,13 +3,12 @@ package io.fptrfunctions.uploads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
-import io.restassured.response.Response;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,7 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Demo seed: Version 6003 (project 70, sg_uploaded_movie empty), Shot 1002 (no image), Note 7001.
  */
 @QuarkusTest
-@TestProfile(UploadFunctionProfile.class)
 class UploadFunctionTest {
 
     private static final SimAdmin SIM = FptrSimTestResource.admin();
@@ -53,12 +50,6 @@ class UploadFunctionTest {
 
     /** A studio tool on the shared simulator: reads records and downloads files as FPTR serves them. */
     final SimAdmin tool = FptrSimTestResource.admin();
-
-    record Answer(int status, JsonNode body) {
-        String detail() {
-            return body.path("detail").asText();
-        }
-    }
 
     @BeforeEach
     void cleanSlate() {
@@ -387,12 +378,6 @@ class UploadFunctionTest {
     }
 
     private static Answer invoke(ApiGatewayEvents event) {
-        Response r = given().contentType("application/json").body(event.build()).when().post();
-        assertEquals(200, r.statusCode(), () -> "the Lambda invocation itself failed: " + r.asString());
-        try {
-            return new Answer(r.jsonPath().getInt("statusCode"), JSON.readTree(r.jsonPath().getString("body")));
-        } catch (Exception e) {
-            throw new AssertionError("body is not JSON: " + r.asString(), e);
-        }
+        return event.invoke(UploadHandler.FUNCTION);
     }
 }

@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.TestClock;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
-import io.restassured.response.Response;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +23,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Attachment and does not upload it again.
  */
 @QuarkusTest
-@TestProfile(UploadFunctionProfile.class)
 class UploadIdempotencyTest {
 
     private static final SimAdmin SIM = FptrSimTestResource.admin();
@@ -53,12 +50,6 @@ class UploadIdempotencyTest {
     final MotoFaultProxy aws = MotoFaultProxy.get();
     String key;
     String name;
-
-    record Answer(int status, Map<String, String> headers, JsonNode body) {
-        boolean replayed() {
-            return "true".equals(headers.get("Idempotent-Replayed"));
-        }
-    }
 
     @BeforeEach
     void cleanSlate() {
@@ -94,7 +85,7 @@ class UploadIdempotencyTest {
         assertEquals(201, first.status(), first.body()::toString);
         Answer retry = post(attachmentBody());
         assertEquals(201, retry.status());
-        assertTrue(retry.replayed());
+        assertTrue(replayed(retry));
         assertEquals(first.body(), retry.body());
         assertEquals(1, SIM.count("POST", COMPLETIONS), "one completion");
         assertEquals(1, attachmentsMade());
@@ -110,7 +101,7 @@ class UploadIdempotencyTest {
         Answer retry = invoke(ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/files/{field}",
                         "/v1/entities/Version/6003/files/sg_uploaded_movie").pathParameter("type", "Version")
                 .pathParameter("id", "6003").pathParameter("field", "sg_uploaded_movie").header("Idempotency-Key", key).body(body));
-        assertTrue(retry.replayed());
+        assertTrue(replayed(retry));
         assertEquals(first.body(), retry.body());
         assertEquals(1, SIM.count("POST", COMPLETIONS));
     }
@@ -124,7 +115,7 @@ class UploadIdempotencyTest {
 
         Answer during = post(attachmentBody());
         assertEquals(409, during.status(), during.body()::toString);
-        assertFalse(during.replayed());
+        assertFalse(replayed(during));
 
         clock.advance(Duration.ofSeconds(61));   // past fptr.idempotency.in-progress-lease (the template gives upload 330 s)
         SIM.setClock(clock.instant());
@@ -134,22 +125,18 @@ class UploadIdempotencyTest {
         assertEquals(key, takeover.body().path("description").asText());
         assertEquals(1, SIM.count("POST", COMPLETIONS), "uploaded once");
         assertEquals(1, attachmentsMade());
-        assertTrue(post(attachmentBody()).replayed(), "and kept from then on");
+        assertTrue(replayed(post(attachmentBody())), "and kept from then on");
     }
 
     private Answer post(String body) {
         return invoke(ApiGatewayEvents.route("POST /v1/uploads", "/v1/uploads").header("Idempotency-Key", key).body(body));
     }
 
+    private static boolean replayed(Answer a) {
+        return "true".equals(a.header("Idempotent-Replayed"));
+    }
+
     private static Answer invoke(ApiGatewayEvents event) {
-        Response r = given().contentType("application/json").body(event.build()).when().post();
-        assertEquals(200, r.statusCode(), () -> "the Lambda invocation itself failed: " + r.asString());
-        try {
-            Map<String, String> headers = r.jsonPath().getMap("headers");
-            return new Answer(r.jsonPath().getInt("statusCode"), headers == null ? Map.of() : headers,
-                    JSON.readTree(r.jsonPath().getString("body")));
-        } catch (Exception e) {
-            throw new AssertionError("body is not JSON: " + r.asString(), e);
-        }
+        return event.invoke(UploadHandler.FUNCTION);
     }
 }

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.SecretsCanary;
 import io.fptrfunctions.aws.MotoFaultProxy;
+import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.TestClock;
 import com.sun.net.httpserver.HttpServer;
+import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.http.TestLambdaContext;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.telemetry.ConsoleLines;
@@ -49,7 +50,6 @@ import static io.fptrfunctions.webhooks.FptrEvents.batch;
 import static io.fptrfunctions.webhooks.FptrEvents.event;
 import static io.fptrfunctions.webhooks.FptrEvents.imageUpdate;
 import static io.fptrfunctions.webhooks.FptrEvents.single;
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,8 +65,8 @@ class WebhookFunctionTest {
     private static final SimAdmin SIM = FptrSimTestResource.admin();
 
     static final String SECRET = SecretsCanary.WEBHOOK_SECRET;
-    static final String QUEUE_URL = WebhookFunctionProfile.queueUrl();
-    static final String TABLE = WebhookFunctionProfile.TABLE;
+    static final String QUEUE_URL = MotoTestResource.queueUrl(MotoTestResource.WEBHOOK_QUEUE);
+    static final String TABLE = MotoTestResource.WEBHOOK_TABLE;
 
     @Inject
     SqsClient sqs;
@@ -82,25 +82,9 @@ class WebhookFunctionTest {
 
     final MotoFaultProxy aws = MotoFaultProxy.get();
 
-    @Inject
-    WebhookHandler handler;
-
-    /** An answer of the function: status, headers and the parsed body. */
-    record Answer(int status, JsonNode headers, JsonNode body) {
-        String header(String name) {
-            JsonNode v = headers.get(name);
-            return v == null ? null : v.asText();
-        }
-
-        int count(String name) {
-            return body.get(name).asInt();
-        }
-    }
-
     @BeforeEach
     void cleanSlate() {
         aws.clear();
-        sqs.createQueue(b -> b.queueName(WebhookFunctionProfile.QUEUE));
         sqs.purgeQueue(b -> b.queueUrl(QUEUE_URL));
         try {
             dynamo.createTable(b -> b.tableName(TABLE).billingMode(BillingMode.PAY_PER_REQUEST)
@@ -157,9 +141,9 @@ class WebhookFunctionTest {
         Answer a = deliver(body, Map.of("x-sg-event-batch-size", "7"), false);
 
         assertEquals(200, a.status(), a.body().toString());
-        assertEquals(3, a.count("accepted"));
-        assertEquals(0, a.count("duplicates"));
-        assertEquals(4, a.count("ignored"));
+        assertEquals(3, a.body().get("accepted").asInt());
+        assertEquals(0, a.body().get("duplicates").asInt());
+        assertEquals(4, a.body().get("ignored").asInt());
         assertEquals(List.of("Note/7001", "Note/7002", "Version/6001"), entities(drainQueue()));
         assertEquals(3, ledger().size(), "only queued events are remembered");
     }
@@ -171,7 +155,7 @@ class WebhookFunctionTest {
         Answer a = deliver(single(e), Map.of(), true);
 
         assertEquals(200, a.status(), a.body().toString());
-        assertEquals(1, a.count("accepted"));
+        assertEquals(1, a.body().get("accepted").asInt());
         assertEquals(2, drainQueue().size());
     }
 
@@ -261,9 +245,9 @@ class WebhookFunctionTest {
         ApiGatewayEvents event = ApiGatewayEvents.route("POST /v1/webhooks/fptr", "/v1/webhooks/fptr")
                 .header("x-sg-signature", sign(SECRET, body)).body(new String(body, StandardCharsets.UTF_8));
         long started = System.nanoTime();
-        APIGatewayV2HTTPResponse response = handler.handleRequest(event.event(), TestLambdaContext.withRemaining(3500));
+        Answer response = event.invoke(WebhookHandler.FUNCTION, TestLambdaContext.withRemaining(3500));
         long millis = (System.nanoTime() - started) / 1_000_000;
-        assertEquals(503, response.getStatusCode(), response.getBody());
+        assertEquals(503, response.status(), response::toString);
         assertTrue(millis < 2500, "answered after " + millis + " ms");
         aws.clear();
         assertEquals(List.of(), drainQueue());
@@ -313,13 +297,13 @@ class WebhookFunctionTest {
     @Test
     void theSameDeliveryTwiceIsQueuedOnce() {
         byte[] body = single(imageUpdate("Note", 7001));
-        assertEquals(1, deliver(body).count("accepted"));
+        assertEquals(1, deliver(body).body().get("accepted").asInt());
 
         Answer again = deliver(body);
 
         assertEquals(200, again.status());
-        assertEquals(0, again.count("accepted"));
-        assertEquals(1, again.count("duplicates"));
+        assertEquals(0, again.body().get("accepted").asInt());
+        assertEquals(1, again.body().get("duplicates").asInt());
         assertEquals(2, drainQueue().size(), "one job per variant, once");
     }
 
@@ -328,12 +312,12 @@ class WebhookFunctionTest {
         ObjectNode first = imageUpdate("Note", 7001);
         ObjectNode shared = imageUpdate("Note", 7002);
         ObjectNode last = imageUpdate("Version", 6001);
-        assertEquals(2, deliver(batch(first, shared)).count("accepted"));
+        assertEquals(2, deliver(batch(first, shared)).body().get("accepted").asInt());
 
         Answer second = deliver(batch(shared, last, last));   // also twice in one batch
 
-        assertEquals(1, second.count("accepted"));
-        assertEquals(2, second.count("duplicates"));
+        assertEquals(1, second.body().get("accepted").asInt());
+        assertEquals(2, second.body().get("duplicates").asInt());
         assertEquals(List.of("Note/7001", "Note/7002", "Version/6001"), entities(drainQueue()));
     }
 
@@ -347,8 +331,8 @@ class WebhookFunctionTest {
                 batch(event("create", "Asset", 1227, null), event("update", "Version", 6001, "description")))) {
             Answer a = deliver(body);
             assertEquals(200, a.status(), a.body().toString());
-            assertEquals(0, a.count("accepted"));
-            assertTrue(a.count("ignored") >= 1, a.body().toString());
+            assertEquals(0, a.body().get("accepted").asInt());
+            assertTrue(a.body().get("ignored").asInt() >= 1, a.body().toString());
         }
         assertEquals(List.of(), drainQueue());
         assertEquals(List.of(), ledger(), "ignored events cost no DynamoDB write");
@@ -376,7 +360,7 @@ class WebhookFunctionTest {
 
     @Test
     void aMissingSecretIsA500ThatIsNotReadAgainAtEveryDelivery() {
-        secrets.deleteSecret(b -> b.secretId(WebhookFunctionProfile.SECRET_ID).forceDeleteWithoutRecovery(true));
+        secrets.deleteSecret(b -> b.secretId(MotoTestResource.WEBHOOK_SECRET_ID).forceDeleteWithoutRecovery(true));
 
         Answer missing = deliver(single(imageUpdate("Note", 7001)));
         assertProblem(missing, 500, "no secret");
@@ -405,7 +389,7 @@ class WebhookFunctionTest {
 
         Answer redelivered = deliver(body);
         assertEquals(200, redelivered.status(), redelivered.body().toString());
-        assertEquals(2, redelivered.count("accepted"), "not duplicates");
+        assertEquals(2, redelivered.body().get("accepted").asInt(), "not duplicates");
         assertEquals(List.of("Note/7001", "Note/7002"), entities(drainQueue()));
     }
 
@@ -425,8 +409,8 @@ class WebhookFunctionTest {
         aws.clear();
 
         Answer redelivered = deliver(body);
-        assertEquals(1, redelivered.count("accepted"));
-        assertEquals(2, redelivered.count("duplicates"));
+        assertEquals(1, redelivered.body().get("accepted").asInt());
+        assertEquals(2, redelivered.body().get("duplicates").asInt());
         assertEquals(List.of("Note/7002"), entities(drainQueue()));
     }
 
@@ -437,7 +421,7 @@ class WebhookFunctionTest {
         Answer a = deliver(single(imageUpdate("Note", 7001)));
 
         assertEquals(200, a.status(), a.body().toString());
-        assertEquals(1, a.count("accepted"));
+        assertEquals(1, a.body().get("accepted").asInt());
         assertEquals(2, drainQueue().size());
     }
 
@@ -450,7 +434,7 @@ class WebhookFunctionTest {
         assertEquals(List.of(), drainQueue());
         aws.clear();
 
-        assertEquals(2, deliver(body).count("accepted"));
+        assertEquals(2, deliver(body).body().get("accepted").asInt());
         assertEquals(4, drainQueue().size());
     }
 
@@ -463,11 +447,11 @@ class WebhookFunctionTest {
                 "status", AttributeValue.fromS("queuing"), "claim", AttributeValue.fromS("died"),
                 "lease_until", AttributeValue.fromN(Long.toString(now + 60_000)))));
 
-        assertEquals(1, deliver(single(e)).count("duplicates"), "within the lease: being queued by someone else");
+        assertEquals(1, deliver(single(e)).body().get("duplicates").asInt(), "within the lease: being queued by someone else");
         clock.advance(Duration.ofSeconds(61));
         Answer after = deliver(single(e));
 
-        assertEquals(1, after.count("accepted"), after.body().toString());
+        assertEquals(1, after.body().get("accepted").asInt(), after.body().toString());
         assertEquals(2, drainQueue().size());
         assertEquals("queued", ledgerItem(e).get("status").s());
     }
@@ -535,7 +519,7 @@ class WebhookFunctionTest {
 
     /**
      * A loopback receiver for the simulator's deliveries: each POST becomes the API Gateway event that the
-     * route would make of it (headers, raw body) and goes to the function behind the mock event server.
+     * route would make of it (headers, raw body) and goes to the function.
      */
     private static HttpServer bridge() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -622,14 +606,7 @@ class WebhookFunctionTest {
     }
 
     static Answer post(ApiGatewayEvents event) {
-        String raw = given().contentType("application/json").body(event.build()).post().then().statusCode(200).extract().asString();
-        try {
-            JsonNode response = FptrEvents.JSON.readTree(raw);
-            return new Answer(response.get("statusCode").asInt(), response.path("headers"),
-                    FptrEvents.JSON.readTree(response.get("body").asText()));
-        } catch (IOException e) {
-            throw new AssertionError("not a JSON answer: " + raw, e);
-        }
+        return event.invoke(WebhookHandler.FUNCTION);
     }
 
     static String sign(String key, byte[] body) {
@@ -652,11 +629,11 @@ class WebhookFunctionTest {
 
     private void putSecret(String value) {
         try {
-            if (!value.equals(secrets.getSecretValue(b -> b.secretId(WebhookFunctionProfile.SECRET_ID)).secretString())) {
-                secrets.putSecretValue(b -> b.secretId(WebhookFunctionProfile.SECRET_ID).secretString(value));
+            if (!value.equals(secrets.getSecretValue(b -> b.secretId(MotoTestResource.WEBHOOK_SECRET_ID)).secretString())) {
+                secrets.putSecretValue(b -> b.secretId(MotoTestResource.WEBHOOK_SECRET_ID).secretString(value));
             }
         } catch (ResourceNotFoundException missing) {
-            secrets.createSecret(b -> b.name(WebhookFunctionProfile.SECRET_ID).secretString(value));
+            secrets.createSecret(b -> b.name(MotoTestResource.WEBHOOK_SECRET_ID).secretString(value));
         }
     }
 
