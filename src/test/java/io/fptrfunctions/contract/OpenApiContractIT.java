@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fptrfunctions.local.LocalStackOutput;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -22,10 +23,7 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,24 +81,7 @@ class OpenApiContractIT {
                 command.addAll(List.of("--parameter", parameter.getKey() + "=" + parameter.getValue().asText())));
         stack = new ProcessBuilder(command).redirectError(err).start();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::destroy));
-        CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> {
-            // not closed: the stack keeps writing to it until it stops
-            BufferedReader out = new BufferedReader(new InputStreamReader(stack.getInputStream(), StandardCharsets.UTF_8));
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    if (line.equals("ready")) {
-                        return;
-                    }
-                    String[] parts = line.split(" ", 2);
-                    if (parts.length == 2) {
-                        printed.put(parts[0], parts[1]);
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            throw new IllegalStateException("infra/local/up exited before it was ready");
-        });
+        CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> LocalStackOutput.readUntilReady(stack, printed));
         try {
             ready.get(180, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -22,10 +22,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -81,31 +79,13 @@ class LocalStackIT {
                 .redirectError(err)
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::destroy));  // even if the test JVM is stopped early
-        CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> readUrlsUntilReady(stack));
+        CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> LocalStackOutput.readUntilReady(stack, urls));
         try {
             ready.get(120, TimeUnit.SECONDS);
         } catch (Exception e) {
             stack.destroy();
             fail("infra/local/up did not print 'ready' within 120 s; see " + err + ": " + e);
         }
-    }
-
-    private static void readUrlsUntilReady(Process process) {
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        try {
-            for (String line; (line = out.readLine()) != null; ) {
-                if (line.equals("ready")) {
-                    return;
-                }
-                String[] parts = line.split(" ", 2);
-                if (parts.length == 2) {
-                    urls.put(parts[0], parts[1]);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        throw new IllegalStateException("infra/local/up exited before it was ready");
     }
 
     @AfterAll
