@@ -70,9 +70,7 @@ public final class MotoServer {
 
     /** Creates a table shaped like template.yaml's StateTable (string key {@code pk}, on demand); an existing one is fine. */
     public void createStateTable(String table) {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .httpClient(UrlConnectionHttpClient.create()).build()) {
+        try (DynamoDbClient dynamo = dynamoDb()) {
             dynamo.createTable(b -> b.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
                     .keySchema(k -> k.attributeName("pk").keyType(KeyType.HASH))
                     .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S)));
@@ -104,8 +102,16 @@ public final class MotoServer {
         }
     }
 
-    private SqsClient sqs() {
+    /** An SQS client straight to moto (not through a test's fault proxy). */
+    public SqsClient sqs() {
         return SqsClient.builder().endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** A DynamoDB client straight to moto (not through a test's fault proxy). */
+    public DynamoDbClient dynamoDb() {
+        return DynamoDbClient.builder().endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
                 .httpClient(UrlConnectionHttpClient.create()).build();
     }

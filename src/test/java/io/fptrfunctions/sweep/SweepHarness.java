@@ -13,10 +13,6 @@ import io.fptrfunctions.thumbnailworker.ThumbnailWorkerHandler;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -27,7 +23,6 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -50,12 +45,8 @@ abstract class SweepHarness {
     static final String BUCKET = MotoTestResource.BUCKET;
 
     /** The test's own clients, straight to moto: the proxy's log then holds the function's calls only. */
-    static final SqsClient SQS = SqsClient.builder().endpointOverride(URI.create(MotoServer.get().endpoint()))
-            .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
-            .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
-    static final DynamoDbClient DYNAMO = DynamoDbClient.builder().endpointOverride(URI.create(MotoServer.get().endpoint()))
-            .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
-            .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
+    static final SqsClient SQS = MotoServer.get().sqs();
+    static final DynamoDbClient DYNAMO = MotoServer.get().dynamoDb();
 
     @Inject
     S3Client s3;

@@ -26,11 +26,7 @@ import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -51,7 +47,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,9 +82,7 @@ class ThumbnailWorkerTest {
     private static final String KEY_7001 = "thumbnails/70/Note/7001/original.png";
 
     /** The test's own SQS client, straight to moto: the proxy's log then holds the worker's calls only. */
-    private static final SqsClient sqs = SqsClient.builder().endpointOverride(URI.create(MotoServer.get().endpoint()))
-            .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
-            .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
+    private static final SqsClient sqs = MotoServer.get().sqs();
 
     @Inject
     S3Client s3;
