@@ -44,8 +44,8 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     /** Every job reads FPTR with the script's own token. */
     @Override
-    public void prefetch() {
-        fptr.prefetch();
+    public List<Runnable> prefetches() {
+        return List.of(fptr::prefetch);
     }
 
     @Override

@@ -13,6 +13,8 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 /**
  * {@code POST /v1/uploads}, {@code PUT /v1/entities/{type}/{id}/files/{field}} and
  * {@code PUT /v1/entities/{type}/{id}/image}: routes by API Gateway's {@code routeKey} to {@link UploadService}.
@@ -39,11 +41,10 @@ public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIG
     @Inject
     SourceObjects sources;
 
-    /** Every upload reads its S3 object and writes to FPTR with the script's own token. */
+    /** Every upload reads its S3 object and writes to FPTR with the script's own token: the S3 client is built meanwhile. */
     @Override
-    public void prefetch() {
-        fptr.prefetch();
-        sources.prefetch();
+    public List<Runnable> prefetches() {
+        return List.of(fptr::prefetch, sources::prefetch);
     }
 
     @Override
