@@ -57,9 +57,12 @@ class IdempotencyStore {
     record Answer(int status, Map<String, String> headers, String body, boolean omitted) {
     }
 
-    /** The record under a key, as a refused claim found it; {@code queued}: claimed for a job on a queue. */
+    /**
+     * The record under a key, as a refused claim found it; {@code queued}: claimed for a job on a queue, and
+     * {@code runUntil} how long a run of that job holds it (null when none has started).
+     */
     record Existing(String status, String requestHash, Instant firstStartedAt, Instant leaseUntil, boolean outcomeUnknown,
-                    boolean queued, Answer answer) {
+                    boolean queued, Instant runUntil, Answer answer) {
     }
 
     /** Either this attempt holds the key now, or another record is in the way. */
@@ -130,8 +133,9 @@ class IdempotencyStore {
 
     /**
      * A queued job's run takes over the claim made when the job was queued: conditional on that claim id, the
-     * record still in progress and no other run holding it, it holds the key for
-     * {@code fptr.idempotency.in-progress-lease} and counts the run. A run after an earlier one (a redelivery: that run may have written before it
+     * record still in progress and no other run holding it ({@code run_until}), the run holds it for
+     * {@code fptr.idempotency.in-progress-lease}, the key stays the queue's for another
+     * {@code fptr.idempotency.queued-lease} (a retry of the request is a 409 meanwhile), and the run is counted. A run after an earlier one (a redelivery: that run may have written before it
      * stopped) or after a lost answer gets the first attempt's start, so the write looks in FPTR first.
      * Answers {@link Claim.Taken} when another attempt holds the key or it is completed, and null when there
      * is no record any more (freed or expired: the job then claims it as a new request).
@@ -143,7 +147,10 @@ class IdempotencyStore {
         values.put(":in_progress", s(IN_PROGRESS));
         values.put(":now_s", n(now.getEpochSecond()));
         values.put(":now_ms", n(now.toEpochMilli()));
-        values.put(":lease", n(now.plus(config.inProgressLease()).toEpochMilli()));
+        Instant runUntil = now.plus(config.inProgressLease());
+        Instant queuedUntil = now.plus(config.queuedLease());
+        values.put(":run_until", n(runUntil.toEpochMilli()));
+        values.put(":lease", n((queuedUntil.isAfter(runUntil) ? queuedUntil : runUntil).toEpochMilli()));
         values.put(":now", s(now.toString()));
         values.put(":zero", n(0));
         values.put(":one", n(1));
@@ -151,8 +158,9 @@ class IdempotencyStore {
             Map<String, AttributeValue> old = dynamo.updateItem(b -> b.tableName(table()).key(Map.of("pk", s(key)))
                     // no run holding it: two deliveries of one job never run at once
                     .conditionExpression("claim = :claim AND #status = :in_progress AND expires_at >= :now_s "
-                            + "AND (attribute_not_exists(runs) OR lease_until < :now_ms)")
-                    .updateExpression("SET lease_until = :lease, started_at = :now, runs = if_not_exists(runs, :zero) + :one")
+                            + "AND (attribute_not_exists(run_until) OR run_until < :now_ms)")
+                    .updateExpression("SET run_until = :run_until, lease_until = :lease, started_at = :now, "
+                            + "runs = if_not_exists(runs, :zero) + :one")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_OLD)
@@ -234,12 +242,12 @@ class IdempotencyStore {
     }
 
     /**
-     * Ends a queued job's failed run: the key stays in progress, but no run holds it any more, so the job's next
-     * delivery can adopt it at once (and a retry of the request may take it over), each looking in FPTR first.
+     * Ends a queued job's failed run: the key stays in progress (the queue's), but no run holds it any more, so
+     * the job's next delivery can adopt it at once, and looks in FPTR first.
      */
     void endRun(Claim.Mine claim, Deadline deadline) {
         long now = clock.instant().toEpochMilli();
-        change(claim, "freed for its next run", deadline, b -> b.updateExpression("SET lease_until = :now")
+        change(claim, "freed for its next run", deadline, b -> b.updateExpression("SET run_until = :now")
                 .expressionAttributeValues(Map.of(":now", n(now), ":claim", s(claim.claimId()))));
     }
 
@@ -276,7 +284,8 @@ class IdempotencyStore {
         String first = text(item, "first_started_at");
         return new Existing(text(item, "status"), text(item, "request_hash"), first == null ? null : Instant.parse(first),
                 Instant.ofEpochMilli(number(item, "lease_until")), UNKNOWN_OUTCOME.equals(text(item, "outcome")),
-                item.get("queued") != null && Boolean.TRUE.equals(item.get("queued").bool()), answer);
+                item.get("queued") != null && Boolean.TRUE.equals(item.get("queued").bool()),
+                item.containsKey("run_until") ? Instant.ofEpochMilli(number(item, "run_until")) : null, answer);
     }
 
     private Consumer<AwsRequestOverrideConfiguration.Builder> within(Deadline deadline) {

@@ -168,7 +168,10 @@ public class IdempotentWrites {
             if (IdempotencyStore.COMPLETED.equals(existing.status()) || !key.requestHash().equals(existing.requestHash())) {
                 return new QueuedResult(QueuedOutcome.ALREADY_DONE, null, null);
             }
-            Duration left = Duration.between(clock.instant(), existing.leaseUntil());
+            // a run of this job holds it (a second delivery) until run_until; another attempt until its lease
+            Instant until = existing.runUntil() != null && existing.runUntil().isAfter(clock.instant())
+                    ? existing.runUntil() : existing.leaseUntil();
+            Duration left = Duration.between(clock.instant(), until);
             return new QueuedResult(QueuedOutcome.BUSY, null, left.isNegative() ? Duration.ZERO : left);
         }
         IdempotencyStore.Claim.Mine mine = (IdempotencyStore.Claim.Mine) claim;

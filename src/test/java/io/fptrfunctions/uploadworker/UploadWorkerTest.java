@@ -129,6 +129,44 @@ class UploadWorkerTest {
     }
 
     @Test
+    void aRunThatFailedLeavesTheJobOnTheQueueAndTheNextRunUploadsOnce() {
+        Answer accepted = invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async"));
+        assertEquals(202, accepted.status(), accepted.body()::toString);
+        Message job = onlyMessage();
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/3$", "status", 500, "times", 50));
+
+        assertEquals(List.of(job.messageId()), deliver(job), "storage kept failing: the job stays on the queue");
+        assertEquals(0, attachmentsMade());
+        assertEquals(409, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status(), "the key is still in progress");
+
+        SIM.clearFaults();
+        assertEquals(List.of(), deliver(job), "the next delivery adopts the key at once and uploads");
+        assertEquals(1, attachmentsMade());
+        assertEquals(1, SIM.count("POST", COMPLETIONS));
+        assertEquals(201, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
+    }
+
+    @Test
+    void aSecondDeliveryWhileTheFirstRunsUploadsNothingAndComesBackLater() throws Exception {
+        assertEquals(202, invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        Message job = onlyMessage();
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/2$", "latency_ms", 2000));
+
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> deliver(job));
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (SIM.count("PUT", ".*/parts/.*") == 0 && System.nanoTime() < until) {
+            Thread.sleep(20);   // the first run is uploading
+        }
+        assertEquals(List.of(), deliver(job), "the second delivery is sent again for later, not run");
+        assertEquals(List.of(), first.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(1, attachmentsMade(), "one Attachment");
+        assertEquals(1, SIM.count("POST", COMPLETIONS));
+        String delayed = sqs.getQueueAttributes(b -> b.queueUrl(QUEUE_URL).attributeNamesWithStrings("ApproximateNumberOfMessagesDelayed"))
+                .attributesAsStrings().get("ApproximateNumberOfMessagesDelayed");
+        assertEquals("1", delayed, "the second delivery's job, delayed until the first run's hold ends");
+    }
+
+    @Test
     void aFieldUploadIsQueuedUnderTheCallersKeyAndItsAnswerIsTheFieldAsStored() {
         String body = "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"" + key + "\"}}";
         Answer accepted = invoke(putFile("Version", 6003, "sg_uploaded_movie", body).header("Idempotency-Key", tag)
