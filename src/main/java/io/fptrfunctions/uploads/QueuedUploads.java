@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -110,7 +111,7 @@ public class QueuedUploads {
         } catch (SdkException e) {
             LOG.warnf("The %s could not be queued: %s", job, e.getMessage());
             throw new ProblemException(503, "Service Unavailable", "The upload could not be queued (SQS failed); nothing was "
-                    + "queued or written. It is safe to send the request again.").withRetryAfter(java.time.Duration.ofSeconds(5));
+                    + "queued or written. It is safe to send the request again.").withRetryAfter(Duration.ofSeconds(5));
         }
     }
 
