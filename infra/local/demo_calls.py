@@ -99,6 +99,8 @@ DEMO_CALLS = {
     "upload": DemoCall("POST", "/v1/uploads", make=upload_request),
     "thumbnail-worker": DemoCall("INVOKE", "", fresh_prefixes=("thumbnails/",),
                                  event=sqs_event({"entity_type": "Note", "entity_id": 7001, "variant": "original"})),
+    # an empty batch: a job needs the Idempotency-Key claim the upload function's 202 makes
+    "upload-worker": DemoCall("INVOKE", "", event={"Records": []}),
 }
 
 

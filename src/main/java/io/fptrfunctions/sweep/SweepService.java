@@ -330,7 +330,7 @@ public class SweepService {
             List<Row> page = rows.stream().map(this::row).toList();
             List<String> keys = new ArrayList<>();
             page.forEach(r -> variants.forEach(v -> keys.add(CopiedImages.key(r.type(), r.id(), v))));
-            Map<String, String> recorded = copies.imageSources(settings.table(), keys);
+            Map<String, String> recorded = copies.imageSources(settings.table(), keys, deadline);
 
             List<ThumbnailJob> jobs = new ArrayList<>();
             List<Integer> jobRows = new ArrayList<>();
