@@ -12,6 +12,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 /**
  * The thumbnail job queue's consumer (an SQS event source with {@code ReportBatchItemFailures}): the
  * batch goes to {@link ThumbnailWorker}, and the messages it leaves on the queue are the answer's
