@@ -172,7 +172,8 @@ public class SweepService {
         }
         if (config.overlap().compareTo(Duration.ofSeconds(1)) < 0) {
             problems.add("fptr.sweep.overlap is " + config.overlap() + "; FPTR's updated_at has a 1 s resolution, "
-                    + "so less than 1s would miss an update in the checkpoint's own second");
+                    + "so less than 1s would miss an update in the checkpoint's own second (and entries of the event log "
+                    + "commit out of id order)");
         }
         if (config.maxEntitiesPerRun() < 1) {
             problems.add("fptr.sweep.max-entities-per-run must be at least 1");
@@ -390,13 +391,13 @@ public class SweepService {
     }
 
     /**
-     * The scheduled run: FPTR's event log, as shotgunEvents polls it and FPTR recommends over walking
-     * entities. {@code updated_at} moves on every field change; an {@code EventLogEntry} of type
+     * The scheduled run: FPTR's event log, as shotgunEvents polls it (python-api #201 points there too, to
+     * see an image land). {@code updated_at} moves on every field change; an {@code EventLogEntry} of type
      * {@code Shotgun_<Type>_Change} with {@code attribute_name} {@code image} exists only for an image change
      * (a create logs one per field it sets, so a create with an image is one too), and a
      * {@code Shotgun_<Type>_Revival} brings back an entity whose image change a run skipped while it was
-     * deleted. Per page of up to {@code fptr.max-page-size} entries, in id order from {@code fptr.sweep.overlap}
-     * before the checkpoint's {@code created_at} (entries commit out of id order; those read again cost copy
+     * deleted. Per page of up to {@code fptr.sweep.page-size} ({@code fptr.max-page-size}) entries, in id
+     * order from {@code fptr.sweep.overlap} before the checkpoint's {@code created_at} (entries commit out of id order; those read again cost copy
      * records, not FPTR calls), each next page after the last id read: one {@code _search} of the type for the
      * distinct entities named ({@code id in [...]}) for their current image, then the copy records and the
      * jobs as for any page. A page with fewer entries than asked for is the last.
@@ -459,7 +460,7 @@ public class SweepService {
             }
         }
 
-        /** The named entities as FPTR has them now (one {@code _search}: a page holds as many as an event page); the retired are not among them. */
+        /** The named entities as FPTR has them now: one {@code _search}, as many rows as an event page; the retired are not among them. */
         private List<Row> current(Set<Long> named, Deadline deadline) {
             ArrayNode ids = mapper.createArrayNode();
             named.forEach(ids::add);
