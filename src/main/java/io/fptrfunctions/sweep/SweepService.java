@@ -317,7 +317,7 @@ public class SweepService {
         Queued queueRows(List<Row> page, Deadline deadline) {
             List<String> keys = new ArrayList<>();
             page.forEach(r -> variants.forEach(v -> keys.add(CopiedImages.key(r.type(), r.id(), v))));
-            Map<String, String> recorded = keys.isEmpty() ? Map.of() : copies.imageSources(settings.table(), keys);
+            Map<String, String> recorded = keys.isEmpty() ? Map.of() : copies.imageSources(settings.table(), keys, deadline);
 
             List<ThumbnailJob> jobs = new ArrayList<>();
             List<Integer> jobRows = new ArrayList<>();

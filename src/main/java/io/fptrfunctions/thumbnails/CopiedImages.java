@@ -1,6 +1,8 @@
 package io.fptrfunctions.thumbnails;
 
 import io.fptrfunctions.aws.AwsFailure;
+import io.fptrfunctions.aws.AwsTimeouts;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -45,8 +47,11 @@ public class CopiedImages {
         return KEY_PREFIX + entityType + "/" + entityId + "/" + variant.alt();
     }
 
-    /** Records a finished copy (a PutItem; the latest copy wins); DynamoDB's failures leave as {@link AwsFailure}. */
-    public void record(String table, ThumbnailService.CopiedImage copied, ThumbnailVariant variant, Instant at) {
+    /**
+     * Records a finished copy (a PutItem within {@code deadline}; the latest copy wins); DynamoDB's failures
+     * leave as {@link AwsFailure}.
+     */
+    public void record(String table, ThumbnailService.CopiedImage copied, ThumbnailVariant variant, Instant at, Deadline deadline) {
         ThumbnailService.EntityImage image = copied.image();
         ThumbnailCopy copy = copied.copy();
         Map<String, AttributeValue> item = new HashMap<>();
@@ -70,7 +75,7 @@ public class CopiedImages {
         item.put("status", s(copy.status()));
         item.put("recorded_at", s(at.toString()));
         try {
-            dynamo.putItem(b -> b.tableName(table).item(item));
+            dynamo.putItem(b -> b.tableName(table).item(item).overrideConfiguration(AwsTimeouts.within(deadline, dynamo)));
         } catch (SdkException e) {
             throw AwsFailure.of("DynamoDB", "recording the copy of " + image.type() + "/" + image.id() + " in " + table, e);
         }
@@ -79,9 +84,10 @@ public class CopiedImages {
     /**
      * The recorded {@code image_source} of each key that has a record ({@link #key}); keys without one
      * are absent from the answer. One BatchGetItem per 100 keys; keys DynamoDB leaves unprocessed are asked
-     * for again, twice at most, and then the read fails with a retryable {@link AwsFailure}.
+     * for again, twice at most, and then the read fails with a retryable {@link AwsFailure}. Each call is cut
+     * to {@code deadline}.
      */
-    public Map<String, String> imageSources(String table, List<String> keys) {
+    public Map<String, String> imageSources(String table, List<String> keys, Deadline deadline) {
         Map<String, String> found = new LinkedHashMap<>();
         for (int start = 0; start < keys.size(); start += MAX_BATCH_GET) {
             List<Map<String, AttributeValue>> wanted = new ArrayList<>();
@@ -96,7 +102,8 @@ public class CopiedImages {
                 KeysAndAttributes ask = KeysAndAttributes.builder().keys(wanted).projectionExpression("pk, image_source").build();
                 BatchGetItemResponse answer;
                 try {
-                    answer = dynamo.batchGetItem(b -> b.requestItems(Map.of(table, ask)));
+                    answer = dynamo.batchGetItem(b -> b.requestItems(Map.of(table, ask))
+                            .overrideConfiguration(AwsTimeouts.within(deadline, dynamo)));
                 } catch (SdkException e) {
                     throw AwsFailure.of("DynamoDB", "reading copy records of " + table, e);
                 }

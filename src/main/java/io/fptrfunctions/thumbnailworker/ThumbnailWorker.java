@@ -154,7 +154,7 @@ public class ThumbnailWorker {
             ThumbnailCopy copy = copied.copy();
             LOG.infof("%s: %s s3://%s/%s, %d bytes, %d ms", what, copy.status(), copy.bucket(), copy.key(), copy.size(),
                     (System.nanoTime() - started) / 1_000_000);
-            record(table, copied, variant, what);
+            record(table, copied, variant, what, deadline);
             acknowledgements.copied(job, copy, deadline);
             return new Result(Outcome.DONE, false);
         } catch (ThumbnailService.ImagePending pending) {
@@ -178,9 +178,9 @@ public class ThumbnailWorker {
     }
 
     /** The copy is done whatever the record does: without one, the sweep only queues this image once more. */
-    private void record(String table, ThumbnailService.CopiedImage copied, ThumbnailVariant variant, String what) {
+    private void record(String table, ThumbnailService.CopiedImage copied, ThumbnailVariant variant, String what, Deadline deadline) {
         try {
-            copies.record(table, copied, variant, clock.instant());
+            copies.record(table, copied, variant, clock.instant(), deadline);
         } catch (AwsFailure e) {
             LOG.warnf("%s: the copy is done but was not recorded in %s: %s", what, table, e.getMessage());
         }

@@ -52,12 +52,12 @@ class EventLedger {
     @Inject
     Clock clock;
 
-    /** The event's identity across redeliveries, batches and hooks: its event log entry id (else its delivery id). */
     /** Builds the DynamoDB client before the first delivery needs it. */
     void prefetch() {
         dynamo.serviceClientConfiguration();
     }
 
+    /** The event's identity across redeliveries, batches and hooks: its event log entry id (else its delivery id). */
     static String key(WebhookEvent e) {
         return e.eventLogEntryId() > 0 ? "fptr-event#" + e.eventLogEntryId() : "fptr-delivery#" + e.deliveryId();
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.aws.MotoFaultProxy;
+import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.aws.MotoServer;
 import io.fptrfunctions.aws.MotoTestResource;
@@ -215,13 +216,24 @@ class ThumbnailWorkerTest {
         }
         aws.clear();
 
-        Map<String, String> sources = copies.imageSources(TABLE, keys);
+        Map<String, String> sources = copies.imageSources(TABLE, keys, Deadline.none());
 
         assertEquals(1 + 149 - 49, sources.size());
         assertEquals("http://storage/thumbnail#Note/100001/original", sources.get("thumbnail#Note/100001/original"));
         assertFalse(sources.containsKey("thumbnail#Note/100003/original"));
         assertTrue(sources.get("thumbnail#Note/7001/original").contains("/_storage/"), sources.get("thumbnail#Note/7001/original"));
         assertEquals(2, aws.calls("DynamoDB_20120810.BatchGetItem").size(), "150 keys: two calls");
+    }
+
+    @Test
+    void copyRecordsAreReadWithinTheDeadline() throws InterruptedException {
+        Deadline spent = Deadline.in(Duration.ofMillis(1));
+        Thread.sleep(5);
+        List<String> keys = List.of(CopiedImages.key("Note", 7001, ThumbnailVariant.ORIGINAL));
+
+        AwsFailure e = assertThrows(AwsFailure.class, () -> copies.imageSources(TABLE, keys, spent));
+
+        assertTrue(e.getMessage().contains("copy records"), e.getMessage());
     }
 
     @Test
