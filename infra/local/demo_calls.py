@@ -98,6 +98,8 @@ DEMO_CALLS = {
     "upload": DemoCall("POST", "/v1/uploads", make=upload_request),
     "thumbnail-worker": DemoCall("INVOKE", "", fresh_prefixes=("thumbnails/",),
                                  event=sqs_event({"entity_type": "Note", "entity_id": 7001, "variant": "original"})),
+    # an empty batch: a job needs the Idempotency-Key claim the upload function's 202 makes
+    "upload-worker": DemoCall("INVOKE", "", event={"Records": []}),
 }
 # Values for path parameters of routes without a demo call of their own.
 DEMO_PATH_VALUES = {"type": "Version", "id": "6003", "field": "sg_uploaded_movie"}

@@ -79,6 +79,14 @@ class ProjectTemplateTest(unittest.TestCase):
 
     # ---- the HTTP API --------------------------------------------------------------------------------------
 
+    def test_every_http_function_answers_before_api_gateways_30_seconds(self):
+        """API Gateway stops waiting after 30 s (a cold start included): an HTTP function's own 503/504 must come first."""
+        http = [lid for lid, props in self.functions().items()
+                if any(e.get("Type") == "HttpApi" for e in (props.get("Events") or {}).values())]
+        self.assertIn("UploadFunction", http)
+        for lid in http:
+            self.assertLessEqual(int(self.functions()[lid]["Timeout"]), 25, f"{lid}: Timeout")
+
     def test_the_http_api_throttles_every_route_and_writes_json_access_logs_with_retention(self):
         apis = self.of_type("AWS::Serverless::HttpApi")
         self.assertTrue(apis)

@@ -13,6 +13,7 @@ import io.fptrfunctions.thumbnails.JobTargets;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
+import io.fptrfunctions.uploadworker.UploadWorkerConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
@@ -50,6 +51,12 @@ class ConfigGroups {
     @Singleton
     ThumbnailWorkerConfig thumbnailWorker(FunctionsConfig config) {
         return config.thumbnailWorker();
+    }
+
+    @Produces
+    @Singleton
+    UploadWorkerConfig uploadWorker(FunctionsConfig config) {
+        return config.uploadWorker();
     }
 
     @Produces

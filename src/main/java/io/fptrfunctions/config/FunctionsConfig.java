@@ -12,6 +12,7 @@ import io.fptrfunctions.telemetry.MetricsConfig;
 import io.fptrfunctions.thumbnails.ThumbnailConfig;
 import io.fptrfunctions.thumbnailworker.ThumbnailWorkerConfig;
 import io.fptrfunctions.uploads.UploadConfig;
+import io.fptrfunctions.uploadworker.UploadWorkerConfig;
 import io.fptrfunctions.webhooks.WebhookConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithParentName;
@@ -56,6 +57,9 @@ public interface FunctionsConfig {
 
     /** The upload function: {@code fptr.upload.*}. */
     UploadConfig upload();
+
+    /** The upload worker: {@code fptr.upload-worker.*}. */
+    UploadWorkerConfig uploadWorker();
 
     /** Who may act as whom (sudo, raw filters): {@code fptr.access.*}. */
     AccessConfig access();

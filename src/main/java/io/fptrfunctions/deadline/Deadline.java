@@ -33,6 +33,11 @@ public final class Deadline {
         return new Deadline(System.nanoTime() + Math.max(0, budget.toNanos()), true);
     }
 
+    /** A deadline {@code reserve} before this one (for a step that must leave time for what follows it); none stays none. */
+    public Deadline less(Duration reserve) {
+        return bounded ? new Deadline(endNanos - Math.max(0, reserve.toNanos()), true) : this;
+    }
+
     /** Whether this is a real deadline (not {@link #none()}). */
     public boolean bounded() {
         return bounded;

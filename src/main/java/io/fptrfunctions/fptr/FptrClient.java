@@ -212,7 +212,7 @@ public class FptrClient {
      * Upload step 2: streams {@code length} bytes to {@code links.upload}. A presigned storage URL takes no
      * token; FPTR's own storage ({@code storage_service: "sg"}) takes the bearer, and a 401 there drops it.
      * Not retried here (the body is a stream): a failure is a {@link StorageFailure} saying whether sending
-     * the same bytes again may work.
+     * the same bytes again may work; at the deadline the PUT is cut ({@link Deadline.Exceeded}).
      */
     public StorageReceipt putBytes(Deadline deadline, URI uploadUrl, boolean siteStorage, String contentType, long length, BodyWriter body) {
         FptrCredentials current = credentials.current();
@@ -220,7 +220,7 @@ public class FptrClient {
         URI target = current.siteUrl().resolve(uploadUrl);
         try {
             StoragePut.Answer answer = storage.put(target, token == null ? null : token.bearer(),
-                    contentType == null ? "application/octet-stream" : contentType, length, body);
+                    contentType == null ? "application/octet-stream" : contentType, length, body, deadline);
             return new StorageReceipt(answer.etag(), answer.body());
         } catch (StoragePut.Unauthorized e) {
             if (token != null) {

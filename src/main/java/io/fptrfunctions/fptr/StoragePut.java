@@ -3,6 +3,8 @@ package io.fptrfunctions.fptr;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.fptrfunctions.deadline.Deadline;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -13,13 +15,20 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One PUT of an upload's bytes to {@code links.upload}, streamed: a blocking {@link HttpURLConnection} in
  * fixed-length streaming mode writes the body straight to the socket as the caller produces it, never
  * into a buffer of the whole body (the REST client would buffer a streamed entity). Measured in
  * infra/bench/upload. Not retried here: the caller can produce the bytes again, the connection cannot.
- * The URL is signed and is never put in a message.
+ * The URL is signed and is never put in a message. The PUT ends by the caller's {@link Deadline}: its
+ * timeouts are cut to it, and at the deadline the connection is closed whatever the body is doing
+ * ({@link Deadline.Exceeded}; storage keeps nothing of a PUT cut short).
  */
 @ApplicationScoped
 class StoragePut {
@@ -28,6 +37,20 @@ class StoragePut {
     /** Longest wait for storage's answer once the body is written (and between bytes of it). */
     private static final int READ_TIMEOUT_MS = 60_000;
     private static final int ERROR_BODY_LIMIT = 4096;
+    /** The least time worth starting a PUT with. */
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(200);
+
+    /** Closes a PUT's connection at its deadline (a read timeout bounds each wait, not the whole body). One thread. */
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "storage-put-deadline");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @PreDestroy
+    void stop() {
+        watchdog.shutdownNow();
+    }
 
     @Inject
     FptrResponses responses;
@@ -46,17 +69,25 @@ class StoragePut {
         }
     }
 
-    Answer put(URI url, String authorization, String contentType, long length, FptrClient.BodyWriter body) {
+    Answer put(URI url, String authorization, String contentType, long length, FptrClient.BodyWriter body, Deadline deadline) {
+        if (!deadline.allows(MIN_ATTEMPT)) {
+            throw outOfTime();
+        }
         HttpURLConnection put;
         try {
             put = (HttpURLConnection) url.toURL().openConnection();
         } catch (IOException | IllegalArgumentException e) {
             throw new StorageFailure("The upload URL FPTR handed out cannot be opened.", false, e);
         }
+        AtomicBoolean cut = new AtomicBoolean();
+        ScheduledFuture<?> atDeadline = deadline.bounded() ? watchdog.schedule(() -> {
+            cut.set(true);
+            put.disconnect();
+        }, deadline.remaining().toMillis(), TimeUnit.MILLISECONDS) : null;
         try {
             put.setRequestMethod("PUT");
-            put.setConnectTimeout(CONNECT_TIMEOUT_MS);
-            put.setReadTimeout(READ_TIMEOUT_MS);
+            put.setConnectTimeout(timeout(CONNECT_TIMEOUT_MS, deadline));
+            put.setReadTimeout(timeout(READ_TIMEOUT_MS, deadline));
             put.setUseCaches(false);
             put.setInstanceFollowRedirects(false);
             put.setDoOutput(true);
@@ -75,12 +106,28 @@ class StoragePut {
             }
             throw refused(status, put.getHeaderField("Retry-After"), answer);
         } catch (IOException e) {
+            if (cut.get() || !deadline.allows(Duration.ofMillis(1))) {
+                throw outOfTime();
+            }
             // refused, cut mid-body or no answer in time: the part can be sent again from its start
             throw new StorageFailure("The upload to FPTR's storage was cut or not answered (" + e.getClass().getSimpleName()
                     + ").", true, e);
         } finally {
+            if (atDeadline != null) {
+                atDeadline.cancel(false);
+            }
             put.disconnect();
         }
+    }
+
+    private static Deadline.Exceeded outOfTime() {
+        return new Deadline.Exceeded("The upload to FPTR's storage did not finish within the function's time; it was "
+                + "stopped and nothing was completed.");
+    }
+
+    /** {@code millis}, or what is left of the deadline when that is less (at least 1 ms: 0 would mean none). */
+    private static int timeout(int millis, Deadline deadline) {
+        return (int) Math.max(1, deadline.cap(Duration.ofMillis(millis)).toMillis());
     }
 
     private RuntimeException refused(int status, String retryAfterHeader, byte[] answer) {

@@ -24,4 +24,12 @@ public interface IdempotencyConfig {
      */
     @WithDefault("60s")
     Duration inProgressLease();
+
+    /**
+     * How long a write queued with {@code Prefer: respond-async} holds its key before a worker runs it (each
+     * run then holds it for {@code in-progress-lease}); a retry meanwhile is a 409. If no worker has taken it
+     * by then, the same request runs again.
+     */
+    @WithDefault("1h")
+    Duration queuedLease();
 }

@@ -1,8 +1,11 @@
 package io.fptrfunctions.idempotency;
 
+import io.fptrfunctions.aws.AwsTimeouts;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -10,13 +13,16 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * The {@code Idempotency-Key} records in the shared DynamoDB table, one item per key, as Powertools keeps
@@ -24,6 +30,9 @@ import java.util.UUID;
  * {@code fptr.idempotency.ttl} (its {@code expires_at} is also the table's TTL attribute; an item past it
  * counts as gone before DynamoDB deletes it). Every change but the first put is conditional on the
  * attempt's own claim id, so an attempt that outlived its lease cannot overwrite its successor's record.
+ * Every call is cut to the invocation's {@link Deadline} as well as to the client's own
+ * {@code quarkus.dynamodb.api-call-timeout} ({@link AwsTimeouts}), so a slow DynamoDB ends in the caller's
+ * 503 before the function's time runs out.
  */
 @ApplicationScoped
 class IdempotencyStore {
@@ -48,9 +57,12 @@ class IdempotencyStore {
     record Answer(int status, Map<String, String> headers, String body, boolean omitted) {
     }
 
-    /** The record under a key, as a refused claim found it. */
+    /**
+     * The record under a key, as a refused claim found it; {@code queued}: claimed for a job on a queue, and
+     * {@code runUntil} how long a run of that job holds it (null when none has started).
+     */
     record Existing(String status, String requestHash, Instant firstStartedAt, Instant leaseUntil, boolean outcomeUnknown,
-                    Answer answer) {
+                    boolean queued, Instant runUntil, Answer answer) {
     }
 
     /** Either this attempt holds the key now, or another record is in the way. */
@@ -66,9 +78,10 @@ class IdempotencyStore {
     /**
      * Claims the key with a conditional put: it succeeds when there is no record, when the record has
      * expired, or when an attempt at the same request stopped holding its lease (it died, or its write's
-     * outcome was unknown); anything else is {@link Claim.Taken}. DynamoDB failures propagate.
+     * outcome was unknown); anything else is {@link Claim.Taken}. The claim holds the key for {@code lease};
+     * {@code queued} marks one made for a job on a queue. DynamoDB failures propagate.
      */
-    Claim claim(String key, String requestHash, String caller, String route) {
+    Claim claim(String key, String requestHash, String caller, String route, Duration lease, boolean queued, Deadline deadline) {
         Instant now = clock.instant();
         String claimId = UUID.randomUUID().toString();
         Map<String, AttributeValue> item = new HashMap<>();
@@ -78,7 +91,10 @@ class IdempotencyStore {
         item.put("claim", s(claimId));
         item.put("started_at", s(now.toString()));
         item.put("first_started_at", s(now.toString()));
-        item.put("lease_until", n(now.plus(config.inProgressLease()).toEpochMilli()));
+        item.put("lease_until", n(now.plus(lease).toEpochMilli()));
+        if (queued) {
+            item.put("queued", AttributeValue.fromBool(true));
+        }
         item.put("expires_at", n(now.plus(config.ttl()).getEpochSecond()));
         item.put("caller", s(caller));
         item.put("route", s(route));
@@ -91,17 +107,19 @@ class IdempotencyStore {
                         .expressionAttributeValues(Map.of(":now_s", n(now.getEpochSecond()), ":now_ms", n(now.toEpochMilli()),
                                 ":in_progress", s(IN_PROGRESS), ":hash", s(requestHash)))
                         .returnValues(ReturnValue.ALL_OLD)
-                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                        .overrideConfiguration(within(deadline)));
                 Map<String, AttributeValue> old = put.attributes();
                 Instant earlier = null;
                 if (old != null && IN_PROGRESS.equals(text(old, "status")) && number(old, "expires_at") >= now.getEpochSecond()) {
                     earlier = Instant.parse(text(old, "first_started_at"));
-                    keepFirstStart(key, claimId, old.get("first_started_at"));
+                    keepFirstStart(key, claimId, old.get("first_started_at"), deadline);
                 }
                 return new Claim.Mine(key, claimId, earlier);
             } catch (ConditionalCheckFailedException taken) {
                 Map<String, AttributeValue> old = taken.hasItem() && !taken.item().isEmpty() ? taken.item()
-                        : dynamo.getItem(b -> b.tableName(table()).key(Map.of("pk", s(key))).consistentRead(true)).item();
+                        : dynamo.getItem(b -> b.tableName(table()).key(Map.of("pk", s(key))).consistentRead(true)
+                        .overrideConfiguration(within(deadline))).item();
                 if (old != null && !old.isEmpty()) {
                     return new Claim.Taken(existing(old));
                 }
@@ -113,12 +131,59 @@ class IdempotencyStore {
         }
     }
 
+    /**
+     * A queued job's run takes over the claim made when the job was queued: conditional on that claim id, the
+     * record still in progress and no other run holding it ({@code run_until}), the run holds it for
+     * {@code fptr.idempotency.in-progress-lease}, the key stays the queue's for another
+     * {@code fptr.idempotency.queued-lease} (a retry of the request is a 409 meanwhile), and the run is counted. A run after an earlier one (a redelivery: that run may have written before it
+     * stopped) or after a lost answer gets the first attempt's start, so the write looks in FPTR first.
+     * Answers {@link Claim.Taken} when another attempt holds the key or it is completed, and null when there
+     * is no record any more (freed or expired: the job then claims it as a new request).
+     */
+    Claim adopt(String key, String claimId, Instant queuedEarlierStart, Deadline deadline) {
+        Instant now = clock.instant();
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":claim", s(claimId));
+        values.put(":in_progress", s(IN_PROGRESS));
+        values.put(":now_s", n(now.getEpochSecond()));
+        values.put(":now_ms", n(now.toEpochMilli()));
+        Instant runUntil = now.plus(config.inProgressLease());
+        Instant queuedUntil = now.plus(config.queuedLease());
+        values.put(":run_until", n(runUntil.toEpochMilli()));
+        values.put(":lease", n((queuedUntil.isAfter(runUntil) ? queuedUntil : runUntil).toEpochMilli()));
+        values.put(":now", s(now.toString()));
+        values.put(":zero", n(0));
+        values.put(":one", n(1));
+        try {
+            Map<String, AttributeValue> old = dynamo.updateItem(b -> b.tableName(table()).key(Map.of("pk", s(key)))
+                    // no run holding it: two deliveries of one job never run at once
+                    .conditionExpression("claim = :claim AND #status = :in_progress AND expires_at >= :now_s "
+                            + "AND (attribute_not_exists(run_until) OR run_until < :now_ms)")
+                    .updateExpression("SET run_until = :run_until, lease_until = :lease, started_at = :now, "
+                            + "runs = if_not_exists(runs, :zero) + :one")
+                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeValues(values)
+                    .returnValues(ReturnValue.ALL_OLD)
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                    .overrideConfiguration(within(deadline))).attributes();
+            boolean rerun = number(old, "runs") > 0 || UNKNOWN_OUTCOME.equals(text(old, "outcome"));
+            String first = text(old, "first_started_at");
+            return new Claim.Mine(key, claimId, rerun && first != null ? Instant.parse(first) : queuedEarlierStart);
+        } catch (ConditionalCheckFailedException notOurs) {
+            Map<String, AttributeValue> old = notOurs.hasItem() && !notOurs.item().isEmpty() ? notOurs.item()
+                    : dynamo.getItem(b -> b.tableName(table()).key(Map.of("pk", s(key))).consistentRead(true)
+                    .overrideConfiguration(within(deadline))).item();
+            return old == null || old.isEmpty() || number(old, "expires_at") < now.getEpochSecond() ? null : new Claim.Taken(existing(old));
+        }
+    }
+
     /** A takeover keeps the first attempt's start: what that attempt created is looked for from then. */
-    private void keepFirstStart(String key, String claimId, AttributeValue firstStartedAt) {
+    private void keepFirstStart(String key, String claimId, AttributeValue firstStartedAt, Deadline deadline) {
         try {
             dynamo.updateItem(b -> b.tableName(table()).key(Map.of("pk", s(key)))
                     .updateExpression("SET first_started_at = :first").conditionExpression("claim = :claim")
-                    .expressionAttributeValues(Map.of(":first", firstStartedAt, ":claim", s(claimId))));
+                    .expressionAttributeValues(Map.of(":first", firstStartedAt, ":claim", s(claimId)))
+                    .overrideConfiguration(within(deadline)));
         } catch (SdkException e) {
             LOG.warnf("Idempotency key %s: the first attempt's start was not kept (%s); a later takeover looks from this "
                     + "attempt's start", key, e.getMessage());
@@ -126,7 +191,7 @@ class IdempotencyStore {
     }
 
     /** Stores the attempt's answer and keeps it for {@code fptr.idempotency.ttl}. */
-    void complete(Claim.Mine claim, Answer answer) {
+    void complete(Claim.Mine claim, Answer answer, Deadline deadline) {
         Instant now = clock.instant();
         Map<String, String> names = Map.of("#status", "status");
         Map<String, AttributeValue> values = new HashMap<>();
@@ -149,14 +214,15 @@ class IdempotencyStore {
             set += ", answer_body = :answer_body";
         }
         String update = set + " REMOVE lease_until, outcome";
-        change(claim, "completed", b -> b.updateExpression(update).expressionAttributeNames(names).expressionAttributeValues(values));
+        change(claim, "completed", deadline, b -> b.updateExpression(update).expressionAttributeNames(names).expressionAttributeValues(values));
     }
 
     /** Frees the key: the attempt wrote nothing, so its retry is a fresh request. */
-    void release(Claim.Mine claim) {
+    void release(Claim.Mine claim, Deadline deadline) {
         try {
             dynamo.deleteItem(b -> b.tableName(table()).key(Map.of("pk", s(claim.key())))
-                    .conditionExpression("claim = :claim").expressionAttributeValues(Map.of(":claim", s(claim.claimId()))));
+                    .conditionExpression("claim = :claim").expressionAttributeValues(Map.of(":claim", s(claim.claimId())))
+                    .overrideConfiguration(within(deadline)));
         } catch (ConditionalCheckFailedException notOurs) {
             LOG.warnf("Idempotency key %s was taken over before its attempt could free it", claim.key());
         } catch (SdkException e) {
@@ -169,17 +235,28 @@ class IdempotencyStore {
      * Keeps the key in progress for another lease: the attempt's write may have landed (its answer was
      * lost, or something failed after it), so a retry waits, then takes over and checks FPTR first.
      */
-    void holdUnknown(Claim.Mine claim) {
+    void holdUnknown(Claim.Mine claim, Deadline deadline) {
         long leaseUntil = clock.instant().plus(config.inProgressLease()).toEpochMilli();
-        change(claim, "held", b -> b.updateExpression("SET lease_until = :lease, outcome = :unknown")
+        change(claim, "held", deadline, b -> b.updateExpression("SET lease_until = :lease, outcome = :unknown")
                 .expressionAttributeValues(Map.of(":lease", n(leaseUntil), ":unknown", s(UNKNOWN_OUTCOME), ":claim", s(claim.claimId()))));
     }
 
-    private void change(Claim.Mine claim, String what,
-                        java.util.function.Consumer<software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest.Builder> update) {
+    /**
+     * Ends a queued job's failed run: the key stays in progress (the queue's), but no run holds it any more, so
+     * the job's next delivery can adopt it at once, and looks in FPTR first.
+     */
+    void endRun(Claim.Mine claim, Deadline deadline) {
+        long now = clock.instant().toEpochMilli();
+        change(claim, "freed for its next run", deadline, b -> b.updateExpression("SET run_until = :now")
+                .expressionAttributeValues(Map.of(":now", n(now), ":claim", s(claim.claimId()))));
+    }
+
+    private void change(Claim.Mine claim, String what, Deadline deadline,
+                        Consumer<UpdateItemRequest.Builder> update) {
         try {
             dynamo.updateItem(b -> {
-                b.tableName(table()).key(Map.of("pk", s(claim.key()))).conditionExpression("claim = :claim");
+                b.tableName(table()).key(Map.of("pk", s(claim.key()))).conditionExpression("claim = :claim")
+                        .overrideConfiguration(within(deadline));
                 update.accept(b);
             });
         } catch (ConditionalCheckFailedException notOurs) {
@@ -206,7 +283,13 @@ class IdempotencyStore {
         }
         String first = text(item, "first_started_at");
         return new Existing(text(item, "status"), text(item, "request_hash"), first == null ? null : Instant.parse(first),
-                Instant.ofEpochMilli(number(item, "lease_until")), UNKNOWN_OUTCOME.equals(text(item, "outcome")), answer);
+                Instant.ofEpochMilli(number(item, "lease_until")), UNKNOWN_OUTCOME.equals(text(item, "outcome")),
+                item.get("queued") != null && Boolean.TRUE.equals(item.get("queued").bool()),
+                item.containsKey("run_until") ? Instant.ofEpochMilli(number(item, "run_until")) : null, answer);
+    }
+
+    private Consumer<AwsRequestOverrideConfiguration.Builder> within(Deadline deadline) {
+        return AwsTimeouts.within(deadline, dynamo);
     }
 
     private String table() {
@@ -214,12 +297,12 @@ class IdempotencyStore {
     }
 
     private static String text(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
+        AttributeValue v = item == null ? null : item.get(name);
         return v == null ? null : v.s();
     }
 
     private static long number(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
+        AttributeValue v = item == null ? null : item.get(name);
         return v == null || v.n() == null ? 0 : Long.parseLong(v.n());
     }
 

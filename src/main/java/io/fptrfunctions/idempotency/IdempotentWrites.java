@@ -5,12 +5,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.http.ApiRequest;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.Caller;
 import io.fptrfunctions.http.HttpApiAdapter;
 import io.fptrfunctions.http.ProblemException;
+import io.fptrfunctions.http.Problems;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -21,10 +23,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -57,6 +61,8 @@ public class IdempotentWrites {
     /** Long enough for a UUID, a ULID or a hash in base64; Stripe's limit. */
     static final int MAX_KEY_LENGTH = 255;
     private static final String KEY_PUNCTUATION = "-_.:~+/=";
+    /** What a 409 tells the caller of a queued write to wait: an upload takes seconds to minutes. */
+    static final Duration QUEUED_RETRY_AFTER = Duration.ofSeconds(5);
 
     @Inject
     IdempotencyStore store;
@@ -82,24 +88,8 @@ public class IdempotentWrites {
         if (key == null) {
             return write.apply(WriteAttempt.unkeyed());
         }
-        checkKey(key);
-        if (config.tableName().filter(t -> !t.isBlank()).isEmpty()) {
-            throw new ProblemException(500, "The function is not configured",
-                    "This function cannot keep Idempotency-Keys: fptr.idempotency.table-name (FPTR_IDEMPOTENCY_TABLE_NAME) "
-                            + "is not set. Nothing was written.");
-        }
-        Caller caller = request.caller();
         String hash = fingerprint(request);
-        IdempotencyStore.Claim claim;
-        try {
-            claim = store.claim("idempotency#" + function + "#" + caller.principal() + "#" + key, hash, caller.arn(),
-                    request.routeKey());
-        } catch (SdkException e) {
-            LOG.warnf("%s %s: the Idempotency-Key could not be claimed: %s", request.routeKey(), request.requestId(), e.getMessage());
-            throw new ProblemException(503, "Idempotency-Key store unavailable", "The Idempotency-Key could not be recorded "
-                    + "(DynamoDB did not answer), so nothing was written; it is safe to send the request again.")
-                    .withRetryAfter(Duration.ofSeconds(1));
-        }
+        IdempotencyStore.Claim claim = claim(request, function, key, hash, config.inProgressLease(), false);
         if (claim instanceof IdempotencyStore.Claim.Taken taken) {
             return answerFor(taken.existing(), hash);
         }
@@ -109,11 +99,119 @@ public class IdempotentWrites {
         try {
             answer = write.apply(attempt);
         } catch (RuntimeException | Error failure) {
-            afterFailure(mine, attempt, failure);
+            afterFailure(mine, attempt, failure, request.deadline());
             throw failure;
         }
-        store.complete(mine, stored(http.json(answer)));
+        store.complete(mine, stored(http.json(answer)), request.deadline());
         return answer;
+    }
+
+    /**
+     * {@code Prefer: respond-async}: claims the request's {@code Idempotency-Key} (or a new one, when it sent
+     * none) for {@code fptr.idempotency.queued-lease} and hands it to {@code enqueue}, which queues the job
+     * and answers the 202; the key is named in the answer's {@code Idempotency-Key} header. The worker runs the
+     * job under that claim ({@link #runQueued}) and stores its answer, which the same request with the same
+     * key then gets. A key already used answers as {@link #run} does (the stored answer, 409, 422); a job that
+     * could not be queued frees the key. Read and check the request before calling this.
+     */
+    public ApiResponse queue(ApiRequest request, String function, Function<QueuedKey, ApiResponse> enqueue) {
+        String key = request.header(HEADER).orElseGet(() -> UUID.randomUUID().toString());
+        String hash = fingerprint(request);
+        IdempotencyStore.Claim claim = claim(request, function, key, hash, config.queuedLease(), true);
+        if (claim instanceof IdempotencyStore.Claim.Taken taken) {
+            return answerFor(taken.existing(), hash);
+        }
+        IdempotencyStore.Claim.Mine mine = (IdempotencyStore.Claim.Mine) claim;
+        Caller caller = request.caller();
+        QueuedKey queued = new QueuedKey(key, mine.key(), mine.claimId(), hash, caller.arn(), request.routeKey(),
+                mine.earlierStartedAt() == null ? null : mine.earlierStartedAt().toString());
+        try {
+            return enqueue.apply(queued).withHeader(HEADER, key);
+        } catch (RuntimeException | Error failure) {
+            store.release(mine, request.deadline());   // not queued: nothing will run under it
+            throw failure;
+        }
+    }
+
+    /** How a queued write's run ended, for the worker. */
+    public enum QueuedOutcome {
+        /** It ran and its answer (a success or a refusal that is final) is stored under the key: the job is done. */
+        DONE,
+        /** Its answer was stored before (a redelivered job): nothing was run. */
+        ALREADY_DONE,
+        /** Another attempt holds the key now (the same request sent again, or a second delivery still running). */
+        BUSY,
+        /** It failed in a way worth another run (FPTR, storage or S3 failing, out of time); the key stays in progress. */
+        FAILED
+    }
+
+    /** What {@link #runQueued} did: the outcome, the failure (FAILED) and how long to wait at least. */
+    public record QueuedResult(QueuedOutcome outcome, RuntimeException failure, Duration retryAfter) {
+    }
+
+    /**
+     * Runs a queued write under the claim {@link #queue} made: the run adopts it (or claims the key again when
+     * it was freed or expired), so a redelivered job whose answer is stored runs nothing, and a run after an
+     * earlier run that stopped gets that run's start ({@link WriteAttempt#earlierAttemptStartedAt()}), so it
+     * looks in FPTR before writing. The answer is stored when it is final: a success, a 4xx, or a failure
+     * after the write landed ({@code write_outcome: landed}); anything else leaves the key in progress and
+     * the job is run again.
+     */
+    public QueuedResult runQueued(QueuedKey key, String runId, Deadline deadline, Function<WriteAttempt, ApiResponse> write) {
+        IdempotencyStore.Claim claim = store.adopt(key.record(), key.claim(),
+                key.earlierStartedAt() == null ? null : Instant.parse(key.earlierStartedAt()), deadline);
+        if (claim == null) {
+            claim = store.claim(key.record(), key.requestHash(), key.caller(), key.route(), config.inProgressLease(), true, deadline);
+        }
+        if (claim instanceof IdempotencyStore.Claim.Taken taken) {
+            IdempotencyStore.Existing existing = taken.existing();
+            if (IdempotencyStore.COMPLETED.equals(existing.status()) || !key.requestHash().equals(existing.requestHash())) {
+                return new QueuedResult(QueuedOutcome.ALREADY_DONE, null, null);
+            }
+            // a run of this job holds it (a second delivery) until run_until; another attempt until its lease
+            Instant until = existing.runUntil() != null && existing.runUntil().isAfter(clock.instant())
+                    ? existing.runUntil() : existing.leaseUntil();
+            Duration left = Duration.between(clock.instant(), until);
+            return new QueuedResult(QueuedOutcome.BUSY, null, left.isNegative() ? Duration.ZERO : left);
+        }
+        IdempotencyStore.Claim.Mine mine = (IdempotencyStore.Claim.Mine) claim;
+        WriteAttempt attempt = new WriteAttempt(mine.earlierStartedAt());
+        ApiResponse answer;
+        try {
+            answer = write.apply(attempt);
+        } catch (RuntimeException failure) {
+            ProblemException problem = Problems.of(failure, runId);
+            boolean landed = "landed".equals(problem.extensions().get("write_outcome"));
+            if (problem.status() < 500 || landed) {
+                store.complete(mine, stored(http.problem(problem)), deadline);
+                return new QueuedResult(QueuedOutcome.DONE, failure, null);
+            }
+            store.endRun(mine, deadline);
+            String wait = problem.headers().get("Retry-After");
+            return new QueuedResult(QueuedOutcome.FAILED, failure, wait == null ? null : Duration.ofSeconds(Long.parseLong(wait)));
+        }
+        store.complete(mine, stored(http.json(answer)), deadline);
+        return new QueuedResult(QueuedOutcome.DONE, null, null);
+    }
+
+    /** Checks the key and claims it within the request's deadline; DynamoDB failing is the 503 that writes nothing. */
+    private IdempotencyStore.Claim claim(ApiRequest request, String function, String key, String hash, Duration lease, boolean queued) {
+        checkKey(key);
+        if (config.tableName().filter(t -> !t.isBlank()).isEmpty()) {
+            throw new ProblemException(500, "The function is not configured",
+                    "This function cannot keep Idempotency-Keys: fptr.idempotency.table-name (FPTR_IDEMPOTENCY_TABLE_NAME) "
+                            + "is not set. Nothing was written.");
+        }
+        Caller caller = request.caller();
+        try {
+            return store.claim("idempotency#" + function + "#" + caller.principal() + "#" + key, hash, caller.arn(),
+                    request.routeKey(), lease, queued, request.deadline());
+        } catch (SdkException e) {
+            LOG.warnf("%s %s: the Idempotency-Key could not be claimed: %s", request.routeKey(), request.requestId(), e.getMessage());
+            throw new ProblemException(503, "Idempotency-Key store unavailable", "The Idempotency-Key could not be recorded "
+                    + "(DynamoDB did not answer in time), so nothing was written; it is safe to send the request again.")
+                    .withRetryAfter(Duration.ofSeconds(1));
+        }
     }
 
     /** A record already there: the stored answer, or why not. */
@@ -139,6 +237,11 @@ public class IdempotentWrites {
                     + "known yet (FPTR's answer was lost). Send it again after Retry-After: it then looks at FPTR first and "
                     + "writes only if the first write did not land.").withRetryAfter(left);
         }
+        if (existing.queued()) {
+            throw ProblemException.conflict("The request with this Idempotency-Key was queued (Prefer: respond-async, "
+                    + existing.firstStartedAt() + ") and has not finished. Send it again after Retry-After to get its answer; "
+                    + "nothing was written now.").withRetryAfter(QUEUED_RETRY_AFTER);
+        }
         throw ProblemException.conflict("A request with this Idempotency-Key is still in progress (started "
                 + existing.firstStartedAt() + "). Send it again in a moment to get its answer; nothing was written now.")
                 .withRetryAfter(Duration.ofSeconds(1));
@@ -148,17 +251,17 @@ public class IdempotentWrites {
      * Frees the key when the attempt wrote nothing, keeps a landed write's answer (a lost answer found
      * landed, or a definite refusal of a step after the write), and holds it when whether it wrote is unknown.
      */
-    private void afterFailure(IdempotencyStore.Claim.Mine mine, WriteAttempt attempt, Throwable failure) {
+    private void afterFailure(IdempotencyStore.Claim.Mine mine, WriteAttempt attempt, Throwable failure, Deadline deadline) {
         Object outcome = failure instanceof ProblemException p ? p.extensions().get("write_outcome") : null;
         boolean refusedAfterTheWrite = attempt.stage() == WriteAttempt.Stage.LANDED && outcome == null
                 && failure instanceof ProblemException p && p.status() < 500;
         if ("landed".equals(outcome) || refusedAfterTheWrite) {
-            store.complete(mine, stored(http.problem((ProblemException) failure)));
+            store.complete(mine, stored(http.problem((ProblemException) failure)), deadline);
         } else if ("not_landed".equals(outcome) || attempt.stage() == WriteAttempt.Stage.NOT_SENT
                 || (attempt.stage() == WriteAttempt.Stage.SENDING && failure instanceof FptrFailure)) {
-            store.release(mine);
+            store.release(mine, deadline);
         } else {
-            store.holdUnknown(mine);
+            store.holdUnknown(mine, deadline);
         }
     }
 

@@ -3,7 +3,7 @@ package io.fptrfunctions.thumbnailworker;
 import java.time.Duration;
 
 /** How long a job waits before its next try. */
-final class Delays {
+public final class Delays {
 
     private Delays() {
     }
@@ -19,7 +19,7 @@ final class Delays {
     }
 
     /** After the {@code receiveCount}-th receive failed: {@code min}, doubling with each receive, at most {@code max}. */
-    static Duration failure(int receiveCount, Duration min, Duration max) {
+    public static Duration failure(int receiveCount, Duration min, Duration max) {
         int doublings = Math.min(30, Math.max(0, receiveCount - 1));
         Duration delay = min;
         for (int i = 0; i < doublings && delay.compareTo(max) < 0; i++) {

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The worker's own calls on the job queue, besides what Lambda does (receive, delete what succeeded):
+ * A worker's own calls on its job queue (the thumbnail worker's, and the upload worker's), besides what Lambda does (receive, delete what succeeded):
  * <ul>
  * <li>{@link #sendAgain}: a new message with the same body, delayed, for a job that is waiting (FPTR
  *     still makes the thumbnail) or was not started. Its receive count starts at 1 again, so waiting never
@@ -22,7 +22,7 @@ import java.util.Map;
  * </ul>
  */
 @ApplicationScoped
-class JobMessages {
+public class JobMessages {
 
     private static final Logger LOG = Logger.getLogger(JobMessages.class);
     /** When the job first found the image pending (epoch ms). */
@@ -37,7 +37,7 @@ class JobMessages {
     SqsClient sqs;
 
     /** Sends the job again, visible after {@code delay}, with these attributes; false when SQS did not take it. */
-    boolean sendAgain(String queueUrl, JobMessage message, Duration delay, Map<String, Long> attributes) {
+    public boolean sendAgain(String queueUrl, JobMessage message, Duration delay, Map<String, Long> attributes) {
         Map<String, MessageAttributeValue> values = new LinkedHashMap<>();
         attributes.forEach((name, value) -> values.put(name,
                 MessageAttributeValue.builder().dataType("Number").stringValue(Long.toString(value)).build()));
@@ -53,7 +53,7 @@ class JobMessages {
     }
 
     /** Makes the message visible again after {@code delay}; a failure is logged (the queue's visibility timeout then applies). */
-    void visibleAgainIn(String queueUrl, JobMessage message, Duration delay) {
+    public void visibleAgainIn(String queueUrl, JobMessage message, Duration delay) {
         int seconds = (int) Math.min(MAX_VISIBILITY.toSeconds(), seconds(delay));
         try {
             sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()).visibilityTimeout(seconds));

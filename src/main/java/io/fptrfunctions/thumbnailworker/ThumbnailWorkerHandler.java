@@ -12,10 +12,6 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 /**
  * The thumbnail job queue's consumer (an SQS event source with {@code ReportBatchItemFailures}): the
  * batch goes to {@link ThumbnailWorker}, and the messages it leaves on the queue are the answer's
@@ -50,32 +46,6 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return invocations.run(FUNCTION, context, () -> {
-            List<JobMessage> batch = event == null || event.getRecords() == null ? List.of()
-                    : event.getRecords().stream().map(ThumbnailWorkerHandler::message).toList();
-            List<String> stay = worker.run(batch, deadlines.of(context));
-            return new SQSBatchResponse(stay.stream().map(SQSBatchResponse.BatchItemFailure::new).toList());
-        });
-    }
-
-    private static JobMessage message(SQSEvent.SQSMessage m) {
-        Map<String, String> attributes = new HashMap<>();
-        if (m.getMessageAttributes() != null) {
-            m.getMessageAttributes().forEach((name, value) -> {
-                if (value != null && value.getStringValue() != null) {
-                    attributes.put(name, value.getStringValue());
-                }
-            });
-        }
-        String count = m.getAttributes() == null ? null : m.getAttributes().get("ApproximateReceiveCount");
-        return new JobMessage(m.getMessageId(), m.getReceiptHandle(), m.getBody(), receiveCount(count), attributes);
-    }
-
-    private static int receiveCount(String value) {
-        try {
-            return value == null ? 1 : Math.max(1, Integer.parseInt(value));
-        } catch (NumberFormatException e) {
-            return 1;
-        }
+        return invocations.run(FUNCTION, context, () -> JobMessage.leaving(worker.run(JobMessage.batch(event), deadlines.of(context))));
     }
 }

@@ -36,6 +36,8 @@ class PartTransfer {
 
     private static final Logger LOG = Logger.getLogger(PartTransfer.class);
     private static final int BUFFER_BYTES = 64 * 1024;
+    /** The least time worth starting a part with. */
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(500);
 
     /** One part to send: which bytes of the object, and where (a signed URL: never logged). */
     record Part(int number, long offset, long length, URI uploadUrl) {
@@ -97,6 +99,9 @@ class PartTransfer {
     }
 
     private SentPart attempt(SourceObject source, Part part, boolean siteStorage, String contentType, Deadline deadline) {
+        if (!deadline.allows(MIN_ATTEMPT)) {
+            throw outOfTime(part);
+        }
         MessageDigest partMd5 = md5();
         try (InputStream in = sources.open(source, part.offset(), part.length())) {
             FptrClient.StorageReceipt receipt = fptr.putBytes(deadline, part.uploadUrl(), siteStorage, contentType, part.length(),
@@ -105,7 +110,7 @@ class PartTransfer {
             checkReceipt(receipt, md5, siteStorage, part);
             return new SentPart(part.number(), part.length(), md5, receipt);
         } catch (SourceFailure e) {
-            throw retry(part, e, null);
+            throw retry(part, e, null, deadline);
         } catch (StorageFailure e) {
             if (!e.retryable()) {
                 throw e;
@@ -115,10 +120,15 @@ class PartTransfer {
                 throw new StorageFailure(e.getMessage() + " It asks to retry after " + wait.toSeconds() + " s, longer than "
                         + "fptr.upload.max-retry-after.", true, wait, e);
             }
-            throw retry(part, e, wait);
+            throw retry(part, e, wait, deadline);
         } catch (IOException e) {
-            throw retry(part, new SourceFailure("The S3 read of part " + part.number() + " failed to close", e), null);
+            throw retry(part, new SourceFailure("The S3 read of part " + part.number() + " failed to close", e), null, deadline);
         }
+    }
+
+    private static Deadline.Exceeded outOfTime(Part part) {
+        return new Deadline.Exceeded("Part " + part.number() + " of the upload could not be sent within the function's time; "
+                + "the upload was stopped and nothing was completed.");
     }
 
     /** Storage took the part only if it says it stored exactly these bytes: its ETag is their md5. */
@@ -136,7 +146,14 @@ class PartTransfer {
         }
     }
 
-    private static RetryablePart retry(Part part, RuntimeException failure, Duration retryAfter) {
+    /** A retry, when the deadline leaves time for the longest wait and an attempt; else the part is out of time. */
+    private RuntimeException retry(Part part, RuntimeException failure, Duration retryAfter, Deadline deadline) {
+        Duration longestWait = retryAfter != null ? retryAfter : config.retryMaxDelay();
+        if (!deadline.allows(longestWait.plus(MIN_ATTEMPT))) {
+            LOG.warnf("Upload part %d failed (%s) with too little of the function's time left to send it again", part.number(),
+                    failure.getMessage());
+            return outOfTime(part);
+        }
         LOG.warnf("Upload part %d (%d bytes at %d) failed: %s; sending it again from its start", part.number(),
                 part.length(), part.offset(), failure.getMessage());
         return new RetryablePart(failure, retryAfter);

@@ -1,6 +1,9 @@
 package io.fptrfunctions.uploads;
 
-/** {@code {"bucket": "...", "key": "..."}} of a request: the S3 object to upload. */
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** {@code {"bucket": "...", "key": "..."}} of a request: the S3 object to upload (also in upload jobs). */
+@RegisterForReflection
 record S3Location(String bucket, String key) {
 
     @Override

@@ -49,6 +49,24 @@ public interface UploadConfig {
     @WithDefault("8s")
     Duration retryMaxDelay();
 
+    /**
+     * The largest object uploaded within the request; a larger one is refused (422) unless it is sent with
+     * {@code Prefer: respond-async}. 512 MiB: infra/bench/upload measured 3.4-8.4 s for it warm (6.2-8.8 s cold),
+     * a third of the 25 s function's time (README "upload").
+     */
+    @WithDefault("536870912")
+    long syncMaxBytes();
+
+    /** The bytes must be sent this long before the deadline: the time kept for the completion or the abort. */
+    @WithDefault("5s")
+    Duration finishReserve();
+
+    /**
+     * Where {@code Prefer: respond-async} queues the upload for the upload worker. Unset, the preference is ignored
+     * (RFC 7240 lets a server do so) and the upload runs in the request.
+     */
+    Optional<String> jobQueueUrl();
+
     /** A Retry-After longer than this is not waited for: the upload fails (and is aborted) at once. */
     @WithDefault("30s")
     Duration maxRetryAfter();

@@ -3,6 +3,7 @@ package io.fptrfunctions.uploads;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.http.ApiRequest;
 import io.fptrfunctions.http.Input;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,16 +31,19 @@ final class UploadRequests {
     static final int MAX_LINKS = 100;
     static final int MAX_TAGS = 100;
 
-    /** An entity: {@code {"type": "Version", "id": 6003}}. */
+    /** An entity: {@code {"type": "Version", "id": 6003}}. (Jackson writes and reads these into upload jobs.) */
+    @RegisterForReflection
     record EntityLink(String type, long id) {
     }
 
     /** {@code POST /v1/uploads}: the project by id or by name (one is set); links, description, tags null when absent. */
+    @RegisterForReflection
     record AttachmentUpload(Long projectId, String projectName, S3Location s3, String name, String contentType,
                             List<EntityLink> attachmentLinks, String description, List<String> tagList) {
     }
 
     /** {@code PUT /v1/entities/{type}/{id}/files/{field}} ({@code field} = {@code image} for the thumbnail route). */
+    @RegisterForReflection
     record FieldUpload(String type, long id, String field, S3Location s3, String name, String contentType) {
     }
 

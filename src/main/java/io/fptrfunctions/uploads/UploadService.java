@@ -113,21 +113,10 @@ public class UploadService {
     // ---- the three routes ------------------------------------------------------------------------------------
 
     /** {@code PUT /v1/entities/{type}/{id}/files/{field}}: the object into a file/link field; answers the field as stored. */
-    public ObjectNode uploadToField(FieldUpload request, WriteAttempt attempt, Deadline deadline) {
-        SourceObject source = source(request.s3(), deadline);
-        if (isAttachment(request.type()) && request.field().equals("this_file")) {
-            throw ProblemException.conflict("Attachment.this_file cannot change once the Attachment exists (FPTR: \"editable "
-                    + "on create only\"); nothing was written. Upload a new Attachment instead: POST /v1/uploads.");
-        }
-        String dataType = schemas.dataType(deadline, request.type(), request.field());
-        if (!"url".equals(dataType)) {
-            throw ProblemException.badRequest(request.type() + "." + request.field() + " is " + article(dataType) + " field, not a "
-                    + "file/link field (FPTR data type 'url'), so no file can be uploaded into it; nothing was written."
-                    + ("image".equals(dataType) ? " A thumbnail is set with PUT /v1/entities/{type}/{id}/image." : ""))
-                    .with("pointer", "{field}").with("data_type", dataType);
-        }
-        JsonNode before = fptr.readField(deadline, request.type(), request.id(), request.field());
-        long beforeId = before.path("id").asLong(0);
+    public ObjectNode uploadToField(FieldUpload request, WriteAttempt attempt, Run run, Deadline deadline) {
+        CheckedField checked = checkField(request, run, deadline);
+        SourceObject source = checked.source();
+        long beforeId = checked.before().path("id").asLong(0);
         Target target = new Target(request.type(), request.id(), request.field(), request.name(),
                 contentType(request.contentType(), request.name(), source));
         Transfer transfer = transfer(target, source, attempt, deadline, () -> {
@@ -141,14 +130,10 @@ public class UploadService {
     }
 
     /** {@code PUT /v1/entities/{type}/{id}/image}: the object as the entity's thumbnail; FPTR then transcodes it. */
-    public ObjectNode uploadImage(FieldUpload request, WriteAttempt attempt, Deadline deadline) {
-        SourceObject source = source(request.s3(), deadline);
-        String dataType = schemas.dataType(deadline, request.type(), "image");
-        if (!"image".equals(dataType)) {
-            throw ProblemException.badRequest(request.type() + ".image is " + article(dataType) + " field, not a thumbnail; "
-                    + "nothing was written.").with("pointer", "{type}").with("data_type", dataType);
-        }
-        boolean pendingBefore = FptrRecords.isPendingImage(fptr.readField(deadline, request.type(), request.id(), "image"));
+    public ObjectNode uploadImage(FieldUpload request, WriteAttempt attempt, Run run, Deadline deadline) {
+        CheckedField checked = checkImage(request, run, deadline);
+        SourceObject source = checked.source();
+        boolean pendingBefore = FptrRecords.isPendingImage(checked.before());
         Target target = new Target(request.type(), request.id(), "image", request.name(),
                 contentType(null, request.name(), source));
         Transfer transfer = transfer(target, source, attempt, deadline,
@@ -167,12 +152,10 @@ public class UploadService {
      * finished rather than uploaded again. (The PUT routes upload again: the field then holds the file,
      * as asked, whatever the earlier attempt did.)
      */
-    public ObjectNode createAttachment(AttachmentUpload request, WriteAttempt attempt, Deadline deadline) {
-        SourceObject source = source(request.s3(), deadline);
+    public ObjectNode createAttachment(AttachmentUpload request, WriteAttempt attempt, Run run, Deadline deadline) {
+        SourceObject source = source(request.s3(), run, deadline);
         long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName(), deadline);
-        // FPTR uploads an Attachment through a record's attachments field: the first link's, else the Project's.
-        EntityLink parent = request.attachmentLinks() != null && !request.attachmentLinks().isEmpty()
-                ? request.attachmentLinks().get(0) : new EntityLink("Project", projectId);
+        EntityLink parent = parentOf(request, projectId);
         if (attempt.earlierAttemptStartedAt().isPresent()) {
             Instant since = attempt.earlierAttemptStartedAt().get();
             ObjectNode earlier = attachmentMadeSince(parent, since, request.name(), deadline);
@@ -194,6 +177,66 @@ public class UploadService {
                     + "look for it there in a minute.").with("write_outcome", "landed");
         }
         return completeAttachment(created, request, projectId, deadline);
+    }
+
+    // ---- the checks, before anything is written ------------------------------------------------------------------
+
+    /** Where an upload runs: in the request (the object must fit {@code fptr.upload.sync-max-bytes}) or on the worker. */
+    public enum Run { IN_REQUEST, QUEUED }
+
+    /** A field or image upload as checked: the object, and the field's value before it. */
+    record CheckedField(SourceObject source, JsonNode before) {
+    }
+
+    CheckedField checkField(FieldUpload request, Run run, Deadline deadline) {
+        SourceObject source = source(request.s3(), run, deadline);
+        if (isAttachment(request.type()) && request.field().equals("this_file")) {
+            throw ProblemException.conflict("Attachment.this_file cannot change once the Attachment exists (FPTR: \"editable "
+                    + "on create only\"); nothing was written. Upload a new Attachment instead: POST /v1/uploads.");
+        }
+        String dataType = schemas.dataType(deadline, request.type(), request.field());
+        if (!"url".equals(dataType)) {
+            throw ProblemException.badRequest(request.type() + "." + request.field() + " is " + article(dataType) + " field, not a "
+                    + "file/link field (FPTR data type 'url'), so no file can be uploaded into it; nothing was written."
+                    + ("image".equals(dataType) ? " A thumbnail is set with PUT /v1/entities/{type}/{id}/image." : ""))
+                    .with("pointer", "{field}").with("data_type", dataType);
+        }
+        return new CheckedField(source, fptr.readField(deadline, request.type(), request.id(), request.field()));
+    }
+
+    CheckedField checkImage(FieldUpload request, Run run, Deadline deadline) {
+        SourceObject source = source(request.s3(), run, deadline);
+        String dataType = schemas.dataType(deadline, request.type(), "image");
+        if (!"image".equals(dataType)) {
+            throw ProblemException.badRequest(request.type() + ".image is " + article(dataType) + " field, not a thumbnail; "
+                    + "nothing was written.").with("pointer", "{type}").with("data_type", dataType);
+        }
+        return new CheckedField(source, fptr.readField(deadline, request.type(), request.id(), "image"));
+    }
+
+    /**
+     * What {@link #createAttachment} would refuse before its upload, for a request to be queued: the object, the
+     * project (by name: exactly one), the record the Attachment is uploaded through (it exists, and has an
+     * {@code attachments} field).
+     */
+    SourceObject checkAttachment(AttachmentUpload request, Deadline deadline) {
+        SourceObject source = source(request.s3(), Run.QUEUED, deadline);
+        long projectId = request.projectId() != null ? request.projectId() : projectIdByName(request.projectName(), deadline);
+        EntityLink parent = parentOf(request, projectId);
+        fptr.read(deadline, parent.type(), parent.id(), List.of("id"));
+        if (schemas.fieldOf(deadline, parent.type(), "attachments").isEmpty()) {
+            throw new ProblemException(400, "Unknown field", parent.type() + ".attachments does not exist, so no Attachment can "
+                    + "be uploaded through " + parent.type() + " " + parent.id() + "; nothing was written. Link a Version or a "
+                    + "Note first.").with("pointer", request.attachmentLinks() != null && !request.attachmentLinks().isEmpty()
+                    ? "/attachment_links/0" : "/project");
+        }
+        return source;
+    }
+
+    /** FPTR uploads an Attachment through a record's attachments field: the first link's, else the Project's. */
+    private static EntityLink parentOf(AttachmentUpload request, long projectId) {
+        return request.attachmentLinks() != null && !request.attachmentLinks().isEmpty()
+                ? request.attachmentLinks().get(0) : new EntityLink("Project", projectId);
     }
 
     // ---- one transfer -------------------------------------------------------------------------------------------
@@ -241,11 +284,14 @@ public class UploadService {
                     + "complete_upload link; nothing was written.");
         }
         ObjectNode uploadInfo = ((ObjectNode) info).deepCopy();
+        // The bytes must be sent fptr.upload.finish-reserve before the deadline: the completion (or the abort) and
+        // the reads after it still need that time, so a slow transfer ends aborted in a 504, never cut by Lambda.
+        Deadline sending = deadline.less(config.finishReserve());
         Transfer transfer;
         try {
             transfer = multipart
-                    ? sendParts(target, source, uploadInfo, URI.create(upload), start.path("links").path("get_next_part").asText(null), deadline)
-                    : sendWhole(target, source, uploadInfo, URI.create(upload), siteStorage, deadline);
+                    ? sendParts(target, source, uploadInfo, URI.create(upload), start.path("links").path("get_next_part").asText(null), sending)
+                    : sendWhole(target, source, uploadInfo, URI.create(upload), siteStorage, sending);
         } catch (RuntimeException e) {
             if (multipart) {
                 abortQuietly(complete, info, target, deadline);
@@ -542,9 +588,21 @@ public class UploadService {
 
     // ---- small parts ---------------------------------------------------------------------------------------------
 
-    private SourceObject source(S3Location location, Deadline deadline) {
+    /**
+     * The object, if allowed and there; in the request only when {@code fptr.upload.sync-max-bytes} can be expected
+     * to go up before the deadline (infra/bench/upload), else a 422 that says to send {@code Prefer: respond-async}.
+     */
+    private SourceObject source(S3Location location, Run run, Deadline deadline) {
         sources.checkAllowed(location);
-        return sources.head(location, deadline);
+        SourceObject source = sources.head(location, deadline);
+        if (run == Run.IN_REQUEST && source.size() > config.syncMaxBytes()) {
+            throw ProblemException.unprocessable(location + " is " + source.size() + " bytes, more than fptr.upload.sync-max-bytes ("
+                    + config.syncMaxBytes() + ") can be expected to upload within the request's time. Send the request again "
+                    + "with the header 'Prefer: respond-async': it is then answered 202 at once and uploaded by the upload "
+                    + "worker. Nothing was written.").with("pointer", "/s3/key").with("size", source.size())
+                    .with("sync_max_bytes", config.syncMaxBytes()).with("prefer", "respond-async");
+        }
+        return source;
     }
 
     /** The content type sent with the bytes: the caller's, else S3's (unless generic), else a guess from the name. */

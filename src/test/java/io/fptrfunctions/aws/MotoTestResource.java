@@ -27,6 +27,10 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String JOB_VISIBILITY_TIMEOUT = "30";
     /** The worker's table (in AWS, the StateTable). */
     public static final String WORKER_TABLE = "fptr-functions-test-worker-state";
+    /** The upload job queue: Prefer: respond-async on the upload routes queues here; the upload worker's event source. */
+    public static final String UPLOAD_QUEUE = "fptr-functions-test-upload-jobs";
+    /** The upload job queue's dead-letter queue. */
+    public static final String UPLOAD_DEAD_LETTERS = "fptr-functions-test-upload-dead-letters";
     /** The webhook's queue: a queue of its own here, so the worker's tests never see the webhook's jobs. */
     public static final String WEBHOOK_QUEUE = "fptr-functions-test-thumbnail-jobs";
     /** The webhook's table of deliveries seen (in AWS, the StateTable). */
@@ -48,6 +52,7 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
         moto.createStateTable(WEBHOOK_TABLE);
         moto.createJobQueue(JOB_QUEUE, DEAD_LETTERS, MAX_RECEIVE_COUNT, JOB_VISIBILITY_TIMEOUT);
         moto.createQueue(WEBHOOK_QUEUE);
+        moto.createJobQueue(UPLOAD_QUEUE, UPLOAD_DEAD_LETTERS, MAX_RECEIVE_COUNT, JOB_VISIBILITY_TIMEOUT);
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.s3.endpoint-override", moto.endpoint());
         config.put("quarkus.secretsmanager.endpoint-override", moto.endpoint());
@@ -67,6 +72,8 @@ public class MotoTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("fptr.webhook.table-name", WEBHOOK_TABLE);
         config.put("fptr.upload.source-bucket", BUCKET);
         config.put("fptr.upload.source-prefix", "uploads/");
+        config.put("fptr.upload.job-queue-url", queueUrl(UPLOAD_QUEUE));
+        config.put("fptr.upload-worker.queue-url", queueUrl(UPLOAD_QUEUE));
         return config;
     }
 

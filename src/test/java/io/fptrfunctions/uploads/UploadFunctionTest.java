@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.http.TestLambdaContext;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.fptrfunctions.telemetry.EmfLines;
@@ -202,6 +203,27 @@ class UploadFunctionTest {
         assertNoUploadLeftOpen();
         assertEquals(attachmentsBefore, attachmentCount(), "no Attachment was created");
         assertTrue(fieldValue("versions", 6003, "sg_uploaded_movie").isNull(), "the field still points at nothing");
+    }
+
+    @Test
+    void aStorageTooSlowForTheDeadlineEndsIn504BeforeItAndLeavesNoUploadOpen() {
+        object("uploads/slow/plate.exr", 4 * 256 * KIB, 12);
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/2$", "latency_ms", 8000));
+
+        long started = System.nanoTime();
+        Answer a = ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/files/{field}", "/v1/entities/Version/6003/files/sg_uploaded_movie")
+                .pathParameter("type", "Version").pathParameter("id", "6003").pathParameter("field", "sg_uploaded_movie")
+                .body("{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/slow/plate.exr\"}}")
+                .invoke(UploadHandler.FUNCTION, TestLambdaContext.withRemaining(4000));   // a deadline 3 s away
+        long millis = (System.nanoTime() - started) / 1_000_000;
+
+        assertEquals(504, a.status(), a.body()::toString);
+        assertNotNull(a.header("Retry-After"));
+        assertTrue(millis < 3000, "answered before the deadline: " + millis + " ms");
+        assertEquals(1, SIM.count("POST", ".*/sg_uploaded_movie/_upload/multipart_abort"), "the open upload was aborted");
+        assertEquals(0, SIM.count("POST", ".*/sg_uploaded_movie/_upload"), "never completed");
+        assertNoUploadLeftOpen();
+        assertTrue(fieldValue("versions", 6003, "sg_uploaded_movie").isNull());
     }
 
     @Test

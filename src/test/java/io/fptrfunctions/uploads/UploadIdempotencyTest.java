@@ -7,6 +7,7 @@ import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.TestClock;
 import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
+import io.fptrfunctions.http.TestLambdaContext;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
 import io.quarkus.test.junit.QuarkusTest;
@@ -25,6 +26,7 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -126,6 +128,21 @@ class UploadIdempotencyTest {
         assertEquals(1, SIM.count("POST", COMPLETIONS), "uploaded once");
         assertEquals(1, attachmentsMade());
         assertTrue(replayed(post(attachmentBody())), "and kept from then on");
+    }
+
+    @Test
+    void aSlowIdempotencyStoreIsCutToTheInvocationsDeadlineNotToTheClientsTimeout() {
+        aws.slow(Duration.ofSeconds(4), "DynamoDB_20120810.PutItem");   // longer than quarkus.dynamodb.api-call-timeout (2 s)
+        long started = System.nanoTime();
+        Answer a = ApiGatewayEvents.route("POST /v1/uploads", "/v1/uploads").header("Idempotency-Key", key).body(attachmentBody())
+                .invoke(UploadHandler.FUNCTION, TestLambdaContext.withRemaining(1600));   // a deadline 600 ms away
+        long millis = (System.nanoTime() - started) / 1_000_000;
+
+        assertEquals(503, a.status(), a.body()::toString);
+        assertEquals("Idempotency-Key store unavailable", a.body().path("title").asText());
+        assertNotNull(a.header("Retry-After"));
+        assertTrue(millis < 1500, "the claim ended by the deadline, not after the client's 2 s: " + millis + " ms");
+        assertEquals(0, SIM.count("POST", ".*/_upload.*"), "nothing was started in FPTR");
     }
 
     private Answer post(String body) {

@@ -1,0 +1,167 @@
+package io.fptrfunctions.uploadworker;
+
+import io.fptrfunctions.deadline.Deadline;
+import io.fptrfunctions.idempotency.IdempotentWrites;
+import io.fptrfunctions.idempotency.IdempotentWrites.QueuedResult;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
+import io.fptrfunctions.thumbnailworker.Delays;
+import io.fptrfunctions.thumbnailworker.JobMessage;
+import io.fptrfunctions.thumbnailworker.JobMessages;
+import io.fptrfunctions.uploads.QueuedUploads;
+import io.fptrfunctions.uploads.UploadJob;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a batch of upload jobs ({@code Prefer: respond-async} on the upload routes), one after another, with the
+ * thumbnail worker's failure model: a partial batch failure leaves on the queue only the messages that failed.
+ * Each job runs under the {@code Idempotency-Key} claim the HTTP function made when it queued it
+ * ({@link IdempotentWrites#runQueued}), so it is safe to run twice:
+ * <ul>
+ * <li>done (a success or a final refusal, stored as the key's answer) → deleted;</li>
+ * <li>its answer already stored (a redelivery) → deleted, nothing uploaded;</li>
+ * <li>another attempt holds the key (the same request sent again without the preference) → sent again after
+ *     that attempt's lease, so it then finds the answer;</li>
+ * <li>failed (FPTR, storage or S3 failing, out of time, a bug) → left on the queue, visible again after a delay
+ *     doubling with each receive (never before FPTR's Retry-After), until the redrive policy moves it to the
+ *     dead-letter queue; the next run looks in FPTR for what this one may have made before uploading;</li>
+ * <li>a body that is not an upload job → visible again at once, so it reaches the dead-letter queue within seconds.</li>
+ * </ul>
+ * An upload is started only while the deadline leaves {@code fptr.upload-worker.min-time-left}; the jobs after that
+ * are sent again as they are.
+ */
+@ApplicationScoped
+public class UploadWorker {
+
+    private static final Logger LOG = Logger.getLogger(UploadWorker.class);
+    private static final int BODY_IN_LOG = 300;
+
+    @Inject
+    UploadWorkerConfig config;
+
+    @Inject
+    QueuedUploads jobs;
+
+    @Inject
+    IdempotentWrites writes;
+
+    @Inject
+    JobMessages queue;
+
+    @Inject
+    Metrics metrics;
+
+    private volatile boolean misconfigurationLogged;
+
+    /** Runs the batch within {@code deadline}; returns the ids of the messages to leave on the queue. */
+    List<String> run(List<JobMessage> batch, Deadline deadline) {
+        String queueUrl = queueUrl();
+        List<String> stay = new ArrayList<>();
+        for (JobMessage message : batch) {
+            boolean stays = deadline.allows(config.minTimeLeft()) ? handle(queueUrl, message, deadline)
+                    : notStarted(queueUrl, message, deadline.remaining());
+            if (stays) {
+                stay.add(message.messageId());
+            }
+        }
+        LOG.infof("batch of %d: %d left on the queue", batch.size(), stay.size());
+        return stay;
+    }
+
+    /** True when the message stays on the queue. */
+    private boolean handle(String queueUrl, JobMessage message, Deadline deadline) {
+        UploadJob job;
+        try {
+            job = jobs.read(message.body());
+        } catch (QueuedUploads.NotAJob e) {
+            String body = message.body() == null ? "null" : message.body().length() > BODY_IN_LOG
+                    ? message.body().substring(0, BODY_IN_LOG) + "..." : message.body();
+            LOG.errorf("message %s (receive %d) is not an upload job: %s. It goes back on the queue at once, so the "
+                    + "queue's redrive policy moves it to the dead-letter queue. Its body: %s", message.messageId(),
+                    message.receiveCount(), e.getMessage(), body);
+            queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+            metrics.count(Metric.JOBS_NOT_A_JOB);
+            return true;
+        }
+        String what = job + ", receive " + message.receiveCount();
+        long started = System.nanoTime();
+        QueuedResult result;
+        try {
+            result = writes.runQueued(job.idempotency(), message.messageId(), deadline, attempt -> jobs.run(job, attempt, deadline));
+        } catch (RuntimeException | StackOverflowError e) {
+            // the key's store failing, or a bug: this job's failure, not the batch's
+            LOG.errorf(e, "%s failed before it could run", what);
+            result = new QueuedResult(IdempotentWrites.QueuedOutcome.FAILED, e instanceof RuntimeException r ? r : null, null);
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        switch (result.outcome()) {
+            case DONE -> {
+                LOG.infof("%s: done%s (%d ms)", what, result.failure() == null ? ""
+                        : ", refused: " + result.failure().getMessage(), millis);
+                metrics.count(Metric.JOBS_DONE);
+                return false;
+            }
+            case ALREADY_DONE -> {
+                LOG.infof("%s: its answer was stored before (a redelivery); nothing uploaded", what);
+                metrics.count(Metric.JOBS_DONE);
+                return false;
+            }
+            case BUSY -> {
+                Duration delay = max(result.retryAfter(), config.retryMinDelay());
+                LOG.infof("%s: another attempt holds its Idempotency-Key; looking again in %d s", what, delay.toSeconds());
+                metrics.count(Metric.JOBS_WAITING);
+                if (queue.sendAgain(queueUrl, message, delay, Map.of())) {
+                    return false;
+                }
+                queue.visibleAgainIn(queueUrl, message, delay);
+                return true;
+            }
+            default -> {
+                Duration delay = max(result.retryAfter(),
+                        Delays.failure(message.receiveCount(), config.retryMinDelay(), config.retryMaxDelay()));
+                LOG.warnf("%s: failed (%s) after %d ms; visible again in %d s (the queue's redrive policy moves it to the "
+                        + "dead-letter queue after its maxReceiveCount receives)", what, result.failure() == null ? "unknown"
+                        : result.failure().getMessage(), millis, delay.toSeconds());
+                queue.visibleAgainIn(queueUrl, message, delay);
+                metrics.count(Metric.JOBS_FAILED);
+                return true;
+            }
+        }
+    }
+
+    /** Not enough time left for an upload: the job goes back as it is, for the next invocation. */
+    private boolean notStarted(String queueUrl, JobMessage message, Duration left) {
+        boolean sent = queue.sendAgain(queueUrl, message, Duration.ZERO, Map.of());
+        LOG.infof("message %s not started: %d ms left of the invocation (fptr.upload-worker.min-time-left %s); %s",
+                message.messageId(), left.toMillis(), config.minTimeLeft(), sent ? "sent again" : "left on the queue");
+        metrics.count(Metric.JOBS_NOT_STARTED);
+        if (!sent) {
+            queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+        }
+        return !sent;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a == null || a.compareTo(b) < 0 ? b : a;
+    }
+
+    /** The worker cannot run without its queue: every batch fails (logged once), so no job is lost. */
+    private String queueUrl() {
+        if (config.queueUrl().filter(v -> !v.isBlank()).isPresent()) {
+            return config.queueUrl().get();
+        }
+        if (!misconfigurationLogged) {
+            misconfigurationLogged = true;
+            LOG.error("The upload worker is not configured: FPTR_UPLOAD_WORKER_QUEUE_URL (fptr.upload-worker.queue-url) is "
+                    + "not set; every batch fails and stays on the queue");
+        }
+        throw new IllegalStateException("The upload worker is not configured: fptr.upload-worker.queue-url is not set.");
+    }
+}
