@@ -7,13 +7,13 @@ import java.time.Instant;
 import java.util.Comparator;
 
 /**
- * Where a walk is: the {@code (updated_at, id)} of the last entity all of whose jobs, and those of every
+ * Where an entity walk (the backfill's) is: the {@code (updated_at, id)} of the last entity all of whose jobs, and those of every
  * entity before it in FPTR's {@code updated_at,id} order, are on the queue. {@code updated_at} is FPTR's,
  * whole seconds; an id of 0 stands for "before any entity of that second" (a walk's start).
  */
 @RegisterForReflection
 public record Checkpoint(@JsonProperty("updated_at") Instant updatedAt, @JsonProperty("id") long id)
-        implements Comparable<Checkpoint> {
+        implements Comparable<Checkpoint>, WalkPosition {
 
     private static final Comparator<Checkpoint> ORDER =
             Comparator.comparing(Checkpoint::updatedAt).thenComparingLong(Checkpoint::id);
@@ -28,8 +28,9 @@ public record Checkpoint(@JsonProperty("updated_at") Instant updatedAt, @JsonPro
         return ORDER.compare(this, other);
     }
 
-    boolean isAfter(Checkpoint other) {
-        return other == null || compareTo(other) > 0;
+    @Override
+    public boolean isAfter(WalkPosition other) {
+        return other == null || compareTo((Checkpoint) other) > 0;
     }
 
     @Override

@@ -13,11 +13,15 @@ import java.util.List;
  *
  * @param run           {@code schedule} or {@code backfill}
  * @param backfill      a backfill's request as its progress is known by, with {@code key}; absent for the schedule
- * @param scanned       entities read from FPTR's search pages
+ * @param scanned       entities read from FPTR's search pages (the schedule: those an image event named, once per page)
+ * @param eventsRead    the schedule: {@code EventLogEntry} rows read (image changes and revivals); absent for a backfill
+ * @param retired       the schedule: entities an event named that were deleted (retired) by the time they were read,
+ *                      skipped; absent for a backfill
  * @param alreadyCopied jobs not queued: the copy record holds the entity's current image (entity × variant)
  * @param queued        jobs put on the queue (entity × variant)
  * @param pending       of those, jobs whose image FPTR still shows as "thumbnail pending" (the worker waits for it)
- * @param pagesRead     FPTR {@code _search} calls, the empty page that proves the end included
+ * @param pagesRead     FPTR {@code _search} calls: the schedule's event-log pages and entity reads; a backfill's
+ *                      entity pages, the empty page that proves the end included
  * @param complete      every walk reached its end; false: the next run (or the same backfill again) continues
  * @param stopped       {@code end}, {@code max_entities} ({@code fptr.sweep.max-entities-per-run}),
  *                      {@code time_left} ({@code fptr.sweep.min-time-left}) or {@code failed}
@@ -31,6 +35,8 @@ public record SweepAnswer(
         @JsonProperty("run") String run,
         @JsonProperty("backfill") JsonNode backfill,
         @JsonProperty("scanned") long scanned,
+        @JsonProperty("events_read") Long eventsRead,
+        @JsonProperty("retired") Long retired,
         @JsonProperty("already_copied") long alreadyCopied,
         @JsonProperty("queued") long queued,
         @JsonProperty("pending") long pending,
@@ -40,18 +46,24 @@ public record SweepAnswer(
         @JsonProperty("entity_types") List<Walked> entityTypes,
         @JsonProperty("error") JsonNode error) {
 
-    /** One entity type's walk in this run; {@code checkpoint_before} is null on a walk's first run. */
+    /**
+     * One entity type's walk in this run; {@code checkpoint_before} is null on a walk's first run. The
+     * schedule's checkpoints are {@link EventCheckpoint}s ({@code created_at, event_id}), a backfill's
+     * {@link Checkpoint}s ({@code updated_at, id}).
+     */
     @RegisterForReflection
     public record Walked(
             @JsonProperty("entity_type") String entityType,
             @JsonProperty("key") String key,
             @JsonProperty("scanned") long scanned,
+            @JsonProperty("events_read") @JsonInclude(JsonInclude.Include.NON_NULL) Long eventsRead,
+            @JsonProperty("retired") @JsonInclude(JsonInclude.Include.NON_NULL) Long retired,
             @JsonProperty("already_copied") long alreadyCopied,
             @JsonProperty("queued") long queued,
             @JsonProperty("pending") long pending,
             @JsonProperty("pages_read") int pagesRead,
-            @JsonProperty("checkpoint_before") Checkpoint checkpointBefore,
-            @JsonProperty("checkpoint_after") Checkpoint checkpointAfter,
+            @JsonProperty("checkpoint_before") WalkPosition checkpointBefore,
+            @JsonProperty("checkpoint_after") WalkPosition checkpointAfter,
             @JsonProperty("complete") boolean complete,
             @JsonProperty("stopped") String stopped) {
     }

@@ -19,8 +19,10 @@ import java.util.Map;
 /**
  * The walks' checkpoints in the state table, one item per walk and entity type:
  * {@code sweep#schedule#Note}, {@code sweep#backfill#<hash>#Note} ({@link SweepRequest#key()}), holding
- * {@code updated_at} and {@code entity_id} ({@link Checkpoint}) and a {@code version} that every save
- * increments. A save is conditional on the version it read, so a second sweep running at the same time
+ * the scheduled walk's {@code created_at} and {@code event_id} ({@link EventCheckpoint}) or a backfill's
+ * {@code updated_at} and {@code entity_id} ({@link Checkpoint}), and a {@code version} that every save
+ * increments. A scheduled item saved before the schedule read the event log holds {@code updated_at} and
+ * {@code entity_id}: it is read as the {@link Checkpoint} it is, and its walk takes it as a time. A save is conditional on the version it read, so a second sweep running at the same time
  * (the template's reserved concurrency of 1 prevents it; a raised limit would not) can never move a
  * checkpoint back: it is told another run moved it, and stops.
  */
@@ -33,7 +35,7 @@ class SweepCheckpoints {
     DynamoDbClient dynamo;
 
     /** What a walk found when it started: its checkpoint (null before its first save) and the version to save over. */
-    record Stored(Checkpoint checkpoint, long version) {
+    record Stored(WalkPosition checkpoint, long version) {
     }
 
     /** Another run moved this checkpoint since this one read it. */
@@ -59,10 +61,18 @@ class SweepCheckpoints {
         }
         long version = item.containsKey("version") ? Long.parseLong(item.get("version").n()) : 0;
         boolean expired = item.containsKey("expires_at") && Long.parseLong(item.get("expires_at").n()) <= now.getEpochSecond();
-        if (expired || !item.containsKey("updated_at") || !item.containsKey("entity_id")) {
+        if (expired) {
             return new Stored(null, version);
         }
-        return new Stored(new Checkpoint(Instant.parse(item.get("updated_at").s()), Long.parseLong(item.get("entity_id").n())), version);
+        if (item.containsKey("created_at") && item.containsKey("event_id")) {
+            return new Stored(new EventCheckpoint(Instant.parse(item.get("created_at").s()),
+                    Long.parseLong(item.get("event_id").n())), version);
+        }
+        if (item.containsKey("updated_at") && item.containsKey("entity_id")) {
+            return new Stored(new Checkpoint(Instant.parse(item.get("updated_at").s()),
+                    Long.parseLong(item.get("entity_id").n())), version);
+        }
+        return new Stored(null, version);
     }
 
     /**
@@ -72,12 +82,17 @@ class SweepCheckpoints {
      * @param request   the backfill's normalised body, kept beside its progress for whoever reads the table; null for the schedule
      * @param deadline  the invocation's; the call's timeout is capped by it
      */
-    long save(String table, String key, Checkpoint checkpoint, long version, Instant now, Instant expiresAt, String request,
+    long save(String table, String key, WalkPosition checkpoint, long version, Instant now, Instant expiresAt, String request,
               Deadline deadline) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(KEY, AttributeValue.fromS(key));
-        item.put("updated_at", AttributeValue.fromS(checkpoint.updatedAt().toString()));
-        item.put("entity_id", AttributeValue.fromN(Long.toString(checkpoint.id())));
+        if (checkpoint instanceof EventCheckpoint e) {
+            item.put("created_at", AttributeValue.fromS(e.createdAt().toString()));
+            item.put("event_id", AttributeValue.fromN(Long.toString(e.eventId())));
+        } else if (checkpoint instanceof Checkpoint c) {
+            item.put("updated_at", AttributeValue.fromS(c.updatedAt().toString()));
+            item.put("entity_id", AttributeValue.fromN(Long.toString(c.id())));
+        }
         item.put("version", AttributeValue.fromN(Long.toString(version + 1)));
         item.put("saved_at", AttributeValue.fromS(now.toString()));
         if (expiresAt != null) {

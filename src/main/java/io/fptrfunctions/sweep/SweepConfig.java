@@ -20,15 +20,20 @@ public interface SweepConfig {
     Optional<String> tableName();
 
     /**
-     * Each walk starts again this much before its checkpoint. FPTR's {@code updated_at} has a 1 s resolution,
-     * so an update in the checkpoint's own second, committed after the run read it, has the checkpoint's
-     * time; a margin of at least 1 s sees it. More covers FPTR's own commit delays and the clocks of its
-     * servers; what it re-reads costs no FPTR call, only its copy-record reads.
+     * Each walk starts again this much before its checkpoint's time: the schedule's event-log entry's
+     * {@code created_at} (entries can commit out of id order, a lower id after a higher one), a backfill's
+     * entity's {@code updated_at} (1 s resolution, so an update in the checkpoint's own second, committed
+     * after the run read it, has the checkpoint's time; a margin of at least 1 s sees it). More covers FPTR's
+     * own commit delays and the clocks of its servers; what it re-reads costs no more FPTR calls, only its
+     * copy-record reads.
      */
     @WithDefault("60s")
     Duration overlap();
 
-    /** The most entities one run takes past its checkpoint; the next run continues from where it stopped. */
+    /**
+     * The most rows one run takes past its checkpoint (the schedule's event-log entries, a backfill's
+     * entities); the next run continues from where it stopped.
+     */
     @WithDefault("25000")
     int maxEntitiesPerRun();
 
@@ -40,7 +45,7 @@ public interface SweepConfig {
     @WithDefault("1d")
     Duration firstRunLookback();
 
-    /** A page smaller than {@code fptr.max-page-size}, if ever needed. */
+    /** A page (event-log entries, entities) smaller than {@code fptr.max-page-size}, if ever needed. */
     Optional<Integer> pageSize();
 
     /** How long a backfill's progress is kept after its last run (the same body after that starts again). */

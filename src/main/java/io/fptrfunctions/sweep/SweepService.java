@@ -2,6 +2,7 @@ package io.fptrfunctions.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.deadline.Deadline;
@@ -28,30 +29,35 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The sweep: for each entity type, one walk through FPTR's entities in {@code updated_at,id} order from
- * the walk's checkpoint, queueing a {@link ThumbnailJob} for each entity and variant whose current image
- * is not the one the worker last copied. Per page, and nothing per entity:
+ * The sweep: for each entity type, one walk from the walk's checkpoint, queueing a {@link ThumbnailJob} for
+ * each entity and variant whose current image is not the one the worker last copied. The scheduled run walks
+ * FPTR's event log ({@link EventLogWalk}): only image changes (and revivals) are read, so a run over 20,000
+ * Notes changed in other fields reads none of them. A backfill walks the entities themselves
+ * ({@link EntityWalk}, in {@code updated_at,id} order from its {@code since}: history is older than any event
+ * log a site keeps). Per page, and nothing per entity:
  * <ol>
- *   <li>one {@code _search} (fields {@code image}, {@code project}, {@code updated_at}; {@code image is_not
- *       null}; up to {@code fptr.max-page-size} rows), the first from {@code fptr.sweep.overlap} before the
- *       checkpoint (FPTR's {@code updated_at} has a 1 s resolution), each next one after the last row read
- *       (keyset paging: an entity updated during the walk moves to the end and is read there, where an
- *       offset would have skipped the row after it);</li>
- *   <li>one {@code BatchGetItem} per 100 copy records ({@link CopiedImages#imageSources}): a row whose
+ *   <li>the candidates: the schedule's page of {@code EventLogEntry} rows and one {@code _search} of the entities
+ *       they name, or the backfill's {@code _search} page of entities (fields {@code image}, {@code project},
+ *       {@code updated_at}; {@code image is_not null}), each next page after the last row read (keyset paging:
+ *       an offset would skip rows when rows move);</li>
+ *   <li>one {@code BatchGetItem} per 100 copy records ({@link CopiedImages#imageSources}): an entity whose
  *       {@code image}, without its signature, is the recorded {@code image_source} is already copied;</li>
  *   <li>{@code SendMessageBatch} (10 a call) for the rest; an image FPTR still shows as pending is queued
  *       too, and the worker waits for it (skipping it would leave it behind the checkpoint);</li>
- *   <li>the checkpoint moves to the last row all of whose jobs, and those of every row before it, are on the
- *       queue (a conditional {@code PutItem}).</li>
+ *   <li>the checkpoint moves to the last row (event or entity) all of whose jobs, and those of every row
+ *       before it, are on the queue (a conditional {@code PutItem}).</li>
  * </ol>
- * A walk ends at an empty page (FPTR's only proof of the end), or stops early: after
- * {@code fptr.sweep.max-entities-per-run} entities past the checkpoint, when less than
+ * A walk ends at its last page (the schedule: one shorter than asked for; a backfill: an empty one, FPTR's only
+ * proof of the end of an entity walk that rows may join), or stops early: after
+ * {@code fptr.sweep.max-entities-per-run} rows past the checkpoint, when less than
  * {@code fptr.sweep.min-time-left} is left before the deadline, or at the first failure (an FPTR page, the
  * copy records, SQS, the checkpoint's save), leaving the checkpoint where the last queued row put it. The
  * next run continues from there. Knows nothing of Lambda: the handler passes the invocation's {@link Deadline} in,
@@ -61,8 +67,11 @@ import java.util.Set;
 public class SweepService {
 
     private static final Logger LOG = Logger.getLogger(SweepService.class);
-    static final List<String> FIELDS = List.of("image", "project", "updated_at");
+    static final String IMAGE_FIELD = "image";
+    static final List<String> FIELDS = List.of(IMAGE_FIELD, "project", "updated_at");
     static final String ORDER = "updated_at,id";
+    static final String EVENT_LOG = "EventLogEntry";
+    static final List<String> EVENT_FIELDS = List.of("entity", "created_at");
 
     static final String STOPPED_END = "end";
     static final String STOPPED_MAX_ENTITIES = "max_entities";
@@ -123,7 +132,8 @@ public class SweepService {
         List<SweepAnswer.Walked> walked = new ArrayList<>();
         JsonNode error = null;
         for (String type : types) {
-            Walk walk = new Walk(settings, request, type, key + "#" + type, variants, project);
+            Walk walk = request.backfill() ? new EntityWalk(settings, request, type, key + "#" + type, variants, project)
+                    : new EventLogWalk(settings, request, type, key + "#" + type, variants);
             try {
                 walk.run(budget, deadline);
             } catch (Deadline.Exceeded e) {
@@ -162,7 +172,8 @@ public class SweepService {
         }
         if (config.overlap().compareTo(Duration.ofSeconds(1)) < 0) {
             problems.add("fptr.sweep.overlap is " + config.overlap() + "; FPTR's updated_at has a 1 s resolution, "
-                    + "so less than 1s would miss an update in the checkpoint's own second");
+                    + "so less than 1s would miss an update in the checkpoint's own second (and entries of the event log "
+                    + "commit out of id order)");
         }
         if (config.maxEntitiesPerRun() < 1) {
             problems.add("fptr.sweep.max-entities-per-run must be at least 1");
@@ -219,90 +230,331 @@ public class SweepService {
         return project;
     }
 
-    /** One entity type's walk in this run. */
-    private final class Walk {
+    /** What an entity type's walk in this run shares, however it finds its candidates: its tally, and how it queues. */
+    private abstract class Walk {
         final Settings settings;
         final SweepRequest request;
         final String type;
         final String key;
         final List<ThumbnailVariant> variants;
-        final ObjectNode project;
 
         long scanned;
         long alreadyCopied;
         long queued;
         long pending;
         int pagesRead;
-        Checkpoint before;
-        /** Where the walk is: the stored checkpoint, or the walk's start before its first save. */
-        Checkpoint position;
+        WalkPosition before;
         /** The checkpoint as stored now. */
-        Checkpoint saved;
+        WalkPosition saved;
+        long version;
         boolean complete;
         String stopped;
 
-        Walk(Settings settings, SweepRequest request, String type, String key, List<ThumbnailVariant> variants, ObjectNode project) {
+        Walk(Settings settings, SweepRequest request, String type, String key, List<ThumbnailVariant> variants) {
             this.settings = settings;
             this.request = request;
             this.type = type;
             this.key = key;
             this.variants = variants;
-            this.project = project;
         }
 
+        abstract void run(int[] budget, Deadline deadline);
+
+        /** Before each page: false (and why, in {@code stopped}) when the run's time or its entities are used up. */
+        boolean mayReadPage(int[] budget, Deadline deadline) {
+            if (!deadline.allows(config.minTimeLeft())) {
+                stopped = STOPPED_TIME_LEFT;
+                return false;
+            }
+            if (budget[0] <= 0) {
+                stopped = STOPPED_MAX_ENTITIES;
+                return false;
+            }
+            return true;
+        }
+
+        void end() {
+            complete = true;
+            stopped = STOPPED_END;
+        }
+
+        /**
+         * After a page: {@code queued} are the positions of its rows, in the walk's order, up to the first whose
+         * jobs are not all on the queue. The checkpoint moves to the last of them when that is past
+         * {@code position}, which is returned, moved or not; each past {@code position} counts toward the
+         * run's bound (rows of the overlap, read again, do not). Then the page's failure, if any, is thrown.
+         */
+        WalkPosition advance(List<? extends WalkPosition> queued, WalkPosition position, int[] budget, Queued page, Deadline deadline) {
+            WalkPosition reached = null;
+            for (WalkPosition c : queued) {
+                if (c.isAfter(position)) {
+                    budget[0]--;
+                }
+                if (c.isAfter(reached)) {
+                    reached = c;
+                }
+            }
+            WalkPosition now = position;
+            if (reached != null && reached.isAfter(position)) {
+                version = checkpoints.save(settings.table(), key, reached, version, clock.instant(),
+                        request.backfill() ? clock.instant().plus(config.backfillTtl()) : null,
+                        request.backfill() ? request.normalized().toString() : null, deadline);
+                saved = reached;
+                now = reached;
+            }
+            if (page.failure() != null) {
+                throw page.failure();
+            }
+            return now;
+        }
+
+        /**
+         * Decides and queues the jobs of these entities: a copy-record read per 100 keys, then the jobs of the
+         * entities whose current image is not the recorded one. {@code rowsNotQueued}: the indexes of rows
+         * with a job SQS did not take, {@code failure} the problem to answer once the caller has saved how far
+         * it got.
+         */
+        Queued queueRows(List<Row> page, Deadline deadline) {
+            List<String> keys = new ArrayList<>();
+            page.forEach(r -> variants.forEach(v -> keys.add(CopiedImages.key(r.type(), r.id(), v))));
+            Map<String, String> recorded = keys.isEmpty() ? Map.of() : copies.imageSources(settings.table(), keys, deadline);
+
+            List<ThumbnailJob> jobs = new ArrayList<>();
+            List<Integer> jobRows = new ArrayList<>();
+            List<Boolean> jobPending = new ArrayList<>();
+            String source = request.backfill() ? ThumbnailJob.SOURCE_BACKFILL : ThumbnailJob.SOURCE_SWEEP;
+            for (int i = 0; i < page.size(); i++) {
+                Row r = page.get(i);
+                if (r.image() == null) {
+                    continue;   // emptied since: nothing to copy
+                }
+                String imageSource = ThumbnailService.stableUrl(r.image());
+                for (ThumbnailVariant v : variants) {
+                    if (imageSource.equals(recorded.get(CopiedImages.key(r.type(), r.id(), v)))) {
+                        alreadyCopied++;
+                    } else {
+                        jobs.add(new ThumbnailJob(r.type(), r.id(), v.alt(), r.projectId(), source, null, null, r.updatedAt().toString()));
+                        jobRows.add(i);
+                        jobPending.add(FptrRecords.isPendingImage(r.image()));
+                    }
+                }
+            }
+            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, deadline);
+            Set<Integer> rowsNotQueued = new HashSet<>();
+            for (int j = 0; j < jobs.size(); j++) {
+                if (notQueued.contains(j)) {
+                    rowsNotQueued.add(jobRows.get(j));
+                } else {
+                    queued++;
+                    pending += jobPending.get(j) ? 1 : 0;
+                }
+            }
+            scanned += page.size();
+            ProblemException failed = notQueued.isEmpty() ? null : new ProblemException(503, "SQS did not take every job",
+                    notQueued.size() + " of " + jobs.size() + " jobs of " + type + " could not be queued; the checkpoint "
+                            + "stays before the first " + (request.backfill() ? "entity" : "event") + " among them, so the next run queues them.");
+            return new Queued(rowsNotQueued, failed);
+        }
+
+        Row row(JsonNode record) {
+            ObjectNode flat = FptrRecords.flatten(record);
+            JsonNode image = flat.get("image");
+            JsonNode projectId = flat.path("project").path("id");
+            return new Row(flat.path("type").asText(type), flat.path("id").asLong(), instant(flat, "updated_at"),
+                    image == null || image.isNull() || image.asText().isEmpty() ? null : image.asText(),
+                    projectId.isIntegralNumber() ? projectId.asLong() : null);
+        }
+
+        /** A date-time field of a search row; a row without one is FPTR's fault (502), and stops the walk where it is. */
+        Instant instant(ObjectNode flat, String field) {
+            JsonNode value = flat.get(field);
+            try {
+                return OffsetDateTime.parse(value == null ? "" : value.asText()).toInstant();
+            } catch (DateTimeException e) {
+                throw new ProblemException(502, "Bad Gateway", "FPTR's search answered " + flat.path("type").asText(type) + " "
+                        + flat.path("id").asLong() + " without a readable " + field + " (" + value + "); the checkpoint stays where it was.");
+            }
+        }
+
+        SweepAnswer.Walked result() {
+            return new SweepAnswer.Walked(type, key, scanned, eventsRead(), retired(), alreadyCopied, queued, pending, pagesRead,
+                    before, saved, complete, stopped);
+        }
+
+        Long eventsRead() {
+            return null;
+        }
+
+        Long retired() {
+            return null;
+        }
+    }
+
+    /**
+     * The scheduled run: FPTR's event log, as shotgunEvents polls it (python-api #201 points there too, to
+     * see an image land). {@code updated_at} moves on every field change; an {@code EventLogEntry} of type
+     * {@code Shotgun_<Type>_Change} with {@code attribute_name} {@code image} exists only for an image change
+     * (a create logs one per field it sets, so a create with an image is one too), and a
+     * {@code Shotgun_<Type>_Revival} brings back an entity whose image change a run skipped while it was
+     * deleted. Per page of up to {@code fptr.sweep.page-size} ({@code fptr.max-page-size}) entries, in id
+     * order from {@code fptr.sweep.overlap} before the checkpoint's {@code created_at} (entries commit out of id order; those read again cost copy
+     * records, not FPTR calls), each next page after the last id read: one {@code _search} of the type for the
+     * distinct entities named ({@code id in [...]}) for their current image, then the copy records and the
+     * jobs as for any page. A page with fewer entries than asked for is the last.
+     */
+    private final class EventLogWalk extends Walk {
+        long eventsRead;
+        long retired;
+        EventCheckpoint position;
+
+        EventLogWalk(Settings settings, SweepRequest request, String type, String key, List<ThumbnailVariant> variants) {
+            super(settings, request, type, key, variants);
+        }
+
+        @Override
         void run(int[] budget, Deadline deadline) {
             Instant now = clock.instant();
             SweepCheckpoints.Stored stored = checkpoints.load(settings.table(), key, now, deadline);
-            before = stored.checkpoint();
-            saved = before;
-            long version = stored.version();
-            position = before != null ? before : start(now);
-            // The first page starts the overlap before the checkpoint; each next one after the last row read.
-            JsonNode bound = position == null ? null
-                    : FptrFilter.condition("updated_at", "greater_than", position.updatedAt().minus(settings.overlap()).toString());
-            while (true) {
-                if (!deadline.allows(config.minTimeLeft())) {
-                    stopped = STOPPED_TIME_LEFT;
-                    return;
-                }
-                if (budget[0] <= 0) {
-                    stopped = STOPPED_MAX_ENTITIES;
-                    return;
-                }
-                List<JsonNode> rows = fptr.searchPage(deadline, type, filter(bound), FIELDS, ORDER, Math.min(settings.pageSize(), budget[0]), 1);
+            version = stored.version();
+            position = migrated(stored.checkpoint());
+            before = position;
+            saved = position;
+            if (position == null) {
+                position = EventCheckpoint.startingAt(now.minus(config.firstRunLookback()).truncatedTo(ChronoUnit.SECONDS));
+            }
+            String since = position.createdAt().minus(settings.overlap()).toString();
+            long afterId = 0;
+            while (mayReadPage(budget, deadline)) {
+                int size = Math.min(settings.pageSize(), budget[0]);
+                List<JsonNode> entries = fptr.searchPage(deadline, EVENT_LOG, eventFilter(since, afterId), EVENT_FIELDS, "id", size, 1);
                 pagesRead++;
-                if (rows.isEmpty()) {
-                    complete = true;
-                    stopped = STOPPED_END;
+                eventsRead += entries.size();
+                if (entries.isEmpty()) {
+                    end();
                     return;
                 }
-                PageOutcome page = queuePage(rows, budget, deadline);
-                if (page.reached() != null && page.reached().isAfter(position)) {
-                    version = checkpoints.save(settings.table(), key, page.reached(), version, clock.instant(),
-                            request.backfill() ? clock.instant().plus(config.backfillTtl()) : null,
-                            request.backfill() ? request.normalized().toString() : null, deadline);
-                    position = page.reached();
-                    saved = position;
+                List<Event> events = entries.stream().map(this::event).toList();
+                Set<Long> named = new LinkedHashSet<>();
+                // an entity named again on a later page is read and decided again: its image may have changed since
+                events.stream().map(Event::entityId).filter(id -> id != null).forEach(named::add);
+                List<Row> rows = named.isEmpty() ? List.of() : current(named, deadline);
+                Set<Long> read = new HashSet<>();
+                rows.forEach(r -> read.add(r.id()));
+                retired += events.stream().filter(e -> e.entityId() == null).count() + named.stream().filter(id -> !read.contains(id)).count();
+                Queued page = queueRows(rows, deadline);
+                Set<Long> notQueued = new HashSet<>();
+                page.rowsNotQueued().forEach(i -> notQueued.add(rows.get(i).id()));
+                List<EventCheckpoint> queuedEntries = new ArrayList<>();
+                for (Event e : events) {
+                    if (e.entityId() != null && notQueued.contains(e.entityId())) {
+                        break;
+                    }
+                    queuedEntries.add(new EventCheckpoint(e.createdAt(), e.id()));
                 }
-                if (page.notQueued() != null) {
-                    throw page.notQueued();
+                position = (EventCheckpoint) advance(queuedEntries, position, budget, page, deadline);
+                if (entries.size() < size) {
+                    end();   // FPTR had no more: no empty page needed to prove it
+                    return;
                 }
-                // after the last row read, not the checkpoint: rows of the overlap past this page are still to be read
-                bound = after(page.lastRead());
+                afterId = events.get(events.size() - 1).id();
             }
         }
 
-        /** A walk's first run: the scheduled one looks back {@code first-run-lookback}; a backfill from its {@code since}, or from the first entity. */
-        private Checkpoint start(Instant now) {
-            if (request.backfill()) {
-                return request.since() == null ? null : Checkpoint.startingAt(request.since());
+        /** The named entities as FPTR has them now: one {@code _search}, as many rows as an event page; the retired are not among them. */
+        private List<Row> current(Set<Long> named, Deadline deadline) {
+            ArrayNode ids = mapper.createArrayNode();
+            named.forEach(ids::add);
+            List<JsonNode> rows = fptr.searchPage(deadline, type, FptrFilter.and(FptrFilter.condition("id", "in", ids)), FIELDS, "id",
+                    settings.pageSize(), 1);
+            pagesRead++;
+            return rows.stream().map(this::row).toList();
+        }
+
+        /** A checkpoint of the entity walk the schedule used before (its {@code updated_at}, {@code entity_id}) is read as its time. */
+        private EventCheckpoint migrated(WalkPosition stored) {
+            if (stored instanceof Checkpoint old) {
+                return EventCheckpoint.startingAt(old.updatedAt());
             }
-            return Checkpoint.startingAt(now.minus(config.firstRunLookback()).truncatedTo(ChronoUnit.SECONDS));
+            return (EventCheckpoint) stored;
+        }
+
+        /** Image changes and revivals of the type, logged from {@code since} on, after {@code afterId}. */
+        private JsonNode eventFilter(String since, long afterId) {
+            JsonNode kinds = FptrFilter.or(
+                    FptrFilter.and(FptrFilter.condition("event_type", "is", "Shotgun_" + type + "_Change"),
+                            FptrFilter.condition("attribute_name", "is", IMAGE_FIELD)),
+                    FptrFilter.condition("event_type", "is", "Shotgun_" + type + "_Revival"));
+            return FptrFilter.afterId(FptrFilter.and(kinds, FptrFilter.condition("created_at", "greater_than", since)), afterId);
+        }
+
+        /**
+         * One entry: its id, {@code created_at} and the entity it names, by {@code entity} (FPTR shows it null
+         * once the entity is retired: vfxetc/sgevents, docs/reverse_engineering.rst) or {@code meta.entity_id}.
+         */
+        private Event event(JsonNode record) {
+            ObjectNode flat = FptrRecords.flatten(record);
+            JsonNode entity = flat.path("entity");
+            Long entityId = entity.path("id").isIntegralNumber() ? Long.valueOf(entity.path("id").asLong()) : null;
+            return new Event(flat.path("id").asLong(), instant(flat, "created_at"), entityId);
+        }
+
+        @Override
+        Long eventsRead() {
+            return eventsRead;
+        }
+
+        @Override
+        Long retired() {
+            return retired;
+        }
+    }
+
+    /** One {@code EventLogEntry} of a page; {@code entityId} null when FPTR no longer shows the entity (retired). */
+    private record Event(long id, Instant createdAt, Long entityId) {
+    }
+
+    /** A backfill: the entities of the type in {@code updated_at,id} order, from its {@code since} (see the class). */
+    private final class EntityWalk extends Walk {
+        final ObjectNode project;
+        /** Where the walk is: the stored checkpoint, or the walk's start before its first save. */
+        Checkpoint position;
+
+        EntityWalk(Settings settings, SweepRequest request, String type, String key, List<ThumbnailVariant> variants, ObjectNode project) {
+            super(settings, request, type, key, variants);
+            this.project = project;
+        }
+
+        @Override
+        void run(int[] budget, Deadline deadline) {
+            SweepCheckpoints.Stored stored = checkpoints.load(settings.table(), key, clock.instant(), deadline);
+            Checkpoint checkpoint = stored.checkpoint() instanceof Checkpoint c ? c : null;
+            before = checkpoint;
+            saved = checkpoint;
+            version = stored.version();
+            position = checkpoint != null ? checkpoint : request.since() == null ? null : Checkpoint.startingAt(request.since());
+            // The first page starts the overlap before the checkpoint; each next one after the last row read.
+            JsonNode bound = position == null ? null
+                    : FptrFilter.condition("updated_at", "greater_than", position.updatedAt().minus(settings.overlap()).toString());
+            while (mayReadPage(budget, deadline)) {
+                List<JsonNode> rows = fptr.searchPage(deadline, type, filter(bound), FIELDS, ORDER, Math.min(settings.pageSize(), budget[0]), 1);
+                pagesRead++;
+                if (rows.isEmpty()) {
+                    end();
+                    return;
+                }
+                List<Row> page = rows.stream().map(this::row).toList();
+                Queued queuedPage = queueRows(page, deadline);
+                int done = queuedPage.rowsNotQueued().stream().min(Integer::compare).orElse(page.size());
+                position = (Checkpoint) advance(page.subList(0, done).stream().map(Row::checkpoint).toList(), position, budget,
+                        queuedPage, deadline);
+                // after the last row read, not the checkpoint: rows of the overlap past this page are still to be read
+                bound = after(page.get(page.size() - 1).checkpoint());
+            }
         }
 
         private JsonNode filter(JsonNode bound) {
             List<JsonNode> conditions = new ArrayList<>();
-            conditions.add(FptrFilter.condition("image", "is_not", mapper.nullNode()));
+            conditions.add(FptrFilter.condition(IMAGE_FIELD, "is_not", mapper.nullNode()));
             if (project != null) {
                 conditions.add(FptrFilter.condition("project", "is", FptrFilter.entity("Project", project.get("id").asLong())));
             }
@@ -319,90 +571,10 @@ public class SweepService {
                     FptrFilter.and(FptrFilter.condition("updated_at", "is", at),
                             FptrFilter.condition("id", "greater_than", mapper.getNodeFactory().numberNode(p.id()))));
         }
-
-        /**
-         * Decides and queues one page. {@code reached}: the last row all of whose jobs (and every earlier
-         * row's) are on the queue, null when the first row's are not; {@code notQueued}: the problem when
-         * SQS did not take every job, for the caller to answer once it has saved how far the page got.
-         * The rows come in FPTR's {@code updated_at,id} order, so the last one is where the next page starts.
-         */
-        private PageOutcome queuePage(List<JsonNode> rows, int[] budget, Deadline deadline) {
-            List<Row> page = rows.stream().map(this::row).toList();
-            List<String> keys = new ArrayList<>();
-            page.forEach(r -> variants.forEach(v -> keys.add(CopiedImages.key(r.type(), r.id(), v))));
-            Map<String, String> recorded = copies.imageSources(settings.table(), keys, deadline);
-
-            List<ThumbnailJob> jobs = new ArrayList<>();
-            List<Integer> jobRows = new ArrayList<>();
-            List<Boolean> jobPending = new ArrayList<>();
-            String source = request.backfill() ? ThumbnailJob.SOURCE_BACKFILL : ThumbnailJob.SOURCE_SWEEP;
-            for (int i = 0; i < page.size(); i++) {
-                Row r = page.get(i);
-                if (r.image() == null) {
-                    continue;   // emptied since FPTR filtered the page: nothing to copy
-                }
-                String imageSource = ThumbnailService.stableUrl(r.image());
-                for (ThumbnailVariant v : variants) {
-                    if (imageSource.equals(recorded.get(CopiedImages.key(r.type(), r.id(), v)))) {
-                        alreadyCopied++;
-                    } else {
-                        jobs.add(new ThumbnailJob(r.type(), r.id(), v.alt(), r.projectId(), source, null, null, r.updatedAt().toString()));
-                        jobRows.add(i);
-                        jobPending.add(FptrRecords.isPendingImage(r.image()));
-                    }
-                }
-            }
-            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, deadline);
-            int done = page.size();
-            for (int j = 0; j < jobs.size(); j++) {
-                if (notQueued.contains(j)) {
-                    done = Math.min(done, jobRows.get(j));
-                } else {
-                    queued++;
-                    pending += jobPending.get(j) ? 1 : 0;
-                }
-            }
-            scanned += page.size();
-            Checkpoint reached = null;
-            for (int i = 0; i < done; i++) {
-                Checkpoint c = page.get(i).checkpoint();
-                if (c.isAfter(position)) {
-                    budget[0]--;   // rows of the overlap, read again, do not count toward the run's bound
-                }
-                if (c.isAfter(reached)) {
-                    reached = c;
-                }
-            }
-            ProblemException failed = notQueued.isEmpty() ? null : new ProblemException(503, "SQS did not take every job",
-                    notQueued.size() + " of " + jobs.size() + " jobs of " + type + " could not be queued; the checkpoint "
-                            + "stays before the first entity among them, so the next run queues them.");
-            return new PageOutcome(reached, page.get(page.size() - 1).checkpoint(), failed);
-        }
-
-        private Row row(JsonNode record) {
-            ObjectNode flat = FptrRecords.flatten(record);
-            JsonNode updated = flat.get("updated_at");
-            Instant updatedAt;
-            try {
-                updatedAt = OffsetDateTime.parse(updated == null ? "" : updated.asText()).toInstant();
-            } catch (DateTimeException e) {
-                throw new ProblemException(502, "Bad Gateway", "FPTR's search answered " + type + " " + flat.path("id").asLong()
-                        + " without a readable updated_at (" + updated + "); the checkpoint stays where it was.");
-            }
-            JsonNode image = flat.get("image");
-            JsonNode projectId = flat.path("project").path("id");
-            return new Row(flat.path("type").asText(type), flat.path("id").asLong(), updatedAt,
-                    image == null || image.isNull() || image.asText().isEmpty() ? null : image.asText(),
-                    projectId.isIntegralNumber() ? projectId.asLong() : null);
-        }
-
-        SweepAnswer.Walked result() {
-            return new SweepAnswer.Walked(type, key, scanned, alreadyCopied, queued, pending, pagesRead, before, saved, complete, stopped);
-        }
     }
 
-    /** What a page did: how far its queued rows reach, its last row (where the next page starts), SQS's refusal if any. */
-    private record PageOutcome(Checkpoint reached, Checkpoint lastRead, ProblemException notQueued) {
+    /** What queueing a page did: the rows with a job SQS did not take, and the problem to answer for them. */
+    private record Queued(Set<Integer> rowsNotQueued, ProblemException failure) {
     }
 
     /** One entity of a search page. */
@@ -420,12 +592,18 @@ public class SweepService {
 
     private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked, int types, JsonNode error) {
         long scanned = 0;
+        Long events = null;
+        Long retired = null;
         long copied = 0;
         long queuedJobs = 0;
         long pendingJobs = 0;
         int pages = 0;
         for (SweepAnswer.Walked w : walked) {
             scanned += w.scanned();
+            if (w.eventsRead() != null) {
+                events = (events == null ? 0 : events) + w.eventsRead();
+                retired = (retired == null ? 0 : retired) + w.retired();
+            }
             copied += w.alreadyCopied();
             queuedJobs += w.queued();
             pendingJobs += w.pending();
@@ -433,15 +611,16 @@ public class SweepService {
         }
         boolean complete = walked.size() == types && walked.stream().allMatch(SweepAnswer.Walked::complete);
         String stopped = complete ? STOPPED_END : walked.get(walked.size() - 1).stopped();
-        return new SweepAnswer(request.backfill() ? "backfill" : "schedule", backfill, scanned, copied, queuedJobs, pendingJobs,
+        return new SweepAnswer(request.backfill() ? "backfill" : "schedule", backfill, scanned, events, retired, copied, queuedJobs, pendingJobs,
                 pages, complete, stopped, walked, error);
     }
 
     private void log(SweepAnswer answer, JsonNode error, long ms) {
         List<String> walks = new ArrayList<>();
         for (SweepAnswer.Walked w : answer.entityTypes()) {
-            walks.add(String.format(Locale.ROOT, "%s: scanned %d, already copied %d, queued %d (%d pending), %d pages, "
-                            + "checkpoint %s -> %s, %s", w.entityType(), w.scanned(), w.alreadyCopied(), w.queued(), w.pending(),
+            String events = w.eventsRead() == null ? "" : String.format(Locale.ROOT, "events %d (%d retired), ", w.eventsRead(), w.retired());
+            walks.add(String.format(Locale.ROOT, "%s: %sscanned %d, already copied %d, queued %d (%d pending), %d pages, "
+                            + "checkpoint %s -> %s, %s", w.entityType(), events, w.scanned(), w.alreadyCopied(), w.queued(), w.pending(),
                     w.pagesRead(), w.checkpointBefore() == null ? "none" : w.checkpointBefore(),
                     w.checkpointAfter() == null ? "none" : w.checkpointAfter(), w.stopped()));
         }

@@ -57,6 +57,12 @@ final class EntityApi {
                 throw SimError.fptr(404, 103, "Not Found", null, "Entity type '" + m.group(1) + "' does not exist.");
             }
             String second = m.group(2);
+            if (def.name.equals(EventLog.TYPE) && !ex.method.equals("GET") && !"_search".equals(second)
+                    && !"_summarize".equals(second)) {
+                // the simulator's own rule (no FPTR source gives the answer to a write here): EventLog writes these rows
+                throw SimError.fptr(403, 103, "EventLogEntry is read-only", null,
+                        "The simulator logs entries itself, for every write; they cannot be written through the API.");
+            }
             if (m.group(3) != null) {
                 if (ex.method.equals("GET")) {
                     relationship(ex, def, second, m.group(3));

@@ -105,6 +105,7 @@ public final class FptrSimulator implements AutoCloseable {
     private final EntityApi entityApi;
     private final AdminApi adminApi;
     private final Webhooks webhooks;
+    private final EventLog eventLog = new EventLog(this);
     private final List<Route> routes = new CopyOnWriteArrayList<>();
     private final List<Runnable> resetHooks = new CopyOnWriteArrayList<>();
     private final List<Fault> faults = new ArrayList<>();
@@ -205,6 +206,11 @@ public final class FptrSimulator implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** FPTR's event log ({@code EventLogEntry}): what every committed write logged. */
+    EventLog eventLog() {
+        return eventLog;
     }
 
     public SimStore store() {
@@ -314,7 +320,10 @@ public final class FptrSimulator implements AutoCloseable {
         });
     }
 
-    /** Inserts rows in seed format (the body of {@code POST /_sim/records}); returns their ids. */
+    /**
+     * Inserts rows in seed format (the body of {@code POST /_sim/records}); returns their ids. Each is
+     * logged as a create at its {@code created_at} ({@link EventLog}), without webhook deliveries.
+     */
     public List<Long> insertRecords(JsonNode records) {
         return store.write(() -> {
             List<Long> ids = new ArrayList<>();
@@ -323,10 +332,28 @@ public final class FptrSimulator implements AutoCloseable {
                 if (!r.isObject()) {
                     throw new IllegalArgumentException("each record is a JSON object");
                 }
-                ids.add(store.insertSeed((ObjectNode) r, now).id);
+                SimRecord row = store.insertSeed((ObjectNode) r, now);
+                ids.add(row.id);
+                eventLog.log(seeded(row, (ObjectNode) r));
             }
             return ids;
         });
+    }
+
+    /** A seeded row as the create FPTR would have logged: each field the record gave, its value now. */
+    private StoreEvent seeded(SimRecord row, ObjectNode given) {
+        EntityDef def = schema.byName(row.type);
+        List<StoreEvent.Change> changes = new ArrayList<>();
+        given.fieldNames().forEachRemaining(name -> {
+            FieldDef f = def.field(name);
+            if (f != null && !f.serverManaged && row.get(name) != null) {
+                changes.add(new StoreEvent.Change(name, f.type, null, row.get(name)));
+            }
+        });
+        Object project = row.get("project");
+        Object user = row.get("created_by");
+        return new StoreEvent("create", row.type, row.id, user instanceof EntityRef u ? u : null,
+                project instanceof EntityRef p ? p : null, changes, (Instant) row.get("created_at"));
     }
 
     long addFault(JsonNode spec) {

@@ -18,6 +18,7 @@ import static io.fptrfunctions.sim.DataType.LIST;
 import static io.fptrfunctions.sim.DataType.MULTI_ENTITY;
 import static io.fptrfunctions.sim.DataType.NUMBER;
 import static io.fptrfunctions.sim.DataType.PIVOT_COLUMN;
+import static io.fptrfunctions.sim.DataType.SERIALIZABLE;
 import static io.fptrfunctions.sim.DataType.STATUS_LIST;
 import static io.fptrfunctions.sim.DataType.TAG_LIST;
 import static io.fptrfunctions.sim.DataType.TEXT;
@@ -196,6 +197,14 @@ public final class SimSchema {
                 .add("code", TEXT).add("description", TEXT).add("locked", CHECKBOX)
                 .add("sg_date_and_time", DATE_TIME).add("image", IMAGE)
                 .add("versions", MULTI_ENTITY, "Version").add("notes", MULTI_ENTITY, "Note"));
+
+        // FPTR's event log, read-only: EventLog writes its rows (fields as the python-api wiki's "Event Types"
+        // page and the webhook payload, notes §5, name them)
+        s.define(EventLog.TYPE, "description", false)
+                .addServer("event_type", TEXT).addServer("attribute_name", TEXT).addServer("description", TEXT)
+                .addServer("entity", ENTITY, LINKABLE).addServer("project", ENTITY, "Project")
+                .addServer("user", ENTITY, USERS).addServer("meta", SERIALIZABLE).addServer("session_uuid", TEXT)
+                .addServer("cached_display_name", TEXT).addServer("created_at", DATE_TIME);
 
         // Entity types that exist only so links to them validate.
         common(s.define("TaskTemplate", "code", false).add("code", TEXT).add("entity_type", TEXT));

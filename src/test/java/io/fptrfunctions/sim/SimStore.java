@@ -97,10 +97,16 @@ public final class SimStore {
     private record RowState(Map<String, Object> values, boolean retired) {
     }
 
-    /** Stored values are immutable objects, so a shallow copy of each row is a snapshot. */
+    /**
+     * Stored values are immutable objects, so a shallow copy of each row is a snapshot. The event log is
+     * left out: its entries are written when a write is published, after the transaction.
+     */
     private Map<String, Map<Long, RowState>> snapshot() {
         Map<String, Map<Long, RowState>> copy = new HashMap<>();
         rows.forEach((type, byId) -> {
+            if (type.equals(EventLog.TYPE)) {
+                return;
+            }
             Map<Long, RowState> t = new HashMap<>();
             byId.forEach((id, r) -> t.put(id, new RowState(new HashMap<>(r.values), r.retired)));
             copy.put(type, t);
@@ -110,6 +116,9 @@ public final class SimStore {
 
     private void restore(Map<String, Map<Long, RowState>> before) {
         rows.forEach((type, byId) -> {
+            if (type.equals(EventLog.TYPE)) {
+                return;
+            }
             Map<Long, RowState> was = before.getOrDefault(type, Map.of());
             byId.keySet().removeIf(id -> !was.containsKey(id));
             byId.forEach((id, r) -> {
@@ -180,6 +189,14 @@ public final class SimStore {
     public SimRecord insertRow(SimRecord r) {
         rows.computeIfAbsent(r.type, k -> new TreeMap<>()).put(r.id, r);
         return r;
+    }
+
+    /** Drops the lowest ids of a type past {@code max} rows (the event log's bound). Under write lock. */
+    void dropOldest(String type, int max) {
+        TreeMap<Long, SimRecord> t = rows.get(type);
+        while (t != null && t.size() > max) {
+            t.pollFirstEntry();
+        }
     }
 
     /** A new empty row with a fresh id, not yet inserted. */
@@ -468,7 +485,8 @@ public final class SimStore {
             inTransaction.addAll(events);
             return;
         }
-        for (StoreEvent e : events) {
+        for (StoreEvent committed : events) {
+            StoreEvent e = sim.eventLog().log(committed);
             for (Consumer<StoreEvent> l : listeners) {
                 try {
                     l.accept(e);

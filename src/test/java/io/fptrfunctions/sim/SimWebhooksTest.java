@@ -196,6 +196,23 @@ class SimWebhooksTest {
     }
 
     @Test
+    void aDeliveryIsMadeFromItsEventLogEntryAndCarriesItsId() throws Exception {
+        createHook("\"entity_types\":{\"Note\":{\"update\":[\"image\"]}}");
+        SimAdmin.of(sim).putFile("Note", 7004, "image", "n.png", "image/png", () -> new java.io.ByteArrayInputStream("png".getBytes()));
+        JsonNode d = next().json().get("data");
+
+        long entryId = d.get("event_log_entry_id").asLong();
+        JsonNode entry = c.searchArray("EventLogEntry", "{\"filters\":[[\"id\",\"is\"," + entryId + "]],"
+                + "\"fields\":[\"event_type\",\"attribute_name\",\"entity\",\"meta\",\"session_uuid\"]}").json().at("/data/0");
+        assertEquals("Shotgun_Note_Change", entry.at("/attributes/event_type").asText(), entry.toString());
+        assertEquals("image", entry.at("/attributes/attribute_name").asText());
+        assertEquals(7004, entry.at("/relationships/entity/data/id").asLong());
+        assertEquals(d.get("meta"), entry.at("/attributes/meta"), "the delivery's meta is its entry's");
+        assertEquals(d.get("session_uuid").asText(), entry.at("/attributes/session_uuid").asText());
+        assertEquals(d.get("event_log_entry_id").asText(), d.get("id").asText().split("\\.")[0]);
+    }
+
+    @Test
     void aDeliveryIsOnRecordFromItsDispatchSoItsReceiverMayAcknowledgeItBeforeAnswering() throws Exception {
         createHook("\"entity_types\":{\"Shot\":{\"update\":[\"description\"]}}");
         acknowledgeBeforeAnswering = "{\"status\":\"copied\"}";

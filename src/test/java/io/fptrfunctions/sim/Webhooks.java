@@ -28,7 +28,6 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
@@ -53,7 +52,6 @@ final class Webhooks {
     private final FptrSimulator sim;
     private final Map<String, Hook> hooks = new LinkedHashMap<>();
     private final Map<String, ObjectNode> deliveries = new LinkedHashMap<>();
-    private final AtomicLong eventLogIds = new AtomicLong(1_000_000);
     private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fptr-sim-webhooks");
         t.setDaemon(true);
@@ -423,78 +421,30 @@ final class Webhooks {
         return false;
     }
 
-    /** FPTR-shaped per-event objects (notes §5); one per changed attribute for updates. */
+    /**
+     * FPTR-shaped per-event objects (notes §5), made from the event's {@code EventLogEntry} rows
+     * ({@link EventLog}): one per changed attribute for updates, the New entry for a create.
+     */
     private List<ObjectNode> payloads(StoreEvent e) {
-        String verb = switch (e.operation()) {
-            case "create" -> "New";
-            case "update" -> "Change";
-            case "delete" -> "Retirement";
-            default -> "Revival";
-        };
         List<ObjectNode> out = new ArrayList<>();
-        SimRecord row = sim.store().get(e.entityType(), e.entityId());
-        EntityDef def = sim.schema().byName(e.entityType());
-        List<StoreEvent.Change> changes = e.operation().equals("update") ? e.changes() : List.of();
-        int n = Math.max(1, changes.size());
-        for (int i = 0; i < n; i++) {
-            long logId = eventLogIds.incrementAndGet();
+        List<SimRecord> entries = sim.eventLog().entries(e);
+        for (int i = 0; i < entries.size(); i++) {
+            SimRecord entry = entries.get(i);
             ObjectNode d = SimJson.object();
-            d.put("id", logId + "." + i + ".0");
-            d.put("event_log_entry_id", logId);
-            d.put("event_type", "Shotgun_" + e.entityType() + "_" + verb);
+            d.put("id", entry.id + "." + i + ".0");
+            d.put("event_log_entry_id", entry.id);
+            d.put("event_type", (String) entry.get("event_type"));
             d.put("operation", e.operation());
             d.set("user", e.user() == null ? SimJson.NODES.nullNode() : ref(e.user()));
             d.set("entity", ref(new EntityRef(e.entityType(), e.entityId())));
             d.set("project", e.project() == null ? SimJson.NODES.nullNode() : ref(e.project()));
-            ObjectNode meta = d.putObject("meta");
-            if (changes.isEmpty()) {
-                meta.put("type", switch (e.operation()) {
-                    case "create" -> "new_entity";
-                    case "delete" -> "entity_retirement";
-                    default -> "entity_revival";
-                });
-                meta.put("entity_id", e.entityId());
-                meta.put("entity_type", e.entityType());
-                d.putNull("attribute_name");
-            } else {
-                StoreEvent.Change c = changes.get(i);
-                meta.put("type", "attribute_change");
-                meta.put("entity_id", e.entityId());
-                meta.put("entity_type", e.entityType());
-                meta.put("attribute_name", c.field());
-                meta.put("field_data_type", c.dataType().fptrName());
-                if (c.dataType() == DataType.MULTI_ENTITY) {
-                    List<?> before = c.oldValue() instanceof List<?> l ? l : List.of();
-                    List<?> after = c.newValue() instanceof List<?> l ? l : List.of();
-                    ArrayNode added = meta.putArray("added");
-                    ArrayNode removed = meta.putArray("removed");
-                    after.stream().filter(x -> !before.contains(x)).forEach(x -> added.add(value(def, row, c, x)));
-                    before.stream().filter(x -> !after.contains(x)).forEach(x -> removed.add(value(def, row, c, x)));
-                }
-                meta.set("old_value", value(def, row, c, c.oldValue()));
-                meta.set("new_value", value(def, row, c, c.newValue()));
-                d.put("attribute_name", c.field());
-            }
+            d.set("meta", ((JsonNode) entry.get("meta")).deepCopy());
+            d.put("attribute_name", (String) entry.get("attribute_name"));
             d.put("created_at", EVENT_TIME.format(e.at()));
-            d.put("session_uuid", UUID.randomUUID().toString());
+            d.put("session_uuid", (String) entry.get("session_uuid"));
             out.add(d);
         }
         return out;
-    }
-
-    private JsonNode value(EntityDef def, SimRecord row, StoreEvent.Change c, Object stored) {
-        if (stored == null) {
-            return SimJson.NODES.nullNode();
-        }
-        if (stored instanceof EntityRef ref) {
-            return FieldCodecs.entityData(sim.store(), ref);
-        }
-        FieldDef f = def == null ? null : def.field(c.field());
-        if (f == null || row == null) {
-            return FieldCodecs.plain(stored);
-        }
-        return sim.fieldHooks().reader(f.type).read(new FieldHooks.FieldRead(sim, def, f, row, stored,
-                new RenderContext("/api/v1.1", sim.baseUrl(), false)));
     }
 
     private static ObjectNode ref(EntityRef r) {
@@ -575,7 +525,7 @@ final class Webhooks {
         }
         headers.put("x-sg-webhook-id", h.id);
         headers.put("x-sg-delivery-id", batched ? UUID.randomUUID().toString() : items.get(0).path("delivery_id").asText());
-        headers.put("x-sg-event-batch-id", String.valueOf(eventLogIds.get()));
+        headers.put("x-sg-event-batch-id", items.get(items.size() - 1).path("event_log_entry_id").asText());
         headers.put("x-sg-event-batch-size", String.valueOf(items.size()));
         headers.put("x-sg-event-batch-index", "1");
         headers.put("x-sg-webhook-site-url", sim.baseUrl() + "/");

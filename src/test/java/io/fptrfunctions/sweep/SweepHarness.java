@@ -99,6 +99,14 @@ abstract class SweepHarness {
                 () -> new ByteArrayInputStream(("image of " + noteId + " " + System.nanoTime()).getBytes()));
     }
 
+    /** The id of the simulator's latest {@code EventLogEntry} of an image change of this Note. */
+    static long imageEventId(long noteId) {
+        JsonNode found = SIM.searchArray("EventLogEntry", "{\"filters\":[[\"entity\",\"is\",{\"type\":\"Note\",\"id\":" + noteId
+                + "}],[\"attribute_name\",\"is\",\"image\"]],\"sort\":\"-id\",\"page\":{\"size\":1}}").json().path("data");
+        assertEquals(1, found.size(), "Note " + noteId + "'s image change is logged: " + found);
+        return found.get(0).get("id").asLong();
+    }
+
     /** Takes every job off the queue (for the test to look at, not for the worker): the entity ids, in the order queued. */
     static List<JsonNode> takeJobs() {
         List<JsonNode> jobs = new ArrayList<>();

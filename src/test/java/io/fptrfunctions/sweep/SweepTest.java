@@ -22,9 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The scheduled sweep through the mock event server, against the FPTR simulator and moto over HTTP, its
- * jobs run by the thumbnail worker in this JVM. Pages of 2. Demo seed: Notes 7001, 7003 and 7006 have
- * images from January 2026, the others none; no hook is registered, so only the sweep sees new images.
+ * The scheduled sweep, against the FPTR simulator and moto over HTTP, its jobs run by the thumbnail worker
+ * in this JVM: it reads the simulator's event log ({@code EventLogEntry}) in pages of 2. Demo seed: Notes
+ * 7001, 7003 and 7006 have images from January 2026 (before the log), the others none; no hook is
+ * registered, so only the sweep sees new images.
  */
 @QuarkusTest
 class SweepTest extends SweepHarness {
@@ -43,15 +44,18 @@ class SweepTest extends SweepHarness {
         newImage(7005, 0);
         JsonNode second = scheduledSweep();
 
-        assertEquals(3, second.get("scanned").asLong(), second.toString());
+        assertEquals(3, second.get("events_read").asLong(), second.toString());
+        assertEquals(3, second.get("scanned").asLong());
         assertEquals(3, second.get("queued").asLong());
         assertEquals(0, second.get("already_copied").asLong());
-        assertEquals(3, second.get("pages_read").asInt(), "pages of 2: two with rows, then the empty one that ends the walk");
+        assertEquals(4, second.get("pages_read").asInt(), "pages of 2: two event-log pages (the second short, so the "
+                + "last: no empty page), each with one read of the Notes it names");
         assertEquals("end", second.get("stopped").asText());
         assertEquals("Note", walk(second, 0).get("entity_type").asText());
-        assertEquals(7005, walk(second, 0).at("/checkpoint_after/id").asLong());
-        assertEquals(walk(second, 0).at("/checkpoint_after/updated_at").asText(), stored(SCHEDULE_KEY).get("updated_at").s());
-        assertEquals("7005", stored(SCHEDULE_KEY).get("entity_id").n());
+        long last = imageEventId(7005);
+        assertEquals(last, walk(second, 0).at("/checkpoint_after/event_id").asLong());
+        assertEquals(walk(second, 0).at("/checkpoint_after/created_at").asText(), stored(SCHEDULE_KEY).get("created_at").s());
+        assertEquals(Long.toString(last), stored(SCHEDULE_KEY).get("event_id").n());
 
         assertEquals(3, runWorker());
         for (long id : List.of(7002L, 7004L, 7005L)) {
@@ -73,6 +77,31 @@ class SweepTest extends SweepHarness {
     }
 
     @Test
+    void changesToOtherFieldsProduceNoJobAndNoEntityRead() {
+        scheduledSweep();
+        // updated_at moves on each of these; none is an image change
+        SIM.put("/api/v1.1/entity/notes/7001", "{\"subject\":\"sh010 lighting: key still hot\"}");
+        SIM.put("/api/v1.1/entity/notes/7003", "{\"content\":\"see the new plate\"}");
+        SIM.put("/api/v1.1/entity/notes/7004", "{\"sg_status_list\":\"clsd\"}");
+        SIM.clearRequests();
+        aws.clear();
+
+        JsonNode answer = scheduledSweep();
+
+        assertEquals(0, answer.get("events_read").asLong(), answer.toString());
+        assertEquals(0, answer.get("scanned").asLong());
+        assertEquals(0, answer.get("queued").asLong());
+        assertEquals(List.of(), takeJobs());
+        List<JsonNode> fptrCalls = SIM.requests(null, "/api/.*");
+        assertEquals(1, fptrCalls.size(), "one event-log page, no read of the Notes: " + fptrCalls);
+        assertTrue(fptrCalls.get(0).path("path").asText().endsWith("/entity/EventLogEntry/_search"), fptrCalls.toString());
+        assertEquals(List.of(), aws.calls("DynamoDB_20120810.BatchGetItem"), "no candidate, no copy record read");
+        assertTrue(SIM.searchArray("EventLogEntry", "{\"filters\":[[\"entity\",\"is\",{\"type\":\"Note\",\"id\":7004}],"
+                + "[\"attribute_name\",\"is\",\"sg_status_list\"]]}").json().path("data").size() > 0,
+                "the changes are in the log: the sweep's filter left them out");
+    }
+
+    @Test
     void anImageTheWebhookPathAlreadyCopiedIsNotQueuedAgainAndNothingIsAskedOfFptrPerEntity() {
         scheduledSweep();
         newImage(7004, 0);
@@ -89,15 +118,17 @@ class SweepTest extends SweepHarness {
 
         JsonNode answer = scheduledSweep();
 
-        assertEquals(3, answer.get("scanned").asLong(), answer.toString());
+        assertEquals(2, answer.get("scanned").asLong(), answer.toString());
         assertEquals(1, answer.get("already_copied").asLong(), "7004: the webhook path's copy");
-        assertEquals(2, answer.get("queued").asLong());
-        assertEquals(List.of(7001L, 7002L), ids(takeJobs()), "7001's seed image was never copied, 7002's is new");
+        assertEquals(1, answer.get("queued").asLong());
+        assertEquals(List.of(7002L), ids(takeJobs()), "7002's image is new; 7001's subject is not an image change "
+                + "(its seed image is a backfill's)");
         List<JsonNode> fptrCalls = SIM.requests(null, "/api/.*");
-        assertTrue(fptrCalls.stream().allMatch(r -> r.path("path").asText().endsWith("/entity/Note/_search")),
+        assertTrue(fptrCalls.stream().allMatch(r -> r.path("path").asText().matches(".*/entity/(EventLogEntry|Note)/_search")),
                 "search pages only, no read per entity: " + fptrCalls);
         assertEquals(answer.get("pages_read").asLong(), fptrCalls.size());
-        assertEquals(2, aws.calls("DynamoDB_20120810.BatchGetItem").size(), "one per page with rows (3 rows in pages of 2)");
+        assertEquals(3, fptrCalls.size(), "a full event page, the read of its 2 Notes, the empty page after it");
+        assertEquals(1, aws.calls("DynamoDB_20120810.BatchGetItem").size(), "one per page with candidates");
     }
 
     @Test
@@ -131,25 +162,90 @@ class SweepTest extends SweepHarness {
     }
 
     @Test
-    void twoUpdatesInTheSameSecondOnEitherSideOfTheCheckpointAreBothSeen() {
-        // FPTR keeps updated_at to the second: freeze the site's clock inside one second
+    void twoImageChangesInTheSameSecondOnEitherSideOfTheCheckpointAreBothSeen() {
+        // freeze the site's clock inside one second: both entries are logged at the same created_at
         Instant second = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusMillis(200);
         SIM.simulator().clock(Clock.fixed(second, ZoneOffset.UTC));
         newImage(7004, 0);
         JsonNode first = scheduledSweep();
         assertEquals(1, first.get("queued").asLong(), first.toString());
-        assertEquals(7004, walk(first, 0).at("/checkpoint_after/id").asLong());
+        assertEquals(imageEventId(7004), walk(first, 0).at("/checkpoint_after/event_id").asLong());
         assertEquals(1, runWorker());
 
-        // the same second, after the run read it, and a lower id than the checkpoint's: only the overlap finds it
+        // the same second, after the run read it, and a lower Note id than 7004's
         newImage(7002, 0);
         JsonNode next = scheduledSweep();
 
         assertEquals(List.of(7002L), ids(takeJobs()), next.toString());
-        assertEquals(1, next.get("already_copied").asLong(), "7004 read again and known copied");
-        assertEquals(walk(first, 0).get("checkpoint_after"), walk(next, 0).get("checkpoint_after"),
-                "(second, 7004) stays: 7002 sorts before it");
-        assertEquals(second.truncatedTo(ChronoUnit.SECONDS).toString(), walk(next, 0).at("/checkpoint_after/updated_at").asText());
+        assertEquals(1, next.get("already_copied").asLong(), "7004 read again within the overlap and known copied");
+        assertEquals(imageEventId(7002), walk(next, 0).at("/checkpoint_after/event_id").asLong());
+        assertEquals(second.truncatedTo(ChronoUnit.SECONDS).toString(), walk(next, 0).at("/checkpoint_after/created_at").asText());
+    }
+
+    @Test
+    void anEntryCommittedAfterOneWithAHigherIdIsStillSeenWithinTheOverlap() {
+        newImage(7004, 0);
+        scheduledSweep();
+        assertEquals(1, runWorker());
+        newImage(7002, 0);
+        long late = imageEventId(7002);
+        // as if an entry of a higher id had committed first and a run had read it: the checkpoint is past 7002's
+        Map<String, AttributeValue> item = stored(SCHEDULE_KEY);
+        Map<String, AttributeValue> ahead = new java.util.HashMap<>(item);
+        ahead.put("event_id", AttributeValue.fromN(Long.toString(late + 10)));
+        DYNAMO.putItem(b -> b.tableName(TABLE).item(ahead));
+
+        JsonNode next = scheduledSweep();
+
+        assertEquals(List.of(7002L), ids(takeJobs()), "read again from the checkpoint's created_at less the overlap: " + next);
+        assertEquals(late + 10, walk(next, 0).at("/checkpoint_after/event_id").asLong(), "never moved back");
+    }
+
+    @Test
+    void anEntityDeletedBeforeTheRunIsCountedAndSkippedAndQueuedOnceRevived() {
+        scheduledSweep();
+        newImage(7004, 0);
+        newImage(7005, 0);
+        assertEquals(204, SIM.delete("/api/v1.1/entity/notes/7005").status());
+
+        JsonNode answer = scheduledSweep();
+
+        List<JsonNode> jobs = takeJobs();
+        assertEquals(List.of(7004L), ids(jobs), answer.toString());
+        assertEquals(1, copy(jobs));
+        assertEquals(1, answer.get("retired").asLong());
+        assertEquals(1, answer.get("scanned").asLong(), "the read of the Notes answers the live one only");
+        assertTrue(answer.get("complete").asBoolean());
+
+        // revived: its Revival entry brings it back, with the image it had
+        assertEquals(200, SIM.post("/api/v1.1/entity/notes/7005?revive=true", "application/json", "").status());
+        JsonNode revived = scheduledSweep();
+        List<Long> again = ids(takeJobs());
+        assertEquals(List.of(7005L), again.stream().distinct().toList(), revived.toString());
+        assertEquals(List.of(7005L, 7005L), again, "pages of 2: its image change (read again within the overlap) and its "
+                + "revival are on two pages, each decided on its own; the worker's idempotent copy makes the second harmless");
+    }
+
+    @Test
+    void aCheckpointOfTheOlderEntityWalkIsReadAsItsTime() {
+        Instant before = Instant.now().minusSeconds(120).truncatedTo(ChronoUnit.SECONDS);
+        // what the schedule saved before it read the event log: the (updated_at, entity_id) of a Note
+        DYNAMO.putItem(b -> b.tableName(TABLE).item(Map.of("pk", AttributeValue.fromS(SCHEDULE_KEY),
+                "updated_at", AttributeValue.fromS(before.toString()), "entity_id", AttributeValue.fromN("7003"),
+                "version", AttributeValue.fromN("3"))));
+        newImage(7004, 0);
+
+        JsonNode answer = scheduledSweep();
+
+        assertEquals(List.of(7004L), ids(takeJobs()), answer.toString());
+        assertEquals(before.toString(), walk(answer, 0).at("/checkpoint_before/created_at").asText());
+        assertEquals(0, walk(answer, 0).at("/checkpoint_before/event_id").asLong(), "a time, no entry id");
+        Map<String, AttributeValue> item = stored(SCHEDULE_KEY);
+        assertEquals(Long.toString(imageEventId(7004)), item.get("event_id").n());
+        assertNotNull(item.get("created_at"));
+        assertNull(item.get("updated_at"), "saved in the new shape only");
+        assertNull(item.get("entity_id"));
+        assertEquals("4", item.get("version").n(), "saved over the version it read");
     }
 
     @Test
@@ -158,8 +254,8 @@ class SweepTest extends SweepHarness {
         for (long id : List.of(7002L, 7004L, 7005L, 7007L)) {
             newImage(id, 0);
         }
-        // every try at page 2 (the keyset filter after page 1's last row) fails: 503, more times than the client retries
-        SIM.fault(Map.of("method", "POST", "path", "/entity/Note/_search$", "body", "\"logical_operator\":\"or\"",
+        // every try at event page 2 (the keyset filter after page 1's last id) fails: 503, more times than the client retries
+        SIM.fault(Map.of("method", "POST", "path", "/entity/EventLogEntry/_search$", "body", "\\[\"id\",\"greater_than\"",
                 "status", 503, "times", 10));
 
         JsonNode failed = scheduledSweep();
@@ -170,8 +266,9 @@ class SweepTest extends SweepHarness {
         assertEquals("FPTR is unavailable", failed.at("/error/title").asText());
         assertEquals("Note", failed.at("/error/entity_type").asText());
         assertEquals(2, failed.get("queued").asLong(), "page 1's jobs are on the queue");
-        assertEquals(7004, walk(failed, 0).at("/checkpoint_after/id").asLong(), "after page 1's last row, not past the failed page");
-        assertEquals("7004", stored(SCHEDULE_KEY).get("entity_id").n());
+        assertEquals(imageEventId(7004), walk(failed, 0).at("/checkpoint_after/event_id").asLong(),
+                "after page 1's last entry, not past the failed page");
+        assertEquals(Long.toString(imageEventId(7004)), stored(SCHEDULE_KEY).get("event_id").n());
         assertEquals(2, runWorker());
 
         SIM.clearFaults();
@@ -180,7 +277,7 @@ class SweepTest extends SweepHarness {
         assertTrue(next.get("complete").asBoolean(), next.toString());
         assertEquals(List.of(7005L, 7007L), ids(takeJobs()), "the rest; the first two are copied");
         assertEquals(2, next.get("already_copied").asLong());
-        assertEquals(7007, walk(next, 0).at("/checkpoint_after/id").asLong());
+        assertEquals(imageEventId(7007), walk(next, 0).at("/checkpoint_after/event_id").asLong());
     }
 
     @Test
@@ -190,7 +287,7 @@ class SweepTest extends SweepHarness {
         assertEquals(1, runWorker());
         Map<String, AttributeValue> before = stored(SCHEDULE_KEY);
         newImage(7005, 0);
-        SIM.fault(Map.of("method", "POST", "path", "/entity/Note/_search$", "status", 503, "times", 10));
+        SIM.fault(Map.of("method", "POST", "path", "/entity/EventLogEntry/_search$", "status", 503, "times", 10));
 
         JsonNode failed = scheduledSweep();
 
@@ -222,7 +319,8 @@ class SweepTest extends SweepHarness {
         assertEquals(503, failed.at("/error/status").asInt());
         assertEquals("SQS did not take every job", failed.at("/error/title").asText());
         assertEquals(3, failed.get("queued").asLong(), "7002, 7004 and 7007 are on the queue");
-        assertEquals(7004, walk(failed, 0).at("/checkpoint_after/id").asLong(), "before 7005, the first not queued");
+        assertEquals(imageEventId(7004), walk(failed, 0).at("/checkpoint_after/event_id").asLong(),
+                "before 7005's entry, the first whose job is not queued");
         assertEquals(3, runWorker());
 
         assertEquals(List.of(7005L), ids(jobsOf(scheduledSweep())), "7005 now; 7007 was copied meanwhile");
@@ -250,7 +348,7 @@ class SweepTest extends SweepHarness {
     void aSecondRunAtTheSameTimeNeverMovesTheCheckpointBackAndIsToldWhy() throws Exception {
         newImage(7004, 0);
         // the first run's first page takes 2 s; a second run starts meanwhile (a raised concurrency limit would allow it)
-        SIM.fault(Map.of("method", "POST", "path", "/entity/Note/_search$", "latency_ms", 2000, "times", 1));
+        SIM.fault(Map.of("method", "POST", "path", "/entity/EventLogEntry/_search$", "latency_ms", 2000, "times", 1));
         CompletableFuture<JsonNode> slow = CompletableFuture.supplyAsync(this::scheduledSweep);
         Thread.sleep(500);
         newImage(7005, 0);
@@ -258,11 +356,11 @@ class SweepTest extends SweepHarness {
         JsonNode late = slow.get(30, TimeUnit.SECONDS);
 
         assertTrue(fast.get("complete").asBoolean(), fast.toString());
-        assertEquals(7005, walk(fast, 0).at("/checkpoint_after/id").asLong());
+        assertEquals(imageEventId(7005), walk(fast, 0).at("/checkpoint_after/event_id").asLong());
         assertEquals("failed", late.get("stopped").asText(), late.toString());
         assertEquals(409, late.at("/error/status").asInt());
         assertEquals("Another sweep moved the checkpoint", late.at("/error/title").asText());
-        assertEquals("7005", stored(SCHEDULE_KEY).get("entity_id").n());
+        assertEquals(Long.toString(imageEventId(7005)), stored(SCHEDULE_KEY).get("event_id").n());
         assertEquals("1", stored(SCHEDULE_KEY).get("version").n(), "saved once: the slow run's save over the version it read was refused");
         assertEquals(List.of(7004L, 7005L), ids(takeJobs()).stream().distinct().toList(),
                 "queued by both runs, which the worker's idempotent copy makes harmless");
@@ -276,8 +374,9 @@ class SweepTest extends SweepHarness {
             List<String> lines = log.lines().stream().filter(l -> l.contains("sweep (schedule)")).toList();
             assertEquals(1, lines.size(), log.all());
             String line = lines.get(0);
-            assertTrue(line.contains("Note: scanned 1, already copied 0, queued 1 (0 pending), 2 pages, checkpoint none -> "), line);
-            assertTrue(line.contains("/7004, end; complete"), line);
+            assertTrue(line.contains("Note: events 1 (0 retired), scanned 1, already copied 0, queued 1 (0 pending), 2 pages, "
+                    + "checkpoint none -> "), line);
+            assertTrue(line.contains("/#" + imageEventId(7004) + ", end; complete"), line);
         }
     }
 }
