@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import re
 import time
 import uuid
@@ -101,6 +102,24 @@ DEMO_CALLS = {
     # an empty batch: a job needs the Idempotency-Key claim the upload function's 202 makes
     "upload-worker": DemoCall("INVOKE", "", event={"Records": []}),
 }
+
+
+def large_image(urls: dict) -> tuple[Optional[bytes], dict]:
+    """Note 7004's image made 12 MiB (random bytes: more than one upload part) in the site, then copied;
+    nothing else calls the multipart upload's path (its netty client, the SDK's multipart classes)."""
+    image = urllib.request.Request(f"{urls['fptr']}/_sim/files/Note/7004/image?filename=plate_training.png",
+                                   data=os.urandom(12 << 20), method="PUT", headers={"Content-Type": "image/png"})
+    with urllib.request.urlopen(image, timeout=120):
+        pass
+    return None, {}
+
+
+# What infra/aot/build also trains with, besides each function's demo call: paths a demo call does not take
+# (by handler).
+TRAINING_CALLS = {
+    "thumbnail": [DemoCall("PUT", "/v1/entities/Note/7004/thumbnail?variant=original", fresh_prefixes=("thumbnails/",),
+                           make=large_image)],
+}
 # Values for path parameters of routes without a demo call of their own.
 DEMO_PATH_VALUES = {"type": "Version", "id": "6003", "field": "sg_uploaded_movie"}
 
@@ -144,9 +163,10 @@ class LocalStackClient:
     def stop_instances(self, logical_id: str) -> None:
         self._request("DELETE", f"{self.urls['functions']}/_local/functions/{logical_id}/instances")
 
-    def call(self, function: dict) -> tuple[int, bytes, str]:
-        """Makes the function's demo call; returns (status, body, what was called)."""
-        call, _ = demo_call(function)
+    def call(self, function: dict, call: Optional[DemoCall] = None) -> tuple[int, bytes, str]:
+        """Makes `call`, by default the function's demo call; returns (status, body, what was called)."""
+        if call is None:
+            call, _ = demo_call(function)
         invocations = f"{self.urls['functions']}/_local/functions/{function['logical_id']}/invocations"
         if call is None:
             status, body = self._request("POST", invocations)

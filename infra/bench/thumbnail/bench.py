@@ -19,6 +19,12 @@ A variant's Runtime=jvm-aot (the template's parameter) runs the jvm-aot package'
 Temurin 25 and CDS archive; infra/aot/build makes it when stale) instead of the machine's java under the
 runtime interface client. Without --variant the template's two runtimes run side by side:
     --variant java21 --variant jvm-aot:Runtime=jvm-aot
+A variant's Code=DIR runs the target/function.zip of another checkout DIR (built: for jvm-aot, with its
+infra/aot/build), so before and after run in one bench run:
+    --variant before:Runtime=jvm-aot,Code=/tmp/before --variant after:Runtime=jvm-aot
+and its JAVA_TOOL_OPTIONS=... replaces the template's (flags separated by spaces).
+The cold copy is split into its start (process start to the runtime's first /next: the JVM, Quarkus, the
+rest of init) and its first call (the event's delivery to the answer), with our JVM's CPU by thread over it.
 """
 from __future__ import annotations
 
@@ -190,7 +196,7 @@ def build_if_stale(aot: bool) -> Path:
     """target/function.zip from the current sources (the jvm-aot package when a variant runs it, which the
     java21 variants run as well), unpacked as Lambda unpacks it: permissions and file times kept."""
     sys.path.insert(0, str(REPO / "infra" / "local"))
-    from stack.launcher import is_stale, unzip_keeping_modes_and_times
+    from stack.launcher import is_stale
     zip_path = REPO / "target" / "function.zip"
     if aot:
         subprocess.run([str(REPO / "infra/aot/build"), "--if-stale"], check=True, stdout=sys.stderr)
@@ -198,7 +204,15 @@ def build_if_stale(aot: bool) -> Path:
         log("building target/function.zip (./mvnw -B -q package -DskipTests)")
         subprocess.run([str(REPO / "mvnw"), "-B", "-q", "package", "-DskipTests"], cwd=REPO, check=True,
                        stdout=sys.stderr)
-    code = WORK / "code"
+    return unpacked(zip_path, WORK / "code")
+
+
+def unpacked(zip_path: Path, code: Path) -> Path:
+    """`zip_path` unpacked into `code` as Lambda unpacks it: permissions and file times kept."""
+    sys.path.insert(0, str(REPO / "infra" / "local"))
+    from stack.launcher import unzip_keeping_modes_and_times
+    if not zip_path.is_file():
+        raise SystemExit(f"bench: {zip_path} is missing (build that checkout first)")
     shutil.rmtree(code, ignore_errors=True)
     unzip_keeping_modes_and_times(zip_path, code)
     return code
@@ -380,6 +394,15 @@ def vm_hwm_kb(pid: int) -> int:
     raise RuntimeError("no VmHWM")
 
 
+def by_thread_name(now: dict[tuple[int, str], float], before: dict[tuple[int, str], float]) -> list[tuple[float, str]]:
+    """CPU seconds per thread name since `before` (threads of one name added up, e.g. the C2 compiler's),
+    the names with at least 0.05 s, most first."""
+    by_name: dict[str, float] = {}
+    for (tid, name), used in now.items():
+        by_name[name] = by_name.get(name, 0.0) + used - before.get((tid, name), 0.0)
+    return sorted(((used, name) for name, used in by_name.items() if used >= 0.05), reverse=True)
+
+
 class Copy:
     """One timed copy: wall seconds, the copier's CPU seconds, moto's and the simulator's CPU seconds,
     and (ours only) CPU seconds by thread name."""
@@ -417,6 +440,14 @@ class Variant:
         self.runtime_name = self.env.pop("Runtime", "java21")
         if self.runtime_name not in ("java21", "jvm-aot"):
             raise argparse.ArgumentTypeError(f"Runtime={self.runtime_name}: java21 or jvm-aot")
+        code = self.env.pop("Code", None)
+        self.checkout = Path(code).resolve() if code else None
+        if self.checkout and not (self.checkout / "target/function.zip").is_file():
+            raise argparse.ArgumentTypeError(f"Code={code}: no target/function.zip there (build it first)")
+        self.java_tool_options = self.env.pop("JAVA_TOOL_OPTIONS", None)
+        self.init_s = 0.0
+        self.cold_threads: list[tuple[float, str]] = []
+        self.cold_cpu = 0.0
         self.runtime: RuntimeApi | None = None
         self.process: subprocess.Popen | None = None
         self.key = ""
@@ -425,7 +456,9 @@ class Variant:
         self.hwm_mb = 0.0
 
     def describe(self) -> str:
-        settings = {"Runtime": self.runtime_name, **self.env}
+        settings = {"Runtime": self.runtime_name, **({"Code": str(self.checkout)} if self.checkout else {}),
+                    **({"JAVA_TOOL_OPTIONS": self.java_tool_options} if self.java_tool_options is not None else {}),
+                    **self.env}
         return self.name + " (" + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")"
 
 
@@ -493,15 +526,17 @@ def main() -> int:
         java_tool_options = args.java_tool_options if args.java_tool_options is not None else template_java_tool_options()
         java_command = ["java", *args.java_opts.split(), f"-Xmx{args.heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
         for variant in variants:
+            variant_code = code if variant.checkout is None else \
+                unpacked(variant.checkout / "target/function.zip", WORK / f"code-{variant.name}")
             # the jvm-aot bootstrap gives the JVM Lambda's flags; the heap cap comes after them and wins
-            command = java_command if variant.runtime_name == "java21" else [str(code / "bootstrap")]
+            command = java_command if variant.runtime_name == "java21" else [str(variant_code / "bootstrap")]
             if args.function_cpus:
                 command = ["taskset", "-c", args.function_cpus, *command]
             fn_env = {
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "en_US.UTF-8", "TZ": ":UTC", **AWS_ENV,
                 "AWS_LAMBDA_RUNTIME_API": variant.runtime.address, "AWS_LAMBDA_FUNCTION_NAME": "ThumbnailFunction",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                "LAMBDA_TASK_ROOT": str(code), "_HANDLER": HANDLER, "DISABLE_SIGNAL_HANDLERS": "true",
+                "LAMBDA_TASK_ROOT": str(variant_code), "_HANDLER": HANDLER, "DISABLE_SIGNAL_HANDLERS": "true",
                 "QUARKUS_LAMBDA_HANDLER": "thumbnail", "FPTR_THUMBNAIL_BUCKET": BUCKET,
                 "FPTR_THUMBNAIL_PREFIX": f"{PREFIX}{variant.name}/",
                 "FPTR_SITE_URL": sim, "FPTR_SCRIPT_NAME": SCRIPT_NAME, "FPTR_SCRIPT_KEY": SCRIPT_KEY,
@@ -510,14 +545,18 @@ def main() -> int:
             # Uploader tuning (FPTR_S3_PART_BYTES...) passes through for experiments; a variant's own env wins.
             fn_env.update({k: v for k, v in os.environ.items() if k.startswith("FPTR_S3_")})
             fn_env.update(variant.env)
+            tool_options = java_tool_options if variant.java_tool_options is None else variant.java_tool_options
             if variant.runtime_name == "jvm-aot":
-                fn_env["JAVA_TOOL_OPTIONS"] = f"{java_tool_options} -Xmx{args.heap_mb}m".strip()
-            elif java_tool_options:
-                fn_env["JAVA_TOOL_OPTIONS"] = java_tool_options
+                fn_env["JAVA_TOOL_OPTIONS"] = f"{tool_options} -Xmx{args.heap_mb}m".strip()
+            elif tool_options:
+                fn_env["JAVA_TOOL_OPTIONS"] = tool_options
             spawned = time.monotonic()
-            variant.process = children.start(command, WORK / f"function-{variant.name}.log", cwd=code, env=fn_env)
-            answer, _ = variant.runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
+            variant.process = children.start(command, WORK / f"function-{variant.name}.log", cwd=variant_code, env=fn_env)
+            answer, first_call_s = variant.runtime.invoke(thumbnail_event("Note", NOTE_ID, "original"), timeout_s=900)
             variant.cold_s = time.monotonic() - spawned
+            variant.init_s = variant.cold_s - first_call_s
+            variant.cold_cpu = cpu_seconds(variant.process.pid)
+            variant.cold_threads = by_thread_name(thread_cpu_seconds(variant.process.pid), {})
             body = json.loads(answer["body"])
             if answer["statusCode"] != 200 or body.get("status") != "copied":
                 raise RuntimeError(f"{variant.name} answered {answer['statusCode']}: {answer['body']}")
@@ -534,12 +573,9 @@ def main() -> int:
             if answer["statusCode"] != 200 or body.get("status") != "copied":
                 raise RuntimeError(f"{variant.name}'s warm call answered {answer['statusCode']}: {answer['body']}")
             cpu = cpu_seconds(pid) - cpu_before
-            by_name: dict[str, float] = {}
-            for (tid, name), used in thread_cpu_seconds(pid).items():
-                by_name[name] = by_name.get(name, 0.0) + used - threads_before.get((tid, name), 0.0)
-            threads = sorted(((used, name) for name, used in by_name.items() if used >= 0.05), reverse=True)
+            threads = by_thread_name(thread_cpu_seconds(pid), threads_before)
             # Threads that ended during the copy (e.g. part uploads) are what the live threads do not account for.
-            threads.append((cpu - sum(by_name.values()), "ended threads"))
+            threads.append((cpu - sum(used for used, _ in threads), "ended threads"))
             return Copy(seconds, cpu, [b - a for a, b in zip(servers_before, servers_cpu())], threads)
 
         # 3. Warm copies: each round a pipeline run, then every variant, the variants' order rotating from
@@ -575,7 +611,10 @@ def main() -> int:
             warm = median(variant.warms)
             status, unchanged_s = unchanged[variant.name]
             print(f"{variant.describe()}:")
-            print(f"  cold:             {variant.cold_s:6.2f} s   JVM start included (ratio {variant.cold_s / pipeline.seconds:.2f})")
+            print(f"  cold:             {variant.cold_s:6.2f} s   JVM start included (ratio {variant.cold_s / pipeline.seconds:.2f}): "
+                  f"start {variant.init_s:.2f} s, first copy {variant.cold_s - variant.init_s:.2f} s")
+            print(f"  cold CPU:         {variant.cold_cpu:5.2f} s; by thread: " + ", ".join(
+                f"{name} {used:.2f} s" for used, name in variant.cold_threads[:8]))
             print(f"  warm:             {warm.seconds:6.2f} s   median of {runs(variant.warms)}; same process, object "
                   f"deleted first (ratio {warm.seconds / pipeline.seconds:.2f})")
             print(f"  its median run:   CPU {warm.cpu:5.2f} s; moto {warm.servers[0]:5.2f} s, simulator {warm.servers[1]:5.2f} s")

@@ -14,15 +14,16 @@ import org.crac.Resource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * The function's start, the two ways Lambda starts a Java function:
  * <ul>
- * <li>on demand: once Quarkus has started, the handler's {@link FirstCall#prefetch} runs on a background
- *     thread (reading the secret, minting the first token...) while the runtime fetches the first event,
- *     when {@code fptr.prefetch-at-start} is on (the default);</li>
+ * <li>on demand: once Quarkus has started, the handler's {@link FirstCall#prefetches} run on background
+ *     threads (reading the secret and minting the first token on one, building an AWS client on another...)
+ *     while the runtime fetches the first event, when {@code fptr.prefetch-at-start} is on (the default);</li>
  * <li>SnapStart (template parameter {@code SnapStart=true}): the same prefetch runs before the
  *     snapshot, which primes the code paths of the first call (classes loaded, the SDK and REST clients
  *     built) into it; then, just before the checkpoint, every created {@link SnapshotSafe} bean drops what
@@ -46,7 +47,7 @@ public class ColdStart implements Resource {
     @Inject
     BeanManager beans;
 
-    private volatile Thread prefetching;
+    private volatile List<Thread> prefetching = List.of();
 
     void started(@Observes StartupEvent started) {
         Core.getGlobalContext().register(this);   // held by this application-scoped bean for the process's life
@@ -55,30 +56,30 @@ public class ColdStart implements Resource {
         }
     }
 
-    /** Starts the handler's prefetch on a background thread (nothing when the handler needs none). */
+    /** Starts the handler's prefetches, each on a background thread (nothing when the handler needs none). */
     public synchronized void prefetch() {
-        Optional<FirstCall> firstCall = handler.map(name -> Arc.container().instance(name).get())
-                .filter(FirstCall.class::isInstance).map(FirstCall.class::cast);
-        if (firstCall.isEmpty()) {
-            return;
-        }
-        Thread thread = new Thread(() -> {
-            try {
-                firstCall.get().prefetch();
-            } catch (RuntimeException e) {
-                // the first call fetches again and answers for the failure with the whole story
-                LOG.debugf("The prefetch for the first call failed: %s", e.getMessage());
-            }
-        }, "first-call-prefetch");
-        thread.setDaemon(true);
-        prefetching = thread;
-        thread.start();
+        List<Runnable> parts = handler.map(name -> Arc.container().instance(name).get())
+                .filter(FirstCall.class::isInstance).map(firstCall -> ((FirstCall) firstCall).prefetches())
+                .orElse(List.of());
+        List<Thread> threads = parts.stream().map(part -> {
+            Thread thread = new Thread(() -> {
+                try {
+                    part.run();
+                } catch (RuntimeException e) {
+                    // the first call fetches again and answers for the failure with the whole story
+                    LOG.debugf("A prefetch for the first call failed: %s", e.getMessage());
+                }
+            }, "first-call-prefetch");
+            thread.setDaemon(true);
+            return thread;
+        }).toList();
+        prefetching = threads;
+        threads.forEach(Thread::start);
     }
 
-    /** Waits for a prefetch under way, so nothing it fetches lands after the snapshot was cleaned. */
+    /** Waits for the prefetches under way, so nothing they fetch lands after the snapshot was cleaned. */
     void awaitPrefetch() throws InterruptedException {
-        Thread thread = prefetching;
-        if (thread != null) {
+        for (Thread thread : prefetching) {
             thread.join();
         }
     }

@@ -13,6 +13,8 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 import static io.fptrfunctions.localfiles.LocalFileRequests.attachment;
 import static io.fptrfunctions.localfiles.LocalFileRequests.local;
 import static io.fptrfunctions.localfiles.LocalFileRequests.platform;
@@ -45,9 +47,8 @@ public class LocalFileHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     /** Every call reads FPTR with the script's own token; links are written with a content type from Tika's table. */
     @Override
-    public void prefetch() {
-        fptr.prefetch();
-        ContentTypes.load();
+    public List<Runnable> prefetches() {
+        return List.of(fptr::prefetch, ContentTypes::load);
     }
 
     @Override

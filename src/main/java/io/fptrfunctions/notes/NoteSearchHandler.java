@@ -12,6 +12,8 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 /**
  * {@code POST /v1/notes/search}: the body becomes a checked query, the service answers it. Raw FPTR
  * {@code filters} reach any Note field, so only callers the access policy allows may send them.
@@ -36,8 +38,8 @@ public class NoteSearchHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     /** Every call reads FPTR with the script's own token. */
     @Override
-    public void prefetch() {
-        fptr.prefetch();
+    public List<Runnable> prefetches() {
+        return List.of(fptr::prefetch);
     }
 
     @Override

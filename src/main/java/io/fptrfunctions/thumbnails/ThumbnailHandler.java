@@ -11,6 +11,8 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 /**
  * {@code PUT /v1/entities/{type}/{id}/thumbnail?variant=original|thumbnail}: copies the entity's image into S3,
  * or with {@code Prefer: respond-async} queues the copy for the thumbnail worker (202).
@@ -39,11 +41,10 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     @Inject
     ThumbnailStore store;
 
-    /** Every copy reads FPTR with the script's own token, then looks at S3. */
+    /** Every copy reads FPTR with the script's own token, then looks at S3: its client is built meanwhile. */
     @Override
-    public void prefetch() {
-        fptr.prefetch();
-        store.prefetch();
+    public List<Runnable> prefetches() {
+        return List.of(fptr::prefetch, store::prefetch);
     }
 
     @Override

@@ -12,6 +12,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 /**
  * The thumbnail job queue's consumer (an SQS event source with {@code ReportBatchItemFailures}): the
  * batch goes to {@link ThumbnailWorker}, and the messages it leaves on the queue are the answer's
@@ -40,8 +42,8 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     /** Every job reads FPTR with the script's own token. */
     @Override
-    public void prefetch() {
-        fptr.prefetch();
+    public List<Runnable> prefetches() {
+        return List.of(fptr::prefetch);
     }
 
     @Override

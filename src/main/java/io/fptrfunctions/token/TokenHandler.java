@@ -11,6 +11,8 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 /** {@code POST /v1/token} → {@link TokenService}. */
 @Named(TokenHandler.FUNCTION)
 public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, FirstCall {
@@ -29,8 +31,8 @@ public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGa
 
     /** The credentials and the REST client, not a token: which one a call wants (sudo or not) is its own. */
     @Override
-    public void prefetch() {
-        fptrTokens.prefetchCredentials();
+    public List<Runnable> prefetches() {
+        return List.of(fptrTokens::prefetchCredentials);
     }
 
     @Override

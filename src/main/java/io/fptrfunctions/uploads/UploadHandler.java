@@ -14,6 +14,8 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 import static io.fptrfunctions.uploads.UploadService.Run.IN_REQUEST;
 
 /**
@@ -49,12 +51,10 @@ public class UploadHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIG
     @Inject
     SourceObjects sources;
 
-    /** Every upload reads its S3 object and writes to FPTR with the script's own token. */
+    /** Every upload reads its S3 object and writes to FPTR with the script's own token: the S3 and SQS clients are built meanwhile. */
     @Override
-    public void prefetch() {
-        fptr.prefetch();
-        sources.prefetch();
-        queued.prefetch();
+    public List<Runnable> prefetches() {
+        return List.of(fptr::prefetch, sources::prefetch, queued::prefetch);
     }
 
     @Override

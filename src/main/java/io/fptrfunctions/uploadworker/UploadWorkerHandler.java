@@ -13,6 +13,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 /**
  * The upload job queue's consumer (an SQS event source with {@code ReportBatchItemFailures}): the batch goes to
  * {@link UploadWorker}, and the messages it leaves on the queue are the answer's {@code batchItemFailures}.
@@ -40,8 +42,8 @@ public class UploadWorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     /** Every job writes to FPTR with the script's own token. */
     @Override
-    public void prefetch() {
-        fptr.prefetch();
+    public List<Runnable> prefetches() {
+        return List.of(fptr::prefetch);
     }
 
     @Override

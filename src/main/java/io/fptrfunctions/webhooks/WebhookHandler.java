@@ -11,6 +11,8 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.util.List;
+
 import java.util.Optional;
 
 /** {@code POST /v1/webhooks/fptr} (FPTR's webhook deliveries; no IAM, the HMAC signature is the authentication) → {@link WebhookService}. */
@@ -30,10 +32,8 @@ public class WebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, API
     WebhookService webhooks;
 
     @Override
-    public void prefetch() {
-        if (settings.problem().isEmpty()) {
-            webhooks.prefetch();
-        }
+    public List<Runnable> prefetches() {
+        return settings.problem().isEmpty() ? webhooks.prefetches() : List.of();
     }
 
     @Override

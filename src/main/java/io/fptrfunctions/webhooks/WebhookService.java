@@ -67,11 +67,9 @@ public class WebhookService {
     private record Routed(WebhookEvent event, List<ThumbnailJob> jobs) {
     }
 
-    /** Every delivery checks the secret; an accepted one writes to DynamoDB and SQS: their clients are built. */
-    void prefetch() {
-        secrets.prefetch();
-        ledger.prefetch();
-        jobQueue.prefetch();
+    /** Every delivery checks the secret; an accepted one writes to DynamoDB and SQS: their clients are built, each apart. */
+    List<Runnable> prefetches() {
+        return List.of(secrets::prefetch, ledger::prefetch, jobQueue::prefetch);
     }
 
     public WebhookAnswer receive(ApiRequest request) {
