@@ -20,6 +20,9 @@ import java.util.Map;
  */
 public record JobMessage(String messageId, String receiptHandle, String body, int receiveCount, Map<String, String> attributes) {
 
+    /** How much of a body a log line shows (a message that is no job is logged with it, for whoever reads the DLQ). */
+    private static final int BODY_IN_LOG = 300;
+
     /** Lambda's SQS event as messages (none for an empty event). */
     public static List<JobMessage> batch(SQSEvent event) {
         return event == null || event.getRecords() == null ? List.of() : event.getRecords().stream().map(JobMessage::of).toList();
@@ -50,6 +53,11 @@ public record JobMessage(String messageId, String receiptHandle, String body, in
         } catch (NumberFormatException e) {
             return 1;
         }
+    }
+
+    /** The body as a log line shows it: its first {@value #BODY_IN_LOG} characters. */
+    public String bodyForLog() {
+        return body == null ? "null" : body.length() > BODY_IN_LOG ? body.substring(0, BODY_IN_LOG) + "..." : body;
     }
 
     /** A number attribute, if present and a number. */

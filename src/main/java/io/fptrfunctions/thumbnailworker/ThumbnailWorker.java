@@ -56,7 +56,6 @@ import java.util.Map;
 public class ThumbnailWorker {
 
     private static final Logger LOG = Logger.getLogger(ThumbnailWorker.class);
-    private static final int BODY_IN_LOG = 300;
 
     @Inject
     ThumbnailWorkerConfig config;
@@ -135,11 +134,9 @@ public class ThumbnailWorker {
         try {
             job = reader.read(message.body());
         } catch (JobReader.NotAJob e) {
-            String body = message.body() == null ? "null" : message.body().length() > BODY_IN_LOG
-                    ? message.body().substring(0, BODY_IN_LOG) + "..." : message.body();
             LOG.errorf("message %s (receive %d) is not a thumbnail job: %s. It goes back on the queue at once, so the "
                     + "queue's redrive policy moves it to the dead-letter queue. Its body: %s", message.messageId(),
-                    message.receiveCount(), clause(e.getMessage()), body);
+                    message.receiveCount(), clause(e.getMessage()), message.bodyForLog());
             queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
             return new Result(Outcome.NOT_A_JOB, true);
         }

@@ -41,7 +41,6 @@ import java.util.Map;
 public class UploadWorker {
 
     private static final Logger LOG = Logger.getLogger(UploadWorker.class);
-    private static final int BODY_IN_LOG = 300;
 
     @Inject
     UploadWorkerConfig config;
@@ -81,11 +80,9 @@ public class UploadWorker {
         try {
             job = jobs.read(message.body());
         } catch (QueuedUploads.NotAJob e) {
-            String body = message.body() == null ? "null" : message.body().length() > BODY_IN_LOG
-                    ? message.body().substring(0, BODY_IN_LOG) + "..." : message.body();
             LOG.errorf("message %s (receive %d) is not an upload job: %s. It goes back on the queue at once, so the "
                     + "queue's redrive policy moves it to the dead-letter queue. Its body: %s", message.messageId(),
-                    message.receiveCount(), e.getMessage(), body);
+                    message.receiveCount(), e.getMessage(), message.bodyForLog());
             queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
             metrics.count(Metric.JOBS_NOT_A_JOB);
             return true;
