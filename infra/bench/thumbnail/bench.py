@@ -22,7 +22,10 @@ runtime interface client. Without --variant the template's two runtimes run side
 A variant's Code=DIR runs the target/function.zip of another checkout DIR (built: for jvm-aot, with its
 infra/aot/build), so before and after run in one bench run:
     --variant before:Runtime=jvm-aot,Code=/tmp/before --variant after:Runtime=jvm-aot
-and its JAVA_TOOL_OPTIONS=... replaces the template's (flags separated by spaces).
+and its JAVA_TOOL_OPTIONS=... replaces the template's (flags separated by spaces). Its Heap=MB replaces
+--heap-mb, e.g. Heap=1503, the heap the template's MemorySize 1769 gives on Lambda (85%), against the cap
+that proves the copy streams (the 300 MB peak RSS target is checked on capped variants only):
+    --variant capped:Runtime=jvm-aot --variant deployed:Runtime=jvm-aot,Heap=1503
 The cold copy is split into its start (process start to the runtime's first /next: the JVM, Quarkus, the
 rest of init) and its first call (the event's delivery to the answer), with our JVM's CPU by thread over it.
 """
@@ -445,6 +448,10 @@ class Variant:
         if self.checkout and not (self.checkout / "target/function.zip").is_file():
             raise argparse.ArgumentTypeError(f"Code={code}: no target/function.zip there (build it first)")
         self.java_tool_options = self.env.pop("JAVA_TOOL_OPTIONS", None)
+        heap = self.env.pop("Heap", None)
+        if heap is not None and not heap.isdigit():
+            raise argparse.ArgumentTypeError(f"Heap={heap}: a size in MB")
+        self.heap_mb = int(heap) if heap is not None else None
         self.init_s = 0.0
         self.cold_threads: list[tuple[float, str]] = []
         self.cold_cpu = 0.0
@@ -457,6 +464,7 @@ class Variant:
 
     def describe(self) -> str:
         settings = {"Runtime": self.runtime_name, **({"Code": str(self.checkout)} if self.checkout else {}),
+                    **({"Heap": f"{self.heap_mb} MB"} if self.heap_mb is not None else {}),
                     **({"JAVA_TOOL_OPTIONS": self.java_tool_options} if self.java_tool_options is not None else {}),
                     **self.env}
         return self.name + " (" + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")"
@@ -524,8 +532,9 @@ def main() -> int:
         # 2. Our function, each variant in its own process under the runtime interface client, heap capped,
         #    each under its own key prefix (so one's copy is never the other's "unchanged").
         java_tool_options = args.java_tool_options if args.java_tool_options is not None else template_java_tool_options()
-        java_command = ["java", *args.java_opts.split(), f"-Xmx{args.heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
         for variant in variants:
+            heap_mb = variant.heap_mb or args.heap_mb
+            java_command = ["java", *args.java_opts.split(), f"-Xmx{heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
             variant_code = code if variant.checkout is None else \
                 unpacked(variant.checkout / "target/function.zip", WORK / f"code-{variant.name}")
             # the jvm-aot bootstrap gives the JVM Lambda's flags; the heap cap comes after them and wins
@@ -547,7 +556,7 @@ def main() -> int:
             fn_env.update(variant.env)
             tool_options = java_tool_options if variant.java_tool_options is None else variant.java_tool_options
             if variant.runtime_name == "jvm-aot":
-                fn_env["JAVA_TOOL_OPTIONS"] = f"{tool_options} -Xmx{args.heap_mb}m".strip()
+                fn_env["JAVA_TOOL_OPTIONS"] = f"{tool_options} -Xmx{heap_mb}m".strip()
             elif tool_options:
                 fn_env["JAVA_TOOL_OPTIONS"] = tool_options
             spawned = time.monotonic()
@@ -604,8 +613,8 @@ def main() -> int:
               f"aws s3 cp - s3://{BUCKET}/{key_pipeline}")
         print(f"  its median run:   CPU {pipeline.cpu:5.2f} s; moto {pipeline.servers[0]:5.2f} s, simulator {pipeline.servers[1]:5.2f} s")
         print(f"our function:       java21: the machine's java {args.java_opts} -Xmx{args.heap_mb}m under the runtime "
-              f"interface client; jvm-aot: the package's bootstrap (jlinked Temurin 25, CDS archive) with -Xmx{args.heap_mb}m; "
-              f"JAVA_TOOL_OPTIONS='{java_tool_options}'" + (f", pinned to CPU {args.function_cpus}" if args.function_cpus else ""))
+              f"interface client; jvm-aot: the package's bootstrap (jlinked Temurin 25, CDS archive) with -Xmx{args.heap_mb}m "
+              f"(a variant's Heap= replaces it); JAVA_TOOL_OPTIONS='{java_tool_options}'" + (f", pinned to CPU {args.function_cpus}" if args.function_cpus else ""))
         verdicts = []
         for variant in variants:
             warm = median(variant.warms)
@@ -620,10 +629,17 @@ def main() -> int:
             print(f"  its median run:   CPU {warm.cpu:5.2f} s; moto {warm.servers[0]:5.2f} s, simulator {warm.servers[1]:5.2f} s")
             print("  its CPU by thread: " + ", ".join(f"{name} {used:.2f} s" for used, name in warm.threads))
             print(f"  again:            {unchanged_s:6.2f} s   status {status} (nothing downloaded)")
-            print(f"  peak RSS (VmHWM): {variant.hwm_mb:6.1f} MB  of its JVM (target: under 300 MB)")
             speed = "met" if warm.seconds <= pipeline.seconds else "NOT met"
-            rss = "met" if variant.hwm_mb < 300 else "NOT met"
-            verdicts.append(f"{variant.name}: not slower than the pipeline (warm, medians) {speed}, peak RSS under 300 MB {rss}")
+            if variant.heap_mb is None:
+                print(f"  peak RSS (VmHWM): {variant.hwm_mb:6.1f} MB  of its JVM (target: under 300 MB)")
+                rss = "met" if variant.hwm_mb < 300 else "NOT met"
+                verdicts.append(f"{variant.name}: not slower than the pipeline (warm, medians) {speed}, peak RSS under 300 MB {rss}")
+            else:
+                # A bigger heap is collected later, so its peak RSS says how much garbage it had room for, not
+                # what the copy holds: the 300 MB bound is checked on the capped heap.
+                print(f"  peak RSS (VmHWM): {variant.hwm_mb:6.1f} MB  of its JVM (heap {variant.heap_mb} MB: the 300 MB "
+                      f"target is checked with --heap-mb)")
+                verdicts.append(f"{variant.name}: not slower than the pipeline (warm, medians) {speed}")
         if len(variants) > 1:
             first = median(variants[0].warms)
             for other in variants[1:]:
