@@ -255,6 +255,32 @@ class WebhookFunctionTest {
     }
 
     @Test
+    void aSlowSqsLeavesTimeToReleaseTheClaimsSoTheRedeliveryIsQueuedNotCountedAsADuplicate() throws InterruptedException {
+        // Lambda gives 2.5 s, the function keeps 1 s back; SQS answers after 3 s. Cut short at the deadline, the send
+        // would leave no time to release the claims, and FPTR's redelivery within the lease would be a "duplicate".
+        aws.slow(Duration.ofSeconds(3), "AmazonSQS.SendMessageBatch");
+        byte[] body = batch(imageUpdate("Note", 7001), imageUpdate("Note", 7002));
+        ApiGatewayEvents event = ApiGatewayEvents.route("POST /v1/webhooks/fptr", "/v1/webhooks/fptr")
+                .header("x-sg-signature", sign(SECRET, body)).body(new String(body, StandardCharsets.UTF_8));
+        long started = System.nanoTime();
+
+        Answer response = event.invoke(WebhookHandler.FUNCTION, TestLambdaContext.withRemaining(2500));
+
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(503, response.status(), response::toString);
+        assertTrue(millis < 2500, "answered before Lambda's timeout, after " + millis + " ms");
+        aws.clear();
+        assertEquals(List.of(), ledger(), "the claims were released");
+        Thread.sleep(Math.max(0, 3500 - millis));   // the proxy passes the slow call on to moto after 3 s: SQS took it late
+        drainQueue();
+
+        Answer redelivered = deliver(body);
+        assertEquals(200, redelivered.status(), redelivered.body().toString());
+        assertEquals(2, redelivered.body().get("accepted").asInt(), "queued, not dropped as duplicates: " + redelivered.body());
+        assertEquals(4, drainQueue().size());
+    }
+
+    @Test
     void aDeliveryIdThatIsNoFptrIdIsA400NamingWhereItCame() {
         Answer header = deliver(single(imageUpdate("Note", 7001)), Map.of("x-sg-delivery-id", "d".repeat(129)), false);
         assertProblem(header, 400, "long delivery id header");
