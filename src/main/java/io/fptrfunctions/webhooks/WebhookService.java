@@ -148,7 +148,7 @@ public class WebhookService {
         byte[] signature = SignatureHeader.parse(request.header(SignatureHeader.NAME));
         // FPTR never sends more (it drops old_value/new_value from bigger events): refused before it is decoded or hashed.
         byte[] body = request.rawBody(settings.config().maxBodyBytes());
-        if (!secrets.signedWithOurSecret(body, signature)) {
+        if (!secrets.signedWithOurSecret(body, signature, request.deadline())) {
             throw SignatureHeader.mismatch();
         }
         return body;
