@@ -495,8 +495,9 @@ public class SweepService {
         }
 
         /**
-         * One entry: its id, {@code created_at} and the entity it names, by {@code entity} (FPTR shows it null
-         * once the entity is retired: vfxetc/sgevents, docs/reverse_engineering.rst) or {@code meta.entity_id}.
+         * One entry: its id, {@code created_at} and the entity it names, by {@code entity}; null while that entity
+         * is retired (FPTR decides it when the log is read: vfxetc/sgevents, docs/reverse_engineering.rst), and
+         * then the entry is counted retired and passed: the entity's Revival entry brings it back.
          */
         private Event event(JsonNode record) {
             ObjectNode flat = FptrRecords.flatten(record);
