@@ -40,6 +40,17 @@ public final class AwsFailure extends RuntimeException {
         return new AwsFailure(service + " could not be reached for " + what + ".", service, true, false, e);
     }
 
+    /**
+     * AWS answered, but left part of a batch call undone (DynamoDB's unprocessed keys when a table is
+     * throttled) more often than it was asked again; retryable.
+     *
+     * @param what what was left, e.g. "3 copy records of table T were left unprocessed 9 times"
+     */
+    public static AwsFailure throttled(String service, String what) {
+        return new AwsFailure(service + " is throttling: " + what + ". Try again later, or raise the table's capacity.",
+                service, true, false, null);
+    }
+
     /** "S3", "SQS"... */
     public String service() {
         return service;

@@ -113,7 +113,7 @@ public class SweepService {
      */
     public SweepAnswer run(SweepRequest request, Deadline deadline, String requestId) {
         long started = System.nanoTime();
-        Settings settings = settings();
+        Settings settings = settings(deadline);
         List<String> types = request.entityTypes() != null ? request.entityTypes() : targets.entityTypes();
         List<ThumbnailVariant> variants = request.variants() != null ? request.variants()
                 : targets.variants().stream().map(v -> ThumbnailVariant.valueOf(v.toUpperCase(Locale.ROOT))).toList();
@@ -160,7 +160,7 @@ public class SweepService {
     private record Settings(String queueUrl, String table, Duration overlap, int pageSize) {
     }
 
-    private Settings settings() {
+    private Settings settings(Deadline deadline) {
         List<String> problems = new ArrayList<>(targets.problems());
         String queueUrl = config.queueUrl().filter(v -> !v.isBlank()).orElse(null);
         String table = config.tableName().filter(v -> !v.isBlank()).orElse(null);
@@ -174,6 +174,13 @@ public class SweepService {
             problems.add("fptr.sweep.overlap is " + config.overlap() + "; FPTR's updated_at has a 1 s resolution, "
                     + "so less than 1s would miss an update in the checkpoint's own second (and entries of the event log "
                     + "commit out of id order)");
+        }
+        if (!deadline.allows(config.minTimeLeft())) {
+            // Lambda's time is whole at the start of a run: this run, and every one after it, would stop before its first page
+            problems.add("the invocation has " + deadline.remaining().toSeconds() + " s (the function's Timeout less "
+                    + "fptr.deadline.margin), less than fptr.sweep.min-time-left (" + config.minTimeLeft().toSeconds()
+                    + " s), so no page would ever be read; raise the Timeout (the template's is 300 s) or lower "
+                    + "FPTR_SWEEP_MIN_TIME_LEFT");
         }
         if (config.maxEntitiesPerRun() < 1) {
             problems.add("fptr.sweep.max-entities-per-run must be at least 1");
@@ -488,8 +495,9 @@ public class SweepService {
         }
 
         /**
-         * One entry: its id, {@code created_at} and the entity it names, by {@code entity} (FPTR shows it null
-         * once the entity is retired: vfxetc/sgevents, docs/reverse_engineering.rst) or {@code meta.entity_id}.
+         * One entry: its id, {@code created_at} and the entity it names, by {@code entity}; null while that entity
+         * is retired (FPTR decides it when the log is read: vfxetc/sgevents, docs/reverse_engineering.rst), and
+         * then the entry is counted retired and passed: the entity's Revival entry brings it back.
          */
         private Event event(JsonNode record) {
             ObjectNode flat = FptrRecords.flatten(record);

@@ -1,5 +1,7 @@
 package io.fptrfunctions.webhooks;
 
+import io.fptrfunctions.aws.AwsTimeouts;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.lifecycle.SnapshotSafe;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -61,19 +63,22 @@ public class WebhookSecrets implements SnapshotSafe {
     private ProblemException lastFailure;
     private Instant lastFailureAt;
 
-    /** True when one of the secret's versions signed {@code body} with {@code signature} (HMAC-SHA1, raw bytes). */
-    public boolean signedWithOurSecret(byte[] body, byte[] signature) {
-        Keys known = current();
+    /**
+     * True when one of the secret's versions signed {@code body} with {@code signature} (HMAC-SHA1, raw bytes).
+     * A read of the secret it needs is cut to {@code deadline}.
+     */
+    public boolean signedWithOurSecret(byte[] body, byte[] signature, Deadline deadline) {
+        Keys known = current(deadline);
         if (known.signed(body, signature)) {
             return true;
         }
-        Keys fresh = readAgainAfterMiss(known);
+        Keys fresh = readAgainAfterMiss(known, deadline);
         return fresh != null && fresh.signed(body, signature);
     }
 
     /** Reads the secret before the first delivery needs it (io.fptrfunctions.lifecycle.FirstCall). */
     void prefetch() {
-        current();
+        current(Deadline.none());
     }
 
     /** A snapshot must not hold the hook's secret: each restored sandbox reads it (it may have been rotated). */
@@ -84,21 +89,21 @@ public class WebhookSecrets implements SnapshotSafe {
         lastMissRead = Instant.MIN;
     }
 
-    private Keys current() {
+    private Keys current(Deadline deadline) {
         Keys known = keys;
         if (known != null && clock.instant().isBefore(known.readAt().plus(settings.config().secretTtl()))) {
             return known;
         }
         synchronized (this) {
             if (keys == known) {
-                keys = refreshed(known);
+                keys = refreshed(known, deadline);
             }
             return keys;
         }
     }
 
     /** Reads the secret again unless that was done less than the minimum interval ago; null when it was not. */
-    private synchronized Keys readAgainAfterMiss(Keys known) {
+    private synchronized Keys readAgainAfterMiss(Keys known, Deadline deadline) {
         if (keys != known) {
             return keys;   // another delivery read it meanwhile
         }
@@ -107,7 +112,7 @@ public class WebhookSecrets implements SnapshotSafe {
             return null;
         }
         lastMissRead = now;
-        keys = refreshed(known);
+        keys = refreshed(known, deadline);
         return keys;
     }
 
@@ -116,13 +121,13 @@ public class WebhookSecrets implements SnapshotSafe {
      * longer. A read that failed is not tried again within the minimum interval (its failure is given
      * again), so deliveries cannot turn a missing or unreachable secret into a stream of calls either.
      */
-    private Keys refreshed(Keys known) {
+    private Keys refreshed(Keys known, Deadline deadline) {
         Instant now = clock.instant();
         if (lastFailure != null && now.isBefore(lastFailureAt.plus(settings.config().secretRefreshMinInterval()))) {
             throw lastFailure;
         }
         try {
-            Keys fresh = read();
+            Keys fresh = read(deadline);
             lastFailure = null;
             return fresh;
         } catch (ProblemException e) {
@@ -137,21 +142,22 @@ public class WebhookSecrets implements SnapshotSafe {
         }
     }
 
-    private Keys read() {
+    private Keys read(Deadline deadline) {
         String secretId = settings.secretId();
         List<SecretKeySpec> versions = new ArrayList<>();
-        versions.add(version(secretId, "AWSCURRENT")
+        versions.add(version(secretId, "AWSCURRENT", deadline)
                 .orElseThrow(() -> new ProblemException(500, "Webhook receiver not configured",
                         "The webhook secret (FPTR_WEBHOOK_SECRET_ID) does not exist; the log names it.")));
-        version(secretId, "AWSPREVIOUS").ifPresent(versions::add);
+        version(secretId, "AWSPREVIOUS", deadline).ifPresent(versions::add);
         LOG.infof("Read the webhook secret %s (%d version%s)", secretId, versions.size(), versions.size() == 1 ? "" : "s");
         return new Keys(List.copyOf(versions), clock.instant());
     }
 
-    private Optional<SecretKeySpec> version(String secretId, String stage) {
+    private Optional<SecretKeySpec> version(String secretId, String stage, Deadline deadline) {
         String value;
         try {
-            value = secretsManager.getSecretValue(b -> b.secretId(secretId).versionStage(stage)).secretString();
+            value = secretsManager.getSecretValue(b -> b.secretId(secretId).versionStage(stage)
+                    .overrideConfiguration(AwsTimeouts.within(deadline, secretsManager))).secretString();
         } catch (ResourceNotFoundException e) {
             if (stage.equals("AWSCURRENT")) {
                 LOG.errorf("The webhook secret %s (FPTR_WEBHOOK_SECRET_ID) does not exist", secretId);

@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
 public class WebhookService {
 
     private static final Logger LOG = Logger.getLogger(WebhookService.class);
-    /** Time kept back from the claims to release them again when the delivery cannot be queued. */
+    /** Time kept back from the claims and the queueing to release the claims again when the delivery cannot be queued. */
     private static final Duration RELEASE_RESERVE = Duration.ofSeconds(1);
 
     @Inject
@@ -113,7 +113,8 @@ public class WebhookService {
         String claimId = UUID.randomUUID().toString();
         List<String> claimed = claim(wanted, claimId, deadline);
         duplicates += wanted.size() - claimed.size();
-        Set<String> notQueued = send(claimed, wanted, deadline);
+        // SQS stops short of the deadline by the reserve, so the claims of events it did not take can still be released
+        Set<String> notQueued = send(claimed, wanted, deadline.less(RELEASE_RESERVE));
         Map<String, WebhookEvent> queued = new LinkedHashMap<>();
         claimed.stream().filter(k -> !notQueued.contains(k)).forEach(k -> queued.put(k, wanted.get(k).event()));
         if (!queued.isEmpty()) {
@@ -147,7 +148,7 @@ public class WebhookService {
         byte[] signature = SignatureHeader.parse(request.header(SignatureHeader.NAME));
         // FPTR never sends more (it drops old_value/new_value from bigger events): refused before it is decoded or hashed.
         byte[] body = request.rawBody(settings.config().maxBodyBytes());
-        if (!secrets.signedWithOurSecret(body, signature)) {
+        if (!secrets.signedWithOurSecret(body, signature, request.deadline())) {
             throw SignatureHeader.mismatch();
         }
         return body;

@@ -27,8 +27,9 @@ import java.util.function.Predicate;
  * A loopback pass-through in front of {@link MotoServer} for the JSON-protocol AWS APIs (SQS, DynamoDB),
  * which can make operations fail the way AWS does: a whole call answered 503 (the SDK retries, then
  * gives up), or SendMessageBatch entries failed one by one ({@code SenderFault: false}) while the rest
- * are queued in moto. It also keeps the JSON body of every call it passed on ({@link #calls}), so a test
- * can see what a function asked (a visibility timeout, a delay). One per test JVM; {@link #clear()} puts
+ * are queued in moto, or BatchGetItem answered with keys left unprocessed, as a throttled table does. It also
+ * keeps the JSON body of every call it passed on ({@link #calls}) and when it came ({@link #callTimes}), so a
+ * test can see what a function asked (a visibility timeout, a delay) and how far apart. One per test JVM; {@link #clear()} puts
  * it back to pass-through and forgets the calls.
  */
 public final class MotoFaultProxy {
@@ -46,10 +47,11 @@ public final class MotoFaultProxy {
     private volatile long slowMillis;
     private volatile Predicate<String> failedEntries;
     private final AtomicInteger entryFailuresLeft = new AtomicInteger();
+    private final AtomicInteger unprocessedAnswersLeft = new AtomicInteger();
     private final java.util.concurrent.ConcurrentLinkedQueue<Call> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    /** One call passed on: its {@code X-Amz-Target} and its JSON body. */
-    public record Call(String operation, JsonNode body) {
+    /** One call passed on: its {@code X-Amz-Target}, its JSON body, and when it came ({@link System#nanoTime()}). */
+    public record Call(String operation, JsonNode body, long atNanos) {
     }
 
     private MotoFaultProxy(String target) throws IOException {
@@ -90,6 +92,14 @@ public final class MotoFaultProxy {
         failedEntries = messageBody;
     }
 
+    /**
+     * The next {@code answers} BatchGetItem calls get only the first half of each table's keys from moto (none
+     * when there is one) and the rest back as {@code UnprocessedKeys}, as DynamoDB answers when throttled.
+     */
+    public void leaveUnprocessed(int answers) {
+        unprocessedAnswersLeft.set(answers);
+    }
+
     /** Answers these operations only after {@code delay} (a slow AWS), then as moto does. */
     public void slow(java.time.Duration delay, String... operations) {
         slowMillis = delay.toMillis();
@@ -101,12 +111,18 @@ public final class MotoFaultProxy {
         slowed = Set.of();
         failedEntries = null;
         entryFailuresLeft.set(0);
+        unprocessedAnswersLeft.set(0);
         calls.clear();
     }
 
     /** The bodies of the calls of {@code operation} ({@code AmazonSQS.ChangeMessageVisibility}...) since the last clear, in order. */
     public List<JsonNode> calls(String operation) {
         return calls.stream().filter(c -> operation.equals(c.operation())).map(Call::body).toList();
+    }
+
+    /** When each call of {@code operation} came ({@link System#nanoTime()}) since the last clear, in order. */
+    public List<Long> callTimes(String operation) {
+        return calls.stream().filter(c -> operation.equals(c.operation())).map(Call::atNanos).toList();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -124,11 +140,17 @@ public final class MotoFaultProxy {
                 return;
             }
             if (operation != null) {
-                calls.add(new Call(operation, body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body)));
+                calls.add(new Call(operation, body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body), System.nanoTime()));
             }
             ArrayNode failed = JSON.createArrayNode();
+            ObjectNode unprocessed = null;
             Answer answer;
-            if ("AmazonSQS.SendMessageBatch".equals(operation) && failedEntries != null) {
+            if ("DynamoDB_20120810.BatchGetItem".equals(operation) && unprocessedAnswersLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                unprocessed = JSON.createObjectNode();
+                ObjectNode request = withoutUnprocessedKeys(body, unprocessed);
+                answer = request.path("RequestItems").isEmpty() ? new Answer(200, Map.of(), "{\"Responses\":{}}".getBytes())
+                        : forward(ex, JSON.writeValueAsBytes(request));
+            } else if ("AmazonSQS.SendMessageBatch".equals(operation) && failedEntries != null) {
                 ObjectNode request = withoutFailedEntries(body, failed);
                 answer = request.get("Entries").isEmpty() ? new Answer(200, Map.of(), "{\"Successful\":[]}".getBytes())
                         : forward(ex, JSON.writeValueAsBytes(request));
@@ -136,13 +158,20 @@ public final class MotoFaultProxy {
                 answer = forward(ex, body);
             }
             byte[] out = answer.body();
+            if (unprocessed != null && answer.status() == 200) {
+                ObjectNode json = (ObjectNode) JSON.readTree(out);
+                json.set("UnprocessedKeys", unprocessed);
+                out = JSON.writeValueAsBytes(json);
+            }
             if (!failed.isEmpty() && answer.status() == 200) {
                 ObjectNode json = (ObjectNode) JSON.readTree(out);
                 (json.has("Failed") ? (ArrayNode) json.get("Failed") : json.putArray("Failed")).addAll(failed);
                 out = JSON.writeValueAsBytes(json);
             }
+            boolean changed = out != answer.body();
             answer.headers().forEach((name, values) -> {
-                if (!HOP_HEADERS.contains(name.toLowerCase())) {
+                // DynamoDB's x-amz-crc32 is of moto's body: a changed body goes without it (the SDK checks it when present)
+                if (!HOP_HEADERS.contains(name.toLowerCase()) && !(changed && name.equalsIgnoreCase("x-amz-crc32"))) {
                     values.forEach(v -> ex.getResponseHeaders().add(name, v));
                 }
             });
@@ -165,6 +194,32 @@ public final class MotoFaultProxy {
             }
         }
         request.set("Entries", kept);
+        return request;
+    }
+
+    /** The BatchGetItem request with the first half of each table's keys; the others (with the table's projection) go into {@code left}. */
+    private static ObjectNode withoutUnprocessedKeys(byte[] body, ObjectNode left) throws IOException {
+        ObjectNode request = (ObjectNode) JSON.readTree(body);
+        ObjectNode items = (ObjectNode) request.path("RequestItems");
+        List<String> tables = new java.util.ArrayList<>();
+        items.fieldNames().forEachRemaining(tables::add);
+        for (String table : tables) {
+            ObjectNode ask = (ObjectNode) items.get(table);
+            ArrayNode keys = (ArrayNode) ask.get("Keys");
+            int kept = keys.size() / 2;
+            ObjectNode rest = ask.deepCopy();
+            ArrayNode restKeys = rest.putArray("Keys");
+            ArrayNode keptKeys = JSON.createArrayNode();
+            for (int i = 0; i < keys.size(); i++) {
+                (i < kept ? keptKeys : restKeys).add(keys.get(i));
+            }
+            left.set(table, rest);
+            if (kept == 0) {
+                items.remove(table);
+            } else {
+                ask.set("Keys", keptKeys);
+            }
+        }
         return request;
     }
 

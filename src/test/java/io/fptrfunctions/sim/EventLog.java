@@ -21,8 +21,10 @@ import java.util.UUID;
  * </ul>
  * Rows seeded in bulk ({@code POST /_sim/records}) are logged as creates at their {@code created_at}; the
  * reset seed is not (it is the site's history before the log). Memory stays bounded: past
- * {@link #MAX_ENTRIES} the oldest entries are dropped, as a site's log may be trimmed. Not modelled:
- * FPTR shows {@code entity} as null once the entity is retired (vfxetc/sgevents, reverse_engineering.rst).
+ * {@link #MAX_ENTRIES} the oldest entries are dropped, as a site's log may be trimmed. An entry's
+ * {@code entity} reads as null while that entity is retired, as it is when the log is read, not when it was
+ * written (vfxetc/sgevents, docs/reverse_engineering.rst: "Change" or "New" entries of a backlog can have a
+ * null entity); filters still match the stored entity (not documented either way).
  */
 final class EventLog {
 
@@ -67,6 +69,15 @@ final class EventLog {
             store.dropOldest(TYPE, MAX_ENTRIES);
             return e.logged(first);
         });
+    }
+
+    /** True for an entry's {@code entity} whose entity is retired now: FPTR reads it as null (see the class). */
+    static boolean hidesRetiredEntity(SimStore store, EntityDef def, FieldDef field, Object stored) {
+        if (def == null || !TYPE.equals(def.name) || !"entity".equals(field.name) || !(stored instanceof EntityRef ref)) {
+            return false;
+        }
+        SimRecord target = store.get(ref.type(), ref.id());
+        return target != null && target.retired();
     }
 
     /** The entries of a logged event, in id order (under the store's lock). */

@@ -98,7 +98,7 @@ public final class RecordRenderer {
     /** An attribute value (entity values as {@code {id,name,type}}). */
     public JsonNode value(EntityDef def, SimRecord r, FieldDef f, RenderContext ctx) {
         Object stored = r.get(f.name);
-        if (stored == null) {
+        if (stored == null || EventLog.hidesRetiredEntity(sim.store(), def, f, stored)) {
             if (f.type == DataType.CHECKBOX) {
                 return SimJson.NODES.booleanNode(false);
             }

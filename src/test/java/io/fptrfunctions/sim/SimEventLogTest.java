@@ -90,6 +90,21 @@ class SimEventLogTest {
     }
 
     @Test
+    void anEntrysEntityReadsAsNullWhileTheEntityIsRetiredAndAgainOnceRevived() {
+        c.put("/api/v1.1/entity/notes/7002", "{\"subject\":\"before the delete\"}");
+        long change = entries("[[\"entity\",\"is\",{\"type\":\"Note\",\"id\":7002}]]").get(0).get("id").asLong();
+        assertEquals(204, c.delete("/api/v1.1/entity/notes/7002").status());
+
+        JsonNode retired = c.get("/api/v1.1/entity/event_log_entries/" + change + "?fields=entity,meta").json().path("data");
+        assertTrue(retired.at("/relationships/entity/data").isNull(), "as read now, not as logged: " + retired);
+        assertEquals(7002, retired.at("/attributes/meta/entity_id").asLong(), "meta still names it");
+
+        assertEquals(200, c.post("/api/v1.1/entity/notes/7002?revive=true", "application/json", "").status());
+        JsonNode revived = c.get("/api/v1.1/entity/event_log_entries/" + change + "?fields=entity").json().path("data");
+        assertEquals(7002, revived.at("/relationships/entity/data/id").asLong(), revived.toString());
+    }
+
+    @Test
     void rowsSeededInBulkAreLoggedAsCreatesAtTheirCreatedAt() {
         long id = SimAdmin.of(sim).insert(Map.of("type", "Note", "project", Map.of("type", "Project", "id", 70),
                 "subject", "seeded", "image", "seeded.png", "created_at", "2026-02-01T00:00:00Z"));

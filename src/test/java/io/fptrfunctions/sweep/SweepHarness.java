@@ -1,5 +1,6 @@
 package io.fptrfunctions.sweep;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -79,8 +80,13 @@ abstract class SweepHarness {
      * both.)
      */
     JsonNode sweep(String event) {
+        return sweep(event, null);
+    }
+
+    /** {@link #sweep(String)} with Lambda's context (its remaining time). */
+    JsonNode sweep(String event, Context context) {
         try {
-            return JSON.readTree(JSON.writeValueAsString(sweepHandler.handleRequest(JSON.readTree(event), null)));
+            return JSON.readTree(JSON.writeValueAsString(sweepHandler.handleRequest(JSON.readTree(event), context)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -88,9 +94,14 @@ abstract class SweepHarness {
 
     /** The scheduled run, with the event EventBridge sends. */
     JsonNode scheduledSweep() {
+        return scheduledSweep(null);
+    }
+
+    /** {@link #scheduledSweep()} with Lambda's context (its remaining time). */
+    JsonNode scheduledSweep(Context context) {
         return sweep("{\"version\":\"0\",\"id\":\"b7ce4715-8e7c-4d5a-9c43-3c1d6f0e1a2b\",\"detail-type\":\"Scheduled Event\","
                 + "\"source\":\"aws.events\",\"account\":\"123456789012\",\"time\":\"2026-12-01T10:00:00Z\",\"region\":\"us-east-1\","
-                + "\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/fptr-functions-SweepFunctionSweep\"],\"detail\":{}}");
+                + "\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/fptr-functions-SweepFunctionSweep\"],\"detail\":{}}", context);
     }
 
     /** Gives the Note an image now (FPTR shows it ready, or pending for {@code pendingSeconds}); its updated_at moves. */

@@ -1,6 +1,7 @@
 package io.fptrfunctions.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.http.TestLambdaContext;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -12,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -46,6 +48,27 @@ class SweepResumeTest extends SweepHarness {
         assertEquals(List.of(7008L), ids(takeJobs()), "where the first stopped");
         assertEquals(4, next.get("already_copied").asLong(), "the first run's, read again within the overlap (not counted toward the 4)");
         assertEquals(imageEventId(7008), walk(next, 0).at("/checkpoint_after/event_id").asLong());
+    }
+
+    @Test
+    void aTimeoutBelowTheMinimumTimeLeftIsAConfigurationProblemNotRunsThatNeverReadAPage() {
+        newImage(7004, 0);
+
+        // Lambda gives 30 s; fptr.sweep.min-time-left is 60 s: every run would stop "time_left" before its first page
+        JsonNode answer = scheduledSweep(TestLambdaContext.withRemaining(30_000));
+
+        assertEquals(500, answer.path("status").asInt(), answer.toString());
+        assertEquals("The sweep is not configured", answer.path("title").asText());
+        assertTrue(answer.path("detail").asText().contains("less than fptr.sweep.min-time-left (60 s)"), answer.toString());
+        assertEquals(List.of(), takeJobs());
+        assertNull(stored(SCHEDULE_KEY));
+        assertEquals(List.of(7004L), ids(takeJobsOf(scheduledSweep(TestLambdaContext.withRemaining(120_000)))),
+                "with time for a page, the same run reads it");
+    }
+
+    private static List<JsonNode> takeJobsOf(JsonNode answer) {
+        assertTrue(answer.path("complete").asBoolean(), answer.toString());
+        return takeJobs();
     }
 
     @Test

@@ -237,6 +237,50 @@ class ThumbnailWorkerTest {
     }
 
     @Test
+    void keysDynamoDbLeavesUnprocessedAreAskedForAgainAfterAGrowingBackoff() {
+        List<String> keys = new ArrayList<>();
+        for (int id = 1; id <= 4; id++) {
+            String key = CopiedImages.key("Note", 200_000 + id, ThumbnailVariant.ORIGINAL);
+            keys.add(key);
+            if (id != 4) {
+                dynamo.putItem(b -> b.tableName(TABLE).item(Map.of("pk", AttributeValue.fromS(key),
+                        "image_source", AttributeValue.fromS("http://storage/" + key))));
+            }
+        }
+        aws.clear();
+        // a throttled table: four answers in a row leave keys unprocessed (4 keys -> 2 left -> 1 -> 1 -> 1), the fifth takes the rest
+        aws.leaveUnprocessed(4);
+
+        Map<String, String> sources = copies.imageSources(TABLE, keys, Deadline.in(Duration.ofSeconds(20)));
+
+        assertEquals(3, sources.size(), sources.toString());
+        assertEquals("http://storage/" + keys.get(2), sources.get(keys.get(2)), "found on the last call");
+        List<Long> at = aws.callTimes("DynamoDB_20120810.BatchGetItem");
+        assertEquals(5, at.size(), "the first call and four retries of the keys left");
+        for (int i = 1; i < at.size(); i++) {
+            long gapMillis = (at.get(i) - at.get(i - 1)) / 1_000_000;
+            long backoff = 50L << (i - 1);   // CopiedImages' backoff: 50, 100, 200, 400 ms, less its 25 ms jitter
+            assertTrue(gapMillis >= backoff - 25, "retry " + i + " came " + gapMillis + " ms after the call before it");
+        }
+    }
+
+    @Test
+    void keysLeftUnprocessedUntilTheDeadlineFailTheReadInTimeAsRetryable() {
+        List<String> keys = List.of(CopiedImages.key("Note", 7001, ThumbnailVariant.ORIGINAL));
+        aws.leaveUnprocessed(Integer.MAX_VALUE);
+        long started = System.nanoTime();
+
+        AwsFailure e = assertThrows(AwsFailure.class, () -> copies.imageSources(TABLE, keys, Deadline.in(Duration.ofMillis(1500))));
+
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(millis < 1500, "gave up within the deadline, after " + millis + " ms");
+        assertTrue(e.retryable());
+        assertTrue(e.getMessage().contains("throttling") && e.getMessage().contains("left unprocessed"), e.getMessage());
+        int calls = aws.calls("DynamoDB_20120810.BatchGetItem").size();
+        assertTrue(calls >= 2 && calls <= 9, "asked again (8 times at most) while the deadline held a wait and a call: " + calls);
+    }
+
+    @Test
     void aPendingImageIsLookedAtAgainLaterWithoutCountingTowardTheDeadLetterQueue() throws IOException {
         SIM.config(Map.of("thumbnail_pending_seconds", 30));
         byte[] upload = png(40, 30);

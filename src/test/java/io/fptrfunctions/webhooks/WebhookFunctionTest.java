@@ -241,17 +241,48 @@ class WebhookFunctionTest {
         // Lambda gives 3.5 s, the function keeps 1 s back; each claim takes 1.8 s, and a claim that could not be
         // released again in time is not made: the delivery is a 503 at about 1.8 s, not a timeout at 3.7 s.
         aws.slow(Duration.ofMillis(1800), "DynamoDB_20120810.PutItem");
-        byte[] body = batch(imageUpdate("Note", 7001), imageUpdate("Note", 7002));
-        ApiGatewayEvents event = ApiGatewayEvents.route("POST /v1/webhooks/fptr", "/v1/webhooks/fptr")
-                .header("x-sg-signature", sign(SECRET, body)).body(new String(body, StandardCharsets.UTF_8));
-        long started = System.nanoTime();
-        Answer response = event.invoke(WebhookHandler.FUNCTION, TestLambdaContext.withRemaining(3500));
-        long millis = (System.nanoTime() - started) / 1_000_000;
-        assertEquals(503, response.status(), response::toString);
-        assertTrue(millis < 2500, "answered after " + millis + " ms");
+        Timed slow = deliverWithin(3500, batch(imageUpdate("Note", 7001), imageUpdate("Note", 7002)), SECRET);
+        assertEquals(503, slow.answer().status(), slow.answer()::toString);
+        assertTrue(slow.millis() < 2500, "answered after " + slow.millis() + " ms");
         aws.clear();
         assertEquals(List.of(), drainQueue());
         assertEquals(List.of(), ledger(), "the claim made was released");
+    }
+
+    @Test
+    void aSlowSqsLeavesTimeToReleaseTheClaimsSoTheRedeliveryIsQueuedNotCountedAsADuplicate() throws InterruptedException {
+        // Lambda gives 2.5 s, the function keeps 1 s back; SQS answers after 3 s. Cut short at the deadline, the send
+        // would leave no time to release the claims, and FPTR's redelivery within the lease would be a "duplicate".
+        aws.slow(Duration.ofSeconds(3), "AmazonSQS.SendMessageBatch");
+        byte[] body = batch(imageUpdate("Note", 7001), imageUpdate("Note", 7002));
+
+        Timed slow = deliverWithin(2500, body, SECRET);
+
+        long millis = slow.millis();
+        assertEquals(503, slow.answer().status(), slow.answer()::toString);
+        assertTrue(millis < 2500, "answered before Lambda's timeout, after " + millis + " ms");
+        aws.clear();
+        assertEquals(List.of(), ledger(), "the claims were released");
+        Thread.sleep(Math.max(0, 3500 - millis));   // the proxy passes the slow call on to moto after 3 s: SQS took it late
+        drainQueue();
+
+        Answer redelivered = deliver(body);
+        assertEquals(200, redelivered.status(), redelivered.body().toString());
+        assertEquals(2, redelivered.body().get("accepted").asInt(), "queued, not dropped as duplicates: " + redelivered.body());
+        assertEquals(4, drainQueue().size());
+    }
+
+    /** An answer, and how long the function took to give it. */
+    private record Timed(Answer answer, long millis) {
+    }
+
+    /** Delivers the body signed with {@code key}, Lambda giving the invocation {@code remainingMillis}. */
+    private static Timed deliverWithin(long remainingMillis, byte[] body, String key) {
+        ApiGatewayEvents event = ApiGatewayEvents.route("POST /v1/webhooks/fptr", "/v1/webhooks/fptr")
+                .header("x-sg-signature", sign(key, body)).body(new String(body, StandardCharsets.UTF_8));
+        long started = System.nanoTime();
+        Answer answer = event.invoke(WebhookHandler.FUNCTION, TestLambdaContext.withRemaining(remainingMillis));
+        return new Timed(answer, (System.nanoTime() - started) / 1_000_000);
     }
 
     @Test
@@ -356,6 +387,25 @@ class WebhookFunctionTest {
         assertEquals(200, deliver(single(imageUpdate("Note", 7004)), SecretsCanary.webhookSecret(3)).status());
         assertEquals(401, deliver(single(imageUpdate("Note", 7005)), SECRET).status(), "two rotations ago: refused");
         assertEquals(List.of("Note/7000", "Note/7001", "Note/7002", "Note/7004"), entities(drainQueue()));
+    }
+
+    @Test
+    void aSlowSecretsManagerDuringARotationIsCutToTheDeadline() {
+        assertEquals(200, deliver(single(imageUpdate("Note", 7000))).status(), "the function has read SECRET");
+        putSecret(SecretsCanary.webhookSecret(2));
+        // each read of a version answers after 3 s; Lambda gives 2.5 s, the function keeps 1 s back
+        aws.slow(Duration.ofSeconds(3), "secretsmanager.GetSecretValue");
+        byte[] body = single(imageUpdate("Note", 7001));
+
+        Timed rotated = deliverWithin(2500, body, SecretsCanary.webhookSecret(2));
+
+        assertTrue(rotated.millis() < 2500, "answered before Lambda's timeout, after " + rotated.millis() + " ms");
+        assertProblem(rotated.answer(), 401, "the re-read did not finish in time: the versions known verify, and this one is not among them");
+        aws.clear();
+        assertEquals(List.of("Note/7000"), entities(drainQueue()), "the first delivery's jobs only");
+
+        clock.advance(Duration.ofSeconds(6));   // past fptr.webhook.secret-refresh-min-interval
+        assertEquals(200, deliver(body, SecretsCanary.webhookSecret(2)).status(), "read again once Secrets Manager answers");
     }
 
     @Test
