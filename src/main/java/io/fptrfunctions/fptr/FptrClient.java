@@ -259,6 +259,9 @@ public class FptrClient {
      * same acknowledgement twice changes nothing, so it is retried like a read.
      */
     public void acknowledgeDelivery(Deadline deadline, String deliveryId, String acknowledgement) {
+        if (!DeliveryIds.isDeliveryId(deliveryId)) {
+            throw new IllegalArgumentException("not an FPTR delivery id (see DeliveryIds); nothing was sent");
+        }
         ObjectNode body = mapper.createObjectNode().put("acknowledgement", acknowledgement);
         String json = write(body);
         String what = "Acknowledging delivery " + deliveryId;

@@ -3,6 +3,7 @@ package io.fptrfunctions.thumbnailworker;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.fptr.DeliveryIds;
 import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.thumbnails.ThumbnailJob;
@@ -53,11 +54,21 @@ class JobReader {
             return new ThumbnailJob(job.member("entity_type").entityType(), job.member("entity_id").id(),
                     job.member("variant").oneOf(List.of(ThumbnailVariant.values()), ThumbnailVariant::alt, ThumbnailVariant.ORIGINAL).alt(),
                     number(root.get("project_id")), text(root.get("source")),
-                    job.member("delivery_id").optionalText(100).orElse(null),
+                    deliveryId(job.member("delivery_id")),
                     number(root.get("event_log_entry_id")), text(root.get("event_time")));
         } catch (ProblemException e) {
             throw new NotAJob(e.detail());
         }
+    }
+
+    /** The delivery to acknowledge, when there is one: its id goes into the acknowledgement's URL path. */
+    private static String deliveryId(Input member) {
+        String id = member.optionalText(DeliveryIds.MAX_LENGTH).orElse(null);
+        if (id != null && !DeliveryIds.isDeliveryId(id)) {
+            throw new NotAJob("delivery_id is not an FPTR delivery id (1-" + DeliveryIds.MAX_LENGTH
+                    + " letters, digits and . _ : -, not . or ..)");
+        }
+        return id;
     }
 
     private static Long number(JsonNode n) {

@@ -3,6 +3,7 @@ package io.fptrfunctions.webhooks;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.fptr.DeliveryIds;
 import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,7 +31,7 @@ class DeliveryReader {
 
     static final int MAX_BATCH = 50;
     /** FPTR's delivery ids are UUIDs; one becomes part of a DynamoDB key (at most 2048 bytes) and of the job. */
-    static final int MAX_DELIVERY_ID = 128;
+    static final int MAX_DELIVERY_ID = DeliveryIds.MAX_LENGTH;
     /** FPTR's event types are short ({@code Shotgun_Note_Change}); one is stored with the claim. */
     static final int MAX_EVENT_TYPE = 128;
     private static final Map<String, String> VERB_OPERATIONS =
@@ -96,9 +97,9 @@ class DeliveryReader {
         Long entityId = firstId(entity.get("id"), meta.get("entity_id"));
         String attribute = firstText(meta.get("attribute_name"), e.get("attribute_name"));
         String deliveryId = firstText(e.get("delivery_id"));
-        if (deliveryId != null && !isDeliveryId(deliveryId)) {
+        if (deliveryId != null && !DeliveryIds.isDeliveryId(deliveryId)) {
             throw notFptr("Event " + index + "'s delivery_id is not an FPTR delivery id (1-" + MAX_DELIVERY_ID
-                    + " letters, digits and . _ : -).");
+                    + " letters, digits and . _ : -, not . or ..).");
         }
         return new WebhookEvent(index, eventType, operation, entityType, entityId, firstId(e.path("project").get("id")),
                 attribute, deliveryId != null ? deliveryId : headerDeliveryId,
@@ -112,24 +113,11 @@ class DeliveryReader {
             return null;
         }
         String id = header.text(MAX_DELIVERY_ID).strip();
-        if (!isDeliveryId(id)) {
+        if (!DeliveryIds.isDeliveryId(id)) {
             throw header.invalid(header.name() + " is not an FPTR delivery id (1-" + MAX_DELIVERY_ID
-                    + " letters, digits and . _ : -).");
+                    + " letters, digits and . _ : -, not . or ..).");
         }
         return id;
-    }
-
-    private static boolean isDeliveryId(String id) {
-        if (id.isEmpty() || id.length() > MAX_DELIVERY_ID) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && ".-_:".indexOf(c) < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String firstText(JsonNode... nodes) {

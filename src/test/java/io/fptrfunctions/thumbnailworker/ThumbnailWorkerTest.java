@@ -440,6 +440,17 @@ class ThumbnailWorkerTest {
     }
 
     @Test
+    void aDeliveryIdThatCouldNameAnotherFptrPathIsNoJob() {
+        for (String id : List.of("..", ".", "a/b", "x?y", "d".repeat(129))) {
+            JobReader.NotAJob e = assertThrows(JobReader.NotAJob.class,
+                    () -> reader.read("{\"entity_type\":\"Note\",\"entity_id\":7001,\"delivery_id\":\"" + id + "\"}"), id);
+            assertTrue(e.getMessage().contains("delivery_id"), e.getMessage());
+        }
+        String uuid = "3a5de4ee-8f05-4eac-b537-611e845352fc";
+        assertEquals(uuid, reader.read("{\"entity_type\":\"Note\",\"entity_id\":7001,\"delivery_id\":\"" + uuid + "\"}").deliveryId());
+    }
+
+    @Test
     void aBodyTooLargeToBeAJobIsNoJobAndLongTextsAreNotKept() {
         JobReader.NotAJob e = assertThrows(JobReader.NotAJob.class,
                 () -> reader.read("{\"entity_type\":\"Note\",\"entity_id\":7001,\"pad\":\"" + "x".repeat(20_000) + "\"}"));

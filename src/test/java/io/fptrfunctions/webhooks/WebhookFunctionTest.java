@@ -294,6 +294,10 @@ class WebhookFunctionTest {
         ObjectNode e = imageUpdate("Note", 7001);
         e.put("delivery_id", "not a delivery id\n");
         assertProblem(deliver(single(e)), 400, "delivery_id in the body");
+        // a dot segment would make the worker's acknowledgement PUT /webhook/deliveries/.. : another FPTR path
+        assertProblem(deliver(single(imageUpdate("Note", 7001)), Map.of("x-sg-delivery-id", ".."), false), 400, "dot segment header");
+        e.put("delivery_id", "..");
+        assertProblem(deliver(single(e)), 400, "dot segment in the body");
         assertEquals(List.of(), drainQueue());
     }
 

@@ -1,0 +1,29 @@
+package io.fptrfunctions.fptr;
+
+/**
+ * FPTR webhook delivery ids as this code takes them (a real site's are UUIDs): each becomes the last segment of
+ * {@code PUT /webhook/deliveries/{id}} when the worker acknowledges a delivery, so an id must be a plain path
+ * segment. Letters, digits and {@code . _ : -} are sent as they are; {@code "."} and {@code ".."} would be
+ * resolved by the server to another path, so they are no delivery id.
+ */
+public final class DeliveryIds {
+
+    public static final int MAX_LENGTH = 128;
+
+    private DeliveryIds() {
+    }
+
+    /** Whether {@code id} is 1-{@value #MAX_LENGTH} letters, digits and . _ : - and not a dot segment. */
+    public static boolean isDeliveryId(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_LENGTH || id.equals(".") || id.equals("..")) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && ".-_:".indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
