@@ -657,16 +657,25 @@ public class UploadService {
 
     /**
      * The object, if allowed and there; in the request only when {@code fptr.upload.sync-max-bytes} can be expected
-     * to go up before the deadline (infra/bench/upload), else a 422 that says to send {@code Prefer: respond-async}.
+     * to go up before the deadline (infra/bench/upload), else a 422 that says to send {@code Prefer: respond-async}
+     * (or, where no upload queue is configured and the preference is ignored, that this deployment cannot take it).
      */
     private SourceObject source(S3Location location, Run run, Deadline deadline) {
         sources.checkAllowed(location);
         SourceObject source = sources.head(location, deadline);
         if (run == Run.IN_REQUEST && source.size() > config.syncMaxBytes()) {
-            throw ProblemException.unprocessable(location + " is " + source.size() + " bytes, more than fptr.upload.sync-max-bytes ("
-                    + config.syncMaxBytes() + ") can be expected to upload within the request's time. Send the request again "
-                    + "with the header 'Prefer: respond-async': it is then answered 202 at once and uploaded by the upload "
-                    + "worker. Nothing was written.").with("pointer", "/s3/key").with("size", source.size())
+            String tooLarge = location + " is " + source.size() + " bytes, more than fptr.upload.sync-max-bytes ("
+                    + config.syncMaxBytes() + ") can be expected to upload within the request's time. ";
+            if (!QueuedUploads.configured(config)) {
+                throw ProblemException.unprocessable(tooLarge + "This deployment has no upload queue (fptr.upload.job-queue-url, "
+                        + "FPTR_UPLOAD_JOB_QUEUE_URL, is not set), so 'Prefer: respond-async' is ignored and an object this "
+                        + "large cannot be uploaded through it: its operator can set the queue (the template's "
+                        + "UploadJobQueue) or raise fptr.upload.sync-max-bytes. Nothing was written.")
+                        .with("pointer", "/s3/key").with("size", source.size()).with("sync_max_bytes", config.syncMaxBytes());
+            }
+            throw ProblemException.unprocessable(tooLarge + "Send the request again with the header 'Prefer: respond-async': "
+                    + "it is then answered 202 at once and uploaded by the upload worker. Nothing was written.")
+                    .with("pointer", "/s3/key").with("size", source.size())
                     .with("sync_max_bytes", config.syncMaxBytes()).with("prefer", "respond-async");
         }
         return source;
