@@ -45,6 +45,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Uploads S3 objects into FPTR: as a new Attachment, into a file/link field, or as an entity's
@@ -78,8 +79,7 @@ public class UploadService {
     static final List<String> ATTACHMENT_FIELDS = List.of("this_file", "filename", "project", "attachment_links",
             "description", "tag_list", "created_at", "created_by");
     /** What the new Attachment is looked for by: the answer's fields and {@code file_size}. */
-    private static final List<String> CANDIDATE_FIELDS = java.util.stream.Stream.concat(ATTACHMENT_FIELDS.stream(),
-            java.util.stream.Stream.of("file_size")).toList();
+    private static final List<String> CANDIDATE_FIELDS = Stream.concat(ATTACHMENT_FIELDS.stream(), Stream.of("file_size")).toList();
 
     @Inject
     FptrClient fptr;
@@ -530,7 +530,7 @@ public class UploadService {
         List<JsonNode> rows = fptr.searchAll(deadline, "Attachment", newerThan(parent, newestBefore), CANDIDATE_FIELDS, "id", null).rows();
         List<ObjectNode> named = holding(rows, filename, source);
         if (named.size() > 1) {
-            throw ambiguous(named, parent, filename, source);
+            throw ambiguous(named, parent, filename, source, "FPTR completed the upload of " + source.location());
         }
         if (named.size() == 1) {
             return named.get(0);
@@ -558,9 +558,11 @@ public class UploadService {
         ObjectNode filter = FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())),
                 FptrFilter.condition("created_at", "greater_than", DateTimeFormatter.ISO_INSTANT.format(
                         since.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS))));
-        List<ObjectNode> named = holding(fptr.searchAll(deadline, "Attachment", filter, CANDIDATE_FIELDS, "id", null).rows(), filename, source);
+        List<ObjectNode> named = holding(fptr.searchAll(deadline, "Attachment", filter, CANDIDATE_FIELDS, "id", null).rows(),
+                filename, source);
         if (named.size() > 1) {
-            throw ambiguous(named, parent, filename, source);
+            throw ambiguous(named, parent, filename, source, "An earlier attempt under this Idempotency-Key may have "
+                    + "uploaded " + source.location() + " (it stopped unfinished)");
         }
         return named.isEmpty() ? null : named.get(0);
     }
@@ -589,18 +591,20 @@ public class UploadService {
      * the same moment, and FPTR's answer names none. Guessing would give this request's fields (and answer) to
      * another upload's Attachment, so nothing more is set and the candidates are named.
      */
-    private static ProblemException ambiguous(List<ObjectNode> candidates, EntityLink parent, String filename, SourceObject source) {
+    private static ProblemException ambiguous(List<ObjectNode> candidates, EntityLink parent, String filename, SourceObject source,
+                                              String uploaded) {
         List<Long> ids = candidates.stream().map(c -> c.path("id").asLong()).toList();
         ArrayNode listed = JSON.arrayNode();
         ids.forEach(listed::add);
         LOG.warnf("Upload of %s: %d Attachments named the same were made on %s %d at the same moment (%s); not guessing which",
                 source.location(), ids.size(), parent.type(), parent.id(), ids);
-        return new ProblemException(502, "FPTR's answer does not say which Attachment is this upload's", "FPTR completed the "
-                + "upload of " + source.location() + ", but " + ids.size() + " Attachments named '" + filename + "' (of "
-                + source.size() + " bytes, or of no size FPTR shows) were made on " + parent.type() + " " + parent.id() + " at the same moment (" + ids + "): other uploads of the "
-                + "same file name to the same record ran at the same time, and FPTR's answer to an upload names no "
-                + "Attachment. None of them was given this request's project, links, description or tags. Do not send the "
-                + "request again: read those Attachments, set the fields on the one that is yours and delete any extra one.")
+        return new ProblemException(502, "FPTR's answer does not say which Attachment is this upload's", uploaded + ", but "
+                + ids.size() + " Attachments named '" + filename + "' (of " + source.size() + " bytes, or of no size FPTR "
+                + "shows) were made on " + parent.type() + " " + parent.id() + " at the same moment (" + ids + "): other "
+                + "uploads of the same file name to the same record ran at the same time, and FPTR's answer to an upload "
+                + "names no Attachment. None of them was given this request's project, links, description or tags. Do not "
+                + "send the request again: read those Attachments, set the fields on the one that is yours and delete any "
+                + "extra one.")
                 .with("write_outcome", "landed").with("candidates", listed);
     }
 
