@@ -232,6 +232,10 @@ class UploadFunctionTest {
         byte[] theirs = new byte[theirSize];
         new Random(theirSize).nextBytes(theirs);
         ToolsUpload toolsUpload = toolsUpload("plate.exr", theirs);
+        // The simulator tells single uploads apart by target, file name and the init's timestamp (seconds), as
+        // upload_info carries nothing else: started in the same second, two such completions could take each
+        // other's bytes. This request's init is made two seconds later.
+        SIM.advanceClock(java.time.Duration.ofSeconds(2));
         SIM.fault(held);
         return whileRunning(() -> post("{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"" + RACE_KEY + "\"},"
                         + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}], \"description\": \"ours\"}"),
