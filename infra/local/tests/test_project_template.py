@@ -129,6 +129,24 @@ class ProjectTemplateTest(unittest.TestCase):
                                  ("Sum", 0, "GreaterThanThreshold"), f"{lid} {metric}: any is an alarm")
                 self.assertEqual(alarm["TreatMissingData"], "notBreaching", "no invocations is not an alarm")
 
+    def test_every_job_queue_dead_letters_after_a_parameter_an_operator_can_tune(self):
+        # How many failed tries a job gets is a trade-off per studio (outages ridden out against work repeated:
+        # a failed upload sends its whole object again), so each job queue's maxReceiveCount is a parameter.
+        for lid, props in self.of_type("AWS::SQS::Queue").items():
+            redrive = props.get("RedrivePolicy")
+            if not redrive:
+                continue
+            count = redrive["maxReceiveCount"]
+            self.assertIsInstance(count, dict, f"{lid}: maxReceiveCount is a parameter, not {count!r}")
+            parameter = self.parameters[count["Ref"]]
+            self.assertEqual(parameter["Type"], "Number", lid)
+            # a body that is no job goes back at once and must still reach the dead-letter queue after a retry
+            self.assertGreaterEqual(int(parameter["MinValue"]), 2, lid)
+            self.assertIn("dead-letter queue", parameter["Description"], lid)
+        self.assertEqual(self.of_type("AWS::SQS::Queue")["UploadJobQueue"]["RedrivePolicy"]["maxReceiveCount"],
+                         {"Ref": "UploadJobMaxReceiveCount"})
+        self.assertEqual(int(self.parameters["UploadJobMaxReceiveCount"]["Default"]), 6, "as before the parameter")
+
     def test_every_dead_letter_queue_has_a_depth_alarm(self):
         dead_letter_queues = set()
         for props in self.of_type("AWS::SQS::Queue").values():

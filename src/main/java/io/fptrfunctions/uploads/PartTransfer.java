@@ -103,7 +103,7 @@ class PartTransfer {
             throw outOfTime(part);
         }
         MessageDigest partMd5 = md5();
-        try (InputStream in = sources.open(source, part.offset(), part.length())) {
+        try (InputStream in = sources.open(source, part.offset(), part.length(), deadline)) {
             FptrClient.StorageReceipt receipt = fptr.putBytes(deadline, part.uploadUrl(), siteStorage, contentType, part.length(),
                     out -> copy(in, out, part.length(), partMd5));
             String md5 = HexFormat.of().formatHex(partMd5.digest());

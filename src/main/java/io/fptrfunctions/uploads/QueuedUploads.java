@@ -66,7 +66,7 @@ public class QueuedUploads {
 
     /** True when uploads can be queued ({@code fptr.upload.job-queue-url}); logs once when they cannot. */
     boolean available() {
-        if (config.jobQueueUrl().filter(url -> !url.isBlank()).isPresent()) {
+        if (configured(config)) {
             return true;
         }
         if (unconfiguredLogged.compareAndSet(false, true)) {
@@ -74,6 +74,11 @@ public class QueuedUploads {
                     + "(fptr.upload.job-queue-url) is not set");
         }
         return false;
+    }
+
+    /** Whether {@code fptr.upload.job-queue-url} names a queue (without one, {@code Prefer: respond-async} is ignored). */
+    static boolean configured(UploadConfig config) {
+        return config.jobQueueUrl().filter(url -> !url.isBlank()).isPresent();
     }
 
     /** Claims the key, checks the request, queues the job: the 202 (or the key's stored answer, or the check's 4xx). */

@@ -78,18 +78,20 @@ class SourceObjects {
     }
 
     /**
-     * {@code length} bytes from {@code offset}, streamed (If-Match the ETag seen by {@link #head}). An object
-     * replaced or deleted since is a 409; S3 failing is a retryable {@link SourceFailure}; S3 refusing an
+     * {@code length} bytes from {@code offset}, streamed (If-Match the ETag seen by {@link #head}); S3's answer (the
+     * SDK's retries included) is waited for within {@code deadline}, as the part's PUT is then cut at it. An object
+     * replaced or deleted since is a 409; S3 failing or too slow is a retryable {@link SourceFailure}; S3 refusing an
      * {@link AwsFailure}.
      */
-    InputStream open(SourceObject object, long offset, long length) {
+    InputStream open(SourceObject object, long offset, long length, Deadline deadline) {
         if (length == 0) {
             return InputStream.nullInputStream();
         }
         S3Location at = object.location();
         try {
             return s3.getObject(b -> {
-                b.bucket(at.bucket()).key(at.key()).range("bytes=" + offset + "-" + (offset + length - 1));
+                b.bucket(at.bucket()).key(at.key()).range("bytes=" + offset + "-" + (offset + length - 1))
+                        .overrideConfiguration(AwsTimeouts.within(deadline, s3));
                 if (object.etag() != null) {
                     b.ifMatch("\"" + object.etag() + "\"");
                 }

@@ -43,7 +43,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Uploads S3 objects into FPTR: as a new Attachment, into a file/link field, or as an entity's
@@ -76,6 +78,8 @@ public class UploadService {
     private static final long CREATE_LOOKBACK_SECONDS = 5;
     static final List<String> ATTACHMENT_FIELDS = List.of("this_file", "filename", "project", "attachment_links",
             "description", "tag_list", "created_at", "created_by");
+    /** What the new Attachment is looked for by: the answer's fields and {@code file_size}. */
+    private static final List<String> CANDIDATE_FIELDS = Stream.concat(ATTACHMENT_FIELDS.stream(), Stream.of("file_size")).toList();
 
     @Inject
     FptrClient fptr;
@@ -119,7 +123,7 @@ public class UploadService {
         long beforeId = checked.before().path("id").asLong(0);
         Target target = new Target(request.type(), request.id(), request.field(), request.name(),
                 contentType(request.contentType(), request.name(), source));
-        Transfer transfer = transfer(target, source, attempt, deadline, () -> {
+        Transfer transfer = transfer(target, source, attempt, deadline, NOTHING_BEFORE_COMPLETION, () -> {
             JsonNode now = fptr.readField(deadline, request.type(), request.id(), request.field());
             return "upload".equals(now.path("link_type").asText()) && now.path("id").asLong(0) != beforeId
                     && request.name().equals(now.path("name").asText());
@@ -136,7 +140,7 @@ public class UploadService {
         boolean pendingBefore = FptrRecords.isPendingImage(checked.before());
         Target target = new Target(request.type(), request.id(), "image", request.name(),
                 contentType(null, request.name(), source));
-        Transfer transfer = transfer(target, source, attempt, deadline,
+        Transfer transfer = transfer(target, source, attempt, deadline, NOTHING_BEFORE_COMPLETION,
                 () -> !pendingBefore && FptrRecords.isPendingImage(fptr.readField(deadline, request.type(), request.id(), "image")));
         ObjectNode answer = answer(request.type(), request.id(), "image", source, transfer);
         JsonNode now = orNull(fptr.readField(deadline, request.type(), request.id(), "image"));
@@ -158,7 +162,7 @@ public class UploadService {
         EntityLink parent = parentOf(request, projectId);
         if (attempt.earlierAttemptStartedAt().isPresent()) {
             Instant since = attempt.earlierAttemptStartedAt().get();
-            ObjectNode earlier = attachmentMadeSince(parent, since, request.name(), deadline);
+            ObjectNode earlier = attachmentMadeSince(parent, since, request.name(), source, deadline);
             LOG.infof("Upload of %s: an earlier attempt under the same Idempotency-Key (started %s) did not finish; %s",
                     source.location(), since, earlier == null ? "FPTR has no Attachment from it, so it is uploaded"
                             : "FPTR has its Attachment " + earlier.path("id").asLong() + ", so it is not uploaded again");
@@ -166,11 +170,15 @@ public class UploadService {
                 return completeAttachment(earlier, request, projectId, deadline);
             }
         }
-        long newestBefore = newestAttachmentId(parent, deadline);
         Target target = new Target(parent.type(), parent.id(), null, request.name(),
                 contentType(request.contentType(), request.name(), source));
-        transfer(target, source, attempt, deadline, () -> createdAttachment(parent, newestBefore, request.name(), deadline) != null);
-        ObjectNode created = createdAttachment(parent, newestBefore, request.name(), deadline);
+        // FPTR's answer to the completion names no Attachment: the new one is told by its id (above the newest on the
+        // parent just before the completion, so only uploads completing at the same moment can be mistaken for it),
+        // its name and its size.
+        AtomicLong newestBefore = new AtomicLong();
+        transfer(target, source, attempt, deadline, () -> newestBefore.set(newestAttachmentId(parent, deadline)),
+                () -> !madeAfter(parent, newestBefore.get(), request.name(), source, deadline).isEmpty());
+        ObjectNode created = createdAttachment(parent, newestBefore.get(), request.name(), source, deadline);
         if (created == null) {
             throw new ProblemException(502, "FPTR's answer was lost", "FPTR completed the upload of " + source.location()
                     + " but lists no new Attachment on " + parent.type() + " " + parent.id() + " yet. Do not send it again: "
@@ -257,11 +265,15 @@ public class UploadService {
     record Transfer(String storageService, boolean multipart, int parts, long bytes, String digest, String completeLink) {
     }
 
+    private static final Runnable NOTHING_BEFORE_COMPLETION = () -> { };
+
     /**
-     * The three steps for {@code target}. {@code landed} reads FPTR to say whether the completion took, for
-     * when its answer is lost.
+     * The three steps for {@code target}. {@code beforeCompletion} runs once the bytes are sent (a failure there
+     * aborts like a failed part); {@code landed} reads FPTR to say whether the completion took, for when its
+     * answer is lost.
      */
-    private Transfer transfer(Target target, SourceObject source, WriteAttempt attempt, Deadline deadline, Supplier<Boolean> landed) {
+    private Transfer transfer(Target target, SourceObject source, WriteAttempt attempt, Deadline deadline,
+                              Runnable beforeCompletion, Supplier<Boolean> landed) {
         long started = System.nanoTime();
         JsonNode start = fptr.startUpload(deadline, target.type(), target.id(), target.field(), target.filename(), false);
         boolean siteStorage = "sg".equals(start.path("data").path("storage_service").asText());
@@ -292,6 +304,7 @@ public class UploadService {
             transfer = multipart
                     ? sendParts(target, source, uploadInfo, URI.create(upload), start.path("links").path("get_next_part").asText(null), sending)
                     : sendWhole(target, source, uploadInfo, URI.create(upload), siteStorage, sending);
+            beforeCompletion.run();
         } catch (RuntimeException e) {
             if (multipart) {
                 abortQuietly(complete, info, target, deadline);
@@ -507,34 +520,92 @@ public class UploadService {
         return rows.isEmpty() ? 0 : rows.get(0).path("id").asLong();
     }
 
-    /** The Attachment the upload made: on the parent, newer than before, with the file's name (FPTR's 201 names none). */
-    private ObjectNode createdAttachment(EntityLink parent, long newestBefore, String filename, Deadline deadline) {
-        ObjectNode filter = FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())),
-                FptrFilter.condition("id", "greater_than", JSON.numberNode(newestBefore)));
-        List<JsonNode> rows = fptr.searchAll(deadline, "Attachment", filter, ATTACHMENT_FIELDS, "id", null).rows();
-        ObjectNode only = null;
-        for (JsonNode row : rows) {
-            ObjectNode flat = FptrRecords.flatten(row);
-            if (filename.equals(flat.path("filename").asText()) || filename.equals(flat.path("this_file").path("name").asText())) {
-                return flat;
-            }
-            only = rows.size() == 1 ? flat : null;
+    /**
+     * The Attachment the upload made: on the parent, newer than {@code newestBefore}, with the file's name and (when
+     * FPTR gives one) the object's size; null when there is none. More than one such Attachment is the problem
+     * {@link #ambiguous}, never a guess. (One new Attachment of another name is taken for it: FPTR may store a
+     * name changed.)
+     */
+    private ObjectNode createdAttachment(EntityLink parent, long newestBefore, String filename, SourceObject source, Deadline deadline) {
+        List<JsonNode> rows = fptr.searchAll(deadline, "Attachment", newerThan(parent, newestBefore), CANDIDATE_FIELDS, "id", null).rows();
+        List<ObjectNode> named = holding(rows, filename, source);
+        if (named.size() > 1) {
+            throw ambiguous(named, parent, filename, source, "FPTR completed the upload of " + source.location());
         }
-        return only;
+        if (named.size() == 1) {
+            return named.get(0);
+        }
+        ObjectNode only = rows.size() == 1 ? FptrRecords.flatten(rows.get(0)) : null;
+        return only != null && fits(only, source) ? only : null;
     }
 
-    /** The Attachment on the parent created since {@code since} (less clock skew) with the file's name; null when none. */
-    private ObjectNode attachmentMadeSince(EntityLink parent, Instant since, String filename, Deadline deadline) {
+    /** The Attachments on the parent newer than {@code newestBefore} that may hold the upload (name and size). */
+    private List<ObjectNode> madeAfter(EntityLink parent, long newestBefore, String filename, SourceObject source, Deadline deadline) {
+        return holding(fptr.searchAll(deadline, "Attachment", newerThan(parent, newestBefore), CANDIDATE_FIELDS, "id", null).rows(),
+                filename, source);
+    }
+
+    private static ObjectNode newerThan(EntityLink parent, long newestBefore) {
+        return FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())),
+                FptrFilter.condition("id", "greater_than", JSON.numberNode(newestBefore)));
+    }
+
+    /**
+     * The Attachment on the parent created since {@code since} (less clock skew) with the file's name and size; null
+     * when none, {@link #ambiguous} when more than one.
+     */
+    private ObjectNode attachmentMadeSince(EntityLink parent, Instant since, String filename, SourceObject source, Deadline deadline) {
         ObjectNode filter = FptrFilter.and(FptrFilter.condition("attachment_links", "is", FptrFilter.entity(parent.type(), parent.id())),
                 FptrFilter.condition("created_at", "greater_than", DateTimeFormatter.ISO_INSTANT.format(
                         since.minusSeconds(CREATE_LOOKBACK_SECONDS).truncatedTo(ChronoUnit.SECONDS))));
-        for (JsonNode row : fptr.searchAll(deadline, "Attachment", filter, ATTACHMENT_FIELDS, "id", null).rows()) {
+        List<ObjectNode> named = holding(fptr.searchAll(deadline, "Attachment", filter, CANDIDATE_FIELDS, "id", null).rows(),
+                filename, source);
+        if (named.size() > 1) {
+            throw ambiguous(named, parent, filename, source, "An earlier attempt under this Idempotency-Key may have "
+                    + "uploaded " + source.location() + " (it stopped unfinished)");
+        }
+        return named.isEmpty() ? null : named.get(0);
+    }
+
+    /** The rows named {@code filename} whose size does not rule out the object. */
+    private static List<ObjectNode> holding(List<JsonNode> rows, String filename, SourceObject source) {
+        List<ObjectNode> named = new ArrayList<>();
+        for (JsonNode row : rows) {
             ObjectNode flat = FptrRecords.flatten(row);
-            if (filename.equals(flat.path("filename").asText()) || filename.equals(flat.path("this_file").path("name").asText())) {
-                return flat;
+            if ((filename.equals(flat.path("filename").asText()) || filename.equals(flat.path("this_file").path("name").asText()))
+                    && fits(flat, source)) {
+                named.add(flat);
             }
         }
-        return null;
+        return named;
+    }
+
+    /** FPTR often leaves {@code file_size} null (sg-groundtruth 039); a size it does give must be the object's. */
+    private static boolean fits(ObjectNode attachment, SourceObject source) {
+        JsonNode size = attachment.path("file_size");
+        return !size.isNumber() || size.asLong() == source.size();
+    }
+
+    /**
+     * More than one Attachment could be the upload's: uploads of the same file name to the same record completed at
+     * the same moment, and FPTR's answer names none. Guessing would give this request's fields (and answer) to
+     * another upload's Attachment, so nothing more is set and the candidates are named.
+     */
+    private static ProblemException ambiguous(List<ObjectNode> candidates, EntityLink parent, String filename, SourceObject source,
+                                              String uploaded) {
+        List<Long> ids = candidates.stream().map(c -> c.path("id").asLong()).toList();
+        ArrayNode listed = JSON.arrayNode();
+        ids.forEach(listed::add);
+        LOG.warnf("Upload of %s: %d Attachments named the same were made on %s %d at the same moment (%s); not guessing which",
+                source.location(), ids.size(), parent.type(), parent.id(), ids);
+        return new ProblemException(502, "FPTR's answer does not say which Attachment is this upload's", uploaded + ", but "
+                + ids.size() + " Attachments named '" + filename + "' (of " + source.size() + " bytes, or of no size FPTR "
+                + "shows) were made on " + parent.type() + " " + parent.id() + " at the same moment (" + ids + "): other "
+                + "uploads of the same file name to the same record ran at the same time, and FPTR's answer to an upload "
+                + "names no Attachment. None of them was given this request's project, links, description or tags. Do not "
+                + "send the request again: read those Attachments, set the fields on the one that is yours and delete any "
+                + "extra one.")
+                .with("write_outcome", "landed").with("candidates", listed);
     }
 
     /** Sets what the upload could not: the project, every link, description and tags; answers the Attachment. */
@@ -590,16 +661,25 @@ public class UploadService {
 
     /**
      * The object, if allowed and there; in the request only when {@code fptr.upload.sync-max-bytes} can be expected
-     * to go up before the deadline (infra/bench/upload), else a 422 that says to send {@code Prefer: respond-async}.
+     * to go up before the deadline (infra/bench/upload), else a 422 that says to send {@code Prefer: respond-async}
+     * (or, where no upload queue is configured and the preference is ignored, that this deployment cannot take it).
      */
     private SourceObject source(S3Location location, Run run, Deadline deadline) {
         sources.checkAllowed(location);
         SourceObject source = sources.head(location, deadline);
         if (run == Run.IN_REQUEST && source.size() > config.syncMaxBytes()) {
-            throw ProblemException.unprocessable(location + " is " + source.size() + " bytes, more than fptr.upload.sync-max-bytes ("
-                    + config.syncMaxBytes() + ") can be expected to upload within the request's time. Send the request again "
-                    + "with the header 'Prefer: respond-async': it is then answered 202 at once and uploaded by the upload "
-                    + "worker. Nothing was written.").with("pointer", "/s3/key").with("size", source.size())
+            String tooLarge = location + " is " + source.size() + " bytes, more than fptr.upload.sync-max-bytes ("
+                    + config.syncMaxBytes() + ") can be expected to upload within the request's time. ";
+            if (!QueuedUploads.configured(config)) {
+                throw ProblemException.unprocessable(tooLarge + "This deployment has no upload queue (fptr.upload.job-queue-url, "
+                        + "FPTR_UPLOAD_JOB_QUEUE_URL, is not set), so 'Prefer: respond-async' is ignored and an object this "
+                        + "large cannot be uploaded through it: its operator can set the queue (the template's "
+                        + "UploadJobQueue) or raise fptr.upload.sync-max-bytes. Nothing was written.")
+                        .with("pointer", "/s3/key").with("size", source.size()).with("sync_max_bytes", config.syncMaxBytes());
+            }
+            throw ProblemException.unprocessable(tooLarge + "Send the request again with the header 'Prefer: respond-async': "
+                    + "it is then answered 202 at once and uploaded by the upload worker. Nothing was written.")
+                    .with("pointer", "/s3/key").with("size", source.size())
                     .with("sync_max_bytes", config.syncMaxBytes()).with("prefer", "respond-async");
         }
         return source;

@@ -167,6 +167,81 @@ class UploadFunctionTest {
         assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"));
     }
 
+    // ---- uploads of the same file name to the same record at once -------------------------------------------------
+
+    @Test
+    void anotherUploadOfTheSameNameFinishingWhileThisOneSendsItsBytesIsNotTakenForIt() throws Exception {
+        byte[] bytes = object(RACE_KEY, 100 * KIB, 21);
+        // this request's PUT waits 2 s in storage
+        Answer a = uploadWhileAToolCompletes(100 * KIB, Map.of("method", "PUT", "path", "^" + SINGLE_PUTS + "$", "latency_ms", 2000));
+
+        assertEquals(201, a.status(), a.body()::toString);
+        assertArrayEquals(bytes, tool.download(a.body().at("/this_file/url").asText()), "the answer is this request's Attachment");
+        assertEquals("ours", a.body().path("description").asText());
+        List<JsonNode> both = attachmentsNamed("plate.exr");
+        assertEquals(2, both.size(), both::toString);
+        JsonNode tools = both.get(0).path("id").asLong() == a.body().path("id").asLong() ? both.get(1) : both.get(0);
+        assertTrue(tools.at("/attributes/description").isNull(), "the tool's Attachment was not given this request's fields: " + tools);
+    }
+
+    @Test
+    void twoUploadsOfTheSameNameAndSizeCompletingAtOnceAreNamedNotGuessed() throws Exception {
+        object(RACE_KEY, 100 * KIB, 23);
+        Answer a = uploadWhileAToolCompletes(100 * KIB, LOOK_HELD);
+
+        assertEquals(502, a.status(), a.body()::toString);
+        assertEquals("landed", a.body().path("write_outcome").asText());
+        List<JsonNode> both = attachmentsNamed("plate.exr");
+        assertEquals(2, both.size(), both::toString);
+        assertEquals("[" + both.get(0).path("id").asLong() + "," + both.get(1).path("id").asLong() + "]",
+                a.body().path("candidates").toString(), "the problem names both");
+        assertTrue(a.detail().contains("Do not send the request again"), a::detail);
+        for (JsonNode attachment : both) {
+            assertTrue(attachment.at("/attributes/description").isNull(), "no guess was given the fields: " + attachment);
+        }
+    }
+
+    @Test
+    void anUploadOfTheSameNameButAnotherSizeIsToldApartBySize() throws Exception {
+        byte[] bytes = object(RACE_KEY, 100 * KIB, 25);
+        Answer a = uploadWhileAToolCompletes(60 * KIB, LOOK_HELD);
+
+        assertEquals(201, a.status(), a.body()::toString);
+        assertArrayEquals(bytes, tool.download(a.body().at("/this_file/url").asText()));
+        assertEquals("ours", a.body().path("description").asText());
+        List<JsonNode> both = attachmentsNamed("plate.exr");
+        assertEquals(2, both.size(), both::toString);
+        assertEquals(both.get(0).path("id").asLong(), a.body().path("id").asLong(), "this request's is the older one: " + both);
+        assertTrue(both.get(1).at("/attributes/description").isNull(), both::toString);
+    }
+
+    private static final String RACE_KEY = "uploads/race/plate.exr";
+    /**
+     * This request's look for its new Attachment, right after its completion, waits 1.2 s in FPTR (within the test
+     * profile's 1.5 s read timeout), so the tool's upload completes just after this one, before the look.
+     */
+    private static final Map<String, Object> LOOK_HELD = Map.of("method", "POST", "path", "/entity/Attachment/_search$",
+            "body", "greater_than", "latency_ms", 1200);
+
+    /**
+     * POSTs {@link #RACE_KEY} as an Attachment on Version 6003 (description "ours") while {@code held} holds one of its
+     * calls; meanwhile a studio tool completes its own upload of a plate.exr of {@code theirSize} bytes to the same
+     * Version (sent before, so only its completion is left).
+     */
+    private Answer uploadWhileAToolCompletes(int theirSize, Map<String, Object> held) throws Exception {
+        byte[] theirs = new byte[theirSize];
+        new Random(theirSize).nextBytes(theirs);
+        ToolsUpload toolsUpload = toolsUpload("plate.exr", theirs);
+        // The simulator tells single uploads apart by target, file name and the init's timestamp (seconds), as
+        // upload_info carries nothing else: started in the same second, two such completions could take each
+        // other's bytes. This request's init is made two seconds later.
+        SIM.advanceClock(java.time.Duration.ofSeconds(2));
+        SIM.fault(held);
+        return whileRunning(() -> post("{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"" + RACE_KEY + "\"},"
+                        + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}], \"description\": \"ours\"}"),
+                () -> SIM.faults().isEmpty(), toolsUpload::complete);
+    }
+
     // ---- retries, verification, aborts ----------------------------------------------------------------------
 
     @Test
@@ -328,6 +403,55 @@ class UploadFunctionTest {
         new Random(seed).nextBytes(bytes);
         s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(bytes));
         return bytes;
+    }
+
+    /**
+     * Runs {@code request} on its own thread; once {@code when} holds (the request's call is held by the simulator's
+     * latency fault), runs {@code meanwhile}; answers the request's answer.
+     */
+    private static Answer whileRunning(java.util.concurrent.Callable<Answer> request, java.util.function.BooleanSupplier when,
+                                       Runnable meanwhile) throws Exception {
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<Answer> answer = thread.submit(request);
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (!when.getAsBoolean()) {
+                assertTrue(System.nanoTime() < until && !answer.isDone(), "the request never got there");
+                Thread.sleep(20);
+            }
+            meanwhile.run();
+            return answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    /** A studio tool's upload of an Attachment to Version 6003, its bytes sent: only its completion is left. */
+    private record ToolsUpload(SimAdmin tool, String completeUpload, String completion) {
+        void complete() {
+            SimAdmin.Response r = tool.postJson(completeUpload, completion);
+            assertEquals(201, r.status(), r::toString);
+        }
+    }
+
+    private ToolsUpload toolsUpload(String filename, byte[] bytes) {
+        SimAdmin client = tool.login();
+        JsonNode start = client.get("/api/v1.1/entity/versions/6003/attachments/_upload?filename=" + filename).json();
+        SimAdmin.Response put = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(start.at("/links/upload").asText()))
+                .header("Content-Type", "image/x-exr").PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)), false);
+        assertEquals(200, put.status(), put::toString);
+        return new ToolsUpload(client, start.at("/links/complete_upload").asText(),
+                "{\"upload_info\":" + start.get("data") + ",\"upload_data\":{}}");
+    }
+
+    /** The Attachments on Version 6003 named {@code filename}, by id, as FPTR's REST API returns them. */
+    private List<JsonNode> attachmentsNamed(String filename) {
+        JsonNode rows = tool.login().searchHash("attachments", "{\"filters\": {\"logical_operator\": \"and\", \"conditions\": "
+                + "[[\"filename\", \"is\", \"" + filename + "\"]]},"
+                + " \"fields\": [\"id\", \"description\", \"filename\"], \"sort\": \"id\", \"page\": {\"size\": 500}}").json().path("data");
+        List<JsonNode> found = new java.util.ArrayList<>();
+        rows.forEach(found::add);
+        return found;
     }
 
     private void assertNoUploadLeftOpen() {
