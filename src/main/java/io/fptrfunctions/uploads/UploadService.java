@@ -26,6 +26,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -292,6 +293,9 @@ public class UploadService {
         String complete = start.path("links").path("complete_upload").asText(null);
         String upload = start.path("links").path("upload").asText(null);
         if (!info.isObject() || complete == null || upload == null) {
+            if (multipart && info.isObject() && complete != null) {
+                abortQuietly(complete, info, target, deadline);   // the multipart upload is open even so
+            }
             throw new ProblemException(502, "Bad Gateway", "FPTR's answer to the upload's start had no upload_info, upload or "
                     + "complete_upload link; nothing was written.");
         }
@@ -302,8 +306,8 @@ public class UploadService {
         Transfer transfer;
         try {
             transfer = multipart
-                    ? sendParts(target, source, uploadInfo, URI.create(upload), start.path("links").path("get_next_part").asText(null), sending)
-                    : sendWhole(target, source, uploadInfo, URI.create(upload), siteStorage, sending);
+                    ? sendParts(target, source, uploadInfo, storageUrl(upload, "the upload's start"), start.path("links").path("get_next_part").asText(null), sending)
+                    : sendWhole(target, source, uploadInfo, storageUrl(upload, "the upload's start"), siteStorage, sending);
             beforeCompletion.run();
         } catch (RuntimeException e) {
             if (multipart) {
@@ -371,7 +375,7 @@ public class UploadService {
                         throw new ProblemException(502, "Bad Gateway", "FPTR's answer for part " + number + " had no upload "
                                 + "URL; the upload was aborted and nothing was created.");
                     }
-                    upload = URI.create(links.path("upload").asText());
+                    upload = storageUrl(links.path("upload").asText(), "part " + number);
                     next = links.path("get_next_part").asText(null);
                 }
                 if (running.size() == config.partsInFlight()) {
@@ -505,6 +509,23 @@ public class UploadService {
             LOG.infof("Aborting the upload to %s did not take (%s)", target, f.getMessage());
             return false;
         }
+    }
+
+    /**
+     * Where FPTR's answer says to send bytes: an absolute http(s) URL (a presigned storage URL on a real site).
+     * Anything else is FPTR's answer gone wrong, a 502, never a 500 or a request to another kind of URL.
+     */
+    static URI storageUrl(String link, String answer) {
+        try {
+            URI uri = new URI(link);
+            if (uri.getHost() != null && ("https".equalsIgnoreCase(uri.getScheme()) || "http".equalsIgnoreCase(uri.getScheme()))) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // said below
+        }
+        throw new ProblemException(502, "Bad Gateway", "FPTR's answer to " + answer + " gave an upload URL that is no "
+                + "http(s) URL; nothing was created.");
     }
 
     private void abortQuietly(String complete, JsonNode initInfo, Target target, Deadline deadline) {

@@ -13,7 +13,10 @@ import java.util.regex.PatternSyntaxException;
  * Content-Length, as a server streaming a body of unknown length does), and/or cut the connection after K
  * body bytes. Two act on the request body of an upload: read K bytes of it and drop the connection
  * without answering ({@code cut_request_after_bytes}), or keep only its first K bytes and answer as if all
- * had arrived ({@code keep_request_bytes}: a PUT that "succeeded" with a short body). The path pattern is a regex searched in the request path (anchor it with ^...$ to be exact).
+ * had arrived ({@code keep_request_bytes}: a PUT that "succeeded" with a short body). One alters what the route
+ * answers in JSON after it has done its work ({@code rewrite}: JSON pointer to a new value, null to drop the
+ * member), for an answer FPTR got wrong: a link that is no URL, a member missing. The path pattern is a regex
+ * searched in the request path (anchor it with ^...$ to be exact).
  */
 public final class Fault {
 
@@ -32,6 +35,8 @@ public final class Fault {
     final boolean expireToken;
     final Long cutRequestAfterBytes;
     final Long keepRequestBytes;
+    /** JSON pointer (e.g. {@code /links/upload}) to the value the answer gets there; null removes the member. */
+    final ObjectNode rewrite;
 
     private Fault(long id, JsonNode spec) {
         this.id = id;
@@ -60,6 +65,39 @@ public final class Fault {
         this.cutRequestAfterBytes = spec.hasNonNull("cut_request_after_bytes")
                 ? (long) intField(spec, "cut_request_after_bytes", 0, 0) : null;
         this.keepRequestBytes = spec.hasNonNull("keep_request_bytes") ? (long) intField(spec, "keep_request_bytes", 0, 0) : null;
+        if (spec.hasNonNull("rewrite") && !spec.get("rewrite").isObject()) {
+            throw new IllegalArgumentException("rewrite is an object of JSON pointers to values");
+        }
+        this.rewrite = spec.hasNonNull("rewrite") ? (ObjectNode) spec.get("rewrite").deepCopy() : null;
+        if (rewrite != null) {
+            rewrite.fieldNames().forEachRemaining(pointer -> {
+                if (!pointer.startsWith("/") || pointer.length() < 2) {
+                    throw new IllegalArgumentException("rewrite: '" + pointer + "' is not a JSON pointer to a member");
+                }
+            });
+        }
+    }
+
+    /** The route's JSON answer with the {@code rewrite} applied (members the pointers' parents lack are added). */
+    JsonNode rewritten(JsonNode answer) {
+        if (rewrite == null || !answer.isObject()) {
+            return answer;
+        }
+        JsonNode copy = answer.deepCopy();
+        rewrite.fields().forEachRemaining(change -> {
+            String pointer = change.getKey();
+            int cut = pointer.lastIndexOf('/');
+            JsonNode parent = cut == 0 ? copy : copy.at(pointer.substring(0, cut));
+            if (parent instanceof ObjectNode object) {
+                String name = pointer.substring(cut + 1).replace("~1", "/").replace("~0", "~");
+                if (change.getValue().isNull()) {
+                    object.remove(name);
+                } else {
+                    object.set(name, change.getValue());
+                }
+            }
+        });
+        return copy;
     }
 
     static Fault parse(long id, JsonNode spec) {
@@ -102,6 +140,9 @@ public final class Fault {
         }
         if (keepRequestBytes != null) {
             n.put("keep_request_bytes", keepRequestBytes);
+        }
+        if (rewrite != null) {
+            n.set("rewrite", rewrite);
         }
         return n;
     }

@@ -46,6 +46,20 @@ class SimAdminTest extends SimHttpTest {
     }
 
     @Test
+    void aRewriteFaultChangesTheRoutesJsonAnswerOnceAndIsValidated() {
+        c.post("/_sim/faults", "application/json", "{\"method\":\"GET\",\"path\":\"/shots/1001$\","
+                + "\"rewrite\":{\"/data/attributes/code\":\"rewritten\",\"/links\":null}}");
+        JsonNode changed = c.get("/api/v1.1/entity/shots/1001?fields=code").json();
+        assertEquals("rewritten", changed.at("/data/attributes/code").asText());
+        assertFalse(changed.has("links"), changed::toString);
+        JsonNode next = c.get("/api/v1.1/entity/shots/1001?fields=code").json();
+        assertEquals("sh010", next.at("/data/attributes/code").asText(), "once: the next answer is the route's own");
+        assertTrue(next.has("links"));
+        assertEquals(400, c.post("/_sim/faults", "application/json", "{\"rewrite\":{\"no-slash\":1}}").status());
+        assertEquals(400, c.post("/_sim/faults", "application/json", "{\"rewrite\":[1]}").status());
+    }
+
+    @Test
     void configIsPartialAndValidated() {
         JsonNode after = c.put("/_sim/config", "{\"latency_ms\":0,\"token_ttl_seconds\":30}").json();
         assertEquals(30, after.get("token_ttl_seconds").asInt());

@@ -211,7 +211,7 @@ public final class SimExchange {
     // ---- answers ----------------------------------------------------------------------------------
 
     public void json(int status, JsonNode body) throws IOException {
-        respond(status, JSON, SimJson.bytes(body));
+        respond(status, JSON, SimJson.bytes(fault != null ? fault.rewritten(body) : body));
     }
 
     public void respond(int status, String contentType, byte[] bytes) throws IOException {

@@ -281,6 +281,48 @@ class UploadFunctionTest {
     }
 
     @Test
+    void anUploadUrlFromFptrThatIsNoHttpUrlIsA502AndTheOpenUploadIsAborted() {
+        object("uploads/badurl/plate.exr", 6 * 256 * KIB, 13);
+        long attachmentsBefore = attachmentCount();
+        String put = "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/badurl/plate.exr\"}}";
+        // both starts (the single one that tells the storage, then the multipart one) answer a link that is no URL
+        SIM.fault(Map.of("method", "GET", "path", "/sg_uploaded_movie/_upload$", "times", 2,
+                "rewrite", Map.of("/links/upload", "http://[not a url")));
+
+        Answer start = putFile("Version", 6003, "sg_uploaded_movie", put);
+
+        assertEquals(502, start.status(), start.body()::toString);
+        assertTrue(start.detail().contains("upload URL that is no http(s) URL"), start::detail);
+        assertEquals(1, SIM.count("POST", ".*/sg_uploaded_movie/_upload/multipart_abort"), "the open upload was aborted");
+        assertNoUploadLeftOpen();
+
+        // a next part's URL of another scheme is never opened
+        SIM.fault(Map.of("method", "GET", "path", "/_upload/multipart$", "rewrite", Map.of("/links/upload", "file:///etc/passwd")));
+
+        Answer part = putFile("Version", 6003, "sg_uploaded_movie", put);
+
+        assertEquals(502, part.status(), part.body()::toString);
+        assertTrue(part.detail().contains("part 2"), part::detail);
+        assertEquals(2, SIM.count("POST", ".*/sg_uploaded_movie/_upload/multipart_abort"));
+        assertNoUploadLeftOpen();
+        assertEquals(attachmentsBefore, attachmentCount(), "no Attachment was created");
+    }
+
+    @Test
+    void aMultipartStartWithoutAnUploadLinkIsA502ThatAbortsWhatItOpened() {
+        object("uploads/nolink/plate.exr", 6 * 256 * KIB, 14);
+        SIM.fault(Map.of("method", "GET", "path", "/sg_uploaded_movie/_upload$", "times", 2,
+                "rewrite", Map.of("/links/upload", JSON.nullNode())));
+
+        Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/nolink/plate.exr\"}}");
+
+        assertEquals(502, a.status(), a.body()::toString);
+        assertTrue(a.detail().contains("had no upload_info, upload or complete_upload link"), a::detail);
+        assertEquals(1, SIM.count("POST", ".*/sg_uploaded_movie/_upload/multipart_abort"), "what the start opened was aborted");
+        assertNoUploadLeftOpen();
+    }
+
+    @Test
     void aStorageTooSlowForTheDeadlineEndsIn504BeforeItAndLeavesNoUploadOpen() {
         object("uploads/slow/plate.exr", 4 * 256 * KIB, 12);
         SIM.fault(Map.of("method", "PUT", "path", "/parts/2$", "latency_ms", 8000));
