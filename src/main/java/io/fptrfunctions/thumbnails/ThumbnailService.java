@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -26,13 +27,15 @@ import java.util.Optional;
  * <p>What {@link #copy} throws, by type (a queue worker decides retry, delay or drop on these alone):
  * {@link io.fptrfunctions.fptr.FptrFailure} for FPTR's answers, {@link StorageFailure} for FPTR's file
  * storage, {@link io.fptrfunctions.aws.AwsFailure} for S3, and this function's own answers
- * {@link NoImage}, {@link NoImageField} and {@link ImagePending}.
+ * {@link NoImage}, {@link NoImageField}, {@link ImagePending} and {@link ImageChanged}.
  */
 @ApplicationScoped
 public class ThumbnailService {
 
     private static final Logger LOG = Logger.getLogger(ThumbnailService.class);
     private static final String IMAGE_FIELD = "image";
+    /** An {@link ImageChanged} copy can be sent again at once: the newer image is there to be copied. */
+    private static final Duration CHANGED_RETRY_AFTER = Duration.ofSeconds(1);
 
     /** The entity exists but its image field is empty: 404. */
     public static final class NoImage extends ProblemException {
@@ -60,6 +63,18 @@ public class ThumbnailService {
 
         public Duration retryAfter() {
             return retryAfter;
+        }
+    }
+
+    /**
+     * The entity's image changed while its older one was copied: 409 with Retry-After. A copy of the older image that
+     * ends after a copy of the newer one would leave the older in S3; sending again copies what FPTR shows now.
+     */
+    public static final class ImageChanged extends ProblemException {
+        ImageChanged(String label, Duration retryAfter) {
+            super(409, "Conflict", "The image of " + label + " changed in FPTR while its earlier image was copied, so S3 "
+                    + "may hold the earlier one; send the request again to copy the image FPTR shows now.");
+            withRetryAfter(retryAfter);
         }
     }
 
@@ -149,10 +164,31 @@ public class ThumbnailService {
         if (ThumbnailCopy.COPIED.equals(copy.status())) {
             metrics.add(Metric.BYTES_COPIED, copy.size());
             metrics.add(Metric.COPY_TIME, ms);
+            assertStillCurrent(request, entity, deadline);
         }
         LOG.infof("The %s image of %s, %d bytes, is in s3://%s/%s (%s, %d ms)", variant.alt(), entity.label(), copy.size(),
                 copy.bucket(), copy.key(), copy.status(), ms);
         return copied;
+    }
+
+    /**
+     * After bytes were copied, one more FPTR read: is the image they came from still the entity's? Two copies of one
+     * entity may run at once (two jobs, a job and a tool's call), and the older image's, ending last, would
+     * overwrite the newer image's object for good ({@link ImageChanged}: the caller or the worker sends again).
+     * When the read cannot tell (FPTR failing, no time left, the image removed) the copy stands as it is.
+     */
+    private void assertStillCurrent(ThumbnailRequest request, EntityImage copiedFrom, Deadline deadline) {
+        EntityImage now;
+        try {
+            now = look(request, deadline);
+        } catch (RuntimeException cannotTell) {
+            LOG.debugf("Could not read the image of %s again after its copy: %s", copiedFrom.label(), cannotTell.getMessage());
+            return;
+        }
+        if (!Objects.equals(now.imageSource(), copiedFrom.imageSource())) {
+            LOG.warnf("The image of %s changed while its earlier image was copied; the copy is to be made again", copiedFrom.label());
+            throw new ImageChanged(copiedFrom.label(), CHANGED_RETRY_AFTER);
+        }
     }
 
     /**

@@ -31,11 +31,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -157,6 +162,36 @@ class ThumbnailFunctionTest {
         assertArrayEquals(replacement, read(second.body().get("key").asText()));
         assertTrue(s3.headObject(b -> b.bucket(BUCKET).key(second.body().get("key").asText()))
                 .metadata().get("fptr-source").endsWith("/regrade.png"));
+    }
+
+    @Test
+    void aCopyOfAnImageReplacedWhileItRanEndingLastIsA409AndSendingAgainCopiesTheNewOne() throws Exception {
+        SIM.config(Map.of("thumbnail_pending_seconds", 0));
+        String key = PREFIX + "70/Note/7001/original.png";
+        // the first storage download (the current image's) is slow; the copy of its replacement overtakes it
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "latency_ms", 2500));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            Future<Answer> slow = other.submit(() -> call("Note", "7001", "original"));
+            Thread.sleep(800);   // the slow copy has read the entity and is waiting for its bytes
+            byte[] replacement = png(64, 48, Color.GREEN);
+            sim.upload("notes", 7001, "image", "regrade_v2.png", "image/png", replacement);
+            Answer fast = call("Note", "7001", "original");
+            assertEquals("copied", fast.body().path("status").asText(), fast.body()::toString);
+
+            Answer overtaken = slow.get(30, TimeUnit.SECONDS);
+
+            assertProblem(overtaken, 409, null);
+            assertTrue(overtaken.body().path("detail").asText().contains("changed in FPTR while its earlier image was copied"),
+                    overtaken.body()::toString);
+            assertNotNull(overtaken.header("Retry-After"));
+            Answer again = call("Note", "7001", "original");
+            assertEquals("copied", again.body().path("status").asText(), again.body()::toString);
+            assertArrayEquals(replacement, read(key), "S3 ends with the image FPTR shows");
+            assertTrue(s3.headObject(b -> b.bucket(BUCKET).key(key)).metadata().get("fptr-source").endsWith("/regrade_v2.png"));
+        } finally {
+            other.shutdownNow();
+        }
     }
 
     @Test
