@@ -85,6 +85,7 @@ public class ThumbnailWorker {
     Metrics metrics;
 
     private volatile boolean misconfigurationLogged;
+    private final WorkerTimeout timeout = new WorkerTimeout("thumbnail worker", "fptr.thumbnail-worker.min-time-left", "FPTR_THUMBNAIL_WORKER_MIN_TIME_LEFT");
 
     /** What became of one message, and the metric that counts it. */
     enum Outcome {
@@ -100,6 +101,12 @@ public class ThumbnailWorker {
 
     /** An outcome, and whether the message stays on the queue (reported as a batch item failure). */
     private record Result(Outcome outcome, boolean stays) {
+    }
+
+    /** An invocation's batch: refused when the invocation starts with less than min-time-left ({@link WorkerTimeout}). */
+    List<String> runInvocation(List<JobMessage> batch, Deadline deadline) {
+        timeout.requireAtStart(deadline, config.minTimeLeft());
+        return run(batch, deadline);
     }
 
     /**

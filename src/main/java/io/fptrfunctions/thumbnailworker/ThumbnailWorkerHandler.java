@@ -48,6 +48,6 @@ public class ThumbnailWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return invocations.run(FUNCTION, context, () -> JobMessage.leaving(worker.run(JobMessage.batch(event), deadlines.of(context))));
+        return invocations.run(FUNCTION, context, () -> JobMessage.leaving(worker.runInvocation(JobMessage.batch(event), deadlines.of(context))));
     }
 }

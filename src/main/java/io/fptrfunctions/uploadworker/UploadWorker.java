@@ -8,6 +8,7 @@ import io.fptrfunctions.telemetry.Metrics;
 import io.fptrfunctions.thumbnailworker.Delays;
 import io.fptrfunctions.thumbnailworker.JobMessage;
 import io.fptrfunctions.thumbnailworker.JobMessages;
+import io.fptrfunctions.thumbnailworker.WorkerTimeout;
 import io.fptrfunctions.uploads.QueuedUploads;
 import io.fptrfunctions.uploads.UploadJob;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,6 +59,13 @@ public class UploadWorker {
     Metrics metrics;
 
     private volatile boolean misconfigurationLogged;
+    private final WorkerTimeout timeout = new WorkerTimeout("upload worker", "fptr.upload-worker.min-time-left", "FPTR_UPLOAD_WORKER_MIN_TIME_LEFT");
+
+    /** An invocation's batch: refused when the invocation starts with less than min-time-left ({@link WorkerTimeout}). */
+    List<String> runInvocation(List<JobMessage> batch, Deadline deadline) {
+        timeout.requireAtStart(deadline, config.minTimeLeft());
+        return run(batch, deadline);
+    }
 
     /** Runs the batch within {@code deadline}; returns the ids of the messages to leave on the queue. */
     List<String> run(List<JobMessage> batch, Deadline deadline) {

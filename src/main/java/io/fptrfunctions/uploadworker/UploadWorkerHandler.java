@@ -48,6 +48,6 @@ public class UploadWorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return invocations.run(FUNCTION, context, () -> JobMessage.leaving(worker.run(JobMessage.batch(event), deadlines.of(context))));
+        return invocations.run(FUNCTION, context, () -> JobMessage.leaving(worker.runInvocation(JobMessage.batch(event), deadlines.of(context))));
     }
 }

@@ -424,6 +424,21 @@ class ThumbnailWorkerTest {
     }
 
     @Test
+    void aTimeoutBelowMinTimeLeftFailsTheBatchOnTheQueueInsteadOfSendingItAgainForEver() {
+        // an invocation starts with Lambda's whole Timeout: less than min-time-left then is a setting, not a late job
+        send(job("Note", 7001, "original", null));
+        Message m = awaitMessage(QUEUE_URL, Duration.ofSeconds(2));
+        SIM.clearRequests();
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> handler.handleRequest(eventOf(List.of(m)), TestLambdaContext.withRemaining(1900)));
+
+        assertTrue(e.getMessage().contains("fptr.thumbnail-worker.min-time-left"), e.getMessage());
+        assertEquals(List.of(), receive(QUEUE_URL), "not sent again with its receive count reset: it stays in flight");
+        assertEquals(List.of(), SIM.requests(null, "/api/.*"), "nothing was asked of FPTR");
+    }
+
+    @Test
     void aSlowFptrEndsAsThatJobsFailureWithinTheBatchsDeadline() {
         // FPTR answers the entity read after 6 s; the batch has 3 s (above min-time-left's 2 s), so the read is cut
         SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7001$", "latency_ms", 6000, "times", 5));
@@ -506,6 +521,18 @@ class ThumbnailWorkerTest {
     private Batch deliverBatch(Duration wait) {
         List<Message> messages = new ArrayList<>(List.of(awaitMessage(QUEUE_URL, wait)));
         messages.addAll(receive(QUEUE_URL));
+        List<String> failures = new ArrayList<>();
+        handler.handleRequest(eventOf(messages), TestLambdaContext.invocation("thumbnail-worker")).getBatchItemFailures().forEach(f -> failures.add(f.getItemIdentifier()));
+        for (Message m : messages) {
+            if (!failures.contains(m.messageId())) {
+                sqs.deleteMessage(b -> b.queueUrl(QUEUE_URL).receiptHandle(m.receiptHandle()));
+            }
+        }
+        return new Batch(messages.stream().map(Message::messageId).toList(), failures);
+    }
+
+    /** The SQS event Lambda builds for these received messages. */
+    private static SQSEvent eventOf(List<Message> messages) {
         List<SQSEvent.SQSMessage> records = new ArrayList<>();
         for (Message m : messages) {
             SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
@@ -529,14 +556,7 @@ class ThumbnailWorkerTest {
         }
         SQSEvent event = new SQSEvent();
         event.setRecords(records);
-        List<String> failures = new ArrayList<>();
-        handler.handleRequest(event, TestLambdaContext.invocation("thumbnail-worker")).getBatchItemFailures().forEach(f -> failures.add(f.getItemIdentifier()));
-        for (Message m : messages) {
-            if (!failures.contains(m.messageId())) {
-                sqs.deleteMessage(b -> b.queueUrl(QUEUE_URL).receiptHandle(m.receiptHandle()));
-            }
-        }
-        return new Batch(messages.stream().map(Message::messageId).toList(), failures);
+        return event;
     }
 
     private Message awaitMessage(String queueUrl, Duration wait) {

@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -126,6 +127,19 @@ class UploadWorkerTest {
         Answer again = invoke(upload(attachmentBody()).header("Idempotency-Key", named).header("Prefer", "respond-async"));
         assertEquals(201, again.status(), "with the preference too: the answer, nothing queued");
         assertTrue(receive().isEmpty());
+    }
+
+    @Test
+    void aTimeoutBelowMinTimeLeftFailsTheBatchOnTheQueueInsteadOfSendingItAgainForEver() {
+        assertEquals(202, invoke(upload(attachmentBody()).header("Prefer", "respond-async")).status());
+        Message job = onlyMessage();
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> worker.handleRequest(eventOf(job), TestLambdaContext.withRemaining(1900)));
+
+        assertTrue(e.getMessage().contains("fptr.upload-worker.min-time-left"), e.getMessage());
+        assertTrue(receive().isEmpty(), "not sent again with its receive count reset: it stays in flight");
+        assertEquals(0, attachmentsMade());
     }
 
     @Test
@@ -236,6 +250,14 @@ class UploadWorkerTest {
 
     /** Lambda's event source: the message to the worker's handler; answers the ids it leaves on the queue. */
     private List<String> deliver(Message m) {
+        List<String> left = new ArrayList<>();
+        worker.handleRequest(eventOf(m), TestLambdaContext.withRemaining(60_000)).getBatchItemFailures()
+                .forEach(f -> left.add(f.getItemIdentifier()));
+        return left;
+    }
+
+    /** The SQS event Lambda builds for a received message. */
+    private static SQSEvent eventOf(Message m) {
         SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
         r.setMessageId(m.messageId());
         r.setReceiptHandle(m.receiptHandle());
@@ -244,10 +266,7 @@ class UploadWorkerTest {
         r.setEventSource("aws:sqs");
         SQSEvent event = new SQSEvent();
         event.setRecords(List.of(r));
-        List<String> left = new ArrayList<>();
-        worker.handleRequest(event, TestLambdaContext.withRemaining(60_000)).getBatchItemFailures()
-                .forEach(f -> left.add(f.getItemIdentifier()));
-        return left;
+        return event;
     }
 
     private static ApiGatewayEvents upload(String body) {
