@@ -619,7 +619,8 @@ public class UploadService {
         ids.forEach(listed::add);
         LOG.warnf("Upload of %s: %d Attachments named the same were made on %s %d at the same moment (%s); not guessing which",
                 source.location(), ids.size(), parent.type(), parent.id(), ids);
-        return new ProblemException(502, "FPTR's answer does not say which Attachment is this upload's", uploaded + ", but "
+        // A 409, not a 5xx: the callers' own uploads collided, FPTR did nothing wrong; kept as the key's answer (landed).
+        return new ProblemException(409, "Uploads of the same file to one record at the same moment", uploaded + ", but "
                 + ids.size() + " Attachments named '" + filename + "' (of " + source.size() + " bytes, or of no size FPTR "
                 + "shows) were made on " + parent.type() + " " + parent.id() + " at the same moment (" + ids + "): other "
                 + "uploads of the same file name to the same record ran at the same time, and FPTR's answer to an upload "

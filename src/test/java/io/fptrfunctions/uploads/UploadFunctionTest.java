@@ -189,7 +189,7 @@ class UploadFunctionTest {
         object(RACE_KEY, 100 * KIB, 23);
         Answer a = uploadWhileAToolCompletes(100 * KIB, LOOK_HELD);
 
-        assertEquals(502, a.status(), a.body()::toString);
+        assertEquals(409, a.status(), "the callers' uploads collided: a 4xx, never a 5xx: " + a.body());
         assertEquals("landed", a.body().path("write_outcome").asText());
         List<JsonNode> both = attachmentsNamed("plate.exr");
         assertEquals(2, both.size(), both::toString);
