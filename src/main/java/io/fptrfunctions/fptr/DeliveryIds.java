@@ -8,7 +8,10 @@ package io.fptrfunctions.fptr;
  */
 public final class DeliveryIds {
 
+    /** Room for a UUID and more; an id also becomes part of a DynamoDB key (at most 2048 bytes) and of a job. */
     public static final int MAX_LENGTH = 128;
+    /** What a delivery id must be, for the answers and log lines that refuse one. */
+    public static final String SHAPE = "1-" + MAX_LENGTH + " letters, digits and . _ : -, not . or ..";
 
     private DeliveryIds() {
     }

@@ -65,8 +65,7 @@ class JobReader {
     private static String deliveryId(Input member) {
         String id = member.optionalText(DeliveryIds.MAX_LENGTH).orElse(null);
         if (id != null && !DeliveryIds.isDeliveryId(id)) {
-            throw new NotAJob("delivery_id is not an FPTR delivery id (1-" + DeliveryIds.MAX_LENGTH
-                    + " letters, digits and . _ : -, not . or ..)");
+            throw new NotAJob("delivery_id is not an FPTR delivery id (" + DeliveryIds.SHAPE + ")");
         }
         return id;
     }

@@ -30,8 +30,6 @@ import java.util.Map;
 class DeliveryReader {
 
     static final int MAX_BATCH = 50;
-    /** FPTR's delivery ids are UUIDs; one becomes part of a DynamoDB key (at most 2048 bytes) and of the job. */
-    static final int MAX_DELIVERY_ID = DeliveryIds.MAX_LENGTH;
     /** FPTR's event types are short ({@code Shotgun_Note_Change}); one is stored with the claim. */
     static final int MAX_EVENT_TYPE = 128;
     private static final Map<String, String> VERB_OPERATIONS =
@@ -98,8 +96,7 @@ class DeliveryReader {
         String attribute = firstText(meta.get("attribute_name"), e.get("attribute_name"));
         String deliveryId = firstText(e.get("delivery_id"));
         if (deliveryId != null && !DeliveryIds.isDeliveryId(deliveryId)) {
-            throw notFptr("Event " + index + "'s delivery_id is not an FPTR delivery id (1-" + MAX_DELIVERY_ID
-                    + " letters, digits and . _ : -, not . or ..).");
+            throw notFptr("Event " + index + "'s delivery_id is not an FPTR delivery id (" + DeliveryIds.SHAPE + ").");
         }
         return new WebhookEvent(index, eventType, operation, entityType, entityId, firstId(e.path("project").get("id")),
                 attribute, deliveryId != null ? deliveryId : headerDeliveryId,
@@ -112,10 +109,9 @@ class DeliveryReader {
         if (!header.isPresent()) {
             return null;
         }
-        String id = header.text(MAX_DELIVERY_ID).strip();
+        String id = header.text(DeliveryIds.MAX_LENGTH).strip();
         if (!DeliveryIds.isDeliveryId(id)) {
-            throw header.invalid(header.name() + " is not an FPTR delivery id (1-" + MAX_DELIVERY_ID
-                    + " letters, digits and . _ : -, not . or ..).");
+            throw header.invalid(header.name() + " is not an FPTR delivery id (" + DeliveryIds.SHAPE + ").");
         }
         return id;
     }

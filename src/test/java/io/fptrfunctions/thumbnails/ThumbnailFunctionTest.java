@@ -173,7 +173,11 @@ class ThumbnailFunctionTest {
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             Future<Answer> slow = other.submit(() -> call("Note", "7001", "original"));
-            Thread.sleep(800);   // the slow copy has read the entity and is waiting for its bytes
+            long waitUntil = System.nanoTime() + 10_000_000_000L;
+            while (downloads().isEmpty() && System.nanoTime() < waitUntil) {
+                Thread.sleep(20);   // until the slow copy, having read the entity, waits for its bytes
+            }
+            assertEquals(1, downloads().size(), "the slow copy's download began");
             byte[] replacement = png(64, 48, Color.GREEN);
             sim.upload("notes", 7001, "image", "regrade_v2.png", "image/png", replacement);
             Answer fast = call("Note", "7001", "original");
@@ -192,6 +196,20 @@ class ThumbnailFunctionTest {
         } finally {
             other.shutdownNow();
         }
+    }
+
+    @Test
+    void whenTheReadAfterTheCopyCannotTellTheCopyStands() throws IOException {
+        // the first entity read passes (a fault that changes nothing); the one after the copy finds FPTR unavailable
+        SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7001$", "times", 1, "latency_ms", 0));
+        SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7001$", "times", 20, "status", 503));
+
+        Answer a = call("Note", "7001", "original");
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals("copied", a.body().get("status").asText());
+        assertTrue(SIM.count("GET", ".*/entity/Note/7001$") >= 2, "the entity was read again after the copy");
+        assertArrayEquals(sim.download(sim.location("notes", 7001, "original")), read(PREFIX + "70/Note/7001/original.png"));
     }
 
     @Test
