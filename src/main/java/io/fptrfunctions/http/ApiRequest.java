@@ -123,7 +123,7 @@ public final class ApiRequest {
             try {
                 bytes = Base64.getDecoder().decode(body);
             } catch (IllegalArgumentException e) {
-                throw ProblemException.badRequest("The body is flagged base64 but is not valid base64.");
+                throw ProblemException.badRequest("The body is flagged base64 but is not valid base64.").with("pointer", "");
             }
         } else {
             bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -162,12 +162,13 @@ public final class ApiRequest {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-            throw ProblemException.badRequest("The body is not valid JSON: " + Input.quote(e.getOriginalMessage()) + where + ".");
+            throw ProblemException.badRequest("The body is not valid JSON: " + Input.quote(e.getOriginalMessage()) + where + ".")
+                    .with("pointer", "");
         } catch (java.io.IOException e) {
-            throw ProblemException.badRequest("The body could not be read as JSON.");
+            throw ProblemException.badRequest("The body could not be read as JSON.").with("pointer", "");
         }
         if (node == null || !node.isObject()) {
-            throw ProblemException.badRequest("The body must be a JSON object.");
+            throw ProblemException.badRequest("The body must be a JSON object.").with("pointer", "");
         }
         return node;
     }

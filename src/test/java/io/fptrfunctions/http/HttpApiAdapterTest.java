@@ -61,6 +61,22 @@ class HttpApiAdapterTest {
         assertTrue(a.raw().contains("must be a JSON object"), a::toString);
     }
 
+    /** README "Failure model": a problem about the body as a whole has {@code pointer} {@code ""}, whatever is wrong with it. */
+    @Test
+    void everyProblemAboutTheWholeBodyHasTheEmptyPointer() {
+        APIGatewayV2HTTPEvent notBase64 = ApiGatewayEvents.route("POST /v1/token", "/v1/token").body("not base64!").event();
+        notBase64.setIsBase64Encoded(true);
+        Answer flaggedBase64 = Answer.of(adapter.handle("token", notBase64, null, request -> {
+            request.body();
+            throw new AssertionError("the body was read");
+        }));
+        for (Answer a : new Answer[] {token("{\"sudo_as_login\": "), token("[1,2]"), token("[".repeat(5000)), flaggedBase64}) {
+            assertEquals(400, a.status(), a::toString);
+            assertTrue(a.body().has("pointer"), a::toString);
+            assertEquals("", a.body().path("pointer").asText("missing"), a::toString);
+        }
+    }
+
     private static Answer token(String body) {
         return ApiGatewayEvents.route("POST /v1/token", "/v1/token").body(body).invoke("token");
     }
