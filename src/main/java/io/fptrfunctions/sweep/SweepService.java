@@ -60,7 +60,10 @@ import java.util.Set;
  * {@code fptr.sweep.max-entities-per-run} rows past the checkpoint, when less than
  * {@code fptr.sweep.min-time-left} is left before the deadline, or at the first failure (an FPTR page, the
  * copy records, SQS, the checkpoint's save), leaving the checkpoint where the last queued row put it. The
- * next run continues from there. Knows nothing of Lambda: the handler passes the invocation's {@link Deadline} in,
+ * next run continues from there. One failure is not the first: a page whose answer FPTR makes larger than
+ * {@code fptr.max-answer-bytes} (long signed image URLs in 5000 rows), which every run would meet again, is
+ * read again in pages of half as many rows for the rest of the run (logged; a page of one row still fails).
+ * Knows nothing of Lambda: the handler passes the invocation's {@link Deadline} in,
  * and every FPTR and AWS call of the run is capped by it.
  */
 @ApplicationScoped
@@ -256,6 +259,8 @@ public class SweepService {
         long version;
         boolean complete;
         String stopped;
+        /** Rows a page asks for: {@code fptr.sweep.page-size}, halved for the rest of the run by an answer FPTR made too large. */
+        int pageSize;
 
         Walk(Settings settings, SweepRequest request, String type, String key, List<ThumbnailVariant> variants) {
             this.settings = settings;
@@ -263,6 +268,7 @@ public class SweepService {
             this.type = type;
             this.key = key;
             this.variants = variants;
+            this.pageSize = settings.pageSize();
         }
 
         abstract void run(int[] budget, Deadline deadline);
@@ -283,6 +289,21 @@ public class SweepService {
         void end() {
             complete = true;
             stopped = STOPPED_END;
+        }
+
+        /**
+         * After FPTR's answer to a page of {@code size} rows was refused as larger than {@code fptr.max-answer-bytes}
+         * (which asking again would repeat on every run): true, and pages of half as many rows for the rest of
+         * this run, when the page can be read again smaller; false for any other failure, or a page of one row.
+         */
+        boolean smallerPages(FptrFailure.Refused refused, int size) {
+            if (refused.kind() != FptrFailure.Refused.Kind.ANSWER_TOO_LARGE || size <= 1) {
+                return false;
+            }
+            pageSize = size / 2;
+            LOG.warnf("sweep: %s: %s Reading pages of %d instead of %d for the rest of this run.", type, refused.getMessage(),
+                    pageSize, size);
+            return true;
         }
 
         /**
@@ -340,7 +361,8 @@ public class SweepService {
                     if (imageSource.equals(recorded.get(CopiedImages.key(r.type(), r.id(), v)))) {
                         alreadyCopied++;
                     } else {
-                        jobs.add(new ThumbnailJob(r.type(), r.id(), v.alt(), r.projectId(), source, null, null, r.updatedAt().toString()));
+                        jobs.add(new ThumbnailJob(r.type(), r.id(), v.alt(), r.projectId(), source, null, null,
+                                r.updatedAt() == null ? null : r.updatedAt().toString()));
                         jobRows.add(i);
                         jobPending.add(FptrRecords.isPendingImage(r.image()));
                     }
@@ -363,24 +385,28 @@ public class SweepService {
             return new Queued(rowsNotQueued, failed);
         }
 
+        /** One entity of a search page; its {@code updated_at} null when FPTR sent none readable (only a backfill needs it). */
         Row row(JsonNode record) {
             ObjectNode flat = FptrRecords.flatten(record);
             JsonNode image = flat.get("image");
             JsonNode projectId = flat.path("project").path("id");
-            return new Row(flat.path("type").asText(type), flat.path("id").asLong(), instant(flat, "updated_at"),
+            return new Row(flat.path("type").asText(type), flat.path("id").asLong(), readInstant(flat.get("updated_at")),
                     image == null || image.isNull() || image.asText().isEmpty() ? null : image.asText(),
                     projectId.isIntegralNumber() ? projectId.asLong() : null);
         }
 
-        /** A date-time field of a search row; a row without one is FPTR's fault (502), and stops the walk where it is. */
+        /** A date-time field of a search row that the walk's place depends on; a row without one is FPTR's fault (502), and stops the walk where it is. */
         Instant instant(ObjectNode flat, String field) {
-            JsonNode value = flat.get(field);
-            try {
-                return OffsetDateTime.parse(value == null ? "" : value.asText()).toInstant();
-            } catch (DateTimeException e) {
-                throw new ProblemException(502, "Bad Gateway", "FPTR's search answered " + flat.path("type").asText(type) + " "
-                        + flat.path("id").asLong() + " without a readable " + field + " (" + value + "); the checkpoint stays where it was.");
+            Instant at = readInstant(flat.get(field));
+            if (at == null) {
+                throw unreadable(flat.path("type").asText(type), flat.path("id").asLong(), field, flat.get(field));
             }
+            return at;
+        }
+
+        ProblemException unreadable(String rowType, long id, String field, JsonNode value) {
+            return new ProblemException(502, "Bad Gateway", "FPTR's search answered " + rowType + " " + id + " without a readable "
+                    + field + " (" + value + "); the checkpoint stays where it was.");
         }
 
         SweepAnswer.Walked result() {
@@ -432,19 +458,29 @@ public class SweepService {
             String since = position.createdAt().minus(settings.overlap()).toString();
             long afterId = 0;
             while (mayReadPage(budget, deadline)) {
-                int size = Math.min(settings.pageSize(), budget[0]);
-                List<JsonNode> entries = fptr.searchPage(deadline, EVENT_LOG, eventFilter(since, afterId), EVENT_FIELDS, "id", size, 1);
-                pagesRead++;
+                int size = Math.min(pageSize, budget[0]);
+                List<JsonNode> entries;
+                List<Event> events;
+                Set<Long> named = new LinkedHashSet<>();
+                List<Row> rows;
+                try {
+                    entries = fptr.searchPage(deadline, EVENT_LOG, eventFilter(since, afterId), EVENT_FIELDS, "id", size, 1);
+                    pagesRead++;
+                    events = entries.stream().map(this::event).toList();
+                    // an entity named again on a later page is read and decided again: its image may have changed since
+                    events.stream().map(Event::entityId).filter(id -> id != null).forEach(named::add);
+                    rows = named.isEmpty() ? List.of() : current(named, deadline);
+                } catch (FptrFailure.Refused refused) {
+                    if (smallerPages(refused, size)) {
+                        continue;   // the same entries again, fewer at a time
+                    }
+                    throw refused;
+                }
                 eventsRead += entries.size();
                 if (entries.isEmpty()) {
                     end();
                     return;
                 }
-                List<Event> events = entries.stream().map(this::event).toList();
-                Set<Long> named = new LinkedHashSet<>();
-                // an entity named again on a later page is read and decided again: its image may have changed since
-                events.stream().map(Event::entityId).filter(id -> id != null).forEach(named::add);
-                List<Row> rows = named.isEmpty() ? List.of() : current(named, deadline);
                 Set<Long> read = new HashSet<>();
                 rows.forEach(r -> read.add(r.id()));
                 retired += events.stream().filter(e -> e.entityId() == null).count() + named.stream().filter(id -> !read.contains(id)).count();
@@ -544,13 +580,22 @@ public class SweepService {
             JsonNode bound = position == null ? null
                     : FptrFilter.condition("updated_at", "greater_than", position.updatedAt().minus(settings.overlap()).toString());
             while (mayReadPage(budget, deadline)) {
-                List<JsonNode> rows = fptr.searchPage(deadline, type, filter(bound), FIELDS, ORDER, Math.min(settings.pageSize(), budget[0]), 1);
+                int size = Math.min(pageSize, budget[0]);
+                List<JsonNode> rows;
+                try {
+                    rows = fptr.searchPage(deadline, type, filter(bound), FIELDS, ORDER, size, 1);
+                } catch (FptrFailure.Refused refused) {
+                    if (smallerPages(refused, size)) {
+                        continue;
+                    }
+                    throw refused;
+                }
                 pagesRead++;
                 if (rows.isEmpty()) {
                     end();
                     return;
                 }
-                List<Row> page = rows.stream().map(this::row).toList();
+                List<Row> page = rows.stream().map(this::placedRow).toList();
                 Queued queuedPage = queueRows(page, deadline);
                 int done = queuedPage.rowsNotQueued().stream().min(Integer::compare).orElse(page.size());
                 position = (Checkpoint) advance(page.subList(0, done).stream().map(Row::checkpoint).toList(), position, budget,
@@ -558,6 +603,15 @@ public class SweepService {
                 // after the last row read, not the checkpoint: rows of the overlap past this page are still to be read
                 bound = after(page.get(page.size() - 1).checkpoint());
             }
+        }
+
+        /** A row of the walk: its {@code updated_at} is its place, without which no checkpoint could be at or after it. */
+        private Row placedRow(JsonNode record) {
+            Row row = row(record);
+            if (row.updatedAt() == null) {
+                throw unreadable(row.type(), row.id(), "updated_at", FptrRecords.flatten(record).get("updated_at"));
+            }
+            return row;
         }
 
         private JsonNode filter(JsonNode bound) {
@@ -583,6 +637,18 @@ public class SweepService {
 
     /** What queueing a page did: the rows with a job SQS did not take, and the problem to answer for them. */
     private record Queued(Set<Integer> rowsNotQueued, ProblemException failure) {
+    }
+
+    /** An ISO-8601 date-time as FPTR writes it ({@code 2026-01-21T16:00:00Z}); null when absent or unreadable. */
+    private static Instant readInstant(JsonNode value) {
+        if (value == null || !value.isTextual()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value.asText()).toInstant();
+        } catch (DateTimeException e) {
+            return null;
+        }
     }
 
     /** One entity of a search page. */
