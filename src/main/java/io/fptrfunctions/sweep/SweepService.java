@@ -368,7 +368,9 @@ public class SweepService {
                     }
                 }
             }
-            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, deadline);
+            // the sends stop a checkpoint save's time before the deadline: a save cut short would leave jobs
+            // queued behind a checkpoint that never moves, queued again by every run that reaches this page
+            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, deadline.less(checkpoints.saveTime()));
             Set<Integer> rowsNotQueued = new HashSet<>();
             for (int j = 0; j < jobs.size(); j++) {
                 if (notQueued.contains(j)) {
