@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A page whose jobs SQS takes so slowly that the invocation's deadline comes before the last of them: the
  * checkpoint must still be saved before the first job not queued, or every run would queue the same jobs
- * again and never get past that page. A configuration of its own: pages of 50, two variants (so 21 Notes
- * are 42 jobs, 5 SendMessageBatch calls), and a minimum time left of 1 s, so a deadline of seconds reads a page.
+ * again and never get past that page. A configuration of its own: pages of 50, two variants (so 31 Notes
+ * are 62 jobs, 7 SendMessageBatch calls), and a minimum time left of 1 s, so a deadline of seconds reads a page.
  */
 @QuarkusTest
 @TestProfile(SweepSlowQueueTest.BigPagesShortDeadline.class)
@@ -37,15 +37,15 @@ class SweepSlowQueueTest extends SweepHarness {
     @Test
     void aPageWhoseJobsSqsTakesTooSlowlyForTheDeadlineStillSavesHowFarItGot() {
         List<Long> notes = new ArrayList<>();
-        for (int i = 0; i < 21; i++) {
+        for (int i = 0; i < 31; i++) {
             long id = SIM.insert(Map.of("type", "Note", "project", Map.of("type", "Project", "id", 70), "subject", "slow queue " + i));
             newImage(id, 0);
             notes.add(id);
         }
-        // each SendMessageBatch (10 jobs) takes 1.2 s: the 5 of the page need 6 s, the deadline is 5 s away
+        // each SendMessageBatch (10 jobs) takes 1.2 s: the 7 of the page need 8.4 s, the deadline is 7 s away
         aws.slow(Duration.ofMillis(1200), "AmazonSQS.SendMessageBatch");
 
-        JsonNode answer = scheduledSweep(TestLambdaContext.withRemaining(6_000));   // less fptr.deadline.margin (1 s)
+        JsonNode answer = scheduledSweep(TestLambdaContext.withRemaining(8_000));   // less fptr.deadline.margin (1 s)
 
         aws.clear();
         assertEquals("failed", answer.get("stopped").asText(), answer.toString());
