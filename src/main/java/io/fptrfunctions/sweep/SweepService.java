@@ -60,7 +60,8 @@ import java.util.Set;
  * {@code fptr.sweep.max-entities-per-run} rows past the checkpoint, when less than
  * {@code fptr.sweep.min-time-left} is left before the deadline, or at the first failure (an FPTR page, the
  * copy records, SQS, the checkpoint's save), leaving the checkpoint where the last queued row put it. The
- * next run continues from there. One failure is not the first: a page whose answer FPTR makes larger than
+ * next run continues from there. A walk out of time or rows leaves the entity types after it to the next run;
+ * a failed one does not, so a type FPTR refuses on every run keeps no other from being swept. One failure is not the first: a page whose answer FPTR makes larger than
  * {@code fptr.max-answer-bytes} (long signed image URLs in 5000 rows), which every run would meet again, is
  * read again in pages of half as many rows for the rest of the run (logged; a page of one row still fails).
  * Knows nothing of Lambda: the handler passes the invocation's {@link Deadline} in,
@@ -133,7 +134,6 @@ public class SweepService {
 
         int[] budget = {config.maxEntitiesPerRun()};
         List<SweepAnswer.Walked> walked = new ArrayList<>();
-        JsonNode error = null;
         for (String type : types) {
             Walk walk = request.backfill() ? new EntityWalk(settings, request, type, key + "#" + type, variants, project)
                     : new EventLogWalk(settings, request, type, key + "#" + type, variants);
@@ -143,19 +143,21 @@ public class SweepService {
                 walk.stopped = STOPPED_TIME_LEFT;   // a call that would not fit in what is left: the next run continues
             } catch (FptrFailure | AwsFailure | ProblemException e) {
                 walk.stopped = STOPPED_FAILED;
-                error = failure(e, type, requestId);
+                walk.error = failure(e, type, requestId);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "The sweep failed walking %s (request %s)", type, requestId);
                 walk.stopped = STOPPED_FAILED;
-                error = failure(e, type, requestId);
+                walk.error = failure(e, type, requestId);
             }
             walked.add(walk.result());
-            if (!walk.complete) {
-                break;   // the types after it wait for the next run
+            if (!walk.complete && walk.error == null) {
+                break;   // out of time or rows: the types after it wait for the next run
             }
+            // a failed walk keeps its checkpoint; the types after it still run, or one FPTR refuses on every run would
+            // keep them from ever being swept
         }
-        SweepAnswer answer = answer(request, backfill, walked, types.size(), error);
-        log(answer, error, (System.nanoTime() - started) / 1_000_000);
+        SweepAnswer answer = answer(request, backfill, walked, types.size());
+        log(answer, (System.nanoTime() - started) / 1_000_000);
         return answer;
     }
 
@@ -259,6 +261,8 @@ public class SweepService {
         long version;
         boolean complete;
         String stopped;
+        /** When {@code failed}: the problem that stopped it. */
+        JsonNode error;
         /** Rows a page asks for: {@code fptr.sweep.page-size}, halved for the rest of the run by an answer FPTR made too large. */
         int pageSize;
 
@@ -413,7 +417,7 @@ public class SweepService {
 
         SweepAnswer.Walked result() {
             return new SweepAnswer.Walked(type, key, scanned, eventsRead(), retired(), alreadyCopied, queued, pending, pagesRead,
-                    before, saved, complete, stopped);
+                    before, saved, complete, stopped, error);
         }
 
         Long eventsRead() {
@@ -468,6 +472,7 @@ public class SweepService {
                 try {
                     entries = fptr.searchPage(deadline, EVENT_LOG, eventFilter(since, afterId), EVENT_FIELDS, "id", size, 1);
                     pagesRead++;
+                    eventsRead += entries.size();
                     events = entries.stream().map(this::event).toList();
                     // an entity named again on a later page is read and decided again: its image may have changed since
                     events.stream().map(Event::entityId).filter(id -> id != null).forEach(named::add);
@@ -478,7 +483,6 @@ public class SweepService {
                     }
                     throw refused;
                 }
-                eventsRead += entries.size();
                 if (entries.isEmpty()) {
                     end();
                     return;
@@ -666,7 +670,7 @@ public class SweepService {
         return body;
     }
 
-    private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked, int types, JsonNode error) {
+    private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked, int types) {
         long scanned = 0;
         Long events = null;
         Long retired = null;
@@ -686,12 +690,15 @@ public class SweepService {
             pages += w.pagesRead();
         }
         boolean complete = walked.size() == types && walked.stream().allMatch(SweepAnswer.Walked::complete);
-        String stopped = complete ? STOPPED_END : walked.get(walked.size() - 1).stopped();
+        // the first walk that did not end says why the run did not, and the first failure is the run's error
+        SweepAnswer.Walked first = walked.stream().filter(w -> !w.complete()).findFirst().orElse(null);
+        String stopped = first == null ? STOPPED_END : first.stopped();
+        JsonNode error = walked.stream().map(SweepAnswer.Walked::error).filter(e -> e != null).findFirst().orElse(null);
         return new SweepAnswer(request.backfill() ? "backfill" : "schedule", backfill, scanned, events, retired, copied, queuedJobs, pendingJobs,
                 pages, complete, stopped, walked, error);
     }
 
-    private void log(SweepAnswer answer, JsonNode error, long ms) {
+    private void log(SweepAnswer answer, long ms) {
         List<String> walks = new ArrayList<>();
         for (SweepAnswer.Walked w : answer.entityTypes()) {
             String events = w.eventsRead() == null ? "" : String.format(Locale.ROOT, "events %d (%d retired), ", w.eventsRead(), w.retired());
@@ -703,10 +710,12 @@ public class SweepService {
         String run = answer.backfill() == null ? answer.run() : answer.run() + " " + answer.backfill().path("key").asText();
         String line = String.format(Locale.ROOT, "sweep (%s): %s; %s (%d ms)", run, String.join("; ", walks),
                 answer.complete() ? "complete" : "continues next run", ms);
-        if (error == null) {
+        List<String> failures = answer.entityTypes().stream().map(SweepAnswer.Walked::error).filter(e -> e != null)
+                .map(e -> e.path("title").asText() + " " + e.path("detail").asText()).toList();
+        if (failures.isEmpty()) {
             LOG.info(line);
         } else {
-            LOG.warnf("%s; failed: %s %s", line, error.path("title").asText(), error.path("detail").asText());
+            LOG.warnf("%s; failed: %s", line, String.join("; ", failures));
         }
     }
 }
