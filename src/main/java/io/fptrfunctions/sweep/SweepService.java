@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.deadline.Deadline;
+import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrFilter;
@@ -34,6 +35,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -101,6 +103,9 @@ public class SweepService {
     JobTargets targets;
 
     @Inject
+    FieldSchemas schemas;
+
+    @Inject
     Clock clock;
 
     @Inject
@@ -122,6 +127,9 @@ public class SweepService {
         List<ThumbnailVariant> variants = request.variants() != null ? request.variants()
                 : targets.variants().stream().map(v -> ThumbnailVariant.valueOf(v.toUpperCase(Locale.ROOT))).toList();
         ObjectNode project = project(request, deadline);
+        if (request.entityTypes() != null) {
+            backfillable(request.entityTypes(), project != null, deadline);
+        }
         String key = request.key();
         ObjectNode backfill = null;
         if (request.backfill()) {
@@ -233,6 +241,34 @@ public class SweepService {
                     .with("pointer", "/project").with("ids", ids);
         }
         return projectValue(named.get(0));
+    }
+
+    /**
+     * A backfill's own {@code entity_types}, each as FPTR's schema has it (one read per type, cached): a type with an
+     * image field, and a project field when the backfill names a project; else a 400 naming it, before any is walked.
+     */
+    private void backfillable(List<String> types, boolean byProject, Deadline deadline) {
+        for (String type : types) {
+            Optional<JsonNode> image;
+            try {
+                image = schemas.fieldOf(deadline, type, IMAGE_FIELD);
+            } catch (FptrFailure.Refused refused) {
+                if (refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE) {
+                    throw notBackfillable("FPTR has no entity type '" + type + "'");
+                }
+                throw refused;
+            }
+            if (image.isEmpty()) {
+                throw notBackfillable(type + " has no image field, so it has no thumbnails to copy");
+            }
+            if (byProject && schemas.fieldOf(deadline, type, "project").isEmpty()) {
+                throw notBackfillable(type + " has no project field, so it cannot be backfilled by project (leave project out)");
+            }
+        }
+    }
+
+    private static ProblemException notBackfillable(String why) {
+        return ProblemException.badRequest(why + "; nothing was read or queued.").with("pointer", "/entity_types");
     }
 
     private ObjectNode projectValue(JsonNode record) {

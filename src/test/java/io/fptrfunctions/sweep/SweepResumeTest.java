@@ -151,6 +151,19 @@ class SweepResumeTest extends SweepHarness {
         assertEquals(List.of(), DYNAMO.scan(b -> b.tableName(TABLE)).items(), "no progress kept");
     }
 
+    @Test
+    void aBackfillOfEntityTypesFptrCannotBackfillIsRefusedBeforeAnyIsWalked() {
+        // Note alone would queue 7001, 7003 and 7006; with a type FPTR cannot backfill beside it, nothing is walked
+        assertProblem(sweep("{\"project\": 70, \"entity_types\": [\"Note\", \"NoSuchType\"]}"), 400, "/entity_types",
+                "FPTR has no entity type 'NoSuchType'");
+        assertProblem(sweep("{\"project\": 70, \"entity_types\": [\"EventLogEntry\", \"Note\"]}"), 400, "/entity_types",
+                "EventLogEntry has no image field");
+        assertProblem(sweep("{\"project\": 70, \"entity_types\": [\"Note\", \"Project\"]}"), 400, "/entity_types",
+                "Project has no project field");
+        assertEquals(List.of(), takeJobs());
+        assertEquals(List.of(), DYNAMO.scan(b -> b.tableName(TABLE)).items(), "no progress kept");
+    }
+
     private static void assertProblem(JsonNode answer, int status, String pointer, String words) {
         assertEquals(status, answer.path("status").asInt(), answer.toString());
         assertEquals(pointer, answer.path("pointer").asText(), answer.toString());
