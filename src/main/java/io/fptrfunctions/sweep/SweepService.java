@@ -63,11 +63,12 @@ import java.util.Set;
  * {@code fptr.sweep.min-time-left} is left before the deadline, or at the first failure (an FPTR page, the
  * copy records, SQS, the checkpoint's save), leaving the checkpoint where the last queued row put it. The
  * next run continues from there. A walk out of time or rows leaves the entity types after it to the next run;
- * a failed one does not, so a type FPTR refuses on every run keeps no other from being swept. One failure is not the first: a page whose answer FPTR makes larger than
- * {@code fptr.max-answer-bytes} (long signed image URLs in 5000 rows), which every run would meet again, is
- * read again in pages of half as many rows for the rest of the run (logged; a page of one row still fails).
- * Knows nothing of Lambda: the handler passes the invocation's {@link Deadline} in,
- * and every FPTR and AWS call of the run is capped by it.
+ * a failed one does not, so a type FPTR refuses on every run keeps no other from being swept. One failure does
+ * not stop a walk: a page whose answer FPTR makes larger than {@code fptr.max-answer-bytes} (long signed image
+ * URLs in 5000 rows), which every run would meet again, is read again in pages of half as many rows for the
+ * rest of the run (logged; a page of one row still fails). Knows nothing of Lambda: the handler passes the
+ * invocation's {@link Deadline} in, and every FPTR and AWS call of the run is capped by it (a page's sends a
+ * checkpoint save's time before it, so the save of how far they got fits).
  */
 @ApplicationScoped
 public class SweepService {
@@ -113,7 +114,8 @@ public class SweepService {
 
     /**
      * Runs the request until its walks end or stop (see the class). A problem found before any walk starts
-     * (the sweep not configured, a backfill's project unknown, FPTR unavailable while looking it up) is
+     * (the sweep not configured, a backfill's project unknown or one of its entity types not one FPTR can
+     * backfill, FPTR unavailable while looking them up) is
      * thrown as a {@link ProblemException}; one during a walk is the answer's {@code error}.
      *
      * @param deadline the invocation's (Lambda's remaining time less its margin); no page is started within
