@@ -136,6 +136,9 @@ class SweepResumeTest extends SweepHarness {
         SIM.clearRequests();
         assertProblem(sweep("{\"since\": \"last tuesday\"}"), 400, "/since", "ISO-8601");
         assertProblem(sweep("{\"since\": \"2999-01-01T00:00:00Z\"}"), 400, "/since", "in the future");
+        // a date FPTR cannot hold: what its datetime filter makes of year 1 or 5000 BC is not known (sent as 0000-12-31T23:59:00Z)
+        assertProblem(sweep("{\"since\": \"0001-01-01T00:00:00Z\"}"), 400, "/since", "before 1970-01-01");
+        assertProblem(sweep("{\"since\": \"-5000-01-01T00:00:00Z\"}"), 400, "/since", "before 1970-01-01");
         assertProblem(sweep("{\"entity_types\": [\"Note\"]}"), 400, "", "needs since or project");
         assertProblem(sweep("{\"since\": \"2024-01-01\", \"projects\": 70}"), 400, "/projects", "Unknown key");
         assertProblem(sweep("{\"project\": -3}"), 400, "/project", "positive whole number");
