@@ -23,11 +23,13 @@ import java.util.List;
  * @param pagesRead     FPTR {@code _search} calls: the schedule's event-log pages and entity reads; a backfill's
  *                      entity pages, the empty page that proves the end included
  * @param complete      every walk reached its end; false: the next run (or the same backfill again) continues
- * @param stopped       {@code end}, {@code max_entities} ({@code fptr.sweep.max-entities-per-run}),
- *                      {@code time_left} ({@code fptr.sweep.min-time-left}) or {@code failed}
- * @param entityTypes   one walk per entity type, in the order walked
- * @param error         when {@code failed}: the problem (RFC 9457 members) that stopped it; the checkpoint
- *                      stays before the first entity whose jobs were not all queued
+ * @param stopped       the first walk that did not end: {@code end}, {@code max_entities}
+ *                      ({@code fptr.sweep.max-entities-per-run}), {@code time_left} ({@code fptr.sweep.min-time-left})
+ *                      or {@code failed}
+ * @param entityTypes   one walk per entity type, in the order walked; a walk out of time or rows leaves the types
+ *                      after it to the next run, a failed one does not
+ * @param error         the first failed walk's {@code error}: the problem (RFC 9457 members and {@code entity_type})
+ *                      that stopped it; its checkpoint stays before the first entity whose jobs were not all queued
  */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -47,7 +49,8 @@ public record SweepAnswer(
         @JsonProperty("error") JsonNode error) {
 
     /**
-     * One entity type's walk in this run; {@code checkpoint_before} is null on a walk's first run. The
+     * One entity type's walk in this run; {@code checkpoint_before} is null on a walk's first run, {@code error}
+     * (present when {@code stopped} is {@code failed}) the problem that stopped it. The
      * schedule's checkpoints are {@link EventCheckpoint}s ({@code created_at, event_id}), a backfill's
      * {@link Checkpoint}s ({@code updated_at, id}).
      */
@@ -65,6 +68,7 @@ public record SweepAnswer(
             @JsonProperty("checkpoint_before") WalkPosition checkpointBefore,
             @JsonProperty("checkpoint_after") WalkPosition checkpointAfter,
             @JsonProperty("complete") boolean complete,
-            @JsonProperty("stopped") String stopped) {
+            @JsonProperty("stopped") String stopped,
+            @JsonProperty("error") @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode error) {
     }
 }

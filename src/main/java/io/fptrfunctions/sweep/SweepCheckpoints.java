@@ -12,6 +12,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,6 +31,8 @@ import java.util.Map;
 class SweepCheckpoints {
 
     private static final String KEY = "pk";
+    /** A save's time when the client has no api-call-timeout (the functions' configuration gives it 2 s). */
+    private static final Duration DEFAULT_SAVE_TIME = Duration.ofSeconds(2);
 
     @Inject
     DynamoDbClient dynamo;
@@ -73,6 +76,11 @@ class SweepCheckpoints {
                     Long.parseLong(item.get("entity_id").n())), version);
         }
         return new Stored(null, version);
+    }
+
+    /** The longest a save takes: the DynamoDB client's {@code api-call-timeout} (its attempts and retries), which a page's sends leave it. */
+    Duration saveTime() {
+        return dynamo.serviceClientConfiguration().overrideConfiguration().apiCallTimeout().orElse(DEFAULT_SAVE_TIME);
     }
 
     /**

@@ -27,6 +27,8 @@ final class SweepRequestReader {
     private static final String SCHEDULED_EVENT = "Scheduled Event";
     private static final int MAX_PROJECT_NAME = 255;
     private static final int MAX_ENTITY_TYPES = 20;
+    /** The earliest {@code since}: FPTR holds nothing older, and what its filter makes of year 1 or a year BC is not known. */
+    static final Instant EARLIEST_SINCE = Instant.EPOCH;
     private static final String HOW = "A backfill is {\"since\": \"2024-01-01T00:00:00Z\", \"project\": 70 or \"Demo Project\", "
             + "\"entity_types\": [\"Note\"], \"variants\": [\"original\", \"thumbnail\"]} with since or project (or both); "
             + "an empty body runs the scheduled sweep.";
@@ -67,7 +69,7 @@ final class SweepRequestReader {
         return new SweepRequest(true, since, projectId, projectName, types, variants);
     }
 
-    /** An ISO-8601 instant ({@code 2024-01-01T00:00:00Z}, an offset, or a date meaning its midnight UTC), not in the future. */
+    /** An ISO-8601 instant ({@code 2024-01-01T00:00:00Z}, an offset, or a date meaning its midnight UTC), from 1970 on, not in the future. */
     private static Instant since(Input since, Clock clock) {
         String text = since.text(40);
         Instant at;
@@ -77,6 +79,10 @@ final class SweepRequestReader {
         } catch (DateTimeException e) {
             throw since.invalid("'since' must be an ISO-8601 date and time such as \"2024-01-01T00:00:00Z\" (or a date, "
                     + "\"2024-01-01\"), not \"" + Input.quote(text) + "\".");
+        }
+        if (at.isBefore(EARLIEST_SINCE)) {
+            throw since.invalid("'since' (" + at + ") is before 1970-01-01, older than anything FPTR holds: give 1970-01-01 "
+                    + "or later, or leave since out and give a project to walk all of it.");
         }
         if (at.isAfter(clock.instant())) {
             throw since.invalid("'since' (" + at + ") is in the future: nothing can have been updated since then.");

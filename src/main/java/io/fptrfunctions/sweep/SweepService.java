@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.deadline.Deadline;
+import io.fptrfunctions.fptr.FieldSchemas;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrFilter;
@@ -34,6 +35,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -60,8 +62,13 @@ import java.util.Set;
  * {@code fptr.sweep.max-entities-per-run} rows past the checkpoint, when less than
  * {@code fptr.sweep.min-time-left} is left before the deadline, or at the first failure (an FPTR page, the
  * copy records, SQS, the checkpoint's save), leaving the checkpoint where the last queued row put it. The
- * next run continues from there. Knows nothing of Lambda: the handler passes the invocation's {@link Deadline} in,
- * and every FPTR and AWS call of the run is capped by it.
+ * next run continues from there. A walk out of time or rows leaves the entity types after it to the next run;
+ * a failed one does not, so a type FPTR refuses on every run keeps no other from being swept. One failure does
+ * not stop a walk: a page whose answer FPTR makes larger than {@code fptr.max-answer-bytes} (long signed image
+ * URLs in 5000 rows), which every run would meet again, is read again in pages of half as many rows for the
+ * rest of the run (logged; a page of one row still fails). Knows nothing of Lambda: the handler passes the
+ * invocation's {@link Deadline} in, and every FPTR and AWS call of the run is capped by it (a page's sends a
+ * checkpoint save's time before it, so the save of how far they got fits).
  */
 @ApplicationScoped
 public class SweepService {
@@ -97,6 +104,9 @@ public class SweepService {
     JobTargets targets;
 
     @Inject
+    FieldSchemas schemas;
+
+    @Inject
     Clock clock;
 
     @Inject
@@ -104,7 +114,8 @@ public class SweepService {
 
     /**
      * Runs the request until its walks end or stop (see the class). A problem found before any walk starts
-     * (the sweep not configured, a backfill's project unknown, FPTR unavailable while looking it up) is
+     * (the sweep not configured, a backfill's project unknown or one of its entity types not one FPTR can
+     * backfill, FPTR unavailable while looking them up) is
      * thrown as a {@link ProblemException}; one during a walk is the answer's {@code error}.
      *
      * @param deadline the invocation's (Lambda's remaining time less its margin); no page is started within
@@ -118,6 +129,9 @@ public class SweepService {
         List<ThumbnailVariant> variants = request.variants() != null ? request.variants()
                 : targets.variants().stream().map(v -> ThumbnailVariant.valueOf(v.toUpperCase(Locale.ROOT))).toList();
         ObjectNode project = project(request, deadline);
+        if (request.entityTypes() != null) {
+            backfillable(request.entityTypes(), project != null, deadline);
+        }
         String key = request.key();
         ObjectNode backfill = null;
         if (request.backfill()) {
@@ -130,7 +144,6 @@ public class SweepService {
 
         int[] budget = {config.maxEntitiesPerRun()};
         List<SweepAnswer.Walked> walked = new ArrayList<>();
-        JsonNode error = null;
         for (String type : types) {
             Walk walk = request.backfill() ? new EntityWalk(settings, request, type, key + "#" + type, variants, project)
                     : new EventLogWalk(settings, request, type, key + "#" + type, variants);
@@ -140,19 +153,21 @@ public class SweepService {
                 walk.stopped = STOPPED_TIME_LEFT;   // a call that would not fit in what is left: the next run continues
             } catch (FptrFailure | AwsFailure | ProblemException e) {
                 walk.stopped = STOPPED_FAILED;
-                error = failure(e, type, requestId);
+                walk.error = failure(e, type, requestId);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "The sweep failed walking %s (request %s)", type, requestId);
                 walk.stopped = STOPPED_FAILED;
-                error = failure(e, type, requestId);
+                walk.error = failure(e, type, requestId);
             }
             walked.add(walk.result());
-            if (!walk.complete) {
-                break;   // the types after it wait for the next run
+            if (!walk.complete && walk.error == null) {
+                break;   // out of time or rows: the types after it wait for the next run
             }
+            // a failed walk keeps its checkpoint; the types after it still run, or one FPTR refuses on every run would
+            // keep them from ever being swept
         }
-        SweepAnswer answer = answer(request, backfill, walked, types.size(), error);
-        log(answer, error, (System.nanoTime() - started) / 1_000_000);
+        SweepAnswer answer = answer(request, backfill, walked, types.size());
+        log(answer, (System.nanoTime() - started) / 1_000_000);
         return answer;
     }
 
@@ -230,6 +245,34 @@ public class SweepService {
         return projectValue(named.get(0));
     }
 
+    /**
+     * A backfill's own {@code entity_types}, each as FPTR's schema has it (one read per type, cached): a type with an
+     * image field, and a project field when the backfill names a project; else a 400 naming it, before any is walked.
+     */
+    private void backfillable(List<String> types, boolean byProject, Deadline deadline) {
+        for (String type : types) {
+            Optional<JsonNode> image;
+            try {
+                image = schemas.fieldOf(deadline, type, IMAGE_FIELD);
+            } catch (FptrFailure.Refused refused) {
+                if (refused.kind() == FptrFailure.Refused.Kind.UNKNOWN_ENTITY_TYPE) {
+                    throw notBackfillable("FPTR has no entity type '" + type + "'");
+                }
+                throw refused;
+            }
+            if (image.isEmpty()) {
+                throw notBackfillable(type + " has no image field, so it has no thumbnails to copy");
+            }
+            if (byProject && schemas.fieldOf(deadline, type, "project").isEmpty()) {
+                throw notBackfillable(type + " has no project field, so it cannot be backfilled by project (leave project out)");
+            }
+        }
+    }
+
+    private static ProblemException notBackfillable(String why) {
+        return ProblemException.badRequest(why + "; nothing was read or queued.").with("pointer", "/entity_types");
+    }
+
     private ObjectNode projectValue(JsonNode record) {
         ObjectNode project = FptrFilter.entity("Project", record.path("id").asLong());
         ObjectNode flat = FptrRecords.flatten(record);
@@ -256,6 +299,10 @@ public class SweepService {
         long version;
         boolean complete;
         String stopped;
+        /** When {@code failed}: the problem that stopped it. */
+        JsonNode error;
+        /** Rows a page asks for: {@code fptr.sweep.page-size}, halved for the rest of the run by an answer FPTR made too large. */
+        int pageSize;
 
         Walk(Settings settings, SweepRequest request, String type, String key, List<ThumbnailVariant> variants) {
             this.settings = settings;
@@ -263,6 +310,7 @@ public class SweepService {
             this.type = type;
             this.key = key;
             this.variants = variants;
+            this.pageSize = settings.pageSize();
         }
 
         abstract void run(int[] budget, Deadline deadline);
@@ -283,6 +331,21 @@ public class SweepService {
         void end() {
             complete = true;
             stopped = STOPPED_END;
+        }
+
+        /**
+         * After FPTR's answer to a page of {@code size} rows was refused as larger than {@code fptr.max-answer-bytes}
+         * (which asking again would repeat on every run): true, and pages of half as many rows for the rest of
+         * this run, when the page can be read again smaller; false for any other failure, or a page of one row.
+         */
+        boolean smallerPages(FptrFailure.Refused refused, int size) {
+            if (refused.kind() != FptrFailure.Refused.Kind.ANSWER_TOO_LARGE || size <= 1) {
+                return false;
+            }
+            pageSize = size / 2;
+            LOG.warnf("sweep: %s: %s Reading pages of %d instead of %d for the rest of this run.", type, refused.getMessage(),
+                    pageSize, size);
+            return true;
         }
 
         /**
@@ -340,13 +403,16 @@ public class SweepService {
                     if (imageSource.equals(recorded.get(CopiedImages.key(r.type(), r.id(), v)))) {
                         alreadyCopied++;
                     } else {
-                        jobs.add(new ThumbnailJob(r.type(), r.id(), v.alt(), r.projectId(), source, null, null, r.updatedAt().toString()));
+                        jobs.add(new ThumbnailJob(r.type(), r.id(), v.alt(), r.projectId(), source, null, null,
+                                r.updatedAt() == null ? null : r.updatedAt().toString()));
                         jobRows.add(i);
                         jobPending.add(FptrRecords.isPendingImage(r.image()));
                     }
                 }
             }
-            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, deadline);
+            // the sends stop a checkpoint save's time before the deadline: a save cut short would leave jobs
+            // queued behind a checkpoint that never moves, queued again by every run that reaches this page
+            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, deadline.less(checkpoints.saveTime()));
             Set<Integer> rowsNotQueued = new HashSet<>();
             for (int j = 0; j < jobs.size(); j++) {
                 if (notQueued.contains(j)) {
@@ -363,29 +429,33 @@ public class SweepService {
             return new Queued(rowsNotQueued, failed);
         }
 
+        /** One entity of a search page; its {@code updated_at} null when FPTR sent none readable (only a backfill needs it). */
         Row row(JsonNode record) {
             ObjectNode flat = FptrRecords.flatten(record);
             JsonNode image = flat.get("image");
             JsonNode projectId = flat.path("project").path("id");
-            return new Row(flat.path("type").asText(type), flat.path("id").asLong(), instant(flat, "updated_at"),
+            return new Row(flat.path("type").asText(type), flat.path("id").asLong(), readInstant(flat.get("updated_at")),
                     image == null || image.isNull() || image.asText().isEmpty() ? null : image.asText(),
                     projectId.isIntegralNumber() ? projectId.asLong() : null);
         }
 
-        /** A date-time field of a search row; a row without one is FPTR's fault (502), and stops the walk where it is. */
+        /** A date-time field of a search row that the walk's place depends on; a row without one is FPTR's fault (502), and stops the walk where it is. */
         Instant instant(ObjectNode flat, String field) {
-            JsonNode value = flat.get(field);
-            try {
-                return OffsetDateTime.parse(value == null ? "" : value.asText()).toInstant();
-            } catch (DateTimeException e) {
-                throw new ProblemException(502, "Bad Gateway", "FPTR's search answered " + flat.path("type").asText(type) + " "
-                        + flat.path("id").asLong() + " without a readable " + field + " (" + value + "); the checkpoint stays where it was.");
+            Instant at = readInstant(flat.get(field));
+            if (at == null) {
+                throw unreadable(flat.path("type").asText(type), flat.path("id").asLong(), field, flat.get(field));
             }
+            return at;
+        }
+
+        ProblemException unreadable(String rowType, long id, String field, JsonNode value) {
+            return new ProblemException(502, "Bad Gateway", "FPTR's search answered " + rowType + " " + id + " without a readable "
+                    + field + " (" + value + "); the checkpoint stays where it was.");
         }
 
         SweepAnswer.Walked result() {
             return new SweepAnswer.Walked(type, key, scanned, eventsRead(), retired(), alreadyCopied, queued, pending, pagesRead,
-                    before, saved, complete, stopped);
+                    before, saved, complete, stopped, error);
         }
 
         Long eventsRead() {
@@ -432,19 +502,29 @@ public class SweepService {
             String since = position.createdAt().minus(settings.overlap()).toString();
             long afterId = 0;
             while (mayReadPage(budget, deadline)) {
-                int size = Math.min(settings.pageSize(), budget[0]);
-                List<JsonNode> entries = fptr.searchPage(deadline, EVENT_LOG, eventFilter(since, afterId), EVENT_FIELDS, "id", size, 1);
-                pagesRead++;
-                eventsRead += entries.size();
+                int size = Math.min(pageSize, budget[0]);
+                List<JsonNode> entries;
+                List<Event> events;
+                Set<Long> named = new LinkedHashSet<>();
+                List<Row> rows;
+                try {
+                    entries = fptr.searchPage(deadline, EVENT_LOG, eventFilter(since, afterId), EVENT_FIELDS, "id", size, 1);
+                    pagesRead++;
+                    eventsRead += entries.size();
+                    events = entries.stream().map(this::event).toList();
+                    // an entity named again on a later page is read and decided again: its image may have changed since
+                    events.stream().map(Event::entityId).filter(id -> id != null).forEach(named::add);
+                    rows = named.isEmpty() ? List.of() : current(named, deadline);
+                } catch (FptrFailure.Refused refused) {
+                    if (smallerPages(refused, size)) {
+                        continue;   // the same entries again, fewer at a time
+                    }
+                    throw refused;
+                }
                 if (entries.isEmpty()) {
                     end();
                     return;
                 }
-                List<Event> events = entries.stream().map(this::event).toList();
-                Set<Long> named = new LinkedHashSet<>();
-                // an entity named again on a later page is read and decided again: its image may have changed since
-                events.stream().map(Event::entityId).filter(id -> id != null).forEach(named::add);
-                List<Row> rows = named.isEmpty() ? List.of() : current(named, deadline);
                 Set<Long> read = new HashSet<>();
                 rows.forEach(r -> read.add(r.id()));
                 retired += events.stream().filter(e -> e.entityId() == null).count() + named.stream().filter(id -> !read.contains(id)).count();
@@ -544,13 +624,22 @@ public class SweepService {
             JsonNode bound = position == null ? null
                     : FptrFilter.condition("updated_at", "greater_than", position.updatedAt().minus(settings.overlap()).toString());
             while (mayReadPage(budget, deadline)) {
-                List<JsonNode> rows = fptr.searchPage(deadline, type, filter(bound), FIELDS, ORDER, Math.min(settings.pageSize(), budget[0]), 1);
+                int size = Math.min(pageSize, budget[0]);
+                List<JsonNode> rows;
+                try {
+                    rows = fptr.searchPage(deadline, type, filter(bound), FIELDS, ORDER, size, 1);
+                } catch (FptrFailure.Refused refused) {
+                    if (smallerPages(refused, size)) {
+                        continue;
+                    }
+                    throw refused;
+                }
                 pagesRead++;
                 if (rows.isEmpty()) {
                     end();
                     return;
                 }
-                List<Row> page = rows.stream().map(this::row).toList();
+                List<Row> page = rows.stream().map(this::placedRow).toList();
                 Queued queuedPage = queueRows(page, deadline);
                 int done = queuedPage.rowsNotQueued().stream().min(Integer::compare).orElse(page.size());
                 position = (Checkpoint) advance(page.subList(0, done).stream().map(Row::checkpoint).toList(), position, budget,
@@ -558,6 +647,15 @@ public class SweepService {
                 // after the last row read, not the checkpoint: rows of the overlap past this page are still to be read
                 bound = after(page.get(page.size() - 1).checkpoint());
             }
+        }
+
+        /** A row of the walk: its {@code updated_at} is its place, without which no checkpoint could be at or after it. */
+        private Row placedRow(JsonNode record) {
+            Row row = row(record);
+            if (row.updatedAt() == null) {
+                throw unreadable(row.type(), row.id(), "updated_at", FptrRecords.flatten(record).get("updated_at"));
+            }
+            return row;
         }
 
         private JsonNode filter(JsonNode bound) {
@@ -585,6 +683,18 @@ public class SweepService {
     private record Queued(Set<Integer> rowsNotQueued, ProblemException failure) {
     }
 
+    /** An ISO-8601 date-time as FPTR writes it ({@code 2026-01-21T16:00:00Z}); null when absent or unreadable. */
+    private static Instant readInstant(JsonNode value) {
+        if (value == null || !value.isTextual()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value.asText()).toInstant();
+        } catch (DateTimeException e) {
+            return null;
+        }
+    }
+
     /** One entity of a search page. */
     private record Row(String type, long id, Instant updatedAt, String image, Long projectId) {
         Checkpoint checkpoint() {
@@ -598,7 +708,7 @@ public class SweepService {
         return body;
     }
 
-    private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked, int types, JsonNode error) {
+    private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked, int types) {
         long scanned = 0;
         Long events = null;
         Long retired = null;
@@ -618,12 +728,15 @@ public class SweepService {
             pages += w.pagesRead();
         }
         boolean complete = walked.size() == types && walked.stream().allMatch(SweepAnswer.Walked::complete);
-        String stopped = complete ? STOPPED_END : walked.get(walked.size() - 1).stopped();
+        // the first walk that did not end says why the run did not, and the first failure is the run's error
+        SweepAnswer.Walked first = walked.stream().filter(w -> !w.complete()).findFirst().orElse(null);
+        String stopped = first == null ? STOPPED_END : first.stopped();
+        JsonNode error = walked.stream().map(SweepAnswer.Walked::error).filter(e -> e != null).findFirst().orElse(null);
         return new SweepAnswer(request.backfill() ? "backfill" : "schedule", backfill, scanned, events, retired, copied, queuedJobs, pendingJobs,
                 pages, complete, stopped, walked, error);
     }
 
-    private void log(SweepAnswer answer, JsonNode error, long ms) {
+    private void log(SweepAnswer answer, long ms) {
         List<String> walks = new ArrayList<>();
         for (SweepAnswer.Walked w : answer.entityTypes()) {
             String events = w.eventsRead() == null ? "" : String.format(Locale.ROOT, "events %d (%d retired), ", w.eventsRead(), w.retired());
@@ -635,10 +748,12 @@ public class SweepService {
         String run = answer.backfill() == null ? answer.run() : answer.run() + " " + answer.backfill().path("key").asText();
         String line = String.format(Locale.ROOT, "sweep (%s): %s; %s (%d ms)", run, String.join("; ", walks),
                 answer.complete() ? "complete" : "continues next run", ms);
-        if (error == null) {
+        List<String> failures = answer.entityTypes().stream().map(SweepAnswer.Walked::error).filter(e -> e != null)
+                .map(e -> e.path("title").asText() + " " + e.path("detail").asText()).toList();
+        if (failures.isEmpty()) {
             LOG.info(line);
         } else {
-            LOG.warnf("%s; failed: %s %s", line, error.path("title").asText(), error.path("detail").asText());
+            LOG.warnf("%s; failed: %s", line, String.join("; ", failures));
         }
     }
 }

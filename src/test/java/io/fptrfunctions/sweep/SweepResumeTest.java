@@ -136,6 +136,9 @@ class SweepResumeTest extends SweepHarness {
         SIM.clearRequests();
         assertProblem(sweep("{\"since\": \"last tuesday\"}"), 400, "/since", "ISO-8601");
         assertProblem(sweep("{\"since\": \"2999-01-01T00:00:00Z\"}"), 400, "/since", "in the future");
+        // a date FPTR cannot hold: what its datetime filter makes of year 1 or 5000 BC is not known (sent as 0000-12-31T23:59:00Z)
+        assertProblem(sweep("{\"since\": \"0001-01-01T00:00:00Z\"}"), 400, "/since", "before 1970-01-01");
+        assertProblem(sweep("{\"since\": \"-5000-01-01T00:00:00Z\"}"), 400, "/since", "before 1970-01-01");
         assertProblem(sweep("{\"entity_types\": [\"Note\"]}"), 400, "", "needs since or project");
         assertProblem(sweep("{\"since\": \"2024-01-01\", \"projects\": 70}"), 400, "/projects", "Unknown key");
         assertProblem(sweep("{\"project\": -3}"), 400, "/project", "positive whole number");
@@ -147,6 +150,19 @@ class SweepResumeTest extends SweepHarness {
 
         assertProblem(sweep("{\"project\": \"No Such Project\"}"), 404, "/project", "No project is named 'No Such Project'");
         assertProblem(sweep("{\"project\": 999}"), 404, "/project", "Project 999 does not exist");
+        assertEquals(List.of(), takeJobs());
+        assertEquals(List.of(), DYNAMO.scan(b -> b.tableName(TABLE)).items(), "no progress kept");
+    }
+
+    @Test
+    void aBackfillOfEntityTypesFptrCannotBackfillIsRefusedBeforeAnyIsWalked() {
+        // Note alone would queue 7001, 7003 and 7006; with a type FPTR cannot backfill beside it, nothing is walked
+        assertProblem(sweep("{\"project\": 70, \"entity_types\": [\"Note\", \"NoSuchType\"]}"), 400, "/entity_types",
+                "FPTR has no entity type 'NoSuchType'");
+        assertProblem(sweep("{\"project\": 70, \"entity_types\": [\"EventLogEntry\", \"Note\"]}"), 400, "/entity_types",
+                "EventLogEntry has no image field");
+        assertProblem(sweep("{\"project\": 70, \"entity_types\": [\"Note\", \"Project\"]}"), 400, "/entity_types",
+                "Project has no project field");
         assertEquals(List.of(), takeJobs());
         assertEquals(List.of(), DYNAMO.scan(b -> b.tableName(TABLE)).items(), "no progress kept");
     }
