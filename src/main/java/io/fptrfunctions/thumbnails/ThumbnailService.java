@@ -48,6 +48,7 @@ public class ThumbnailService {
     public static final class NoImageField extends ProblemException {
         NoImageField(String type) {
             super(400, "Bad Request", "Entities of type " + type + " have no image field.");
+            with("pointer", "{type}");
         }
     }
 

@@ -50,39 +50,39 @@ class DeliveryReader {
         } catch (JacksonException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr();
-            throw notFptr("The body is not valid JSON" + where + ".");
+            throw notFptr("", "The body is not valid JSON" + where + ".");
         } catch (IOException e) {
-            throw notFptr("The body could not be read as JSON.");
+            throw notFptr("", "The body could not be read as JSON.");
         }
         JsonNode data = root == null ? null : root.get("data");
         if (data == null || !data.isObject()) {
-            throw notFptr("The body is not an FPTR webhook delivery: it has no \"data\" object.");
+            throw notFptr(data == null ? "" : "/data", "The body is not an FPTR webhook delivery: it has no \"data\" object.");
         }
         List<WebhookEvent> events = new ArrayList<>();
         if (!data.has("deliveries")) {
-            events.add(event(0, data, headerDeliveryId));
+            events.add(event(0, "/data", data, headerDeliveryId));
             return events;
         }
         JsonNode deliveries = data.get("deliveries");
         if (!deliveries.isArray() || deliveries.isEmpty() || deliveries.size() > MAX_BATCH) {
-            throw notFptr("data.deliveries must be a list of 1 to " + MAX_BATCH + " events, as FPTR batches them.");
+            throw notFptr("/data/deliveries", "data.deliveries must be a list of 1 to " + MAX_BATCH + " events, as FPTR batches them.");
         }
         for (int i = 0; i < deliveries.size(); i++) {
             if (!deliveries.get(i).isObject()) {
-                throw notFptr("data.deliveries[" + i + "] is not an event object.");
+                throw notFptr("/data/deliveries/" + i, "data.deliveries[" + i + "] is not an event object.");
             }
-            events.add(event(i, deliveries.get(i), headerDeliveryId));
+            events.add(event(i, "/data/deliveries/" + i, deliveries.get(i), headerDeliveryId));
         }
         return events;
     }
 
-    private static WebhookEvent event(int index, JsonNode e, String headerDeliveryId) {
+    private static WebhookEvent event(int index, String pointer, JsonNode e, String headerDeliveryId) {
         String eventType = text(e.get("event_type"));
         if (eventType == null) {
-            throw notFptr("Event " + index + " of the delivery has no event_type.");
+            throw notFptr(pointer + "/event_type", "Event " + index + " of the delivery has no event_type.");
         }
         if (eventType.length() > MAX_EVENT_TYPE) {
-            throw notFptr("Event " + index + "'s event_type is longer than " + MAX_EVENT_TYPE + " characters: it is no FPTR event type.");
+            throw notFptr(pointer + "/event_type", "Event " + index + "'s event_type is longer than " + MAX_EVENT_TYPE + " characters: it is no FPTR event type.");
         }
         JsonNode meta = e.path("meta");
         JsonNode entity = e.path("entity");
@@ -96,9 +96,9 @@ class DeliveryReader {
         String attribute = firstText(meta.get("attribute_name"), e.get("attribute_name"));
         String deliveryId = firstText(e.get("delivery_id"));
         if (deliveryId != null && !DeliveryIds.isDeliveryId(deliveryId)) {
-            throw notFptr("Event " + index + "'s delivery_id is not an FPTR delivery id (" + DeliveryIds.SHAPE + ").");
+            throw notFptr(pointer + "/delivery_id", "Event " + index + "'s delivery_id is not an FPTR delivery id (" + DeliveryIds.SHAPE + ").");
         }
-        return new WebhookEvent(index, eventType, operation, entityType, entityId, firstId(e.path("project").get("id")),
+        return new WebhookEvent(index, pointer, eventType, operation, entityType, entityId, firstId(e.path("project").get("id")),
                 attribute, deliveryId != null ? deliveryId : headerDeliveryId,
                 e.path("event_log_entry_id").canConvertToLong() ? e.path("event_log_entry_id").asLong() : 0,
                 createdAt(text(e.get("created_at"))));
@@ -154,7 +154,8 @@ class DeliveryReader {
         }
     }
 
-    private static ProblemException notFptr(String detail) {
-        return ProblemException.badRequest(detail);
+    /** A 400 naming where in the body it is ({@code ""}: the body as a whole), as every other function's do. */
+    private static ProblemException notFptr(String pointer, String detail) {
+        return ProblemException.badRequest(detail).with("pointer", pointer);
     }
 }

@@ -29,11 +29,12 @@ class EventRouter {
         }
         if (e.entityId() == null) {
             throw ProblemException.badRequest("Event " + e.index() + " (" + e.eventType() + ") names no entity id "
-                    + "(entity.id or meta.entity_id); FPTR sends one with every entity event.");
+                    + "(entity.id or meta.entity_id); FPTR sends one with every entity event.").with("pointer", e.pointer() + "/entity/id");
         }
         if (e.eventLogEntryId() == 0 && e.deliveryId() == null) {
             throw ProblemException.badRequest("Event " + e.index() + " (" + e.eventType() + ") has neither an "
-                    + "event_log_entry_id nor a delivery id, so a redelivery of it could not be recognised.");
+                    + "event_log_entry_id nor a delivery id, so a redelivery of it could not be recognised.")
+                    .with("pointer", e.pointer() + "/event_log_entry_id");
         }
         String eventTime = e.createdAt() == null ? null : e.createdAt().toString();
         Long eventLogEntryId = e.eventLogEntryId() == 0 ? null : e.eventLogEntryId();

@@ -7,6 +7,7 @@ import java.time.Instant;
  * itself for a single delivery).
  *
  * @param index           position in the delivery (0 for a single one), for messages
+ * @param pointer         where it is in the body ({@code /data}, {@code /data/deliveries/3}), for a problem's pointer
  * @param eventType       {@code Shotgun_Note_Change}, {@code Webhook_Status_Change}...
  * @param operation       create, update, delete, revive; null for other events
  * @param entityType      the entity's type, when the event is about one
@@ -17,7 +18,7 @@ import java.time.Instant;
  * @param eventLogEntryId FPTR's event log entry id (0 when there is none)
  * @param createdAt       when FPTR logged the event, when it could be read
  */
-record WebhookEvent(int index, String eventType, String operation, String entityType, Long entityId, Long projectId,
+record WebhookEvent(int index, String pointer, String eventType, String operation, String entityType, Long entityId, Long projectId,
                     String attributeName, String deliveryId, long eventLogEntryId, Instant createdAt) {
 
     static final String STATUS_CHANGE = "Webhook_Status_Change";

@@ -291,7 +291,9 @@ class ThumbnailFunctionTest {
         assertProblem(call("Note;drop", "7001", null), 400, null);
         assertEquals(List.of(), SIM.requests(null, "/api/v1\\.1/entity.*"), "bad input never reaches FPTR");
         // A type FPTR knows but whose entities have no image field.
-        assertProblem(call("LocalStorage", "1", null), 400, "Entities of type LocalStorage have no image field.");
+        Answer noImageField = call("LocalStorage", "1", null);
+        assertProblem(noImageField, 400, "Entities of type LocalStorage have no image field.");
+        assertEquals("{type}", noImageField.body().path("pointer").asText(null), "the input at fault, as every 400 names it");
         assertNothingStored();
     }
 

@@ -310,18 +310,24 @@ class WebhookFunctionTest {
         for (int i = 0; i < tooMany.length; i++) {
             tooMany[i] = imageUpdate("Note", 7001);
         }
-        Map<String, byte[]> cases = new LinkedHashMap<>();
-        cases.put("not JSON", "{\"data\":".getBytes(StandardCharsets.UTF_8));
-        cases.put("an array", "[]".getBytes(StandardCharsets.UTF_8));
-        cases.put("no data", "{\"timestamp\":\"2026-11-25T04:00:02Z\"}".getBytes(StandardCharsets.UTF_8));
-        cases.put("data not an object", "{\"data\":1}".getBytes(StandardCharsets.UTF_8));
-        cases.put("empty batch", "{\"data\":{\"deliveries\":[]}}".getBytes(StandardCharsets.UTF_8));
-        cases.put("51 in a batch", batch(tooMany));
-        cases.put("batch of numbers", "{\"data\":{\"deliveries\":[1]}}".getBytes(StandardCharsets.UTF_8));
-        cases.put("no event_type", "{\"data\":{\"id\":\"1.0.0\",\"entity\":{\"type\":\"Note\",\"id\":7001}}}".getBytes(StandardCharsets.UTF_8));
-        cases.put("image event without an entity id", single(noEntityId));
-        for (Map.Entry<String, byte[]> c : cases.entrySet()) {
-            assertProblem(deliver(c.getValue()), 400, c.getKey());
+        // each case with the pointer its problem names ("" the body as a whole), as every function's 400s do
+        Map<String, Map.Entry<byte[], String>> cases = new LinkedHashMap<>();
+        cases.put("not JSON", Map.entry("{\"data\":".getBytes(StandardCharsets.UTF_8), ""));
+        cases.put("an array", Map.entry("[]".getBytes(StandardCharsets.UTF_8), ""));
+        cases.put("no data", Map.entry("{\"timestamp\":\"2026-11-25T04:00:02Z\"}".getBytes(StandardCharsets.UTF_8), ""));
+        cases.put("data not an object", Map.entry("{\"data\":1}".getBytes(StandardCharsets.UTF_8), "/data"));
+        cases.put("empty batch", Map.entry("{\"data\":{\"deliveries\":[]}}".getBytes(StandardCharsets.UTF_8), "/data/deliveries"));
+        cases.put("51 in a batch", Map.entry(batch(tooMany), "/data/deliveries"));
+        cases.put("batch of numbers", Map.entry("{\"data\":{\"deliveries\":[1]}}".getBytes(StandardCharsets.UTF_8), "/data/deliveries/0"));
+        cases.put("no event_type", Map.entry("{\"data\":{\"id\":\"1.0.0\",\"entity\":{\"type\":\"Note\",\"id\":7001}}}"
+                .getBytes(StandardCharsets.UTF_8), "/data/event_type"));
+        cases.put("image event without an entity id", Map.entry(single(noEntityId), "/data/entity/id"));
+        cases.put("the second of a batch without an entity id", Map.entry(batch(imageUpdate("Note", 7002), noEntityId),
+                "/data/deliveries/1/entity/id"));
+        for (Map.Entry<String, Map.Entry<byte[], String>> c : cases.entrySet()) {
+            Answer a = deliver(c.getValue().getKey());
+            assertProblem(a, 400, c.getKey());
+            assertEquals(c.getValue().getValue(), a.body().path("pointer").asText(null), c.getKey() + ": " + a.body());
         }
         assertEquals(List.of(), drainQueue());
         assertEquals(List.of(), ledger());
@@ -627,7 +633,7 @@ class WebhookFunctionTest {
     // ---- helpers --------------------------------------------------------------------------------------------
 
     private static WebhookEvent eventOf(ObjectNode e) {
-        return new WebhookEvent(0, e.get("event_type").asText(), null, null, null, null, null,
+        return new WebhookEvent(0, "/data", e.get("event_type").asText(), null, null, null, null, null,
                 e.get("delivery_id").asText(), e.get("event_log_entry_id").asLong(), null);
     }
 
