@@ -3,6 +3,7 @@ package io.fptrfunctions.notes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
@@ -98,6 +99,9 @@ public class NotesSearchService {
         } catch (FptrPager.PageFailedException e) {
             throw pageFailed(e);
         }
+        if (result.rows().isEmpty() && query.project() != null) {
+            requireProject(query.project(), deadline);
+        }
 
         ObjectNode answer = mapper.createObjectNode();
         ArrayNode notes = answer.putArray("notes");
@@ -108,6 +112,23 @@ public class NotesSearchService {
         LOG.infof("note search: %d notes%s from %d pages in %d ms", notes.size(), result.truncated() ? " (limit reached)" : "",
                 result.pagesRead(), (System.nanoTime() - started) / 1_000_000);
         return answer;
+    }
+
+    /**
+     * A search that found nothing in a project that does not exist is the caller's typo, not "no such
+     * notes": 404 naming {@code /project}, like an unknown author. Looked up only when no note matched, so
+     * a project's name still costs no call when it has notes.
+     */
+    private void requireProject(NoteQuery.ProjectRef project, Deadline deadline) {
+        ObjectNode filter = project.id() != null
+                ? FptrFilter.and(FptrFilter.condition("id", "is", JsonNodeFactory.instance.numberNode(project.id())))
+                : FptrFilter.and(FptrFilter.condition("name", "is", project.name()));
+        if (fptr.searchPage(deadline, "Project", filter, List.of("name"), null, 1, 1).isEmpty()) {
+            throw new ProblemException(404, "Unknown project", (project.id() != null
+                    ? "No Project has id " + project.id() + "." : "No Project is named '" + project.name() + "'.")
+                    + " Check the project's id or name; no note can match it.")
+                    .with("pointer", "/project");
+        }
     }
 
     /**

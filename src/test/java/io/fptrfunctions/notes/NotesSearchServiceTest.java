@@ -94,6 +94,29 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
+    void aProjectThatDoesNotExistIs404NotAnEmptyList() {
+        // Was 200 {"notes": [], "count": 0}: a mistyped project looked like a project without such notes.
+        ProblemException byId = assertThrows(ProblemException.class, () -> search("{'project': 999999999, 'status': 'opn'}"));
+        assertEquals(404, byId.status());
+        assertEquals("Unknown project", byId.title());
+        assertEquals("/project", byId.extensions().get("pointer"));
+        assertTrue(byId.detail().contains("No Project has id 999999999"), byId.detail());
+        ProblemException byName = assertThrows(ProblemException.class, () -> search("{'project': 'Notes Nowhere $T'}"));
+        assertEquals(404, byName.status());
+        assertTrue(byName.detail().contains("No Project is named 'Notes Nowhere " + f.tag + "'"), byName.detail());
+    }
+
+    @Test
+    void aProjectWithoutMatchingNotesIsAnEmptyListAndAProjectIsLookedUpOnlyThen() {
+        SIM.clearRequests();
+        assertEquals(expected(4), idSet(search("{'project': 'Notes Other $T'}")));
+        assertEquals(0, SIM.count("POST", "/api/v1(\\.1)?/entity/(Project|projects)/_search"), "notes found: the project exists, no look-up");
+        ObjectNode none = search("{'project': 'Notes Other $T', 'status': 'clsd'}");
+        assertEquals(0, none.path("count").asInt());
+        assertEquals(1, SIM.count("POST", "/api/v1(\\.1)?/entity/(Project|projects)/_search"), "no note: one look-up tells an empty project from none");
+    }
+
+    @Test
     void authorByLoginMatchesTheAuthorFieldAndTheCreator() {
         // n2 was created by a script on Jane's behalf (user = Jane).
         assertEquals(expected(1, 2, 5, 6), idSet(search("{'author': 'jane.$T'}")));
