@@ -35,6 +35,13 @@ public class NotesSearchService {
 
     private static final Logger LOG = Logger.getLogger(NotesSearchService.class);
 
+    /**
+     * The most notes a search without a {@code limit} reads: the largest limit a caller may ask for, itself
+     * more than a 6 MB answer holds. Past it, pages would only fill memory until the deadline for an answer
+     * that can never be sent.
+     */
+    static final int MAX_NOTES = NoteSearchRequestReader.MAX_LIMIT;
+
     @Inject
     FptrClient fptr;
 
@@ -80,6 +87,11 @@ public class NotesSearchService {
 
     /** With an explicit page size: tests use small pages to cross many page boundaries. */
     ObjectNode search(NoteQuery query, int pageSize, Deadline deadline) {
+        return search(query, pageSize, MAX_NOTES, deadline);
+    }
+
+    /** With an explicit cap on a search without a limit (tests use a small one). */
+    ObjectNode search(NoteQuery query, int pageSize, int maxNotes, Deadline deadline) {
         long started = System.nanoTime();
         RequestedFields.requireKnown(query.fields(), schemas, deadline);
         JsonNode author = query.author() == null ? null : new AuthorResolver(fptr, pages, deadline).resolve(query.author());
@@ -88,14 +100,15 @@ public class NotesSearchService {
         String sort = stableSort(query.sort());
 
         FptrPager pager = new FptrPager(pages, Math.min(pageSize, fptr.maxPageSize()), config.parallelPages());
+        Integer limit = query.limit() != null ? query.limit() : Integer.valueOf(maxNotes);
         FptrPager.Result result;
         try {
             // FPTR's own order (id) is read by id, so notes created or deleted meanwhile shift nothing; any other
             // order is read by page number (README "note-search").
             result = sort == null
                     ? pager.readInIdOrder((after, size, number) -> fptr.searchPage(deadline, "Note",
-                            FptrFilter.afterId(filter, after), fields, null, size, number), query.limit())
-                    : pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), query.limit());
+                            FptrFilter.afterId(filter, after), fields, null, size, number), limit)
+                    : pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), limit);
         } catch (FptrPager.PageFailedException e) {
             throw pageFailed(e);
         }
@@ -108,6 +121,12 @@ public class NotesSearchService {
         result.rows().forEach(row -> notes.add(NoteShaper.shape(row, query.fields())));
         answer.put("count", notes.size());
         answer.put("truncated", result.truncated());
+        if (query.limit() == null && result.truncated()) {
+            int fits = AnswerSize.fitting(notes.size(), AnswerSize.escapedSize(answer, mapper), config.maxResponseBytes());
+            throw ProblemException.unprocessable("More than " + maxNotes + " notes match, more than a search without a limit "
+                    + "reads; none is returned. Narrow the criteria, or set limit (about " + fits + " notes fit in an answer).")
+                    .with("max_notes", maxNotes).with("suggested_limit", fits);
+        }
         AnswerSize.check(answer, notes.size(), config.maxResponseBytes(), mapper);
         LOG.infof("note search: %d notes%s from %d pages in %d ms", notes.size(), result.truncated() ? " (limit reached)" : "",
                 result.pagesRead(), (System.nanoTime() - started) / 1_000_000);

@@ -455,6 +455,31 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertFalse(exact.path("truncated").asBoolean());
     }
 
+    @Test
+    void withoutALimitMoreMatchesThanAnAnswerCanHoldIsA422AfterReadingOnlyThatMany() throws java.io.IOException {
+        // Was: every page read, however many (a whole site's notes held in memory until Lambda's deadline or
+        // its heap ran out), for an answer that could never be sent. The cap is NotesSearchService.MAX_NOTES
+        // (the largest limit, 50,000); 7 here, with pages of 5.
+        List<Long> all = pagingData();
+        SIM.config(Map.of("max_page_size", 5));
+        NoteQuery everything = NoteSearchRequestReader.read(Input.of(JSON.readTree("{\"project\": " + pagingProject + "}")));
+        for (String sort : new String[] {null, "created_at"}) {
+            NoteQuery query = sort == null ? everything : NoteSearchRequestReader.read(Input.of(JSON.readTree(
+                    "{\"project\": " + pagingProject + ", \"sort\": \"" + sort + "\"}")));
+            SIM.clearRequests();
+            ProblemException e = assertThrows(ProblemException.class, () -> service.search(query, 5, 7, Deadline.none()));
+            assertEquals(422, e.status(), e.detail());
+            assertTrue(e.detail().contains("More than 7 notes match"), e.detail());
+            assertEquals(7, e.extensions().get("max_notes"));
+            assertEquals(7, e.extensions().get("suggested_limit"), "7 short notes fit in 6 MB");
+            // 8 notes read: pages 1 and 2 (asked together), and in id order the page after the 5th; a full read
+            // takes 6 calls. (A page the previous loop cancelled may still reach the simulator: one more.)
+            assertTrue(SIM.count("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search") <= 4,
+                    "8 notes read, not all 23: " + SIM.requests());
+        }
+        assertEquals(all, ids(service.search(everything, 5, 23, Deadline.none())), "as many as the cap: every one");
+    }
+
     // ---- faults ----
 
     /** A fault on the Note search's page N only (the simulator matches the request body). */
