@@ -136,13 +136,21 @@ public class NotesSearchService {
     /**
      * A search that found nothing in a project that does not exist is the caller's typo, not "no such
      * notes": 404 naming {@code /project}, like an unknown author. Looked up only when no note matched, so
-     * a project's name still costs no call when it has notes.
+     * a project's name still costs no call when it has notes. A look-up that fails leaves the empty answer:
+     * the search itself succeeded.
      */
     private void requireProject(NoteQuery.ProjectRef project, Deadline deadline) {
         ObjectNode filter = project.id() != null
                 ? FptrFilter.and(FptrFilter.condition("id", "is", JsonNodeFactory.instance.numberNode(project.id())))
                 : FptrFilter.and(FptrFilter.condition("name", "is", project.name()));
-        if (fptr.searchPage(deadline, "Project", filter, List.of("name"), null, 1, 1).isEmpty()) {
+        List<JsonNode> found;
+        try {
+            found = fptr.searchPage(deadline, "Project", filter, List.of("name"), null, 1, 1);
+        } catch (FptrFailure | Deadline.Exceeded e) {
+            LOG.infof("note search: no note matched, and whether the project exists could not be read (%s)", e.getMessage());
+            return;
+        }
+        if (found.isEmpty()) {
             throw new ProblemException(404, "Unknown project", (project.id() != null
                     ? "No Project has id " + project.id() + "." : "No Project is named '" + project.name() + "'.")
                     + " Check the project's id or name; no note can match it.")

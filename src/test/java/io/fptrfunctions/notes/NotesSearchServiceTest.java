@@ -114,6 +114,10 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ObjectNode none = search("{'project': 'Notes Other $T', 'status': 'clsd'}");
         assertEquals(0, none.path("count").asInt());
         assertEquals(1, SIM.count("POST", "/api/v1(\\.1)?/entity/(Project|projects)/_search"), "no note: one look-up tells an empty project from none");
+
+        // The script may not read Projects: the search's own empty answer stands.
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Project|projects)/_search$", "status", 403, "times", 1));
+        assertEquals(0, search("{'project': 999999999}").path("count").asInt());
     }
 
     @Test
