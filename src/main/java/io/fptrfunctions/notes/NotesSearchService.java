@@ -11,6 +11,7 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrPager;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import jakarta.annotation.PostConstruct;
@@ -152,7 +153,7 @@ public class NotesSearchService {
         }
         if (found.isEmpty()) {
             throw new ProblemException(404, "Unknown project", (project.id() != null
-                    ? "No Project has id " + project.id() + "." : "No Project is named '" + project.name() + "'.")
+                    ? "No Project has id " + project.id() + "." : "No Project is named '" + Input.quote(project.name()) + "'.")
                     + " Check the project's id or name; no note can match it.")
                     .with("pointer", "/project");
         }
