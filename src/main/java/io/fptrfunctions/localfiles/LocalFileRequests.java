@@ -233,6 +233,13 @@ final class LocalFileRequests {
                     + "\\\\server\\share\\...), not '" + Input.quote(path) + "'. For a path below a storage root send "
                     + "relative_path with local_storage.");
         }
+        if (!windows && path.indexOf('\\') >= 0) {
+            // On mac and linux a backslash is part of a file name, so it cannot be sent as a separator; FPTR
+            // refuses any backslash in local_path with its "doesn't match any defined Local Storage".
+            throw input.invalid(input.name() + " contains a backslash, which FPTR refuses in a mac or linux path (there it "
+                    + "is part of a file name, not a separator): '" + Input.quote(path) + "'. Rename the file, or send a "
+                    + "Windows path (M:\\... or \\\\server\\share\\...).");
+        }
         checkSegments(windows ? path.replace('\\', '/') : path, input);
     }
 

@@ -20,12 +20,17 @@ final class AnswerSize {
     static void check(JsonNode answer, int count, long maxBytes, ObjectMapper mapper) {
         long bytes = escapedSize(answer, mapper);
         if (bytes > maxBytes) {
-            int fits = (int) Math.max(1, (long) count * maxBytes / bytes * 9 / 10);
+            int fits = fitting(count, bytes, maxBytes);
             throw ProblemException.unprocessable("The " + count + " matching notes make a " + bytes / 1_000_000
                     + " MB answer, more than the " + maxBytes / 1_000_000 + " MB a Lambda response can carry. "
                     + "Narrow the criteria, ask for fewer fields, or set limit (about " + fits + " notes fit).")
                     .with("count", count).with("suggested_limit", fits);
         }
+    }
+
+    /** About how many of an answer's {@code count} notes fit in {@code maxBytes}, with a margin (at least 1). */
+    static int fitting(int count, long bytes, long maxBytes) {
+        return bytes <= maxBytes ? count : (int) Math.max(1, (long) count * maxBytes / bytes * 9 / 10);
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrNames;
 import io.fptrfunctions.http.Input;
+import io.fptrfunctions.http.ProblemException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +48,7 @@ final class FilterShape {
                 ? FptrFilter.group("and", conditions(filter, 1, conditions))
                 : group(filter, 1, conditions);
         if (group.get("conditions").isEmpty()) {
-            // An empty group matches every Note: as a criterion it would mean "all notes of the site".
-            throw filter.invalid(filter.name() + " has no condition; leave it out, or give at least one condition.");
+            throw noCondition(filter);
         }
         return group;
     }
@@ -71,7 +71,16 @@ final class FilterShape {
         if (!conditions.node().isArray()) {
             throw conditions.invalid(conditions.name() + " must be a list of conditions [field, operator, value] or nested groups.");
         }
-        return FptrFilter.group(operator, conditions(conditions, depth, count));
+        List<JsonNode> inner = conditions(conditions, depth, count);
+        if (inner.isEmpty()) {
+            throw noCondition(node);
+        }
+        return FptrFilter.group(operator, inner);
+    }
+
+    /** An empty group matches every Note: as a criterion, or inside an "or", it would mean "all notes of the site". */
+    private static ProblemException noCondition(Input group) {
+        return group.invalid(group.name() + " has no condition; leave it out, or give at least one condition.");
     }
 
     private static List<JsonNode> conditions(Input list, int depth, int[] count) {

@@ -3,6 +3,7 @@ package io.fptrfunctions.notes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FieldSchemas;
@@ -10,6 +11,7 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrPager;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import jakarta.annotation.PostConstruct;
@@ -33,6 +35,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class NotesSearchService {
 
     private static final Logger LOG = Logger.getLogger(NotesSearchService.class);
+
+    /**
+     * The most notes a search without a {@code limit} reads: the largest limit a caller may ask for, itself
+     * more than a 6 MB answer holds. Past it, pages would only fill memory until the deadline for an answer
+     * that can never be sent.
+     */
+    static final int MAX_NOTES = NoteSearchRequestReader.MAX_LIMIT;
 
     @Inject
     FptrClient fptr;
@@ -79,6 +88,11 @@ public class NotesSearchService {
 
     /** With an explicit page size: tests use small pages to cross many page boundaries. */
     ObjectNode search(NoteQuery query, int pageSize, Deadline deadline) {
+        return search(query, pageSize, MAX_NOTES, deadline);
+    }
+
+    /** With an explicit cap on a search without a limit (tests use a small one). */
+    ObjectNode search(NoteQuery query, int pageSize, int maxNotes, Deadline deadline) {
         long started = System.nanoTime();
         RequestedFields.requireKnown(query.fields(), schemas, deadline);
         JsonNode author = query.author() == null ? null : new AuthorResolver(fptr, pages, deadline).resolve(query.author());
@@ -87,16 +101,20 @@ public class NotesSearchService {
         String sort = stableSort(query.sort());
 
         FptrPager pager = new FptrPager(pages, Math.min(pageSize, fptr.maxPageSize()), config.parallelPages());
+        Integer limit = query.limit() != null ? query.limit() : Integer.valueOf(maxNotes);
         FptrPager.Result result;
         try {
             // FPTR's own order (id) is read by id, so notes created or deleted meanwhile shift nothing; any other
             // order is read by page number (README "note-search").
             result = sort == null
                     ? pager.readInIdOrder((after, size, number) -> fptr.searchPage(deadline, "Note",
-                            FptrFilter.afterId(filter, after), fields, null, size, number), query.limit())
-                    : pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), query.limit());
+                            FptrFilter.afterId(filter, after), fields, null, size, number), limit)
+                    : pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), limit);
         } catch (FptrPager.PageFailedException e) {
             throw pageFailed(e);
+        }
+        if (result.rows().isEmpty() && query.project() != null) {
+            requireProject(query.project(), deadline);
         }
 
         ObjectNode answer = mapper.createObjectNode();
@@ -104,10 +122,41 @@ public class NotesSearchService {
         result.rows().forEach(row -> notes.add(NoteShaper.shape(row, query.fields())));
         answer.put("count", notes.size());
         answer.put("truncated", result.truncated());
+        if (query.limit() == null && result.truncated()) {
+            int fits = AnswerSize.fitting(notes.size(), AnswerSize.escapedSize(answer, mapper), config.maxResponseBytes());
+            throw ProblemException.unprocessable("More than " + maxNotes + " notes match, more than a search without a limit "
+                    + "reads; none is returned. Narrow the criteria, or set limit (about " + fits + " notes fit in an answer).")
+                    .with("max_notes", maxNotes).with("suggested_limit", fits);
+        }
         AnswerSize.check(answer, notes.size(), config.maxResponseBytes(), mapper);
         LOG.infof("note search: %d notes%s from %d pages in %d ms", notes.size(), result.truncated() ? " (limit reached)" : "",
                 result.pagesRead(), (System.nanoTime() - started) / 1_000_000);
         return answer;
+    }
+
+    /**
+     * A search that found nothing in a project that does not exist is the caller's typo, not "no such
+     * notes": 404 naming {@code /project}, like an unknown author. Looked up only when no note matched, so
+     * a project's name still costs no call when it has notes. A look-up that fails leaves the empty answer:
+     * the search itself succeeded.
+     */
+    private void requireProject(NoteQuery.ProjectRef project, Deadline deadline) {
+        ObjectNode filter = project.id() != null
+                ? FptrFilter.and(FptrFilter.condition("id", "is", JsonNodeFactory.instance.numberNode(project.id())))
+                : FptrFilter.and(FptrFilter.condition("name", "is", project.name()));
+        List<JsonNode> found;
+        try {
+            found = fptr.searchPage(deadline, "Project", filter, List.of("name"), null, 1, 1);
+        } catch (FptrFailure | Deadline.Exceeded e) {
+            LOG.infof("note search: no note matched, and whether the project exists could not be read (%s)", e.getMessage());
+            return;
+        }
+        if (found.isEmpty()) {
+            throw new ProblemException(404, "Unknown project", (project.id() != null
+                    ? "No Project has id " + project.id() + "." : "No Project is named '" + Input.quote(project.name()) + "'.")
+                    + " Check the project's id or name; no note can match it.")
+                    .with("pointer", "/project");
+        }
     }
 
     /**

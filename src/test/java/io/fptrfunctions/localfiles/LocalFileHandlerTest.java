@@ -359,6 +359,21 @@ class LocalFileHandlerTest {
     }
 
     @Test
+    void aBackslashInAMacOrLinuxPathIsA400SayingFptrRefusesItAndNothingIsSent() {
+        // Was FPTR's 104 refusal answered 422 "under no LocalStorage root" (the path is under one), after a
+        // write sent to FPTR and the LocalStorage cache dropped.
+        SIM.clearRequests();
+        for (String body : List.of(link("local_path", "/lf/" + u + "/sh010\\comp.mov"),
+                json("{'project': 70, 'this_file': {'local_path': '/Volumes/lf/" + u + "/a\\\\b.pdf'}}"))) {
+            Answer a = problem(body.contains("this_file") ? postAttachment(body, null) : putVersion(version, body), 400);
+            assertTrue(a.detail().contains("backslash"), a::toString);
+            assertTrue(a.body().path("pointer").asText().endsWith("/local_path"), a::toString);
+        }
+        assertEquals(0, writesTo(version).size());
+        assertEquals(0, SIM.count("POST", "/api/v1(\\.1)?/entity/(Attachment|attachments)"), "no Attachment create was sent");
+    }
+
+    @Test
     void badPathPartsAndPlatformAre400() {
         assertTrue(problem(get("Version", version, "sg_uploaded_movie", "win32"), 400).detail().contains("linux, mac, windows"));
         assertTrue(problem(get("Version", "abc", "sg_uploaded_movie", null), 400).detail().contains("positive whole number"));

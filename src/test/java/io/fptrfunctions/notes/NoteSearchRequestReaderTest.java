@@ -113,6 +113,9 @@ class NoteSearchRequestReaderTest {
             "{'filters': {'logical_operator': 'and', 'conditions': [['subject']]}} | /filters/conditions/0",
             "{'filters': {'logical_operator': 'and', 'conditions': [], 'x': 1}} | /filters/x",
             "{'filters': []}                              | /filters",
+            // An empty group inside another matches every note, like an empty filter (was sent to FPTR).
+            "{'filters': {'logical_operator': 'or', 'conditions': [['id', 'is', 1], {'logical_operator': 'and', 'conditions': []}]}} | /filters/conditions/1",
+            "{'filters': [['id', 'is', 1], {'logical_operator': 'or', 'conditions': []}]} | /filters/1",
             "{'filters': 'subject is x'}                  | /filters",
     })
     void badInputIsA400WhosePointerNamesTheInput(String json, String pointer) {

@@ -94,6 +94,33 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
+    void aProjectThatDoesNotExistIs404NotAnEmptyList() {
+        // Was 200 {"notes": [], "count": 0}: a mistyped project looked like a project without such notes.
+        ProblemException byId = assertThrows(ProblemException.class, () -> search("{'project': 999999999, 'status': 'opn'}"));
+        assertEquals(404, byId.status());
+        assertEquals("Unknown project", byId.title());
+        assertEquals("/project", byId.extensions().get("pointer"));
+        assertTrue(byId.detail().contains("No Project has id 999999999"), byId.detail());
+        ProblemException byName = assertThrows(ProblemException.class, () -> search("{'project': 'Notes Nowhere $T'}"));
+        assertEquals(404, byName.status());
+        assertTrue(byName.detail().contains("No Project is named 'Notes Nowhere " + f.tag + "'"), byName.detail());
+    }
+
+    @Test
+    void aProjectWithoutMatchingNotesIsAnEmptyListAndAProjectIsLookedUpOnlyThen() {
+        SIM.clearRequests();
+        assertEquals(expected(4), idSet(search("{'project': 'Notes Other $T'}")));
+        assertEquals(0, SIM.count("POST", "/api/v1(\\.1)?/entity/(Project|projects)/_search"), "notes found: the project exists, no look-up");
+        ObjectNode none = search("{'project': 'Notes Other $T', 'status': 'clsd'}");
+        assertEquals(0, none.path("count").asInt());
+        assertEquals(1, SIM.count("POST", "/api/v1(\\.1)?/entity/(Project|projects)/_search"), "no note: one look-up tells an empty project from none");
+
+        // The script may not read Projects: the search's own empty answer stands.
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Project|projects)/_search$", "status", 403, "times", 1));
+        assertEquals(0, search("{'project': 999999999}").path("count").asInt());
+    }
+
+    @Test
     void authorByLoginMatchesTheAuthorFieldAndTheCreator() {
         // n2 was created by a script on Jane's behalf (user = Jane).
         assertEquals(expected(1, 2, 5, 6), idSet(search("{'author': 'jane.$T'}")));
@@ -430,6 +457,31 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ObjectNode exact = search("{'project': " + pagingProject + ", 'limit': 23}", 5);
         assertEquals(all, ids(exact));
         assertFalse(exact.path("truncated").asBoolean());
+    }
+
+    @Test
+    void withoutALimitMoreMatchesThanAnAnswerCanHoldIsA422AfterReadingOnlyThatMany() throws java.io.IOException {
+        // Was: every page read, however many (a whole site's notes held in memory until Lambda's deadline or
+        // its heap ran out), for an answer that could never be sent. The cap is NotesSearchService.MAX_NOTES
+        // (the largest limit, 50,000); 7 here, with pages of 5.
+        List<Long> all = pagingData();
+        SIM.config(Map.of("max_page_size", 5));
+        NoteQuery everything = NoteSearchRequestReader.read(Input.of(JSON.readTree("{\"project\": " + pagingProject + "}")));
+        for (String sort : new String[] {null, "created_at"}) {
+            NoteQuery query = sort == null ? everything : NoteSearchRequestReader.read(Input.of(JSON.readTree(
+                    "{\"project\": " + pagingProject + ", \"sort\": \"" + sort + "\"}")));
+            SIM.clearRequests();
+            ProblemException e = assertThrows(ProblemException.class, () -> service.search(query, 5, 7, Deadline.none()));
+            assertEquals(422, e.status(), e.detail());
+            assertTrue(e.detail().contains("More than 7 notes match"), e.detail());
+            assertEquals(7, e.extensions().get("max_notes"));
+            assertEquals(7, e.extensions().get("suggested_limit"), "7 short notes fit in 6 MB");
+            // 8 notes read: pages 1 and 2 (asked together), and in id order the page after the 5th; a full read
+            // takes 6 calls. (A page the previous loop cancelled may still reach the simulator: one more.)
+            assertTrue(SIM.count("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search") <= 4,
+                    "8 notes read, not all 23: " + SIM.requests());
+        }
+        assertEquals(all, ids(service.search(everything, 5, 23, Deadline.none())), "as many as the cap: every one");
     }
 
     // ---- faults ----

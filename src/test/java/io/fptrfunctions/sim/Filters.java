@@ -255,7 +255,8 @@ public final class Filters {
                 }
                 Object lo = coerce(fp, f, values.get(0));
                 Object hi = coerce(fp, f, values.get(1));
-                return v -> v != null && compare(v, lo) >= 0 && compare(v, hi) <= 0;
+                // A null bound matches nothing, like a null less_than/greater_than.
+                return v -> v != null && lo != null && hi != null && compare(v, lo) >= 0 && compare(v, hi) <= 0;
             }
             case "type_is": {
                 String want = values.get(0).isNull() ? null : values.get(0).asText();

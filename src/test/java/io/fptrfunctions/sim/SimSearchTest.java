@@ -121,6 +121,9 @@ class SimSearchTest extends SimHttpTest {
         assertEquals(6, noteIds(cond("\"id\"", "\"not_between\"", "[7003,7004]")).size());
         assertEquals(List.of(7005L, 7006L, 7007L, 7008L), noteIds(cond("\"created_at\"", "\"greater_than\"", "\"2026-01-21T00:00:00Z\"")));
         assertEquals(List.of(7001L), noteIds(cond("\"created_at\"", "\"between\"", "[\"2026-01-12T00:00:00Z\",\"2026-01-13T00:00:00Z\"]")));
+        // A null bound matches nothing, as a null greater_than does (was the simulator's own 500, a NullPointerException).
+        assertEquals(List.of(), noteIds(cond("\"created_at\"", "\"between\"", "[\"2026-01-12T00:00:00Z\",null]")));
+        assertEquals(List.of(), noteIds(cond("\"id\"", "\"between\"", "[null,7004]")));
         assertEquals(List.of(), noteIds(cond("\"created_at\"", "\"in_last\"", "[1,\"DAY\"]")));
         c.postJson("/api/v1.1/entity/notes", "{\"project\":{\"type\":\"Project\",\"id\":70},\"subject\":\"fresh\"}");
         assertEquals(1, noteIds(cond("\"created_at\"", "\"in_last\"", "[1,\"DAY\"]")).size());
