@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.async.BlockingInputStreamAsyncRequestBody;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -19,6 +20,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
@@ -28,7 +30,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -62,6 +66,8 @@ public class S3StreamUploader {
     private final long partBytes;
     private final int partsInFlight;
     private final boolean pathStyle;
+    /** Interceptors the async client runs after ours (tests slow the SDK's own steps with them). */
+    private final List<ExecutionInterceptor> moreInterceptors;
     /** Built by the first upload that may need parts (netty and the multipart client cost a cold start). */
     private volatile S3AsyncClient s3;
     /**
@@ -70,6 +76,13 @@ public class S3StreamUploader {
      * the create is still on its way must wait for its answer, or the upload it opens would be left behind.
      */
     private final Map<String, CompletableFuture<String>> started = new ConcurrentHashMap<>();
+    /**
+     * Upload ids of uploads that failed, whose CompleteMultipartUpload the interceptor refuses. The SDK, told of a
+     * source's failure, completes the upload with the parts it has when they were sent after its own cleanup
+     * looked for them (its CreateMultipartUpload's answer and the failure race) and land before either abort:
+     * a truncated object under the key, as if the copy had succeeded.
+     */
+    private final Set<String> refused = ConcurrentHashMap.newKeySet();
 
     /**
      * The async client is built from the Quarkiverse sync client's region, endpoint and credentials
@@ -83,6 +96,11 @@ public class S3StreamUploader {
     }
 
     public S3StreamUploader(S3Client sync, int partBytes, int partsInFlight, boolean pathStyle) {
+        this(sync, partBytes, partsInFlight, pathStyle, List.of());
+    }
+
+    S3StreamUploader(S3Client sync, int partBytes, int partsInFlight, boolean pathStyle,
+                     List<ExecutionInterceptor> moreInterceptors) {
         if (partBytes < MIN_PART_BYTES) {
             throw new IllegalArgumentException("fptr.s3.part-bytes must be at least " + MIN_PART_BYTES + " (S3's minimum part size)");
         }
@@ -93,6 +111,7 @@ public class S3StreamUploader {
         this.partBytes = partBytes;
         this.partsInFlight = partsInFlight;
         this.pathStyle = pathStyle;
+        this.moreInterceptors = List.copyOf(moreInterceptors);
     }
 
     private S3AsyncClient async() {
@@ -125,6 +144,10 @@ public class S3StreamUploader {
                     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
                         if (context.request() instanceof CreateMultipartUploadRequest create) {
                             started.computeIfAbsent(create.bucket() + "/" + create.key(), k -> new CompletableFuture<>());
+                        } else if (context.request() instanceof CompleteMultipartUploadRequest complete
+                                && refused.contains(complete.uploadId())) {
+                            throw SdkClientException.create("The multipart upload of s3://" + complete.bucket() + "/"
+                                    + complete.key() + " failed; it is aborted, not completed");
                         }
                     }
 
@@ -145,7 +168,7 @@ public class S3StreamUploader {
                             }
                         }
                     }
-                }))
+                }).applyMutation(more -> moreInterceptors.forEach(more::addExecutionInterceptor)))
                 .multipartEnabled(true)
                 .multipartConfiguration(m -> m.minimumPartSizeInBytes(part).thresholdInBytes(part)
                         .apiCallBufferSizeInBytes(part * (partsInFlight + 1)));
@@ -186,7 +209,7 @@ public class S3StreamUploader {
                 b.contentLength(contentLength);
             }
         }, body);
-        CountingStream counted = new CountingStream(source, contentLength, () -> awaitCreate(object));
+        CountingStream counted = new CountingStream(source, contentLength, () -> refuseAndAwaitCreate(object));
         RuntimeException failure = null;
         try {
             body.writeInputStream(counted);
@@ -250,12 +273,17 @@ public class S3StreamUploader {
         return new StoredObject(bucket, key, length, contentType, response.eTag(), false);
     }
 
-    /** Waits (at most {@link #WAIT_AFTER_FAILURE_SECONDS}) until a CreateMultipartUpload of {@code object} on its way is answered. */
-    private void awaitCreate(String object) {
+    /**
+     * Before a source's failure reaches the SDK: the upload of {@code object} being created or created is never
+     * to be completed (refused as soon as its id is known, before the SDK learns it), and this waits (at most
+     * {@link #WAIT_AFTER_FAILURE_SECONDS}) until a CreateMultipartUpload on its way is answered.
+     */
+    private void refuseAndAwaitCreate(String object) {
         CompletableFuture<String> creating = started.get(object);
         if (creating == null) {
             return;
         }
+        creating.thenAccept(this::refuse);
         try {
             creating.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -281,12 +309,22 @@ public class S3StreamUploader {
         if (uploadId == null) {
             return;
         }
+        refuse(uploadId);
         try {
             sync.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
         } catch (NoSuchUploadException alreadyAborted) {
             // the SDK's own abort came first
         } catch (SdkException e) {
+            // still refused: a CompleteMultipartUpload of the SDK's may yet come
             LOG.errorf("Could not abort multipart upload of s3://%s/%s (%s): %s", bucket, key, uploadId, e.getMessage());
+            return;
+        }
+        refused.remove(uploadId);   // S3 refuses it from now on
+    }
+
+    private void refuse(String uploadId) {
+        if (uploadId != null) {
+            refused.add(uploadId);
         }
     }
 
@@ -306,9 +344,10 @@ public class S3StreamUploader {
 
     /**
      * Counts the bytes read and remembers a read failure, so a cut source is told apart from an S3 failure.
-     * Before it passes a failure (or a short end) on to the SDK, it lets {@code beforeFailing} wait for a
-     * CreateMultipartUpload still on its way: told of the failure first, the SDK drops that request's answer,
-     * and the upload S3 opens for it would be known to nobody (found by S3StreamUploaderProperties).
+     * Before it passes a failure (or a short end) on to the SDK, it lets {@code beforeFailing} refuse the upload's
+     * completion and wait for a CreateMultipartUpload still on its way: told of the failure first, the SDK drops
+     * that request's answer, and the upload S3 opens for it would be known to nobody (found by
+     * S3StreamUploaderProperties).
      */
     private static final class CountingStream extends InputStream {
         private final InputStream in;

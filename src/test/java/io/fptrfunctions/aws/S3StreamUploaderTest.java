@@ -7,14 +7,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 import java.io.IOException;
+import java.io.FilterInputStream;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -115,6 +124,65 @@ class S3StreamUploaderTest {
                     source, -1, "image/png", Map.of(), Deadline.none()));
             assertNoObject(key);
             assertNoOpenUpload(key);
+        }
+    }
+
+    @Test
+    void aSourceCutWhileTheSdkSendsItsFirstPartsIsNotCompletedByTheSdk() throws Exception {
+        // Told of the failure (its onError), the SDK takes the upload for done; parts it sent after its cleanup
+        // looked for them, finishing before its abort, made it complete the upload with them: a 10 MiB object
+        // of the 11 MiB source. Here the source fails as the SDK sends its first part (held 300 ms) and the
+        // SDK's abort is held 3 s, as a loaded machine can hold either thread.
+        CountDownLatch sendingParts = new CountDownLatch(1);
+        ExecutionInterceptor slowSdk = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof UploadPartRequest) {
+                    sendingParts.countDown();
+                    pause(300);
+                } else if (context.request() instanceof AbortMultipartUploadRequest) {
+                    pause(3000);
+                }
+            }
+        };
+        S3StreamUploader uploader = new S3StreamUploader(s3, S3StreamUploader.MIN_PART_BYTES, 2, true, List.of(slowSdk));
+        try {
+            String key = key("cut-while-parts-start.bin");
+            long size = 11_205_498;
+            InputStream source = new FilterInputStream(GeneratedBytes.cutAfter(1, size, size - 1)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    try {
+                        return super.read(b, off, len);
+                    } catch (IOException cut) {
+                        assertTrue(await(sendingParts), "the SDK sent no part within 30 s");
+                        throw cut;
+                    }
+                }
+            };
+            assertThrows(S3StreamUploader.SourceReadException.class, () -> uploader.upload(BUCKET, key,
+                    source, -1, "image/png", Map.of(), Deadline.none()));
+            assertNoObject(key);
+            assertNoOpenUpload(key);
+        } finally {
+            uploader.close();
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean await(CountDownLatch latch) {
+        try {
+            return latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

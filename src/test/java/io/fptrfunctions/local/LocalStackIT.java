@@ -394,6 +394,12 @@ class LocalStackIT {
                 .httpClient(UrlConnectionHttpClient.create()).build()) {
             String bucket = s3.listBuckets().buckets().stream().map(b -> b.name()).filter(n -> n.contains("databucket"))
                     .findFirst().orElseThrow();
+            // The storage stops sending after 3 of the 8 parts (8 MiB each) for 15 s, so the kill below comes while
+            // the copy waits for bytes. Unstalled, a copy sent its last parts within about a second of its first
+            // (moto's logs: 7 or all 8 parts had arrived when this test listed the uploads after its kill), a race
+            // this test could lose.
+            SimAdmin.at(urls.get("fptr")).fault(Map.of("method", "GET", "path", "^/_storage/.*/plate_64mib\\.png$",
+                    "stall_after_bytes", 24 << 20, "stall_ms", 15_000));
             CompletableFuture<HttpResponse<String>> first = http.sendAsync(HttpRequest.newBuilder(copy)
                     .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
 

@@ -11,7 +11,7 @@ import java.util.regex.PatternSyntaxException;
  * An injected fault: for the next {@code times} requests whose method and path match, add latency,
  * expire the caller's token, answer a status (with Retry-After), send the body chunked (no
  * Content-Length, as a server streaming a body of unknown length does), and/or cut the connection after K
- * body bytes. Two act on the request body of an upload: read K bytes of it and drop the connection
+ * body bytes, or stall a streamed body after K bytes for a while (a storage server that stops sending). Two act on the request body of an upload: read K bytes of it and drop the connection
  * without answering ({@code cut_request_after_bytes}), or keep only its first K bytes and answer as if all
  * had arrived ({@code keep_request_bytes}: a PUT that "succeeded" with a short body). One alters what the route
  * answers in JSON after it has done its work ({@code rewrite}: JSON pointer to a new value, null to drop the
@@ -31,6 +31,9 @@ public final class Fault {
     final String retryAfter;
     final long latencyMs;
     final Long cutAfterBytes;
+    /** Streamed bodies only: after this many bytes, wait {@link #stallMs} before sending the rest. */
+    final Long stallAfterBytes;
+    final long stallMs;
     final boolean chunked;
     final boolean expireToken;
     final Long cutRequestAfterBytes;
@@ -60,6 +63,11 @@ public final class Fault {
         this.retryAfter = spec.hasNonNull("retry_after") ? spec.get("retry_after").asText() : null;
         this.latencyMs = spec.hasNonNull("latency_ms") ? intField(spec, "latency_ms", 0, 0) : 0;
         this.cutAfterBytes = spec.hasNonNull("cut_after_bytes") ? (long) intField(spec, "cut_after_bytes", 0, 0) : null;
+        this.stallAfterBytes = spec.hasNonNull("stall_after_bytes") ? (long) intField(spec, "stall_after_bytes", 0, 0) : null;
+        this.stallMs = intField(spec, "stall_ms", 0, 0);
+        if ((stallAfterBytes == null) != (stallMs == 0)) {
+            throw new IllegalArgumentException("stall_after_bytes and stall_ms (> 0) go together");
+        }
         this.chunked = spec.path("chunked").asBoolean(false);
         this.expireToken = spec.path("expire_token").asBoolean(false);
         this.cutRequestAfterBytes = spec.hasNonNull("cut_request_after_bytes")
@@ -132,6 +140,10 @@ public final class Fault {
         n.put("latency_ms", latencyMs);
         if (cutAfterBytes != null) {
             n.put("cut_after_bytes", cutAfterBytes);
+        }
+        if (stallAfterBytes != null) {
+            n.put("stall_after_bytes", stallAfterBytes);
+            n.put("stall_ms", stallMs);
         }
         n.put("chunked", chunked);
         n.put("expire_token", expireToken);

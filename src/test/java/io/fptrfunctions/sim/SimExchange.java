@@ -231,12 +231,13 @@ public final class SimExchange {
     }
 
     /**
-     * Streams a body of known length (or -1 for chunked) from {@code in}, honouring the cut and chunked faults.
+     * Streams a body of known length (or -1 for chunked) from {@code in}, honouring the cut, stall and chunked faults.
      * The stream is always closed.
      */
     public void stream(int status, String contentType, long length, InputStream in) throws IOException {
         begin(status, contentType);
         long cut = fault != null && fault.cutAfterBytes != null ? fault.cutAfterBytes : -1;
+        long stall = fault != null && fault.stallAfterBytes != null ? fault.stallAfterBytes : -1;
         if (fault != null && fault.chunked && length > 0) {
             length = -1;   // the same bytes, without a Content-Length
         }
@@ -256,7 +257,16 @@ public final class SimExchange {
                     os.flush();
                     throw new ConnectionCut();
                 }
-                os.write(buf, 0, n);
+                if (stall >= 0 && written + n > stall) {
+                    int before = (int) (stall - written);
+                    os.write(buf, 0, before);
+                    os.flush();
+                    sleep(fault.stallMs);
+                    os.write(buf, before, n - before);
+                    stall = -1;
+                } else {
+                    os.write(buf, 0, n);
+                }
                 written += n;
             }
             if (cut >= 0 && cut <= written && length < 0) {
@@ -264,6 +274,15 @@ public final class SimExchange {
                 throw new ConnectionCut();
             }
             os.close();
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("stall fault interrupted");
         }
     }
 

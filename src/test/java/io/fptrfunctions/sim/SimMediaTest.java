@@ -157,6 +157,27 @@ class SimMediaTest extends SimHttpTest {
     }
 
     @Test
+    void stallFaultSendsTheFirstBytesThenWaitsThenTheRest() throws Exception {
+        String url = location(WITH_IMAGE + "/image?alt=original");
+        byte[] whole = get(url).body();
+        c.fault(Map.of("method", "GET", "path", "^/_storage/", "stall_after_bytes", 100, "stall_ms", 3000));
+        HttpResponse<java.io.InputStream> stalled = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream in = stalled.body()) {
+            byte[] first = in.readNBytes(100);
+            long firstAt = System.nanoTime();
+            byte[] rest = in.readAllBytes();
+            long waited = (System.nanoTime() - firstAt) / 1_000_000;
+            // the first bytes are read before the stall ends (half of it is a margin for a slow read)
+            assertTrue(waited >= 1500, "the rest came " + waited + " ms after the first 100 bytes");
+            byte[] got = new byte[first.length + rest.length];
+            System.arraycopy(first, 0, got, 0, first.length);
+            System.arraycopy(rest, 0, got, first.length, rest.length);
+            assertArrayEquals(whole, got, "the whole body");
+        }
+    }
+
+    @Test
     void cutFaultAppliesToStorageDownloadsAndTheyAreLogged() throws Exception {
         String url = location(WITH_IMAGE + "/image?alt=original");
         int size = get(url).body().length;
