@@ -476,6 +476,7 @@ class ThumbnailFunctionTest {
             Answer a = call("Note", "7001", null, Map.of("prefer", "respond-async"));
             assertProblem(a, 503, null);
             assertTrue(a.body().get("detail").asText().contains("could not be queued"), a.body().toString());
+            assertEquals("5", a.header("Retry-After"), "as every 503 of the route (openapi.yaml's FptrUnavailable) and the upload routes' own");
         } finally {
             MotoFaultProxy.get().clear();
         }
