@@ -155,7 +155,7 @@ public class ThumbnailWorker {
                 + (job.deliveryId() == null ? "" : " delivery " + job.deliveryId()) + ", receive " + message.receiveCount() + ")";
         long started = System.nanoTime();
         try {
-            ThumbnailService.CopiedImage copied = copy(new ThumbnailRequest(job.entityType(), job.entityId(), variant), what, deadline);
+            ThumbnailService.CopiedImage copied = copyCurrentImage(new ThumbnailRequest(job.entityType(), job.entityId(), variant), what, deadline);
             ThumbnailCopy copy = copied.copy();
             LOG.infof("%s: %s s3://%s/%s, %d bytes, %d ms", what, copy.status(), copy.bucket(), copy.key(), copy.size(),
                     (System.nanoTime() - started) / 1_000_000);
@@ -185,10 +185,10 @@ public class ThumbnailWorker {
     /**
      * The copy, made once more at once when the image changed while it ran ({@link ThumbnailService.ImageChanged}):
      * S3 may then hold the older image over the newer one's copy, which is done and recorded, so neither the
-     * sweep nor an event would copy it again; left to a failure's backoff, S3 stays so for minutes, and for good
-     * when the job goes to the dead-letter queue. A second change in a row is a failure like any other.
+     * sweep nor an event would copy it again; left to a failure's backoff, S3 stays so for minutes, or until someone
+     * redrives the job when that was its last receive. A second change in a row is a failure like any other.
      */
-    private ThumbnailService.CopiedImage copy(ThumbnailRequest request, String what, Deadline deadline) {
+    private ThumbnailService.CopiedImage copyCurrentImage(ThumbnailRequest request, String what, Deadline deadline) {
         try {
             return thumbnails.copyImage(request, deadline);
         } catch (ThumbnailService.ImageChanged changed) {
