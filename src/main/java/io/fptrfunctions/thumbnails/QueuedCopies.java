@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -19,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public class QueuedCopies {
 
     private static final Logger LOG = Logger.getLogger(QueuedCopies.class);
+    /** When to send again after SQS failed: the route's other 503s say 5 s too. */
+    private static final Duration SQS_RETRY_AFTER = Duration.ofSeconds(5);
 
     @Inject
     ThumbnailService thumbnails;
@@ -52,7 +55,7 @@ public class QueuedCopies {
         if (!jobQueue.send(config.jobQueueUrl().orElseThrow(), List.of(job), deadline).isEmpty()) {
             throw new ProblemException(503, "Service Unavailable", "The copy of the " + request.variant().alt() + " image of "
                     + image.type() + " " + image.id() + " could not be queued (SQS failed); nothing was queued or copied. "
-                    + "Try again later.");
+                    + "Try again later.").withRetryAfter(SQS_RETRY_AFTER);
         }
         LOG.infof("Queued the copy of the %s image of %s %d%s", request.variant().alt(), image.type(), image.id(),
                 image.pending() ? " (FPTR still makes it; the worker waits)" : "");

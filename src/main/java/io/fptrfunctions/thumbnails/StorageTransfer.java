@@ -41,12 +41,15 @@ class StorageTransfer {
     /** The least time worth starting a download with. */
     private static final Duration MIN_ATTEMPT = Duration.ofMillis(500);
     private static final long JITTER_MILLIS = 100;
+    /** How often the watchdog closes the download again once the deadline has passed. */
+    private static final long WATCHDOG_REPEAT_MILLIS = 50;
 
     private final ThumbnailStore store;
     private final ThumbnailConfig.Download settings;
     /**
-     * Closes a download's connection at its deadline: a read timeout bounds the wait for the next bytes,
-     * not the whole body, so a body trickling a byte now and then would otherwise never end. One thread.
+     * Closes a download's connection at its deadline: a read timeout bounds each wait for the next bytes, not
+     * the whole download, so a body trickling a byte now and then, or answers each slow but within the read
+     * timeout (redirects), would otherwise run past it. One thread.
      */
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "storage-download-deadline");
@@ -109,11 +112,13 @@ class StorageTransfer {
         }
         HttpURLConnection download = open(target.source(), deadline);
         AtomicBoolean cut = new AtomicBoolean();
-        ScheduledFuture<?> atDeadline = watchdog.schedule(() -> {
+        // From the deadline on, again every 50 ms: the wait for the answer is cut too, and a redirect or the JDK's
+        // own retry of a GET opens another connection that one close would miss.
+        ScheduledFuture<?> atDeadline = watchdog.scheduleWithFixedDelay(() -> {
             cut.set(true);
             download.disconnect();
-        }, deadline.remaining().toMillis(), TimeUnit.MILLISECONDS);
-        try (InputStream body = bodyOf(download)) {
+        }, deadline.remaining().toMillis(), WATCHDOG_REPEAT_MILLIS, TimeUnit.MILLISECONDS);
+        try (InputStream body = bodyOf(download)) {   // connects, follows redirects, reads the status and headers
             int status = download.getResponseCode();
             if (status != 200) {
                 throw refused(status, s3Code(body), target);
@@ -154,9 +159,9 @@ class StorageTransfer {
     }
 
     /**
-     * A plain blocking GET: the body is read straight from the socket into the uploader's part buffers.
-     * (java.net.http's streaming body hands bytes over between threads and cost about 5x the CPU per
-     * byte in infra/bench/thumbnail.) Only the signed URL is sent: FPTR's bearer token must never go to storage.
+     * A plain blocking GET, not connected yet: the body is read straight from the socket into the uploader's
+     * part buffers. (java.net.http's streaming body hands bytes over between threads and cost about 5x the CPU
+     * per byte in infra/bench/thumbnail.) Only the signed URL is sent: FPTR's bearer token must never go to storage.
      */
     private HttpURLConnection open(StorageSource source, Deadline deadline) {
         try {
@@ -165,7 +170,6 @@ class StorageTransfer {
             download.setReadTimeout((int) Math.max(1, deadline.cap(settings.readTimeout()).toMillis()));
             download.setInstanceFollowRedirects(true);
             download.setUseCaches(false);
-            download.getResponseCode();   // connects and reads the status line and headers
             return download;
         } catch (IOException | IllegalArgumentException e) {
             throw new StorageUnavailableException("Storage could not be reached: " + withoutQueries(e.getMessage()), e);

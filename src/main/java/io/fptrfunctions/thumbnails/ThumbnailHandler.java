@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
 import io.fptrfunctions.http.HttpApiAdapter;
@@ -25,6 +26,13 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     /** RFC 7240's preference for an answer before the work is done. */
     static final String RESPOND_ASYNC = "respond-async";
+
+    /**
+     * What a copy cut at the request's deadline adds: a large image ends so however often it is sent (and a tool
+     * honouring Retry-After would send it for ever), while the worker has Lambda's 15 minutes.
+     */
+    static final String TOO_LARGE_FOR_THE_REQUEST = " If the image is large, send the request with the header "
+            + "'Prefer: respond-async': the thumbnail worker then copies it, with up to 15 minutes.";
 
     @Inject
     HttpApiAdapter http;
@@ -54,7 +62,11 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
             if (request.prefers(RESPOND_ASYNC) && queued.available()) {
                 return ApiResponse.accepted(queued.queue(copy, request.deadline())).withHeader("Preference-Applied", RESPOND_ASYNC);
             }
-            return ApiResponse.ok(thumbnails.copy(copy, request.deadline()));
+            try {
+                return ApiResponse.ok(thumbnails.copy(copy, request.deadline()));
+            } catch (Deadline.Exceeded outOfTime) {
+                throw queued.available() ? new Deadline.Exceeded(outOfTime.getMessage() + TOO_LARGE_FOR_THE_REQUEST) : outOfTime;
+            }
         });
     }
 }

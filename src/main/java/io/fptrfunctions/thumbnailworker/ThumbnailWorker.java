@@ -34,7 +34,8 @@ import java.util.Map;
  * neighbours). What happens to a job is decided by the type of what {@link ThumbnailService#copyImage}
  * threw, never by its words:
  * <ul>
- * <li>copied or unchanged → done, recorded in the state table ({@link CopiedImages}) and acknowledged;</li>
+ * <li>copied or unchanged → done, recorded in the state table ({@link CopiedImages}) and acknowledged; a copy whose
+ *     image changed while it ran is made again at once, while the deadline leaves {@code min-time-left};</li>
  * <li>the entity, its image or its image field is gone (FPTR's 404, an unknown type) → done, logged and
  *     acknowledged, not retried;</li>
  * <li>FPTR still makes the thumbnail → sent again with a delay ({@link Delays#pending}: a third of the time
@@ -154,7 +155,7 @@ public class ThumbnailWorker {
                 + (job.deliveryId() == null ? "" : " delivery " + job.deliveryId()) + ", receive " + message.receiveCount() + ")";
         long started = System.nanoTime();
         try {
-            ThumbnailService.CopiedImage copied = thumbnails.copyImage(new ThumbnailRequest(job.entityType(), job.entityId(), variant), deadline);
+            ThumbnailService.CopiedImage copied = copyCurrentImage(new ThumbnailRequest(job.entityType(), job.entityId(), variant), what, deadline);
             ThumbnailCopy copy = copied.copy();
             LOG.infof("%s: %s s3://%s/%s, %d bytes, %d ms", what, copy.status(), copy.bucket(), copy.key(), copy.size(),
                     (System.nanoTime() - started) / 1_000_000);
@@ -178,6 +179,24 @@ public class ThumbnailWorker {
             // a bug in one job (even a stack overflow) is that job's failure, not the batch's
             LOG.errorf(bug, "%s failed unexpectedly", what);
             return failed(queueUrl, message, what, "unexpected " + bug.getClass().getSimpleName(), bug, null);
+        }
+    }
+
+    /**
+     * The copy, made once more at once when the image changed while it ran ({@link ThumbnailService.ImageChanged}):
+     * S3 may then hold the older image over the newer one's copy, which is done and recorded, so neither the
+     * sweep nor an event would copy it again; left to a failure's backoff, S3 stays so for minutes, or until someone
+     * redrives the job when that was its last receive. A second change in a row is a failure like any other.
+     */
+    private ThumbnailService.CopiedImage copyCurrentImage(ThumbnailRequest request, String what, Deadline deadline) {
+        try {
+            return thumbnails.copyImage(request, deadline);
+        } catch (ThumbnailService.ImageChanged changed) {
+            if (!deadline.allows(config.minTimeLeft())) {
+                throw changed;
+            }
+            LOG.infof("%s: the image changed in FPTR while its earlier image was copied; copying the image FPTR shows now", what);
+            return thumbnails.copyImage(request, deadline);
         }
     }
 

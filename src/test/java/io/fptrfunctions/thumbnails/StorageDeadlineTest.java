@@ -26,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A storage body that trickles (a kilobyte every 100 ms, each read well within the read timeout) is cut at
  * the copy's deadline: on the old main only the per-read timeout bounded it, so it ran until Lambda's own
  * timeout killed the function. Nothing is left in S3 afterwards, neither an object nor an open upload.
+ * The same holds before the body: a storage whose answers each come within the read timeout (a chain of slow
+ * redirects) is cut at the deadline as well.
  */
 @QuarkusTest
 class StorageDeadlineTest {
@@ -38,6 +40,8 @@ class StorageDeadlineTest {
 
     @Inject
     S3Client s3;
+
+    private static final int SLOW_HOPS = 6;
 
     private HttpServer trickle;
 
@@ -63,6 +67,25 @@ class StorageDeadlineTest {
                 // the function hung up: what the test wants
             }
         });
+        // a storage (or a proxy before it) slow to answer: each hop redirects to the next after 1 s, the last answers
+        trickle.createContext("/hop/", ex -> {
+            int hop = Integer.parseInt(ex.getRequestURI().getPath().substring("/hop/".length()).replace(".png", ""));
+            try {
+                Thread.sleep(1000);
+                if (hop < SLOW_HOPS) {
+                    ex.getResponseHeaders().set("Location", "/hop/" + (hop + 1) + ".png");
+                    ex.sendResponseHeaders(302, -1);
+                } else {
+                    ex.getResponseHeaders().set("Content-Type", "image/png");
+                    ex.sendResponseHeaders(200, 4);
+                    ex.getResponseBody().write(new byte[4]);
+                }
+            } catch (IOException | InterruptedException cut) {
+                // the function hung up
+            } finally {
+                ex.close();
+            }
+        });
         trickle.start();
     }
 
@@ -73,7 +96,19 @@ class StorageDeadlineTest {
 
     @Test
     void aTricklingDownloadIsCutAtTheDeadlineAndLeavesNothingInS3() {
-        URI signed = URI.create("http://127.0.0.1:" + trickle.getAddress().getPort() + "/_storage/a.png?X-Amz-Signature=abc");
+        assertCopyCutAtTheDeadline("/_storage/a.png");
+    }
+
+    @Test
+    void aStorageSlowToAnswerIsCutAtTheDeadlineToo() {
+        // Each answer comes within the read timeout (cut to the 1.5 s left), but six of them take 6 s: before the
+        // body, only each wait was bounded (found by the copy path's review: the copy ended after 6 s).
+        assertCopyCutAtTheDeadline("/hop/1.png");
+    }
+
+    /** A copy from this path of the test's server, given 1.5 s, ends at its deadline with nothing in S3. */
+    private void assertCopyCutAtTheDeadline(String path) {
+        URI signed = URI.create("http://127.0.0.1:" + trickle.getAddress().getPort() + path + "?X-Amz-Signature=abc");
         ThumbnailStore.Target target = new ThumbnailStore.Target(BUCKET, KEY_BASE, "Note/1", ThumbnailVariant.ORIGINAL,
                 new StorageSource(signed));
         long started = System.nanoTime();

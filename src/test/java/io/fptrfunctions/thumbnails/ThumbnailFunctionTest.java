@@ -406,6 +406,28 @@ class ThumbnailFunctionTest {
     }
 
     @Test
+    void aCopyLongerThanTheRequestsTimeIs504NamingRespondAsyncAndStoresNothing() {
+        // Storage answers after 3 s and stalls 4 s more mid-body: each wait within the read timeout, the copy
+        // longer than the 5 s the request has (6 s left, less the 1 s margin). However often it is sent
+        // again it ends so: the answer says how it can succeed, not only "try again later" (a tool honouring
+        // Retry-After sent it for ever).
+        long size = 3 * MIB;
+        SIM.putFile("Note", 7004, "image", "plate.exr", "image/x-exr", () -> GeneratedBytes.of(19, size));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "latency_ms", 3000, "stall_after_bytes", MIB,
+                "stall_ms", 4000, "times", 1));
+        Answer a = ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail", "/v1/entities/Note/7004/thumbnail")
+                .pathParameter("type", "Note").pathParameter("id", "7004")
+                .invoke(ThumbnailHandler.FUNCTION, io.fptrfunctions.http.TestLambdaContext.withRemaining(6000));
+        assertProblem(a, 504, null);
+        assertNotNull(a.header("Retry-After"));
+        String detail = a.body().get("detail").asText();
+        assertTrue(detail.contains("nothing was stored"), detail);
+        assertTrue(detail.contains("'Prefer: respond-async'"), detail);
+        assertNothingStored();
+        assertNoOpenUpload();
+    }
+
+    @Test
     void cutAndRefusedDownloadsAreLoggedWithoutTheSignedUrl() {
         SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "cut_after_bytes", 100, "times", 1));
         SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "status", 403, "times", 5));
@@ -476,6 +498,7 @@ class ThumbnailFunctionTest {
             Answer a = call("Note", "7001", null, Map.of("prefer", "respond-async"));
             assertProblem(a, 503, null);
             assertTrue(a.body().get("detail").asText().contains("could not be queued"), a.body().toString());
+            assertEquals("5", a.header("Retry-After"), "as every 503 of the route (openapi.yaml's FptrUnavailable) and the upload routes' own");
         } finally {
             MotoFaultProxy.get().clear();
         }

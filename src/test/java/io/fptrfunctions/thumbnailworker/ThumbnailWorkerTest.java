@@ -54,6 +54,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -146,6 +149,39 @@ class ThumbnailWorkerTest {
         assertEquals(List.of("0"), visibilities(), "the one left is visible again at once, so it reaches the dead-letter queue soon");
         List<Message> left = receive(QUEUE_URL);
         assertEquals(List.of(notAJob), left.stream().map(Message::messageId).toList(), "the others were deleted");
+    }
+
+    @Test
+    void aCopyOvertakenByTheNewerImagesCopyIsMadeAgainAtOnceSoS3EndsWithTheNewerImage() throws Exception {
+        // The job's download (the current image's) is slow; meanwhile the image is replaced and a tool's call copies
+        // the replacement (and the newer image's own job could have recorded it): the slow copy ends last and leaves
+        // the older image in S3. Left on the queue as a failure (after retry-min-delay, toward the DLQ: on its last
+        // receive never), S3 kept the older image, which neither the sweep (the record names the newer) nor an event fixes.
+        SIM.config(Map.of("thumbnail_pending_seconds", 0));
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "latency_ms", 5000, "times", 1));
+        String id = send(job("Note", 7001, "original", null));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            Future<Batch> slow = other.submit(() -> deliverBatch());
+            long waitUntil = System.nanoTime() + 10_000_000_000L;
+            while (SIM.requests("GET", "/_storage/.*").isEmpty() && System.nanoTime() < waitUntil) {
+                Thread.sleep(20);   // until the job, having read the entity, waits for its bytes
+            }
+            byte[] replacement = png(64, 48);
+            SIM.upload("notes", 7001, "image", "regrade_v2.png", "image/png", replacement);
+            Answer fast = ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/thumbnail", "/v1/entities/Note/7001/thumbnail")
+                    .pathParameter("type", "Note").pathParameter("id", "7001").invoke("thumbnail");
+            assertEquals("copied", fast.body().path("status").asText(), fast.body()::toString);
+
+            Batch batch = slow.get(60, TimeUnit.SECONDS);
+
+            assertEquals(List.of(), batch.failures(), "the job is done, not left to a failure's backoff: " + batch);
+            assertArrayEquals(replacement, read(KEY_7001), "S3 ends with the image FPTR shows");
+            assertTrue(record("thumbnail#Note/7001/original").get("file_source").s().endsWith("/regrade_v2.png"),
+                    "the record names what S3 holds");
+        } finally {
+            other.shutdownNow();
+        }
     }
 
     @Test
