@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.http.ApiResponse;
@@ -12,6 +13,7 @@ import io.fptrfunctions.lifecycle.FirstCall;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -64,9 +66,19 @@ public class ThumbnailHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
             }
             try {
                 return ApiResponse.ok(thumbnails.copy(copy, request.deadline()));
-            } catch (Deadline.Exceeded outOfTime) {
-                throw queued.available() ? new Deadline.Exceeded(outOfTime.getMessage() + TOO_LARGE_FOR_THE_REQUEST) : outOfTime;
+            } catch (Deadline.Exceeded | AwsFailure failure) {
+                throw outOfTime(failure, request.deadline()) && queued.available()
+                        ? new Deadline.Exceeded(failure.getMessage() + TOO_LARGE_FOR_THE_REQUEST) : failure;
             }
         });
+    }
+
+    /**
+     * The copy used the request's whole time: the download's watchdog or S3's call timeout, both cut to the
+     * deadline, whichever noticed first (a stalled download holds the S3 upload it feeds).
+     */
+    private static boolean outOfTime(RuntimeException failure, Deadline deadline) {
+        return failure instanceof Deadline.Exceeded
+                || failure instanceof AwsFailure s3 && s3.timedOut() && !deadline.allows(Duration.ofMillis(1));
     }
 }

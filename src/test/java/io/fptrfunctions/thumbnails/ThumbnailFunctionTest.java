@@ -420,8 +420,9 @@ class ThumbnailFunctionTest {
                 .invoke(ThumbnailHandler.FUNCTION, io.fptrfunctions.http.TestLambdaContext.withRemaining(6000));
         assertProblem(a, 504, null);
         assertNotNull(a.header("Retry-After"));
+        // The download's watchdog and S3's call timeout both stop at the deadline; either may notice first
+        // on a busy machine, and either way the answer names respond-async.
         String detail = a.body().get("detail").asText();
-        assertTrue(detail.contains("nothing was stored"), detail);
         assertTrue(detail.contains("'Prefer: respond-async'"), detail);
         assertNothingStored();
         assertNoOpenUpload();
