@@ -113,6 +113,13 @@ final class OpenApiDocument {
         return examples;
     }
 
+    /** The operation's parameters, each as its definition ({@code $ref}s to components followed). */
+    List<JsonNode> parameters(Operation operation) {
+        List<JsonNode> parameters = new ArrayList<>();
+        operation.node().path("parameters").forEach(p -> parameters.add(resolve(p)));
+        return parameters;
+    }
+
     /** The request body example of that name, or null. */
     JsonNode requestBodyExample(Operation operation, String name) {
         JsonNode example = operation.node().path("requestBody").path("content").path("application/json").path("examples").path(name);

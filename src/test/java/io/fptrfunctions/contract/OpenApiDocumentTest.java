@@ -144,6 +144,20 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void preferRespondAsyncIsAParameterOfExactlyTheRoutesThatAnswer202() {
+        List<String> failures = new ArrayList<>();
+        for (OpenApiDocument.Operation operation : document.operations()) {
+            boolean prefer = document.parameters(operation).stream()
+                    .anyMatch(p -> p.path("in").asText().equals("header") && p.path("name").asText().equalsIgnoreCase("Prefer"));
+            boolean accepted = document.responsePointer(operation, "202") != null;
+            if (prefer != accepted) {
+                failures.add(operation.key() + (prefer ? " takes Prefer but never answers 202" : " answers 202 but takes no Prefer"));
+            }
+        }
+        assertEquals(List.of(), failures);
+    }
+
+    @Test
     void everyExampleRequestGoesToItsOwnRoute() {
         for (OpenApiDocument.Example example : document.examples()) {
             String path = example.request().path("path").asText(example.operation().path());
