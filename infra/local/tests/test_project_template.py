@@ -255,6 +255,27 @@ class ProjectTemplateTest(unittest.TestCase):
         declared = {name: str(spec.get("Default", "")) for name, spec in self.parameters.items()}
         self.assertEqual(declared, table, "README's deploy parameter table against template.yaml's Parameters")
 
+    def test_the_deploy_guide_names_every_service_the_stack_creates_resources_in(self):
+        """README's "You need" names each service whose resources the template (or SAM, for an event) creates."""
+        services = {"Serverless::Function": "Lambda", "Serverless::HttpApi": "API Gateway", "Logs": "CloudWatch Logs",
+                    "S3": "S3", "SecretsManager": "Secrets Manager", "SQS": "SQS", "DynamoDB": "DynamoDB",
+                    "CloudWatch": "CloudWatch alarms", "IAM::ManagedPolicy": "managed policies"}
+        # what SAM makes of a function's events and properties: its role, and a rule for a schedule
+        events = {"Schedule": "EventBridge", "SQS": "SQS", "HttpApi": "API Gateway"}
+        readme = (REPO / "README.md").read_text(encoding="utf-8")
+        guide = readme[readme.index("## Deploy to AWS"):readme.index("### 1. Build")]
+        readme_needs = guide[guide.index("**You need**"):]
+        wanted = {"IAM roles"}
+        for lid, resource in self.resources.items():
+            kind = resource["Type"].removeprefix("AWS::")
+            matches = [name for key, name in services.items() if kind == key or kind.startswith(key + "::")]
+            self.assertEqual(len(matches), 1, f"{lid}: {kind} maps to one service the guide names")
+            wanted.update(matches)
+            for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
+                wanted.add(events[event["Type"]])
+        missing = sorted(name for name in wanted if name not in " ".join(readme_needs.split()))
+        self.assertEqual([], missing, "services README's 'You need' (Deploy to AWS) does not name")
+
 
 if __name__ == "__main__":
     unittest.main()

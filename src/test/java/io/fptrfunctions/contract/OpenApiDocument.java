@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@code openapi.yaml} as the contract tests read it: its operations, the examples of their answers (each
@@ -113,6 +114,13 @@ final class OpenApiDocument {
         return examples;
     }
 
+    /** The operation's parameters, each as its definition ({@code $ref}s to components followed). */
+    List<JsonNode> parameters(Operation operation) {
+        List<JsonNode> parameters = new ArrayList<>();
+        operation.node().path("parameters").forEach(p -> parameters.add(resolve(p)));
+        return parameters;
+    }
+
     /** The request body example of that name, or null. */
     JsonNode requestBodyExample(Operation operation, String name) {
         JsonNode example = operation.node().path("requestBody").path("content").path("application/json").path("examples").path(name);
@@ -137,6 +145,24 @@ final class OpenApiDocument {
     List<Error> validate(String schemaPointer, JsonNode value) {
         Schema schema = registry.getSchema(SchemaLocation.of(IRI + "#" + schemaPointer));
         return schema.validate(value);
+    }
+
+    /**
+     * The member names the schema at the pointer declares: its {@code properties}, through {@code $ref}, {@code allOf},
+     * {@code oneOf} and {@code anyOf} (what a problem may carry beside the members RFC 9457 defines).
+     */
+    Set<String> propertyNames(String schemaPointer) {
+        Set<String> names = new TreeSet<>();
+        collectPropertyNames(root.at(schemaPointer), names);
+        return names;
+    }
+
+    private void collectPropertyNames(JsonNode schema, Set<String> names) {
+        JsonNode resolved = resolve(schema);
+        resolved.path("properties").fieldNames().forEachRemaining(names::add);
+        for (String combined : List.of("allOf", "oneOf", "anyOf")) {
+            resolved.path(combined).forEach(part -> collectPropertyNames(part, names));
+        }
     }
 
     private JsonNode resolve(JsonNode node) {

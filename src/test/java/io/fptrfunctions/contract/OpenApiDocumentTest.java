@@ -96,6 +96,22 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void everyRouteOfAThrottledApiDocumentsApiGatewaysTooManyRequests() throws IOException {
+        JsonNode template = new YAMLMapper().readTree(Files.readString(Path.of("template.yaml")));
+        assertFalse(template.at("/Resources/HttpApi/Properties/DefaultRouteSettings/ThrottlingRateLimit").isMissingNode(),
+                "template.yaml throttles every route of its HttpApi");
+        List<String> failures = new ArrayList<>();
+        for (OpenApiDocument.Operation operation : document.operations()) {
+            String response = document.responsePointer(operation, "429");
+            if (response == null || !document.at(response + "/content/application~1json/schema/$ref").asText()
+                    .equals("#/components/schemas/GatewayMessage")) {
+                failures.add(operation.key() + " documents no 429 {\"message\"} of API Gateway");
+            }
+        }
+        assertEquals(List.of(), failures);
+    }
+
+    @Test
     void schemasRejectWhatTheyDoNotDescribe() throws IOException {
         JsonNode wrong = new YAMLMapper().readTree("{access_token: abc, token_type: Basic, expires_in: -1}");
         assertEquals(3, document.validate("/components/schemas/TokenAnswer", wrong).size(),
@@ -138,6 +154,20 @@ class OpenApiDocumentTest {
                         failures.add(operation.key() + " request example " + name + ": " + errors);
                     }
                 }
+            }
+        }
+        assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void preferRespondAsyncIsAParameterOfExactlyTheRoutesThatAnswer202() {
+        List<String> failures = new ArrayList<>();
+        for (OpenApiDocument.Operation operation : document.operations()) {
+            boolean prefer = document.parameters(operation).stream()
+                    .anyMatch(p -> p.path("in").asText().equals("header") && p.path("name").asText().equalsIgnoreCase("Prefer"));
+            boolean accepted = document.responsePointer(operation, "202") != null;
+            if (prefer != accepted) {
+                failures.add(operation.key() + (prefer ? " takes Prefer but never answers 202" : " answers 202 but takes no Prefer"));
             }
         }
         assertEquals(List.of(), failures);

@@ -6,12 +6,14 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.contract.DocumentedAnswers;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.InstanceHandle;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -151,7 +153,16 @@ public final class ApiGatewayEvents {
             if (!handler.isAvailable()) {
                 throw new AssertionError("no handler named " + function);
             }
-            return Answer.of(((RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler.get()).handleRequest(event(), context));
+            Answer answer = Answer.of(((RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler.get())
+                    .handleRequest(event(), context));
+            // every answer a test provokes must be one openapi.yaml documents (DocumentedAnswers says what is checked)
+            List<String> undocumented = DocumentedAnswers.mismatches(String.valueOf(event.get("routeKey")), answer.status(),
+                    answer.headers(), answer.body());
+            if (!undocumented.isEmpty()) {
+                throw new AssertionError("openapi.yaml does not document this answer of " + event.get("routeKey") + ": "
+                        + undocumented + "; the answer: " + answer);
+            }
+            return answer;
         }
     }
 

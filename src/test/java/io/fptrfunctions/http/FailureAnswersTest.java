@@ -140,6 +140,21 @@ class FailureAnswersTest {
         });
     }
 
+    @Test
+    void aThumbnailCopyPastTheDeadlineIs504GatewayTimeoutWithRetryAfter() {
+        // README "Failure model": the invocation's deadline ran out (thumbnail, upload). No other test drives the
+        // thumbnail route to it; invoke holds the answer against openapi.yaml, so the route must document it.
+        warmTokens();
+        // the image's first 100 bytes come at once, the rest after 10 s; Lambda gives the invocation 5 s
+        SIM.fault(Map.of("method", "GET", "path", "^/_storage/", "stall_after_bytes", 100, "stall_ms", 10_000, "times", 1));
+
+        Answer a = thumbnail("Note", "7001", TestLambdaContext.withRemaining(5000));
+
+        assertEquals(504, a.status(), a::toString);
+        assertEquals("Gateway Timeout", a.title(), a::toString);
+        assertTrue(a.header("Retry-After") != null, a::toString);
+    }
+
     // ---- calls ------------------------------------------------------------------------------------
 
     /** Every function's answer to a first call, each making a token mint of its own (the clock moves past it). */
