@@ -17,6 +17,9 @@ import java.util.List;
  * @param eventsRead    the schedule: {@code EventLogEntry} rows read (image changes and revivals); absent for a backfill
  * @param retired       the schedule: entities an event named that were deleted (retired) by the time they were read,
  *                      skipped; absent for a backfill
+ * @param unreadableEvents the schedule: entries read without a readable {@code created_at} or id, passed (a WARN line
+ *                      names each; the entity one names is still queued, the checkpoint never stands on one); absent
+ *                      for a backfill
  * @param alreadyCopied jobs not queued: the copy record holds the entity's current image (entity × variant)
  * @param queued        jobs put on the queue (entity × variant)
  * @param pending       of those, jobs whose image FPTR still shows as "thumbnail pending" (the worker waits for it)
@@ -39,6 +42,7 @@ public record SweepAnswer(
         @JsonProperty("scanned") long scanned,
         @JsonProperty("events_read") Long eventsRead,
         @JsonProperty("retired") Long retired,
+        @JsonProperty("unreadable_events") Long unreadableEvents,
         @JsonProperty("already_copied") long alreadyCopied,
         @JsonProperty("queued") long queued,
         @JsonProperty("pending") long pending,
@@ -61,6 +65,7 @@ public record SweepAnswer(
             @JsonProperty("scanned") long scanned,
             @JsonProperty("events_read") @JsonInclude(JsonInclude.Include.NON_NULL) Long eventsRead,
             @JsonProperty("retired") @JsonInclude(JsonInclude.Include.NON_NULL) Long retired,
+            @JsonProperty("unreadable_events") @JsonInclude(JsonInclude.Include.NON_NULL) Long unreadableEvents,
             @JsonProperty("already_copied") long alreadyCopied,
             @JsonProperty("queued") long queued,
             @JsonProperty("pending") long pending,
