@@ -64,7 +64,8 @@ import java.util.Set;
  * {@code fptr.sweep.min-time-left} is left before the deadline, or at the first failure (an FPTR page, the
  * copy records, SQS, the checkpoint's save), leaving the checkpoint where the last queued row put it. The
  * next run continues from there. A walk out of time or rows leaves the entity types after it to the next run;
- * a failed one does not, so a type FPTR refuses on every run keeps no other from being swept. One failure does
+ * a failed one does not while time is left, so a type FPTR refuses on every run keeps no other from being swept.
+ * A type not started is answered as not walked, with why, its checkpoint not even read. One failure does
  * not stop a walk: a page whose answer FPTR makes larger than {@code fptr.max-answer-bytes} (long signed image
  * URLs in 5000 rows), which every run would meet again, is read again in pages of half as many rows for the
  * rest of the run (logged; a page of one row still fails). Knows nothing of Lambda: the handler passes the
@@ -145,9 +146,20 @@ public class SweepService {
 
         int[] budget = {config.maxEntitiesPerRun()};
         List<SweepAnswer.Walked> walked = new ArrayList<>();
+        List<SweepAnswer.NotWalked> notWalked = new ArrayList<>();
+        String notStarted = null;   // why the types from here on are not walked in this run
         for (String type : types) {
-            Walk walk = request.backfill() ? new EntityWalk(settings, request, type, key + "#" + type, variants, project)
-                    : new EventLogWalk(settings, request, type, key + "#" + type, variants);
+            String walkKey = key + "#" + type;
+            if (notStarted == null) {
+                notStarted = stopBefore(budget, deadline);
+            }
+            if (notStarted != null) {
+                // not even its checkpoint is read: with no time left that read would only fail as a timeout
+                notWalked.add(notWalked(type, walkKey, notStarted));
+                continue;
+            }
+            Walk walk = request.backfill() ? new EntityWalk(settings, request, type, walkKey, variants, project)
+                    : new EventLogWalk(settings, request, type, walkKey, variants);
             try {
                 walk.run(budget, deadline);
             } catch (Deadline.Exceeded e) {
@@ -162,14 +174,30 @@ public class SweepService {
             }
             walked.add(walk.result());
             if (!walk.complete && walk.error == null) {
-                break;   // out of time or rows: the types after it wait for the next run
+                notStarted = walk.stopped;   // out of time or rows: the types after it wait for the next run
             }
-            // a failed walk keeps its checkpoint; the types after it still run, or one FPTR refuses on every run would
-            // keep them from ever being swept
+            // a failed walk keeps its checkpoint; the types after it still run while time is left, or one FPTR refuses
+            // on every run would keep them from ever being swept
         }
-        SweepAnswer answer = answer(request, backfill, walked, types.size());
+        SweepAnswer answer = answer(request, backfill, walked, notWalked, types.size());
         log(answer, (System.nanoTime() - started) / 1_000_000);
         return answer;
+    }
+
+    /** Why no page (or walk) may start now: {@code time_left} or {@code max_entities}; null while one may. */
+    private String stopBefore(int[] budget, Deadline deadline) {
+        if (!deadline.allows(config.minTimeLeft())) {
+            return STOPPED_TIME_LEFT;
+        }
+        return budget[0] <= 0 ? STOPPED_MAX_ENTITIES : null;
+    }
+
+    private static SweepAnswer.NotWalked notWalked(String type, String key, String stopped) {
+        String why = STOPPED_TIME_LEFT.equals(stopped)
+                ? "no time left in this run (less than fptr.sweep.min-time-left before the deadline)"
+                : "this run already went through fptr.sweep.max-entities-per-run rows";
+        return new SweepAnswer.NotWalked(type, key, stopped, "not walked: " + why + "; its checkpoint stays as it is, "
+                + "and the next run walks it");
     }
 
     /** The checked settings a run needs; an incomplete configuration is a 500 problem saying what to set. */
@@ -318,12 +346,9 @@ public class SweepService {
 
         /** Before each page: false (and why, in {@code stopped}) when the run's time or its entities are used up. */
         boolean mayReadPage(int[] budget, Deadline deadline) {
-            if (!deadline.allows(config.minTimeLeft())) {
-                stopped = STOPPED_TIME_LEFT;
-                return false;
-            }
-            if (budget[0] <= 0) {
-                stopped = STOPPED_MAX_ENTITIES;
+            String why = stopBefore(budget, deadline);
+            if (why != null) {
+                stopped = why;
                 return false;
             }
             return true;
@@ -748,7 +773,8 @@ public class SweepService {
         return body;
     }
 
-    private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked, int types) {
+    private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked,
+                               List<SweepAnswer.NotWalked> notWalked, int types) {
         long scanned = 0;
         Long events = null;
         Long retired = null;
@@ -770,12 +796,13 @@ public class SweepService {
             pages += w.pagesRead();
         }
         boolean complete = walked.size() == types && walked.stream().allMatch(SweepAnswer.Walked::complete);
-        // the first walk that did not end says why the run did not, and the first failure is the run's error
-        SweepAnswer.Walked first = walked.stream().filter(w -> !w.complete()).findFirst().orElse(null);
-        String stopped = first == null ? STOPPED_END : first.stopped();
+        // the first walk that did not end (or else the first type not walked) says why the run did not, and the first
+        // failure is the run's error
+        String stopped = walked.stream().filter(w -> !w.complete()).map(SweepAnswer.Walked::stopped).findFirst()
+                .orElse(notWalked.isEmpty() ? STOPPED_END : notWalked.get(0).stopped());
         JsonNode error = walked.stream().map(SweepAnswer.Walked::error).filter(e -> e != null).findFirst().orElse(null);
         return new SweepAnswer(request.backfill() ? "backfill" : "schedule", backfill, scanned, events, retired, unreadable, copied, queuedJobs, pendingJobs,
-                pages, complete, stopped, walked, error);
+                pages, complete, stopped, walked, notWalked.isEmpty() ? null : notWalked, error);
     }
 
     private void log(SweepAnswer answer, long ms) {
@@ -787,6 +814,9 @@ public class SweepService {
                             + "checkpoint %s -> %s, %s", w.entityType(), events, w.scanned(), w.alreadyCopied(), w.queued(), w.pending(),
                     w.pagesRead(), w.checkpointBefore() == null ? "none" : w.checkpointBefore(),
                     w.checkpointAfter() == null ? "none" : w.checkpointAfter(), w.stopped()));
+        }
+        if (answer.notWalked() != null) {
+            answer.notWalked().forEach(n -> walks.add(n.entityType() + ": not walked, " + n.stopped()));
         }
         String run = answer.backfill() == null ? answer.run() : answer.run() + " " + answer.backfill().path("key").asText();
         String line = String.format(Locale.ROOT, "sweep (%s): %s; %s (%d ms)", run, String.join("; ", walks),
