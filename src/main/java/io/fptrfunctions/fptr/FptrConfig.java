@@ -43,7 +43,7 @@ public interface FptrConfig {
     @WithDefault("60s")
     Duration tokenSafetyMargin();
 
-    /** The biggest page FPTR serves (its documented maximum). */
+    /** The biggest page FPTR serves (its documented maximum, 5000); above it every search is refused as not configured. */
     @WithDefault("5000")
     int maxPageSize();
 
