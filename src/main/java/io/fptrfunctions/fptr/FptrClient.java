@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.fptrfunctions.fptr.FptrResponses.Endpoint.DATA;
 import static io.fptrfunctions.fptr.FptrResponses.Endpoint.SCHEMA;
@@ -27,6 +29,13 @@ import static io.fptrfunctions.fptr.FptrResponses.Endpoint.SCHEMA;
  */
 @ApplicationScoped
 public class FptrClient {
+
+    /** FPTR REST's largest {@code page[size]} (5001 is its 400; fptr-rest-notes, GT 082). */
+    public static final int FPTR_MAX_PAGE_SIZE = 5000;
+
+    private static final Logger LOG = Logger.getLogger(FptrClient.class);
+
+    private final AtomicBoolean pageSizeLogged = new AtomicBoolean();
 
     @Inject
     FptrCredentialsSource credentials;
@@ -171,9 +180,25 @@ public class FptrClient {
         return safeCall(deadline, what, (site, bearer) -> responses.location(what, () -> sites.api(site).field(bearer, entityType, id, field, alt), site));
     }
 
-    /** The biggest page {@link #searchPage} may ask for. */
+    /**
+     * The biggest page {@link #searchPage} may ask for: {@code fptr.max-page-size}. A setting outside
+     * 1..{@value #FPTR_MAX_PAGE_SIZE} (FPTR REST's own limit: a bigger {@code page[size]} is its 400 {@code size must be
+     * less than 5000}, a caller's 400 for our setting) is refused as {@link FptrFailure.Misconfigured} on every
+     * call that reads pages, before anything is sent, and logged once. Refused rather than clamped: the setting
+     * would then say one page size while the functions read another, and a typo (50000 for 5000) would go unseen.
+     */
     public int maxPageSize() {
-        return config.maxPageSize();
+        int size = config.maxPageSize();
+        if (size < 1 || size > FPTR_MAX_PAGE_SIZE) {
+            String why = "fptr.max-page-size (FPTR_MAX_PAGE_SIZE) is " + size + ", but FPTR serves pages of 1 to "
+                    + FPTR_MAX_PAGE_SIZE + " rows (a bigger page[size] is its 400); set it to at most " + FPTR_MAX_PAGE_SIZE
+                    + " or leave it out. Nothing was sent to FPTR.";
+            if (pageSizeLogged.compareAndSet(false, true)) {
+                LOG.errorf("Every FPTR search of this function is refused until it is configured: %s", why);
+            }
+            throw new FptrFailure.Misconfigured(why);
+        }
+        return size;
     }
 
     /**

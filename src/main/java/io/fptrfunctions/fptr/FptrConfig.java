@@ -43,7 +43,15 @@ public interface FptrConfig {
     @WithDefault("60s")
     Duration tokenSafetyMargin();
 
-    /** The biggest page FPTR serves (its documented maximum). */
+    /**
+     * A request for a fresh token ({@code POST /v1/token} with {@code Cache-Control: no-cache}) mints one only when the
+     * cached token is older than this; a younger one is handed back. So however often callers ask, each container
+     * mints at most one token per (principal, sudo login) in this time; concurrent asks share one mint.
+     */
+    @WithDefault("10s")
+    Duration freshTokenInterval();
+
+    /** The biggest page FPTR serves (its documented maximum, 5000); above it every search is refused as not configured. */
     @WithDefault("5000")
     int maxPageSize();
 

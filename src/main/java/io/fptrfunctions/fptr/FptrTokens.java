@@ -15,6 +15,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Function;
 
 /**
  * FPTR access tokens, one per (site, principal, sudo login), reused until they are within
@@ -65,16 +66,31 @@ public class FptrTokens implements SnapshotSafe {
 
     /** A token with life left for the configured principal, acting as {@code sudoLogin} when not null. */
     public AccessToken token(Deadline deadline, String sudoLogin) {
-        return token(deadline, credentials.current(), sudoLogin);
+        return token(deadline, credentials.current(), sudoLogin, false);
+    }
+
+    /**
+     * A token minted at most {@code fptr.fresh-token-interval} ago, for a caller whose cached token FPTR may have
+     * dropped already (revoked, the site's sessions ended): the cached one when it is that young, else a new one
+     * (one mint for every caller asking meanwhile), which the cache then keeps for every caller.
+     */
+    public AccessToken freshToken(Deadline deadline, String sudoLogin) {
+        return token(deadline, credentials.current(), sudoLogin, true);
     }
 
     AccessToken token(Deadline deadline, FptrCredentials credentials, String sudoLogin) {
+        return token(deadline, credentials, sudoLogin, false);
+    }
+
+    private AccessToken token(Deadline deadline, FptrCredentials credentials, String sudoLogin, boolean fresh) {
         Key key = new Key(credentials.siteUrl(), credentials.principal(), sudoLogin);
         boolean[] minted = {false};
-        AccessToken token = tokens.get(key, k -> {
+        Function<Key, Cached> load = k -> {
             minted[0] = true;
             return mint(deadline, credentials, sudoLogin);
-        }).token();
+        };
+        Instant youngest = clock.instant().minus(config.freshTokenInterval());
+        AccessToken token = (fresh ? tokens.reloadIf(key, mintedAt -> mintedAt.isBefore(youngest), load) : tokens.get(key, load)).token();
         metrics.count(minted[0] ? Metric.TOKEN_MINTS : Metric.TOKEN_CACHE_HITS);
         return token;
     }

@@ -105,6 +105,16 @@ public final class ApiRequest {
     }
 
     /**
+     * True when a {@code Cache-Control} header (RFC 9111 §5.2) holds {@code directive}, e.g. {@code no-cache} in
+     * {@code Cache-Control: max-age=0, no-cache}. Names compare case-insensitively; arguments are not read.
+     */
+    public boolean cacheDirective(String directive) {
+        return header("Cache-Control").map(value -> Arrays.stream(value.split(","))
+                .map(d -> d.split("=", 2)[0].trim())
+                .anyMatch(directive::equalsIgnoreCase)).orElse(false);
+    }
+
+    /**
      * The raw body bytes, base64-decoded when API Gateway flagged it (the webhook's HMAC is over these); a
      * body over {@code maxBytes} is a 413 before it is decoded.
      */

@@ -13,6 +13,12 @@ public record NoteQuery(ProjectRef project, String author, List<LinkedEntity> li
                         String text, List<String> status, Instant createdAfter, Instant createdBefore,
                         Boolean hasThumbnail, List<String> fields, String sort, Integer limit, JsonNode filters) {
 
+    /** The same query with {@code project} named by id. */
+    public NoteQuery withProject(long projectId) {
+        return new NoteQuery(new ProjectRef(projectId, null), author, linked, sequence, shot, text, status, createdAfter, createdBefore,
+                hasThumbnail, fields, sort, limit, filters);
+    }
+
     /** {@code "project": 70} (id) or {@code "project": "Demo"} (name): exactly one is set. */
     public record ProjectRef(Long id, String name) {
     }

@@ -2,6 +2,7 @@ package io.fptrfunctions.notes;
 
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /** {@code fptr.notes.*}: note-search's settings (a group of {@code io.fptrfunctions.config.FunctionsConfig}). */
@@ -20,4 +21,8 @@ public interface NotesConfig {
      */
     @WithDefault("6000000")
     long maxResponseBytes();
+
+    /** A project named by name is resolved to its id once and kept this long (ProjectNames). */
+    @WithDefault("5m")
+    Duration projectNameTtl();
 }

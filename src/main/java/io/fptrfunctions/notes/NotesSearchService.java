@@ -11,7 +11,6 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrPager;
-import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import jakarta.annotation.PostConstruct;
@@ -48,6 +47,9 @@ public class NotesSearchService {
 
     @Inject
     FieldSchemas schemas;
+
+    @Inject
+    ProjectNames projectNames;
 
     @Inject
     ObjectMapper mapper;
@@ -92,9 +94,12 @@ public class NotesSearchService {
     }
 
     /** With an explicit cap on a search without a limit (tests use a small one). */
-    ObjectNode search(NoteQuery query, int pageSize, int maxNotes, Deadline deadline) {
+    ObjectNode search(NoteQuery asked, int pageSize, int maxNotes, Deadline deadline) {
         long started = System.nanoTime();
-        RequestedFields.requireKnown(query.fields(), schemas, deadline);
+        RequestedFields.requireKnown(asked.fields(), schemas, deadline);
+        // a name two projects share would match both projects' notes: resolved first, to one id or a 404 or 409
+        NoteQuery query = asked.project() != null && asked.project().name() != null
+                ? asked.withProject(projectNames.id(asked.project().name(), deadline)) : asked;
         JsonNode author = query.author() == null ? null : new AuthorResolver(fptr, pages, deadline).resolve(query.author());
         ObjectNode filter = NoteFilterBuilder.build(query, author);
         List<String> fields = NoteShaper.fieldsToRead(query.fields());
@@ -113,8 +118,8 @@ public class NotesSearchService {
         } catch (FptrPager.PageFailedException e) {
             throw pageFailed(e);
         }
-        if (result.rows().isEmpty() && query.project() != null) {
-            requireProject(query.project(), deadline);
+        if (result.rows().isEmpty() && asked.project() != null && asked.project().id() != null) {
+            requireProject(asked.project().id(), deadline);
         }
 
         ObjectNode answer = mapper.createObjectNode();
@@ -135,15 +140,13 @@ public class NotesSearchService {
     }
 
     /**
-     * A search that found nothing in a project that does not exist is the caller's typo, not "no such
+     * A search that found nothing in a project id that does not exist is the caller's typo, not "no such
      * notes": 404 naming {@code /project}, like an unknown author. Looked up only when no note matched, so
-     * a project's name still costs no call when it has notes. A look-up that fails leaves the empty answer:
-     * the search itself succeeded.
+     * a project's id costs no call when it has notes (a name is resolved before the search, {@link ProjectNames}).
+     * A look-up that fails leaves the empty answer: the search itself succeeded.
      */
-    private void requireProject(NoteQuery.ProjectRef project, Deadline deadline) {
-        ObjectNode filter = project.id() != null
-                ? FptrFilter.and(FptrFilter.condition("id", "is", JsonNodeFactory.instance.numberNode(project.id())))
-                : FptrFilter.and(FptrFilter.condition("name", "is", project.name()));
+    private void requireProject(long projectId, Deadline deadline) {
+        ObjectNode filter = FptrFilter.and(FptrFilter.condition("id", "is", JsonNodeFactory.instance.numberNode(projectId)));
         List<JsonNode> found;
         try {
             found = fptr.searchPage(deadline, "Project", filter, List.of("name"), null, 1, 1);
@@ -152,10 +155,8 @@ public class NotesSearchService {
             return;
         }
         if (found.isEmpty()) {
-            throw new ProblemException(404, "Unknown project", (project.id() != null
-                    ? "No Project has id " + project.id() + "." : "No Project is named '" + Input.quote(project.name()) + "'.")
-                    + " Check the project's id or name; no note can match it.")
-                    .with("pointer", "/project");
+            throw new ProblemException(404, "Unknown project", "No Project has id " + projectId + "."
+                    + " Check the project's id or name; no note can match it.").with("pointer", "/project");
         }
     }
 

@@ -17,6 +17,9 @@ import java.util.List;
  * @param eventsRead    the schedule: {@code EventLogEntry} rows read (image changes and revivals); absent for a backfill
  * @param retired       the schedule: entities an event named that were deleted (retired) by the time they were read,
  *                      skipped; absent for a backfill
+ * @param unreadableEvents the schedule: entries read without a readable {@code created_at} or id, passed (a WARN line
+ *                      names each; the entity one names is still queued, the checkpoint never stands on one); absent
+ *                      for a backfill
  * @param alreadyCopied jobs not queued: the copy record holds the entity's current image (entity × variant)
  * @param queued        jobs put on the queue (entity × variant)
  * @param pending       of those, jobs whose image FPTR still shows as "thumbnail pending" (the worker waits for it)
@@ -28,6 +31,9 @@ import java.util.List;
  *                      or {@code failed}
  * @param entityTypes   one walk per entity type, in the order walked; a walk out of time or rows leaves the types
  *                      after it to the next run, a failed one does not
+ * @param notWalked     the entity types this run did not start (absent when none), each with why: no time left
+ *                      (after a walk that stopped or failed for time) or no rows left; their checkpoints stay as they
+ *                      are, not even read
  * @param error         the first failed walk's {@code error}: the problem (RFC 9457 members and {@code entity_type})
  *                      that stopped it; its checkpoint stays before the first entity whose jobs were not all queued
  */
@@ -39,6 +45,7 @@ public record SweepAnswer(
         @JsonProperty("scanned") long scanned,
         @JsonProperty("events_read") Long eventsRead,
         @JsonProperty("retired") Long retired,
+        @JsonProperty("unreadable_events") Long unreadableEvents,
         @JsonProperty("already_copied") long alreadyCopied,
         @JsonProperty("queued") long queued,
         @JsonProperty("pending") long pending,
@@ -46,7 +53,22 @@ public record SweepAnswer(
         @JsonProperty("complete") boolean complete,
         @JsonProperty("stopped") String stopped,
         @JsonProperty("entity_types") List<Walked> entityTypes,
+        @JsonProperty("not_walked") List<NotWalked> notWalked,
         @JsonProperty("error") JsonNode error) {
+
+    /**
+     * An entity type this run did not start.
+     *
+     * @param stopped {@code time_left} or {@code max_entities}, as a walk's {@code stopped}
+     * @param detail  the same in words, e.g. {@code not walked: no time left in this run...}
+     */
+    @RegisterForReflection
+    public record NotWalked(
+            @JsonProperty("entity_type") String entityType,
+            @JsonProperty("key") String key,
+            @JsonProperty("stopped") String stopped,
+            @JsonProperty("detail") String detail) {
+    }
 
     /**
      * One entity type's walk in this run; {@code checkpoint_before} is null on a walk's first run, {@code error}
@@ -61,6 +83,7 @@ public record SweepAnswer(
             @JsonProperty("scanned") long scanned,
             @JsonProperty("events_read") @JsonInclude(JsonInclude.Include.NON_NULL) Long eventsRead,
             @JsonProperty("retired") @JsonInclude(JsonInclude.Include.NON_NULL) Long retired,
+            @JsonProperty("unreadable_events") @JsonInclude(JsonInclude.Include.NON_NULL) Long unreadableEvents,
             @JsonProperty("already_copied") long alreadyCopied,
             @JsonProperty("queued") long queued,
             @JsonProperty("pending") long pending,

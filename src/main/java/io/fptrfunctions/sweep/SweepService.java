@@ -11,6 +11,7 @@ import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import io.fptrfunctions.thumbnails.CopiedImages;
@@ -63,7 +64,8 @@ import java.util.Set;
  * {@code fptr.sweep.min-time-left} is left before the deadline, or at the first failure (an FPTR page, the
  * copy records, SQS, the checkpoint's save), leaving the checkpoint where the last queued row put it. The
  * next run continues from there. A walk out of time or rows leaves the entity types after it to the next run;
- * a failed one does not, so a type FPTR refuses on every run keeps no other from being swept. One failure does
+ * a failed one does not while time is left, so a type FPTR refuses on every run keeps no other from being swept.
+ * A type not started is answered as not walked, with why, its checkpoint not even read. One failure does
  * not stop a walk: a page whose answer FPTR makes larger than {@code fptr.max-answer-bytes} (long signed image
  * URLs in 5000 rows), which every run would meet again, is read again in pages of half as many rows for the
  * rest of the run (logged; a page of one row still fails). Knows nothing of Lambda: the handler passes the
@@ -144,9 +146,20 @@ public class SweepService {
 
         int[] budget = {config.maxEntitiesPerRun()};
         List<SweepAnswer.Walked> walked = new ArrayList<>();
+        List<SweepAnswer.NotWalked> notWalked = new ArrayList<>();
+        String notStarted = null;   // why the types from here on are not walked in this run
         for (String type : types) {
-            Walk walk = request.backfill() ? new EntityWalk(settings, request, type, key + "#" + type, variants, project)
-                    : new EventLogWalk(settings, request, type, key + "#" + type, variants);
+            String walkKey = key + "#" + type;
+            if (notStarted == null) {
+                notStarted = stopBefore(budget, deadline);
+            }
+            if (notStarted != null) {
+                // not even its checkpoint is read: with no time left that read would only fail as a timeout
+                notWalked.add(notWalked(type, walkKey, notStarted));
+                continue;
+            }
+            Walk walk = request.backfill() ? new EntityWalk(settings, request, type, walkKey, variants, project)
+                    : new EventLogWalk(settings, request, type, walkKey, variants);
             try {
                 walk.run(budget, deadline);
             } catch (Deadline.Exceeded e) {
@@ -161,14 +174,30 @@ public class SweepService {
             }
             walked.add(walk.result());
             if (!walk.complete && walk.error == null) {
-                break;   // out of time or rows: the types after it wait for the next run
+                notStarted = walk.stopped;   // out of time or rows: the types after it wait for the next run
             }
-            // a failed walk keeps its checkpoint; the types after it still run, or one FPTR refuses on every run would
-            // keep them from ever being swept
+            // a failed walk keeps its checkpoint; the types after it still run while time is left, or one FPTR refuses
+            // on every run would keep them from ever being swept
         }
-        SweepAnswer answer = answer(request, backfill, walked, types.size());
+        SweepAnswer answer = answer(request, backfill, walked, notWalked, types.size());
         log(answer, (System.nanoTime() - started) / 1_000_000);
         return answer;
+    }
+
+    /** Why no page (or walk) may start now: {@code time_left} or {@code max_entities}; null while one may. */
+    private String stopBefore(int[] budget, Deadline deadline) {
+        if (!deadline.allows(config.minTimeLeft())) {
+            return STOPPED_TIME_LEFT;
+        }
+        return budget[0] <= 0 ? STOPPED_MAX_ENTITIES : null;
+    }
+
+    private static SweepAnswer.NotWalked notWalked(String type, String key, String stopped) {
+        String why = STOPPED_TIME_LEFT.equals(stopped)
+                ? "no time left in this run (less than fptr.sweep.min-time-left before the deadline)"
+                : "this run already went through fptr.sweep.max-entities-per-run rows";
+        return new SweepAnswer.NotWalked(type, key, stopped, "not walked: " + why + "; its checkpoint stays as it is, "
+                + "and the next run walks it");
     }
 
     /** The checked settings a run needs; an incomplete configuration is a 500 problem saying what to set. */
@@ -317,12 +346,9 @@ public class SweepService {
 
         /** Before each page: false (and why, in {@code stopped}) when the run's time or its entities are used up. */
         boolean mayReadPage(int[] budget, Deadline deadline) {
-            if (!deadline.allows(config.minTimeLeft())) {
-                stopped = STOPPED_TIME_LEFT;
-                return false;
-            }
-            if (budget[0] <= 0) {
-                stopped = STOPPED_MAX_ENTITIES;
+            String why = stopBefore(budget, deadline);
+            if (why != null) {
+                stopped = why;
                 return false;
             }
             return true;
@@ -439,23 +465,14 @@ public class SweepService {
                     projectId.isIntegralNumber() ? projectId.asLong() : null);
         }
 
-        /** A date-time field of a search row that the walk's place depends on; a row without one is FPTR's fault (502), and stops the walk where it is. */
-        Instant instant(ObjectNode flat, String field) {
-            Instant at = readInstant(flat.get(field));
-            if (at == null) {
-                throw unreadable(flat.path("type").asText(type), flat.path("id").asLong(), field, flat.get(field));
-            }
-            return at;
-        }
-
         ProblemException unreadable(String rowType, long id, String field, JsonNode value) {
             return new ProblemException(502, "Bad Gateway", "FPTR's search answered " + rowType + " " + id + " without a readable "
                     + field + " (" + value + "); the checkpoint stays where it was.");
         }
 
         SweepAnswer.Walked result() {
-            return new SweepAnswer.Walked(type, key, scanned, eventsRead(), retired(), alreadyCopied, queued, pending, pagesRead,
-                    before, saved, complete, stopped, error);
+            return new SweepAnswer.Walked(type, key, scanned, eventsRead(), retired(), unreadableEvents(), alreadyCopied, queued, pending,
+                    pagesRead, before, saved, complete, stopped, error);
         }
 
         Long eventsRead() {
@@ -463,6 +480,10 @@ public class SweepService {
         }
 
         Long retired() {
+            return null;
+        }
+
+        Long unreadableEvents() {
             return null;
         }
     }
@@ -477,11 +498,13 @@ public class SweepService {
      * order from {@code fptr.sweep.overlap} before the checkpoint's {@code created_at} (entries commit out of id order; those read again cost copy
      * records, not FPTR calls), each next page after the last id read: one {@code _search} of the type for the
      * distinct entities named ({@code id in [...]}) for their current image, then the copy records and the
-     * jobs as for any page. A page with fewer entries than asked for is the last.
+     * jobs as for any page. A page with fewer entries than asked for is the last. An entry without a readable
+     * {@code created_at} or id is passed ({@link #passUnreadable}), not a failure every run would meet again.
      */
     private final class EventLogWalk extends Walk {
         long eventsRead;
         long retired;
+        long unreadable;
         EventCheckpoint position;
 
         EventLogWalk(Settings settings, SweepRequest request, String type, String key, List<ThumbnailVariant> variants) {
@@ -525,6 +548,7 @@ public class SweepService {
                     end();
                     return;
                 }
+                events.stream().filter(e -> !e.placed()).forEach(this::passUnreadable);
                 Set<Long> read = new HashSet<>();
                 rows.forEach(r -> read.add(r.id()));
                 retired += events.stream().filter(e -> e.entityId() == null).count() + named.stream().filter(id -> !read.contains(id)).count();
@@ -536,15 +560,42 @@ public class SweepService {
                     if (e.entityId() != null && notQueued.contains(e.entityId())) {
                         break;
                     }
-                    queuedEntries.add(new EventCheckpoint(e.createdAt(), e.id()));
+                    if (e.placed()) {
+                        queuedEntries.add(new EventCheckpoint(e.createdAt(), e.id()));
+                    }
                 }
                 position = (EventCheckpoint) advance(queuedEntries, position, budget, page, deadline);
                 if (entries.size() < size) {
                     end();   // FPTR had no more: no empty page needed to prove it
                     return;
                 }
-                afterId = events.get(events.size() - 1).id();
+                afterId = lastId(events, afterId);
             }
+        }
+
+        /**
+         * An entry the checkpoint cannot stand on (no readable {@code created_at}, or no id): counted and logged,
+         * and passed. Its entity, when it names one, is queued like any other, so the checkpoint still means
+         * "every image change up to here is on the queue" when it moves past it to a readable entry after it.
+         */
+        private void passUnreadable(Event e) {
+            unreadable++;
+            String entry = e.id() > 0 ? "EventLogEntry " + e.id() + " has no readable created_at"
+                    : "an EventLogEntry has no id";
+            LOG.warnf("sweep: %s: %s (created_at %s); passed: %s, and the checkpoint moves only to a readable entry", type, entry,
+                    Input.describe(e.createdAtRead()), e.entityId() == null ? "it names no entity"
+                            : "its " + type + " " + e.entityId() + " is still read and, if not copied yet, queued");
+        }
+
+        /** The page's last id to read after; a full page without a single id cannot be read past (FPTR's fault, a 502). */
+        private long lastId(List<Event> events, long afterId) {
+            for (int i = events.size() - 1; i >= 0; i--) {
+                if (events.get(i).id() > afterId) {
+                    return events.get(i).id();
+                }
+            }
+            throw new ProblemException(502, "Bad Gateway", "FPTR's search answered a page of " + events.size() + " EventLogEntry rows "
+                    + "without an id after " + afterId + ", so the next page cannot be asked for; the checkpoint stays where it was.");
         }
 
         /** The named entities as FPTR has them now: one {@code _search}, as many rows as an event page; the retired are not among them. */
@@ -583,7 +634,9 @@ public class SweepService {
             ObjectNode flat = FptrRecords.flatten(record);
             JsonNode entity = flat.path("entity");
             Long entityId = entity.path("id").isIntegralNumber() ? Long.valueOf(entity.path("id").asLong()) : null;
-            return new Event(flat.path("id").asLong(), instant(flat, "created_at"), entityId);
+            JsonNode id = flat.path("id");
+            JsonNode createdAt = flat.path("created_at");
+            return new Event(id.isIntegralNumber() && id.asLong() > 0 ? id.asLong() : 0, readInstant(createdAt), createdAt, entityId);
         }
 
         @Override
@@ -595,10 +648,22 @@ public class SweepService {
         Long retired() {
             return retired;
         }
+
+        @Override
+        Long unreadableEvents() {
+            return unreadable;
+        }
     }
 
-    /** One {@code EventLogEntry} of a page; {@code entityId} null when FPTR no longer shows the entity (retired). */
-    private record Event(long id, Instant createdAt, Long entityId) {
+    /**
+     * One {@code EventLogEntry} of a page: {@code id} 0 and {@code createdAt} null when unreadable ({@code createdAtRead}
+     * is what FPTR sent), {@code entityId} null when FPTR no longer shows the entity (retired).
+     */
+    private record Event(long id, Instant createdAt, JsonNode createdAtRead, Long entityId) {
+        /** A place the checkpoint can stand on: an id to read after, a time to read again from. */
+        boolean placed() {
+            return id > 0 && createdAt != null;
+        }
     }
 
     /** A backfill: the entities of the type in {@code updated_at,id} order, from its {@code since} (see the class). */
@@ -708,10 +773,12 @@ public class SweepService {
         return body;
     }
 
-    private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked, int types) {
+    private SweepAnswer answer(SweepRequest request, ObjectNode backfill, List<SweepAnswer.Walked> walked,
+                               List<SweepAnswer.NotWalked> notWalked, int types) {
         long scanned = 0;
         Long events = null;
         Long retired = null;
+        Long unreadable = null;
         long copied = 0;
         long queuedJobs = 0;
         long pendingJobs = 0;
@@ -721,6 +788,7 @@ public class SweepService {
             if (w.eventsRead() != null) {
                 events = (events == null ? 0 : events) + w.eventsRead();
                 retired = (retired == null ? 0 : retired) + w.retired();
+                unreadable = (unreadable == null ? 0 : unreadable) + w.unreadableEvents();
             }
             copied += w.alreadyCopied();
             queuedJobs += w.queued();
@@ -728,22 +796,27 @@ public class SweepService {
             pages += w.pagesRead();
         }
         boolean complete = walked.size() == types && walked.stream().allMatch(SweepAnswer.Walked::complete);
-        // the first walk that did not end says why the run did not, and the first failure is the run's error
-        SweepAnswer.Walked first = walked.stream().filter(w -> !w.complete()).findFirst().orElse(null);
-        String stopped = first == null ? STOPPED_END : first.stopped();
+        // the first walk that did not end (or else the first type not walked) says why the run did not, and the first
+        // failure is the run's error
+        String stopped = walked.stream().filter(w -> !w.complete()).map(SweepAnswer.Walked::stopped).findFirst()
+                .orElse(notWalked.isEmpty() ? STOPPED_END : notWalked.get(0).stopped());
         JsonNode error = walked.stream().map(SweepAnswer.Walked::error).filter(e -> e != null).findFirst().orElse(null);
-        return new SweepAnswer(request.backfill() ? "backfill" : "schedule", backfill, scanned, events, retired, copied, queuedJobs, pendingJobs,
-                pages, complete, stopped, walked, error);
+        return new SweepAnswer(request.backfill() ? "backfill" : "schedule", backfill, scanned, events, retired, unreadable, copied, queuedJobs, pendingJobs,
+                pages, complete, stopped, walked, notWalked.isEmpty() ? null : notWalked, error);
     }
 
     private void log(SweepAnswer answer, long ms) {
         List<String> walks = new ArrayList<>();
         for (SweepAnswer.Walked w : answer.entityTypes()) {
-            String events = w.eventsRead() == null ? "" : String.format(Locale.ROOT, "events %d (%d retired), ", w.eventsRead(), w.retired());
+            String events = w.eventsRead() == null ? "" : String.format(Locale.ROOT, "events %d (%d retired%s), ",
+                    w.eventsRead(), w.retired(), w.unreadableEvents() == 0 ? "" : ", " + w.unreadableEvents() + " unreadable");
             walks.add(String.format(Locale.ROOT, "%s: %sscanned %d, already copied %d, queued %d (%d pending), %d pages, "
                             + "checkpoint %s -> %s, %s", w.entityType(), events, w.scanned(), w.alreadyCopied(), w.queued(), w.pending(),
                     w.pagesRead(), w.checkpointBefore() == null ? "none" : w.checkpointBefore(),
                     w.checkpointAfter() == null ? "none" : w.checkpointAfter(), w.stopped()));
+        }
+        if (answer.notWalked() != null) {
+            answer.notWalked().forEach(n -> walks.add(n.entityType() + ": not walked, " + n.stopped()));
         }
         String run = answer.backfill() == null ? answer.run() : answer.run() + " " + answer.backfill().path("key").asText();
         String line = String.format(Locale.ROOT, "sweep (%s): %s; %s (%d ms)", run, String.join("; ", walks),

@@ -37,7 +37,10 @@ public class TokenHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGa
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return http.handle(FUNCTION, event, context, request -> ApiResponse.ok(tokens.token(TokenRequest.read(request.body()), request.caller(), request.requestId(), request.deadline()))
-                .withHeader("Cache-Control", "no-store"));
+        return http.handle(FUNCTION, event, context, request -> {
+            TokenRequest asked = TokenRequest.read(request.body()).fresh(request.cacheDirective("no-cache"));
+            return ApiResponse.ok(tokens.token(asked, request.caller(), request.requestId(), request.deadline()))
+                    .withHeader("Cache-Control", "no-store");
+        });
     }
 }

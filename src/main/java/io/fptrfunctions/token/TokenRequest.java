@@ -4,8 +4,20 @@ import io.fptrfunctions.http.Input;
 
 import java.util.List;
 
-/** A {@code POST /v1/token} body, read: {@code {}} or {@code {"sudo_as_login": "<login>"}}; the login may be null. */
-public record TokenRequest(String sudoLogin) {
+/**
+ * A {@code POST /v1/token} request, read: its body {@code {}} or {@code {"sudo_as_login": "<login>"}} (the login may be
+ * null), and {@code fresh} when its {@code Cache-Control} says {@code no-cache}.
+ */
+public record TokenRequest(String sudoLogin, boolean fresh) {
+
+    public TokenRequest(String sudoLogin) {
+        this(sudoLogin, false);
+    }
+
+    /** The same request, asking for a token not taken from the cache (RFC 9111 {@code no-cache}) when {@code fresh}. */
+    public TokenRequest fresh(boolean fresh) {
+        return new TokenRequest(sudoLogin, fresh);
+    }
 
     /** FPTR logins are user names or e-mail addresses; FPTR's own limit. */
     private static final int MAX_LOGIN = 255;

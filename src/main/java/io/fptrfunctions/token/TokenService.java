@@ -16,7 +16,9 @@ import java.time.Instant;
 
 /**
  * {@code POST /v1/token}: an FPTR access token for the deployment's script, optionally acting as a user.
- * Served from {@link FptrTokens}' cache while it has life left, so calling it often costs FPTR nothing.
+ * Served from {@link FptrTokens}' cache while it has life left, so calling it often costs FPTR nothing; a request
+ * with {@code Cache-Control: no-cache} gets one minted at most {@code fptr.fresh-token-interval} ago (bounded, so
+ * asking so in a loop cannot flood FPTR's token endpoint).
  * Acting as a user is allowed only as {@link CallerAccess} (the access policy) says; every token handed
  * out, and every refusal, is one audit line: who asked, as whom, until when; never the token.
  */
@@ -47,11 +49,12 @@ public class TokenService {
                 throw refused;
             }
         }
-        AccessToken token = tokens.token(deadline, login);
+        AccessToken token = request.fresh() ? tokens.freshToken(deadline, login) : tokens.token(deadline, login);
         Instant now = clock.instant();
         long expiresIn = Math.max(0, Duration.between(now, token.expiresAt()).toSeconds());
-        AUDIT.infof("token issued: caller=%s principal=%s sudo_as_login=%s granted_by=%s expires_at=%s request_id=%s",
-                caller.arn(), caller.principal(), login == null ? "-" : login, grant, token.expiresAt(), requestId);
+        AUDIT.infof("token issued: caller=%s principal=%s sudo_as_login=%s granted_by=%s expires_at=%s%s request_id=%s",
+                caller.arn(), caller.principal(), login == null ? "-" : login, grant, token.expiresAt(),
+                request.fresh() ? " cache_control=no-cache" : "", requestId);
         return new TokenAnswer(token.value(), "Bearer", expiresIn, token.expiresAt().toString());
     }
 }

@@ -15,6 +15,7 @@ import java.util.logging.Logger;
 public final class LogCapture extends ExtHandler implements AutoCloseable {
 
     private final List<String> lines = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
     private final Logger root;
 
     private LogCapture() {
@@ -37,6 +38,16 @@ public final class LogCapture extends ExtHandler implements AutoCloseable {
         }
         synchronized (lines) {
             lines.add(line.toString());
+            if (record.getLevel().intValue() == org.jboss.logmanager.Level.WARN.intValue()) {
+                warnings.add(line.toString());
+            }
+        }
+    }
+
+    /** The lines written at WARN. */
+    public List<String> warnings() {
+        synchronized (lines) {
+            return List.copyOf(warnings);
         }
     }
 

@@ -84,6 +84,16 @@ class NoteSearchHandlerTest extends NoteFixtureTest {
     }
 
     @Test
+    void aProjectNameTwoProjectsShareIs409ListingTheirIds() {
+        long first = SIM.insert(NoteFixture.rec("Project", "name", "Twin $T".replace("$T", f.tag)));
+        long second = SIM.insert(NoteFixture.rec("Project", "name", "Twin $T".replace("$T", f.tag)));
+        Answer r = post("{'project': 'Twin $T'}");
+        assertEquals(409, r.status(), r.toString());
+        assertEquals("/project", r.body().path("pointer").asText());
+        assertEquals("[" + first + "," + second + "]", r.body().path("candidates").toString());
+    }
+
+    @Test
     void fptrRefusingAFilterIs400WithUpstream() throws Exception {
         Answer r = post("{'filters': [['subject', 'no_such_operator', 'x']]}");
         assertEquals(400, r.status());

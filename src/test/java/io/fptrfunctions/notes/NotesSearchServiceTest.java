@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,17 +108,50 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
-    void aProjectWithoutMatchingNotesIsAnEmptyListAndAProjectIsLookedUpOnlyThen() {
+    void aProjectIdWithoutMatchingNotesIsAnEmptyListAndTheProjectIsLookedUpOnlyThen() {
         SIM.clearRequests();
-        assertEquals(expected(4), idSet(search("{'project': 'Notes Other $T'}")));
+        assertEquals(expected(4), idSet(search("{'project': " + f.otherProject + "}")));
         assertEquals(0, SIM.count("POST", "/api/v1(\\.1)?/entity/(Project|projects)/_search"), "notes found: the project exists, no look-up");
-        ObjectNode none = search("{'project': 'Notes Other $T', 'status': 'clsd'}");
+        ObjectNode none = search("{'project': " + f.otherProject + ", 'status': 'clsd'}");
         assertEquals(0, none.path("count").asInt());
         assertEquals(1, SIM.count("POST", "/api/v1(\\.1)?/entity/(Project|projects)/_search"), "no note: one look-up tells an empty project from none");
 
         // The script may not read Projects: the search's own empty answer stands.
         SIM.fault(Map.of("method", "POST", "path", "/entity/(Project|projects)/_search$", "status", 403, "times", 1));
         assertEquals(0, search("{'project': 999999999}").path("count").asInt());
+    }
+
+    @Test
+    void aProjectNameTwoProjectsShareIsA409NamingTheirIdsNotAMixedAnswer() {
+        String twin = "Twin " + UUID.randomUUID();
+        long first = SIM.insert(NoteFixture.rec("Project", "name", twin));
+        long second = SIM.insert(NoteFixture.rec("Project", "name", twin));
+        SIM.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", first), "subject", "of the first twin"));
+        SIM.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", second), "subject", "of the second twin"));
+
+        ProblemException ambiguous = assertThrows(ProblemException.class, () -> search("{'project': '" + twin + "'}"));
+
+        assertEquals(409, ambiguous.status());
+        assertEquals("Ambiguous project", ambiguous.title());
+        assertEquals("/project", ambiguous.extensions().get("pointer"));
+        assertEquals(List.of(first, second), ambiguous.extensions().get("candidates"));
+        assertTrue(ambiguous.detail().contains("name the one you mean by its id, e.g. {\"project\": " + first + "}"), ambiguous.detail());
+        assertEquals(1, search("{'project': " + second + "}").path("count").asInt(), "by id: that project's note alone");
+    }
+
+    @Test
+    void aProjectNameIsLookedUpOnceThenItsIdIsKept() {
+        String name = "Kept " + UUID.randomUUID();
+        long project = SIM.insert(NoteFixture.rec("Project", "name", name));
+        long note = SIM.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", project), "subject", "kept"));
+        SIM.clearRequests();
+
+        assertEquals(List.of(note), ids(search("{'project': '" + name + "'}")));
+        assertEquals(List.of(note), ids(search("{'project': '" + name + "', 'sort': 'id'}")));
+
+        assertEquals(1, SIM.count("POST", "/api/v1(\\.1)?/entity/(Project|projects)/_search"), "one look-up, then the id kept");
+        JsonNode noteSearch = SIM.requests("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search").get(0);
+        assertFalse(noteSearch.toString().contains("project.Project.name"), "the Notes are searched by the project's id: " + noteSearch);
     }
 
     @Test

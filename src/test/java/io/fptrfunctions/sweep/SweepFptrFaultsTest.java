@@ -101,6 +101,43 @@ class SweepFptrFaultsTest extends SweepHarness {
     }
 
     @Test
+    void anEventLogEntryWithoutCreatedAtIsPassedItsNoteStillQueuedAndTheCheckpointStandsOnlyOnReadableEntries() {
+        scheduledSweep();
+        newImage(7002, 0);
+        newImage(7004, 0);
+        newImage(7005, 0);
+        // every event-log page FPTR answers leaves created_at out of its first entry: of pages of 2, the entries of
+        // 7002 and of 7005 (the last one read). Before, each run failed that walk with a 502 there, for good.
+        Map<String, Object> noCreatedAt = new HashMap<>();
+        noCreatedAt.put("/data/0/attributes/created_at", null);
+        SIM.fault(Map.of("method", "POST", "path", "/entity/EventLogEntry/_search$", "rewrite", noCreatedAt, "times", 100));
+
+        JsonNode answer;
+        List<String> warnings;
+        try (LogCapture log = LogCapture.start()) {
+            answer = scheduledSweep();
+            warnings = log.warnings().stream().filter(l -> l.contains("has no readable created_at")).toList();
+        }
+
+        assertTrue(answer.get("complete").asBoolean(), answer.toString());
+        assertEquals(2, walk(answer, 0).get("unreadable_events").asLong(), answer.toString());
+        assertEquals(2, answer.get("unreadable_events").asLong(), answer.toString());
+        assertEquals(List.of(7002L, 7004L, 7005L), ids(takeJobs()), "the Notes the unreadable entries name are queued too");
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("EventLogEntry " + imageEventId(7002) + " "), warnings.toString());
+        assertTrue(warnings.get(1).contains("EventLogEntry " + imageEventId(7005) + " "), warnings.toString());
+        assertEquals(imageEventId(7004), walk(answer, 0).at("/checkpoint_after/event_id").asLong(),
+                "on the last readable entry, not past the unreadable last one");
+        assertEquals(Long.toString(imageEventId(7004)), stored(SCHEDULE_KEY).get("event_id").n());
+
+        // FPTR answering in full again, the next run reads 7005's entry again and stands on it
+        SIM.clearFaults();
+        JsonNode next = scheduledSweep();
+        assertEquals(0, next.get("unreadable_events").asLong(), next.toString());
+        assertEquals(imageEventId(7005), walk(next, 0).at("/checkpoint_after/event_id").asLong(), next.toString());
+    }
+
+    @Test
     void aBackfillRowWithoutUpdatedAtStopsTheBackfillWhereItWasAndSaysWhich() {
         // the backfill's place is the entities' (updated_at, id): a row without one has no place
         Map<String, Object> noUpdatedAt = new HashMap<>();

@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -111,28 +112,80 @@ class TokenFunctionTest {
         assertEquals(2, SIM.mints());
     }
 
+    /** As {@link #post}, with {@code Cache-Control: <cacheControl>}. */
+    static Answer postWithCacheControl(String cacheControl, String body) {
+        return ApiGatewayEvents.route("POST /v1/token", "/v1/token").caller(ApiGatewayEvents.PIPELINE)
+                .header("Cache-Control", cacheControl).body(body).invoke(TokenHandler.FUNCTION);
+    }
+
     @Test
-    void thirtyTwoConcurrentFirstCallsMintExactlyOnce() throws Exception {
-        SIM.config(Map.of("latency_ms", 300)); // the mint is slow, so all 32 callers overlap it
-        ExecutorService pool = Executors.newFixedThreadPool(32);
+    void cacheControlNoCacheGetsATokenMintedAfterTheCachedOneAtMostOncePerFreshTokenInterval() {
+        String cached = post("{}").json().getString("access_token");
+        clock.advance(Duration.ofSeconds(11));   // past fptr.fresh-token-interval (10 s), long before the token's expiry
+
+        Answer fresh = postWithCacheControl("no-cache", "{}");
+
+        assertEquals(200, fresh.status(), fresh.raw());
+        String minted = fresh.json().getString("access_token");
+        assertNotEquals(cached, minted, "FPTR may have dropped the cached token: a new one");
+        assertEquals(2, SIM.mints());
+        assertEquals(minted, post("{}").json().getString("access_token"), "the new token is the cached one now, for every caller");
+        // asked again and again within the interval (a tool retrying on FPTR's 401 in a loop): no more mints
+        for (String cacheControl : List.of("no-cache", "No-Cache", "max-age=0, no-cache")) {
+            assertEquals(minted, postWithCacheControl(cacheControl, "{}").json().getString("access_token"), cacheControl);
+        }
+        assertEquals(2, SIM.mints(), "at most one mint per fptr.fresh-token-interval");
+        clock.advance(Duration.ofSeconds(11));
+        assertNotEquals(minted, postWithCacheControl("no-cache", "{}").json().getString("access_token"));
+        assertEquals(3, SIM.mints());
+        assertEquals(200, postWithCacheControl("no-store", "{}").status(), "another directive: the cached token");
+        assertEquals(3, SIM.mints());
+    }
+
+    @Test
+    void concurrentNoCacheRequestsShareOneMint() throws Exception {
+        String cached = post("{}").json().getString("access_token");
+        clock.advance(Duration.ofSeconds(11));
+        SIM.config(Map.of("latency_ms", 300)); // the mint is slow, so all 16 requests overlap it
+
+        Set<String> distinct = tokensAtOnce(16, () -> postWithCacheControl("no-cache", "{}").json().getString("access_token"));
+
+        assertEquals(1, distinct.size(), distinct.toString());
+        assertFalse(distinct.contains(cached));
+        assertEquals(2, SIM.mints());
+    }
+
+    /** The distinct tokens {@code callers} threads got, each calling {@code call} once, all let go at the same moment. */
+    private static Set<String> tokensAtOnce(int callers, Callable<String> call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
         try {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<String>> calls = new ArrayList<>();
-            for (int i = 0; i < 32; i++) {
+            for (int i = 0; i < callers; i++) {
                 calls.add(pool.submit(() -> {
                     start.await();
-                    return tokens.token(new TokenRequest(null), Caller.of(ApiGatewayEvents.PIPELINE), "-", Deadline.none()).accessToken();
+                    return call.call();
                 }));
             }
             start.countDown();
             Set<String> distinct = new HashSet<>();
-            for (Future<String> call : calls) {
-                distinct.add(call.get(20, TimeUnit.SECONDS));
+            for (Future<String> c : calls) {
+                distinct.add(c.get(20, TimeUnit.SECONDS));
             }
-            assertEquals(1, distinct.size());
+            return distinct;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void thirtyTwoConcurrentFirstCallsMintExactlyOnce() throws Exception {
+        SIM.config(Map.of("latency_ms", 300)); // the mint is slow, so all 32 callers overlap it
+
+        Set<String> distinct = tokensAtOnce(32,
+                () -> tokens.token(new TokenRequest(null), Caller.of(ApiGatewayEvents.PIPELINE), "-", Deadline.none()).accessToken());
+
+        assertEquals(1, distinct.size());
         assertEquals(1, SIM.mints());
     }
 
