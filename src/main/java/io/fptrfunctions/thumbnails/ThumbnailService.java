@@ -223,7 +223,14 @@ public class ThumbnailService {
         try {
             return new StorageSource(URI.create(url)).stableUrl();
         } catch (IllegalArgumentException notAUrl) {
-            return url;
+            // Not a URI (a space, a stray character): still never its query, which may hold a signature, nor a fragment;
+            // this is recorded at rest (the copy records' image_source) and compared by the sweep.
+            int cut = url.length();
+            for (char end : new char[] {'?', '#'}) {
+                int at = url.indexOf(end);
+                cut = at >= 0 ? Math.min(cut, at) : cut;
+            }
+            return url.substring(0, cut);
         }
     }
 

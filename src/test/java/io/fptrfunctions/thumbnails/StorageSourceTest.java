@@ -56,4 +56,17 @@ class StorageSourceTest {
         assertEquals("Server returned HTTP response code: 500 for URL: https://s.example/a.png?... now",
                 StorageTransfer.withoutQueries("Server returned HTTP response code: 500 for URL: https://s.example/a.png?X-Amz-Signature=abc now"));
     }
+
+    /** What the copy records keep at rest (image_source) and the sweep compares: never a signature, URI or not. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(nullValues = "none", value = {
+            "https://s.example/a/b/plate.png?X-Amz-Signature=abc&X-Amz-Credential=k, https://s.example/a/b/plate.png",
+            "https://s.example:8443/a/plate.png#frag, https://s.example:8443/a/plate.png",
+            "https://s.example/a b/plate.png?X-Amz-Signature=abc, https://s.example/a b/plate.png",
+            "https://s.example/a|b/plate.png#x?X-Amz-Signature=abc, https://s.example/a|b/plate.png",
+            "none, none",
+    })
+    void theStableUrlHasNoQueryEvenWhenTheUrlIsNoUri(String url, String stable) {
+        assertEquals(stable, ThumbnailService.stableUrl(url));
+    }
 }
