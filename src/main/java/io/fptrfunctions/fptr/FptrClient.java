@@ -112,12 +112,18 @@ public class FptrClient {
         try {
             if (sort == null || sort.equals("id")) {
                 return pager.readInIdOrder((after, size, number) ->
-                        searchPage(deadline, entityType, FptrFilter.afterId(hashFilter, after), fields, sort, size, number), limit);
+                        searchPage(deadline, entityType, FptrFilter.afterId(hashFilter, after), fields, sort, size, number),
+                        () -> lastRow(deadline, entityType, hashFilter), limit);
             }
             return pager.readAll((size, number) -> searchPage(deadline, entityType, hashFilter, fields, sort, size, number), limit);
         } catch (FptrPager.PageFailedException e) {
             throw e.getCause();
         }
+    }
+
+    /** The matching record of the largest id, as a page of at most one row (its id only): {@link FptrPager.LastRowSource}. */
+    public List<JsonNode> lastRow(Deadline deadline, String entityType, JsonNode hashFilter) {
+        return searchPage(deadline, entityType, hashFilter, List.of("id"), "-id", 1, 1);
     }
 
     /** One record ({@code fields} null or empty = FPTR's defaults); a missing record is {@code Refused NOT_FOUND}. */

@@ -19,8 +19,10 @@ import java.util.concurrent.Future;
  * <ul>
  * <li>{@link #readInIdOrder}: rows in id order, each page asked for as "id greater than the last id
  *     read" (keyset paging). Rows created or deleted while it reads shift nothing: no row that stayed is
- *     skipped and none comes twice. Pages 1 and 2 are asked for together, so a search that fits in one
- *     page costs one round trip; after a full page the next one is asked for after its last id.</li>
+ *     skipped and none comes twice. Page 1 is asked for together with the matching row of the largest id
+ *     ({@link LastRowSource}): when page 1 reaches it, no row that stayed can come after, so a search that
+ *     fits in one page, full or not, costs one round trip; otherwise the next page is asked for after the
+ *     last id read, until a page comes back empty.</li>
  * <li>{@link #readAll}: any order, by page number (offset paging), pages 1–2 together (page 2 is needed
  *     whenever page 1 is not empty), then waves of up to {@code parallelPages} pages until a page comes
  *     back empty or enough rows are in. A row created meanwhile may come twice (the copy is dropped); a
@@ -42,6 +44,15 @@ public final class FptrPager {
     @FunctionalInterface
     public interface IdPageSource {
         List<JsonNode> page(long afterId, int pageSize, int pageNumber);
+    }
+
+    /**
+     * The matching row of the largest id, as a page of at most one row (the search sorted by {@code -id}, one row):
+     * a row that matched from the first page to the last is at most its id.
+     */
+    @FunctionalInterface
+    public interface LastRowSource {
+        List<JsonNode> lastRow();
     }
 
     /** The rows read, in order, and whether rows beyond {@code limit} exist. */
@@ -82,26 +93,24 @@ public final class FptrPager {
      * @param limit the most rows wanted, or null for all. One row more is read when possible, to tell a
      *              result that the limit cut ({@code truncated}) from one that just fits.
      */
-    public Result readInIdOrder(IdPageSource source, Integer limit) {
+    public Result readInIdOrder(IdPageSource source, LastRowSource lastRow, Integer limit) {
         long wanted = limit == null ? Long.MAX_VALUE : limit + 1L;
         int pageSize = (int) Math.min(maxPageSize, wanted);
         List<JsonNode> rows = new ArrayList<>();
         Set<Long> seen = new HashSet<>();
-        // Page 2 beside page 1: when page 1 is short and page 2 empty, the read is over in one round trip.
+        // The last row beside page 1: when page 1 reaches its id, the read is over in one round trip, whether page 1
+        // is full or short. (Page 2 by number cannot prove that: a row of page 1 deleted meanwhile shifts the row
+        // after page 1 into page 1's range, and an empty page 2 would hide it.)
         List<Future<List<JsonNode>>> first = new ArrayList<>(2);
         first.add(submit(() -> source.page(0, pageSize, 1)));
-        first.add(submit(() -> source.page(0, pageSize, 2)));
+        first.add(submit(lastRow::lastRow));
         List<JsonNode> page = join(first, 0, 1);
         int pagesRead = 1;
         long after = add(page, rows, seen);
-        if (page.size() < pageSize && !page.isEmpty()) {
-            List<JsonNode> second = join(first, 1, 2);
-            pagesRead++;
-            if (second.isEmpty()) {
-                return result(rows, limit, pagesRead);
-            }
+        if (!page.isEmpty() && rows.size() < wanted && lastId(first.get(1)) <= after) {
+            return result(rows, limit, pagesRead);
         }
-        first.forEach(f -> f.cancel(true));   // after a full page, its successor is asked for by id
+        first.forEach(f -> f.cancel(true));
         while (!page.isEmpty() && rows.size() < wanted) {
             long from = after;
             List<Future<List<JsonNode>>> next = List.of(submit(() -> source.page(from, pageSize, 1)));
@@ -114,6 +123,22 @@ public final class FptrPager {
             }
         }
         return result(rows, limit, pagesRead);
+    }
+
+    /**
+     * The id of the last row, or {@code Long.MAX_VALUE} when it proves nothing: no row came (FPTR's short pages can
+     * leave out even the one row asked for), or its read failed (the pages read next say whether FPTR is down).
+     */
+    private static long lastId(Future<List<JsonNode>> lastRow) {
+        try {
+            List<JsonNode> row = lastRow.get();
+            return row.isEmpty() ? Long.MAX_VALUE : row.get(0).path("id").asLong(Long.MAX_VALUE);
+        } catch (ExecutionException | CancellationException e) {
+            return Long.MAX_VALUE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Long.MAX_VALUE;
+        }
     }
 
     /** Adds the page's new rows; returns the largest id among them (0 for none). */

@@ -113,7 +113,8 @@ public class NotesSearchService {
             // order is read by page number (README "note-search").
             result = sort == null
                     ? pager.readInIdOrder((after, size, number) -> fptr.searchPage(deadline, "Note",
-                            FptrFilter.afterId(filter, after), fields, null, size, number), limit)
+                            FptrFilter.afterId(filter, after), fields, null, size, number),
+                            () -> fptr.lastRow(deadline, "Note", filter), limit)
                     : pager.readAll((size, number) -> fptr.searchPage(deadline, "Note", filter, fields, sort, size, number), limit);
         } catch (FptrPager.PageFailedException e) {
             throw pageFailed(e);

@@ -42,7 +42,7 @@ class FptrPagerProperties {
     }
 
     /** A site of rows with ids, changed by the script as pages are asked for. */
-    private static final class ShiftingSite implements FptrPager.IdPageSource {
+    private static final class ShiftingSite implements FptrPager.IdPageSource, FptrPager.LastRowSource {
         final TreeSet<Long> rows = new TreeSet<>();
         final Set<Long> ever = new HashSet<>();
         final Set<Long> deleted = new HashSet<>();
@@ -63,6 +63,20 @@ class FptrPagerProperties {
 
         @Override
         public synchronized List<JsonNode> page(long afterId, int pageSize, int pageNumber) {
+            shift();
+            List<Long> after = new ArrayList<>(rows.tailSet(afterId, false));
+            int from = Math.min(after.size(), (pageNumber - 1) * pageSize);
+            return rows(after.subList(from, Math.min(after.size(), from + pageSize)));
+        }
+
+        /** The row of the largest id, after the rows changed as before a page. */
+        @Override
+        public synchronized List<JsonNode> lastRow() {
+            shift();
+            return rows(rows.isEmpty() ? List.of() : List.of(rows.last()));
+        }
+
+        private void shift() {
             int k = calls++;
             if (k < script.creates().size()) {
                 for (int i = 0; i < script.creates().get(k); i++) {
@@ -78,10 +92,11 @@ class FptrPagerProperties {
                     deleted.add(gone);
                 }
             }
-            List<Long> after = new ArrayList<>(rows.tailSet(afterId, false));
-            int from = Math.min(after.size(), (pageNumber - 1) * pageSize);
+        }
+
+        private static List<JsonNode> rows(List<Long> ids) {
             List<JsonNode> page = new ArrayList<>();
-            for (long id : after.subList(from, Math.min(after.size(), from + pageSize))) {
+            for (long id : ids) {
                 page.add(JsonNodeFactory.instance.objectNode().put("id", id));
             }
             return page;
@@ -99,7 +114,7 @@ class FptrPagerProperties {
         ShiftingSite site = new ShiftingSite(script);
         Set<Long> initial = new HashSet<>(site.rows);
         FptrPager pager = new FptrPager(script.parallel() ? POOL : null, script.pageSize(), 4);
-        List<Long> read = ids(pager.readInIdOrder(site, null));
+        List<Long> read = ids(pager.readInIdOrder(site, site, null));
 
         assertEquals(new TreeSet<>(read).size(), read.size(), "no row twice: " + read);
         assertEquals(new ArrayList<>(new TreeSet<>(read)), read, "in id order");
@@ -111,7 +126,7 @@ class FptrPagerProperties {
     void withALimitTheFirstRowsThatStayedAreAllThere(@ForAll("scripts") Script script, @ForAll("limits") int limit) {
         ShiftingSite site = new ShiftingSite(script);
         Set<Long> initial = new HashSet<>(site.rows);
-        FptrPager.Result result = new FptrPager(script.parallel() ? POOL : null, script.pageSize(), 4).readInIdOrder(site, limit);
+        FptrPager.Result result = new FptrPager(script.parallel() ? POOL : null, script.pageSize(), 4).readInIdOrder(site, site, limit);
         List<Long> read = ids(result);
 
         assertTrue(read.size() <= limit);

@@ -168,4 +168,60 @@ class FptrPagerTest {
         };
         assertEquals(List.of(1L, 2L, 3L, 4L), ids(new FptrPager(POOL, 3, 4).readAll(shifting, null)));
     }
+
+    /** Rows 1..n in id order, asked for by id; records each call ("after#size#number", or "last"). */
+    private static final class IdRows implements FptrPager.IdPageSource, FptrPager.LastRowSource {
+        final int n;
+        final List<String> asked = Collections.synchronizedList(new ArrayList<>());
+        volatile boolean lastRowFails;
+
+        IdRows(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public List<JsonNode> page(long afterId, int size, int number) {
+            asked.add(afterId + "#" + size + "#" + number);
+            List<JsonNode> page = new ArrayList<>();
+            for (long id = afterId + (long) (number - 1) * size + 1; id <= Math.min(n, afterId + (long) number * size); id++) {
+                page.add(JsonNodeFactory.instance.objectNode().put("id", id));
+            }
+            return page;
+        }
+
+        @Override
+        public List<JsonNode> lastRow() {
+            asked.add("last");
+            if (lastRowFails) {
+                throw new IllegalStateException("the last row's read broke");
+            }
+            return n == 0 ? List.of() : List.of(JsonNodeFactory.instance.objectNode().put("id", (long) n));
+        }
+    }
+
+    @Test
+    void aFullFirstPageThatReachesTheLastRowEndsTheReadInOneRoundTrip() {
+        IdRows rows = new IdRows(10);
+        FptrPager.Result result = new FptrPager(POOL, 10, 4).readInIdOrder(rows, rows, null);
+        assertEquals(10, result.rows().size());
+        assertEquals(List.of("0#10#1", "last"), rows.asked.stream().sorted().toList(), "page 1 and the last row, nothing after");
+    }
+
+    @Test
+    void rowsBeyondTheFirstPageAreReadAfterItsLastId() {
+        IdRows rows = new IdRows(25);
+        FptrPager.Result result = new FptrPager(POOL, 10, 4).readInIdOrder(rows, rows, null);
+        assertEquals(25, result.rows().size());
+        assertEquals(25, result.rows().get(24).path("id").asLong());
+        assertTrue(rows.asked.containsAll(List.of("10#10#1", "20#10#1", "25#10#1")), rows.asked.toString());
+    }
+
+    @Test
+    void aLastRowThatCannotBeReadOnlyCostsTheEmptyPageThatProvesTheEnd() {
+        IdRows rows = new IdRows(10);
+        rows.lastRowFails = true;
+        FptrPager.Result result = new FptrPager(POOL, 10, 4).readInIdOrder(rows, rows, null);
+        assertEquals(10, result.rows().size());
+        assertTrue(rows.asked.contains("10#10#1"), "the page after the last id read: " + rows.asked);
+    }
 }
