@@ -104,7 +104,8 @@ public class FptrClient {
     /**
      * Every record of a search, one page after another until FPTR answers an empty page (the only proof
      * of the end), or {@code limit} rows when it is not null. In id order ({@code sort} null or {@code id})
-     * each page is asked for after the last id read, so records created or deleted meanwhile shift nothing.
+     * each page is asked for after the last id read, so records created or deleted meanwhile shift nothing,
+     * until the id of the last matching record ({@link #lastRow}, read with page 1) is reached.
      */
     public FptrPager.Result searchAll(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields, String sort,
                                       Integer limit) {

@@ -22,7 +22,7 @@ import java.util.concurrent.Future;
  *     skipped and none comes twice. Page 1 is asked for together with the matching row of the largest id
  *     ({@link LastRowSource}): when page 1 reaches it, no row that stayed can come after, so a search that
  *     fits in one page, full or not, costs one round trip; otherwise the next page is asked for after the
- *     last id read, until a page comes back empty.</li>
+ *     last id read, until that id is reached or a page comes back empty.</li>
  * <li>{@link #readAll}: any order, by page number (offset paging), pages 1–2 together (page 2 is needed
  *     whenever page 1 is not empty), then waves of up to {@code parallelPages} pages until a page comes
  *     back empty or enough rows are in. A row created meanwhile may come twice (the copy is dropped); a
@@ -107,11 +107,9 @@ public final class FptrPager {
         List<JsonNode> page = join(first, 0, 1);
         int pagesRead = 1;
         long after = add(page, rows, seen);
-        if (!page.isEmpty() && rows.size() < wanted && lastId(first.get(1)) <= after) {
-            return result(rows, limit, pagesRead);
-        }
+        long last = page.isEmpty() || rows.size() >= wanted ? Long.MAX_VALUE : lastId(first.get(1));
         first.forEach(f -> f.cancel(true));
-        while (!page.isEmpty() && rows.size() < wanted) {
+        while (!page.isEmpty() && rows.size() < wanted && after < last) {
             long from = after;
             List<Future<List<JsonNode>>> next = List.of(submit(() -> source.page(from, pageSize, 1)));
             page = join(next, 0, pagesRead + 1);

@@ -213,7 +213,8 @@ class FptrPagerTest {
         FptrPager.Result result = new FptrPager(POOL, 10, 4).readInIdOrder(rows, rows, null);
         assertEquals(25, result.rows().size());
         assertEquals(25, result.rows().get(24).path("id").asLong());
-        assertTrue(rows.asked.containsAll(List.of("10#10#1", "20#10#1", "25#10#1")), rows.asked.toString());
+        assertEquals(List.of("10#10#1", "20#10#1"), rows.asked.subList(2, rows.asked.size()),
+                "after page 1, each page after the last id read, until the last row's id (no empty page needed)");
     }
 
     @Test
