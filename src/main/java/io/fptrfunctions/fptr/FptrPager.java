@@ -101,13 +101,17 @@ public final class FptrPager {
         // The last row beside page 1: when page 1 reaches its id, the read is over in one round trip, whether page 1
         // is full or short. (Page 2 by number cannot prove that: a row of page 1 deleted meanwhile shifts the row
         // after page 1 into page 1's range, and an empty page 2 would hide it.)
+        // Read one page at a time (no executor), the last row is asked for only when page 1 leaves it needed.
         List<Future<List<JsonNode>>> first = new ArrayList<>(2);
         first.add(submit(() -> source.page(0, pageSize, 1)));
-        first.add(submit(lastRow::lastRow));
+        if (executor != null) {
+            first.add(submit(lastRow::lastRow));
+        }
         List<JsonNode> page = join(first, 0, 1);
         int pagesRead = 1;
         long after = add(page, rows, seen);
-        long last = page.isEmpty() || rows.size() >= wanted ? Long.MAX_VALUE : lastId(first.get(1));
+        long last = page.isEmpty() || rows.size() >= wanted ? Long.MAX_VALUE
+                : lastId(executor != null ? first.get(1) : submit(lastRow::lastRow));
         first.forEach(f -> f.cancel(true));
         while (!page.isEmpty() && rows.size() < wanted && after < last) {
             long from = after;

@@ -99,9 +99,7 @@ public final class ApiRequest {
      * are not read. (API Gateway joins repeated headers with commas, as RFC 7240 allows.)
      */
     public boolean prefers(String preference) {
-        return header("Prefer").map(value -> Arrays.stream(value.split(","))
-                .map(p -> p.split(";", 2)[0].split("=", 2)[0].trim())
-                .anyMatch(preference::equalsIgnoreCase)).orElse(false);
+        return listNames("Prefer", preference);
     }
 
     /**
@@ -109,9 +107,14 @@ public final class ApiRequest {
      * {@code Cache-Control: max-age=0, no-cache}. Names compare case-insensitively; arguments are not read.
      */
     public boolean cacheDirective(String directive) {
-        return header("Cache-Control").map(value -> Arrays.stream(value.split(","))
-                .map(d -> d.split("=", 2)[0].trim())
-                .anyMatch(directive::equalsIgnoreCase)).orElse(false);
+        return listNames("Cache-Control", directive);
+    }
+
+    /** A comma-separated header (API Gateway joins repeated ones so) names {@code name}, before any {@code ;} or {@code =}. */
+    private boolean listNames(String header, String name) {
+        return header(header).map(value -> Arrays.stream(value.split(","))
+                .map(item -> item.split(";", 2)[0].split("=", 2)[0].trim())
+                .anyMatch(name::equalsIgnoreCase)).orElse(false);
     }
 
     /**

@@ -225,4 +225,19 @@ class FptrPagerTest {
         assertEquals(10, result.rows().size());
         assertTrue(rows.asked.contains("10#10#1"), "the page after the last id read: " + rows.asked);
     }
+
+    @Test
+    void readOnePageAtATimeTheLastRowIsAskedForOnlyWhenPageOneLeavesItNeeded() {
+        IdRows none = new IdRows(0);
+        new FptrPager(null, 10, 1).readInIdOrder(none, none, null);
+        assertEquals(List.of("0#10#1"), none.asked, "an empty page 1 is the end");
+
+        IdRows limited = new IdRows(30);
+        assertTrue(new FptrPager(null, 10, 1).readInIdOrder(limited, limited, 5).truncated());
+        assertEquals(List.of("0#6#1"), limited.asked, "page 1 holds the limit and the row that shows it was cut");
+
+        IdRows full = new IdRows(10);
+        assertEquals(10, new FptrPager(null, 10, 1).readInIdOrder(full, full, null).rows().size());
+        assertEquals(List.of("0#10#1", "last"), full.asked, "a full page 1 that reaches the last row ends the read");
+    }
 }
