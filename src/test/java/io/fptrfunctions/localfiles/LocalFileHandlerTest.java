@@ -253,6 +253,37 @@ class LocalFileHandlerTest {
                 .at("/local_storage/id").asLong());
     }
 
+    /**
+     * Storages retired in FPTR after this container read the rows. The inner of two nested roots: FPTR files the
+     * path under the outer one, and the answer says so. Then the outer one: the first write under it is FPTR's
+     * own 104 (a 422, nothing written) and drops the rows, so the next one is checked against fresh rows and
+     * refused before anything is sent, with roots that no longer name it.
+     */
+    @Test
+    void storagesRetiredAfterTheRowsWereReadAreLeftToFptrOnceThenRefusedBeforeAnyWrite() {
+        long outer = newStorage("lf-outer-" + u, null, "/retire-" + u, null);
+        long inner = newStorage("lf-inner-" + u, null, "/retire-" + u + "/renders", null);
+        assertEquals(inner, ok(putVersion(version, link("local_path", "/retire-" + u + "/renders/a.exr")))
+                .body().at("/local_storage/id").asLong(), "the rows are cached, the inner root wins");
+        SimAdmin tool = FptrSimTestResource.admin().login();   // a studio tool retires the storages
+
+        assertEquals(204, tool.delete("/api/v1.1/entity/local_storages/" + inner).status());
+        JsonNode outerNow = ok(putVersion(version, link("local_path", "/retire-" + u + "/renders/b.exr"))).body();
+        assertEquals(outer, outerNow.at("/local_storage/id").asLong(), outerNow::toString);
+        assertEquals("renders/b.exr", outerNow.path("relative_path").asText());
+
+        assertEquals(204, tool.delete("/api/v1.1/entity/local_storages/" + outer).status());
+        Answer byFptr = problem(putVersion(version, link("local_path", "/retire-" + u + "/c.exr")), 422);
+        assertTrue(byFptr.detail().contains("doesn't match any defined Local Storage"), byFptr::toString);
+        assertEquals(104, byFptr.body().at("/upstream/code").asInt(), byFptr::toString);
+        assertEquals(3, writesTo(version).size(), "two writes, and the one FPTR refused");
+
+        Answer before = problem(putVersion(version, link("local_path", "/retire-" + u + "/d.exr")), 422);
+        assertTrue(before.detail().contains("nothing was written"), before::toString);
+        assertFalse(before.body().path("roots").toString().contains("/retire-" + u), before::toString);
+        assertEquals(3, writesTo(version).size(), "refused before anything is sent");
+    }
+
     // ---- read back and unset -------------------------------------------------------------------------
 
     @Test
