@@ -114,7 +114,49 @@ public class FptrTokens implements SnapshotSafe {
         tokens.invalidateIf((key, cached) -> cached.token().equals(token));
     }
 
+    /**
+     * FPTR refused {@code refused}: forget them and read the secret again. When it now holds another key for
+     * the same site and principal (the key was rotated while this container kept the old one), that key;
+     * else null (the same credentials, or other ones this call's cache key and site do not fit: the next call
+     * reads them). A failure to read the secret again leaves FPTR's refusal as the answer.
+     */
+    private FptrCredentials rotatedKey(FptrCredentials refused) {
+        this.credentials.forget(refused);
+        FptrCredentials reread;
+        try {
+            reread = this.credentials.current();
+        } catch (FptrFailure unreadable) {
+            LOG.warnf("FPTR refused the credentials of %s, and reading them again failed: %s", refused.describe(), unreadable.getMessage());
+            return null;
+        }
+        boolean sameHolder = reread.siteUrl().equals(refused.siteUrl()) && reread.grant() == refused.grant()
+                && reread.principal().equals(refused.principal());
+        return sameHolder && !reread.secret().equals(refused.secret()) ? reread : null;
+    }
+
+    /**
+     * A new token. When FPTR refuses the credentials, the secret is read again: a key rotated since it was
+     * cached is picked up by this call (one more mint), not only by the next one.
+     */
     private Cached mint(Deadline deadline, FptrCredentials credentials, String sudoLogin) {
+        try {
+            return mintOnce(deadline, credentials, sudoLogin);
+        } catch (FptrFailure.CredentialsRefused refused) {
+            FptrCredentials rotated = rotatedKey(credentials);
+            if (rotated == null) {
+                throw refused;
+            }
+            LOG.infof("FPTR refused the cached key of %s and the secret holds another one now: minting with that", credentials.describe());
+            try {
+                return mintOnce(deadline, rotated, sudoLogin);
+            } catch (FptrFailure.CredentialsRefused again) {
+                this.credentials.forget(rotated);   // the secret itself is wrong, not stale
+                throw again;
+            }
+        }
+    }
+
+    private Cached mintOnce(Deadline deadline, FptrCredentials credentials, String sudoLogin) {
         Form form = new Form().param("grant_type", credentials.grant().grantType());
         if (credentials.grant() == FptrCredentials.Grant.SCRIPT) {
             form.param("client_id", credentials.principal()).param("client_secret", credentials.secret());
@@ -125,15 +167,9 @@ public class FptrTokens implements SnapshotSafe {
             form.param("scope", "sudo_as_login:" + sudoLogin);
         }
         Instant sentAt = clock.instant();
-        JsonNode answer;
-        try {
-            String what = "Minting an FPTR token";
-            answer = responses.safe(what,
-                    () -> calls.mint(deadline, () -> responses.token(what, sudoLogin, () -> sites.api(credentials.siteUrl()).accessToken(form))));
-        } catch (FptrFailure.CredentialsRefused refused) {
-            this.credentials.forget(credentials);   // read the secret again next time, in case it was rotated
-            throw refused;
-        }
+        String what = "Minting an FPTR token";
+        JsonNode answer = responses.safe(what,
+                () -> calls.mint(deadline, () -> responses.token(what, sudoLogin, () -> sites.api(credentials.siteUrl()).accessToken(form))));
         String value = answer.path("access_token").asText();
         long expiresIn = answer.path("expires_in").asLong();
         Duration lifetime = Duration.ofSeconds(expiresIn);

@@ -140,8 +140,9 @@ public class LocalFileService {
         if (link instanceof LinkRequest.LocalPath local) {
             // FPTR refuses backslashes in local_path; a Windows path is sent with forward slashes,
             // which FPTR matches against the windows root (sg-groundtruth 058).
-            String sent = LocalStorageMatcher.normalizePath(local.path());
-            StorageMatch match = storages.match(deadline, sent).orElseThrow(() -> underNoRoot(local.path(), platform, deadline));
+            StorageMatch match = storages.match(deadline, LocalStorageMatcher.normalizePath(local.path()))
+                    .orElseThrow(() -> underNoRoot(local.path(), platform, deadline));
+            String sent = match.sentPath();
             value.put("local_path", sent);
             putNameAndType(value, link);
             return new PreparedLink(link, value, match.storage().id(), sent);
@@ -199,7 +200,14 @@ public class LocalFileService {
         }
     }
 
-    private ProblemException underNoRoot(String path, Platform platform, Deadline deadline) {
+    /**
+     * The 422 for a path under no root, listing the roots of the platform the path is written for: a Windows
+     * path ({@code Q:\...}, {@code \\server\...}) gets the windows roots whatever {@code ?platform} says; a
+     * mac or linux path those of {@code ?platform} (linux when it asks for windows).
+     */
+    private ProblemException underNoRoot(String path, Platform asked, Deadline deadline) {
+        Platform platform = LocalStorageMatcher.looksWindows(path) ? Platform.WINDOWS
+                : asked == Platform.WINDOWS ? Platform.LINUX : asked;
         List<Object> roots = new ArrayList<>();
         StringBuilder listed = new StringBuilder();
         for (LocalStorage s : storages.storages(deadline)) {
@@ -217,7 +225,8 @@ public class LocalFileService {
                         + "nothing was written. " + (roots.isEmpty()
                         ? "No LocalStorage defines a " + platform.key() + " root."
                         : "Roots for " + platform.key() + ": " + listed + ".")
-                        + " Pick a path under one of them; ?platform=mac or ?platform=windows lists those platforms' roots.")
+                        + " Pick a path under one of them" + (platform == Platform.WINDOWS ? "."
+                        : "; ?platform=" + (platform == Platform.MAC ? "linux" : "mac") + " lists that platform's roots."))
                 .with("platform", platform.key())
                 .with("roots", roots);
     }

@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -136,13 +137,13 @@ class StorageTransfer {
             }
             return store.put(target, key, body, length, contentType, deadline);
         } catch (S3StreamUploader.SourceReadException e) {
-            if (cut.get()) {
+            if (cut.get() || timedOutWithTheDeadlineSpent(e, deadline)) {
                 throw outOfTime(target);
             }
             LOG.warnf("Storage download of %s was cut: %s; retrying from the start", target.entity(), withoutQueries(e.getMessage()));
             throw new StorageUnavailableException("The storage download was cut: " + withoutQueries(e.getMessage()), e);
         } catch (IOException e) {
-            if (cut.get()) {
+            if (cut.get() || timedOutWithTheDeadlineSpent(e, deadline)) {
                 throw outOfTime(target);
             }
             throw new StorageUnavailableException("The storage connection failed: " + withoutQueries(e.getMessage()), e);
@@ -151,6 +152,20 @@ class StorageTransfer {
             // A copy that stopped early must not leave the socket for the next one to read the rest of.
             download.disconnect();
         }
+    }
+
+    /**
+     * A read timeout that leaves too little time for another attempt ended the copy as the deadline would have:
+     * the read timeout is cut to the deadline, so it can fire a moment before the watchdog does (like
+     * StoragePut, which asks the deadline too). Answered as the deadline (504, respond-async), not as a storage failure.
+     */
+    private static boolean timedOutWithTheDeadlineSpent(Throwable e, Deadline deadline) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return !deadline.allows(MIN_ATTEMPT);
+            }
+        }
+        return false;
     }
 
     private static Deadline.Exceeded outOfTime(ThumbnailStore.Target target) {

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 import static io.fptrfunctions.localfiles.LocalFileCalls.JSON;
 import static io.fptrfunctions.localfiles.LocalFileCalls.delete;
@@ -127,6 +129,29 @@ class LocalFileHandlerTest {
         }
     }
 
+    /**
+     * Whether FPTR compares Windows roots case-insensitively is not measured, so a Windows path in another case
+     * than its root is sent as the row spells the root (the part below it as the caller wrote it). The faults
+     * play a case-sensitive FPTR: they refuse a write that still carries the caller's spelling of the root.
+     */
+    @Test
+    void aWindowsPathInAnotherCaseThanItsRootIsSentAsTheRowSpellsTheRoot() {
+        String versionPath = "/api/v1(\\.1)?/entity/[Vv]ersions?/" + version + "$";
+        SIM.fault(Map.of("method", "PUT", "path", versionPath, "body", "\"local_path\":\"l:/LF/", "status", 400, "times", 1));
+        JsonNode v = ok(put("Version", version, "sg_uploaded_movie", link("local_path", "l:\\LF\\" + u + "\\Plates\\bg.mov"), "windows")).body();
+        assertEquals(storage, v.at("/local_storage/id").asLong());
+        assertEquals("Plates/bg.mov", v.path("relative_path").asText(), "below the root, the caller's spelling");
+        assertEquals("L:\\lf\\" + u + "\\Plates\\bg.mov", v.path("local_path").asText());
+
+        long unc = newStorage("lf-unc-" + u, null, null, "\\\\fs-" + u + "\\share");
+        String shouted = "\\\\FS-" + u.toUpperCase(Locale.ROOT) + "\\SHARE\\comp\\a.mov";
+        SIM.fault(Map.of("method", "PUT", "path", versionPath, "body", "\"local_path\":\"//FS-", "status", 400, "times", 1));
+        JsonNode w = ok(put("Version", version, "sg_uploaded_movie", link("local_path", shouted), "windows")).body();
+        assertEquals(unc, w.at("/local_storage/id").asLong());
+        assertEquals("\\\\fs-" + u + "\\share\\comp\\a.mov", w.path("local_path").asText());
+        assertEquals(2, writesTo(version).size(), "one write each, neither refused");
+    }
+
     // ---- relative path and storage -------------------------------------------------------------------
 
     @Test
@@ -202,6 +227,23 @@ class LocalFileHandlerTest {
         assertEquals(0, writesTo(version).size());
     }
 
+    /** The roots listed are those of the platform the path is written for, not of ?platform alone. */
+    @Test
+    void aPathUnderNoRootListsTheRootsOfThePlatformItIsWrittenFor() {
+        Answer windows = problem(putVersion(version, link("local_path", "Q:\\nowhere\\a.exr")), 422);   // no ?platform: linux
+        assertEquals("windows", windows.body().path("platform").asText(), windows::toString);
+        assertTrue(windows.detail().contains("Roots for windows: ") && windows.detail().contains("L:\\lf\\" + u), windows::toString);
+        assertTrue(windows.body().path("roots").toString().contains("\"path\":\"P:\\\\\""), windows::toString);
+
+        Answer posix = problem(put("Version", version, "sg_uploaded_movie", link("local_path", "/nowhere-" + u + "/a.exr"), "windows"), 422);
+        assertEquals("linux", posix.body().path("platform").asText(), posix::toString);
+        assertTrue(posix.detail().contains("Roots for linux: ") && posix.detail().contains("?platform=mac lists"), posix::toString);
+
+        Answer mac = problem(put("Version", version, "sg_uploaded_movie", link("local_path", "/nowhere-" + u + "/a.exr"), "mac"), 422);
+        assertTrue(mac.detail().contains("Roots for mac: ") && mac.detail().contains("?platform=linux lists"), mac::toString);
+        assertEquals(0, writesTo(version).size());
+    }
+
     @Test
     void aStorageCreatedAfterTheCacheWasFilledIsFoundOnTheMiss() {
         ok(putVersion(version, link("local_path", "/lf/" + u + "/a.exr")));   // fills the cache
@@ -209,6 +251,37 @@ class LocalFileHandlerTest {
         long fresh = newStorage("lf-fresh-" + v, null, "/fresh/" + v, null);
         assertEquals(fresh, ok(putVersion(version, link("local_path", "/fresh/" + v + "/a.exr"))).body()
                 .at("/local_storage/id").asLong());
+    }
+
+    /**
+     * Storages retired in FPTR after this container read the rows. The inner of two nested roots: FPTR files the
+     * path under the outer one, and the answer says so. Then the outer one: the first write under it is FPTR's
+     * own 104 (a 422, nothing written) and drops the rows, so the next one is checked against fresh rows and
+     * refused before anything is sent, with roots that no longer name it.
+     */
+    @Test
+    void storagesRetiredAfterTheRowsWereReadAreLeftToFptrOnceThenRefusedBeforeAnyWrite() {
+        long outer = newStorage("lf-outer-" + u, null, "/retire-" + u, null);
+        long inner = newStorage("lf-inner-" + u, null, "/retire-" + u + "/renders", null);
+        assertEquals(inner, ok(putVersion(version, link("local_path", "/retire-" + u + "/renders/a.exr")))
+                .body().at("/local_storage/id").asLong(), "the rows are cached, the inner root wins");
+        SimAdmin tool = FptrSimTestResource.admin().login();   // a studio tool retires the storages
+
+        assertEquals(204, tool.delete("/api/v1.1/entity/local_storages/" + inner).status());
+        JsonNode outerNow = ok(putVersion(version, link("local_path", "/retire-" + u + "/renders/b.exr"))).body();
+        assertEquals(outer, outerNow.at("/local_storage/id").asLong(), outerNow::toString);
+        assertEquals("renders/b.exr", outerNow.path("relative_path").asText());
+
+        assertEquals(204, tool.delete("/api/v1.1/entity/local_storages/" + outer).status());
+        Answer byFptr = problem(putVersion(version, link("local_path", "/retire-" + u + "/c.exr")), 422);
+        assertTrue(byFptr.detail().contains("doesn't match any defined Local Storage"), byFptr::toString);
+        assertEquals(104, byFptr.body().at("/upstream/code").asInt(), byFptr::toString);
+        assertEquals(3, writesTo(version).size(), "two writes, and the one FPTR refused");
+
+        Answer before = problem(putVersion(version, link("local_path", "/retire-" + u + "/d.exr")), 422);
+        assertTrue(before.detail().contains("nothing was written"), before::toString);
+        assertFalse(before.body().path("roots").toString().contains("/retire-" + u), before::toString);
+        assertEquals(3, writesTo(version).size(), "refused before anything is sent");
     }
 
     // ---- read back and unset -------------------------------------------------------------------------

@@ -41,6 +41,9 @@ class StorageDeadlineTest {
     @Inject
     S3Client s3;
 
+    @Inject
+    ThumbnailStore store;
+
     private static final int SLOW_HOPS = 6;
 
     private HttpServer trickle;
@@ -86,6 +89,16 @@ class StorageDeadlineTest {
                 ex.close();
             }
         });
+        // a storage that accepts the request and then sends nothing at all
+        trickle.createContext("/stall/", ex -> {
+            try {
+                Thread.sleep(5000);
+            } catch (InterruptedException stopped) {
+                Thread.currentThread().interrupt();
+            } finally {
+                ex.close();
+            }
+        });
         trickle.start();
     }
 
@@ -104,6 +117,50 @@ class StorageDeadlineTest {
         // Each answer comes within the read timeout (cut to the 1.5 s left), but six of them take 6 s: before the
         // body, only each wait was bounded (found by the copy path's review: the copy ended after 6 s).
         assertCopyCutAtTheDeadline("/hop/1.png");
+    }
+
+    /**
+     * The read timeout (1 s here) fires 0.45 s before the deadline and its watchdog, too late for another
+     * attempt: the copy ended for want of time, so it is the deadline's 504 (respond-async helps), not the 502
+     * of a failed storage, which the old main answered because the watchdog had not fired yet.
+     */
+    @Test
+    void aReadTimeoutWithTooLittleTimeLeftForAnotherAttemptIsTheDeadline() {
+        StorageTransfer oneSecondReads = new StorageTransfer(store, readTimeout(Duration.ofSeconds(1)));
+        try {
+            long started = System.nanoTime();
+            Deadline.Exceeded e = assertThrows(Deadline.Exceeded.class,
+                    () -> oneSecondReads.copy(target("/stall/a.png"), Deadline.in(Duration.ofMillis(1450))));
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(millis >= 950 && millis < 1400, "ended by the read timeout, before the watchdog: " + millis + " ms");
+            assertTrue(e.getMessage().contains("did not finish within the function's time"), e.getMessage());
+        } finally {
+            oneSecondReads.stop();
+        }
+        assertThrows(NoSuchKeyException.class, () -> s3.headObject(b -> b.bucket(BUCKET).key(KEY_BASE + ".png")));
+    }
+
+    /** The deployment's download settings with another read timeout. */
+    private static ThumbnailConfig readTimeout(Duration readTimeout) {
+        ThumbnailConfig.Download download = new ThumbnailConfig.Download() {
+            @Override public Duration connectTimeout() { return Duration.ofSeconds(10); }
+            @Override public Duration readTimeout() { return readTimeout; }
+            @Override public int maxRetries() { return 3; }
+            @Override public Duration retryInitialDelay() { return Duration.ofMillis(20); }
+            @Override public Duration retryMaxDelay() { return Duration.ofSeconds(4); }
+        };
+        return (ThumbnailConfig) java.lang.reflect.Proxy.newProxyInstance(ThumbnailConfig.class.getClassLoader(),
+                new Class<?>[] {ThumbnailConfig.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("download")) {
+                        return download;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    private ThumbnailStore.Target target(String path) {
+        URI signed = URI.create("http://127.0.0.1:" + trickle.getAddress().getPort() + path + "?X-Amz-Signature=abc");
+        return new ThumbnailStore.Target(BUCKET, KEY_BASE, "Note/1", ThumbnailVariant.ORIGINAL, new StorageSource(signed));
     }
 
     /** A copy from this path of the test's server, given 1.5 s, ends at its deadline with nothing in S3. */

@@ -1,5 +1,8 @@
 package io.fptrfunctions.token;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.deadline.Deadline;
+import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.fptr.TestClock;
 import io.fptrfunctions.http.Answer;
@@ -18,6 +21,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,6 +47,9 @@ class TokenFromSecretsManagerTest {
 
     @Inject
     TestClock clock;
+
+    @Inject
+    FptrClient fptr;
 
     @ConfigProperty(name = "fptr.script-name")
     String scriptName;
@@ -105,6 +113,52 @@ class TokenFromSecretsManagerTest {
         putSecret(secretJson(scriptKey));
 
         assertEquals(200, post("{}").status(), "no need to wait for the secret TTL");
+    }
+
+    /**
+     * The studio regenerates the script's key in FPTR and puts it in the secret, while this container holds
+     * the old key for the secret's TTL: the first mint FPTR refuses reads the secret again and mints with the
+     * new key, in the same call (it used to answer 403 "calling again will not help" until the next call).
+     */
+    @Test
+    void aKeyRotatedWhileTheContainerHoldsTheOldOneIsPickedUpByTheCallFptrRefuses() {
+        assertEquals(200, post("{}").status());   // the credentials and a token are cached
+        String newKey = rotateScriptKey();
+
+        clock.advance(Duration.ofMinutes(11)); // the token is stale, the cached secret (15 min) is not
+        try (LogCapture logs = LogCapture.start()) {
+            Answer answer = post("{}");
+
+            assertEquals(200, answer.status(), answer.raw());
+            assertFalse(logs.all().contains(newKey), "the key must not be logged");
+            assertFalse(logs.all().contains(scriptKey), "the key must not be logged");
+        }
+        assertEquals(3, SIM.mints(), "the first token, the old key refused, the new key");
+        assertEquals(200, post("{}").status());
+        assertEquals(3, SIM.mints(), "the token minted with the new key is cached");
+    }
+
+    /** The same rotation found by a data call whose token FPTR drops mid-call: one more mint with the new key, one repeat. */
+    @Test
+    void aTokenDroppedMidCallAfterARotationIsMintedAgainWithTheNewKey() {
+        assertEquals(200, post("{}").status());
+        rotateScriptKey();
+        SIM.fault(Map.of("method", "GET", "path", "/entity/[Pp]rojects?/70$", "times", 1, "expire_token", true));
+
+        JsonNode project = fptr.read(Deadline.none(), "Project", 70, List.of("name"));
+
+        assertEquals(70, project.path("id").asLong(), project.toString());
+        assertEquals(3, SIM.mints(), "the first token, the old key refused, the new key");
+        assertEquals(2, SIM.count("GET", ".*/entity/[Pp]rojects?/70"), "the read, and its one repeat");
+    }
+
+    /** FPTR now takes only a new key for the script, and the secret holds it; returns the key. */
+    private String rotateScriptKey() {
+        String newKey = "rotated-key-" + System.nanoTime();
+        // the simulator authenticates against the last active ApiUser of that name: the old key stops working
+        SIM.insert(Map.of("type", "ApiUser", "firstname", scriptName, "sg_status_list", "act", "_script_key", newKey));
+        putSecret(secretJson(newKey));
+        return newKey;
     }
 
     @Test
