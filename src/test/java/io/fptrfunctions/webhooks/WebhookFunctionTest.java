@@ -106,7 +106,8 @@ class WebhookFunctionTest {
 
         assertEquals(200, a.status(), a.body().toString());
         assertEquals("application/json", a.header("Content-Type"));
-        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 1).put("duplicates", 0).put("ignored", 0), a.body());
+        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 1).put("duplicates", 0).put("ignored", 0)
+                .put("unreadable", 0), a.body());
         List<JsonNode> jobs = drainQueue();
         assertEquals(2, jobs.size(), jobs.toString());
         assertEquals(List.of("original", "thumbnail"), jobs.stream().map(j -> j.get("variant").asText()).sorted().toList());
@@ -322,8 +323,8 @@ class WebhookFunctionTest {
         cases.put("no event_type", Map.entry("{\"data\":{\"id\":\"1.0.0\",\"entity\":{\"type\":\"Note\",\"id\":7001}}}"
                 .getBytes(StandardCharsets.UTF_8), "/data/event_type"));
         cases.put("image event without an entity id", Map.entry(single(noEntityId), "/data/entity/id"));
-        cases.put("the second of a batch without an entity id", Map.entry(batch(imageUpdate("Note", 7002), noEntityId),
-                "/data/deliveries/1/entity/id"));
+        cases.put("a batch of which nothing can be read", Map.entry(batch(noEntityId, FptrEvents.JSON.createObjectNode()
+                .put("delivery_id", UUID.randomUUID().toString())), "/data/deliveries/0/entity/id"));
         for (Map.Entry<String, Map.Entry<byte[], String>> c : cases.entrySet()) {
             Answer a = deliver(c.getValue().getKey());
             assertProblem(a, 400, c.getKey());
@@ -331,6 +332,72 @@ class WebhookFunctionTest {
         }
         assertEquals(List.of(), drainQueue());
         assertEquals(List.of(), ledger());
+    }
+
+    @Test
+    void aBatchQueuesItsGoodEventsAndCountsTheOnesItCannotReadWithALogLineEachAndNoPayloadValue() {
+        ObjectNode noEntityId = imageUpdate("Note", 7002);
+        ((ObjectNode) noEntityId.get("entity")).remove("id");
+        ((ObjectNode) noEntityId.get("meta")).remove("entity_id");
+        ((ObjectNode) noEntityId.get("meta")).put("new_value", "https://sg-media.example/payload-value.png");
+        ObjectNode noEventType = imageUpdate("Note", 7003);
+        noEventType.remove("event_type");
+        ObjectNode badDeliveryId = imageUpdate("Note", 7004);
+        badDeliveryId.put("delivery_id", "not a delivery id");
+        ObjectNode good = imageUpdate("Note", 7001);
+        byte[] body = batch(good, noEntityId, noEventType, badDeliveryId, event("update", "Note", 7005, "content"));
+
+        Answer a;
+        List<ConsoleLines.Record> records;
+        try (ConsoleLines console = ConsoleLines.capture()) {
+            a = deliver(body);
+            records = console.records();
+        }
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 1).put("duplicates", 0).put("ignored", 1)
+                .put("unreadable", 3), a.body());
+        assertEquals(List.of("Note/7001"), entities(drainQueue()));
+        assertEquals(List.of(EventLedger.key(eventOf(good))), ledger().stream().map(i -> i.get("pk").s()).toList(),
+                "nothing unreadable is marked seen");
+        List<String> warnings = records.stream().filter(r -> r.logger().equals(WebhookService.class.getName())
+                && r.message().contains("could not be read")).map(ConsoleLines.Record::message).toList();
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("event 1 (event_log_entry_id " + noEntityId.get("event_log_entry_id").asLong()
+                + ", delivery_id " + noEntityId.get("delivery_id").asText() + ")"), warnings.get(0));
+        assertTrue(warnings.get(0).contains("/data/deliveries/1/entity/id"), warnings.get(0));
+        assertTrue(warnings.get(1).contains("/data/deliveries/2/event_type"), warnings.get(1));
+        assertTrue(warnings.get(2).contains("delivery_id -)") && warnings.get(2).contains("/data/deliveries/3/delivery_id"),
+                "a delivery_id that is no FPTR id is not logged: " + warnings.get(2));
+        assertTrue(warnings.stream().noneMatch(w -> w.contains("sg-media") || w.contains("not a delivery id")),
+                "no value of the payload in the log: " + warnings);
+
+        Answer again = deliver(body);
+        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 0).put("duplicates", 1).put("ignored", 1)
+                .put("unreadable", 3), again.body(), "the unreadable ones are counted again, never as duplicates");
+    }
+
+    @Test
+    void aBatchsEventsWithoutIdsOfTheirOwnAreNotTakenForOneAnother() {
+        // neither an event log entry id nor a delivery id of their own: each is known by the request's delivery id
+        // and its place in the batch, not by the request's id alone (which all of them share)
+        ObjectNode first = imageUpdate("Note", 7001);
+        ObjectNode second = imageUpdate("Note", 7002);
+        for (ObjectNode e : List.of(first, second)) {
+            e.remove("event_log_entry_id");
+            e.remove("delivery_id");
+        }
+        byte[] body = batch(first, second);
+        Map<String, String> headers = Map.of("x-sg-delivery-id", UUID.randomUUID().toString(), "x-sg-event-batch-size", "2");
+
+        Answer a = deliver(body, headers, false);
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(2, a.body().get("accepted").asInt(), a.body().toString());
+        assertEquals(List.of("Note/7001", "Note/7002"), entities(drainQueue()));
+        Answer redelivered = deliver(body, headers, false);
+        assertEquals(0, redelivered.body().get("accepted").asInt(), redelivered.body().toString());
+        assertEquals(2, redelivered.body().get("duplicates").asInt(), redelivered.body().toString());
     }
 
     // ---- duplicates and ignored events ----------------------------------------------------------------------
@@ -475,6 +542,30 @@ class WebhookFunctionTest {
     }
 
     @Test
+    void aSlowConfirmDoesNotKeepTheClaimOfAnEventSqsDidNotTake() throws InterruptedException {
+        // Lambda gives 2.5 s, the function keeps 1 s back; one event's entries fail, and marking the others queued
+        // (BatchWriteItem) answers after 3 s. Its claim is released before that, not after it with no time left.
+        ObjectNode failing = imageUpdate("Note", 7002);
+        byte[] body = batch(imageUpdate("Note", 7001), failing);
+        aws.failSendEntries(m -> m.contains("\"entity_id\":7002"), Integer.MAX_VALUE);
+        aws.slow(Duration.ofSeconds(3), "DynamoDB_20120810.BatchWriteItem");
+
+        Timed slow = deliverWithin(2500, body, SECRET);
+
+        assertProblem(slow.answer(), 503, "one event's entries failed");
+        assertTrue(slow.millis() < 2500, "answered before Lambda's timeout, after " + slow.millis() + " ms");
+        aws.clear();
+        assertFalse(ledger().stream().anyMatch(i -> i.get("pk").s().equals(EventLedger.key(eventOf(failing)))),
+                "the failed event's claim was released: " + ledger());
+        Thread.sleep(Math.max(0, 3500 - slow.millis()));   // the slow BatchWriteItem reaches moto after 3 s
+        drainQueue();
+
+        Answer redelivered = deliver(body);
+        assertEquals(1, redelivered.body().get("accepted").asInt(), "queued, not dropped as a duplicate: " + redelivered.body());
+        assertEquals(List.of("Note/7002"), entities(drainQueue()));
+    }
+
+    @Test
     void anEntrySqsFailsOnceIsSentAgain() {
         aws.failSendEntries(m -> m.contains("\"entity_id\":7001"), 1);
 
@@ -534,7 +625,7 @@ class WebhookFunctionTest {
             assertEquals(70, jobs.get(0).get("project_id").asLong());
             JsonNode delivery = awaitDeliveries(fptr, hookId, 1).get(0);
             assertEquals(200, delivery.get("response_code").asInt(), delivery.toString());
-            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0}", delivery.get("body").asText());
+            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0,\"unreadable\":0}", delivery.get("body").asText());
             assertEquals(delivery.get("id").asText(), jobs.get(0).get("delivery_id").asText());
             assertEquals(delivery.at("/request_body/event_log_entry_id").asLong(), jobs.get(0).get("event_log_entry_id").asLong());
             assertEquals("image", delivery.at("/request_body/meta/attribute_name").asText());
@@ -567,7 +658,7 @@ class WebhookFunctionTest {
             List<JsonNode> deliveries = awaitDeliveries(fptr, hookId, 3);
             assertTrue(deliveries.stream().allMatch(d -> d.get("response_code").asInt() == 200), deliveries.toString());
             assertEquals("3", deliveries.get(0).at("/request_headers/x-sg-event-batch-size").asText(), "one batched request");
-            assertEquals("{\"accepted\":3,\"duplicates\":0,\"ignored\":0}", deliveries.get(0).get("body").asText());
+            assertEquals("{\"accepted\":3,\"duplicates\":0,\"ignored\":0,\"unreadable\":0}", deliveries.get(0).get("body").asText());
         } finally {
             bridge.stop(0);
             SIM.reset();
@@ -639,7 +730,7 @@ class WebhookFunctionTest {
 
     private static WebhookEvent eventOf(ObjectNode e) {
         return new WebhookEvent(0, "/data", e.get("event_type").asText(), null, null, null, null, null,
-                e.get("delivery_id").asText(), e.get("event_log_entry_id").asLong(), null);
+                e.get("delivery_id").asText(), false, e.get("event_log_entry_id").asLong(), null);
     }
 
     private Answer deliver(byte[] body) {
