@@ -189,7 +189,7 @@ public class WebhookService {
     /** The raw body, once its size and signature are right; the signature header is checked before the body is read. */
     private byte[] verifiedBody(ApiRequest request) {
         byte[] signature = SignatureHeader.parse(request.header(SignatureHeader.NAME));
-        // FPTR never sends more (it drops old_value/new_value from bigger events): refused before it is decoded or hashed.
+        // more than Lambda would even pass on: refused before it is decoded or hashed
         byte[] body = request.rawBody(settings.config().maxBodyBytes());
         if (!secrets.signedWithOurSecret(body, signature, request.deadline())) {
             throw SignatureHeader.mismatch();

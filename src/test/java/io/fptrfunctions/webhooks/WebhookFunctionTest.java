@@ -130,8 +130,13 @@ class WebhookFunctionTest {
 
     @Test
     void aBatchQueuesItsImageEventsAndIgnoresTheRest() {
+        // an event FPTR cut to its 1 MB cap: no old_value/new_value, a warning key instead (its wording here is ours);
+        // the receiver reads neither
+        ObjectNode cut = imageUpdate("Note", 7001);
+        ((ObjectNode) cut.get("meta")).remove(List.of("old_value", "new_value"));
+        cut.put("warning", "The payload exceeded 1MB; old_value and new_value were removed.");
         byte[] body = batch(
-                imageUpdate("Note", 7001),
+                cut,
                 event("create", "Version", 6001, null),
                 event("revive", "Note", 7002, null),
                 event("update", "Note", 7003, "content"),
@@ -228,13 +233,33 @@ class WebhookFunctionTest {
     }
 
     @Test
-    void aBodyOverOneMegabyteIs413EvenWhenSigned() {
+    void aBodyOverSixMegabytesIs413EvenWhenSigned() {
         ObjectNode e = imageUpdate("Note", 7001);
-        e.put("padding", "x".repeat(1024 * 1024));
+        e.put("padding", "x".repeat(6 * 1024 * 1024));
         Answer a = deliver(single(e));
 
         assertProblem(a, 413, "oversized");
         assertEquals(List.of(), drainQueue());
+    }
+
+    @Test
+    void aBatchOverOneMegabyteOfEventsUnderItIsRead() {
+        // FPTR's 1 MB is per event: 50 updates of a long text field, each well under it, make a body of about 2 MB
+        ObjectNode[] events = new ObjectNode[50];
+        for (int i = 0; i < events.length; i++) {
+            events[i] = event("update", "Note", 7100 + i, "content");
+            ((ObjectNode) events[i].get("meta")).put("old_value", "o".repeat(20_000)).put("new_value", "n".repeat(20_000));
+        }
+        events[49] = imageUpdate("Note", 7001);
+        byte[] body = batch(events);
+        assertTrue(body.length > 1024 * 1024, body.length + " bytes");
+
+        Answer a = deliver(body, Map.of("x-sg-event-batch-size", "50"), false);
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(1, a.body().get("accepted").asInt(), a.body().toString());
+        assertEquals(49, a.body().get("ignored").asInt(), a.body().toString());
+        assertEquals(List.of("Note/7001"), entities(drainQueue()));
     }
 
     @Test
