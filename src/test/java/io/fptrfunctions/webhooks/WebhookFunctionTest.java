@@ -93,6 +93,12 @@ class WebhookFunctionTest {
         } catch (ResourceInUseException exists) {
             ledger().forEach(item -> dynamo.deleteItem(b -> b.tableName(TABLE).key(Map.of("pk", item.get("pk")))));
         }
+        // one version only: a test's rotation must not find its "new" secret already kept as AWSPREVIOUS by an earlier one
+        try {
+            secrets.deleteSecret(b -> b.secretId(MotoTestResource.WEBHOOK_SECRET_ID).forceDeleteWithoutRecovery(true));
+        } catch (ResourceNotFoundException none) {
+            // the first test, or one that deleted it
+        }
         putSecret(SECRET);
         clock.advance(Duration.ofMinutes(6));   // past the secret cache and the re-read interval
     }
@@ -508,6 +514,23 @@ class WebhookFunctionTest {
 
         clock.advance(Duration.ofSeconds(6));   // past fptr.webhook.secret-refresh-min-interval
         assertEquals(200, deliver(body, SecretsCanary.webhookSecret(2)).status(), "read again once Secrets Manager answers");
+    }
+
+    @Test
+    void aSlowSecretsManagerWhenTheVersionsKeptAreDueLeavesTheDeliveryItsTime() {
+        assertEquals(200, deliver(single(imageUpdate("Note", 7000))).status(), "the function has read SECRET");
+        clock.advance(Duration.ofMinutes(6));   // past fptr.webhook.secret-ttl: the next delivery reads the secret again
+        // each read of a version answers after 3 s; Lambda gives 4.5 s, the function keeps 1 s back. A read cut only
+        // to the deadline takes the 3.5 s and leaves nothing to record and queue the event with (a 503).
+        aws.slow(Duration.ofSeconds(3), "secretsmanager.GetSecretValue");
+
+        Timed due = deliverWithin(4500, single(imageUpdate("Note", 7001)), SECRET);
+
+        assertEquals(200, due.answer().status(), due.answer()::toString);
+        assertTrue(due.millis() < 4500, "answered before Lambda's timeout, after " + due.millis() + " ms");
+        assertEquals(1, due.answer().body().get("accepted").asInt(), due.answer().body().toString());
+        aws.clear();
+        assertEquals(List.of("Note/7000", "Note/7001"), entities(drainQueue()));
     }
 
     @Test
