@@ -128,8 +128,8 @@ public class WebhookService {
         refuseWhenNothingIsReadable(delivery.batched(), unreadable, readable);
         for (UnreadableEvent u : unreadable) {
             // one line each, so a bad event is found by its ids in FPTR's event log; no value of its payload
-            LOG.warnf("delivery %s: %s could not be read (%s), so it was not queued or marked seen; the other events "
-                    + "of the delivery were handled", logId != null ? logId : "-", u.describe(), u.pointer());
+            LOG.warnf("delivery %s: %s could not be read (%s): it is not queued or marked seen; the "
+                    + "delivery's other events are handled", logId != null ? logId : "-", u.describe(), u.pointer());
         }
 
         long awsStarted = System.nanoTime();
