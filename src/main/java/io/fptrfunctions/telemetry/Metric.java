@@ -33,6 +33,8 @@ public enum Metric {
     WEBHOOK_DUPLICATES("WebhookDuplicates", Unit.COUNT),
     /** Webhook: events that ask for nothing (another entity type, not an image change). */
     WEBHOOK_IGNORED("WebhookIgnored", Unit.COUNT),
+    /** Webhook: events of a readable delivery that could not be read (no event_type, an image event without an entity id...): not queued. */
+    WEBHOOK_UNREADABLE("WebhookUnreadable", Unit.COUNT),
     /** Webhook: deliveries refused with a 4xx (a bad signature, too large, not FPTR's shape). */
     WEBHOOK_REFUSED("WebhookRefused", Unit.COUNT),
     /** Thumbnail worker, per job: copied (or already there), recorded and acknowledged. */

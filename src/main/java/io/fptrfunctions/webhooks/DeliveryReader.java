@@ -24,7 +24,9 @@ import java.util.Map;
  * Reads a verified FPTR delivery: {@code {"data": {<event>}, "timestamp"}} or, batched,
  * {@code {"data": {"deliveries": [<event>, ... 1 to 50]}, "timestamp"}} (fptr-rest-notes §5). A body
  * of another shape is a 400: it was signed with our secret, so it is a sender's mistake to show, not
- * noise to drop.
+ * noise to drop. An event that cannot be read (no {@code event_type}, a {@code delivery_id} that is no
+ * FPTR id, not an object) is returned as {@link UnreadableEvent}, so the events beside it in a batch are
+ * still handled; {@link WebhookService} refuses the delivery only when none of its events could be read.
  */
 @ApplicationScoped
 class DeliveryReader {
@@ -43,7 +45,15 @@ class DeliveryReader {
     @Inject
     ObjectMapper mapper;
 
-    List<WebhookEvent> read(byte[] body, String headerDeliveryId) {
+    /**
+     * What a delivery holds: the events read and those that could not be, each in delivery order.
+     *
+     * @param batched true for {@code data.deliveries}
+     */
+    record Delivery(boolean batched, List<WebhookEvent> events, List<UnreadableEvent> unreadable) {
+    }
+
+    Delivery read(byte[] body, String headerDeliveryId) {
         JsonNode root;
         try {
             root = mapper.readTree(body);
@@ -59,24 +69,35 @@ class DeliveryReader {
             throw notFptr(data == null ? "" : "/data", "The body is not an FPTR webhook delivery: it has no \"data\" object.");
         }
         List<WebhookEvent> events = new ArrayList<>();
+        List<UnreadableEvent> unreadable = new ArrayList<>();
         if (!data.has("deliveries")) {
-            events.add(event(0, "/data", data, headerDeliveryId));
-            return events;
+            readInto(events, unreadable, 0, "/data", data, headerDeliveryId, false);
+            return new Delivery(false, events, unreadable);
         }
         JsonNode deliveries = data.get("deliveries");
         if (!deliveries.isArray() || deliveries.isEmpty() || deliveries.size() > MAX_BATCH) {
             throw notFptr("/data/deliveries", "data.deliveries must be a list of 1 to " + MAX_BATCH + " events, as FPTR batches them.");
         }
         for (int i = 0; i < deliveries.size(); i++) {
-            if (!deliveries.get(i).isObject()) {
-                throw notFptr("/data/deliveries/" + i, "data.deliveries[" + i + "] is not an event object.");
-            }
-            events.add(event(i, "/data/deliveries/" + i, deliveries.get(i), headerDeliveryId));
+            readInto(events, unreadable, i, "/data/deliveries/" + i, deliveries.get(i), headerDeliveryId, true);
         }
-        return events;
+        return new Delivery(true, events, unreadable);
     }
 
-    private static WebhookEvent event(int index, String pointer, JsonNode e, String headerDeliveryId) {
+    private static void readInto(List<WebhookEvent> events, List<UnreadableEvent> unreadable, int index, String pointer,
+                                 JsonNode e, String headerDeliveryId, boolean batched) {
+        try {
+            if (!e.isObject()) {
+                throw notFptr(pointer, "data.deliveries[" + index + "] is not an event object.");
+            }
+            events.add(event(index, pointer, e, headerDeliveryId, batched));
+        } catch (ProblemException problem) {
+            String ownId = text(e.get("delivery_id"));
+            unreadable.add(new UnreadableEvent(index, eventLogEntryId(e), ownId != null && DeliveryIds.isDeliveryId(ownId) ? ownId : null, problem));
+        }
+    }
+
+    private static WebhookEvent event(int index, String pointer, JsonNode e, String headerDeliveryId, boolean batched) {
         String eventType = text(e.get("event_type"));
         if (eventType == null) {
             throw notFptr(pointer + "/event_type", "Event " + index + " of the delivery has no event_type.");
@@ -98,10 +119,17 @@ class DeliveryReader {
         if (deliveryId != null && !DeliveryIds.isDeliveryId(deliveryId)) {
             throw notFptr(pointer + "/delivery_id", "Event " + index + "'s delivery_id is not an FPTR delivery id (" + DeliveryIds.SHAPE + ").");
         }
+        // in a batch the header's delivery id is the request's, shared by all its events
+        boolean sharedDeliveryId = batched && deliveryId == null && headerDeliveryId != null;
         return new WebhookEvent(index, pointer, eventType, operation, entityType, entityId, firstId(e.path("project").get("id")),
-                attribute, deliveryId != null ? deliveryId : headerDeliveryId,
-                e.path("event_log_entry_id").canConvertToLong() ? e.path("event_log_entry_id").asLong() : 0,
+                attribute, deliveryId != null ? deliveryId : headerDeliveryId, sharedDeliveryId, eventLogEntryId(e),
                 createdAt(text(e.get("created_at"))));
+    }
+
+    /** FPTR's event log entry id; 0 when there is none (or it is no positive integer). */
+    private static long eventLogEntryId(JsonNode e) {
+        Long id = firstId(e.get("event_log_entry_id"));
+        return id == null ? 0 : id;
     }
 
     /** The {@code X-SG-Delivery-Id} header, checked like the events' own {@code delivery_id}; null when absent. */

@@ -57,9 +57,16 @@ class EventLedger {
         dynamo.serviceClientConfiguration();
     }
 
-    /** The event's identity across redeliveries, batches and hooks: its event log entry id (else its delivery id). */
+    /**
+     * The event's identity across redeliveries, batches and hooks: its event log entry id, else its delivery
+     * id; a batch's events that have neither share the request's delivery id, so their place in it is added
+     * ({@code #} is never part of a delivery id).
+     */
     static String key(WebhookEvent e) {
-        return e.eventLogEntryId() > 0 ? "fptr-event#" + e.eventLogEntryId() : "fptr-delivery#" + e.deliveryId();
+        if (e.eventLogEntryId() > 0) {
+            return "fptr-event#" + e.eventLogEntryId();
+        }
+        return "fptr-delivery#" + e.deliveryId() + (e.sharedDeliveryId() ? "#" + e.index() : "");
     }
 
     /** True when this invocation now owns the event; false when it is known (queued, or being queued). */

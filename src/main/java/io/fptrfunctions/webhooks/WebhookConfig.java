@@ -45,8 +45,12 @@ public interface WebhookConfig {
     @WithDefault("60s")
     Duration claimLease();
 
-    /** FPTR never sends more than 1 MB; a bigger body is refused with 413 before its signature is computed. */
-    @WithDefault("1048576")
+    /**
+     * A bigger body is refused with 413 before its signature is computed. FPTR's 1 MB cap is per event (it drops
+     * old_value/new_value from bigger ones), so a batch of up to 50 can be larger; Lambda takes at most 6 MB per
+     * invocation, so a bigger one never reaches the function anyway.
+     */
+    @WithDefault("6291456")
     int maxBodyBytes();
 
     /** How long the secret's versions are kept before being read again. */

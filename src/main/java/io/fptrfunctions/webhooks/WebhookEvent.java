@@ -14,12 +14,13 @@ import java.time.Instant;
  * @param entityId        the entity's id, when the event is about one
  * @param projectId       the entity's project, when FPTR gave it
  * @param attributeName   the changed field of an update
- * @param deliveryId      FPTR's delivery id of this event
+ * @param deliveryId      FPTR's delivery id of this event (the request's {@code X-SG-Delivery-Id} when the event has none)
+ * @param sharedDeliveryId true when that is the request's id in a batch, so it names no single event
  * @param eventLogEntryId FPTR's event log entry id (0 when there is none)
  * @param createdAt       when FPTR logged the event, when it could be read
  */
 record WebhookEvent(int index, String pointer, String eventType, String operation, String entityType, Long entityId, Long projectId,
-                    String attributeName, String deliveryId, long eventLogEntryId, Instant createdAt) {
+                    String attributeName, String deliveryId, boolean sharedDeliveryId, long eventLogEntryId, Instant createdAt) {
 
     static final String STATUS_CHANGE = "Webhook_Status_Change";
 

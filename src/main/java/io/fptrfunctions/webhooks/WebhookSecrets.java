@@ -28,7 +28,9 @@ import java.util.Optional;
  * rotation, the previous one, so deliveries FPTR signed with either verify. Both are kept for
  * {@code fptr.webhook.secret-ttl}; a signature that matches neither reads the secret again (it may just have
  * been rotated), at most once per {@code fptr.webhook.secret-refresh-min-interval}, so forged deliveries
- * cannot turn into a stream of Secrets Manager calls. No secret value reaches a log line or an answer.
+ * cannot turn into a stream of Secrets Manager calls. When the versions kept are due to be read again, the
+ * read has half of the delivery's time left, so a slow Secrets Manager leaves it the other half to verify with
+ * them and queue. No secret value reaches a log line or an answer.
  */
 @ApplicationScoped
 public class WebhookSecrets implements SnapshotSafe {
@@ -96,7 +98,8 @@ public class WebhookSecrets implements SnapshotSafe {
         }
         synchronized (this) {
             if (keys == known) {
-                keys = refreshed(known, deadline);
+                // with versions in hand a slow read must not take the delivery's time: at most half of what is left
+                keys = refreshed(known, known == null ? deadline : deadline.less(deadline.remaining().dividedBy(2)));
             }
             return keys;
         }

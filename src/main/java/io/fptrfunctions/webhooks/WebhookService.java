@@ -17,6 +17,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +30,11 @@ import java.util.stream.Collectors;
  * new ones in the {@link EventLedger} → queue their jobs (SendMessageBatch) → mark them queued. Nothing
  * else happens in the request (no FPTR, no S3), so it answers in milliseconds; the worker does the copy.
  * An event that could not be queued is not remembered, and the answer is a 503, so a redelivery queues it.
+ * An event that cannot be read is counted {@code unreadable} and logged, and its neighbours in a batch are
+ * handled; only a delivery with no readable event is a 400.
  * Once the signature holds, FPTR's delivery id joins the invocation's log lines; the outcomes are counted
- * (WebhookAccepted, WebhookDuplicates, WebhookIgnored per event, WebhookRefused per delivery answered 4xx).
+ * (WebhookAccepted, WebhookDuplicates, WebhookIgnored, WebhookUnreadable per event, WebhookRefused per
+ * delivery answered 4xx).
  */
 @ApplicationScoped
 public class WebhookService {
@@ -78,6 +82,7 @@ public class WebhookService {
             metrics.add(Metric.WEBHOOK_ACCEPTED, answer.accepted());
             metrics.add(Metric.WEBHOOK_DUPLICATES, answer.duplicates());
             metrics.add(Metric.WEBHOOK_IGNORED, answer.ignored());
+            metrics.add(Metric.WEBHOOK_UNREADABLE, answer.unreadable());
             return answer;
         } catch (ProblemException e) {
             if (e.status() < 500) {
@@ -92,22 +97,41 @@ public class WebhookService {
         byte[] body = verifiedBody(request);
         String deliveryId = DeliveryReader.deliveryId(request.headerInput("X-SG-Delivery-Id"));
         invocations.tagId(Invocation.DELIVERY_ID, deliveryId);   // the body passed the signature check: FPTR sent it
-        List<WebhookEvent> events = reader.read(body, deliveryId);
+        DeliveryReader.Delivery delivery = reader.read(body, deliveryId);
+        List<WebhookEvent> events = delivery.events();
         if (deliveryId == null && !events.isEmpty()) {
             invocations.tagId(Invocation.DELIVERY_ID, events.get(0).deliveryId());
         }
 
+        int readable = 0;
         int ignored = 0;
         int duplicates = 0;
+        List<UnreadableEvent> unreadable = new ArrayList<>(delivery.unreadable());
         Map<String, Routed> wanted = new LinkedHashMap<>();
         for (WebhookEvent e : events) {
-            List<ThumbnailJob> jobs = router.jobs(e);
+            List<ThumbnailJob> jobs;
+            try {
+                jobs = router.jobs(e);
+            } catch (ProblemException notActionable) {
+                unreadable.add(new UnreadableEvent(e, notActionable));
+                continue;
+            }
+            readable++;
             if (jobs.isEmpty()) {
                 ignored++;
             } else if (wanted.putIfAbsent(EventLedger.key(e), new Routed(e, jobs)) != null) {
                 duplicates++;   // the same event twice in one batch
             }
         }
+        String logId = deliveryId != null ? deliveryId : events.isEmpty() ? null : events.get(0).deliveryId();
+        unreadable.sort(Comparator.comparingInt(UnreadableEvent::index));
+        refuseWhenNothingIsReadable(delivery.batched(), unreadable, readable);
+        for (UnreadableEvent u : unreadable) {
+            // one line each, so a bad event is found by its ids in FPTR's event log; no value of its payload
+            LOG.warnf("delivery %s: %s could not be read (%s): it is not queued or marked seen; the "
+                    + "delivery's other events are handled", logId != null ? logId : "-", u.describe(), u.pointer());
+        }
+
         long awsStarted = System.nanoTime();
         Deadline deadline = request.deadline();
         String claimId = UUID.randomUUID().toString();
@@ -115,27 +139,46 @@ public class WebhookService {
         duplicates += wanted.size() - claimed.size();
         // SQS stops short of the deadline by the reserve, so the claims of events it did not take can still be released
         Set<String> notQueued = send(claimed, wanted, deadline.less(RELEASE_RESERVE));
+        // releases first: a claim left behind drops a redelivery within the lease, a missed confirm only risks a duplicate job
+        notQueued.forEach(key -> ledger.release(key, claimId, deadline));
         Map<String, WebhookEvent> queued = new LinkedHashMap<>();
         claimed.stream().filter(k -> !notQueued.contains(k)).forEach(k -> queued.put(k, wanted.get(k).event()));
         if (!queued.isEmpty()) {
             ledger.confirm(queued, deadline);
         }
-        notQueued.forEach(key -> ledger.release(key, claimId, deadline));
         long done = System.nanoTime();
 
         LOG.infof("delivery %s (site %s, hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
-                        + "not queued %d; %.1f ms (%.1f in DynamoDB and SQS)",
-                deliveryId != null ? deliveryId : events.get(0).deliveryId(),
+                        + "unreadable %d, not queued %d; %.1f ms (%.1f in DynamoDB and SQS)",
+                logId != null ? logId : "-",
                 logged(request, "x-sg-webhook-site-url"), logged(request, "x-sg-webhook-id"),
                 logged(request, "x-sg-event-batch-id"), logged(request, "x-sg-event-batch-index"),
-                logged(request, "x-sg-event-batch-size"), events.size(), queued.size(), duplicates, ignored,
-                notQueued.size(), (done - started) / 1e6, (done - awsStarted) / 1e6);
+                logged(request, "x-sg-event-batch-size"), readable + unreadable.size(), queued.size(),
+                duplicates, ignored, unreadable.size(), notQueued.size(), (done - started) / 1e6, (done - awsStarted) / 1e6);
         if (!notQueued.isEmpty()) {
             throw new ProblemException(503, "Service Unavailable", notQueued.size() + " of " + claimed.size()
                     + " events could not be queued and were not marked seen, so a redelivery queues them; "
                     + queued.size() + " were queued.");
         }
-        return new WebhookAnswer(queued.size(), duplicates, ignored);
+        return new WebhookAnswer(queued.size(), duplicates, ignored, unreadable.size());
+    }
+
+    /**
+     * A delivery none of whose events could be read is not FPTR's shape: the 400 of its first event (with its
+     * pointer), so the sender sees what is wrong. One readable event beside them, even one that is ignored, and
+     * the delivery is answered 200 with the others counted: a 400 would count as a failed delivery toward the
+     * 100 a day that make FPTR stop the hook, and FPTR does not redeliver its good events.
+     */
+    private static void refuseWhenNothingIsReadable(boolean batched, List<UnreadableEvent> unreadable, int readable) {
+        if (readable > 0 || unreadable.isEmpty()) {
+            return;
+        }
+        ProblemException first = unreadable.get(0).problem();
+        if (!batched) {
+            throw first;
+        }
+        throw first.withDetail(first.detail() + " None of the batch's " + unreadable.size()
+                + " events could be read, so nothing was queued.");
     }
 
     /** A header as the log line shows it: the sender chose it, so at most 80 characters, no line breaks. */
@@ -146,7 +189,7 @@ public class WebhookService {
     /** The raw body, once its size and signature are right; the signature header is checked before the body is read. */
     private byte[] verifiedBody(ApiRequest request) {
         byte[] signature = SignatureHeader.parse(request.header(SignatureHeader.NAME));
-        // FPTR never sends more (it drops old_value/new_value from bigger events): refused before it is decoded or hashed.
+        // more than Lambda would even pass on: refused before it is decoded or hashed
         byte[] body = request.rawBody(settings.config().maxBodyBytes());
         if (!secrets.signedWithOurSecret(body, signature, request.deadline())) {
             throw SignatureHeader.mismatch();

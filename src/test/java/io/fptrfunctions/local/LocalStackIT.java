@@ -481,7 +481,7 @@ class LocalStackIT {
             byte[] copied = awaitObject(s3, key, java.time.Duration.ofSeconds(60));
             assertArrayEquals(image, copied);
             JsonNode delivery = awaitAcknowledged(fptr, hook);
-            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0}", delivery.get("body").asText());
+            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0,\"unreadable\":0}", delivery.get("body").asText());
             JsonNode ack = JSON.readTree(delivery.get("acknowledgement").asText());
             assertEquals("copied", ack.get("status").asText(), ack.toString());
             assertEquals(key, ack.get("key").asText());
@@ -503,7 +503,7 @@ class LocalStackIT {
                 }
                 Thread.sleep(50);
             }
-            assertEquals("{\"accepted\":0,\"duplicates\":1,\"ignored\":0}", replayed.get("body").asText());
+            assertEquals("{\"accepted\":0,\"duplicates\":1,\"ignored\":0,\"unreadable\":0}", replayed.get("body").asText());
             Thread.sleep(2000);   // a job would have reached the worker by now
             assertEquals(jobsBefore, workerMessages(), "the replay queued nothing");
             assertEquals(copiedAt, s3.headObject(b -> b.bucket(BUCKET).key(key)).lastModified(), "and copied nothing");

@@ -93,6 +93,12 @@ class WebhookFunctionTest {
         } catch (ResourceInUseException exists) {
             ledger().forEach(item -> dynamo.deleteItem(b -> b.tableName(TABLE).key(Map.of("pk", item.get("pk")))));
         }
+        // one version only: a test's rotation must not find its "new" secret already kept as AWSPREVIOUS by an earlier one
+        try {
+            secrets.deleteSecret(b -> b.secretId(MotoTestResource.WEBHOOK_SECRET_ID).forceDeleteWithoutRecovery(true));
+        } catch (ResourceNotFoundException none) {
+            // the first test, or one that deleted it
+        }
         putSecret(SECRET);
         clock.advance(Duration.ofMinutes(6));   // past the secret cache and the re-read interval
     }
@@ -106,7 +112,8 @@ class WebhookFunctionTest {
 
         assertEquals(200, a.status(), a.body().toString());
         assertEquals("application/json", a.header("Content-Type"));
-        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 1).put("duplicates", 0).put("ignored", 0), a.body());
+        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 1).put("duplicates", 0).put("ignored", 0)
+                .put("unreadable", 0), a.body());
         List<JsonNode> jobs = drainQueue();
         assertEquals(2, jobs.size(), jobs.toString());
         assertEquals(List.of("original", "thumbnail"), jobs.stream().map(j -> j.get("variant").asText()).sorted().toList());
@@ -129,8 +136,13 @@ class WebhookFunctionTest {
 
     @Test
     void aBatchQueuesItsImageEventsAndIgnoresTheRest() {
+        // an event FPTR cut to its 1 MB cap: no old_value/new_value, a warning key instead (its wording here is ours);
+        // the receiver reads neither
+        ObjectNode cut = imageUpdate("Note", 7001);
+        ((ObjectNode) cut.get("meta")).remove(List.of("old_value", "new_value"));
+        cut.put("warning", "The payload exceeded 1MB; old_value and new_value were removed.");
         byte[] body = batch(
-                imageUpdate("Note", 7001),
+                cut,
                 event("create", "Version", 6001, null),
                 event("revive", "Note", 7002, null),
                 event("update", "Note", 7003, "content"),
@@ -227,13 +239,33 @@ class WebhookFunctionTest {
     }
 
     @Test
-    void aBodyOverOneMegabyteIs413EvenWhenSigned() {
+    void aBodyOverSixMegabytesIs413EvenWhenSigned() {
         ObjectNode e = imageUpdate("Note", 7001);
-        e.put("padding", "x".repeat(1024 * 1024));
+        e.put("padding", "x".repeat(6 * 1024 * 1024));
         Answer a = deliver(single(e));
 
         assertProblem(a, 413, "oversized");
         assertEquals(List.of(), drainQueue());
+    }
+
+    @Test
+    void aBatchOverOneMegabyteOfEventsUnderItIsRead() {
+        // FPTR's 1 MB is per event: 50 updates of a long text field, each well under it, make a body of about 2 MB
+        ObjectNode[] events = new ObjectNode[50];
+        for (int i = 0; i < events.length; i++) {
+            events[i] = event("update", "Note", 7100 + i, "content");
+            ((ObjectNode) events[i].get("meta")).put("old_value", "o".repeat(20_000)).put("new_value", "n".repeat(20_000));
+        }
+        events[49] = imageUpdate("Note", 7001);
+        byte[] body = batch(events);
+        assertTrue(body.length > 1024 * 1024, body.length + " bytes");
+
+        Answer a = deliver(body, Map.of("x-sg-event-batch-size", "50"), false);
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(1, a.body().get("accepted").asInt(), a.body().toString());
+        assertEquals(49, a.body().get("ignored").asInt(), a.body().toString());
+        assertEquals(List.of("Note/7001"), entities(drainQueue()));
     }
 
     @Test
@@ -322,8 +354,8 @@ class WebhookFunctionTest {
         cases.put("no event_type", Map.entry("{\"data\":{\"id\":\"1.0.0\",\"entity\":{\"type\":\"Note\",\"id\":7001}}}"
                 .getBytes(StandardCharsets.UTF_8), "/data/event_type"));
         cases.put("image event without an entity id", Map.entry(single(noEntityId), "/data/entity/id"));
-        cases.put("the second of a batch without an entity id", Map.entry(batch(imageUpdate("Note", 7002), noEntityId),
-                "/data/deliveries/1/entity/id"));
+        cases.put("a batch of which nothing can be read", Map.entry(batch(noEntityId, FptrEvents.JSON.createObjectNode()
+                .put("delivery_id", UUID.randomUUID().toString())), "/data/deliveries/0/entity/id"));
         for (Map.Entry<String, Map.Entry<byte[], String>> c : cases.entrySet()) {
             Answer a = deliver(c.getValue().getKey());
             assertProblem(a, 400, c.getKey());
@@ -331,6 +363,72 @@ class WebhookFunctionTest {
         }
         assertEquals(List.of(), drainQueue());
         assertEquals(List.of(), ledger());
+    }
+
+    @Test
+    void aBatchQueuesItsGoodEventsAndCountsTheOnesItCannotReadWithALogLineEachAndNoPayloadValue() {
+        ObjectNode noEntityId = imageUpdate("Note", 7002);
+        ((ObjectNode) noEntityId.get("entity")).remove("id");
+        ((ObjectNode) noEntityId.get("meta")).remove("entity_id");
+        ((ObjectNode) noEntityId.get("meta")).put("new_value", "https://sg-media.example/payload-value.png");
+        ObjectNode noEventType = imageUpdate("Note", 7003);
+        noEventType.remove("event_type");
+        ObjectNode badDeliveryId = imageUpdate("Note", 7004);
+        badDeliveryId.put("delivery_id", "not a delivery id");
+        ObjectNode good = imageUpdate("Note", 7001);
+        byte[] body = batch(good, noEntityId, noEventType, badDeliveryId, event("update", "Note", 7005, "content"));
+
+        Answer a;
+        List<ConsoleLines.Record> records;
+        try (ConsoleLines console = ConsoleLines.capture()) {
+            a = deliver(body);
+            records = console.records();
+        }
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 1).put("duplicates", 0).put("ignored", 1)
+                .put("unreadable", 3), a.body());
+        assertEquals(List.of("Note/7001"), entities(drainQueue()));
+        assertEquals(List.of(EventLedger.key(eventOf(good))), ledger().stream().map(i -> i.get("pk").s()).toList(),
+                "nothing unreadable is marked seen");
+        List<String> warnings = records.stream().filter(r -> r.logger().equals(WebhookService.class.getName())
+                && r.message().contains("could not be read")).map(ConsoleLines.Record::message).toList();
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("event 1 (event_log_entry_id " + noEntityId.get("event_log_entry_id").asLong()
+                + ", delivery_id " + noEntityId.get("delivery_id").asText() + ")"), warnings.get(0));
+        assertTrue(warnings.get(0).contains("/data/deliveries/1/entity/id"), warnings.get(0));
+        assertTrue(warnings.get(1).contains("/data/deliveries/2/event_type"), warnings.get(1));
+        assertTrue(warnings.get(2).contains("delivery_id -)") && warnings.get(2).contains("/data/deliveries/3/delivery_id"),
+                "a delivery_id that is no FPTR id is not logged: " + warnings.get(2));
+        assertTrue(warnings.stream().noneMatch(w -> w.contains("sg-media") || w.contains("not a delivery id")),
+                "no value of the payload in the log: " + warnings);
+
+        Answer again = deliver(body);
+        assertEquals(FptrEvents.JSON.createObjectNode().put("accepted", 0).put("duplicates", 1).put("ignored", 1)
+                .put("unreadable", 3), again.body(), "the unreadable ones are counted again, never as duplicates");
+    }
+
+    @Test
+    void aBatchsEventsWithoutIdsOfTheirOwnAreNotTakenForOneAnother() {
+        // neither an event log entry id nor a delivery id of their own: each is known by the request's delivery id
+        // and its place in the batch, not by the request's id alone (which all of them share)
+        ObjectNode first = imageUpdate("Note", 7001);
+        ObjectNode second = imageUpdate("Note", 7002);
+        for (ObjectNode e : List.of(first, second)) {
+            e.remove("event_log_entry_id");
+            e.remove("delivery_id");
+        }
+        byte[] body = batch(first, second);
+        Map<String, String> headers = Map.of("x-sg-delivery-id", UUID.randomUUID().toString(), "x-sg-event-batch-size", "2");
+
+        Answer a = deliver(body, headers, false);
+
+        assertEquals(200, a.status(), a.body().toString());
+        assertEquals(2, a.body().get("accepted").asInt(), a.body().toString());
+        assertEquals(List.of("Note/7001", "Note/7002"), entities(drainQueue()));
+        Answer redelivered = deliver(body, headers, false);
+        assertEquals(0, redelivered.body().get("accepted").asInt(), redelivered.body().toString());
+        assertEquals(2, redelivered.body().get("duplicates").asInt(), redelivered.body().toString());
     }
 
     // ---- duplicates and ignored events ----------------------------------------------------------------------
@@ -419,6 +517,23 @@ class WebhookFunctionTest {
     }
 
     @Test
+    void aSlowSecretsManagerWhenTheVersionsKeptAreDueLeavesTheDeliveryItsTime() {
+        assertEquals(200, deliver(single(imageUpdate("Note", 7000))).status(), "the function has read SECRET");
+        clock.advance(Duration.ofMinutes(6));   // past fptr.webhook.secret-ttl: the next delivery reads the secret again
+        // each read of a version answers after 4 s; Lambda gives 7 s, the function keeps 1 s back. Reads cut only to
+        // the deadline take the 6 s and leave nothing to record and queue the event with (a 503).
+        aws.slow(Duration.ofSeconds(4), "secretsmanager.GetSecretValue");
+
+        Timed due = deliverWithin(7000, single(imageUpdate("Note", 7001)), SECRET);
+
+        assertEquals(200, due.answer().status(), due.answer()::toString);
+        assertTrue(due.millis() < 7000, "answered before Lambda's timeout, after " + due.millis() + " ms");
+        assertEquals(1, due.answer().body().get("accepted").asInt(), due.answer().body().toString());
+        aws.clear();
+        assertEquals(List.of("Note/7000", "Note/7001"), entities(drainQueue()));
+    }
+
+    @Test
     void aMissingSecretIsA500ThatIsNotReadAgainAtEveryDelivery() {
         secrets.deleteSecret(b -> b.secretId(MotoTestResource.WEBHOOK_SECRET_ID).forceDeleteWithoutRecovery(true));
 
@@ -471,6 +586,39 @@ class WebhookFunctionTest {
         Answer redelivered = deliver(body);
         assertEquals(1, redelivered.body().get("accepted").asInt());
         assertEquals(2, redelivered.body().get("duplicates").asInt());
+        assertEquals(List.of("Note/7002"), entities(drainQueue()));
+    }
+
+    @Test
+    void aSlowConfirmDoesNotKeepTheClaimOfAnEventSqsDidNotTake() throws InterruptedException {
+        // One event's entries fail, and marking the other queued (BatchWriteItem) answers after 6 s, so the confirm
+        // ends at its 2 s call timeout. The failed one's claim is released first, not after the confirm with what
+        // time that left (with Lambda's 6 s and a slow SQS, none: the claim stayed, and a redelivery was a duplicate).
+        ObjectNode failing = imageUpdate("Note", 7002);
+        byte[] body = batch(imageUpdate("Note", 7001), failing);
+        aws.clear();   // no calls of the clean slate's
+        aws.failSendEntries(m -> m.contains("\"entity_id\":7002"), Integer.MAX_VALUE);
+        aws.slow(Duration.ofSeconds(6), "DynamoDB_20120810.BatchWriteItem");
+
+        Timed slow = deliverWithin(5000, body, SECRET);
+        long answered = System.nanoTime();
+
+        assertProblem(slow.answer(), 503, "one event's entries failed");
+        assertTrue(slow.answer().body().get("detail").asText().startsWith("1 of 2 events could not be queued"), slow.answer()::toString);
+        assertTrue(slow.millis() < 5000, "answered before Lambda's timeout, after " + slow.millis() + " ms");
+        assertFalse(ledger().stream().anyMatch(i -> i.get("pk").s().equals(EventLedger.key(eventOf(failing)))),
+                "the failed event's claim was released: " + ledger());
+        Thread.sleep(Math.max(0, 6500 - slow.millis()));   // the slow BatchWriteItem reaches moto after 6 s
+        List<Long> releases = aws.callTimes("DynamoDB_20120810.DeleteItem");
+        assertEquals(1, releases.size(), releases.toString());
+        long releasedAfter = (releases.get(0) - (answered - slow.millis() * 1_000_000)) / 1_000_000;
+        assertTrue(releasedAfter < 1900, "released before the confirm's 2 s, not after them: " + releasedAfter
+                + " ms after the delivery came, answered after " + slow.millis() + " ms");
+        aws.clear();
+        drainQueue();
+
+        Answer redelivered = deliver(body);
+        assertEquals(1, redelivered.body().get("accepted").asInt(), "queued, not dropped as a duplicate: " + redelivered.body());
         assertEquals(List.of("Note/7002"), entities(drainQueue()));
     }
 
@@ -534,7 +682,7 @@ class WebhookFunctionTest {
             assertEquals(70, jobs.get(0).get("project_id").asLong());
             JsonNode delivery = awaitDeliveries(fptr, hookId, 1).get(0);
             assertEquals(200, delivery.get("response_code").asInt(), delivery.toString());
-            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0}", delivery.get("body").asText());
+            assertEquals("{\"accepted\":1,\"duplicates\":0,\"ignored\":0,\"unreadable\":0}", delivery.get("body").asText());
             assertEquals(delivery.get("id").asText(), jobs.get(0).get("delivery_id").asText());
             assertEquals(delivery.at("/request_body/event_log_entry_id").asLong(), jobs.get(0).get("event_log_entry_id").asLong());
             assertEquals("image", delivery.at("/request_body/meta/attribute_name").asText());
@@ -567,7 +715,7 @@ class WebhookFunctionTest {
             List<JsonNode> deliveries = awaitDeliveries(fptr, hookId, 3);
             assertTrue(deliveries.stream().allMatch(d -> d.get("response_code").asInt() == 200), deliveries.toString());
             assertEquals("3", deliveries.get(0).at("/request_headers/x-sg-event-batch-size").asText(), "one batched request");
-            assertEquals("{\"accepted\":3,\"duplicates\":0,\"ignored\":0}", deliveries.get(0).get("body").asText());
+            assertEquals("{\"accepted\":3,\"duplicates\":0,\"ignored\":0,\"unreadable\":0}", deliveries.get(0).get("body").asText());
         } finally {
             bridge.stop(0);
             SIM.reset();
@@ -639,7 +787,7 @@ class WebhookFunctionTest {
 
     private static WebhookEvent eventOf(ObjectNode e) {
         return new WebhookEvent(0, "/data", e.get("event_type").asText(), null, null, null, null, null,
-                e.get("delivery_id").asText(), e.get("event_log_entry_id").asLong(), null);
+                e.get("delivery_id").asText(), false, e.get("event_log_entry_id").asLong(), null);
     }
 
     private Answer deliver(byte[] body) {

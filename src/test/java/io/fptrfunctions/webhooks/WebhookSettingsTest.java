@@ -47,14 +47,14 @@ class WebhookSettingsTest {
     }
 
     @Test
-    void defaultsAreNotesOriginalsSevenDaysAndFptrsOneMegabyte() {
+    void defaultsAreNotesOriginalsSevenDaysAndLambdasSixMegabytes() {
         WebhookSettings s = settings(CONFIGURED);
 
         assertTrue(s.problem().isEmpty());
         assertEquals(Set.of("Note"), s.entityTypes());
         assertEquals(List.of("original"), s.variants());
         assertEquals(Duration.ofDays(7), s.config().dedupeTtl());
-        assertEquals(1024 * 1024, s.config().maxBodyBytes());
+        assertEquals(6 * 1024 * 1024, s.config().maxBodyBytes());
         assertEquals(Duration.ofSeconds(60), s.config().claimLease());
         assertEquals(Duration.ofMinutes(5), s.config().secretTtl());
     }
