@@ -91,8 +91,25 @@ class IdempotencyStore {
      * {@code queued} marks one made for a job on a queue. DynamoDB failures propagate.
      */
     Claim claim(String key, String requestHash, String caller, String route, Duration lease, boolean queued, Deadline deadline) {
+        return claim(key, UUID.randomUUID().toString(), requestHash, caller, route, lease, queued, null, deadline);
+    }
+
+    /**
+     * A queued job's run claiming its key again (its record was freed or expired): under the job's own claim id, and
+     * held by this run ({@code run_until}, counted) as {@link #adopt} holds it, so the job's later deliveries adopt it
+     * (a failed run is then run again and dead-lettered like any other) and a second delivery meanwhile waits.
+     */
+    Claim claimForRun(String key, String claimId, String requestHash, String caller, String route, Deadline deadline) {
         Instant now = clock.instant();
-        String claimId = UUID.randomUUID().toString();
+        Instant runUntil = now.plus(config.inProgressLease());
+        Instant queuedUntil = now.plus(config.queuedLease());
+        Duration lease = Duration.between(now, queuedUntil.isAfter(runUntil) ? queuedUntil : runUntil);
+        return claim(key, claimId, requestHash, caller, route, lease, true, runUntil, deadline);
+    }
+
+    private Claim claim(String key, String claimId, String requestHash, String caller, String route, Duration lease,
+                        boolean queued, Instant runUntil, Deadline deadline) {
+        Instant now = clock.instant();
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("pk", s(key));
         item.put("status", s(IN_PROGRESS));
@@ -103,6 +120,10 @@ class IdempotencyStore {
         item.put("lease_until", n(now.plus(lease).toEpochMilli()));
         if (queued) {
             item.put("queued", AttributeValue.fromBool(true));
+        }
+        if (runUntil != null) {
+            item.put("run_until", n(runUntil.toEpochMilli()));
+            item.put("runs", n(1));
         }
         item.put("expires_at", n(now.plus(config.ttl()).getEpochSecond()));
         item.put("caller", s(caller));

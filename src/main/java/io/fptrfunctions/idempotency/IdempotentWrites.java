@@ -175,7 +175,7 @@ public class IdempotentWrites {
         IdempotencyStore.Claim claim = store.adopt(key.record(), key.claim(),
                 key.earlierStartedAt() == null ? null : Instant.parse(key.earlierStartedAt()), deadline);
         if (claim == null) {
-            claim = store.claim(key.record(), key.requestHash(), key.caller(), key.route(), config.inProgressLease(), true, deadline);
+            claim = store.claimForRun(key.record(), key.claim(), key.requestHash(), key.caller(), key.route(), deadline);
         }
         if (claim instanceof IdempotencyStore.Claim.Taken taken) {
             IdempotencyStore.Existing existing = taken.existing();

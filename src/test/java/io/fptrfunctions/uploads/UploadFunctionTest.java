@@ -281,6 +281,47 @@ class UploadFunctionTest {
     }
 
     @Test
+    void anObjectReplacedHalfWayIsA409ThatCompletesNothingAndLeavesNothingOpen() throws Exception {
+        object("uploads/replaced/plate.exr", 6 * 256 * KIB, 21);
+        long attachmentsBefore = attachmentCount();
+        // part 2 is held, so the parts after part 3 are read from S3 after the object was replaced
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/2$", "latency_ms", 1500));
+
+        Answer a = whileRunning(() -> putFile("Version", 6003, "sg_uploaded_movie",
+                        "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/replaced/plate.exr\"}}"),
+                () -> SIM.count("PUT", ".*/parts/2") > 0, () -> object("uploads/replaced/plate.exr", 6 * 256 * KIB, 22));
+
+        assertEquals(409, a.status(), a.body()::toString);
+        assertTrue(a.detail().contains("was replaced or deleted during the upload"), a::detail);
+        assertEquals("/s3/key", a.body().path("pointer").asText());
+        assertEquals(0, SIM.count("POST", ".*/sg_uploaded_movie/_upload"), "never completed: no mix of two files");
+        assertEquals(1, SIM.count("POST", ".*/sg_uploaded_movie/_upload/multipart_abort"));
+        assertNoUploadLeftOpen();
+        assertEquals(attachmentsBefore, attachmentCount());
+    }
+
+    @Test
+    void sizesAtTheBoundsGoUpWhole() {
+        // empty; exactly fptr.upload.single-put-max-bytes (one PUT); one byte more (a full part and a part of one byte)
+        int[] sizes = {0, 256 * KIB, 256 * KIB + 1};
+        int[] puts = {1, 1, 0};
+        int[] parts = {0, 0, 2};
+        for (int i = 0; i < sizes.length; i++) {
+            SIM.clearRequests();
+            byte[] bytes = object("uploads/bounds/plate-" + i + ".exr", sizes[i], 30 + i);
+            Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET
+                    + "\", \"key\": \"uploads/bounds/plate-" + i + ".exr\"}}");
+            int size = sizes[i];
+            assertEquals(200, a.status(), () -> size + " bytes: " + a.body());
+            assertEquals(size, a.body().at("/upload/bytes").asLong());
+            assertEquals(puts[i], SIM.count("PUT", SINGLE_PUTS), size + " bytes");
+            assertEquals(parts[i], SIM.count("PUT", PART_PUTS), size + " bytes");
+            assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"), size + " bytes");
+        }
+        assertNoUploadLeftOpen();
+    }
+
+    @Test
     void anUploadUrlFromFptrThatIsNoHttpUrlIsA502AndTheOpenUploadIsAborted() {
         object("uploads/badurl/plate.exr", 6 * 256 * KIB, 13);
         long attachmentsBefore = attachmentCount();

@@ -225,6 +225,24 @@ class UploadWorkerTest {
     }
 
     @Test
+    void aJobThatClaimedItsFreedKeyAgainAndFailedIsRunByItsNextDeliveryNotSentAroundForEver() {
+        assertEquals(202, invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        forgetKey(tag);   // as if its record had expired before a worker took the job
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/3$", "status", 500, "times", 1000));
+        Message first = receiveWaiting(QUEUE_URL);
+        assertEquals(List.of(first.messageId()), deliver(first), "it claimed the key again, then storage failed");
+        assertEquals(409, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
+
+        SIM.clearFaults();
+        Message second = receiveWaiting(QUEUE_URL);
+        assertEquals("2", second.attributesAsStrings().get("ApproximateReceiveCount"));
+        assertEquals(List.of(), deliver(second), "its next delivery runs it (it was sent around again, with its receive count reset)");
+        assertEquals(1, attachmentsMade());
+        assertTrue(receive().isEmpty(), "nothing sent again");
+        assertEquals(201, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
+    }
+
+    @Test
     void aJobWhoseRequestWasSentAgainAndRanUnderItsKeyUploadsNothingAndTheLogSaysSo() {
         String small = key + ".small";
         s3.putObject(b -> b.bucket(BUCKET).key(small), RequestBody.fromBytes(new byte[1000]));
