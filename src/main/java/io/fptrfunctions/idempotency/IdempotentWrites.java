@@ -174,7 +174,7 @@ public class IdempotentWrites {
                                   Function<WriteAttempt, ApiResponse> write) {
         IdempotencyStore.Claim claim = store.adopt(key.record(), key.claim(),
                 key.earlierStartedAt() == null ? null : Instant.parse(key.earlierStartedAt()), deadline);
-        if (claim == null) {
+        if (claim == null || lapsed(claim, key)) {
             claim = store.claimForRun(key.record(), key.claim(), key.requestHash(), key.caller(), key.route(), deadline);
         }
         if (claim instanceof IdempotencyStore.Claim.Taken taken) {
@@ -217,6 +217,18 @@ public class IdempotentWrites {
         }
         store.complete(mine, stored(http.json(answer)), deadline);
         return new QueuedResult(QueuedOutcome.DONE, null, null);
+    }
+
+    /**
+     * The key is held for the same request by an attempt that stopped holding it (its lease and any run's ended: the
+     * same request sent without the preference took it over and died, or its write's answer was lost): the job takes
+     * it over, as a retry of the request would, rather than waiting for an attempt that will not finish.
+     */
+    private boolean lapsed(IdempotencyStore.Claim claim, QueuedKey key) {
+        Instant now = clock.instant();
+        return claim instanceof IdempotencyStore.Claim.Taken taken && IdempotencyStore.IN_PROGRESS.equals(taken.existing().status())
+                && key.requestHash().equals(taken.existing().requestHash()) && taken.existing().leaseUntil().isBefore(now)
+                && (taken.existing().runUntil() == null || taken.existing().runUntil().isBefore(now));
     }
 
     /** Checks the key and claims it within the request's deadline; DynamoDB failing is the 503 that writes nothing. */

@@ -40,7 +40,7 @@ import java.util.Map;
  *     nothing uploaded; so is a job whose key now holds another request (its record was freed or expired and the
  *     key used again);</li>
  * <li>another attempt holds the key (the same request sent again without the preference) → sent again after
- *     that attempt's lease, so it then finds the answer;</li>
+ *     that attempt's lease, so it then finds the answer (an attempt that stopped holding it is taken over);</li>
  * <li>failed (FPTR, storage or S3 failing, out of time, a bug) → left on the queue, visible again after a delay
  *     doubling with each receive (never before FPTR's Retry-After), until the redrive policy moves it to the
  *     dead-letter queue; the next run looks in FPTR for what this one may have made before uploading. On the

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -243,6 +244,19 @@ class UploadWorkerTest {
     }
 
     @Test
+    void aJobWhoseKeyIsHeldByAnAttemptThatStoppedHoldingItTakesItOverInsteadOfWaitingForEver() {
+        assertEquals(202, invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        // as if the same request, sent without the preference after the queued lease, took the key over and died
+        updateKey(tag, "SET claim = :other, lease_until = :past REMOVE run_until",
+                Map.of(":other", AttributeValue.fromS("another-attempt"), ":past", AttributeValue.fromN("0")));
+
+        assertEquals(List.of(), deliver(onlyMessage()), "taken over and run");
+        assertEquals(1, attachmentsMade());
+        assertTrue(receive().isEmpty(), "not sent around again to wait for an attempt that will not finish");
+        assertEquals(201, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
+    }
+
+    @Test
     void aJobWhoseRequestWasSentAgainAndRanUnderItsKeyUploadsNothingAndTheLogSaysSo() {
         String small = key + ".small";
         s3.putObject(b -> b.bucket(BUCKET).key(small), RequestBody.fromBytes(new byte[1000]));
@@ -351,6 +365,16 @@ class UploadWorkerTest {
             }
         }
         throw new AssertionError("no message on " + queueUrl + " within 10 s");
+    }
+
+    /** Changes the key's record as {@code update} says. */
+    private static void updateKey(String idempotencyKey, String update, Map<String, AttributeValue> values) {
+        try (DynamoDbClient dynamo = MotoServer.get().dynamoDb()) {
+            dynamo.scan(b -> b.tableName(MotoTestResource.IDEMPOTENCY_TABLE)).items().stream()
+                    .filter(item -> item.get("pk").s().endsWith("#" + idempotencyKey))
+                    .forEach(item -> dynamo.updateItem(b -> b.tableName(MotoTestResource.IDEMPOTENCY_TABLE)
+                            .key(Map.of("pk", item.get("pk"))).updateExpression(update).expressionAttributeValues(values)));
+        }
     }
 
     /** Deletes the key's record, as its expiry would. */
