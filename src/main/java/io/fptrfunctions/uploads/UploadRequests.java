@@ -21,9 +21,12 @@ final class UploadRequests {
     private static final List<String> FIELD_KEYS = List.of("s3", "name", "content_type");
     private static final List<String> IMAGE_KEYS = List.of("s3");
     private static final List<String> LINK_KEYS = List.of("type", "id", "name");
-    /** {@code type/subtype[; parameters]}, each a token of RFC 6838's restricted names. */
+    /**
+     * {@code type/subtype[; parameters]}, each a token of RFC 6838's restricted names; the parameters only what an HTTP
+     * header value carries (RFC 9110: visible ASCII, space and tab), as the type goes out as the PUT's Content-Type.
+     */
     private static final Pattern MEDIA_TYPE = Pattern.compile(
-            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\s*(;.*)?");
+            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}[ \\t]*(;[\\x20-\\x7E\\t]*)?");
     private static final int MAX_BUCKET = 63;
     private static final int MAX_KEY = 1024;
     private static final int MAX_NAME = 255;
@@ -141,7 +144,8 @@ final class UploadRequests {
     private static String contentType(Input input) {
         String ct = input.optionalText(MAX_NAME).orElse(null);
         if (ct != null && !MEDIA_TYPE.matcher(ct).matches()) {
-            throw input.invalid(input.name() + " must be a media type such as video/quicktime; not '" + Input.quote(ct) + "'.");
+            throw input.invalid(input.name() + " must be a media type such as video/quicktime (its parameters in visible "
+                    + "ASCII: it is sent as an HTTP header); not '" + Input.quote(ct) + "'.");
         }
         return ct;
     }

@@ -301,6 +301,20 @@ class UploadFunctionTest {
     }
 
     @Test
+    void aContentTypeNoHttpHeaderCanCarryIsA400BeforeAnythingIsSent() {
+        object("uploads/ct/notes.txt", 1000, 41);
+        for (String ct : new String[]{"text/plain; charset=\u0000", "text/plain; name=\u00e9t\u00e9", "text/plain;\u0085x",
+                "text/plain; a=\u2028b", "text/plain;\tcharset=utf-8\u007f"}) {
+            SIM.clearRequests();
+            Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET
+                    + "\", \"key\": \"uploads/ct/notes.txt\"}, \"content_type\": " + JSON.valueToTree(ct) + "}");
+            assertEquals(400, a.status(), () -> JSON.valueToTree(ct) + ": " + a.body());
+            assertEquals("/content_type", a.body().path("pointer").asText());
+            assertEquals(0, SIM.count("GET", ".*/_upload.*"), "nothing started in FPTR");
+        }
+    }
+
+    @Test
     void sizesAtTheBoundsGoUpWhole() {
         // empty; exactly fptr.upload.single-put-max-bytes (one PUT); one byte more (a full part and a part of one byte)
         int[] sizes = {0, 256 * KIB, 256 * KIB + 1};
