@@ -102,7 +102,8 @@ final class UploadRequests {
     static FieldUpload image(ApiRequest request) {
         Input body = request.body().onlyKeys(IMAGE_KEYS, "FPTR names the thumbnail after the object's file name.");
         S3Location s3 = s3(body.member("s3"));
-        return new FieldUpload(request.path("type").entityType(), request.path("id").id(), "image", s3, lastSegment(s3.key()), null);
+        return new FieldUpload(request.path("type").entityType(), request.path("id").id(), "image", s3,
+                keyFileName(s3, body.member("s3").member("key"), "The key's last segment, the file name FPTR stores,"), null);
     }
 
     private static S3Location s3(Input s3) {
@@ -127,7 +128,7 @@ final class UploadRequests {
     /** The file name FPTR stores: {@code name}, else the key's last segment. */
     private static String name(Input name, S3Location s3) {
         if (!name.isPresent()) {
-            return lastSegment(s3.key());
+            return keyFileName(s3, name, "The key's last segment, the file name FPTR stores unless 'name' is sent,");
         }
         String given = name.text(MAX_NAME);
         if (given.contains("/") || given.contains("\\") || given.chars().anyMatch(Character::isISOControl)) {
@@ -135,6 +136,19 @@ final class UploadRequests {
                     + Input.quote(given) + "'.");
         }
         return given;
+    }
+
+    /**
+     * The key's last segment as the file name: at most {@value #MAX_NAME} characters and no control characters (an S3
+     * key may hold them; FPTR's file names and our log lines should not).
+     */
+    private static String keyFileName(S3Location s3, Input at, String what) {
+        String name = lastSegment(s3.key());
+        if (name.length() > MAX_NAME || name.chars().anyMatch(Character::isISOControl)) {
+            throw at.invalid(what + " must be at most " + MAX_NAME + " characters without control characters; not '"
+                    + Input.quote(name) + "'.");
+        }
+        return name;
     }
 
     private static String lastSegment(String key) {

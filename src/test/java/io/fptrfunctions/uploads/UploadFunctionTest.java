@@ -315,6 +315,24 @@ class UploadFunctionTest {
     }
 
     @Test
+    void aKeyWhoseLastSegmentIsNoFileNameIsA400UnlessANameIsSent() {
+        String key = "uploads/ctl/plate\tv002.exr";
+        object(key, 1000, 42);
+        String s3 = "\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": " + JSON.valueToTree(key) + "}";
+        Answer field = putFile("Version", 6003, "sg_uploaded_movie", "{" + s3 + "}");
+        assertEquals(400, field.status(), field.body()::toString);
+        assertEquals("/name", field.body().path("pointer").asText(), "what to send instead");
+        Answer image = putImage("Shot", 1002, "{" + s3 + "}");
+        assertEquals(400, image.status(), image.body()::toString);
+        assertEquals("/s3/key", image.body().path("pointer").asText());
+        assertEquals(0, SIM.count("GET", ".*/_upload.*"), "nothing started in FPTR");
+
+        Answer named = putFile("Version", 6003, "sg_uploaded_movie", "{" + s3 + ", \"name\": \"plate_v002.exr\"}");
+        assertEquals(200, named.status(), named.body()::toString);
+        assertEquals("plate_v002.exr", named.body().at("/value/name").asText());
+    }
+
+    @Test
     void sizesAtTheBoundsGoUpWhole() {
         // empty; exactly fptr.upload.single-put-max-bytes (one PUT); one byte more (a full part and a part of one byte)
         int[] sizes = {0, 256 * KIB, 256 * KIB + 1};
