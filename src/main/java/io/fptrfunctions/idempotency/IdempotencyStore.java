@@ -41,6 +41,8 @@ class IdempotencyStore {
     static final String IN_PROGRESS = "in_progress";
     static final String COMPLETED = "completed";
     static final String UNKNOWN_OUTCOME = "unknown";
+    /** A queued job's run failed after its write may have landed (kept for the job's later runs). */
+    static final String MAY_HAVE_LANDED = "may_have_landed";
     /** DynamoDB's item limit is 400 KB; an answer over this is not kept (the record says so). */
     static final int MAX_STORED_BODY_BYTES = 350_000;
 
@@ -58,17 +60,24 @@ class IdempotencyStore {
     }
 
     /**
-     * The record under a key, as a refused claim found it; {@code queued}: claimed for a job on a queue, and
-     * {@code runUntil} how long a run of that job holds it (null when none has started).
+     * The record under a key, as a refused claim found it; {@code claim}: the claim id of the attempt that holds (or
+     * held) it; {@code queued}: claimed for a job on a queue, and {@code runUntil} how long a run of that job holds it
+     * (null when none has started).
      */
-    record Existing(String status, String requestHash, Instant firstStartedAt, Instant leaseUntil, boolean outcomeUnknown,
-                    boolean queued, Instant runUntil, Answer answer) {
+    record Existing(String status, String requestHash, String claim, Instant firstStartedAt, Instant leaseUntil,
+                    boolean outcomeUnknown, boolean queued, Instant runUntil, Answer answer) {
     }
 
     /** Either this attempt holds the key now, or another record is in the way. */
     sealed interface Claim {
-        /** This attempt's claim; {@code earlierStartedAt} when it took over an unfinished earlier attempt. */
-        record Mine(String key, String claimId, Instant earlierStartedAt) implements Claim {
+        /**
+         * This attempt's claim; {@code earlierStartedAt} when it took over an unfinished earlier attempt;
+         * {@code earlierMayHaveLanded} when an earlier run of the same queued job failed after its write may have landed.
+         */
+        record Mine(String key, String claimId, Instant earlierStartedAt, boolean earlierMayHaveLanded) implements Claim {
+            Mine(String key, String claimId, Instant earlierStartedAt) {
+                this(key, claimId, earlierStartedAt, false);
+            }
         }
 
         record Taken(Existing existing) implements Claim {
@@ -82,8 +91,25 @@ class IdempotencyStore {
      * {@code queued} marks one made for a job on a queue. DynamoDB failures propagate.
      */
     Claim claim(String key, String requestHash, String caller, String route, Duration lease, boolean queued, Deadline deadline) {
+        return claim(key, UUID.randomUUID().toString(), requestHash, caller, route, lease, queued, null, deadline);
+    }
+
+    /**
+     * A queued job's run claiming its key again (its record was freed or expired): under the job's own claim id, and
+     * held by this run ({@code run_until}, counted) as {@link #adopt} holds it, so the job's later deliveries adopt it
+     * (a failed run is then run again and dead-lettered like any other) and a second delivery meanwhile waits.
+     */
+    Claim claimForRun(String key, String claimId, String requestHash, String caller, String route, Deadline deadline) {
         Instant now = clock.instant();
-        String claimId = UUID.randomUUID().toString();
+        Instant runUntil = now.plus(config.inProgressLease());
+        Instant queuedUntil = now.plus(config.queuedLease());
+        Duration lease = Duration.between(now, queuedUntil.isAfter(runUntil) ? queuedUntil : runUntil);
+        return claim(key, claimId, requestHash, caller, route, lease, true, runUntil, deadline);
+    }
+
+    private Claim claim(String key, String claimId, String requestHash, String caller, String route, Duration lease,
+                        boolean queued, Instant runUntil, Deadline deadline) {
+        Instant now = clock.instant();
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("pk", s(key));
         item.put("status", s(IN_PROGRESS));
@@ -94,6 +120,10 @@ class IdempotencyStore {
         item.put("lease_until", n(now.plus(lease).toEpochMilli()));
         if (queued) {
             item.put("queued", AttributeValue.fromBool(true));
+        }
+        if (runUntil != null) {
+            item.put("run_until", n(runUntil.toEpochMilli()));
+            item.put("runs", n(1));
         }
         item.put("expires_at", n(now.plus(config.ttl()).getEpochSecond()));
         item.put("caller", s(caller));
@@ -135,8 +165,10 @@ class IdempotencyStore {
      * A queued job's run takes over the claim made when the job was queued: conditional on that claim id, the
      * record still in progress and no other run holding it ({@code run_until}), the run holds it for
      * {@code fptr.idempotency.in-progress-lease}, the key stays the queue's for another
-     * {@code fptr.idempotency.queued-lease} (a retry of the request is a 409 meanwhile), and the run is counted. A run after an earlier one (a redelivery: that run may have written before it
-     * stopped) or after a lost answer gets the first attempt's start, so the write looks in FPTR first.
+     * {@code fptr.idempotency.queued-lease} (a retry of the request is a 409 meanwhile), and the run is counted. A run
+     * after an earlier one (a redelivery: that run may have written before it stopped) or after a lost answer gets the
+     * first attempt's start, so the write looks in FPTR first. The job's own dead-letter answer ({@link #complete} with
+     * {@code deadLettered}) is taken back the same way: the job was moved back from the dead-letter queue to run again.
      * Answers {@link Claim.Taken} when another attempt holds the key or it is completed, and null when there
      * is no record any more (freed or expired: the job then claims it as a new request).
      */
@@ -154,13 +186,18 @@ class IdempotencyStore {
         values.put(":now", s(now.toString()));
         values.put(":zero", n(0));
         values.put(":one", n(1));
+        values.put(":completed", s(COMPLETED));
+        values.put(":true", AttributeValue.fromBool(true));
         try {
             Map<String, AttributeValue> old = dynamo.updateItem(b -> b.tableName(table()).key(Map.of("pk", s(key)))
                     // no run holding it: two deliveries of one job never run at once
-                    .conditionExpression("claim = :claim AND #status = :in_progress AND expires_at >= :now_s "
-                            + "AND (attribute_not_exists(run_until) OR run_until < :now_ms)")
-                    .updateExpression("SET run_until = :run_until, lease_until = :lease, started_at = :now, "
-                            + "runs = if_not_exists(runs, :zero) + :one")
+                    .conditionExpression("claim = :claim AND expires_at >= :now_s AND ((#status = :in_progress "
+                            + "AND (attribute_not_exists(run_until) OR run_until < :now_ms)) "
+                            // its own dead-letter answer: the job was moved back from the dead-letter queue
+                            + "OR (#status = :completed AND dead_lettered = :true))")
+                    .updateExpression("SET #status = :in_progress, run_until = :run_until, lease_until = :lease, started_at = :now, "
+                            + "runs = if_not_exists(runs, :zero) + :one "
+                            + "REMOVE answer_status, answer_headers, answer_body, answer_omitted, completed_at, dead_lettered")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_OLD)
@@ -168,7 +205,8 @@ class IdempotencyStore {
                     .overrideConfiguration(within(deadline))).attributes();
             boolean rerun = number(old, "runs") > 0 || UNKNOWN_OUTCOME.equals(text(old, "outcome"));
             String first = text(old, "first_started_at");
-            return new Claim.Mine(key, claimId, rerun && first != null ? Instant.parse(first) : queuedEarlierStart);
+            return new Claim.Mine(key, claimId, rerun && first != null ? Instant.parse(first) : queuedEarlierStart,
+                    flag(old, MAY_HAVE_LANDED));
         } catch (ConditionalCheckFailedException notOurs) {
             Map<String, AttributeValue> old = notOurs.hasItem() && !notOurs.item().isEmpty() ? notOurs.item()
                     : dynamo.getItem(b -> b.tableName(table()).key(Map.of("pk", s(key))).consistentRead(true)
@@ -192,6 +230,14 @@ class IdempotencyStore {
 
     /** Stores the attempt's answer and keeps it for {@code fptr.idempotency.ttl}. */
     void complete(Claim.Mine claim, Answer answer, Deadline deadline) {
+        complete(claim, answer, false, deadline);
+    }
+
+    /**
+     * Stores the attempt's answer; {@code deadLettered}: a queued job's answer for its failure on its last receive
+     * (the job then goes to the dead-letter queue), which the job takes back if it is moved back ({@link #adopt}).
+     */
+    void complete(Claim.Mine claim, Answer answer, boolean deadLettered, Deadline deadline) {
         Instant now = clock.instant();
         Map<String, String> names = Map.of("#status", "status");
         Map<String, AttributeValue> values = new HashMap<>();
@@ -213,8 +259,12 @@ class IdempotencyStore {
             values.put(":answer_body", s(answer.body()));
             set += ", answer_body = :answer_body";
         }
+        if (deadLettered) {
+            values.put(":dead_lettered", AttributeValue.fromBool(true));
+            set += ", dead_lettered = :dead_lettered";
+        }
         String update = set + " REMOVE lease_until, outcome";
-        change(claim, "completed", deadline, b -> b.updateExpression(update).expressionAttributeNames(names).expressionAttributeValues(values));
+        change(claim, deadLettered ? "completed with its dead-letter answer" : "completed", deadline, b -> b.updateExpression(update).expressionAttributeNames(names).expressionAttributeValues(values));
     }
 
     /** Frees the key: the attempt wrote nothing, so its retry is a fresh request. */
@@ -243,12 +293,16 @@ class IdempotencyStore {
 
     /**
      * Ends a queued job's failed run: the key stays in progress (the queue's), but no run holds it any more, so
-     * the job's next delivery can adopt it at once, and looks in FPTR first.
+     * the job's next delivery can adopt it at once, and looks in FPTR first. {@code mayHaveLanded}: the run's write
+     * may have landed, which the record keeps for the job's later runs (its dead-letter answer says so).
      */
-    void endRun(Claim.Mine claim, Deadline deadline) {
+    void endRun(Claim.Mine claim, boolean mayHaveLanded, Deadline deadline) {
         long now = clock.instant().toEpochMilli();
-        change(claim, "freed for its next run", deadline, b -> b.updateExpression("SET run_until = :now")
-                .expressionAttributeValues(Map.of(":now", n(now), ":claim", s(claim.claimId()))));
+        change(claim, "freed for its next run", deadline, b -> b.updateExpression("SET run_until = :now"
+                        + (mayHaveLanded ? ", " + MAY_HAVE_LANDED + " = :true" : ""))
+                .expressionAttributeValues(mayHaveLanded
+                        ? Map.of(":now", n(now), ":claim", s(claim.claimId()), ":true", AttributeValue.fromBool(true))
+                        : Map.of(":now", n(now), ":claim", s(claim.claimId()))));
     }
 
     private void change(Claim.Mine claim, String what, Deadline deadline,
@@ -277,14 +331,12 @@ class IdempotencyStore {
             if (stored != null && stored.hasM()) {
                 stored.m().forEach((k, v) -> headers.put(k, v.s()));
             }
-            AttributeValue omitted = item.get("answer_omitted");
-            answer = new Answer((int) number(item, "answer_status"), headers, text(item, "answer_body"),
-                    omitted != null && Boolean.TRUE.equals(omitted.bool()));
+            answer = new Answer((int) number(item, "answer_status"), headers, text(item, "answer_body"), flag(item, "answer_omitted"));
         }
         String first = text(item, "first_started_at");
-        return new Existing(text(item, "status"), text(item, "request_hash"), first == null ? null : Instant.parse(first),
-                Instant.ofEpochMilli(number(item, "lease_until")), UNKNOWN_OUTCOME.equals(text(item, "outcome")),
-                item.get("queued") != null && Boolean.TRUE.equals(item.get("queued").bool()),
+        return new Existing(text(item, "status"), text(item, "request_hash"), text(item, "claim"),
+                first == null ? null : Instant.parse(first), Instant.ofEpochMilli(number(item, "lease_until")),
+                UNKNOWN_OUTCOME.equals(text(item, "outcome")), flag(item, "queued"),
                 item.containsKey("run_until") ? Instant.ofEpochMilli(number(item, "run_until")) : null, answer);
     }
 
@@ -299,6 +351,11 @@ class IdempotencyStore {
     private static String text(Map<String, AttributeValue> item, String name) {
         AttributeValue v = item == null ? null : item.get(name);
         return v == null ? null : v.s();
+    }
+
+    private static boolean flag(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item == null ? null : item.get(name);
+        return v != null && Boolean.TRUE.equals(v.bool());
     }
 
     private static long number(Map<String, AttributeValue> item, String name) {

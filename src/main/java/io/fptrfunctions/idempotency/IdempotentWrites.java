@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrFailure;
 import io.fptrfunctions.http.ApiRequest;
@@ -137,15 +139,24 @@ public class IdempotentWrites {
     public enum QueuedOutcome {
         /** It ran and its answer (a success or a refusal that is final) is stored under the key: the job is done. */
         DONE,
-        /** Its answer was stored before (a redelivered job): nothing was run. */
+        /** Its answer was stored before by an earlier delivery of this job (a redelivery): nothing was run. */
         ALREADY_DONE,
+        /** The same request, sent again under the key (without the preference, after the job's claim lapsed), ran and stored its answer: nothing was run. */
+        ANSWERED_BY_RETRY,
+        /** The key now holds another request (the job's record was freed or expired and the key used again): nothing was run. */
+        KEY_REUSED,
         /** Another attempt holds the key now (the same request sent again, or a second delivery still running). */
         BUSY,
         /** It failed in a way worth another run (FPTR, storage or S3 failing, out of time); the key stays in progress. */
-        FAILED
+        FAILED,
+        /**
+         * It failed on its last receive (the queue then moves it to the dead-letter queue): the key's answer is now a
+         * 502 that says so and whether the write may have landed ({@link #deadLettered}).
+         */
+        DEAD_LETTERED
     }
 
-    /** What {@link #runQueued} did: the outcome, the failure (FAILED) and how long to wait at least. */
+    /** What {@link #runQueued} did: the outcome, the failure (FAILED, DEAD_LETTERED) and how long to wait at least. */
     public record QueuedResult(QueuedOutcome outcome, RuntimeException failure, Duration retryAfter) {
     }
 
@@ -155,18 +166,25 @@ public class IdempotentWrites {
      * earlier run that stopped gets that run's start ({@link WriteAttempt#earlierAttemptStartedAt()}), so it
      * looks in FPTR before writing. The answer is stored when it is final: a success, a 4xx, or a failure
      * after the write landed ({@code write_outcome: landed}); anything else leaves the key in progress and
-     * the job is run again.
+     * the job is run again, unless this was its {@code lastTry} (the queue's maxReceiveCount): then the key's
+     * answer is the job's failure ({@link #deadLettered}), so the same request with the key reads it rather than a
+     * 409 until the record expires.
      */
-    public QueuedResult runQueued(QueuedKey key, String runId, Deadline deadline, Function<WriteAttempt, ApiResponse> write) {
+    public QueuedResult runQueued(QueuedKey key, String runId, int receive, boolean lastTry, Deadline deadline,
+                                  Function<WriteAttempt, ApiResponse> write) {
         IdempotencyStore.Claim claim = store.adopt(key.record(), key.claim(),
                 key.earlierStartedAt() == null ? null : Instant.parse(key.earlierStartedAt()), deadline);
-        if (claim == null) {
-            claim = store.claim(key.record(), key.requestHash(), key.caller(), key.route(), config.inProgressLease(), true, deadline);
+        if (claim == null || lapsed(claim, key)) {
+            claim = store.claimForRun(key.record(), key.claim(), key.requestHash(), key.caller(), key.route(), deadline);
         }
         if (claim instanceof IdempotencyStore.Claim.Taken taken) {
             IdempotencyStore.Existing existing = taken.existing();
-            if (IdempotencyStore.COMPLETED.equals(existing.status()) || !key.requestHash().equals(existing.requestHash())) {
-                return new QueuedResult(QueuedOutcome.ALREADY_DONE, null, null);
+            if (!key.requestHash().equals(existing.requestHash())) {
+                return new QueuedResult(QueuedOutcome.KEY_REUSED, null, null);
+            }
+            if (IdempotencyStore.COMPLETED.equals(existing.status())) {
+                return new QueuedResult(key.claim().equals(existing.claim()) ? QueuedOutcome.ALREADY_DONE
+                        : QueuedOutcome.ANSWERED_BY_RETRY, null, null);
             }
             // a run of this job holds it (a second delivery) until run_until; another attempt until its lease
             Instant until = existing.runUntil() != null && existing.runUntil().isAfter(clock.instant())
@@ -186,12 +204,31 @@ public class IdempotentWrites {
                 store.complete(mine, stored(http.problem(problem)), deadline);
                 return new QueuedResult(QueuedOutcome.DONE, failure, null);
             }
-            store.endRun(mine, deadline);
+            boolean mayHaveLanded = !nothingLanded(attempt, failure, problem);
+            if (lastTry) {
+                String outcome = attempt.stage() == WriteAttempt.Stage.LANDED ? "landed"
+                        : mayHaveLanded || mine.earlierMayHaveLanded() ? "unknown" : "not_landed";
+                store.complete(mine, stored(http.problem(deadLettered(problem, receive, outcome, mine.earlierStartedAt()))), true, deadline);
+                return new QueuedResult(QueuedOutcome.DEAD_LETTERED, failure, null);
+            }
+            store.endRun(mine, mayHaveLanded, deadline);
             String wait = problem.headers().get("Retry-After");
             return new QueuedResult(QueuedOutcome.FAILED, failure, wait == null ? null : Duration.ofSeconds(Long.parseLong(wait)));
         }
         store.complete(mine, stored(http.json(answer)), deadline);
         return new QueuedResult(QueuedOutcome.DONE, null, null);
+    }
+
+    /**
+     * The key is held for the same request by an attempt that stopped holding it (its lease and any run's ended: the
+     * same request sent without the preference took it over and died, or its write's answer was lost): the job takes
+     * it over, as a retry of the request would, rather than waiting for an attempt that will not finish.
+     */
+    private boolean lapsed(IdempotencyStore.Claim claim, QueuedKey key) {
+        Instant now = clock.instant();
+        return claim instanceof IdempotencyStore.Claim.Taken taken && IdempotencyStore.IN_PROGRESS.equals(taken.existing().status())
+                && key.requestHash().equals(taken.existing().requestHash()) && taken.existing().leaseUntil().isBefore(now)
+                && (taken.existing().runUntil() == null || taken.existing().runUntil().isBefore(now));
     }
 
     /** Checks the key and claims it within the request's deadline; DynamoDB failing is the 503 that writes nothing. */
@@ -257,12 +294,42 @@ public class IdempotentWrites {
                 && failure instanceof ProblemException p && p.status() < 500;
         if ("landed".equals(outcome) || refusedAfterTheWrite) {
             store.complete(mine, stored(http.problem((ProblemException) failure)), deadline);
-        } else if ("not_landed".equals(outcome) || attempt.stage() == WriteAttempt.Stage.NOT_SENT
-                || (attempt.stage() == WriteAttempt.Stage.SENDING && failure instanceof FptrFailure)) {
+        } else if (nothingLanded(attempt, failure, failure instanceof ProblemException p ? p : null)) {
             store.release(mine, deadline);
         } else {
             store.holdUnknown(mine, deadline);
         }
+    }
+
+    /** The attempt wrote nothing: said so (not_landed), its write never sent, or FPTR refused it outright. */
+    private static boolean nothingLanded(WriteAttempt attempt, Throwable failure, ProblemException problem) {
+        Object outcome = problem == null ? null : problem.extensions().get("write_outcome");
+        return "not_landed".equals(outcome) || attempt.stage() == WriteAttempt.Stage.NOT_SENT
+                || (attempt.stage() == WriteAttempt.Stage.SENDING && failure instanceof FptrFailure);
+    }
+
+    /**
+     * A queued job's answer when it failed on its last receive: a 502 (its own, whatever the last failure was, as no
+     * retry under the key can change it) that says the job is in the dead-letter queue, what the last try's failure
+     * was, and whether a try's write may have landed, with what to do in each case. No Retry-After: sending the same
+     * request with the same key again answers this again.
+     */
+    static ProblemException deadLettered(ProblemException last, int receives, String writeOutcome, Instant firstStartedAt) {
+        String what = switch (writeOutcome) {
+            case "landed" -> "Its write landed in FPTR (a step after it failed): do not send the request again; read the "
+                    + "result from FPTR.";
+            case "unknown" -> "A try's write may have landed in FPTR: look there first (for a new Attachment, on its record, "
+                    + "created since " + (firstStartedAt == null ? "the job was queued" : firstStartedAt) + "), and send the "
+                    + "request again with a new Idempotency-Key only if it is not there.";
+            default -> "Nothing was written to FPTR: send the request again with a new Idempotency-Key to start over.";
+        };
+        ObjectNode lastFailure = JsonNodeFactory.instance.objectNode();
+        lastFailure.put("status", last.status()).put("title", last.title()).put("detail", last.detail());
+        return new ProblemException(502, "The queued job failed", "The queued request failed on each of its " + receives
+                + " tries, and its job is in the dead-letter queue. " + what + " (Moved back from the dead-letter queue, the "
+                + "job runs again under this key, looking in FPTR first.) The last try's failure: " + last.detail())
+                .with("job", "dead_lettered").with("receives", receives).with("write_outcome", writeOutcome)
+                .with("last_failure", lastFailure);
     }
 
     private IdempotencyStore.Answer stored(APIGatewayV2HTTPResponse rendered) {

@@ -21,9 +21,12 @@ final class UploadRequests {
     private static final List<String> FIELD_KEYS = List.of("s3", "name", "content_type");
     private static final List<String> IMAGE_KEYS = List.of("s3");
     private static final List<String> LINK_KEYS = List.of("type", "id", "name");
-    /** {@code type/subtype[; parameters]}, each a token of RFC 6838's restricted names. */
+    /**
+     * {@code type/subtype[; parameters]}, each a token of RFC 6838's restricted names; the parameters only what an HTTP
+     * header value carries (RFC 9110: visible ASCII, space and tab), as the type goes out as the PUT's Content-Type.
+     */
     private static final Pattern MEDIA_TYPE = Pattern.compile(
-            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\\s*(;.*)?");
+            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}[ \\t]*(;[\\x20-\\x7E\\t]*)?");
     private static final int MAX_BUCKET = 63;
     private static final int MAX_KEY = 1024;
     private static final int MAX_NAME = 255;
@@ -99,7 +102,8 @@ final class UploadRequests {
     static FieldUpload image(ApiRequest request) {
         Input body = request.body().onlyKeys(IMAGE_KEYS, "FPTR names the thumbnail after the object's file name.");
         S3Location s3 = s3(body.member("s3"));
-        return new FieldUpload(request.path("type").entityType(), request.path("id").id(), "image", s3, lastSegment(s3.key()), null);
+        return new FieldUpload(request.path("type").entityType(), request.path("id").id(), "image", s3,
+                keyFileName(s3, body.member("s3").member("key"), "The key's last segment, the file name FPTR stores,"), null);
     }
 
     private static S3Location s3(Input s3) {
@@ -124,7 +128,7 @@ final class UploadRequests {
     /** The file name FPTR stores: {@code name}, else the key's last segment. */
     private static String name(Input name, S3Location s3) {
         if (!name.isPresent()) {
-            return lastSegment(s3.key());
+            return keyFileName(s3, name, "The key's last segment, the file name FPTR stores unless 'name' is sent,");
         }
         String given = name.text(MAX_NAME);
         if (given.contains("/") || given.contains("\\") || given.chars().anyMatch(Character::isISOControl)) {
@@ -134,6 +138,19 @@ final class UploadRequests {
         return given;
     }
 
+    /**
+     * The key's last segment as the file name: at most {@value #MAX_NAME} characters and no control characters (an S3
+     * key may hold them; FPTR's file names and our log lines should not).
+     */
+    private static String keyFileName(S3Location s3, Input at, String what) {
+        String name = lastSegment(s3.key());
+        if (name.length() > MAX_NAME || name.chars().anyMatch(Character::isISOControl)) {
+            throw at.invalid(what + " must be at most " + MAX_NAME + " characters without control characters; not '"
+                    + Input.quote(name) + "'.");
+        }
+        return name;
+    }
+
     private static String lastSegment(String key) {
         return key.substring(key.lastIndexOf('/') + 1);
     }
@@ -141,7 +158,8 @@ final class UploadRequests {
     private static String contentType(Input input) {
         String ct = input.optionalText(MAX_NAME).orElse(null);
         if (ct != null && !MEDIA_TYPE.matcher(ct).matches()) {
-            throw input.invalid(input.name() + " must be a media type such as video/quicktime; not '" + Input.quote(ct) + "'.");
+            throw input.invalid(input.name() + " must be a media type such as video/quicktime (its parameters in visible "
+                    + "ASCII: it is sent as an HTTP header); not '" + Input.quote(ct) + "'.");
         }
         return ct;
     }

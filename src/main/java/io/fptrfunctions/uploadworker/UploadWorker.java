@@ -15,7 +15,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.aws.AwsTimeouts;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +36,17 @@ import java.util.Map;
  * ({@link IdempotentWrites#runQueued}), so it is safe to run twice:
  * <ul>
  * <li>done (a success or a final refusal, stored as the key's answer) → deleted;</li>
- * <li>its answer already stored (a redelivery) → deleted, nothing uploaded;</li>
+ * <li>its answer already stored (a redelivery; or the same request, sent again under the key, ran it) → deleted,
+ *     nothing uploaded; so is a job whose key now holds another request (its record was freed or expired and the
+ *     key used again);</li>
  * <li>another attempt holds the key (the same request sent again without the preference) → sent again after
- *     that attempt's lease, so it then finds the answer;</li>
+ *     that attempt's lease, so it then finds the answer (an attempt that stopped holding it is taken over);</li>
  * <li>failed (FPTR, storage or S3 failing, out of time, a bug) → left on the queue, visible again after a delay
  *     doubling with each receive (never before FPTR's Retry-After), until the redrive policy moves it to the
- *     dead-letter queue; the next run looks in FPTR for what this one may have made before uploading;</li>
+ *     dead-letter queue; the next run looks in FPTR for what this one may have made before uploading. On the
+ *     job's last receive (the queue's own maxReceiveCount, read from its redrive policy) a failure is stored as the
+ *     key's answer instead ({@link IdempotentWrites.QueuedOutcome#DEAD_LETTERED}: a 502 that says whether the write
+ *     may have landed), and the job is visible again at once, so the queue moves it to the dead-letter queue;</li>
  * <li>a body that is not an upload job → visible again at once, so it reaches the dead-letter queue within seconds.</li>
  * </ul>
  * An upload is started only while the deadline leaves {@code fptr.upload-worker.min-time-left}; the jobs after that
@@ -57,6 +71,15 @@ public class UploadWorker {
 
     @Inject
     Metrics metrics;
+
+    @Inject
+    SqsClient sqs;
+
+    @Inject
+    ObjectMapper mapper;
+
+    /** The queue's maxReceiveCount, once read (0: not read yet; -1: the queue has none). */
+    private volatile int maxReceiveCount;
 
     private volatile boolean misconfigurationLogged;
     private final WorkerTimeout timeout = new WorkerTimeout("upload worker", "fptr.upload-worker.min-time-left", "FPTR_UPLOAD_WORKER_MIN_TIME_LEFT");
@@ -95,11 +118,14 @@ public class UploadWorker {
             metrics.count(Metric.JOBS_NOT_A_JOB);
             return true;
         }
-        String what = job + ", receive " + message.receiveCount();
+        OptionalInt maxReceives = maxReceiveCount(queueUrl, deadline);
+        boolean lastTry = maxReceives.isPresent() && message.receiveCount() >= maxReceives.getAsInt();
+        String what = job + ", receive " + message.receiveCount() + (maxReceives.isPresent() ? " of " + maxReceives.getAsInt() : "");
         long started = System.nanoTime();
         QueuedResult result;
         try {
-            result = writes.runQueued(job.idempotency(), message.messageId(), deadline, attempt -> jobs.run(job, attempt, deadline));
+            result = writes.runQueued(job.idempotency(), message.messageId(), message.receiveCount(), lastTry, deadline,
+                    attempt -> jobs.run(job, attempt, deadline));
         } catch (RuntimeException | StackOverflowError e) {
             // the key's store failing, or a bug: this job's failure, not the batch's
             LOG.errorf(e, "%s failed before it could run", what);
@@ -114,9 +140,29 @@ public class UploadWorker {
                 return false;
             }
             case ALREADY_DONE -> {
-                LOG.infof("%s: its answer was stored before (a redelivery); nothing uploaded", what);
+                LOG.infof("%s: an earlier delivery of this job stored its answer (a redelivery); nothing uploaded", what);
                 metrics.count(Metric.JOBS_DONE);
                 return false;
+            }
+            case ANSWERED_BY_RETRY -> {
+                LOG.infof("%s: the same request, sent again under its Idempotency-Key, ran and stored its answer; this job "
+                        + "is dropped, nothing uploaded", what);
+                metrics.count(Metric.JOBS_DONE);
+                return false;
+            }
+            case KEY_REUSED -> {
+                LOG.warnf("%s: its Idempotency-Key now holds another request (this job's record was freed or expired, "
+                        + "and the key was used again); this job is dropped, nothing uploaded, and no answer is kept for it", what);
+                metrics.count(Metric.JOBS_DONE);
+                return false;
+            }
+            case DEAD_LETTERED -> {
+                LOG.errorf("%s: failed (%s) after %d ms on its last receive; its Idempotency-Key now answers the failure "
+                        + "(502, job dead_lettered), and the job goes to the dead-letter queue", what,
+                        result.failure() == null ? "unknown" : result.failure().getMessage(), millis);
+                queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+                metrics.count(Metric.JOBS_FAILED);
+                return true;
             }
             case BUSY -> {
                 Duration delay = max(result.retryAfter(), config.retryMinDelay());
@@ -151,6 +197,33 @@ public class UploadWorker {
             queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
         }
         return !sent;
+    }
+
+    /**
+     * The queue's maxReceiveCount, from its redrive policy (read once; GetQueueAttributes comes with the SQS event):
+     * empty when the queue has none or it could not be read (then no receive counts as the last, as before).
+     */
+    private OptionalInt maxReceiveCount(String queueUrl, Deadline deadline) {
+        if (maxReceiveCount != 0) {
+            return maxReceiveCount > 0 ? OptionalInt.of(maxReceiveCount) : OptionalInt.empty();
+        }
+        try {
+            String policy = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.REDRIVE_POLICY)
+                    .overrideConfiguration(AwsTimeouts.within(deadline, sqs))).attributes().get(QueueAttributeName.REDRIVE_POLICY);
+            JsonNode count = policy == null ? null : mapper.readTree(policy).path("maxReceiveCount");
+            int value = count == null ? 0 : count.isNumber() ? count.asInt() : count.isTextual() ? Integer.parseInt(count.asText().trim()) : 0;
+            if (value > 0) {
+                maxReceiveCount = value;
+                return OptionalInt.of(value);
+            }
+            maxReceiveCount = -1;
+            LOG.warnf("The upload job queue has no redrive policy with a maxReceiveCount (%s): a job that keeps failing stays "
+                    + "on it until its retention ends, its Idempotency-Key answering 409 meanwhile", policy);
+        } catch (SdkException | JsonProcessingException | NumberFormatException e) {
+            LOG.warnf("The upload job queue's redrive policy could not be read (%s); this job's receive is not known to be its "
+                    + "last", e.getMessage());
+        }
+        return OptionalInt.empty();
     }
 
     private static Duration max(Duration a, Duration b) {

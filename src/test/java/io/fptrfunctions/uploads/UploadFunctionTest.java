@@ -281,6 +281,79 @@ class UploadFunctionTest {
     }
 
     @Test
+    void anObjectReplacedHalfWayIsA409ThatCompletesNothingAndLeavesNothingOpen() throws Exception {
+        object("uploads/replaced/plate.exr", 6 * 256 * KIB, 21);
+        long attachmentsBefore = attachmentCount();
+        // part 2 is held, so the parts after part 3 are read from S3 after the object was replaced
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/2$", "latency_ms", 1500));
+
+        Answer a = whileRunning(() -> putFile("Version", 6003, "sg_uploaded_movie",
+                        "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/replaced/plate.exr\"}}"),
+                () -> SIM.count("PUT", ".*/parts/2") > 0, () -> object("uploads/replaced/plate.exr", 6 * 256 * KIB, 22));
+
+        assertEquals(409, a.status(), a.body()::toString);
+        assertTrue(a.detail().contains("was replaced or deleted during the upload"), a::detail);
+        assertEquals("/s3/key", a.body().path("pointer").asText());
+        assertEquals(0, SIM.count("POST", ".*/sg_uploaded_movie/_upload"), "never completed: no mix of two files");
+        assertEquals(1, SIM.count("POST", ".*/sg_uploaded_movie/_upload/multipart_abort"));
+        assertNoUploadLeftOpen();
+        assertEquals(attachmentsBefore, attachmentCount());
+    }
+
+    @Test
+    void aContentTypeNoHttpHeaderCanCarryIsA400BeforeAnythingIsSent() {
+        object("uploads/ct/notes.txt", 1000, 41);
+        for (String ct : new String[]{"text/plain; charset=\u0000", "text/plain; name=\u00e9t\u00e9", "text/plain;\u0085x",
+                "text/plain; a=\u2028b", "text/plain;\tcharset=utf-8\u007f"}) {
+            SIM.clearRequests();
+            Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET
+                    + "\", \"key\": \"uploads/ct/notes.txt\"}, \"content_type\": " + JSON.valueToTree(ct) + "}");
+            assertEquals(400, a.status(), () -> JSON.valueToTree(ct) + ": " + a.body());
+            assertEquals("/content_type", a.body().path("pointer").asText());
+            assertEquals(0, SIM.count("GET", ".*/_upload.*"), "nothing started in FPTR");
+        }
+    }
+
+    @Test
+    void aKeyWhoseLastSegmentIsNoFileNameIsA400UnlessANameIsSent() {
+        String key = "uploads/ctl/plate\tv002.exr";
+        object(key, 1000, 42);
+        String s3 = "\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": " + JSON.valueToTree(key) + "}";
+        Answer field = putFile("Version", 6003, "sg_uploaded_movie", "{" + s3 + "}");
+        assertEquals(400, field.status(), field.body()::toString);
+        assertEquals("/name", field.body().path("pointer").asText(), "what to send instead");
+        Answer image = putImage("Shot", 1002, "{" + s3 + "}");
+        assertEquals(400, image.status(), image.body()::toString);
+        assertEquals("/s3/key", image.body().path("pointer").asText());
+        assertEquals(0, SIM.count("GET", ".*/_upload.*"), "nothing started in FPTR");
+
+        Answer named = putFile("Version", 6003, "sg_uploaded_movie", "{" + s3 + ", \"name\": \"plate_v002.exr\"}");
+        assertEquals(200, named.status(), named.body()::toString);
+        assertEquals("plate_v002.exr", named.body().at("/value/name").asText());
+    }
+
+    @Test
+    void sizesAtTheBoundsGoUpWhole() {
+        // empty; exactly fptr.upload.single-put-max-bytes (one PUT); one byte more (a full part and a part of one byte)
+        int[] sizes = {0, 256 * KIB, 256 * KIB + 1};
+        int[] puts = {1, 1, 0};
+        int[] parts = {0, 0, 2};
+        for (int i = 0; i < sizes.length; i++) {
+            SIM.clearRequests();
+            byte[] bytes = object("uploads/bounds/plate-" + i + ".exr", sizes[i], 30 + i);
+            Answer a = putFile("Version", 6003, "sg_uploaded_movie", "{\"s3\": {\"bucket\": \"" + BUCKET
+                    + "\", \"key\": \"uploads/bounds/plate-" + i + ".exr\"}}");
+            int size = sizes[i];
+            assertEquals(200, a.status(), () -> size + " bytes: " + a.body());
+            assertEquals(size, a.body().at("/upload/bytes").asLong());
+            assertEquals(puts[i], SIM.count("PUT", SINGLE_PUTS), size + " bytes");
+            assertEquals(parts[i], SIM.count("PUT", PART_PUTS), size + " bytes");
+            assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"), size + " bytes");
+        }
+        assertNoUploadLeftOpen();
+    }
+
+    @Test
     void anUploadUrlFromFptrThatIsNoHttpUrlIsA502AndTheOpenUploadIsAborted() {
         object("uploads/badurl/plate.exr", 6 * 256 * KIB, 13);
         long attachmentsBefore = attachmentCount();

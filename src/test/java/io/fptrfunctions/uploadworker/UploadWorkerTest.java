@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.aws.MotoServer;
 import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.http.TestLambdaContext;
@@ -15,6 +16,8 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -30,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +50,7 @@ class UploadWorkerTest {
     private static final SimAdmin SIM = FptrSimTestResource.admin();
     private static final String BUCKET = MotoTestResource.BUCKET;
     private static final String QUEUE_URL = MotoTestResource.queueUrl(MotoTestResource.UPLOAD_QUEUE);
+    private static final String DEAD_LETTER_URL = MotoTestResource.queueUrl(MotoTestResource.UPLOAD_DEAD_LETTERS);
     private static final int KIB = 1024;
     private static final String COMPLETIONS = ".*/_upload$";
 
@@ -67,6 +72,7 @@ class UploadWorkerTest {
         SIM.config(Map.of("multipart_min_part_bytes", 64 * KIB));
         CircuitBreakerMaintenance.get().resetAll();
         sqs.purgeQueue(b -> b.queueUrl(QUEUE_URL));
+        sqs.purgeQueue(b -> b.queueUrl(DEAD_LETTER_URL));
         tag = UUID.randomUUID().toString();
         key = "uploads/async/plate-" + tag.substring(0, 8) + ".exr";
         bytes = new byte[10 * 256 * KIB + 123];   // 2.5 MiB: over the request's limit, ten parts
@@ -76,8 +82,12 @@ class UploadWorkerTest {
     }
 
     String attachmentBody() {
-        return "{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"" + key + "\"},"
-                + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}], \"description\": \"" + tag + "\"}";
+        return attachmentBody(key, tag);
+    }
+
+    static String attachmentBody(String s3Key, String description) {
+        return "{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"" + s3Key + "\"},"
+                + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}], \"description\": \"" + description + "\"}";
     }
 
     @Test
@@ -161,6 +171,108 @@ class UploadWorkerTest {
     }
 
     @Test
+    void aJobThatFailsOnEveryReceiveEndsItsKeyAsAReadableFailureAndGoesToTheDeadLetterQueueWhenceItCanRunAgain() {
+        assertEquals(202, invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/3$", "status", 500, "times", 1000));
+
+        for (int receive = 1; receive <= MotoTestResource.MAX_RECEIVE_COUNT; receive++) {
+            Message job = receiveWaiting(QUEUE_URL);
+            assertEquals(String.valueOf(receive), job.attributesAsStrings().get("ApproximateReceiveCount"));
+            assertEquals(List.of(job.messageId()), deliver(job), "it failed: left on the queue");
+            if (receive < MotoTestResource.MAX_RECEIVE_COUNT) {
+                assertEquals(409, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status(), "not its last receive");
+            }
+        }
+        Answer failed = invoke(upload(attachmentBody()).header("Idempotency-Key", tag));
+        assertEquals(502, failed.status(), failed.body()::toString);
+        assertEquals("true", failed.header("Idempotent-Replayed"));
+        assertNull(failed.header("Retry-After"), "the same key answers the same again: nothing to wait for");
+        assertEquals("dead_lettered", failed.body().path("job").asText());
+        assertEquals(MotoTestResource.MAX_RECEIVE_COUNT, failed.body().path("receives").asInt());
+        assertEquals("not_landed", failed.body().path("write_outcome").asText(), "storage failed before the completion");
+        assertEquals(502, failed.body().at("/last_failure/status").asInt());
+        assertTrue(failed.detail().contains("dead-letter queue") && failed.detail().contains("new Idempotency-Key"), failed::detail);
+        assertEquals(0, attachmentsMade());
+        assertEquals(0, SIM.count("POST", COMPLETIONS));
+
+        assertTrue(receive().isEmpty(), "visible again at once, so the next receive moves it to the dead-letter queue");
+        Message dead = receiveWaiting(DEAD_LETTER_URL);
+
+        SIM.clearFaults();
+        assertEquals(List.of(), deliver(dead), "moved back from the dead-letter queue, the job runs again under its key");
+        assertEquals(1, attachmentsMade());
+        Answer done = invoke(upload(attachmentBody()).header("Idempotency-Key", tag));
+        assertEquals(201, done.status(), done.body()::toString);
+        assertEquals(tag, done.body().path("description").asText());
+    }
+
+    @Test
+    void aJobWhoseKeyNowHoldsAnotherRequestIsDroppedAndTheLogSaysSoNotThatItWasARedelivery() {
+        String small = key + ".small";
+        s3.putObject(b -> b.bucket(BUCKET).key(small), RequestBody.fromBytes(new byte[1000]));
+        assertEquals(202, invoke(upload(attachmentBody(small, tag)).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        forgetKey(tag);   // as if its record had expired
+        Answer other = invoke(upload(attachmentBody(small, "other-" + tag)).header("Idempotency-Key", tag));
+        assertEquals(201, other.status(), "another request under the key: " + other.body());
+
+        try (LogCapture log = LogCapture.start()) {
+            assertEquals(List.of(), deliver(onlyMessage()), "dropped");
+            assertTrue(log.all().contains("now holds another request"), log::all);
+            assertFalse(log.all().contains("redelivery"), log::all);
+        }
+        assertEquals(0, attachmentsMade(), "the job uploaded nothing");
+        assertEquals("other-" + tag, invoke(upload(attachmentBody(small, "other-" + tag)).header("Idempotency-Key", tag))
+                .body().path("description").asText(), "the key keeps the other request's answer");
+    }
+
+    @Test
+    void aJobThatClaimedItsFreedKeyAgainAndFailedIsRunByItsNextDeliveryNotSentAroundForEver() {
+        assertEquals(202, invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        forgetKey(tag);   // as if its record had expired before a worker took the job
+        SIM.fault(Map.of("method", "PUT", "path", "/parts/3$", "status", 500, "times", 1000));
+        Message first = receiveWaiting(QUEUE_URL);
+        assertEquals(List.of(first.messageId()), deliver(first), "it claimed the key again, then storage failed");
+        assertEquals(409, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
+
+        SIM.clearFaults();
+        Message second = receiveWaiting(QUEUE_URL);
+        assertEquals("2", second.attributesAsStrings().get("ApproximateReceiveCount"));
+        assertEquals(List.of(), deliver(second), "its next delivery runs it (it was sent around again, with its receive count reset)");
+        assertEquals(1, attachmentsMade());
+        assertTrue(receive().isEmpty(), "nothing sent again");
+        assertEquals(201, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
+    }
+
+    @Test
+    void aJobWhoseKeyIsHeldByAnAttemptThatStoppedHoldingItTakesItOverInsteadOfWaitingForEver() {
+        assertEquals(202, invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        // as if the same request, sent without the preference after the queued lease, took the key over and died
+        updateKey(tag, "SET claim = :other, lease_until = :past REMOVE run_until",
+                Map.of(":other", AttributeValue.fromS("another-attempt"), ":past", AttributeValue.fromN("0")));
+
+        assertEquals(List.of(), deliver(onlyMessage()), "taken over and run");
+        assertEquals(1, attachmentsMade());
+        assertTrue(receive().isEmpty(), "not sent around again to wait for an attempt that will not finish");
+        assertEquals(201, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
+    }
+
+    @Test
+    void aJobWhoseRequestWasSentAgainAndRanUnderItsKeyUploadsNothingAndTheLogSaysSo() {
+        String small = key + ".small";
+        s3.putObject(b -> b.bucket(BUCKET).key(small), RequestBody.fromBytes(new byte[1000]));
+        assertEquals(202, invoke(upload(attachmentBody(small, tag)).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        forgetKey(tag);   // as if the job's claim had lapsed
+        assertEquals(201, invoke(upload(attachmentBody(small, tag)).header("Idempotency-Key", tag)).status(), "sent again, in the request");
+
+        try (LogCapture log = LogCapture.start()) {
+            assertEquals(List.of(), deliver(onlyMessage()));
+            assertTrue(log.all().contains("the same request, sent again under its Idempotency-Key, ran"), log::all);
+            assertFalse(log.all().contains("redelivery"), log::all);
+        }
+        assertEquals(1, attachmentsMade(), "one Attachment: the request's");
+    }
+
+    @Test
     void aSecondDeliveryWhileTheFirstRunsUploadsNothingAndComesBackLater() throws Exception {
         assertEquals(202, invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
         Message job = onlyMessage();
@@ -240,6 +352,38 @@ class UploadWorkerTest {
     private List<Message> receive() {
         return sqs.receiveMessage(b -> b.queueUrl(QUEUE_URL).maxNumberOfMessages(10).waitTimeSeconds(0)
                 .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+    }
+
+    /** The next message of {@code queueUrl}, waiting up to 10 s for it (a failed job is visible again after 1-2 s). */
+    private Message receiveWaiting(String queueUrl) {
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < until) {
+            List<Message> got = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(1).waitTimeSeconds(2)
+                    .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+            if (!got.isEmpty()) {
+                return got.get(0);
+            }
+        }
+        throw new AssertionError("no message on " + queueUrl + " within 10 s");
+    }
+
+    /** Changes the key's record as {@code update} says. */
+    private static void updateKey(String idempotencyKey, String update, Map<String, AttributeValue> values) {
+        try (DynamoDbClient dynamo = MotoServer.get().dynamoDb()) {
+            dynamo.scan(b -> b.tableName(MotoTestResource.IDEMPOTENCY_TABLE)).items().stream()
+                    .filter(item -> item.get("pk").s().endsWith("#" + idempotencyKey))
+                    .forEach(item -> dynamo.updateItem(b -> b.tableName(MotoTestResource.IDEMPOTENCY_TABLE)
+                            .key(Map.of("pk", item.get("pk"))).updateExpression(update).expressionAttributeValues(values)));
+        }
+    }
+
+    /** Deletes the key's record, as its expiry would. */
+    private static void forgetKey(String idempotencyKey) {
+        try (DynamoDbClient dynamo = MotoServer.get().dynamoDb()) {
+            dynamo.scan(b -> b.tableName(MotoTestResource.IDEMPOTENCY_TABLE)).items().stream()
+                    .filter(item -> item.get("pk").s().endsWith("#" + idempotencyKey))
+                    .forEach(item -> dynamo.deleteItem(b -> b.tableName(MotoTestResource.IDEMPOTENCY_TABLE).key(Map.of("pk", item.get("pk")))));
+        }
     }
 
     private Message onlyMessage() {
