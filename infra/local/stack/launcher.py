@@ -9,6 +9,7 @@ import calendar
 import json
 import logging
 import os
+import platform
 import re
 import shutil
 import signal
@@ -37,6 +38,12 @@ REPO = Path(__file__).resolve().parents[3]
 SIM_JAR = REPO / "target/fptr-sim.jar"
 SIM_SOURCES = ("pom.xml", "src/test/java/io/fptrfunctions/sim", "src/test/resources/sim")
 RIC_MAIN_CLASS = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda"
+# The runtime interface client unpacks its JNI library to one fixed path, /tmp/.libaws-lambda-jni.so, at every
+# start. On Lambda each sandbox has a /tmp of its own; here the functions share one, and a start rewriting the
+# file while another maps it kills that one with SIGBUS (seen in LocalStackIT). So the library is unpacked once,
+# beside the jars, and every start is pointed at it with the client's own property for that.
+RIC_JNI_PROPERTY = "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI"
+RIC_JNI_LIBRARY = "libaws-lambda-jni.so"
 # The flags the Lambda Java runtime starts the JVM with (plus the heap it derives from MemorySize). They
 # go first in JAVA_TOOL_OPTIONS, so a function's own JAVA_TOOL_OPTIONS (the documented way to tune the
 # JVM on Lambda) comes after them and wins.
@@ -362,7 +369,9 @@ class LocalStack:
 
         def start_instance(function: Function, number: int) -> Instance:
             if function.runtime.startswith("java"):
-                command = [java_binary(), "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
+                jni = ric_jni_library(ric)
+                command = [java_binary(), *([f"-D{RIC_JNI_PROPERTY}={jni}"] if jni else []),
+                           "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
             else:
                 command = [str(code_dir / "bootstrap")]
             cpu = self.cpu_limits.group(f"{function.logical_id}-{number}", function.memory_mb) if self.cpu_limits else None
@@ -462,6 +471,27 @@ def runtime_interface_client(into: Path) -> Path:
                         f"-Dlambda-ric.version={version}", "dependency:copy-dependencies",
                         f"-DoutputDirectory={target}"], cwd=REPO, check=True, stdout=sys.stderr)
         (target / ".complete").touch()
+    return target
+
+
+def ric_jni_library(ric: Path) -> Optional[Path]:
+    """The runtime interface client's JNI library for this machine (glibc), unpacked once from its jar into
+    `ric` (see RIC_JNI_PROPERTY); None when the jar holds none for this machine, and the client unpacks its own."""
+    target = ric / RIC_JNI_LIBRARY
+    if target.exists():
+        return target
+    arch = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch_64", "arm64": "aarch_64"}.get(platform.machine().lower())
+    jar = next(ric.glob("aws-lambda-java-runtime-interface-client-*.jar"), None)
+    if arch is None or jar is None:
+        return None
+    with zipfile.ZipFile(jar) as archive:
+        try:
+            library = archive.read(f"jni/libaws-lambda-jni.linux-{arch}.so")
+        except KeyError:
+            return None
+    partial = ric / f".{RIC_JNI_LIBRARY}.{os.getpid()}"
+    partial.write_bytes(library)
+    partial.replace(target)   # whole or not at all, for a start reading it meanwhile
     return target
 
 
