@@ -366,10 +366,10 @@ class LocalStack:
     def _instance_factory(self, code_dir: Path, ric: Optional[Path], aws_url: str):
         """A Java function runs under AWS's runtime interface client; a provided.* one is the `bootstrap`
         executable at the root of its code, as Lambda's custom runtimes (and Quarkus native builds) are."""
+        jni = ric_jni_library(ric) if ric else None
 
         def start_instance(function: Function, number: int) -> Instance:
             if function.runtime.startswith("java"):
-                jni = ric_jni_library(ric)
                 command = [java_binary(), *([f"-D{RIC_JNI_PROPERTY}={jni}"] if jni else []),
                            "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
             else:

@@ -297,12 +297,14 @@ class IdempotencyStore {
      * may have landed, which the record keeps for the job's later runs (its dead-letter answer says so).
      */
     void endRun(Claim.Mine claim, boolean mayHaveLanded, Deadline deadline) {
-        long now = clock.instant().toEpochMilli();
-        change(claim, "freed for its next run", deadline, b -> b.updateExpression("SET run_until = :now"
-                        + (mayHaveLanded ? ", " + MAY_HAVE_LANDED + " = :true" : ""))
-                .expressionAttributeValues(mayHaveLanded
-                        ? Map.of(":now", n(now), ":claim", s(claim.claimId()), ":true", AttributeValue.fromBool(true))
-                        : Map.of(":now", n(now), ":claim", s(claim.claimId()))));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":now", n(clock.instant().toEpochMilli()), ":claim", s(claim.claimId())));
+        String set = "SET run_until = :now";
+        if (mayHaveLanded) {   // only ever set: a later run that wrote nothing does not clear it
+            values.put(":true", AttributeValue.fromBool(true));
+            set += ", " + MAY_HAVE_LANDED + " = :true";
+        }
+        String update = set;
+        change(claim, "freed for its next run", deadline, b -> b.updateExpression(update).expressionAttributeValues(values));
     }
 
     private void change(Claim.Mine claim, String what, Deadline deadline,

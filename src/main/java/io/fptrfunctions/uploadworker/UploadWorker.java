@@ -1,5 +1,9 @@
 package io.fptrfunctions.uploadworker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fptrfunctions.aws.AwsTimeouts;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.idempotency.IdempotentWrites;
 import io.fptrfunctions.idempotency.IdempotentWrites.QueuedResult;
@@ -14,20 +18,15 @@ import io.fptrfunctions.uploads.UploadJob;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fptrfunctions.aws.AwsTimeouts;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.time.Duration;
-import java.util.OptionalInt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * Runs a batch of upload jobs ({@code Prefer: respond-async} on the upload routes), one after another, with the

@@ -99,8 +99,10 @@ public class WebhookService {
         invocations.tagId(Invocation.DELIVERY_ID, deliveryId);   // the body passed the signature check: FPTR sent it
         DeliveryReader.Delivery delivery = reader.read(body, deliveryId);
         List<WebhookEvent> events = delivery.events();
+        // the header's id, else the first event's own: what the log lines name the delivery by
+        String logId = deliveryId != null ? deliveryId : events.isEmpty() ? "-" : events.get(0).deliveryId();
         if (deliveryId == null && !events.isEmpty()) {
-            invocations.tagId(Invocation.DELIVERY_ID, events.get(0).deliveryId());
+            invocations.tagId(Invocation.DELIVERY_ID, logId);
         }
 
         int readable = 0;
@@ -123,13 +125,12 @@ public class WebhookService {
                 duplicates++;   // the same event twice in one batch
             }
         }
-        String logId = deliveryId != null ? deliveryId : events.isEmpty() ? null : events.get(0).deliveryId();
         unreadable.sort(Comparator.comparingInt(UnreadableEvent::index));
         refuseWhenNothingIsReadable(delivery.batched(), unreadable, readable);
         for (UnreadableEvent u : unreadable) {
             // one line each, so a bad event is found by its ids in FPTR's event log; no value of its payload
             LOG.warnf("delivery %s: %s could not be read (%s): it is not queued or marked seen; the "
-                    + "delivery's other events are handled", logId != null ? logId : "-", u.describe(), u.pointer());
+                    + "delivery's other events are handled", logId, u.describe(), u.pointer());
         }
 
         long awsStarted = System.nanoTime();
@@ -150,7 +151,7 @@ public class WebhookService {
 
         LOG.infof("delivery %s (site %s, hook %s, batch %s %s/%s): %d events: accepted %d, duplicates %d, ignored %d, "
                         + "unreadable %d, not queued %d; %.1f ms (%.1f in DynamoDB and SQS)",
-                logId != null ? logId : "-",
+                logId,
                 logged(request, "x-sg-webhook-site-url"), logged(request, "x-sg-webhook-id"),
                 logged(request, "x-sg-event-batch-id"), logged(request, "x-sg-event-batch-index"),
                 logged(request, "x-sg-event-batch-size"), readable + unreadable.size(), queued.size(),
