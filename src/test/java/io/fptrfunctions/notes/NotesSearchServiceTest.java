@@ -409,6 +409,26 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
+    void aSortKeyFptrDoesNotKnowIsA400NamingItNotNotesInIdOrder() {
+        // FPTR (and the simulator) ignore a sort key they do not know: "-create_at" came back as 200 in id order,
+        // which reads like the asked order.
+        SIM.clearRequests();
+        ProblemException e = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'sort': '-create_at'}"));
+        assertEquals(400, e.status());
+        assertEquals("Unknown field", e.title());
+        assertEquals("/sort", e.extensions().get("pointer"));
+        assertTrue(e.detail().startsWith("'sort' key 0 (\"create_at\"): Note has no field create_at."), e.detail());
+        assertEquals(0, SIM.count("POST", "/_search$"), "no search for a sort that names an unknown field");
+
+        ProblemException hop = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'sort': 'id, project.Project.nmae'}"));
+        assertEquals("/sort", hop.extensions().get("pointer"));
+        assertTrue(hop.detail().startsWith("'sort' key 1 (\"project.Project.nmae\"): Project has no field nmae."), hop.detail());
+        assertEquals(f.notes(7, 6, 5, 3, 2, 1), ids(search("{'project': " + f.project + ", 'sort': '-created_at, id'}")));
+    }
+
+    @Test
     void limitTruncates() {
         ObjectNode cut = search("{'project': " + f.project + ", 'limit': 2}");
         assertEquals(f.notes(1, 2), ids(cut));
