@@ -130,7 +130,7 @@ public class NotesSearchService {
         answer.put("count", notes.size());
         answer.put("truncated", result.truncated());
         if (query.limit() == null && result.truncated()) {
-            int fits = AnswerSize.fitting(notes.size(), AnswerSize.escapedSize(answer, mapper), config.maxResponseBytes());
+            int fits = AnswerSize.fitting(answer, AnswerSize.escapedSize(answer, mapper), config.maxResponseBytes(), mapper);
             throw ProblemException.unprocessable("More than " + maxNotes + " notes match, more than a search without a limit "
                     + "reads; none is returned. Narrow the criteria, or set limit (about " + fits + " notes fit in an answer).")
                     .with("max_notes", maxNotes).with("suggested_limit", fits);

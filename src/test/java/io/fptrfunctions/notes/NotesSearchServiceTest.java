@@ -484,6 +484,29 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
+    void theSuggestedLimitFitsWhenTheFirstNotesAreTheLargeOnes() {
+        // 6 long notes then 14 short ones, over the cap by a little: the ratio (count x cap / size x 0.9) said 18,
+        // whose answer (the same first 18 notes) was still over the cap, so the caller's retry was a 422 again.
+        ObjectNode answer = mapper.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode notes = answer.putArray("notes");
+        for (int i = 0; i < 20; i++) {
+            notes.addObject().put("id", 1000 + i).put("content", i < 6 ? "x".repeat(1000) : "y");
+        }
+        answer.put("count", 20).put("truncated", false);
+        long max = AnswerSize.escapedSize(answer, mapper) - 100;
+        ProblemException e = assertThrows(ProblemException.class, () -> AnswerSize.check(answer, 20, max, mapper));
+        int fits = (Integer) e.extensions().get("suggested_limit");
+        ObjectNode cut = answer.deepCopy();
+        com.fasterxml.jackson.databind.node.ArrayNode kept = (com.fasterxml.jackson.databind.node.ArrayNode) cut.get("notes");
+        while (kept.size() > fits) {
+            kept.remove(kept.size() - 1);
+        }
+        cut.put("count", fits).put("truncated", true);
+        assertTrue(AnswerSize.escapedSize(cut, mapper) <= max, "the first " + fits + " notes fit: " + AnswerSize.escapedSize(cut, mapper) + " > " + max);
+        assertTrue(fits >= 5, "as many as fit, not a blind margin: " + fits);
+    }
+
+    @Test
     void everyPageIsReadInOrderWithSmallPages() {
         List<Long> all = pagingData();
         SIM.config(Map.of("max_page_size", 5));
