@@ -165,10 +165,11 @@ public class NotesSearchService {
     /**
      * Pages are read separately, so the order must be total or a row could sit on two pages (or none):
      * {@code id} breaks every tie. Without a sort FPTR's own order, id ascending, is already total, and
-     * sending none lets FPTR stop reading at the end of the page.
+     * sending none lets FPTR stop reading at the end of the page; {@code "id"} is that order, so it is null
+     * too (read by id, not by page number).
      */
     static String stableSort(String sort) {
-        if (sort == null) {
+        if (sort == null || sort.equals("id")) {
             return null;
         }
         for (String key : sort.split(",")) {
