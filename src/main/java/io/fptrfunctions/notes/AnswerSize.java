@@ -20,17 +20,38 @@ final class AnswerSize {
     static void check(JsonNode answer, int count, long maxBytes, ObjectMapper mapper) {
         long bytes = escapedSize(answer, mapper);
         if (bytes > maxBytes) {
-            int fits = fitting(count, bytes, maxBytes);
+            int fits = fitting(answer, bytes, maxBytes, mapper);
             throw ProblemException.unprocessable("The " + count + " matching notes make a " + bytes / 1_000_000
                     + " MB answer, more than the " + maxBytes / 1_000_000 + " MB a Lambda response can carry. "
-                    + "Narrow the criteria, ask for fewer fields, or set limit (about " + fits + " notes fit).")
+                    + "Narrow the criteria, ask for fewer fields, or set limit (the first " + fits + " notes fit).")
                     .with("count", count).with("suggested_limit", fits);
         }
     }
 
-    /** About how many of an answer's {@code count} notes fit in {@code maxBytes}, with a margin (at least 1). */
-    static int fitting(int count, long bytes, long maxBytes) {
-        return bytes <= maxBytes ? count : (int) Math.max(1, (long) count * maxBytes / bytes * 9 / 10);
+    /**
+     * How many of the answer's first notes fit in {@code maxBytes} (at least 1): what a search with that limit
+     * answers, the same notes in the same order (its count no longer, its {@code truncated} shorter). Counted note
+     * by note, as notes differ in size: a ratio of the whole missed when the first notes were the long ones.
+     */
+    static int fitting(JsonNode answer, long bytes, long maxBytes, ObjectMapper mapper) {
+        JsonNode notes = answer.path("notes");
+        if (bytes <= maxBytes) {
+            return notes.size();
+        }
+        long[] sizes = new long[notes.size()];
+        long used = bytes;
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = escapedSize(notes.get(i), mapper) + (i == 0 ? 0 : 1);   // a comma before every note but the first
+            used -= sizes[i];
+        }
+        // used: the answer without its notes
+        for (int i = 0; i < sizes.length; i++) {
+            used += sizes[i];
+            if (used > maxBytes) {
+                return Math.max(1, i);
+            }
+        }
+        return Math.max(1, sizes.length);
     }
 
     /**

@@ -28,7 +28,10 @@ import static io.fptrfunctions.fptr.FptrFilter.or;
  */
 final class NoteFilterBuilder {
 
-    /** The field that holds each type's display name; {@code code} for Shot, Asset, Version, custom entities... */
+    /**
+     * The field that holds each type's display name; {@code code} for Shot, Asset, Version, custom entities...
+     * ({@code title} for Ticket and Delivery: the Python API's usage tips, "Entity Fields").
+     */
     private static final Map<String, String> NAME_FIELD = Map.of(
             "Project", "name",
             "HumanUser", "name",
@@ -37,7 +40,9 @@ final class NoteFilterBuilder {
             "Task", "content",
             "Note", "subject",
             "Attachment", "filename",
-            "Reply", "content");
+            "Reply", "content",
+            "Ticket", "title",
+            "Delivery", "title");
 
     private NoteFilterBuilder() {
     }

@@ -97,6 +97,7 @@ public class NotesSearchService {
     ObjectNode search(NoteQuery asked, int pageSize, int maxNotes, Deadline deadline) {
         long started = System.nanoTime();
         RequestedFields.requireKnown(asked.fields(), schemas, deadline);
+        RequestedFields.requireKnownSort(asked.sort(), schemas, deadline);
         // a name two projects share would match both projects' notes: resolved first, to one id or a 404 or 409
         NoteQuery query = asked.project() != null && asked.project().name() != null
                 ? asked.withProject(projectNames.id(asked.project().name(), deadline)) : asked;
@@ -129,7 +130,7 @@ public class NotesSearchService {
         answer.put("count", notes.size());
         answer.put("truncated", result.truncated());
         if (query.limit() == null && result.truncated()) {
-            int fits = AnswerSize.fitting(notes.size(), AnswerSize.escapedSize(answer, mapper), config.maxResponseBytes());
+            int fits = AnswerSize.fitting(answer, AnswerSize.escapedSize(answer, mapper), config.maxResponseBytes(), mapper);
             throw ProblemException.unprocessable("More than " + maxNotes + " notes match, more than a search without a limit "
                     + "reads; none is returned. Narrow the criteria, or set limit (about " + fits + " notes fit in an answer).")
                     .with("max_notes", maxNotes).with("suggested_limit", fits);
@@ -164,10 +165,11 @@ public class NotesSearchService {
     /**
      * Pages are read separately, so the order must be total or a row could sit on two pages (or none):
      * {@code id} breaks every tie. Without a sort FPTR's own order, id ascending, is already total, and
-     * sending none lets FPTR stop reading at the end of the page.
+     * sending none lets FPTR stop reading at the end of the page; {@code "id"} is that order, so it is null
+     * too (read by id, not by page number).
      */
     static String stableSort(String sort) {
-        if (sort == null) {
+        if (sort == null || sort.equals("id")) {
             return null;
         }
         for (String key : sort.split(",")) {

@@ -10,11 +10,13 @@ import org.jboss.logging.Logger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.IntFunction;
 
 /**
- * Checks the caller's {@code fields} against FPTR's schema before the search. FPTR drops a name it does
- * not know and answers 200, so a typo ({@code sg_status} for {@code sg_status_list}) would come back as
- * {@code null} on every note, which reads like real data; here it is a 400 naming the field. Each hop of
+ * Checks the caller's {@code fields} and {@code sort} keys against FPTR's schema before the search. FPTR drops a
+ * name it does not know and answers 200, so a typo ({@code sg_status} for {@code sg_status_list}) would come back
+ * as {@code null} on every note, and a sort key's typo ({@code -create_at}) as notes in id order, both of which
+ * read like real data; here it is a 400 naming the name. Each hop of
  * a dotted path is checked ({@code project.Project.name}: Note.project links to Project, which has
  * name). The schema is read a whole entity type at a time and cached ({@link FieldSchemas#fieldOf}), and
  * a type is read only when a link field names it among its {@code valid_types}: names a caller makes up
@@ -41,10 +43,29 @@ final class RequestedFields {
     }
 
     static void requireKnown(List<String> fields, FieldSchemas schemas, Deadline deadline) {
+        requireKnown(fields, schemas, deadline, i -> "'fields/" + i + "'", i -> "/fields/" + i,
+                "FPTR leaves fields it does not know out of its answer, so they would come back null on every note");
+    }
+
+    /** {@code sort}'s keys ({@code "-created_at,project.Project.name"}): a key FPTR does not know it ignores. */
+    static void requireKnownSort(String sort, FieldSchemas schemas, Deadline deadline) {
+        if (sort == null) {
+            return;
+        }
+        List<String> keys = new ArrayList<>();
+        for (String key : sort.split(",")) {
+            keys.add(key.startsWith("-") ? key.substring(1) : key);
+        }
+        requireKnown(keys, schemas, deadline, i -> "'sort' key " + i, i -> "/sort",
+                "FPTR ignores a sort key it does not know, so the notes would come back in id order as if sorted");
+    }
+
+    private static void requireKnown(List<String> names, FieldSchemas schemas, Deadline deadline, IntFunction<String> label,
+                                     IntFunction<String> pointer, String why) {
         List<Unknown> unknown = new ArrayList<>();
-        for (int i = 0; i < fields.size(); i++) {
+        for (int i = 0; i < names.size(); i++) {
             try {
-                check(i, fields.get(i), schemas, deadline).ifPresent(unknown::add);
+                check(i, names.get(i), schemas, deadline).ifPresent(unknown::add);
             } catch (Unchecked leftUnchecked) {
                 // logged where it happened; the search goes on
             }
@@ -53,14 +74,13 @@ final class RequestedFields {
             return;
         }
         List<String> described = unknown.stream().limit(MAX_NAMED)
-                .map(u -> "'fields/" + u.index() + "' (\"" + u.name() + "\"): " + u.why()).toList();
+                .map(u -> label.apply(u.index()) + " (\"" + u.name() + "\"): " + u.why()).toList();
         String more = unknown.size() > MAX_NAMED ? " (and " + (unknown.size() - MAX_NAMED) + " more names)" : "";
         Unknown first = unknown.get(0);
         throw new ProblemException(400, first.unknownType() ? "Unknown entity type" : "Unknown field",
-                String.join("; ", described) + more + ". FPTR leaves fields it does not know out of its answer, so they would "
-                        + "come back null on every note; check the spelling (FPTR's field names, e.g. sg_status_list).",
+                String.join("; ", described) + more + ". " + why + "; check the spelling (FPTR's field names, e.g. sg_status_list).",
                 first.upstream() == null ? null : first.upstream().upstream(), null)
-                .with("pointer", "/fields/" + first.index());
+                .with("pointer", pointer.apply(first.index()));
     }
 
     /** The first hop of {@code name} that names nothing; empty when every hop exists. */

@@ -44,6 +44,15 @@ class NoteFilterBuilderTest {
     }
 
     @Test
+    void deliveriesAndTicketsAreNamedByTheirTitle() throws Exception {
+        // The Python API's usage tips: "on the Ticket and Delivery entities the name key would contain the value of the
+        // title field". note_links.Delivery.code was FPTR's 400 (Delivery has no code) for a name the README promises.
+        assertEquals(and("{'logical_operator':'or','conditions':[['note_links.Delivery.title','is','client drop 3'],"
+                        + "['note_links.Ticket.title','is','render farm down']]}"),
+                filter("{'linked': [{'type':'Delivery','name':'client drop 3'},{'type':'Ticket','name':'render farm down'}]}", null));
+    }
+
+    @Test
     void sequenceMatchesTheSequenceOrAnyOfItsShots() throws Exception {
         assertEquals(and("{'logical_operator':'or','conditions':[['note_links.Sequence.code','is','SEQ01'],"
                 + "['note_links.Shot.sg_sequence.Sequence.code','is','SEQ01']]}"), filter("{'sequence': 'SEQ01'}", null));

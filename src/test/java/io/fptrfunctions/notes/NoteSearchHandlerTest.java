@@ -56,6 +56,18 @@ class NoteSearchHandlerTest extends NoteFixtureTest {
     }
 
     @Test
+    void oddTextIsSearchedOrRefusedNeverA5xx() throws Exception {
+        for (String text : new String[] {"\\ud800x", "x\\udc00", "\\u0000", "\\ud83c\\udfac \\u05e9\\u05dc\\u05d5\\u05dd", "a\\\\%_\\\"b"}) {
+            for (String key : new String[] {"text", "author", "shot", "project", "sequence", "status"}) {
+                Answer r = post("{'" + key + "': '" + text + "'}");
+                assertTrue(r.status() < 500, key + " " + text + ": " + r.status() + " " + r.body());
+            }
+            Answer linked = post("{'linked': {'type': 'Shot', 'name': '" + text + "'}}");
+            assertTrue(linked.status() < 500, "linked " + text + ": " + linked.status() + " " + linked.body());
+        }
+    }
+
+    @Test
     void unknownKeyIs400() throws Exception {
         JsonNode b = post("{'shots': 'sh010'}").body();
         assertEquals(400, b.path("status").asInt());

@@ -409,6 +409,26 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
+    void aSortKeyFptrDoesNotKnowIsA400NamingItNotNotesInIdOrder() {
+        // FPTR (and the simulator) ignore a sort key they do not know: "-create_at" came back as 200 in id order,
+        // which reads like the asked order.
+        SIM.clearRequests();
+        ProblemException e = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'sort': '-create_at'}"));
+        assertEquals(400, e.status());
+        assertEquals("Unknown field", e.title());
+        assertEquals("/sort", e.extensions().get("pointer"));
+        assertTrue(e.detail().startsWith("'sort' key 0 (\"create_at\"): Note has no field create_at."), e.detail());
+        assertEquals(0, SIM.count("POST", "/_search$"), "no search for a sort that names an unknown field");
+
+        ProblemException hop = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'sort': 'id, project.Project.nmae'}"));
+        assertEquals("/sort", hop.extensions().get("pointer"));
+        assertTrue(hop.detail().startsWith("'sort' key 1 (\"project.Project.nmae\"): Project has no field nmae."), hop.detail());
+        assertEquals(f.notes(7, 6, 5, 3, 2, 1), ids(search("{'project': " + f.project + ", 'sort': '-created_at, id'}")));
+    }
+
+    @Test
     void limitTruncates() {
         ObjectNode cut = search("{'project': " + f.project + ", 'limit': 2}");
         assertEquals(f.notes(1, 2), ids(cut));
@@ -461,6 +481,29 @@ class NotesSearchServiceTest extends NoteFixtureTest {
             pagingNotes = SIM.insert(notes);
         }
         return pagingNotes;
+    }
+
+    @Test
+    void theSuggestedLimitFitsWhenTheFirstNotesAreTheLargeOnes() {
+        // 6 long notes then 14 short ones, over the cap by a little: the ratio (count x cap / size x 0.9) said 18,
+        // whose answer (the same first 18 notes) was still over the cap, so the caller's retry was a 422 again.
+        ObjectNode answer = mapper.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode notes = answer.putArray("notes");
+        for (int i = 0; i < 20; i++) {
+            notes.addObject().put("id", 1000 + i).put("content", i < 6 ? "x".repeat(1000) : "y");
+        }
+        answer.put("count", 20).put("truncated", false);
+        long max = AnswerSize.escapedSize(answer, mapper) - 100;
+        ProblemException e = assertThrows(ProblemException.class, () -> AnswerSize.check(answer, 20, max, mapper));
+        int fits = (Integer) e.extensions().get("suggested_limit");
+        ObjectNode cut = answer.deepCopy();
+        com.fasterxml.jackson.databind.node.ArrayNode kept = (com.fasterxml.jackson.databind.node.ArrayNode) cut.get("notes");
+        while (kept.size() > fits) {
+            kept.remove(kept.size() - 1);
+        }
+        cut.put("count", fits).put("truncated", true);
+        assertTrue(AnswerSize.escapedSize(cut, mapper) <= max, "the first " + fits + " notes fit: " + AnswerSize.escapedSize(cut, mapper) + " > " + max);
+        assertTrue(fits >= 5, "as many as fit, not a blind margin: " + fits);
     }
 
     @Test
@@ -551,6 +594,18 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ObjectNode answer = search("{'project': " + pagingProject + "}", 5);
         assertEquals(all, ids(answer));
         assertEquals(0, SIM.faults().size(), "the page after the 10th note was asked for by id, and retried");
+    }
+
+    @Test
+    void sortIdIsReadInIdOrderAsNoSortIs() {
+        // sort "id" is FPTR's own order, the default README names; it was read by page number, where a note deleted
+        // meanwhile shifts the next one onto a page already read and it is missed.
+        List<Long> all = pagingData();
+        SIM.config(Map.of("max_page_size", 5));
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "greater_than\"," + all.get(9) + "\\b",
+                "status", 503, "times", 1));
+        assertEquals(all, ids(search("{'project': " + pagingProject + ", 'sort': 'id'}", 5)));
+        assertEquals(0, SIM.faults().size(), "the page after the 10th note was asked for by id");
     }
 
     @Test

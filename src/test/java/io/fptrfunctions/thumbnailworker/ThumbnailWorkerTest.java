@@ -443,6 +443,30 @@ class ThumbnailWorkerTest {
     }
 
     @Test
+    void aJobDeliveredTwiceCopiesOnceAndTheSecondIsUnchanged() throws Exception {
+        // SQS delivers at least once, and FPTR may send one event twice: the second copy finds the object from the
+        // same source and writes nothing, in the same batch and in a later one (a redelivered message).
+        String first = aDelivery();
+        String second = aDelivery();
+        String third = aDelivery();
+        send(job("Note", 7001, "original", first));
+        send(job("Note", 7001, "original", second));
+        assertEquals(List.of(), deliverBatch().failures());
+        String etag = s3.headObject(b -> b.bucket(BUCKET).key(KEY_7001)).eTag();
+        java.time.Instant written = s3.headObject(b -> b.bucket(BUCKET).key(KEY_7001)).lastModified();
+        Thread.sleep(1100);   // S3's Last-Modified has whole seconds
+        send(job("Note", 7001, "original", third));
+        assertEquals(List.of(), deliverBatch().failures());
+
+        assertEquals(List.of("copied", "unchanged", "unchanged"),
+                List.of(acknowledgement(first).get("status").asText(), acknowledgement(second).get("status").asText(),
+                        acknowledgement(third).get("status").asText()));
+        assertEquals(etag, s3.headObject(b -> b.bucket(BUCKET).key(KEY_7001)).eTag());
+        assertEquals(written, s3.headObject(b -> b.bucket(BUCKET).key(KEY_7001)).lastModified(), "not written again");
+        assertArrayEquals(SIM.download(SIM.location("notes", 7001, "original")), read(KEY_7001));
+    }
+
+    @Test
     void aCopyIsNotStartedWithTooLittleTimeLeftAndGoesBackWithoutCounting() {
         send(job("Note", 7001, "original", null), Map.of("fptr-pending-checks", 2L));
         Message m = awaitMessage(QUEUE_URL, Duration.ofSeconds(2));
