@@ -1,5 +1,6 @@
 package io.fptrfunctions.uploads;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.aws.MotoServer;
@@ -68,19 +69,29 @@ class UploadSlowS3Test {
         String key = "uploads/slow-s3/plate.exr";
         s3.putObject(b -> b.bucket(MotoTestResource.BUCKET).key(key), RequestBody.fromBytes(new byte[100 * 1024]));
         SIM.reset();
+        // warm first (this profile's own Quarkus start): the timed call's 3 s are then the slow read's, not a cold
+        // JVM's first token, schema read and connections, which a loaded machine took past 3 s (a 503 at start_upload)
+        assertEquals(200, upload(key, TestLambdaContext.invocation(UploadHandler.FUNCTION)).status());
+        SIM.reset();
         SlowS3.get().rangedGetDelayMillis = 6000;   // below the S3 client's own 10 s api-call-timeout
 
         long started = System.nanoTime();
-        Answer a = ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/files/{field}", "/v1/entities/Version/6003/files/sg_uploaded_movie")
-                .pathParameter("type", "Version").pathParameter("id", "6003").pathParameter("field", "sg_uploaded_movie")
-                .body("{\"s3\": {\"bucket\": \"" + MotoTestResource.BUCKET + "\", \"key\": \"" + key + "\"}}")
-                .invoke(UploadHandler.FUNCTION, TestLambdaContext.withRemaining(4000));   // a deadline 3 s away
+        Answer a = upload(key, TestLambdaContext.withRemaining(4000));   // a deadline 3 s away
         long millis = (System.nanoTime() - started) / 1_000_000;
 
         assertEquals(504, a.status(), a.body()::toString);
         assertNotNull(a.header("Retry-After"));
-        assertTrue(millis < 3000, "answered before the deadline: " + millis + " ms");
+        // before Lambda's timeout (4 s): the deadline (3 s) cuts the read, and the margin is what the abort and the
+        // answer after it may take; a loaded machine used 376 ms of it. The uncut read would answer after 6 s.
+        assertTrue(millis < 4000, "answered before the function's timeout: " + millis + " ms");
         assertEquals(0, SIM.count("POST", ".*/sg_uploaded_movie/_upload"), "never completed");
+    }
+
+    private static Answer upload(String key, Context context) {
+        return ApiGatewayEvents.route("PUT /v1/entities/{type}/{id}/files/{field}", "/v1/entities/Version/6003/files/sg_uploaded_movie")
+                .pathParameter("type", "Version").pathParameter("id", "6003").pathParameter("field", "sg_uploaded_movie")
+                .body("{\"s3\": {\"bucket\": \"" + MotoTestResource.BUCKET + "\", \"key\": \"" + key + "\"}}")
+                .invoke(UploadHandler.FUNCTION, context);
     }
 
     /** Passes S3 calls on to moto, holding ranged GETs (part reads) for {@link #rangedGetDelayMillis}. */
