@@ -159,6 +159,37 @@ class ProjectTemplateTest(unittest.TestCase):
                    and a.get("Threshold") == 0 and a.get("ComparisonOperator") == "GreaterThanThreshold"}
         self.assertEqual(dead_letter_queues - alarmed, set(), "dead-letter queues without a depth > 0 alarm")
 
+    def test_every_queue_a_function_consumes_hides_a_batch_six_times_its_timeout_and_dead_letters_later(self):
+        """AWS asks an SQS event source's queue for a visibility timeout of at least 6x the function's Timeout; a
+        dead-letter queue keeps a job longer than its queue (a standard queue's message keeps its first enqueue
+        time, so a shorter retention would drop a moved job early)."""
+        queues = self.of_type("AWS::SQS::Queue")
+        consumed = 0
+        for lid, props in self.functions().items():
+            timeout = int(props.get("Timeout", self.template.function_globals.get("Timeout", 3)))
+            for event_name, event in (props.get("Events") or {}).items():
+                if event.get("Type") != "SQS":
+                    continue
+                consumed += 1
+                queue = queues[event["Properties"]["Queue"]["Fn::GetAtt"][0]]
+                self.assertGreaterEqual(int(queue["VisibilityTimeout"]), 6 * timeout, f"{lid}.{event_name}")
+                dead_letter = queues[queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]
+                self.assertGreater(int(dead_letter["MessageRetentionPeriod"]), int(queue["MessageRetentionPeriod"]),
+                                   f"{lid}.{event_name}: the dead-letter queue keeps a job longer than its queue")
+        self.assertEqual(consumed, 2, "the thumbnail and upload workers' queues")
+
+    def test_the_outputs_name_every_job_queue_and_dead_letter_queue_an_operator_acts_on(self):
+        """README's recovery (aws sqs start-message-move-task --source-arn <dead-letter queue ARN>) and queue checks
+        (get-queue-attributes --queue-url) take them from the stack's outputs, not from the console."""
+        outputs = self.template.doc["Outputs"]
+        values = [json.dumps(output["Value"]) for output in outputs.values()]
+        for lid, props in self.of_type("AWS::SQS::Queue").items():
+            if "RedrivePolicy" in props:
+                self.assertIn(json.dumps({"Ref": lid}), values, f"{lid}: its URL is an output")
+            else:
+                self.assertIn(json.dumps({"Fn::GetAtt": [lid, "Arn"]}), values, f"{lid}: its ARN is an output")
+        self.assertIn(json.dumps({"Ref": "StateTable"}), values, "the state table's name is an output")
+
     def test_every_alarm_notifies_the_optional_topic_only_when_one_is_given(self):
         self.assertEqual(self.parameters["AlarmTopicArn"]["Default"], "")
         self.assertEqual(self.template.conditions["HasAlarmTopic"],
