@@ -129,6 +129,20 @@ class ProjectTemplateTest(unittest.TestCase):
                                  ("Sum", 0, "GreaterThanThreshold"), f"{lid} {metric}: any is an alarm")
                 self.assertEqual(alarm["TreatMissingData"], "notBreaching", "no invocations is not an alarm")
 
+    def test_failures_answered_rather_than_thrown_are_alarmed_too(self):
+        """The sweep answers a failed run and the HTTP functions a failure as problem+json: no Lambda error, so their
+        Errors alarms stay quiet. The sweep's own SweepFailed metric and API Gateway's 5xx are alarmed instead."""
+        def alarmed(namespace, metric, dimension):
+            return [a for a in self.alarms().values() if a.get("Namespace") == namespace and a.get("MetricName") == metric
+                    and a.get("Dimensions") == [dimension] and a.get("Statistic") == "Sum" and a.get("Threshold") == 0
+                    and a.get("ComparisonOperator") == "GreaterThanThreshold" and a.get("TreatMissingData") == "notBreaching"]
+        self.assertEqual(len(alarmed({"Ref": "MetricsNamespace"}, "SweepFailed", {"Name": "Function", "Value": "sweep"})), 1)
+        self.assertEqual(len(alarmed("AWS/ApiGateway", "5xx", {"Name": "ApiId", "Value": {"Ref": "HttpApi"}})), 1)
+        sweep = self.functions()["SweepFunction"]["Environment"]["Variables"]["QUARKUS_LAMBDA_HANDLER"]
+        self.assertEqual(sweep, "sweep", "the alarm's Function dimension is the handler's name")
+        metric = (REPO / "src/main/java/io/fptrfunctions/telemetry/Metric.java").read_text(encoding="utf-8")
+        self.assertIn('SWEEP_FAILED("SweepFailed"', metric, "the metric the sweep counts")
+
     def test_every_job_queue_dead_letters_after_a_parameter_an_operator_can_tune(self):
         # How many failed tries a job gets is a trade-off per studio (outages ridden out against work repeated:
         # a failed upload sends its whole object again), so each job queue's maxReceiveCount is a parameter.
