@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Optional
@@ -98,13 +99,16 @@ def _retry_after(response: requests.Response) -> Optional[int]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--api", required=True, help="the API's base URL (the stack's ApiUrl output)")
-    parser.add_argument("--region", default=None, help="the API's region (default: AWS_REGION, else us-east-1)")
+    parser.add_argument("--region", default=None, help="the API's region (default: AWS_REGION, else AWS_DEFAULT_REGION "
+                                                       "or the profile's region, else us-east-1)")
     parser.add_argument("--profile", help="an AWS profile of ~/.aws to sign with")
     parser.add_argument("--sudo-as", metavar="LOGIN", help="ask for a token acting as this FPTR user")
     parser.add_argument("--search", default='{"has_thumbnail": true, "limit": 5}', metavar="JSON",
                         help="the note search's criteria (default: %(default)s)")
     args = parser.parse_args(argv)
-    region = args.region or botocore.session.Session(profile=args.profile).get_config_variable("region") or "us-east-1"
+    # AWS_REGION first, as the AWS SDKs and CLI v2 read it; botocore itself knows only AWS_DEFAULT_REGION and the profile.
+    region = (args.region or os.environ.get("AWS_REGION")
+              or botocore.session.Session(profile=args.profile).get_config_variable("region") or "us-east-1")
     try:
         api = FptrFunctions(args.api, region, args.profile)
         token = api.call("POST", "/v1/token", {"sudo_as_login": args.sudo_as} if args.sudo_as else {})

@@ -129,6 +129,20 @@ class ProjectTemplateTest(unittest.TestCase):
                                  ("Sum", 0, "GreaterThanThreshold"), f"{lid} {metric}: any is an alarm")
                 self.assertEqual(alarm["TreatMissingData"], "notBreaching", "no invocations is not an alarm")
 
+    def test_failures_answered_rather_than_thrown_are_alarmed_too(self):
+        """The sweep answers a failed run and the HTTP functions a failure as problem+json: no Lambda error, so their
+        Errors alarms stay quiet. The sweep's own SweepFailed metric and API Gateway's 5xx are alarmed instead."""
+        def alarmed(namespace, metric, dimension):
+            return [a for a in self.alarms().values() if a.get("Namespace") == namespace and a.get("MetricName") == metric
+                    and a.get("Dimensions") == [dimension] and a.get("Statistic") == "Sum" and a.get("Threshold") == 0
+                    and a.get("ComparisonOperator") == "GreaterThanThreshold" and a.get("TreatMissingData") == "notBreaching"]
+        self.assertEqual(len(alarmed({"Ref": "MetricsNamespace"}, "SweepFailed", {"Name": "Function", "Value": "sweep"})), 1)
+        self.assertEqual(len(alarmed("AWS/ApiGateway", "5xx", {"Name": "ApiId", "Value": {"Ref": "HttpApi"}})), 1)
+        sweep = self.functions()["SweepFunction"]["Environment"]["Variables"]["QUARKUS_LAMBDA_HANDLER"]
+        self.assertEqual(sweep, "sweep", "the alarm's Function dimension is the handler's name")
+        metric = (REPO / "src/main/java/io/fptrfunctions/telemetry/Metric.java").read_text(encoding="utf-8")
+        self.assertIn('SWEEP_FAILED("SweepFailed"', metric, "the metric the sweep counts")
+
     def test_every_job_queue_dead_letters_after_a_parameter_an_operator_can_tune(self):
         # How many failed tries a job gets is a trade-off per studio (outages ridden out against work repeated:
         # a failed upload sends its whole object again), so each job queue's maxReceiveCount is a parameter.
@@ -158,6 +172,37 @@ class ProjectTemplateTest(unittest.TestCase):
                    if a.get("Namespace") == "AWS/SQS" and a.get("MetricName") == "ApproximateNumberOfMessagesVisible"
                    and a.get("Threshold") == 0 and a.get("ComparisonOperator") == "GreaterThanThreshold"}
         self.assertEqual(dead_letter_queues - alarmed, set(), "dead-letter queues without a depth > 0 alarm")
+
+    def test_every_queue_a_function_consumes_hides_a_batch_six_times_its_timeout_and_dead_letters_later(self):
+        """AWS asks an SQS event source's queue for a visibility timeout of at least 6x the function's Timeout; a
+        dead-letter queue keeps a job longer than its queue (a standard queue's message keeps its first enqueue
+        time, so a shorter retention would drop a moved job early)."""
+        queues = self.of_type("AWS::SQS::Queue")
+        consumed = 0
+        for lid, props in self.functions().items():
+            timeout = int(props.get("Timeout", self.template.function_globals.get("Timeout", 3)))
+            for event_name, event in (props.get("Events") or {}).items():
+                if event.get("Type") != "SQS":
+                    continue
+                consumed += 1
+                queue = queues[event["Properties"]["Queue"]["Fn::GetAtt"][0]]
+                self.assertGreaterEqual(int(queue["VisibilityTimeout"]), 6 * timeout, f"{lid}.{event_name}")
+                dead_letter = queues[queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]
+                self.assertGreater(int(dead_letter["MessageRetentionPeriod"]), int(queue["MessageRetentionPeriod"]),
+                                   f"{lid}.{event_name}: the dead-letter queue keeps a job longer than its queue")
+        self.assertEqual(consumed, 2, "the thumbnail and upload workers' queues")
+
+    def test_the_outputs_name_every_job_queue_and_dead_letter_queue_an_operator_acts_on(self):
+        """README's recovery (aws sqs start-message-move-task --source-arn <dead-letter queue ARN>) and queue checks
+        (get-queue-attributes --queue-url) take them from the stack's outputs, not from the console."""
+        outputs = self.template.doc["Outputs"]
+        values = [json.dumps(output["Value"]) for output in outputs.values()]
+        for lid, props in self.of_type("AWS::SQS::Queue").items():
+            if "RedrivePolicy" in props:
+                self.assertIn(json.dumps({"Ref": lid}), values, f"{lid}: its URL is an output")
+            else:
+                self.assertIn(json.dumps({"Fn::GetAtt": [lid, "Arn"]}), values, f"{lid}: its ARN is an output")
+        self.assertIn(json.dumps({"Ref": "StateTable"}), values, "the state table's name is an output")
 
     def test_every_alarm_notifies_the_optional_topic_only_when_one_is_given(self):
         self.assertEqual(self.parameters["AlarmTopicArn"]["Default"], "")

@@ -8,6 +8,8 @@ import io.fptrfunctions.deadline.LambdaDeadlines;
 import io.fptrfunctions.http.ProblemException;
 import io.fptrfunctions.http.Problems;
 import io.fptrfunctions.telemetry.Invocations;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.jboss.logging.Logger;
@@ -39,6 +41,9 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
     Clock clock;
 
     @Inject
+    Metrics metrics;
+
+    @Inject
     Invocations invocations;
 
     /** Lambda's remaining time less {@code fptr.deadline.margin}, as every handler takes it. */
@@ -54,9 +59,14 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
         String requestId = context == null ? "-" : context.getAwsRequestId();
         try {
             SweepRequest request = SweepRequestReader.read(event, clock);
-            return mapper.valueToTree(sweep.run(request, deadlines.of(context), requestId));
+            JsonNode answer = mapper.valueToTree(sweep.run(request, deadlines.of(context), requestId));
+            if (answer.has("error")) {
+                metrics.count(Metric.SWEEP_FAILED);   // an answer, not a Lambda error: SweepFailedAlarm watches this
+            }
+            return answer;
         } catch (ProblemException e) {
             LOG.warnf("sweep: not run: %d %s: %s", e.status(), e.title(), e.detail());
+            countFailed(e.status());
             return e.body(mapper);
         } catch (RuntimeException e) {
             ProblemException problem = Problems.of(e, requestId);
@@ -65,7 +75,15 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
             } else {
                 LOG.warnf("sweep: not run: %d %s: %s", problem.status(), problem.title(), problem.detail());
             }
+            countFailed(problem.status());
             return problem.body(mapper);
+        }
+    }
+
+    /** A run that could not start on our side or upstream's (not configured, FPTR down) failed; a bad backfill body did not. */
+    private void countFailed(int status) {
+        if (status >= 500) {
+            metrics.count(Metric.SWEEP_FAILED);
         }
     }
 }

@@ -50,7 +50,9 @@ public enum Metric {
     /** ... a message that is no thumbnail job: sent on to the dead-letter queue. */
     JOBS_NOT_A_JOB("JobsNotAJob", Unit.COUNT),
     /** ... not started, too little of the invocation left: sent again as it is. */
-    JOBS_NOT_STARTED("JobsNotStarted", Unit.COUNT);
+    JOBS_NOT_STARTED("JobsNotStarted", Unit.COUNT),
+    /** Sweep: a run that failed (a walk that failed, or a run that could not start for a 5xx reason); the next continues. */
+    SWEEP_FAILED("SweepFailed", Unit.COUNT);
 
     /** CloudWatch's unit names (StandardUnit). */
     public enum Unit {

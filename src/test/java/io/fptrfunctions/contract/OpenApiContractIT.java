@@ -177,7 +177,10 @@ class OpenApiContractIT {
                 .redirectErrorStream(true);
         builder.environment().put("AWS_ACCESS_KEY_ID", printed.get("iam-access-key-id"));
         builder.environment().put("AWS_SECRET_ACCESS_KEY", secret);
+        // AWS_REGION wins over AWS_DEFAULT_REGION, as in the AWS SDKs and CLI v2 (botocore alone reads only the latter):
+        // signed for eu-west-1 the stack would refuse every call
         builder.environment().put("AWS_REGION", "us-east-1");
+        builder.environment().put("AWS_DEFAULT_REGION", "eu-west-1");
         builder.environment().put("AWS_CONFIG_FILE", "/dev/null");
         builder.environment().put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
         builder.environment().remove("AWS_SESSION_TOKEN");

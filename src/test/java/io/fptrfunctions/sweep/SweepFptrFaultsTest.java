@@ -2,6 +2,7 @@ package io.fptrfunctions.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.fptr.LogCapture;
+import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -69,8 +70,14 @@ class SweepFptrFaultsTest extends SweepHarness {
                 Map.of("/data/0/attributes/image", "x".repeat(250_000)), "times", 100));
         SIM.clearRequests();
 
-        JsonNode failed = scheduledSweep();
+        JsonNode failed;
+        long failedCount;
+        try (EmfLines emf = EmfLines.capture()) {
+            failed = scheduledSweep();
+            failedCount = EmfLines.value(emf.only(), "SweepFailed");
+        }
 
+        assertEquals(1, failedCount, "a failed run is an answer, not a Lambda error: SweepFailed is what SweepFailedAlarm sees");
         assertEquals("failed", failed.get("stopped").asText(), failed.toString());
         assertEquals(502, failed.at("/error/status").asInt());
         assertEquals("FPTR's answer was too large", failed.at("/error/title").asText());
@@ -186,7 +193,10 @@ class SweepFptrFaultsTest extends SweepHarness {
         assertFalse(failed.get("complete").asBoolean());
         assertEquals(walk(failed, 0).get("checkpoint_before"), walk(failed, 0).get("checkpoint_after"));
         assertEquals(List.of(), takeJobs());
-        assertEquals(List.of(7005L), ids(jobsOfNextRun()));
+        try (EmfLines emf = EmfLines.capture()) {
+            assertEquals(List.of(7005L), ids(jobsOfNextRun()));
+            assertEquals(0, emf.lines().stream().mapToLong(line -> EmfLines.value(line, "SweepFailed")).sum(), "the run that caught up");
+        }
     }
 
     private List<JsonNode> jobsOfNextRun() {

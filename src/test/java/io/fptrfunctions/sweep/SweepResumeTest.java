@@ -2,6 +2,7 @@ package io.fptrfunctions.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.http.TestLambdaContext;
+import io.fptrfunctions.telemetry.EmfLines;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -55,8 +56,14 @@ class SweepResumeTest extends SweepHarness {
         newImage(7004, 0);
 
         // Lambda gives 30 s; fptr.sweep.min-time-left is 60 s: every run would stop "time_left" before its first page
-        JsonNode answer = scheduledSweep(TestLambdaContext.withRemaining(30_000));
+        JsonNode answer;
+        long failedCount;
+        try (EmfLines emf = EmfLines.capture()) {
+            answer = scheduledSweep(TestLambdaContext.withRemaining(30_000));
+            failedCount = EmfLines.value(emf.only(), "SweepFailed");
+        }
 
+        assertEquals(1, failedCount, "a run that cannot start counts as failed (SweepFailedAlarm)");
         assertEquals(500, answer.path("status").asInt(), answer.toString());
         assertEquals("The sweep is not configured", answer.path("title").asText());
         assertTrue(answer.path("detail").asText().contains("less than fptr.sweep.min-time-left (60 s)"), answer.toString());
@@ -134,7 +141,11 @@ class SweepResumeTest extends SweepHarness {
     @Test
     void badBackfillInputIsAProblemAnswerAndNothingIsReadOrQueued() {
         SIM.clearRequests();
-        assertProblem(sweep("{\"since\": \"last tuesday\"}"), 400, "/since", "ISO-8601");
+        try (EmfLines emf = EmfLines.capture()) {
+            assertProblem(sweep("{\"since\": \"last tuesday\"}"), 400, "/since", "ISO-8601");
+            assertEquals(0, emf.lines().stream().mapToLong(line -> EmfLines.value(line, "SweepFailed")).sum(),
+                    "the caller's mistake is no failed run");
+        }
         assertProblem(sweep("{\"since\": \"2999-01-01T00:00:00Z\"}"), 400, "/since", "in the future");
         // a date FPTR cannot hold: what its datetime filter makes of year 1 or 5000 BC is not known (sent as 0000-12-31T23:59:00Z)
         assertProblem(sweep("{\"since\": \"0001-01-01T00:00:00Z\"}"), 400, "/since", "before 1970-01-01");
