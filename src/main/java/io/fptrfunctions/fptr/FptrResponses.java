@@ -222,7 +222,7 @@ class FptrResponses {
     private RuntimeException failure(String what, Endpoint endpoint, Response response, byte[] body) {
         ErrorAnswer e = read(response, body);
         return switch (e.status()) {
-            case 401 -> new UnauthorizedCall(refused(what, Kind.OTHER, e));
+            case 401 -> new UnauthorizedCall(refused(what, refusesPermission(e) ? Kind.PERMISSION_DENIED : Kind.OTHER, e));
             case 429, 502, 503, 504 -> transientOrWaitTooLong(what, e.status(), e.title(), response);
             default -> refused(what, kind(endpoint, e), e);
         };
@@ -268,6 +268,8 @@ class FptrResponses {
                 yield e.code() == null || e.code() == 104 ? Kind.NOT_FOUND : Kind.OTHER;
             }
             case 400 -> {
+                // FPTR refuses what this user may not do with a 400, not a 403 (its words name the user).
+                if (refusesPermission(e)) yield Kind.PERMISSION_DENIED;
                 // 104 ("create/update failed") also covers links to missing rows: the words name Local Storage.
                 if (words.contains("local storage")) yield Kind.NO_LOCAL_STORAGE;
                 // 103 covers every request error; "API read() Asset.x doesn't exist." is the unknown field.
@@ -276,6 +278,17 @@ class FptrResponses {
             }
             default -> e.status() >= 400 && e.status() < 500 ? Kind.INVALID_REQUEST : Kind.OTHER;
         };
+    }
+
+    /**
+     * FPTR's refusals of what the caller's permission rules forbid: 400 {@code The field is not editable for this
+     * user: [Task.content].}, {@code Entity of type Task cannot be created by this user.}, {@code ... can not be
+     * deleted by this user.}, {@code ... can not be accessed by this user. Rule: Artist}, and, for a few admin-only reads,
+     * 401 {@code Must sudo as Administrator to ...} (sg-groundtruth 027, 094: no 403 was seen).
+     */
+    private static boolean refusesPermission(ErrorAnswer e) {
+        String words = e.words();
+        return words.contains(" for this user") || words.contains(" by this user") || words.contains("must sudo as");
     }
 
     private static FptrFailure.Refused refused(String what, Kind kind, ErrorAnswer e) {

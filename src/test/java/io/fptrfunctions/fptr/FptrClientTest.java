@@ -10,6 +10,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
 import java.util.List;
@@ -108,6 +110,41 @@ class FptrClientTest {
         FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage(Deadline.none(), "Project", filter, null, null, 10, 1));
 
         assertEquals(FptrFailure.Refused.Kind.INVALID_REQUEST, e.kind(), e.getMessage());
+    }
+
+    /**
+     * FPTR refuses what the script (or the sudo user) may not do with a 400, not a 403: its words name the user
+     * (sg-groundtruth 094 and 027, measured as an Artist). They are the function's permissions, not a mistake of
+     * its caller's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "The field is not editable for this user: [Note.subject].",
+            "Entity of type Note cannot be created by this user.",
+            "Entity of type Note can not be deleted by this user.",
+            "Entity of type Note can not be accessed by this user. Rule: Artist"})
+    void fptrsPermissionRefusalsAre400sTheirWordsTellFromABadRequest(String title) throws Exception {
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)$", "status", 400, "code", 104, "title", title));
+
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class,
+                () -> fptr.create(Deadline.none(), "Note", mapper.readTree("{\"subject\":\"x\"}")));
+
+        assertEquals(FptrFailure.Refused.Kind.PERMISSION_DENIED, e.kind(), e.getMessage());
+        assertEquals(400, e.status());
+        assertEquals(title, e.title());
+    }
+
+    @Test
+    void a401ThatAFreshTokenGetsTooAndNamesThePermissionIsAPermissionRefusal() {
+        // GET /license_info as an Artist: 401 "Must sudo as Administrator to query license information" (sg-groundtruth 027)
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "times", 2, "status", 401, "code", 102,
+                "title", "Must sudo as Administrator to query license information"));
+
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage(Deadline.none(), "Project", null, null, null, 1, 1));
+
+        assertEquals(FptrFailure.Refused.Kind.PERMISSION_DENIED, e.kind(), e.getMessage());
+        assertEquals(401, e.status());
+        assertEquals(2, SIM.count("POST", SEARCH), "one more try with a fresh token, as for any 401");
     }
 
     @Test
