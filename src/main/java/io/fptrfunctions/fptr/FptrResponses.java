@@ -131,7 +131,8 @@ class FptrResponses {
         try {
             return guarded.get();
         } catch (TransientFptrFailure e) {
-            throw new FptrFailure.Unavailable(what + ": " + e.getMessage() + ", retries exhausted.", e.retryAfter(), e);
+            throw new FptrFailure.Unavailable(what + ": " + e.getMessage() + (e.retryable() ? ", retries exhausted." : "."),
+                    e.retryAfter(), e);
         } catch (TimeoutException e) {
             throw new FptrFailure.Unavailable(what + ": FPTR did not answer in time, retries exhausted.", null, e);
         } catch (CircuitBreakerOpenException e) {
@@ -302,12 +303,16 @@ class FptrResponses {
     private RuntimeException transientOrWaitTooLong(String what, int status, String title, Response response) {
         Duration retryAfter = retryAfter(response.getHeaderString("Retry-After"));
         String message = "FPTR answered " + status + (title == null ? "" : " (" + title + ")");
+        Lost lost = status == 502 || status == 504 ? Lost.GATEWAY : null;
         if (retryAfter != null && retryAfter.compareTo(config.maxRetryAfter()) > 0) {
             // Waiting that long would eat the function's whole budget: give the caller the wait instead.
-            return new FptrFailure.Unavailable(what + ": " + message + "; it asks to retry after " + retryAfter.toSeconds()
-                    + " s.", retryAfter, null);
+            String asks = message + "; it asks to retry after " + retryAfter.toSeconds() + " s";
+            if (lost == null) {
+                return new FptrFailure.Unavailable(what + ": " + asks + ".", retryAfter, null);   // 429, 503: FPTR did nothing
+            }
+            // A gateway's error may hide a write FPTR made: not retried, and a write's outcome stays unknown (write()).
+            return new TransientFptrFailure(asks, retryAfter, lost, false, null);
         }
-        Lost lost = status == 502 || status == 504 ? Lost.GATEWAY : null;
         return new TransientFptrFailure(message, retryAfter, lost, null);
     }
 
