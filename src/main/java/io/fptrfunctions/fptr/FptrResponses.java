@@ -251,6 +251,12 @@ class FptrResponses {
             return new FptrFailure.Misconfigured(what + ": the site answered 404 at FPTR's token endpoint, so the "
                     + "configured site URL is not an FPTR site; fix site_url in the FPTR secret or fptr.site-url.");
         }
+        if (status >= 300 && status < 400) {
+            // Redirects are not followed (a POST's form, the script key, must not go where we did not send it).
+            return new FptrFailure.Misconfigured(what + ": the site answered " + status + " (a redirect) at FPTR's token "
+                    + "endpoint, so the configured site URL is not the address FPTR answers at (a renamed or moved site "
+                    + "redirects); set site_url in the FPTR secret or fptr.site-url to the site's current address.");
+        }
         // Anything else at the token endpoint is about the request we built, not about the caller's.
         return refused(what, Kind.OTHER, e);
     }

@@ -164,6 +164,21 @@ class FptrClientTest {
         assertEquals(1, SIM.mints(), "one token for all four calls");
     }
 
+    /** Bodies go as UTF-8 JSON: what is written is read back and matched as it was, whatever its characters. */
+    @Test
+    void unicodeAndJsonSpecialCharactersSurviveAWriteAReadAndAFilter() throws Exception {
+        String subject = "Café ✓ 🎬 日本 \"quoted\" back\\slash & % + # ?";
+        long projectId = fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
+        ObjectNode body = mapper.createObjectNode().put("subject", subject);
+        body.set("project", FptrFilter.entity("Project", projectId));
+        long id = fptr.create(Deadline.none(), "Note", body).path("id").asLong();
+
+        assertEquals(subject, fptr.read(Deadline.none(), "Note", id, List.of("subject")).path("attributes").path("subject").asText());
+        List<JsonNode> found = fptr.searchPage(Deadline.none(), "Note", FptrFilter.and(FptrFilter.condition("subject", "is", subject)),
+                List.of("subject"), null, 10, 1);
+        assertEquals(List.of(id), found.stream().map(n -> n.path("id").asLong()).toList());
+    }
+
     @Test
     void a401DropsTheTokenMintsOnceAndRetriesTheCallOnce() {
         fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), null, 1, 1);
@@ -209,6 +224,19 @@ class FptrClientTest {
         assertTrue(e.getMessage().contains("Can't authenticate user 'jsmith'"), e.getMessage());
         assertFalse(e.getMessage().contains("not-the-password"));
         assertFalse(e.upstream().toString().contains("not-the-password"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {301, 302, 308})
+    void aSiteThatRedirectsItsTokenEndpointIsMisconfiguredNotFptrRefusing(int status) {
+        SIM.fault(Map.of("method", "POST", "path", "/auth/access_token$", "status", status, "times", 5));
+
+        FptrFailure.Misconfigured e = assertThrows(FptrFailure.Misconfigured.class,
+                () -> fptr.searchPage(Deadline.none(), "Project", null, null, null, 1, 1));
+
+        assertTrue(e.getMessage().contains("site's current address"), e.getMessage());
+        assertEquals(1, SIM.mints(), "not retried, and no data call without a token");
+        assertEquals(1, SIM.requests().size());
     }
 
     @Test
