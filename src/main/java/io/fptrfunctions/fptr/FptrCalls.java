@@ -154,7 +154,7 @@ class FptrCalls {
     }
 
     private static boolean isTransient(Throwable failure) {
-        return failure instanceof TransientFptrFailure || failure instanceof TimeoutException;
+        return failure instanceof TransientFptrFailure t && t.retryable() || failure instanceof TimeoutException;
     }
 
     /** What must be waited before the next attempt: FPTR's Retry-After when it sent one. */

@@ -158,8 +158,9 @@ public class FptrCredentialsSource implements SnapshotSafe {
     }
 
     /**
-     * The site as an {@code https} URL; plain {@code http} only on a loopback address (the simulator, a local
-     * proxy), since the script key and every token would otherwise travel in clear.
+     * The site as an {@code https} URL of the host alone (FPTR's REST API is under its root); plain {@code http}
+     * only on a loopback address (the simulator, a local proxy), since the script key and every token would
+     * otherwise travel in clear.
      */
     static URI siteUrl(String site, String origin) {
         URI uri;
@@ -171,6 +172,11 @@ public class FptrCredentialsSource implements SnapshotSafe {
         if (uri == null || uri.getScheme() == null || uri.getHost() == null
                 || !(uri.getScheme().equalsIgnoreCase("https") || uri.getScheme().equalsIgnoreCase("http"))) {
             throw new FptrFailure.Misconfigured("The FPTR site URL in the " + origin + " is not an https URL: '" + site + "'.");
+        }
+        if (!(uri.getRawPath() == null || uri.getRawPath().isEmpty()) || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            // e.g. a page's URL copied from the browser: the REST paths would be sent under it, to pages FPTR does not serve
+            throw new FptrFailure.Misconfigured("The FPTR site URL in the " + origin + " must be the site's address alone, "
+                    + "such as https://" + uri.getHost() + ", without a path, query or fragment.");
         }
         if (uri.getScheme().equalsIgnoreCase("http") && !isLoopback(uri.getHost())) {
             throw new FptrFailure.Misconfigured("The FPTR site URL in the " + origin + " is http://, so the script key and "

@@ -30,7 +30,11 @@ public sealed abstract class FptrFailure extends RuntimeException {
             UNKNOWN_FIELD,
             /** 400 code 104 {@code ... doesn't match any defined Local Storage.} (or names no Local Storage). */
             NO_LOCAL_STORAGE,
-            /** 403: the function's script or user may not do this. */
+            /**
+             * The function's script or user may not do this: a 403, or FPTR's usual 400 whose words name the user
+             * ({@code The field is not editable for this user: [Note.subject].}, {@code Entity of type Note cannot be
+             * created by this user.}); a 401 a fresh token gets too that says {@code Must sudo as Administrator}.
+             */
             PERMISSION_DENIED,
             /** Any other 4xx: a filter, value, page or parameter FPTR would not take. */
             INVALID_REQUEST,

@@ -131,7 +131,8 @@ class FptrResponses {
         try {
             return guarded.get();
         } catch (TransientFptrFailure e) {
-            throw new FptrFailure.Unavailable(what + ": " + e.getMessage() + ", retries exhausted.", e.retryAfter(), e);
+            throw new FptrFailure.Unavailable(what + ": " + e.getMessage() + (e.retryable() ? ", retries exhausted." : "."),
+                    e.retryAfter(), e);
         } catch (TimeoutException e) {
             throw new FptrFailure.Unavailable(what + ": FPTR did not answer in time, retries exhausted.", null, e);
         } catch (CircuitBreakerOpenException e) {
@@ -222,7 +223,7 @@ class FptrResponses {
     private RuntimeException failure(String what, Endpoint endpoint, Response response, byte[] body) {
         ErrorAnswer e = read(response, body);
         return switch (e.status()) {
-            case 401 -> new UnauthorizedCall(refused(what, Kind.OTHER, e));
+            case 401 -> new UnauthorizedCall(refused(what, refusesPermission(e) ? Kind.PERMISSION_DENIED : Kind.OTHER, e));
             case 429, 502, 503, 504 -> transientOrWaitTooLong(what, e.status(), e.title(), response);
             default -> refused(what, kind(endpoint, e), e);
         };
@@ -250,6 +251,12 @@ class FptrResponses {
             return new FptrFailure.Misconfigured(what + ": the site answered 404 at FPTR's token endpoint, so the "
                     + "configured site URL is not an FPTR site; fix site_url in the FPTR secret or fptr.site-url.");
         }
+        if (status >= 300 && status < 400) {
+            // Redirects are not followed (a POST's form, the script key, must not go where we did not send it).
+            return new FptrFailure.Misconfigured(what + ": the site answered " + status + " (a redirect) at FPTR's token "
+                    + "endpoint, so the configured site URL is not the address FPTR answers at (a renamed or moved site "
+                    + "redirects); set site_url in the FPTR secret or fptr.site-url to the site's current address.");
+        }
         // Anything else at the token endpoint is about the request we built, not about the caller's.
         return refused(what, Kind.OTHER, e);
     }
@@ -268,6 +275,8 @@ class FptrResponses {
                 yield e.code() == null || e.code() == 104 ? Kind.NOT_FOUND : Kind.OTHER;
             }
             case 400 -> {
+                // FPTR refuses what this user may not do with a 400, not a 403 (its words name the user).
+                if (refusesPermission(e)) yield Kind.PERMISSION_DENIED;
                 // 104 ("create/update failed") also covers links to missing rows: the words name Local Storage.
                 if (words.contains("local storage")) yield Kind.NO_LOCAL_STORAGE;
                 // 103 covers every request error; "API read() Asset.x doesn't exist." is the unknown field.
@@ -276,6 +285,17 @@ class FptrResponses {
             }
             default -> e.status() >= 400 && e.status() < 500 ? Kind.INVALID_REQUEST : Kind.OTHER;
         };
+    }
+
+    /**
+     * FPTR's refusals of what the caller's permission rules forbid: 400 {@code The field is not editable for this
+     * user: [Task.content].}, {@code Entity of type Task cannot be created by this user.}, {@code ... can not be
+     * deleted by this user.}, {@code ... can not be accessed by this user. Rule: Artist}, and, for a few admin-only reads,
+     * 401 {@code Must sudo as Administrator to ...} (sg-groundtruth 027, 094: no 403 was seen).
+     */
+    private static boolean refusesPermission(ErrorAnswer e) {
+        String words = e.words();
+        return words.contains(" for this user") || words.contains(" by this user") || words.contains("must sudo as");
     }
 
     private static FptrFailure.Refused refused(String what, Kind kind, ErrorAnswer e) {
@@ -289,12 +309,16 @@ class FptrResponses {
     private RuntimeException transientOrWaitTooLong(String what, int status, String title, Response response) {
         Duration retryAfter = retryAfter(response.getHeaderString("Retry-After"));
         String message = "FPTR answered " + status + (title == null ? "" : " (" + title + ")");
+        Lost lost = status == 502 || status == 504 ? Lost.GATEWAY : null;
         if (retryAfter != null && retryAfter.compareTo(config.maxRetryAfter()) > 0) {
             // Waiting that long would eat the function's whole budget: give the caller the wait instead.
-            return new FptrFailure.Unavailable(what + ": " + message + "; it asks to retry after " + retryAfter.toSeconds()
-                    + " s.", retryAfter, null);
+            String asks = message + "; it asks to retry after " + retryAfter.toSeconds() + " s";
+            if (lost == null) {
+                return new FptrFailure.Unavailable(what + ": " + asks + ".", retryAfter, null);   // 429, 503: FPTR did nothing
+            }
+            // A gateway's error may hide a write FPTR made: not retried, and a write's outcome stays unknown (write()).
+            return new TransientFptrFailure(asks, retryAfter, lost, false, null);
         }
-        Lost lost = status == 502 || status == 504 ? Lost.GATEWAY : null;
         return new TransientFptrFailure(message, retryAfter, lost, null);
     }
 

@@ -12,12 +12,22 @@ class TransientFptrFailure extends RuntimeException {
 
     private final Duration retryAfter;
     private final FptrFailure.WriteOutcomeUnknown.Lost lost;
+    private final boolean retryable;
 
     TransientFptrFailure(String message, Duration retryAfter, FptrFailure.WriteOutcomeUnknown.Lost lost, Throwable cause) {
+        this(message, retryAfter, lost, true, cause);
+    }
+
+    TransientFptrFailure(String message, Duration retryAfter, FptrFailure.WriteOutcomeUnknown.Lost lost, boolean retryable,
+                         Throwable cause) {
         super(message, cause, false, false);
         this.retryAfter = retryAfter;
         this.lost = lost;
+        this.retryable = retryable;
     }
+
+    /** False when FPTR asked for a wait longer than {@code fptr.max-retry-after}: the call fails at once, with the wait. */
+    boolean retryable() { return retryable; }
 
     /** FPTR's Retry-After, or null. */
     Duration retryAfter() { return retryAfter; }

@@ -10,6 +10,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
 import java.util.List;
@@ -110,6 +112,41 @@ class FptrClientTest {
         assertEquals(FptrFailure.Refused.Kind.INVALID_REQUEST, e.kind(), e.getMessage());
     }
 
+    /**
+     * FPTR refuses what the script (or the sudo user) may not do with a 400, not a 403: its words name the user
+     * (sg-groundtruth 094 and 027, measured as an Artist). They are the function's permissions, not a mistake of
+     * its caller's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "The field is not editable for this user: [Note.subject].",
+            "Entity of type Note cannot be created by this user.",
+            "Entity of type Note can not be deleted by this user.",
+            "Entity of type Note can not be accessed by this user. Rule: Artist"})
+    void fptrsPermissionRefusalsAre400sTheirWordsTellFromABadRequest(String title) throws Exception {
+        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)$", "status", 400, "code", 104, "title", title));
+
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class,
+                () -> fptr.create(Deadline.none(), "Note", mapper.readTree("{\"subject\":\"x\"}")));
+
+        assertEquals(FptrFailure.Refused.Kind.PERMISSION_DENIED, e.kind(), e.getMessage());
+        assertEquals(400, e.status());
+        assertEquals(title, e.title());
+    }
+
+    @Test
+    void a401ThatAFreshTokenGetsTooAndNamesThePermissionIsAPermissionRefusal() {
+        // GET /license_info as an Artist: 401 "Must sudo as Administrator to query license information" (sg-groundtruth 027)
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "times", 2, "status", 401, "code", 102,
+                "title", "Must sudo as Administrator to query license information"));
+
+        FptrFailure.Refused e = assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage(Deadline.none(), "Project", null, null, null, 1, 1));
+
+        assertEquals(FptrFailure.Refused.Kind.PERMISSION_DENIED, e.kind(), e.getMessage());
+        assertEquals(401, e.status());
+        assertEquals(2, SIM.count("POST", SEARCH), "one more try with a fresh token, as for any 401");
+    }
+
     @Test
     void readReturnsTheRecordAndCreateAndUpdateWrite() throws Exception {
         long projectId = fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
@@ -125,6 +162,21 @@ class FptrClientTest {
         assertEquals("client test, updated", flat.path("subject").asText());
         assertEquals(projectId, flat.path("project").path("id").asLong());
         assertEquals(1, SIM.mints(), "one token for all four calls");
+    }
+
+    /** Bodies go as UTF-8 JSON: what is written is read back and matched as it was, whatever its characters. */
+    @Test
+    void unicodeAndJsonSpecialCharactersSurviveAWriteAReadAndAFilter() throws Exception {
+        String subject = "Café ✓ 🎬 日本 \"quoted\" back\\slash & % + # ?";
+        long projectId = fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), "id", 1, 1).get(0).path("id").asLong();
+        ObjectNode body = mapper.createObjectNode().put("subject", subject);
+        body.set("project", FptrFilter.entity("Project", projectId));
+        long id = fptr.create(Deadline.none(), "Note", body).path("id").asLong();
+
+        assertEquals(subject, fptr.read(Deadline.none(), "Note", id, List.of("subject")).path("attributes").path("subject").asText());
+        List<JsonNode> found = fptr.searchPage(Deadline.none(), "Note", FptrFilter.and(FptrFilter.condition("subject", "is", subject)),
+                List.of("subject"), null, 10, 1);
+        assertEquals(List.of(id), found.stream().map(n -> n.path("id").asLong()).toList());
     }
 
     @Test
@@ -172,6 +224,19 @@ class FptrClientTest {
         assertTrue(e.getMessage().contains("Can't authenticate user 'jsmith'"), e.getMessage());
         assertFalse(e.getMessage().contains("not-the-password"));
         assertFalse(e.upstream().toString().contains("not-the-password"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {301, 302, 308})
+    void aSiteThatRedirectsItsTokenEndpointIsMisconfiguredNotFptrRefusing(int status) {
+        SIM.fault(Map.of("method", "POST", "path", "/auth/access_token$", "status", status, "times", 5));
+
+        FptrFailure.Misconfigured e = assertThrows(FptrFailure.Misconfigured.class,
+                () -> fptr.searchPage(Deadline.none(), "Project", null, null, null, 1, 1));
+
+        assertTrue(e.getMessage().contains("site's current address"), e.getMessage());
+        assertEquals(1, SIM.mints(), "not retried, and no data call without a token");
+        assertEquals(1, SIM.requests().size());
     }
 
     @Test

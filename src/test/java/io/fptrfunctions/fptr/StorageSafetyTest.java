@@ -68,4 +68,17 @@ class StorageSafetyTest {
         }
         assertThrows(FptrFailure.Misconfigured.class, () -> FptrCredentialsSource.siteUrl("ftp://x.example", "configuration"));
     }
+
+    @Test
+    void theSiteIsItsAddressAloneNotAPageOfIt() {
+        assertEquals(URI.create("https://studio.shotgrid.autodesk.com:8443"),
+                FptrCredentialsSource.siteUrl("https://studio.shotgrid.autodesk.com:8443/", "secret 'x'"));
+        // a URL copied from the browser: every REST call would go to https://studio.../page/1234/api/v1.1/...
+        for (String page : new String[] {"https://studio.shotgrid.autodesk.com/page/1234", "https://studio.shotgrid.autodesk.com/api/v1.1",
+                "https://studio.shotgrid.autodesk.com/?x=1", "https://studio.shotgrid.autodesk.com/#Shot_1001", "http://127.0.0.1:8090/sim/"}) {
+            FptrFailure.Misconfigured e = assertThrows(FptrFailure.Misconfigured.class,
+                    () -> FptrCredentialsSource.siteUrl(page, "secret 'x'"), page);
+            assertTrue(e.getMessage().contains("the site's address alone"), e.getMessage());
+        }
+    }
 }

@@ -9,7 +9,7 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * An injected fault: for the next {@code times} requests whose method and path match, add latency,
- * expire the caller's token, answer a status (with Retry-After), send the body chunked (no
+ * expire the caller's token, answer a status (with Retry-After, and FPTR's error code, title and detail when given), send the body chunked (no
  * Content-Length, as a server streaming a body of unknown length does), and/or cut the connection after K
  * body bytes, or stall a streamed body after K bytes for a while (a storage server that stops sending). Two act on the request body of an upload: read K bytes of it and drop the connection
  * without answering ({@code cut_request_after_bytes}), or keep only its first K bytes and answer as if all
@@ -28,6 +28,13 @@ public final class Fault {
     final Pattern body;
     int remaining;
     final Integer status;
+    /**
+     * FPTR's words for the injected status, when given: its error {@code code}, {@code title} and {@code detail}
+     * (e.g. a permission refusal, 400 code 104 {@code The field is not editable for this user: [Note.subject].}).
+     */
+    final Integer errorCode;
+    final String errorTitle;
+    final String errorDetail;
     final String retryAfter;
     final long latencyMs;
     final Long cutAfterBytes;
@@ -59,6 +66,12 @@ public final class Fault {
         this.status = spec.hasNonNull("status") ? intField(spec, "status", 0, 100) : null;
         if (status != null && status > 599) {
             throw new IllegalArgumentException("status must be an HTTP status (100-599)");
+        }
+        this.errorCode = spec.hasNonNull("code") ? intField(spec, "code", 0, 0) : null;
+        this.errorTitle = spec.hasNonNull("title") ? spec.get("title").asText() : null;
+        this.errorDetail = spec.hasNonNull("detail") ? spec.get("detail").asText() : null;
+        if (status == null && (errorCode != null || errorTitle != null || errorDetail != null)) {
+            throw new IllegalArgumentException("code, title and detail are the words of an injected status: give status too");
         }
         this.retryAfter = spec.hasNonNull("retry_after") ? spec.get("retry_after").asText() : null;
         this.latencyMs = spec.hasNonNull("latency_ms") ? intField(spec, "latency_ms", 0, 0) : 0;
@@ -136,6 +149,9 @@ public final class Fault {
         if (status != null) {
             n.put("status", status);
         }
+        n.put("code", errorCode);
+        n.put("title", errorTitle);
+        n.put("detail", errorDetail);
         n.put("retry_after", retryAfter);
         n.put("latency_ms", latencyMs);
         if (cutAfterBytes != null) {

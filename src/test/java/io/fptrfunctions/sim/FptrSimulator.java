@@ -454,8 +454,10 @@ public final class FptrSimulator implements AutoCloseable {
                     }
                 }
                 if (fault != null && fault.status != null) {
-                    SimError e = SimError.fptr(fault.status, 103, reason(fault.status), null,
-                            "Injected by the simulator's fault admin API.");
+                    SimError e = SimError.fptr(fault.status, fault.errorCode == null ? 103 : fault.errorCode,
+                            fault.errorTitle == null ? reason(fault.status) : fault.errorTitle, null,
+                            fault.errorDetail == null && fault.errorTitle == null ? "Injected by the simulator's fault admin API."
+                                    : fault.errorDetail);
                     if (fault.retryAfter != null) {
                         e.withHeader("Retry-After", fault.retryAfter);
                     }
