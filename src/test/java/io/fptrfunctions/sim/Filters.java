@@ -356,7 +356,14 @@ public final class Filters {
         }
         try {
             return switch (f.type) {
-                case NUMBER, DURATION, PERCENT -> n.isNumber() ? (Object) n.longValue() : Long.parseLong(n.asText().trim());
+                case NUMBER, DURATION, PERCENT -> {
+                    if (f.type == DataType.NUMBER && n.isFloatingPointNumber()) {
+                        // a number field takes whole numbers only (sg-groundtruth 028), a JSON 2.0 included
+                        throw SimError.badRequest("API read() " + fp.terminalType().name + "." + f.name
+                                + " expected [String, Integer, NilClass] data type(s) but got Float: " + n.asText());
+                    }
+                    yield n.isNumber() ? (Object) n.longValue() : Long.parseLong(n.asText().trim());
+                }
                 case FLOAT -> n.isNumber() ? n.doubleValue() : Double.parseDouble(n.asText().trim());
                 case CHECKBOX -> n.isBoolean() ? n.booleanValue() : Boolean.parseBoolean(n.asText());
                 case DATE_TIME -> SimJson.parseInstant(n.asText());

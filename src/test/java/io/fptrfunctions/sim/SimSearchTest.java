@@ -196,6 +196,35 @@ class SimSearchTest extends SimHttpTest {
         assertTrue(defaultNext.json().at("/links/next").asText().endsWith("page%5Bsize%5D=500"));
     }
 
+    /** Sort syntax FPTR refuses (sg-groundtruth 026, 028); an unknown but well-formed name stays a silent no-op. */
+    @Test
+    void sortSyntaxFptrRefusesIsA400NamingTheSort() {
+        for (String sort : List.of("id desc", "+id", "code, id", "code,", "-")) {
+            SimAdmin.Response r = c.searchArray("Shot", "{\"fields\":\"code\",\"sort\":\"" + sort + "\"}");
+            assertEquals(400, r.status(), sort + ": " + r);
+            assertEquals("Request Parameters invalid.", r.json().at("/errors/0/title").asText(), sort);
+            assertEquals("sort list is not valid", r.json().at("/errors/0/source/sort/0").asText(), sort);
+            assertEquals(400, c.get("/api/v1.1/entity/Shot?fields=code&sort=" + SimJson.encode(sort)).status(), sort);
+        }
+        SimAdmin.Response empty = c.get("/api/v1.1/entity/Shot?fields=code&sort=");
+        assertEquals(400, empty.status(), empty.toString());
+        assertEquals("sort must be filled", empty.json().at("/errors/0/source/sort/0").asText());
+        SimAdmin.Response array = c.searchArray("Shot", "{\"sort\":[{\"field_name\":\"id\",\"direction\":\"desc\"}]}");
+        assertEquals(400, array.status(), array.toString());
+        assertEquals("sort array is not valid", array.json().at("/errors/0/source/sort/0").asText());
+        assertEquals(200, c.searchArray("Shot", "{\"sort\":\"sg_not_a_field_at_all,-project.Project.name,id\"}").status());
+    }
+
+    /** A number field takes whole numbers: {@code ["frame_count", "is", 2.5]} is FPTR's 400, not a match on 2 (sg-groundtruth 028). */
+    @Test
+    void aFractionForANumberFieldIsA400NamingTheType() {
+        SimAdmin.Response r = c.searchHash("Version", "{\"filters\":" + cond("\"frame_count\"", "\"is\"", "2.5") + "}");
+        assertEquals(400, r.status(), r.toString());
+        assertEquals("API read() Version.frame_count expected [String, Integer, NilClass] data type(s) but got Float: 2.5",
+                r.json().at("/errors/0/title").asText());
+        assertEquals(200, c.searchHash("Version", "{\"filters\":" + cond("\"frame_count\"", "\"is\"", "2") + "}").status());
+    }
+
     private String updatedAt(long noteId) {
         return c.get("/api/v1.1/entity/notes/" + noteId + "?fields=updated_at").json().at("/data/attributes/updated_at").asText();
     }
