@@ -30,7 +30,7 @@ final class AnswerSize {
 
     /**
      * How many of the answer's first notes fit in {@code maxBytes} (at least 1): what a search with that limit
-     * answers, the same notes in the same order (its count no longer, its {@code truncated} shorter). Counted note
+     * answers, the same notes in the same order (with a smaller {@code count} and {@code truncated: true}). Counted note
      * by note, as notes differ in size: a ratio of the whole missed when the first notes were the long ones.
      */
     static int fitting(JsonNode answer, long bytes, long maxBytes, ObjectMapper mapper) {

@@ -3,6 +3,7 @@ package io.fptrfunctions.notes;
 import io.fptrfunctions.deadline.Deadline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFailure;
@@ -488,7 +489,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         // 6 long notes then 14 short ones, over the cap by a little: the ratio (count x cap / size x 0.9) said 18,
         // whose answer (the same first 18 notes) was still over the cap, so the caller's retry was a 422 again.
         ObjectNode answer = mapper.createObjectNode();
-        com.fasterxml.jackson.databind.node.ArrayNode notes = answer.putArray("notes");
+        ArrayNode notes = answer.putArray("notes");
         for (int i = 0; i < 20; i++) {
             notes.addObject().put("id", 1000 + i).put("content", i < 6 ? "x".repeat(1000) : "y");
         }
@@ -497,7 +498,7 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ProblemException e = assertThrows(ProblemException.class, () -> AnswerSize.check(answer, 20, max, mapper));
         int fits = (Integer) e.extensions().get("suggested_limit");
         ObjectNode cut = answer.deepCopy();
-        com.fasterxml.jackson.databind.node.ArrayNode kept = (com.fasterxml.jackson.databind.node.ArrayNode) cut.get("notes");
+        ArrayNode kept = (ArrayNode) cut.get("notes");
         while (kept.size() > fits) {
             kept.remove(kept.size() - 1);
         }
