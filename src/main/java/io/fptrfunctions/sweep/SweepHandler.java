@@ -59,11 +59,11 @@ public class SweepHandler implements RequestHandler<JsonNode, JsonNode> {
         String requestId = context == null ? "-" : context.getAwsRequestId();
         try {
             SweepRequest request = SweepRequestReader.read(event, clock);
-            JsonNode answer = mapper.valueToTree(sweep.run(request, deadlines.of(context), requestId));
-            if (answer.has("error")) {
+            SweepAnswer answer = sweep.run(request, deadlines.of(context), requestId);
+            if (answer.error() != null) {
                 metrics.count(Metric.SWEEP_FAILED);   // an answer, not a Lambda error: SweepFailedAlarm watches this
             }
-            return answer;
+            return mapper.valueToTree(answer);
         } catch (ProblemException e) {
             LOG.warnf("sweep: not run: %d %s: %s", e.status(), e.title(), e.detail());
             countFailed(e.status());
