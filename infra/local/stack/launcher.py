@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import fcntl
 import json
 import logging
 import os
@@ -70,12 +71,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="infra/local/up",
         description="Runs every function of template.yaml locally behind an API Gateway HTTP API lookalike, "
                     "with the FPTR simulator and moto_server (AWS). Stop it with Ctrl-C.")
-    parser.add_argument("--port", type=int, default=8080, help="port of the functions' HTTP API (default 8080)")
+    parser.add_argument("--port", type=int, default=8080,
+                        help="port of the functions' HTTP API (default 8080; 0: a free one, printed when ready)")
     parser.add_argument("--fptr-port", type=int, default=0, help="port of the FPTR simulator (default: a free one)")
     parser.add_argument("--aws-port", type=int, default=0, help="port of moto_server (default: a free one)")
     parser.add_argument("--template", type=Path, default=REPO / "template.yaml")
     parser.add_argument("--work-dir", type=Path, default=REPO / ".local-stack",
-                        help="unpacked code, the runtime interface client and the logs (default .local-stack)")
+                        help="unpacked code, the runtime interface client and the logs (default .local-stack); "
+                             "one stack at a time uses it, so give a second stack its own")
     parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", type=parameter,
                         help="override a template parameter's default (repeatable)")
     parser.add_argument("--max-instances", type=int, default=1,
@@ -163,10 +166,15 @@ class LocalStack:
         self.gateway: Optional[Gateway] = None
         self.pools: dict[str, FunctionPool] = {}
         self.cpu_limits: Optional[CpuLimits] = None
+        self.parent = os.getppid()
+        self._work_lock = None
 
     def start(self) -> None:
         template = Template(self.args.template)
         parameters = dict(self.args.parameter)
+        self._lock_work_dir()
+        if not shutil.which("moto_server"):
+            raise RuntimeError("moto_server is not on PATH; install it with pip install 'moto[server]' (README)")
         if self.args.cpu_limit:
             self.cpu_limits = CpuLimits()
             LOG.info("cpu limit: %s", self.cpu_limits.description)
@@ -285,10 +293,26 @@ class LocalStack:
                 if not (isinstance(source, ScheduleSource) and self.args.no_schedules):
                     source.start()
 
+    def _lock_work_dir(self) -> None:
+        """Two stacks in one work dir would wipe each other's logs and unpacked code: the second is refused.
+        The lock goes with this process, however it ends (the children do not inherit it: close_fds)."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        self._work_lock = open(self.work / ".lock", "w")
+        try:
+            fcntl.flock(self._work_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another infra/local/up is using the work dir {self.work}; stop it, or give "
+                               f"this one its own with --work-dir DIR (and a free port: --port 0)") from None
+
     def watch(self) -> int:
-        """Runs until stopped; if moto or the simulator dies, says so and stops everything."""
+        """Runs until stopped; if moto or the simulator dies, says so and stops everything. So does the
+        process that started us going away without stopping us (a script or test killed), which would
+        otherwise leave moto, the simulator and the functions running with nobody to stop them."""
         while True:
             time.sleep(0.5)
+            if os.getppid() != self.parent:
+                LOG.error("infra/local/up: the process that started it (pid %s) has exited. Stopping.", self.parent)
+                return 1
             for child in (self.moto, self.sim):
                 if not child.alive():
                     LOG.error("infra/local/up: %s exited (status %s); see %s. Stopping.",

@@ -249,6 +249,31 @@ class ProjectTemplateTest(unittest.TestCase):
         fptr = json.loads(self.resources["FptrSecret"]["Properties"]["SecretString"])
         self.assertEqual(set(fptr), {"not_configured"}, "the placeholder the functions refuse as not configured")
 
+    def test_the_fptr_secret_is_named_after_its_stack_unless_a_name_is_given(self):
+        """Two stacks in one account and region: each its own secret (a fixed default name would refuse the second)."""
+        from stack.template import Resolver
+
+        def secret_name(stack, overrides=None):
+            resolver = Resolver(self.template, stack, overrides or {}, ref=lambda lid: f"ref:{lid}",
+                                get_att=lambda lid, attribute: f"{lid}.{attribute}")
+            return resolver.resolve(self.resources["FptrSecret"]["Properties"]["Name"])
+
+        self.assertEqual(self.parameters["FptrSecretName"]["Default"], "")
+        self.assertEqual(secret_name("studio-a"), "studio-a/credentials")
+        self.assertEqual(secret_name("studio-b"), "studio-b/credentials")
+        self.assertEqual(secret_name("studio-a", {"FptrSecretName": "pipeline/fptr"}), "pipeline/fptr")
+        pattern = re.compile(self.parameters["FptrSecretName"]["AllowedPattern"])
+        for good in ("", "pipeline/fptr", "fptr-functions/credentials", "a_b+c=d.e@f"):
+            self.assertTrue(pattern.fullmatch(good), good)
+        for bad in ("has space", "star*", "q?"):
+            self.assertFalse(pattern.fullmatch(bad), bad)
+        # the functions read it by ARN (FPTR_SECRET_ID), whatever its name; the output names it for README's step 3
+        self.assertEqual(self.template.doc["Outputs"]["FptrSecretArn"]["Value"], {"Ref": "FptrSecret"})
+        for lid, props in self.functions().items():
+            secret_id = ((props.get("Environment") or {}).get("Variables") or {}).get("FPTR_SECRET_ID")
+            if secret_id is not None:
+                self.assertIn(secret_id, ({"Ref": "FptrSecret"}, NO_VALUE), lid)
+
     # ---- runtime options -----------------------------------------------------------------------------------
 
     def test_snapstart_and_arm64_are_parameters_of_every_function(self):

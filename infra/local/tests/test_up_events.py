@@ -33,7 +33,8 @@ class Stack:
              "--parameter", f"EventLog={self.log.path}", *options],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         self.urls: dict[str, str] = {}
-        timer = threading.Timer(90, self.process.kill)  # never hang the build on a stack that does not start
+        # never hang the build on a stack that does not start (SIGTERM: it stops its children; a SIGKILL would orphan them)
+        timer = threading.Timer(90, self.process.terminate)
         timer.start()
         try:
             for line in self.process.stdout:
@@ -151,6 +152,14 @@ class EventsStackTest(unittest.TestCase):
                          {"a": [1]})
         self.assertEqual(json.loads(self.stack.invoke("WorkerFunction").stdout)["event"], {})
 
+    def test_a_second_stack_in_the_same_work_dir_is_refused_and_the_first_keeps_its_logs(self):
+        second = subprocess.run([str(LOCAL / "up"), "--template", str(TEMPLATE), "--port", "0",
+                                 "--work-dir", str(self.stack.work / "stack")], capture_output=True, text=True, timeout=60)
+        self.assertEqual(second.returncode, 1, second.stderr)
+        self.assertIn("another infra/local/up is using the work dir", second.stderr)
+        self.assertTrue((self.stack.work / "stack/logs/moto_server.log").stat().st_size > 0, "the first one's log is still there")
+        self.assertIn("SweepFunction", self.stack.functions())
+
     def test_invoke_says_what_failed(self):
         failed = self.stack.invoke("SweepFunction", "-", stdin='{"action": "fail"}')
         self.assertEqual(failed.returncode, 1)
@@ -185,6 +194,57 @@ class NoSchedulesTest(unittest.TestCase):
             self.assertEqual(stack.functions()["SweepFunction"]["events"][0]["fired"], 0)
         finally:
             stack.stop()
+
+
+class ParentGoneTest(unittest.TestCase):
+    def test_the_stack_stops_with_its_children_when_the_process_that_started_it_is_killed(self):
+        """A script or test killed with SIGKILL cannot stop its stack: the stack notices and stops itself."""
+        work = Path(tempfile.mkdtemp())
+        starter = subprocess.Popen([sys.executable, "-c", (
+            "import subprocess, sys, time\n"
+            f"p = subprocess.Popen([{str(LOCAL / 'up')!r}, '--template', {str(TEMPLATE)!r}, '--port', '0', "
+            f"'--work-dir', {str(work / 'stack')!r}, '--parameter', 'EventLog={work / 'events.jsonl'}', '--no-schedules'], "
+            f"stdout=subprocess.PIPE, stderr=open({str(work / 'up.log')!r}, 'w'), text=True)\n"
+            "for line in p.stdout:\n"
+            "    print(line.strip(), flush=True)\n"
+            "    if line.strip() == 'ready':\n"
+            "        print('pid', p.pid, flush=True)\n"
+            "        time.sleep(600)\n")], stdout=subprocess.PIPE, text=True)
+        pid = None
+        for line in starter.stdout:
+            if line.startswith("pid "):
+                pid = int(line.split()[1])
+                break
+        self.assertIsNotNone(pid, (work / "up.log").read_text())
+        moto = self.children_named(pid, "moto_server")
+        starter.kill()
+        starter.wait(10)
+        starter.stdout.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (self.running(pid) or self.running(moto)):
+            time.sleep(0.2)
+        self.assertFalse(self.running(pid), "infra/local/up stopped: " + (work / "up.log").read_text()[-500:])
+        self.assertFalse(self.running(moto), "its moto_server stopped")
+        self.assertIn("has exited. Stopping.", (work / "up.log").read_text())
+
+    @staticmethod
+    def children_named(parent: int, name: str) -> int:
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and name in (entry / "cmdline").read_text() \
+                        and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    return int(entry.name)
+            except OSError:
+                continue
+        raise AssertionError(f"no {name} child of {parent}")
+
+    @staticmethod
+    def running(pid: int) -> bool:
+        """Alive and not a zombie (a container's init may not reap what it inherits)."""
+        try:
+            return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
 
 
 if __name__ == "__main__":
