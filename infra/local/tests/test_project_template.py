@@ -249,8 +249,9 @@ class ProjectTemplateTest(unittest.TestCase):
         fptr = json.loads(self.resources["FptrSecret"]["Properties"]["SecretString"])
         self.assertEqual(set(fptr), {"not_configured"}, "the placeholder the functions refuse as not configured")
 
-    def test_the_fptr_secret_is_named_after_its_stack_unless_a_name_is_given(self):
-        """Two stacks in one account and region: each its own secret (a fixed default name would refuse the second)."""
+    def test_the_fptr_secret_keeps_its_old_default_name_and_an_empty_name_is_named_after_its_stack(self):
+        """The default is what deployed stacks have (a new name would replace their secret); empty gives a second
+        stack in one account and region its own secret."""
         from stack.template import Resolver
 
         def secret_name(stack, overrides=None):
@@ -258,9 +259,10 @@ class ProjectTemplateTest(unittest.TestCase):
                                 get_att=lambda lid, attribute: f"{lid}.{attribute}")
             return resolver.resolve(self.resources["FptrSecret"]["Properties"]["Name"])
 
-        self.assertEqual(self.parameters["FptrSecretName"]["Default"], "")
-        self.assertEqual(secret_name("studio-a"), "studio-a/credentials")
-        self.assertEqual(secret_name("studio-b"), "studio-b/credentials")
+        self.assertEqual(self.parameters["FptrSecretName"]["Default"], "fptr-functions/credentials")
+        self.assertEqual(secret_name("studio-a"), "fptr-functions/credentials")
+        self.assertEqual(secret_name("studio-a", {"FptrSecretName": ""}), "studio-a/credentials")
+        self.assertEqual(secret_name("studio-b", {"FptrSecretName": ""}), "studio-b/credentials")
         self.assertEqual(secret_name("studio-a", {"FptrSecretName": "pipeline/fptr"}), "pipeline/fptr")
         pattern = re.compile(self.parameters["FptrSecretName"]["AllowedPattern"])
         for good in ("", "pipeline/fptr", "fptr-functions/credentials", "a_b+c=d.e@f"):
