@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.deadline.Deadline;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -60,6 +62,9 @@ public class FptrClient {
 
     @Inject
     StoragePut storage;
+
+    @Inject
+    Metrics metrics;
 
     /**
      * What a function calling FPTR needs before its first request, fetched while it starts
@@ -313,7 +318,11 @@ public class FptrClient {
         return withToken(deadline, (site, bearer) -> responses.write(what, () -> calls.write(deadline, () -> exchange.run(site, bearer))));
     }
 
-    /** Runs the call with a cached token; on 401 drops it, mints once more and runs the call once more. */
+    /**
+     * Runs the call with a cached token; on 401 drops it, mints once more and runs the call once more. The
+     * metrics count the call once, as what the caller got: answered (FptrCalls counts the repeat), or refused
+     * when the repeat got a 401 too.
+     */
     private <T> T withToken(Deadline deadline, Exchange<T> call) {
         FptrCredentials current = credentials.current();
         AccessToken token = tokens.token(deadline, current, null);
@@ -325,6 +334,7 @@ public class FptrClient {
             try {
                 return call.run(current.siteUrl(), fresh.bearer());
             } catch (UnauthorizedCall again) {
+                metrics.count(Metric.FPTR_CALLS_REFUSED);
                 throw again.refusal();
             }
         }
