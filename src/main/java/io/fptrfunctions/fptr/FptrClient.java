@@ -82,6 +82,19 @@ public class FptrClient {
      */
     public List<JsonNode> searchPage(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields,
                                      String sort, int pageSize, int pageNumber) {
+        return searchPage(deadline, entityType, hashFilter, fields, sort, pageSize, pageNumber, Rows.LIVE);
+    }
+
+    /** Which rows a search reads: the live ones (FPTR's default), or only the retired (deleted) ones. */
+    public enum Rows {
+        LIVE,
+        /** {@code "options": {"return_only": "retired"}} (fptr-rest-notes §2, the recorded _search bodies). */
+        RETIRED
+    }
+
+    /** {@link #searchPage} over the live or the retired rows. */
+    public List<JsonNode> searchPage(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields,
+                                     String sort, int pageSize, int pageNumber, Rows rows) {
         if (pageSize < 1 || pageSize > maxPageSize()) {
             throw new IllegalArgumentException("pageSize must be 1.." + maxPageSize() + ", was " + pageSize);
         }
@@ -98,8 +111,11 @@ public class FptrClient {
             body.put("sort", sort);
         }
         body.putObject("page").put("size", pageSize).put("number", pageNumber);
+        if (rows == Rows.RETIRED) {
+            body.putObject("options").put("return_only", "retired");
+        }
         String json = write(body);
-        String what = "Searching " + entityType;
+        String what = (rows == Rows.RETIRED ? "Searching retired " : "Searching ") + entityType;
         JsonNode answer = safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).search(bearer, entityType, json)));
         List<JsonNode> records = new ArrayList<>();
         answer.path("data").forEach(records::add);
