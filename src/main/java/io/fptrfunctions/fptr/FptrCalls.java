@@ -110,9 +110,16 @@ class FptrCalls {
         }
     }
 
-    /** What a call's failure was, as the metrics count it; null for a bug (the adapter logs those). */
+    /**
+     * What a call's failure was, as the metrics count it; null for a bug (the adapter logs those), and for a 401,
+     * which is no outcome yet: FptrClient mints again and repeats the call, and counts the 401 itself only when
+     * the repeat gets one too, so a call the fresh token gets past is counted once, as answered.
+     */
     private static Metric outcome(RuntimeException e, boolean isWrite) {
-        if (e instanceof UnauthorizedCall || e instanceof FptrFailure.Refused || e instanceof FptrFailure.CredentialsRefused
+        if (e instanceof UnauthorizedCall) {
+            return null;
+        }
+        if (e instanceof FptrFailure.Refused || e instanceof FptrFailure.CredentialsRefused
                 || e instanceof FptrFailure.SudoRefused || e instanceof FptrFailure.Misconfigured) {
             return Metric.FPTR_CALLS_REFUSED;
         }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.deadline.Deadline;
+import io.fptrfunctions.telemetry.Metric;
+import io.fptrfunctions.telemetry.Metrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -61,6 +63,9 @@ public class FptrClient {
     @Inject
     StoragePut storage;
 
+    @Inject
+    Metrics metrics;
+
     /**
      * What a function calling FPTR needs before its first request, fetched while it starts
      * (io.fptrfunctions.lifecycle.FirstCall): the credentials, the site's REST clients and a token.
@@ -77,6 +82,19 @@ public class FptrClient {
      */
     public List<JsonNode> searchPage(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields,
                                      String sort, int pageSize, int pageNumber) {
+        return searchPage(deadline, entityType, hashFilter, fields, sort, pageSize, pageNumber, Rows.LIVE);
+    }
+
+    /** Which rows a search reads: the live ones (FPTR's default), or only the retired (deleted) ones. */
+    public enum Rows {
+        LIVE,
+        /** {@code "options": {"return_only": "retired"}} (fptr-rest-notes §2, the recorded _search bodies). */
+        RETIRED
+    }
+
+    /** {@link #searchPage} over the live or the retired rows. */
+    public List<JsonNode> searchPage(Deadline deadline, String entityType, JsonNode hashFilter, List<String> fields,
+                                     String sort, int pageSize, int pageNumber, Rows rows) {
         if (pageSize < 1 || pageSize > maxPageSize()) {
             throw new IllegalArgumentException("pageSize must be 1.." + maxPageSize() + ", was " + pageSize);
         }
@@ -93,8 +111,11 @@ public class FptrClient {
             body.put("sort", sort);
         }
         body.putObject("page").put("size", pageSize).put("number", pageNumber);
+        if (rows == Rows.RETIRED) {
+            body.putObject("options").put("return_only", "retired");
+        }
         String json = write(body);
-        String what = "Searching " + entityType;
+        String what = (rows == Rows.RETIRED ? "Searching retired " : "Searching ") + entityType;
         JsonNode answer = safeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).search(bearer, entityType, json)));
         List<JsonNode> records = new ArrayList<>();
         answer.path("data").forEach(records::add);
@@ -313,7 +334,11 @@ public class FptrClient {
         return withToken(deadline, (site, bearer) -> responses.write(what, () -> calls.write(deadline, () -> exchange.run(site, bearer))));
     }
 
-    /** Runs the call with a cached token; on 401 drops it, mints once more and runs the call once more. */
+    /**
+     * Runs the call with a cached token; on 401 drops it, mints once more and runs the call once more. The
+     * metrics count the call once, as what the caller got: answered (FptrCalls counts the repeat), or refused
+     * when the repeat got a 401 too.
+     */
     private <T> T withToken(Deadline deadline, Exchange<T> call) {
         FptrCredentials current = credentials.current();
         AccessToken token = tokens.token(deadline, current, null);
@@ -325,6 +350,7 @@ public class FptrClient {
             try {
                 return call.run(current.siteUrl(), fresh.bearer());
             } catch (UnauthorizedCall again) {
+                metrics.count(Metric.FPTR_CALLS_REFUSED);
                 throw again.refusal();
             }
         }

@@ -21,7 +21,9 @@ import java.util.concurrent.Future;
  * Finds the one user an {@code author} names: a HumanUser by login or full name, or an ApiUser (a script)
  * by its name. FPTR could filter notes by {@code created_by.HumanUser.login} itself, but then a typo or a
  * name two people share would silently give no notes or both people's notes; so this is the one look-up
- * the search makes. Both user types are asked at once.
+ * the search makes. Both user types are asked at once. A user who left is retired (deleted) in FPTR, and FPTR's
+ * searches skip retired rows, but the notes they wrote stay: when no live user is called so, the retired ones are
+ * asked ({@code return_only: retired}), so their notes are still found by their login or name.
  */
 final class AuthorResolver {
 
@@ -42,26 +44,10 @@ final class AuthorResolver {
 
     /** {@code {"type","id"}} of the author; 404 problem when nobody matches, 409 listing them when several do. */
     ObjectNode resolve(String author) {
-        TextNode name = TextNode.valueOf(author);
-        Future<List<JsonNode>> scripts = executor.submit(() -> fptr.searchPage(deadline, "ApiUser",
-                FptrFilter.and(FptrFilter.condition("firstname", "is", name)), API_FIELDS, "id", LOOKUP_PAGE, 1));
-        List<JsonNode> humans;
-        try {
-            humans = fptr.searchPage(deadline, "HumanUser",
-                    FptrFilter.or(FptrFilter.condition("login", "is", name), FptrFilter.condition("name", "is", name)),
-                    HUMAN_FIELDS, "id", LOOKUP_PAGE, 1);
-        } catch (RuntimeException e) {
-            scripts.cancel(true);
-            throw e;
+        List<ObjectNode> matches = matches(author, FptrClient.Rows.LIVE);
+        if (matches.isEmpty()) {
+            matches = matches(author, FptrClient.Rows.RETIRED);
         }
-        List<ObjectNode> found = new ArrayList<>();
-        humans.stream().map(FptrRecords::flatten).forEach(found::add);
-        join(scripts).stream().map(FptrRecords::flatten).forEach(found::add);
-        // A login names one person; prefer it to full names that happen to be equal to it.
-        List<ObjectNode> byLogin = found.stream()
-                .filter(u -> "HumanUser".equals(u.path("type").asText()) && author.equalsIgnoreCase(u.path("login").asText()))
-                .toList();
-        List<ObjectNode> matches = byLogin.size() == 1 ? byLogin : found;
         if (matches.isEmpty()) {
             throw new ProblemException(404, "Unknown author",
                     "No HumanUser has the login or name '" + author + "', and no ApiUser (script) is called so.")
@@ -75,6 +61,30 @@ final class AuthorResolver {
         }
         ObjectNode user = matches.get(0);
         return FptrFilter.entity(user.path("type").asText(), user.path("id").asLong());
+    }
+
+    /** The users among {@code rows} that {@code author} names: a login's one user, else every name match. */
+    private List<ObjectNode> matches(String author, FptrClient.Rows rows) {
+        TextNode name = TextNode.valueOf(author);
+        Future<List<JsonNode>> scripts = executor.submit(() -> fptr.searchPage(deadline, "ApiUser",
+                FptrFilter.and(FptrFilter.condition("firstname", "is", name)), API_FIELDS, "id", LOOKUP_PAGE, 1, rows));
+        List<JsonNode> humans;
+        try {
+            humans = fptr.searchPage(deadline, "HumanUser",
+                    FptrFilter.or(FptrFilter.condition("login", "is", name), FptrFilter.condition("name", "is", name)),
+                    HUMAN_FIELDS, "id", LOOKUP_PAGE, 1, rows);
+        } catch (RuntimeException e) {
+            scripts.cancel(true);
+            throw e;
+        }
+        List<ObjectNode> found = new ArrayList<>();
+        humans.stream().map(FptrRecords::flatten).forEach(found::add);
+        join(scripts).stream().map(FptrRecords::flatten).forEach(found::add);
+        // A login names one person; prefer it to full names that happen to be equal to it.
+        List<ObjectNode> byLogin = found.stream()
+                .filter(u -> "HumanUser".equals(u.path("type").asText()) && author.equalsIgnoreCase(u.path("login").asText()))
+                .toList();
+        return byLogin.size() == 1 ? byLogin : found;
     }
 
     private static Map<String, Object> describe(ObjectNode user) {

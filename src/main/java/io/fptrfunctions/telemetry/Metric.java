@@ -15,7 +15,7 @@ public enum Metric {
     TOKEN_CACHE_HITS("TokenCacheHits", Unit.COUNT),
     /** FPTR API calls (mints included) by their outcome after retries: answered. */
     FPTR_CALLS_OK("FptrCallsOk", Unit.COUNT),
-    /** ... refused: a 4xx (a 401 included, before the one fresh mint). */
+    /** ... refused: a 4xx (a 401 only when the call repeated with a freshly minted token got one too). */
     FPTR_CALLS_REFUSED("FptrCallsRefused", Unit.COUNT),
     /** ... unavailable: 429/502/503/504, timeouts and failed connections after the retries, an open circuit. */
     FPTR_CALLS_UNAVAILABLE("FptrCallsUnavailable", Unit.COUNT),

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.sim.FptrSimTestResource;
 import io.fptrfunctions.sim.SimAdmin;
+import io.fptrfunctions.telemetry.EmfLines;
+import io.fptrfunctions.telemetry.Invocations;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +45,9 @@ class FptrClientTest {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    Invocations invocations;
 
     @BeforeEach
     void freshSite() {
@@ -191,6 +196,31 @@ class FptrClientTest {
         assertEquals(1, SIM.mints(), calls.toString());
         assertEquals(2, SIM.count("POST", SEARCH), calls.toString());
         assertEquals(List.of("POST 401", "POST 200", "POST 200"), calls);
+    }
+
+    /** The metrics count what the caller got: a call a fresh token gets past is answered, not also refused. */
+    @Test
+    void a401ThatTheReMintGetsPastIsCountedOnceAsAnswered() {
+        fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), null, 1, 1);
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "times", 1, "expire_token", true));
+
+        JsonNode line = EmfLines.of(() -> invocations.run("note-search", null,
+                () -> fptr.searchPage(Deadline.none(), "Project", null, List.of("name"), null, 1, 1)));
+
+        assertEquals(0, EmfLines.value(line, "FptrCallsRefused"), line.toString());
+        assertEquals(2, EmfLines.value(line, "FptrCallsOk"), "the mint and the search: " + line);
+        assertEquals(1, EmfLines.value(line, "TokenMints"), line.toString());
+    }
+
+    @Test
+    void a401ThatTheReMintGetsTooIsCountedOnceAsRefused() {
+        SIM.fault(Map.of("method", "POST", "path", SEARCH, "times", 5, "status", 401));
+
+        JsonNode line = EmfLines.of(() -> invocations.run("note-search", null, () ->
+                assertThrows(FptrFailure.Refused.class, () -> fptr.searchPage(Deadline.none(), "Project", null, null, null, 1, 1))));
+
+        assertEquals(1, EmfLines.value(line, "FptrCallsRefused"), "the search, once: " + line);
+        assertEquals(2, EmfLines.value(line, "FptrCallsOk"), "the two mints: " + line);
     }
 
     @Test

@@ -226,11 +226,20 @@ class LocalStackIT {
         given().contentType("application/json").body("{\"project\": 70, \"filters\": [[\"sg_status_list\", \"is\", \"opn\"]]}")
                 .post(urls.get("functions") + "/v1/notes/search").then().statusCode(200);
 
-        String log = java.nio.file.Files.readString(java.nio.file.Path.of("target/local-stack-it/logs/TokenFunction.log"));
-        assertTrue(log.contains("token issued: caller=arn:aws:iam::123456789012:user/local-developer principal="
-                + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=alima granted_by=group:Lighting expires_at="), log);
-        assertTrue(log.contains("token refused: caller=arn:aws:iam::123456789012:user/local-developer principal="
-                + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=jsmith status=403"), log);
+        String issued = "token issued: caller=arn:aws:iam::123456789012:user/local-developer principal="
+                + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=alima granted_by=group:Lighting expires_at=";
+        String refused = "token refused: caller=arn:aws:iam::123456789012:user/local-developer principal="
+                + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=jsmith status=403";
+        // the function's output reaches its log file a moment after the answer (a loaded machine took longer than
+        // the next request): wait a bounded while for the lines, then assert
+        java.nio.file.Path file = java.nio.file.Path.of("target/local-stack-it/logs/TokenFunction.log");
+        String log = java.nio.file.Files.readString(file);
+        for (long end = System.nanoTime() + 10_000_000_000L; !(log.contains(issued) && log.contains(refused)) && System.nanoTime() < end; ) {
+            Thread.sleep(100);
+            log = java.nio.file.Files.readString(file);
+        }
+        assertTrue(log.contains(issued), log);
+        assertTrue(log.contains(refused), log);
         assertFalse(log.contains("eyJ"), "no token in the function's log");
     }
 

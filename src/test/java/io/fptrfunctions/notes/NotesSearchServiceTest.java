@@ -183,6 +183,36 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertTrue(e.detail().contains("nobody." + f.tag), e.detail());
     }
 
+    /** A user who left is retired (deleted) in FPTR, but the notes they wrote stay, and are found by their login or name. */
+    @Test
+    void notesOfARetiredAuthorAreFoundByTheirLoginOrName() {
+        String login = "gone." + UUID.randomUUID();
+        long gone = SIM.insert(NoteFixture.rec("HumanUser", "login", login, "name", "Gone " + login));
+        long project = SIM.insert(NoteFixture.rec("Project", "name", "Left " + login));   // not the fixture's: its counts stay
+        long note = SIM.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", project), "subject",
+                "written before leaving", "created_by", NoteFixture.human(gone)));
+        assertEquals(204, SIM.login().delete("/api/v1.1/entity/human_users/" + gone).status());
+
+        assertEquals(List.of(note), ids(search("{'author': '" + login + "'}")));
+        assertEquals(List.of(note), ids(search("{'author': 'Gone " + login + "'}")));
+    }
+
+    /** A live user is who a name means; a retired namesake is not mixed in (nor makes it a 409). */
+    @Test
+    void aLiveAuthorIsPreferredToARetiredNamesake() {
+        String name = "Namesake " + UUID.randomUUID();
+        long live = SIM.insert(NoteFixture.rec("HumanUser", "login", "live." + name.substring(9), "name", name));
+        long gone = SIM.insert(NoteFixture.rec("HumanUser", "login", "gone." + name.substring(9), "name", name));
+        long project = SIM.insert(NoteFixture.rec("Project", "name", name));   // not the fixture's: its counts stay
+        long liveNote = SIM.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", project), "subject", "live",
+                "created_by", NoteFixture.human(live)));
+        SIM.insert(NoteFixture.rec("Note", "project", NoteFixture.link("Project", project), "subject", "gone",
+                "created_by", NoteFixture.human(gone)));
+        assertEquals(204, SIM.login().delete("/api/v1.1/entity/human_users/" + gone).status());
+
+        assertEquals(List.of(liveNote), ids(search("{'author': '" + name + "'}")));
+    }
+
     @Test
     void ambiguousAuthorIs409ListingTheMatches() {
         ProblemException e = assertThrows(ProblemException.class, () -> search("{'author': 'Sam Lee $T'}"));
