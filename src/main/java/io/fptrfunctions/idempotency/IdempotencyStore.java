@@ -210,6 +210,8 @@ class IdempotencyStore {
         values.put(":one", n(1));
         values.put(":completed", s(COMPLETED));
         values.put(":true", AttributeValue.fromBool(true));
+        // this run's own id: when its answer is lost and the SDK sends it again, the retry finds the hold its first try made
+        values.put(":run_id", s(UUID.randomUUID().toString()));
         try {
             Map<String, AttributeValue> old = dynamo.updateItem(b -> b.tableName(table()).key(Map.of("pk", s(key)))
                     // no run holding it: two deliveries of one job never run at once
@@ -218,23 +220,36 @@ class IdempotencyStore {
                             // its own dead-letter answer: the job was moved back from the dead-letter queue
                             + "OR (#status = :completed AND dead_lettered = :true))")
                     .updateExpression("SET #status = :in_progress, run_until = :run_until, lease_until = :lease, started_at = :now, "
-                            + "runs = if_not_exists(runs, :zero) + :one "
+                            + "run_id = :run_id, runs = if_not_exists(runs, :zero) + :one "
                             + "REMOVE answer_status, answer_headers, answer_body, answer_omitted, completed_at, dead_lettered")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_OLD)
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                     .overrideConfiguration(within(deadline))).attributes();
-            boolean rerun = number(old, "runs") > 0 || UNKNOWN_OUTCOME.equals(text(old, "outcome"));
-            String first = text(old, "first_started_at");
-            return new Claim.Mine(key, claimId, rerun && first != null ? Instant.parse(first) : queuedEarlierStart,
-                    flag(old, MAY_HAVE_LANDED));
+            return adopted(key, claimId, number(old, "runs"), old, queuedEarlierStart);
         } catch (ConditionalCheckFailedException notOurs) {
             Map<String, AttributeValue> old = notOurs.hasItem() && !notOurs.item().isEmpty() ? notOurs.item()
                     : dynamo.getItem(b -> b.tableName(table()).key(Map.of("pk", s(key))).consistentRead(true)
                     .overrideConfiguration(within(deadline))).item();
+            if (old != null && values.get(":run_id").equals(old.get("run_id"))) {
+                // the SDK's retry of this update: its first try adopted the key and counted this run
+                return adopted(key, claimId, number(old, "runs") - 1, old, queuedEarlierStart);
+            }
             return old == null || old.isEmpty() || number(old, "expires_at") < now.getEpochSecond() ? null : new Claim.Taken(existing(old));
         }
+    }
+
+    /**
+     * The run's adopted claim, from the record as it was ({@code earlierRuns} runs before this one): after an earlier
+     * run or a lost answer, with the first attempt's start.
+     */
+    private static Claim.Mine adopted(String key, String claimId, long earlierRuns, Map<String, AttributeValue> record,
+                                      Instant queuedEarlierStart) {
+        boolean rerun = earlierRuns > 0 || UNKNOWN_OUTCOME.equals(text(record, "outcome"));
+        String first = text(record, "first_started_at");
+        return new Claim.Mine(key, claimId, rerun && first != null ? Instant.parse(first) : queuedEarlierStart,
+                flag(record, MAY_HAVE_LANDED));
     }
 
     /** Stores the attempt's answer and keeps it for {@code fptr.idempotency.ttl}. */
