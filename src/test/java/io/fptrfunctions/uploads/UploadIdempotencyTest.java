@@ -133,7 +133,9 @@ class UploadIdempotencyTest {
         aws.loseAnswers("DynamoDB_20120810.PutItem", 1);
         Answer first = post(attachmentBody());
 
-        assertEquals(2, aws.calls("DynamoDB_20120810.PutItem").size(), "the claim was sent again");
+        // this key's puts only: a slowed call of an earlier test may reach the proxy's log late
+        assertEquals(2, aws.calls("DynamoDB_20120810.PutItem").stream()
+                .filter(call -> call.at("/Item/pk/S").asText().endsWith("#" + key)).count(), "the claim was sent again");
         assertEquals(201, first.status(), first.body()::toString);
         assertEquals(1, attachmentsMade());
         assertTrue(replayed(post(attachmentBody())), "its answer is kept");

@@ -269,6 +269,7 @@ class UploadWorkerTest {
         try {
             assertEquals(List.of(), deliver(job), "the job ran and is done");
             assertEquals(2, aws.calls("DynamoDB_20120810.UpdateItem").stream()
+                    .filter(call -> call.at("/Key/pk/S").asText().endsWith("#" + tag))
                     .filter(call -> call.path("UpdateExpression").asText().contains("run_until = :run_until")).count(), "adopted twice");
         } finally {
             aws.clear();
