@@ -10,7 +10,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
@@ -86,8 +85,10 @@ class IdempotencyStore {
 
     /**
      * Claims the key with a conditional put: it succeeds when there is no record, when the record has
-     * expired, or when an attempt at the same request stopped holding its lease (it died, or its write's
-     * outcome was unknown); anything else is {@link Claim.Taken}. The claim holds the key for {@code lease};
+     * expired, or (a second put, conditional on that attempt's claim id, carrying its first start) when an
+     * attempt at the same request stopped holding its lease (it died, or its write's outcome was unknown);
+     * anything else is {@link Claim.Taken}. A put the SDK sent again after its answer was lost finds its own
+     * item ({@code put_id}) and is this attempt's claim. The claim holds the key for {@code lease};
      * {@code queued} marks one made for a job on a queue. DynamoDB failures propagate.
      */
     Claim claim(String key, String requestHash, String caller, String route, Duration lease, boolean queued, Deadline deadline) {
@@ -128,37 +129,58 @@ class IdempotencyStore {
         item.put("expires_at", n(now.plus(config.ttl()).getEpochSecond()));
         item.put("caller", s(caller));
         item.put("route", s(route));
-        for (int attempt = 0; ; attempt++) {
+        // this put's own id: when its answer is lost and the SDK sends it again, the retry finds its first try's item
+        item.put("put_id", s(UUID.randomUUID().toString()));
+        Map<String, AttributeValue> over = null;   // the lapsed attempt's record this put takes over; null: a new key
+        ConditionalCheckFailedException refused = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Map<String, AttributeValue> put = new HashMap<>(item);
+            Map<String, AttributeValue> values = new HashMap<>();
+            String condition;
+            if (over == null) {
+                condition = "attribute_not_exists(pk) OR expires_at < :now_s";
+                values.put(":now_s", n(now.getEpochSecond()));
+            } else {
+                // the takeover keeps the first attempt's start in its own item: what that attempt created is looked for from then
+                put.put("first_started_at", over.get("first_started_at"));
+                condition = "claim = :over AND #status = :in_progress AND lease_until < :now_ms";
+                values.put(":over", over.get("claim"));
+                values.put(":in_progress", s(IN_PROGRESS));
+                values.put(":now_ms", n(now.toEpochMilli()));
+            }
             try {
-                PutItemResponse put = dynamo.putItem(b -> b.tableName(table()).item(item)
-                        .conditionExpression("attribute_not_exists(pk) OR expires_at < :now_s "
-                                + "OR (#status = :in_progress AND lease_until < :now_ms AND request_hash = :hash)")
-                        .expressionAttributeNames(Map.of("#status", "status"))
-                        .expressionAttributeValues(Map.of(":now_s", n(now.getEpochSecond()), ":now_ms", n(now.toEpochMilli()),
-                                ":in_progress", s(IN_PROGRESS), ":hash", s(requestHash)))
-                        .returnValues(ReturnValue.ALL_OLD)
-                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                        .overrideConfiguration(within(deadline)));
-                Map<String, AttributeValue> old = put.attributes();
-                Instant earlier = null;
-                if (old != null && IN_PROGRESS.equals(text(old, "status")) && number(old, "expires_at") >= now.getEpochSecond()) {
-                    earlier = Instant.parse(text(old, "first_started_at"));
-                    keepFirstStart(key, claimId, old.get("first_started_at"), deadline);
-                }
-                return new Claim.Mine(key, claimId, earlier);
+                dynamo.putItem(b -> {
+                    b.tableName(table()).item(put).conditionExpression(condition).expressionAttributeValues(values)
+                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                            .overrideConfiguration(within(deadline));
+                    if (condition.contains("#status")) {
+                        b.expressionAttributeNames(Map.of("#status", "status"));
+                    }
+                });
+                return mine(key, claimId, over);
             } catch (ConditionalCheckFailedException taken) {
+                refused = taken;
                 Map<String, AttributeValue> old = taken.hasItem() && !taken.item().isEmpty() ? taken.item()
                         : dynamo.getItem(b -> b.tableName(table()).key(Map.of("pk", s(key))).consistentRead(true)
                         .overrideConfiguration(within(deadline))).item();
-                if (old != null && !old.isEmpty()) {
+                if (old == null || old.isEmpty() || number(old, "expires_at") < now.getEpochSecond()) {
+                    over = null;   // released or expired between our put and our read: claim it as a new key
+                } else if (item.get("put_id").equals(old.get("put_id"))) {
+                    return mine(key, claimId, over);   // the SDK's retry of this put: its first try stored it
+                } else if (IN_PROGRESS.equals(text(old, "status")) && number(old, "lease_until") < now.toEpochMilli()
+                        && requestHash.equals(text(old, "request_hash"))) {
+                    over = old;   // an attempt at the same request that stopped holding its lease: take it over
+                } else {
                     return new Claim.Taken(existing(old));
                 }
-                if (attempt > 0) {
-                    throw taken;   // deleted and refused again: give up rather than loop
-                }
-                // released between our put and our read: claim again
             }
         }
+        throw refused;   // changed under us on every try: give up rather than loop
+    }
+
+    /** This attempt's claim; when it took over {@code over}, that attempt's first start. */
+    private static Claim.Mine mine(String key, String claimId, Map<String, AttributeValue> over) {
+        return new Claim.Mine(key, claimId, over == null ? null : Instant.parse(text(over, "first_started_at")));
     }
 
     /**
@@ -188,6 +210,8 @@ class IdempotencyStore {
         values.put(":one", n(1));
         values.put(":completed", s(COMPLETED));
         values.put(":true", AttributeValue.fromBool(true));
+        // this run's own id: when its answer is lost and the SDK sends it again, the retry finds the hold its first try made
+        values.put(":run_id", s(UUID.randomUUID().toString()));
         try {
             Map<String, AttributeValue> old = dynamo.updateItem(b -> b.tableName(table()).key(Map.of("pk", s(key)))
                     // no run holding it: two deliveries of one job never run at once
@@ -196,36 +220,36 @@ class IdempotencyStore {
                             // its own dead-letter answer: the job was moved back from the dead-letter queue
                             + "OR (#status = :completed AND dead_lettered = :true))")
                     .updateExpression("SET #status = :in_progress, run_until = :run_until, lease_until = :lease, started_at = :now, "
-                            + "runs = if_not_exists(runs, :zero) + :one "
+                            + "run_id = :run_id, runs = if_not_exists(runs, :zero) + :one "
                             + "REMOVE answer_status, answer_headers, answer_body, answer_omitted, completed_at, dead_lettered")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_OLD)
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                     .overrideConfiguration(within(deadline))).attributes();
-            boolean rerun = number(old, "runs") > 0 || UNKNOWN_OUTCOME.equals(text(old, "outcome"));
-            String first = text(old, "first_started_at");
-            return new Claim.Mine(key, claimId, rerun && first != null ? Instant.parse(first) : queuedEarlierStart,
-                    flag(old, MAY_HAVE_LANDED));
+            return adopted(key, claimId, number(old, "runs"), old, queuedEarlierStart);
         } catch (ConditionalCheckFailedException notOurs) {
             Map<String, AttributeValue> old = notOurs.hasItem() && !notOurs.item().isEmpty() ? notOurs.item()
                     : dynamo.getItem(b -> b.tableName(table()).key(Map.of("pk", s(key))).consistentRead(true)
                     .overrideConfiguration(within(deadline))).item();
+            if (old != null && values.get(":run_id").equals(old.get("run_id"))) {
+                // the SDK's retry of this update: its first try adopted the key and counted this run
+                return adopted(key, claimId, number(old, "runs") - 1, old, queuedEarlierStart);
+            }
             return old == null || old.isEmpty() || number(old, "expires_at") < now.getEpochSecond() ? null : new Claim.Taken(existing(old));
         }
     }
 
-    /** A takeover keeps the first attempt's start: what that attempt created is looked for from then. */
-    private void keepFirstStart(String key, String claimId, AttributeValue firstStartedAt, Deadline deadline) {
-        try {
-            dynamo.updateItem(b -> b.tableName(table()).key(Map.of("pk", s(key)))
-                    .updateExpression("SET first_started_at = :first").conditionExpression("claim = :claim")
-                    .expressionAttributeValues(Map.of(":first", firstStartedAt, ":claim", s(claimId)))
-                    .overrideConfiguration(within(deadline)));
-        } catch (SdkException e) {
-            LOG.warnf("Idempotency key %s: the first attempt's start was not kept (%s); a later takeover looks from this "
-                    + "attempt's start", key, e.getMessage());
-        }
+    /**
+     * The run's adopted claim, from the record as it was ({@code earlierRuns} runs before this one): after an earlier
+     * run or a lost answer, with the first attempt's start.
+     */
+    private static Claim.Mine adopted(String key, String claimId, long earlierRuns, Map<String, AttributeValue> record,
+                                      Instant queuedEarlierStart) {
+        boolean rerun = earlierRuns > 0 || UNKNOWN_OUTCOME.equals(text(record, "outcome"));
+        String first = text(record, "first_started_at");
+        return new Claim.Mine(key, claimId, rerun && first != null ? Instant.parse(first) : queuedEarlierStart,
+                flag(record, MAY_HAVE_LANDED));
     }
 
     /** Stores the attempt's answer and keeps it for {@code fptr.idempotency.ttl}. */

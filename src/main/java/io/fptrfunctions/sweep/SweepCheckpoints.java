@@ -11,6 +11,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +26,8 @@ import java.util.Map;
  * increments. A scheduled item saved before the schedule read the event log holds {@code updated_at} and
  * {@code entity_id}: it is read as the {@link Checkpoint} it is, and its walk takes it as a time. A save is conditional on the version it read, so a second sweep running at the same time
  * (the template's reserved concurrency of 1 prevents it; a raised limit would not) can never move a
- * checkpoint back: it is told another run moved it, and stops.
+ * checkpoint back: it is told another run moved it, and stops. A save the SDK sends again after its first try's
+ * answer was lost fails that condition on its own first try's item, which it recognises (the item it stored, whole).
  */
 @ApplicationScoped
 class SweepCheckpoints {
@@ -110,6 +112,7 @@ class SweepCheckpoints {
             item.put("request", AttributeValue.fromS(request));
         }
         PutItemRequest.Builder put = PutItemRequest.builder().tableName(table).item(item)
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                 .overrideConfiguration(AwsTimeouts.within(deadline, dynamo));
         if (version == 0) {
             put.conditionExpression("attribute_not_exists(pk) OR attribute_not_exists(version)");
@@ -120,6 +123,10 @@ class SweepCheckpoints {
             dynamo.putItem(put.build());
             return version + 1;
         } catch (ConditionalCheckFailedException e) {
+            if (item.equals(e.item())) {
+                // the SDK's retry of this save after its first try's answer was lost: that try stored it
+                return version + 1;
+            }
             throw new MovedByAnother(key);
         } catch (SdkException e) {
             throw AwsFailure.of("DynamoDB", "saving the checkpoint " + key + " of " + table, e);

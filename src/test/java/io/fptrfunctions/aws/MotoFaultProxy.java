@@ -27,7 +27,8 @@ import java.util.function.Predicate;
  * A loopback pass-through in front of {@link MotoServer} for the JSON-protocol AWS APIs (SQS, DynamoDB),
  * which can make operations fail the way AWS does: a whole call answered 503 (the SDK retries, then
  * gives up), or SendMessageBatch entries failed one by one ({@code SenderFault: false}) while the rest
- * are queued in moto, or BatchGetItem answered with keys left unprocessed, as a throttled table does. It also
+ * are queued in moto, or BatchGetItem answered with keys left unprocessed, as a throttled table does, or a call done
+ * by moto whose answer is lost ({@link #loseAnswers}). It also
  * keeps the JSON body of every call it passed on ({@link #calls}) and when it came ({@link #callTimes}), so a
  * test can see what a function asked (a visibility timeout, a delay) and how far apart. One per test JVM; {@link #clear()} puts
  * it back to pass-through and forgets the calls.
@@ -48,6 +49,8 @@ public final class MotoFaultProxy {
     private volatile Predicate<String> failedEntries;
     private final AtomicInteger entryFailuresLeft = new AtomicInteger();
     private final AtomicInteger unprocessedAnswersLeft = new AtomicInteger();
+    private volatile String lostOperation;
+    private final AtomicInteger lostAnswersLeft = new AtomicInteger();
     private final java.util.concurrent.ConcurrentLinkedQueue<Call> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** One call passed on: its {@code X-Amz-Target}, its JSON body, and when it came ({@link System#nanoTime()}). */
@@ -100,6 +103,16 @@ public final class MotoFaultProxy {
         unprocessedAnswersLeft.set(answers);
     }
 
+    /**
+     * The next {@code times} calls of {@code operation} reach moto, which does what they ask, but their answer is
+     * lost: the caller gets a 500 {@code InternalServerError} (as when AWS's answer does not come back), and the
+     * SDK sends the same call again.
+     */
+    public void loseAnswers(String operation, int times) {
+        lostAnswersLeft.set(times);
+        lostOperation = operation;
+    }
+
     /** Answers these operations only after {@code delay} (a slow AWS), then as moto does. */
     public void slow(java.time.Duration delay, String... operations) {
         slowMillis = delay.toMillis();
@@ -112,6 +125,8 @@ public final class MotoFaultProxy {
         failedEntries = null;
         entryFailuresLeft.set(0);
         unprocessedAnswersLeft.set(0);
+        lostOperation = null;
+        lostAnswersLeft.set(0);
         calls.clear();
     }
 
@@ -156,6 +171,10 @@ public final class MotoFaultProxy {
                         : forward(ex, JSON.writeValueAsBytes(request));
             } else {
                 answer = forward(ex, body);
+            }
+            if (operation != null && operation.equals(lostOperation) && lostAnswersLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                reply(ex, 500, "{\"__type\":\"InternalServerError\",\"message\":\"answer lost by MotoFaultProxy\"}".getBytes());
+                return;
             }
             byte[] out = answer.body();
             if (unprocessed != null && answer.status() == 200) {

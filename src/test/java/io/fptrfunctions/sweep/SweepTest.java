@@ -367,6 +367,24 @@ class SweepTest extends SweepHarness {
     }
 
     @Test
+    void aCheckpointSaveWhoseAnswerWasLostIsNotTakenForAnotherRunsSave() {
+        newImage(7004, 0);
+        // DynamoDB stores the save, its answer is lost, and the SDK sends the same PutItem again: its condition
+        // (the version this run read) now fails on this run's own save
+        aws.loseAnswers("DynamoDB_20120810.PutItem", 1);
+
+        JsonNode run = scheduledSweep();
+
+        assertEquals(2, aws.calls("DynamoDB_20120810.PutItem").stream()
+                .filter(call -> call.at("/Item/pk/S").asText().equals(SCHEDULE_KEY)).count(), "the save was sent again: " + run);
+        assertTrue(run.get("complete").asBoolean(), run.toString());
+        assertTrue(run.path("error").isMissingNode() || run.path("error").isNull(), run.toString());
+        assertEquals(imageEventId(7004), walk(run, 0).at("/checkpoint_after/event_id").asLong());
+        assertEquals(Long.toString(imageEventId(7004)), stored(SCHEDULE_KEY).get("event_id").n());
+        assertEquals("1", stored(SCHEDULE_KEY).get("version").n());
+    }
+
+    @Test
     void oneLogLineSaysWhatTheRunDid() {
         newImage(7004, 0);
         try (LogCapture log = LogCapture.start()) {

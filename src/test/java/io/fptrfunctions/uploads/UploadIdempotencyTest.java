@@ -110,17 +110,13 @@ class UploadIdempotencyTest {
 
     @Test
     void anUnfinishedUploadIsTakenOverAfterItsLeaseAndItsAttachmentIsNotUploadedAgain() {
-        aws.unavailable("DynamoDB_20120810.UpdateItem");   // the answer is not recorded, as if the process died after FPTR
-        Answer first = post(attachmentBody());
-        assertEquals(201, first.status(), first.body()::toString);
-        aws.clear();
+        Answer first = unrecordedUpload();
 
         Answer during = post(attachmentBody());
         assertEquals(409, during.status(), during.body()::toString);
         assertFalse(replayed(during));
 
-        clock.advance(Duration.ofSeconds(61));   // past fptr.idempotency.in-progress-lease (the template gives upload 330 s)
-        SIM.setClock(clock.instant());
+        pastTheLease();
         Answer takeover = post(attachmentBody());
         assertEquals(201, takeover.status(), takeover.body()::toString);
         assertEquals(first.body().path("id"), takeover.body().path("id"), "the Attachment the first attempt made");
@@ -128,6 +124,40 @@ class UploadIdempotencyTest {
         assertEquals(1, SIM.count("POST", COMPLETIONS), "uploaded once");
         assertEquals(1, attachmentsMade());
         assertTrue(replayed(post(attachmentBody())), "and kept from then on");
+    }
+
+    @Test
+    void aClaimWhoseAnswerWasLostIsTheRequestsOwnNotAnotherInProgress() {
+        // DynamoDB stores the claim, its answer is lost, and the SDK sends the same PutItem again: its condition
+        // (no record under the key) now fails on this request's own claim
+        aws.loseAnswers("DynamoDB_20120810.PutItem", 1);
+        Answer first = post(attachmentBody());
+
+        // this key's puts only: a slowed call of an earlier test may reach the proxy's log late
+        assertEquals(2, aws.calls("DynamoDB_20120810.PutItem").stream()
+                .filter(call -> call.at("/Item/pk/S").asText().endsWith("#" + key)).count(), "the claim was sent again");
+        assertEquals(201, first.status(), first.body()::toString);
+        assertEquals(1, attachmentsMade());
+        assertTrue(replayed(post(attachmentBody())), "its answer is kept");
+    }
+
+    @Test
+    void aTakeoverWhoseClaimAnswerWasLostStillLooksInFptrFromTheFirstAttemptsStart() {
+        Answer first = unrecordedUpload();
+        pastTheLease();
+
+        aws.loseAnswers("DynamoDB_20120810.PutItem", 1);   // the takeover's claim is stored, its answer lost
+        Answer takeover = post(attachmentBody());
+        aws.clear();
+        if (takeover.status() == 409) {   // whoever holds the key, its next retry after the lease must not upload again
+            pastTheLease();
+            takeover = post(attachmentBody());
+        }
+
+        assertEquals(201, takeover.status(), takeover.body()::toString);
+        assertEquals(first.body().path("id"), takeover.body().path("id"), "the Attachment the first attempt made");
+        assertEquals(1, SIM.count("POST", COMPLETIONS), "uploaded once");
+        assertEquals(1, attachmentsMade());
     }
 
     @Test
@@ -143,6 +173,21 @@ class UploadIdempotencyTest {
         assertNotNull(a.header("Retry-After"));
         assertTrue(millis < 1500, "the claim ended by the deadline, not after the client's 2 s: " + millis + " ms");
         assertEquals(0, SIM.count("POST", ".*/_upload.*"), "nothing was started in FPTR");
+    }
+
+    /** An upload whose answer is not recorded, as if its process died after FPTR made the Attachment: its key stays in progress. */
+    private Answer unrecordedUpload() {
+        aws.unavailable("DynamoDB_20120810.UpdateItem");
+        Answer first = post(attachmentBody());
+        assertEquals(201, first.status(), first.body()::toString);
+        aws.clear();
+        return first;
+    }
+
+    /** Past fptr.idempotency.in-progress-lease (60 s; the template gives upload 330 s), here and in the simulator. */
+    private void pastTheLease() {
+        clock.advance(Duration.ofSeconds(61));
+        SIM.setClock(clock.instant());
     }
 
     private Answer post(String body) {

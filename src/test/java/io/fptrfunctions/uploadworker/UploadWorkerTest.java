@@ -2,6 +2,7 @@ package io.fptrfunctions.uploadworker;
 
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.aws.MotoServer;
 import io.fptrfunctions.aws.MotoTestResource;
 import io.fptrfunctions.fptr.LogCapture;
@@ -253,6 +254,27 @@ class UploadWorkerTest {
         assertEquals(List.of(), deliver(onlyMessage()), "taken over and run");
         assertEquals(1, attachmentsMade());
         assertTrue(receive().isEmpty(), "not sent around again to wait for an attempt that will not finish");
+        assertEquals(201, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
+    }
+
+    @Test
+    void aRunWhoseAdoptionAnswerWasLostRunsNotWaitsForItsOwnHold() {
+        assertEquals(202, invoke(upload(attachmentBody()).header("Idempotency-Key", tag).header("Prefer", "respond-async")).status());
+        Message job = onlyMessage();
+        MotoFaultProxy aws = MotoFaultProxy.get();
+        aws.clear();   // its log of calls, from here
+        // DynamoDB stores the run's adoption, its answer is lost, and the SDK sends the same UpdateItem again: its
+        // condition (no run holding the key) now fails on this run's own hold
+        aws.loseAnswers("DynamoDB_20120810.UpdateItem", 1);
+        try {
+            assertEquals(List.of(), deliver(job), "the job ran and is done");
+            assertEquals(2, aws.calls("DynamoDB_20120810.UpdateItem").stream()
+                    .filter(call -> call.at("/Key/pk/S").asText().endsWith("#" + tag))
+                    .filter(call -> call.path("UpdateExpression").asText().contains("run_until = :run_until")).count(), "adopted twice");
+        } finally {
+            aws.clear();
+        }
+        assertEquals(1, attachmentsMade());
         assertEquals(201, invoke(upload(attachmentBody()).header("Idempotency-Key", tag)).status());
     }
 
