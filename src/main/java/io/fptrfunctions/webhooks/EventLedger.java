@@ -11,6 +11,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 import java.time.Clock;
@@ -69,7 +70,10 @@ class EventLedger {
         return "fptr-delivery#" + e.deliveryId() + (e.sharedDeliveryId() ? "#" + e.index() : "");
     }
 
-    /** True when this invocation now owns the event; false when it is known (queued, or being queued). */
+    /**
+     * True when this invocation now owns the event (its claim is stored, though the answer may have been lost and
+     * the put sent again); false when it is known (queued, or being queued by another invocation).
+     */
     boolean claim(String key, String claimId, WebhookEvent e, Deadline deadline) {
         Instant now = clock.instant();
         Map<String, AttributeValue> item = item(key, e, QUEUING, now);
@@ -79,10 +83,12 @@ class EventLedger {
             dynamo.putItem(b -> b.tableName(settings.tableName()).item(item).overrideConfiguration(AwsTimeouts.within(deadline, dynamo))
                     .conditionExpression("attribute_not_exists(pk) OR (#status = :queuing AND lease_until < :now)")
                     .expressionAttributeNames(Map.of("#status", "status"))
-                    .expressionAttributeValues(Map.of(":queuing", s(QUEUING), ":now", n(now.toEpochMilli()))));
+                    .expressionAttributeValues(Map.of(":queuing", s(QUEUING), ":now", n(now.toEpochMilli())))
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return true;
         } catch (ConditionalCheckFailedException known) {
-            return false;
+            // the SDK's retry of this put after its first try's answer was lost finds this invocation's own claim
+            return known.hasItem() && item.get("claim").equals(known.item().get("claim"));
         }
     }
 
