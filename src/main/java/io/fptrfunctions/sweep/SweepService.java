@@ -407,8 +407,8 @@ public class SweepService {
         /**
          * Decides and queues the jobs of these entities: a copy-record read per 100 keys, then the jobs of the
          * entities whose current image is not the recorded one. {@code rowsNotQueued}: the indexes of rows
-         * with a job SQS did not take, {@code failure} the problem to answer once the caller has saved how far
-         * it got.
+         * with a job SQS did not take, {@code failure} what to throw once the caller has saved how far it got: the
+         * problem to answer, or {@link Deadline.Exceeded} when the deadline cut the sends (the walk stops for time).
          */
         Queued queueRows(List<Row> page, Deadline deadline) {
             List<String> keys = new ArrayList<>();
@@ -438,7 +438,8 @@ public class SweepService {
             }
             // the sends stop a checkpoint save's time before the deadline: a save cut short would leave jobs
             // queued behind a checkpoint that never moves, queued again by every run that reaches this page
-            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, deadline.less(checkpoints.saveTime()));
+            Deadline sends = deadline.less(checkpoints.saveTime());
+            Set<Integer> notQueued = jobs.isEmpty() ? Set.of() : queue.send(settings.queueUrl(), jobs, sends);
             Set<Integer> rowsNotQueued = new HashSet<>();
             for (int j = 0; j < jobs.size(); j++) {
                 if (notQueued.contains(j)) {
@@ -449,10 +450,15 @@ public class SweepService {
                 }
             }
             scanned += page.size();
-            ProblemException failed = notQueued.isEmpty() ? null : new ProblemException(503, "SQS did not take every job",
-                    notQueued.size() + " of " + jobs.size() + " jobs of " + type + " could not be queued; the checkpoint "
-                            + "stays before the first " + (request.backfill() ? "entity" : "event") + " among them, so the next run queues them.");
-            return new Queued(rowsNotQueued, failed);
+            if (notQueued.isEmpty()) {
+                return new Queued(rowsNotQueued, null);
+            }
+            String left = notQueued.size() + " of " + jobs.size() + " jobs of " + type + " could not be queued; the checkpoint "
+                    + "stays before the first " + (request.backfill() ? "entity" : "event") + " among them, so the next run queues them.";
+            // sends the run's own deadline cut are its time running out (the next run goes on), not a failure to alarm on
+            return new Queued(rowsNotQueued, sends.allows(Duration.ofMillis(1))
+                    ? new ProblemException(503, "SQS did not take every job", left)
+                    : new Deadline.Exceeded("The run's time ran out while queueing: " + left));
         }
 
         /** One entity of a search page; its {@code updated_at} null when FPTR sent none readable (only a backfill needs it). */
@@ -533,11 +539,11 @@ public class SweepService {
                 try {
                     entries = fptr.searchPage(deadline, EVENT_LOG, eventFilter(since, afterId), EVENT_FIELDS, "id", size, 1);
                     pagesRead++;
-                    eventsRead += entries.size();
                     events = entries.stream().map(this::event).toList();
                     // an entity named again on a later page is read and decided again: its image may have changed since
                     events.stream().map(Event::entityId).filter(id -> id != null).forEach(named::add);
                     rows = named.isEmpty() ? List.of() : current(named, deadline);
+                    eventsRead += entries.size();   // once their entities are read: a page read again smaller is not counted twice
                 } catch (FptrFailure.Refused refused) {
                     if (smallerPages(refused, size)) {
                         continue;   // the same entries again, fewer at a time
@@ -745,7 +751,7 @@ public class SweepService {
     }
 
     /** What queueing a page did: the rows with a job SQS did not take, and the problem to answer for them. */
-    private record Queued(Set<Integer> rowsNotQueued, ProblemException failure) {
+    private record Queued(Set<Integer> rowsNotQueued, RuntimeException failure) {
     }
 
     /** An ISO-8601 date-time as FPTR writes it ({@code 2026-01-21T16:00:00Z}); null when absent or unreadable. */

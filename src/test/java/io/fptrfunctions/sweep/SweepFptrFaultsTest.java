@@ -47,6 +47,7 @@ class SweepFptrFaultsTest extends SweepHarness {
         assertEquals(List.of(7002L, 7004L, 7005L), ids(takeJobs()));
         assertEquals(imageEventId(7005), walk(answer, 0).at("/checkpoint_after/event_id").asLong());
         assertEquals(Long.toString(imageEventId(7005)), stored(SCHEDULE_KEY).get("event_id").n());
+        assertEquals(3, answer.get("events_read").asLong(), "each event counted once, not again when its page is read smaller: " + answer);
     }
 
     @Test
