@@ -159,7 +159,7 @@ public class FptrClient {
     /** Creates a record from flat field values; never retried (a repeat would be a duplicate). */
     public JsonNode create(Deadline deadline, String entityType, JsonNode body) {
         String json = write(body);
-        String what = "Creating a " + entityType;
+        String what = "Creating " + (entityType.matches("[AEIOU].*") ? "an " : "a ") + entityType;
         return writeCall(deadline, what, (site, bearer) -> responses.json(what, DATA, () -> sites.api(site).create(bearer, entityType, json)))
                 .path("data");
     }

@@ -296,9 +296,12 @@ class IdempotencyStore {
         try {
             dynamo.deleteItem(b -> b.tableName(table()).key(Map.of("pk", s(claim.key())))
                     .conditionExpression("claim = :claim").expressionAttributeValues(Map.of(":claim", s(claim.claimId())))
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                     .overrideConfiguration(within(deadline)));
         } catch (ConditionalCheckFailedException notOurs) {
-            LOG.warnf("Idempotency key %s was taken over before its attempt could free it", claim.key());
+            if (notOurs.hasItem() && !notOurs.item().isEmpty()) {   // no item: the SDK's retry of a delete whose answer was lost
+                LOG.warnf("Idempotency key %s was taken over before its attempt could free it", claim.key());
+            }
         } catch (SdkException e) {
             LOG.warnf("Idempotency key %s could not be freed (%s); a retry waits for its lease (%s)", claim.key(),
                     e.getMessage(), config.inProgressLease());

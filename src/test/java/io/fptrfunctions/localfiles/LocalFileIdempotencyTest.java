@@ -2,6 +2,7 @@ package io.fptrfunctions.localfiles;
 
 import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.fptr.TestClock;
 import io.fptrfunctions.http.ApiGatewayEvents;
 import io.fptrfunctions.http.ApiResponse;
@@ -267,6 +268,24 @@ class LocalFileIdempotencyTest {
         assertEquals(201, retry.status(), retry::toString);
         assertFalse(replayed(retry));
         assertEquals(1, attachmentsOnTheVersion());
+    }
+
+    @Test
+    void aReleaseWhoseAnswerWasLostFreesTheKeyWithoutWarningOfATakeover() {
+        // DynamoDB deletes the claim, its answer is lost, and the SDK sends the same DeleteItem again: its condition
+        // (this attempt's claim) fails on no item at all, which is the key freed, not taken over by another attempt
+        SIM.fault(Map.of("method", "POST", "path", ATTACHMENTS + "$", "status", 503, "retry_after", "1"));
+        aws.loseAnswers("DynamoDB_20120810.DeleteItem", 1);
+        Answer unavailable;
+        List<String> warnings;
+        try (LogCapture log = LogCapture.start()) {
+            unavailable = post(key, attachmentBody("ref/a.pdf"));
+            warnings = log.warnings();
+        }
+
+        assertEquals(503, unavailable.status(), unavailable::toString);
+        assertTrue(record(ApiGatewayEvents.PIPELINE, key).isEmpty(), "freed: nothing was written");
+        assertTrue(warnings.stream().noneMatch(w -> w.contains("taken over")), warnings.toString());
     }
 
     @Test
