@@ -232,11 +232,11 @@ class LocalStackIT {
                 + "arn:aws:iam::123456789012:user/local-developer sudo_as_login=jsmith status=403";
         // the function's output reaches its log file a moment after the answer (a loaded machine took longer than
         // the next request): wait a bounded while for the lines, then assert
-        java.nio.file.Path file = java.nio.file.Path.of("target/local-stack-it/logs/TokenFunction.log");
-        String log = java.nio.file.Files.readString(file);
+        Path file = Path.of("target/local-stack-it/logs/TokenFunction.log");
+        String log = Files.readString(file);
         for (long end = System.nanoTime() + 10_000_000_000L; !(log.contains(issued) && log.contains(refused)) && System.nanoTime() < end; ) {
             Thread.sleep(100);
-            log = java.nio.file.Files.readString(file);
+            log = Files.readString(file);
         }
         assertTrue(log.contains(issued), log);
         assertTrue(log.contains(refused), log);
