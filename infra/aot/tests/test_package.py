@@ -2,7 +2,7 @@
 runtime, through the local stack (Runtime=jvm-aot: the package's `bootstrap`, given AWS_LAMBDA_RUNTIME_API
 and _HANDLER): every function answers its demo call from a JVM that mapped the package's archive; the
 package also runs as Runtime=java21; and a package unpacked without its file times still gets the archive
-(the bootstrap's copy in /tmp). Run after infra/aot/build:
+(the bootstrap's copy in /tmp, whole for starts that share one /tmp). Run after infra/aot/build:
 
     python3 -m unittest discover -s infra/aot/tests -v
 """
@@ -137,6 +137,44 @@ class JvmAotPackageTest(unittest.TestCase):
         finally:
             stack.stop()
             shutil.rmtree(code, ignore_errors=True)
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+class BootstrapCopyTest(unittest.TestCase):
+    """The bootstrap's /tmp copy, with a stand-in package whose `java` checks what it was started in: starts
+    that share one /tmp (the local stack's functions do) each get a whole copy, never one half made or
+    being removed by another start."""
+
+    def test_starts_sharing_one_tmp_each_run_from_a_whole_copy(self):
+        root = Path(tempfile.mkdtemp(prefix="aot-fake-root-"))
+        tmpdir = Path(tempfile.mkdtemp(prefix="aot-fake-tmp-"))
+        try:
+            shutil.copy(REPO / "infra/aot/bootstrap", root / "bootstrap")
+            (root / "aot").mkdir()
+            (root / "aot/app.jsa").write_bytes(b"archive")
+            (root / "aot/classpath").write_text("function.jar")
+            (root / "aot/files-mtime").write_text("1000000000")   # the package's files have other times
+            (root / "function.jar").write_bytes(b"jar")
+            for directory, count in (("lib", 400), ("ric", 5)):
+                (root / directory).mkdir()
+                for i in range(count):
+                    (root / directory / f"{i}.jar").write_bytes(os.urandom(20_000))
+            (root / "jre/bin").mkdir(parents=True)
+            # the stand-in JVM: its working directory must be a whole copy with the package's one time
+            (root / "jre/bin/java").write_text(
+                "#!/bin/sh\n"
+                "[ -f .copied ] || { echo 'no .copied' >&2; exit 3; }\n"
+                "[ $(ls lib | wc -l) -eq 400 ] || { echo 'lib incomplete' >&2; exit 4; }\n"
+                "[ $(stat -c %Y function.jar) = 1000000000 ] || { echo 'jar time' >&2; exit 5; }\n")
+            (root / "jre/bin/java").chmod(0o755)
+            env = dict(os.environ, LAMBDA_TASK_ROOT=str(root), TMPDIR=str(tmpdir), _HANDLER="x")
+            starts = [subprocess.Popen(["sh", str(root / "bootstrap")], env=env, stderr=subprocess.PIPE, text=True)
+                      for _ in range(6)]
+            answers = [(start.returncode, err) for start in starts for _, err in [start.communicate(timeout=120)]]
+            self.assertEqual([(0, "")] * 6, answers)
+            self.assertEqual(["jvm-aot-app"], sorted(p.name for p in tmpdir.iterdir()))   # no copy left behind
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
