@@ -193,9 +193,8 @@ class LocalStack:
         self._build_if_needed(code_uris)
 
         aws_port = self.args.aws_port or free_port()
-        self.moto = Child("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(aws_port)],
-                          self.logs / "moto_server.log").start()
-        fptr_port = self.args.fptr_port or free_port()
+        self.moto = self._moto(aws_port).start()
+        fptr_port = self.args.fptr_port or 0   # 0: the simulator binds a free port itself and prints it
         self.sim = Child("fptr-sim", [java_binary(), "-jar", str(SIM_JAR), "--port", str(fptr_port),
                                       "--script-name", FPTR_SCRIPT_NAME, "--script-key", FPTR_SCRIPT_KEY],
                          self.logs / "fptr-sim.log", cwd=REPO).start()
@@ -209,8 +208,7 @@ class LocalStack:
                                     f"{uri} has none" + (" (this project's jvm-aot package: infra/aot/build)"
                                                          if uri == "target/function.zip" else ""))
 
-        aws_url = f"http://127.0.0.1:{aws_port}"
-        wait_for_http(self.moto, aws_url + "/moto-api/", timeout=60)
+        aws_url = self._wait_for_moto(aws_port)
         fptr_url = self.sim.wait_for_line(r"listening on (http://127\.0\.0\.1:\d+)", timeout=180).group(1)
 
         resources = LocalResources(template, aws_url, "fptr-functions-local", parameters,
@@ -256,6 +254,26 @@ class LocalStack:
             print(f"iam-access-key-id {LOCAL_DEVELOPER.access_key_id}", flush=True)
             print(f"iam-secret-access-key {LOCAL_DEVELOPER.secret_access_key}", flush=True)
         print("ready", flush=True)
+
+    def _moto(self, port: int) -> Child:
+        return Child("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", str(port)], self.logs / "moto_server.log")
+
+    def _wait_for_moto(self, port: int) -> str:
+        """moto's URL once it answers. A free port found by bind-and-close can be taken before moto binds it
+        (another stack starting beside this one): moto then exits at once, and starts again on another."""
+        starts = 1
+        while True:
+            url = f"http://127.0.0.1:{port}"
+            try:
+                wait_for_http(self.moto, url + "/moto-api/", timeout=60)
+                return url
+            except RuntimeError:
+                if self.args.aws_port or self.moto.alive() or starts == 3:
+                    raise
+            LOG.info("moto_server could not keep port %d (taken since it was found free); another one", port)
+            port = free_port()
+            self.moto = self._moto(port).start()
+            starts += 1
 
     def _event_sources(self, functions: list[Function], sqs) -> None:
         """An SQS event source per SQS event and a schedule per Schedule/ScheduleV2 event, each on its
