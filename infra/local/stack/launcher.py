@@ -128,14 +128,20 @@ def main(argv: list[str]) -> int:
     if args.quiet:
         logging.getLogger("stack.output").setLevel(logging.WARNING)
         logging.getLogger("stack.access").setLevel(logging.WARNING)
-    stack = LocalStack(args)
+    # Started with hangups ignored (nohup, or a caller that wants it to outlive its shell): it keeps running
+    # when its starter exits, and is stopped with SIGTERM or SIGINT.
+    detached = signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    stack = LocalStack(args, watch_parent=not detached)
+    if detached:
+        LOG.info("hangups ignored (nohup): this stack outlives the process that started it; stop it with "
+                 "kill %d", os.getpid())
 
     def request_stop(signum, frame):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise StopRequested()
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM) + (() if detached else (signal.SIGHUP,)):
         signal.signal(sig, request_stop)
     status = 0
     try:
@@ -157,7 +163,7 @@ LOG = logging.getLogger("stack")
 
 
 class LocalStack:
-    def __init__(self, args: argparse.Namespace):
+    def __init__(self, args: argparse.Namespace, watch_parent: bool = True):
         self.args = args
         self.work = args.work_dir.resolve()
         self.logs = self.work / "logs"
@@ -166,7 +172,7 @@ class LocalStack:
         self.gateway: Optional[Gateway] = None
         self.pools: dict[str, FunctionPool] = {}
         self.cpu_limits: Optional[CpuLimits] = None
-        self.parent = os.getppid()
+        self.parent = os.getppid() if watch_parent else None
         self._work_lock = None
 
     def start(self) -> None:
@@ -325,10 +331,11 @@ class LocalStack:
     def watch(self) -> int:
         """Runs until stopped; if moto or the simulator dies, says so and stops everything. So does the
         process that started us going away without stopping us (a script or test killed), which would
-        otherwise leave moto, the simulator and the functions running with nobody to stop them."""
+        otherwise leave moto, the simulator and the functions running with nobody to stop them (unless it
+        was started with hangups ignored, as by nohup, to outlive its starter)."""
         while True:
             time.sleep(0.5)
-            if os.getppid() != self.parent:
+            if self.parent is not None and os.getppid() != self.parent:
                 LOG.error("infra/local/up: the process that started it (pid %s) has exited. Stopping.", self.parent)
                 return 1
             for child in (self.moto, self.sim):

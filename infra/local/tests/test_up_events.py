@@ -3,6 +3,8 @@ bootstrap): the event path's resources, the webhook secret, the SQS event source
 --no-schedules, and infra/local/invoke against the running stack."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -200,22 +202,7 @@ class ParentGoneTest(unittest.TestCase):
     def test_the_stack_stops_with_its_children_when_the_process_that_started_it_is_killed(self):
         """A script or test killed with SIGKILL cannot stop its stack: the stack notices and stops itself."""
         work = Path(tempfile.mkdtemp())
-        starter = subprocess.Popen([sys.executable, "-c", (
-            "import subprocess, sys, time\n"
-            f"p = subprocess.Popen([{str(LOCAL / 'up')!r}, '--template', {str(TEMPLATE)!r}, '--port', '0', "
-            f"'--work-dir', {str(work / 'stack')!r}, '--parameter', 'EventLog={work / 'events.jsonl'}', '--no-schedules'], "
-            f"stdout=subprocess.PIPE, stderr=open({str(work / 'up.log')!r}, 'w'), text=True)\n"
-            "for line in p.stdout:\n"
-            "    print(line.strip(), flush=True)\n"
-            "    if line.strip() == 'ready':\n"
-            "        print('pid', p.pid, flush=True)\n"
-            "        time.sleep(600)\n")], stdout=subprocess.PIPE, text=True)
-        pid = None
-        for line in starter.stdout:
-            if line.startswith("pid "):
-                pid = int(line.split()[1])
-                break
-        self.assertIsNotNone(pid, (work / "up.log").read_text())
+        starter, pid = self.start_from_a_starter(work)
         moto = self.children_named(pid, "moto_server")
         starter.kill()
         starter.wait(10)
@@ -226,6 +213,42 @@ class ParentGoneTest(unittest.TestCase):
         self.assertFalse(self.running(pid), "infra/local/up stopped: " + (work / "up.log").read_text()[-500:])
         self.assertFalse(self.running(moto), "its moto_server stopped")
         self.assertIn("has exited. Stopping.", (work / "up.log").read_text())
+
+    def test_a_stack_started_with_nohup_outlives_its_starter_until_it_is_stopped(self):
+        work = Path(tempfile.mkdtemp())
+        starter, pid = self.start_from_a_starter(work, "nohup")
+        try:
+            starter.kill()
+            starter.wait(10)
+            starter.stdout.close()
+            time.sleep(3)   # the stack looks for its starter every 0.5 s
+            self.assertTrue(self.running(pid), (work / "up.log").read_text()[-500:])
+            self.assertIn("outlives the process that started it", (work / "up.log").read_text())
+        finally:
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.running(pid):
+            time.sleep(0.2)
+        self.assertFalse(self.running(pid), "stopped by SIGTERM")
+
+    @staticmethod
+    def start_from_a_starter(work: Path, *prefix: str) -> tuple[subprocess.Popen, int]:
+        """A Python process that starts infra/local/up (after `prefix`, a command such as nohup) and waits;
+        returns it with the stack's pid once the stack is ready."""
+        starter = subprocess.Popen([sys.executable, "-c", (
+            "import subprocess, sys, time\n"
+            f"p = subprocess.Popen([*{list(prefix)!r}, {str(LOCAL / 'up')!r}, '--template', {str(TEMPLATE)!r}, '--port', '0', "
+            f"'--work-dir', {str(work / 'stack')!r}, '--parameter', 'EventLog={work / 'events.jsonl'}', '--no-schedules'], "
+            f"stdout=subprocess.PIPE, stderr=open({str(work / 'up.log')!r}, 'w'), text=True)\n"
+            "for line in p.stdout:\n"
+            "    print(line.strip(), flush=True)\n"
+            "    if line.strip() == 'ready':\n"
+            "        print('pid', p.pid, flush=True)\n"
+            "        time.sleep(600)\n")], stdout=subprocess.PIPE, text=True)
+        for line in starter.stdout:
+            if line.startswith("pid "):
+                return starter, int(line.split()[1])
+        raise AssertionError("the stack did not start: " + (work / "up.log").read_text())
 
     @staticmethod
     def children_named(parent: int, name: str) -> int:
