@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+import org.reactivestreams.Subscriber;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.async.BlockingInputStreamAsyncRequestBody;
@@ -30,8 +31,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,6 +65,12 @@ public class S3StreamUploader {
     public static final int MIN_PART_BYTES = 5 * 1024 * 1024;
     /** How long a failed write waits for the SDK to fail its request before aborting what it started. */
     private static final long WAIT_AFTER_FAILURE_SECONDS = 30;
+    /**
+     * With a deadline, S3's calls end by it: a write waits for the SDK no longer than the deadline and this, for a
+     * CreateMultipartUpload's answer that may yet come (from the margin the deadline keeps to answer). Waiting the
+     * full 30 s for a create the deadline cut, whose answer never comes, held a copy 40 s past its deadline.
+     */
+    private static final Duration GRACE_AFTER_DEADLINE = Duration.ofMillis(250);
 
     private final S3Client sync;
     private final long partBytes;
@@ -203,16 +213,29 @@ public class S3StreamUploader {
         String object = bucket + "/" + key;
         started.remove(object);
         BlockingInputStreamAsyncRequestBody body = AsyncRequestBody.forBlockingInputStream(contentLength >= 0 ? contentLength : null);
+        SubscribedBody read = new SubscribedBody(body);
         CompletableFuture<PutObjectResponse> put = async().putObject(b -> {
             b.bucket(bucket).key(key).contentType(contentType).metadata(metadata).overrideConfiguration(AwsTimeouts.within(deadline));
             if (contentLength >= 0) {
                 b.contentLength(contentLength);
             }
-        }, body);
-        CountingStream counted = new CountingStream(source, contentLength, () -> refuseAndAwaitCreate(object));
+        }, read);
+        CountingStream counted = new CountingStream(source, contentLength, () -> refuseAndAwaitCreate(object, deadline));
         RuntimeException failure = null;
         try {
-            body.writeInputStream(counted);
+            // With a known length the SDK reads the body once S3 has opened the upload: a create that fails (or the
+            // deadline cuts) means it never will, and the write would wait 10 s for it, then call the source short.
+            CompletableFuture.anyOf(read.subscribed, put).get(waitAfterFailure(deadline).toMillis(), TimeUnit.MILLISECONDS);
+            if (read.subscribed.isDone()) {
+                body.writeInputStream(counted);
+            }
+        } catch (ExecutionException e) {
+            // the put failed before reading: its own error follows
+        } catch (TimeoutException e) {
+            failure = new Deadline.Exceeded("S3 had not started storing s3://" + object + " within the function's time.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = new IllegalStateException("Interrupted while uploading", e);
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -220,7 +243,7 @@ public class S3StreamUploader {
         try {
             // After a failed write the SDK fails the request too; wait for it, so no upload starts after our abort.
             response = failure == null ? put.get(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS)
-                    : put.get(Math.min(WAIT_AFTER_FAILURE_SECONDS * 1000, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+                    : put.get(waitAfterFailure(deadline).toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             // S3's own error says more than the cancelled write it caused.
             if (failure == null || e.getCause() instanceof SdkException) {
@@ -237,12 +260,12 @@ public class S3StreamUploader {
             failure = new IllegalStateException("Interrupted while uploading", e);
         }
         if (failure != null) {
-            abortStarted(object, bucket, key);
+            abortStarted(object, bucket, key, deadline);
             if (counted.failure != null) {
                 throw new SourceReadException("Reading the source failed after " + counted.count
                         + " bytes: " + counted.failure.getMessage(), counted.failure);
             }
-            if (contentLength >= 0 && counted.count < contentLength) {
+            if (read.subscribed.isDone() && contentLength >= 0 && counted.count < contentLength) {
                 throw new SourceReadException("The source ended after " + counted.count + " of "
                         + contentLength + " bytes", new EOFException("short source"));
             }
@@ -278,14 +301,14 @@ public class S3StreamUploader {
      * to be completed (refused as soon as its id is known, before the SDK learns it), and this waits (at most
      * {@link #WAIT_AFTER_FAILURE_SECONDS}) until a CreateMultipartUpload on its way is answered.
      */
-    private void refuseAndAwaitCreate(String object) {
+    private void refuseAndAwaitCreate(String object, Deadline deadline) {
         CompletableFuture<String> creating = started.get(object);
         if (creating == null) {
             return;
         }
         creating.thenAccept(this::refuse);
         try {
-            creating.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
+            creating.get(waitAfterFailure(deadline).toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             // abortStarted says so
         } catch (InterruptedException e) {
@@ -293,14 +316,15 @@ public class S3StreamUploader {
         }
     }
 
-    private void abortStarted(String object, String bucket, String key) {
+    private void abortStarted(String object, String bucket, String key, Deadline deadline) {
         CompletableFuture<String> creating = started.remove(object);
         String uploadId;
+        Duration wait = waitAfterFailure(deadline);
         try {
-            uploadId = creating == null ? null : creating.get(WAIT_AFTER_FAILURE_SECONDS, TimeUnit.SECONDS);
+            uploadId = creating == null ? null : creating.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            LOG.errorf("The multipart upload of s3://%s/%s was still being created %d s after the failure; it is not aborted",
-                    bucket, key, WAIT_AFTER_FAILURE_SECONDS);
+            LOG.errorf("The multipart upload of s3://%s/%s was still being created %d ms after the failure; it is not aborted "
+                    + "(the bucket's lifecycle rule aborts an upload left open)", bucket, key, wait.toMillis());
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -320,6 +344,37 @@ public class S3StreamUploader {
             return;
         }
         refused.remove(uploadId);   // S3 refuses it from now on
+    }
+
+    /** How long a failed write waits for the SDK: 30 s, or to the deadline and its grace. */
+    private static Duration waitAfterFailure(Deadline deadline) {
+        return deadline.bounded() ? deadline.remaining().plus(GRACE_AFTER_DEADLINE) : Duration.ofSeconds(WAIT_AFTER_FAILURE_SECONDS);
+    }
+
+    /** The body as given to the SDK, telling when the SDK started reading it. */
+    private static final class SubscribedBody implements AsyncRequestBody {
+        private final AsyncRequestBody body;
+        final CompletableFuture<Void> subscribed = new CompletableFuture<>();
+
+        SubscribedBody(AsyncRequestBody body) {
+            this.body = body;
+        }
+
+        @Override
+        public Optional<Long> contentLength() {
+            return body.contentLength();
+        }
+
+        @Override
+        public String contentType() {
+            return body.contentType();
+        }
+
+        @Override
+        public void subscribe(Subscriber<? super ByteBuffer> subscriber) {
+            body.subscribe(subscriber);
+            subscribed.complete(null);
+        }
     }
 
     private void refuse(String uploadId) {
