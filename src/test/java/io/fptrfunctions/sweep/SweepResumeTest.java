@@ -189,6 +189,19 @@ class SweepResumeTest extends SweepHarness {
     }
 
     @Test
+    void aScheduledEventCarryingABackfillMemberIsRefusedNotRunAsTheSchedule() {
+        String scheduled = "{\"version\":\"0\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\",";
+        SIM.clearRequests();
+        assertProblem(sweep(scheduled + "\"since\":\"2024-01-01\",\"detail\":{}}"), 400, "/since", "Scheduled Event runs the scheduled sweep");
+        assertProblem(sweep(scheduled + "\"detail\":{\"project\":70}}"), 400, "/detail/project", "backfill body alone");
+        assertEquals(List.of(), SIM.requests(null, "/api/.*"), "refused before FPTR is asked anything");
+        assertEquals(List.of(), takeJobs());
+        assertEquals(List.of(), DYNAMO.scan(b -> b.tableName(TABLE)).items(), "no progress kept");
+
+        assertEquals("schedule", scheduledSweep().get("run").asText(), "EventBridge's own event is still the schedule");
+    }
+
+    @Test
     void aBackfillOfEntityTypesFptrCannotBackfillIsRefusedBeforeAnyIsWalked() {
         // Note alone would queue 7001, 7003 and 7006; with a type FPTR cannot backfill beside it, nothing is walked
         assertProblem(sweep("{\"project\": 70, \"entity_types\": [\"Note\", \"NoSuchType\"]}"), 400, "/entity_types",
