@@ -37,8 +37,11 @@ final class SweepRequestReader {
     }
 
     static SweepRequest read(JsonNode event, Clock clock) {
-        if (event == null || event.isNull() || event.isMissingNode() || (event.isObject() && event.isEmpty())
-                || SCHEDULED_EVENT.equals(event.path("detail-type").asText(null))) {
+        if (event == null || event.isNull() || event.isMissingNode() || (event.isObject() && event.isEmpty())) {
+            return SweepRequest.scheduled();
+        }
+        if (SCHEDULED_EVENT.equals(event.path("detail-type").asText(null))) {
+            scheduledWithoutBackfill(event);
             return SweepRequest.scheduled();
         }
         Input body = Input.of(event);
@@ -67,6 +70,30 @@ final class SweepRequestReader {
         List<String> types = body.has("entity_types") ? entityTypes(body.member("entity_types")) : null;
         List<ThumbnailVariant> variants = body.has("variants") ? variants(body.member("variants")) : null;
         return new SweepRequest(true, since, projectId, projectName, types, variants);
+    }
+
+    /**
+     * A Scheduled Event that also carries a backfill member (beside its own members, or in its {@code detail}) is
+     * refused, not run as the schedule with the member silently dropped: which of the two was meant is not known,
+     * and a rule meant to backfill would otherwise only ever catch up. A rule's constant input (the backfill body
+     * alone) is how EventBridge invokes a backfill.
+     */
+    private static void scheduledWithoutBackfill(JsonNode event) {
+        Input body = Input.of(event);
+        for (String key : BACKFILL_KEYS) {
+            if (event.has(key)) {
+                throw body.member(key).invalid(scheduledWith("'" + key + "'"));
+            }
+            if (event.path("detail").has(key)) {
+                throw body.member("detail").member(key).invalid(scheduledWith("'detail." + key + "'"));
+            }
+        }
+    }
+
+    private static String scheduledWith(String member) {
+        return "A Scheduled Event runs the scheduled sweep, which takes no " + member + "; nothing was read or queued. "
+                + "To backfill, invoke the sweep with the backfill body alone (an EventBridge rule's constant input, "
+                + "or a direct invoke); to run the schedule, send the event without it. " + HOW;
     }
 
     /** An ISO-8601 instant ({@code 2024-01-01T00:00:00Z}, an offset, or a date meaning its midnight UTC), from 1970 on, not in the future. */

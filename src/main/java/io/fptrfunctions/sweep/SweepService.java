@@ -134,8 +134,11 @@ public class SweepService {
         if (request.entityTypes() != null) {
             backfillable(request.entityTypes(), project != null, deadline);
         }
-        String key = request.key();
         ObjectNode backfill = null;
+        if (project != null) {
+            request = request.withProjectId(project.path("id").asLong());
+        }
+        String key = request.key(variants);
         if (request.backfill()) {
             backfill = request.normalized();
             backfill.put("key", key);
@@ -394,7 +397,7 @@ public class SweepService {
             if (reached != null && reached.isAfter(position)) {
                 version = checkpoints.save(settings.table(), key, reached, version, clock.instant(),
                         request.backfill() ? clock.instant().plus(config.backfillTtl()) : null,
-                        request.backfill() ? request.normalized().toString() : null, deadline);
+                        request.backfill() ? request.meaning(variants).toString() : null, deadline);
                 saved = reached;
                 now = reached;
             }

@@ -136,7 +136,9 @@ class FailureAnswersTest {
             long millis = (System.nanoTime() - started) / 1_000_000;
             assertTrue(a.status() == 503 || a.status() == 504, function + ": " + a.body());
             assertTrue(a.header("Retry-After") != null, function + " gives a Retry-After: " + a.body());
-            assertTrue(millis >= 1500 && millis < 2600, function + " answered after " + millis + " ms, within its 2 s budget");
+            // what must hold is an answer before Lambda's 3 s end the invocation: the 1 s kept back is the room for
+            // answering (and for a loaded machine); an FPTR call left to run would take its whole 4 s
+            assertTrue(millis >= 1500 && millis < 3000, function + " answered after " + millis + " ms, before Lambda's 3 s");
         });
     }
 

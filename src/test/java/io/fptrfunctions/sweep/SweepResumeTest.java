@@ -108,7 +108,8 @@ class SweepResumeTest extends SweepHarness {
         assertTrue(jobs.stream().allMatch(j -> j.get("source").asText().equals("backfill")), jobs.toString());
         assertEquals(schedule, stored(SCHEDULE_KEY), "the scheduled checkpoint is untouched");
         assertEquals("7004", stored(key + "#Note").get("entity_id").n(), "7004 is copied: its row counts, its job is not queued");
-        assertTrue(stored(key + "#Note").get("request").s().contains("Demo Project"));
+        assertEquals("{\"since\":\"2026-01-01T00:00:00Z\",\"project\":70,\"variants\":[\"original\"]}",
+                stored(key + "#Note").get("request").s(), "what the walk depends on: the name resolved, the configured variants");
         assertNotNull(stored(key + "#Note").get("expires_at"), "a backfill's progress expires (fptr.sweep.backfill-ttl)");
 
         // the same body, written another way: the same backfill, continued
@@ -122,6 +123,28 @@ class SweepResumeTest extends SweepHarness {
         assertEquals(1, next.get("already_copied").asLong());
         assertEquals(7005, walk(next, 0).at("/checkpoint_after/id").asLong());
         assertEquals(schedule, stored(SCHEDULE_KEY));
+    }
+
+    @Test
+    void aProjectByNameAndTheSameProjectByIdAreOneBackfillWhateverDefaultsAreSpelledOut() {
+        newImage(7004, 0);
+        newImage(7005, 0);
+        JsonNode byName = sweep(DEMO_BACKFILL);
+        assertFalse(byName.get("complete").asBoolean(), "bounded to 4: 7001, 7003, 7006 and 7004");
+        assertEquals(List.of(7001L, 7003L, 7004L, 7006L), ids(takeJobs()).stream().sorted().toList(), byName.toString());
+
+        // the id the name resolves to, the configured variant spelled out and the one type named: it walks what
+        // the first did, so it continues it (to 7005) rather than queueing 7001, 7003 and 7006 again
+        JsonNode byId = sweep("{\"since\": \"2026-01-01T00:00:00Z\", \"project\": 70, \"entity_types\": [\"Note\"], "
+                + "\"variants\": [\"original\"]}");
+
+        assertEquals(byName.at("/backfill/key").asText(), byId.at("/backfill/key").asText(), byId.toString());
+        assertEquals(walk(byName, 0).get("checkpoint_after"), walk(byId, 0).get("checkpoint_before"), byId.toString());
+        List<Long> continued = ids(takeJobs());
+        assertTrue(continued.contains(7005L) && !continued.contains(7001L) && !continued.contains(7003L), continued.toString());
+
+        JsonNode oneVariant = sweep("{\"since\": \"2026-01-01T00:00:00Z\", \"project\": 70, \"variants\": [\"thumbnail\"]}");
+        assertNotEquals(byName.at("/backfill/key").asText(), oneVariant.at("/backfill/key").asText(), "another walk: its own progress");
     }
 
     @Test
@@ -163,6 +186,19 @@ class SweepResumeTest extends SweepHarness {
         assertProblem(sweep("{\"project\": 999}"), 404, "/project", "Project 999 does not exist");
         assertEquals(List.of(), takeJobs());
         assertEquals(List.of(), DYNAMO.scan(b -> b.tableName(TABLE)).items(), "no progress kept");
+    }
+
+    @Test
+    void aScheduledEventCarryingABackfillMemberIsRefusedNotRunAsTheSchedule() {
+        String scheduled = "{\"version\":\"0\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\",";
+        SIM.clearRequests();
+        assertProblem(sweep(scheduled + "\"since\":\"2024-01-01\",\"detail\":{}}"), 400, "/since", "Scheduled Event runs the scheduled sweep");
+        assertProblem(sweep(scheduled + "\"detail\":{\"project\":70}}"), 400, "/detail/project", "backfill body alone");
+        assertEquals(List.of(), SIM.requests(null, "/api/.*"), "refused before FPTR is asked anything");
+        assertEquals(List.of(), takeJobs());
+        assertEquals(List.of(), DYNAMO.scan(b -> b.tableName(TABLE)).items(), "no progress kept");
+
+        assertEquals("schedule", scheduledSweep().get("run").asText(), "EventBridge's own event is still the schedule");
     }
 
     @Test
