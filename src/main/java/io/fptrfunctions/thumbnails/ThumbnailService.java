@@ -152,7 +152,7 @@ public class ThumbnailService {
                 : "Project".equals(type) ? String.valueOf(id) : "no-project";
         String keyBase = config.prefix() + project + "/" + type + "/" + id + "/" + variant.alt();
         ThumbnailStore.Target target = new ThumbnailStore.Target(bucket, keyBase, type + "/" + id, variant,
-                new StorageSource(fptr.fieldLocation(deadline, type, id, IMAGE_FIELD, variant.alt())));
+                location(entity, variant, deadline));
         Optional<ThumbnailCopy> same = target.source().pathExtension()
                 .flatMap(ext -> store.sameSource(target, target.key(ext), deadline));
         if (same.isPresent()) {
@@ -234,6 +234,21 @@ public class ThumbnailService {
         }
     }
 
+    /**
+     * Where the variant's bytes are now (FPTR's {@code ?alt=} 302). A new image uploaded since the entity was read
+     * makes it FPTR's "thumbnail pending" placeholder: that is {@link ImagePending}, as a pending field is, so the
+     * placeholder never overwrites the earlier copy in S3 (nor lands beside it, under its own {@code .png}).
+     */
+    private StorageSource location(EntityImage entity, ThumbnailVariant variant, Deadline deadline) {
+        URI location = fptr.fieldLocation(deadline, entity.type(), entity.id(), IMAGE_FIELD, variant.alt());
+        if (FptrRecords.isPendingImage(location.getRawPath())) {
+            LOG.infof("The %s image of %s is FPTR's \"thumbnail pending\" placeholder now: a new image was uploaded since "
+                    + "the entity was read; nothing is copied", variant.alt(), entity.label());
+            throw new ImagePending(entity.label(), config.pendingRetryAfter());
+        }
+        return new StorageSource(location);
+    }
+
     private String bucket() {
         return config.bucket().filter(b -> !b.isBlank()).orElseThrow(() -> new ProblemException(500,
                 "The function is not configured", "No bucket is configured for thumbnails: set FPTR_THUMBNAIL_BUCKET (fptr.thumbnail.bucket)."));
@@ -241,8 +256,6 @@ public class ThumbnailService {
 
     /** Copies, and when storage refuses the signed URL (it expired since FPTR signed it) asks FPTR for a fresh one, once. */
     private CopiedImage copyOnce(ThumbnailStore.Target target, EntityImage entity, Deadline deadline) {
-        String type = entity.type();
-        long id = entity.id();
         String label = entity.label();
         try {
             try {
@@ -250,7 +263,7 @@ public class ThumbnailService {
             } catch (StorageTransfer.StaleLocationException stale) {
                 LOG.infof("%s; reading the location of %s's image again", stale.getMessage(), label);
                 ThumbnailStore.Target renewed = target.withSource(
-                        new StorageSource(fptr.fieldLocation(deadline, type, id, IMAGE_FIELD, target.variant().alt())));
+                        location(entity, target.variant(), deadline));
                 try {
                     return new CopiedImage(transfer.copy(renewed, deadline), entity, renewed.source().stableUrl());
                 } catch (StorageTransfer.StaleLocationException again) {

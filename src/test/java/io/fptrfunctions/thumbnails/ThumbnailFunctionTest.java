@@ -200,6 +200,41 @@ class ThumbnailFunctionTest {
     }
 
     @Test
+    void anImageThatTurnsPendingBetweenTheReadAndTheLocationIsA409PendingAndFptrsPlaceholderIsNeverStored() throws Exception {
+        String key = PREFIX + "70/Note/7001/thumbnail.jpg";
+        Answer first = call("Note", "7001", "thumbnail");
+        assertEquals("copied", first.body().path("status").asText(), first.body()::toString);
+        byte[] before = read(key);
+        SIM.clearRequests();
+        // the ?alt= location is asked slowly; meanwhile a new image is uploaded, which FPTR still processes, so the
+        // location FPTR then gives is its "thumbnail pending" placeholder (the field read before it showed the old image)
+        SIM.config(Map.of("thumbnail_pending_seconds", 600));
+        SIM.fault(Map.of("method", "GET", "path", "/7001/image$", "latency_ms", 3000, "times", 1));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            Future<Answer> copy = other.submit(() -> call("Note", "7001", "thumbnail"));
+            long waitUntil = System.nanoTime() + 10_000_000_000L;
+            while (SIM.requests("GET", ".*/7001/image$").isEmpty() && System.nanoTime() < waitUntil) {
+                Thread.sleep(20);   // until the copy, having read the entity, waits for the location
+            }
+            assertEquals(1, SIM.requests("GET", ".*/7001/image$").size(), "the copy asked for the location");
+            sim.upload("notes", 7001, "image", "regrade_v3.png", "image/png", png(64, 48, Color.RED));
+
+            Answer a = copy.get(30, TimeUnit.SECONDS);
+
+            assertProblem(a, 409, null);
+            assertTrue(a.body().path("detail").asText().contains("still processing"), a.body()::toString);
+            assertNotNull(a.header("Retry-After"));
+            assertEquals(List.of(key), s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(PREFIX)).contents().stream()
+                    .map(S3Object::key).toList(), "no placeholder stored beside the copy");
+            assertArrayEquals(before, read(key), "the earlier copy stands");
+            assertEquals(List.of(), SIM.requests("GET", "/images/status/transient/.*"), "the placeholder is not downloaded");
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
     void whenTheReadAfterTheCopyCannotTellTheCopyStands() throws IOException {
         // the first entity read passes (a fault that changes nothing); the one after the copy finds FPTR unavailable
         SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7001$", "times", 1, "latency_ms", 0));
