@@ -286,7 +286,9 @@ public class IdempotentWrites {
 
     /**
      * Frees the key when the attempt wrote nothing, keeps a landed write's answer (a lost answer found
-     * landed, or a definite refusal of a step after the write), and holds it when whether it wrote is unknown.
+     * landed, or a definite refusal of a step after the write), and holds it when whether it wrote is unknown,
+     * or when it took over an earlier attempt that may have written (whatever this one's failure: its retry must
+     * still look in FPTR from that attempt's start).
      */
     private void afterFailure(IdempotencyStore.Claim.Mine mine, WriteAttempt attempt, Throwable failure, Deadline deadline) {
         Object outcome = failure instanceof ProblemException p ? p.extensions().get("write_outcome") : null;
@@ -294,9 +296,12 @@ public class IdempotentWrites {
                 && failure instanceof ProblemException p && p.status() < 500;
         if ("landed".equals(outcome) || refusedAfterTheWrite) {
             store.complete(mine, stored(http.problem((ProblemException) failure)), deadline);
-        } else if (nothingLanded(attempt, failure, failure instanceof ProblemException p ? p : null)) {
+        } else if (nothingLanded(attempt, failure, failure instanceof ProblemException p ? p : null)
+                && mine.earlierStartedAt() == null) {
             store.release(mine, deadline);
         } else {
+            // Its write may have landed, or (a takeover) the earlier attempt's may have, which this one did not get to
+            // look for or finish: freed, the key's next retry would be a new request and write it again.
             store.holdUnknown(mine, deadline);
         }
     }

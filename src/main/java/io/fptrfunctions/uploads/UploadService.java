@@ -130,7 +130,8 @@ public class UploadService {
                     && request.name().equals(now.path("name").asText());
         });
         ObjectNode answer = answer(request.type(), request.id(), request.field(), source, transfer);
-        answer.set("value", orNull(fptr.readField(deadline, request.type(), request.id(), request.field())));
+        answer.set("value", orNull(afterLanding(source + " was uploaded into " + target, () ->
+                fptr.readField(deadline, request.type(), request.id(), request.field()))));
         return answer;
     }
 
@@ -144,7 +145,8 @@ public class UploadService {
         Transfer transfer = transfer(target, source, attempt, deadline, NOTHING_BEFORE_COMPLETION,
                 () -> !pendingBefore && FptrRecords.isPendingImage(fptr.readField(deadline, request.type(), request.id(), "image")));
         ObjectNode answer = answer(request.type(), request.id(), "image", source, transfer);
-        JsonNode now = orNull(fptr.readField(deadline, request.type(), request.id(), "image"));
+        JsonNode now = orNull(afterLanding(source + " was uploaded as the thumbnail of " + request.type() + " " + request.id(),
+                () -> fptr.readField(deadline, request.type(), request.id(), "image")));
         answer.put("status", FptrRecords.isPendingImage(now) ? "transcoding" : "ready");
         answer.set("value", now);
         return answer;
@@ -168,7 +170,8 @@ public class UploadService {
                     source.location(), since, earlier == null ? "FPTR has no Attachment from it, so it is uploaded"
                             : "FPTR has its Attachment " + earlier.path("id").asLong() + ", so it is not uploaded again");
             if (earlier != null) {
-                return completeAttachment(earlier, request, projectId, deadline);
+                return afterLanding("An earlier attempt uploaded " + source + " as Attachment " + earlier.path("id").asLong(),
+                        () -> completeAttachment(earlier, request, projectId, deadline));
             }
         }
         Target target = new Target(parent.type(), parent.id(), null, request.name(),
@@ -179,13 +182,33 @@ public class UploadService {
         AtomicLong newestBefore = new AtomicLong();
         transfer(target, source, attempt, deadline, () -> newestBefore.set(newestAttachmentId(parent, deadline)),
                 () -> !madeAfter(parent, newestBefore.get(), request.name(), source, deadline).isEmpty());
-        ObjectNode created = createdAttachment(parent, newestBefore.get(), request.name(), source, deadline);
+        String landed = "FPTR completed the upload of " + source.location() + " as a new Attachment on " + parent.type() + " "
+                + parent.id();
+        ObjectNode created = afterLanding(landed, () -> createdAttachment(parent, newestBefore.get(), request.name(), source, deadline));
         if (created == null) {
             throw new ProblemException(502, "FPTR's answer was lost", "FPTR completed the upload of " + source.location()
                     + " but lists no new Attachment on " + parent.type() + " " + parent.id() + " yet. Do not send it again: "
                     + "look for it there in a minute.").with("write_outcome", "landed");
         }
-        return completeAttachment(created, request, projectId, deadline);
+        return afterLanding("The upload of " + source.location() + " made Attachment " + created.path("id").asLong(),
+                () -> completeAttachment(created, request, projectId, deadline));
+    }
+
+    /**
+     * A step after the upload landed (finding its new Attachment, setting the Attachment's fields, reading the answer
+     * back): FPTR failing there, or the deadline, is no longer "nothing was written" (a 503 or 504 that a caller may
+     * send again, uploading the file a second time) but a 502 with {@code write_outcome: landed}, which the
+     * Idempotency-Key keeps as its answer.
+     */
+    private static <T> T afterLanding(String landed, Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (FptrFailure | Deadline.Exceeded failure) {
+            LOG.warnf("%s, but a step after it failed: %s", landed, failure.getMessage());
+            throw new ProblemException(502, "The upload landed; a step after it failed", landed + ". Then: "
+                    + failure.getMessage() + " Do not send the request again (it would upload the file a second time): "
+                    + "read the result from FPTR.", null, failure).with("write_outcome", "landed");
+        }
     }
 
     // ---- the checks, before anything is written ------------------------------------------------------------------
@@ -657,8 +680,15 @@ public class UploadService {
                         + "Attachment " + id + " and set what is missing.").with("write_outcome", "unknown").with("created", created);
             } catch (FptrFailure refused) {
                 LOG.warnf("Attachment %d was uploaded but FPTR refused its other fields: %s", id, refused.getMessage());
-                throw Problems.of(refused).withDetail(refused.getMessage() + " The file was uploaded as Attachment " + id
-                        + "; only its project, links, description or tags were not set.").with("created", created);
+                ProblemException problem = Problems.of(refused);
+                String detail = refused.getMessage() + " The file was uploaded as Attachment " + id
+                        + "; only its project, links, description or tags were not set.";
+                if (problem.status() >= 500) {   // not "nothing was written" (a 503's words): the Attachment is there
+                    throw new ProblemException(502, "The upload landed; a step after it failed", detail + " Do not send the "
+                            + "request again: set them on Attachment " + id + ".", null, refused)
+                            .with("write_outcome", "landed").with("created", created);
+                }
+                throw problem.withDetail(detail).with("created", created);
             }
         }
         ObjectNode attachment = FptrRecords.flatten(fptr.read(deadline, "Attachment", id, ATTACHMENT_FIELDS));

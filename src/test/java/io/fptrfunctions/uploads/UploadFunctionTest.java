@@ -458,6 +458,37 @@ class UploadFunctionTest {
         assertArrayEquals(bytes, downloadOriginal("versions", 6003, "sg_uploaded_movie"));
     }
 
+    @Test
+    void fptrFailingAfterTheCompletionLandedIsNoNothingWrittenAnswer() throws Exception {
+        object("uploads/after/layout_notes.pdf", 100 * KIB, 12);
+        long before = attachmentCount();
+        // the completion lands; the search for the new Attachment after it finds FPTR unavailable
+        SIM.fault(Map.of("method", "POST", "path", "/_search$", "body", "greater_than", "status", 503, "times", 50));
+
+        Answer a = post("{\"project\": 70, \"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/after/layout_notes.pdf\"},"
+                + " \"attachment_links\": [{\"type\": \"Version\", \"id\": 6003}]}");
+        SIM.clearFaults();
+        CircuitBreakerMaintenance.get().resetAll();
+
+        assertEquals(before + 1, attachmentCount(), "the upload landed");
+        assertEquals(502, a.status(), "not a 503 'nothing was written', which a caller sends again: " + a.body());
+        assertEquals("landed", a.body().path("write_outcome").asText(), a.body()::toString);
+        assertEquals(null, a.header("Retry-After"));
+
+        // the field route: its answer's read of the field after the completion
+        object("uploads/after/plate.mov", 100 * KIB, 13);
+        SIM.fault(Map.of("method", "POST", "path", "/sg_uploaded_movie/_upload$", "latency_ms", 1000));
+        Answer field = whileRunning(() -> putFile("Version", 6003, "sg_uploaded_movie",
+                        "{\"s3\": {\"bucket\": \"" + BUCKET + "\", \"key\": \"uploads/after/plate.mov\"}}"),
+                () -> SIM.faults().isEmpty(),
+                () -> SIM.fault(Map.of("method", "GET", "path", "/6003/sg_uploaded_movie$", "status", 503, "times", 50)));
+        SIM.clearFaults();
+
+        assertEquals("plate.mov", fieldValue("versions", 6003, "sg_uploaded_movie").path("name").asText(), "the upload landed");
+        assertEquals(502, field.status(), field.body()::toString);
+        assertEquals("landed", field.body().path("write_outcome").asText(), field.body()::toString);
+    }
+
     // ---- refused before anything is written -----------------------------------------------------------------------
 
     @Test

@@ -127,6 +127,31 @@ class UploadIdempotencyTest {
     }
 
     @Test
+    void aTakeoverThatFailsBeforeWritingKeepsTheKeySoTheNextRetryStillLooksInFptrFirst() {
+        Answer first = unrecordedUpload();
+        pastTheLease();
+
+        // the takeover cannot look for the first attempt's Attachment: FPTR's search is unavailable
+        SIM.fault(Map.of("method", "POST", "path", "/_search$", "body", "created_at", "status", 503, "times", 50));
+        Answer failed = post(attachmentBody());
+        SIM.clearFaults();
+        CircuitBreakerMaintenance.get().resetAll();
+        assertEquals(503, failed.status(), failed.body()::toString);
+
+        // the first attempt's write may have landed (it did): the key must not be freed, or this retry uploads again
+        Answer retry = post(attachmentBody());
+        if (retry.status() == 409) {
+            pastTheLease();
+            retry = post(attachmentBody());
+        }
+
+        assertEquals(201, retry.status(), retry.body()::toString);
+        assertEquals(first.body().path("id"), retry.body().path("id"), "the Attachment the first attempt made");
+        assertEquals(1, SIM.count("POST", COMPLETIONS), "uploaded once");
+        assertEquals(1, attachmentsMade());
+    }
+
+    @Test
     void aClaimWhoseAnswerWasLostIsTheRequestsOwnNotAnotherInProgress() {
         // DynamoDB stores the claim, its answer is lost, and the SDK sends the same PutItem again: its condition
         // (no record under the key) now fails on this request's own claim
