@@ -130,7 +130,13 @@ public class IdempotentWrites {
         try {
             return enqueue.apply(queued).withHeader(HEADER, key);
         } catch (RuntimeException | Error failure) {
-            store.release(mine, request.deadline());   // not queued: nothing will run under it
+            if (mine.earlierStartedAt() == null) {
+                store.release(mine, request.deadline());   // not queued: nothing will run under it
+            } else {
+                // A takeover: the earlier attempt's write may have landed; freed, the key's next retry would be a new
+                // request and write it again. Held, that retry still looks in FPTR from the earlier attempt's start.
+                store.holdUnknown(mine, request.deadline());
+            }
             throw failure;
         }
     }

@@ -138,17 +138,24 @@ class UploadIdempotencyTest {
         CircuitBreakerMaintenance.get().resetAll();
         assertEquals(503, failed.status(), failed.body()::toString);
 
-        // the first attempt's write may have landed (it did): the key must not be freed, or this retry uploads again
-        Answer retry = post(attachmentBody());
-        if (retry.status() == 409) {
-            pastTheLease();
-            retry = post(attachmentBody());
-        }
+        // the first attempt's write may have landed (it did): the key must not be freed, or the next retry uploads again
+        assertTheNextRetryFindsTheAttachmentOf(first);
+    }
 
-        assertEquals(201, retry.status(), retry.body()::toString);
-        assertEquals(first.body().path("id"), retry.body().path("id"), "the Attachment the first attempt made");
-        assertEquals(1, SIM.count("POST", COMPLETIONS), "uploaded once");
-        assertEquals(1, attachmentsMade());
+    @Test
+    void aQueuedTakeoverThatSqsRefusesKeepsTheKeySoTheNextRetryStillLooksInFptrFirst() {
+        Answer first = unrecordedUpload();
+        pastTheLease();
+
+        // the takeover, sent to the queue this time, cannot be queued: SQS is unavailable
+        aws.unavailable("AmazonSQS.SendMessage");
+        Answer failed = invoke(ApiGatewayEvents.route("POST /v1/uploads", "/v1/uploads").header("Idempotency-Key", key)
+                .header("Prefer", "respond-async").body(attachmentBody()));
+        aws.clear();
+        assertEquals(503, failed.status(), failed.body()::toString);
+
+        // the first attempt's write may have landed (it did): the key must not be freed, or the next retry uploads again
+        assertTheNextRetryFindsTheAttachmentOf(first);
     }
 
     @Test
@@ -198,6 +205,19 @@ class UploadIdempotencyTest {
         assertNotNull(a.header("Retry-After"));
         assertTrue(millis < 1500, "the claim ended by the deadline, not after the client's 2 s: " + millis + " ms");
         assertEquals(0, SIM.count("POST", ".*/_upload.*"), "nothing was started in FPTR");
+    }
+
+    /** The key's next retry (after the lease, if it is held) answers the Attachment {@code first} made, uploading nothing. */
+    private void assertTheNextRetryFindsTheAttachmentOf(Answer first) {
+        Answer retry = post(attachmentBody());
+        if (retry.status() == 409) {
+            pastTheLease();
+            retry = post(attachmentBody());
+        }
+        assertEquals(201, retry.status(), retry.body()::toString);
+        assertEquals(first.body().path("id"), retry.body().path("id"), "the Attachment the first attempt made");
+        assertEquals(1, SIM.count("POST", COMPLETIONS), "uploaded once");
+        assertEquals(1, attachmentsMade());
     }
 
     /** An upload whose answer is not recorded, as if its process died after FPTR made the Attachment: its key stays in progress. */
