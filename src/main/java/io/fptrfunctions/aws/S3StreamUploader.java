@@ -299,7 +299,7 @@ public class S3StreamUploader {
     /**
      * Before a source's failure reaches the SDK: the upload of {@code object} being created or created is never
      * to be completed (refused as soon as its id is known, before the SDK learns it), and this waits (at most
-     * {@link #WAIT_AFTER_FAILURE_SECONDS}) until a CreateMultipartUpload on its way is answered.
+     * {@link #waitAfterFailure}: 30 s, or to the deadline and its grace) until a CreateMultipartUpload on its way is answered.
      */
     private void refuseAndAwaitCreate(String object, Deadline deadline) {
         CompletableFuture<String> creating = started.get(object);

@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -459,7 +460,7 @@ class UploadFunctionTest {
     }
 
     @Test
-    void fptrFailingAfterTheCompletionLandedIsNoNothingWrittenAnswer() throws Exception {
+    void fptrFailingAfterTheCompletionLandedIsA502LandedNotANothingWritten503() throws Exception {
         object("uploads/after/layout_notes.pdf", 100 * KIB, 12);
         long before = attachmentCount();
         // the completion lands; the search for the new Attachment after it finds FPTR unavailable
@@ -473,7 +474,7 @@ class UploadFunctionTest {
         assertEquals(before + 1, attachmentCount(), "the upload landed");
         assertEquals(502, a.status(), "not a 503 'nothing was written', which a caller sends again: " + a.body());
         assertEquals("landed", a.body().path("write_outcome").asText(), a.body()::toString);
-        assertEquals(null, a.header("Retry-After"));
+        assertNull(a.header("Retry-After"), "nothing to wait for: it is not to be sent again");
 
         // the field route: its answer's read of the field after the completion
         object("uploads/after/plate.mov", 100 * KIB, 13);
