@@ -45,7 +45,8 @@ final class AuthorResolver {
     /** {@code {"type","id"}} of the author; 404 problem when nobody matches, 409 listing them when several do. */
     ObjectNode resolve(String author) {
         List<ObjectNode> matches = matches(author, FptrClient.Rows.LIVE);
-        if (matches.isEmpty()) {
+        boolean retired = matches.isEmpty();   // no live user: the users who left (retired in FPTR) are asked
+        if (retired) {
             matches = matches(author, FptrClient.Rows.RETIRED);
         }
         if (matches.isEmpty()) {
@@ -54,7 +55,7 @@ final class AuthorResolver {
                     .with("pointer", "/author");
         }
         if (matches.size() > 1) {
-            List<Map<String, Object>> listed = matches.stream().map(AuthorResolver::describe).toList();
+            List<Map<String, Object>> listed = matches.stream().map(user -> describe(user, retired)).toList();
             throw new ProblemException(409, "Ambiguous author",
                     matches.size() + " users match '" + author + "'; send the login of the one you mean (or filter by id through filters: [\"created_by\", \"is\", {\"type\", \"id\"}]).")
                     .with("pointer", "/author").with("matches", listed);
@@ -87,7 +88,7 @@ final class AuthorResolver {
         return byLogin.size() == 1 ? byLogin : found;
     }
 
-    private static Map<String, Object> describe(ObjectNode user) {
+    private static Map<String, Object> describe(ObjectNode user, boolean retired) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", user.path("type").asText());
         m.put("id", user.path("id").asLong());
@@ -97,6 +98,7 @@ final class AuthorResolver {
             m.put("login", user.path("login").asText(null));
         }
         m.put("status", user.path("sg_status_list").asText(null));
+        m.put("retired", retired);
         return m;
     }
 

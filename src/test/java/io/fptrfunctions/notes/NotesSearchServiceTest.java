@@ -222,6 +222,24 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertEquals(2, matches.size());
         assertEquals(Set.of("sam.a." + f.tag, "sam.b." + f.tag), Set.of(matches.get(0).get("login"), matches.get(1).get("login")));
         assertEquals(Set.of(f.samA, f.samB), Set.of(matches.get(0).get("id"), matches.get(1).get("id")));
+        assertEquals(List.of(false, false), matches.stream().map(m -> m.get("retired")).toList());
+    }
+
+    /** Two users who left, of one name (and no live one): the 409 says they are retired, so the caller knows why. */
+    @Test
+    void ambiguousRetiredAuthorsAreListedAsRetired() {
+        String name = "Twin Gone " + UUID.randomUUID();
+        long one = SIM.insert(NoteFixture.rec("HumanUser", "login", "one." + name.substring(10), "name", name));
+        long two = SIM.insert(NoteFixture.rec("HumanUser", "login", "two." + name.substring(10), "name", name));
+        assertEquals(204, SIM.login().delete("/api/v1.1/entity/human_users/" + one).status());
+        assertEquals(204, SIM.login().delete("/api/v1.1/entity/human_users/" + two).status());
+
+        ProblemException e = assertThrows(ProblemException.class, () -> search("{'author': '" + name + "'}"));
+        assertEquals(409, e.status());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> matches = (List<Map<String, Object>>) e.extensions().get("matches");
+        assertEquals(Set.of(one, two), Set.of(matches.get(0).get("id"), matches.get(1).get("id")));
+        assertEquals(List.of(true, true), matches.stream().map(m -> m.get("retired")).toList());
     }
 
     @Test
