@@ -130,13 +130,7 @@ public class IdempotentWrites {
         try {
             return enqueue.apply(queued).withHeader(HEADER, key);
         } catch (RuntimeException | Error failure) {
-            if (mine.earlierStartedAt() == null) {
-                store.release(mine, request.deadline());   // not queued: nothing will run under it
-            } else {
-                // A takeover: the earlier attempt's write may have landed; freed, the key's next retry would be a new
-                // request and write it again. Held, that retry still looks in FPTR from the earlier attempt's start.
-                store.holdUnknown(mine, request.deadline());
-            }
+            releaseUnlessTakenOver(mine, request.deadline());   // not queued: nothing will run under it
             throw failure;
         }
     }
@@ -302,12 +296,22 @@ public class IdempotentWrites {
                 && failure instanceof ProblemException p && p.status() < 500;
         if ("landed".equals(outcome) || refusedAfterTheWrite) {
             store.complete(mine, stored(http.problem((ProblemException) failure)), deadline);
-        } else if (nothingLanded(attempt, failure, failure instanceof ProblemException p ? p : null)
-                && mine.earlierStartedAt() == null) {
+        } else if (nothingLanded(attempt, failure, failure instanceof ProblemException p ? p : null)) {
+            releaseUnlessTakenOver(mine, deadline);
+        } else {
+            store.holdUnknown(mine, deadline);   // its write may have landed
+        }
+    }
+
+    /**
+     * Frees the key of an attempt that wrote nothing, unless it took the key over from an earlier attempt, whose write
+     * may have landed: freed, the key's next retry would be a new request and write it again; held like unknown, that
+     * retry still looks in FPTR from the earlier attempt's start.
+     */
+    private void releaseUnlessTakenOver(IdempotencyStore.Claim.Mine mine, Deadline deadline) {
+        if (mine.earlierStartedAt() == null) {
             store.release(mine, deadline);
         } else {
-            // Its write may have landed, or (a takeover) the earlier attempt's may have, which this one did not get to
-            // look for or finish: freed, the key's next retry would be a new request and write it again.
             store.holdUnknown(mine, deadline);
         }
     }
