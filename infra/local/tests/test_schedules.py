@@ -63,11 +63,13 @@ class ScheduleSourceTest(FakeFunctionTestCase):
         for entry in entries:
             self.assertEqual((entry["event"]["detail-type"], entry["event"]["resources"]), ("Scheduled Event", [RULE]))
         self.assertEqual(len({e["event"]["id"] for e in entries}), len(entries))
-        # from the second firing on: the first reaches the function late by its cold start, the next on time
-        warm = entries[1:]
-        gaps = [b["started"] - a["started"] for a, b in zip(warm, warm[1:])]
-        self.assertTrue(all(0.2 < gap < 0.8 for gap in gaps), gaps)
-        self.assertGreaterEqual(source.describe()["fired"], 3)
+        # the function's own start times depend on how fast it runs (with concurrency 1 a slow run delays the
+        # next), so they only show that no firing comes early; the rate is what the schedule itself counts
+        for k, entry in enumerate(entries, start=1):
+            self.assertGreater(entry["started"], started + k * 0.4 - 0.1, f"firing {k} came before its time")
+        elapsed, described = time.time() - started, source.describe()
+        self.assertLessEqual(abs(described["fired"] + described["skipped"] - elapsed / 0.4), 1.5, described)
+        self.assertGreaterEqual(described["fired"], 3)
 
     def test_input_is_sent_instead_of_the_scheduled_event(self):
         self.schedule(text='{"since": "2024-01-01T00:00:00Z"}', every_s=0.3).start()
