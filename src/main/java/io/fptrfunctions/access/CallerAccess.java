@@ -89,7 +89,7 @@ public class CallerAccess {
 
     /** The logins of the HumanUsers in every Group with this code (none when there is no such group). */
     private Set<String> members(String groupCode, Deadline deadline) {
-        return groups.get(groupCode, code -> {
+        return groups.get(groupCode, deadline, code -> {
             Set<Long> ids = new LinkedHashSet<>();
             for (JsonNode group : fptr.searchAll(deadline, "Group", FptrFilter.and(FptrFilter.condition("code", "is", code)),
                     List.of("code", "users"), "id", null).rows()) {

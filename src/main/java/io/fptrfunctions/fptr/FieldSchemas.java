@@ -57,7 +57,7 @@ public class FieldSchemas {
      * @throws FptrFailure.Refused {@code UNKNOWN_ENTITY_TYPE} or {@code UNKNOWN_FIELD} when FPTR knows neither
      */
     public JsonNode field(Deadline deadline, String entityType, String field) {
-        Answer answer = answers.get(new Key(entityType, field), key -> read(() -> fptr.fieldSchema(deadline, key.entityType(), key.field())));
+        Answer answer = answers.get(new Key(entityType, field), deadline, key -> read(() -> fptr.fieldSchema(deadline, key.entityType(), key.field())));
         if (answer.unknown() != null) {
             throw answer.unknown();
         }
@@ -75,11 +75,11 @@ public class FieldSchemas {
      * @throws FptrFailure.Refused {@code UNKNOWN_ENTITY_TYPE} when FPTR knows no such type
      */
     public Optional<JsonNode> fieldOf(Deadline deadline, String entityType, String field) {
-        JsonNode schema = typeFields(types.get(entityType, type -> read(() -> fptr.entityFieldsSchema(deadline, type)))).get(field);
+        JsonNode schema = typeFields(types.get(entityType, deadline, type -> read(() -> fptr.entityFieldsSchema(deadline, type)))).get(field);
         if (schema == null) {
             // Perhaps added since the type was read: read it again, but not more than once per unknown-field-ttl.
             Instant readBefore = clock.instant().minus(config.unknownFieldTtl());
-            schema = typeFields(types.reloadIf(entityType, loadedAt -> loadedAt.isBefore(readBefore),
+            schema = typeFields(types.reloadIf(entityType, deadline, loadedAt -> loadedAt.isBefore(readBefore),
                     type -> read(() -> fptr.entityFieldsSchema(deadline, type)))).get(field);
         }
         return Optional.ofNullable(schema);

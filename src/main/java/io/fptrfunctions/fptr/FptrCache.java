@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.fptrfunctions.deadline.Deadline;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Clock;
@@ -11,6 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -23,6 +27,10 @@ import java.util.function.Predicate;
  *     (its value or its failure) instead of starting their own;</li>
  * <li><b>failures are never kept</b>: a load that throws (an {@link Error} too) wakes its waiters with
  *     the failure and leaves nothing behind, so the next call loads again;</li>
+ * <li><b>each caller keeps its own deadline</b>: a load runs under the deadline of the caller that started it
+ *     (the start-time prefetch under none), so a waiter waits at most its own time left, and when the load
+ *     failed because its starter's time ran out, a waiter with time left loads again itself instead of
+ *     sharing a failure that was not its own;</li>
  * <li><b>expiry per entry</b>: each value says how long it lives (a token until its own expiry minus
  *     the safety margin, an unknown field for a short while), by the {@link Clock} given, which tests
  *     move forward instead of sleeping.</li>
@@ -77,12 +85,30 @@ public final class FptrCache<K, V> {
 
     /** The key's value: the cached one while it lives, else {@code loader}'s (one load per key at a time). */
     public V get(K key, Function<K, V> loader) {
-        CompletableFuture<Loaded<V>> mine = new CompletableFuture<>();
-        CompletableFuture<Loaded<V>> current = cache.get(key, (k, executor) -> mine);
-        if (current == mine) {
-            load(key, loader, mine);
+        return get(key, Deadline.none(), loader);
+    }
+
+    /**
+     * Like {@link #get(Object, Function)} for a caller whose {@code loader} runs under {@code deadline}: it
+     * waits for another caller's load at most until its deadline ({@link Deadline.Exceeded} then), and loads
+     * again itself when that load failed because its starter's time ran out.
+     */
+    public V get(K key, Deadline deadline, Function<K, V> loader) {
+        for (int tries = 1; ; tries++) {
+            CompletableFuture<Loaded<V>> mine = new CompletableFuture<>();
+            CompletableFuture<Loaded<V>> current = cache.get(key, (k, executor) -> mine);
+            if (current == mine) {
+                return loaded(key, deadline, loader, mine);
+            }
+            try {
+                return await(current, deadline).value();
+            } catch (OutOfTime other) {
+                if (tries == 2 || !deadline.allows(SPENT)) {
+                    throw other.failure;
+                }
+                cache.asMap().remove(key, current);   // Caffeine drops a failed load too, perhaps after waking us
+            }
         }
-        return await(current).value();
     }
 
     /**
@@ -91,9 +117,14 @@ public final class FptrCache<K, V> {
      * find it stale share one new load; a failed reload drops the old value too.
      */
     public V reloadIf(K key, Predicate<Instant> stale, Function<K, V> loader) {
+        return reloadIf(key, Deadline.none(), stale, loader);
+    }
+
+    /** {@link #reloadIf(Object, Predicate, Function)} with the caller's deadline, as {@link #get(Object, Deadline, Function)}. */
+    public V reloadIf(K key, Deadline deadline, Predicate<Instant> stale, Function<K, V> loader) {
         CompletableFuture<Loaded<V>> current = cache.getIfPresent(key);
         if (current == null || !current.isDone() || current.isCompletedExceptionally()) {
-            return get(key, loader);
+            return get(key, deadline, loader);
         }
         Loaded<V> loaded = current.join();
         if (!stale.test(loaded.at())) {
@@ -101,10 +132,9 @@ public final class FptrCache<K, V> {
         }
         CompletableFuture<Loaded<V>> mine = new CompletableFuture<>();
         if (!cache.asMap().replace(key, current, mine)) {
-            return get(key, loader);   // another caller reloaded or dropped it meanwhile: use theirs
+            return get(key, deadline, loader);   // another caller reloaded or dropped it meanwhile: use theirs
         }
-        load(key, loader, mine);
-        return await(mine).value();
+        return loaded(key, deadline, loader, mine);
     }
 
     /** Drops the key's value (a load in flight still completes for its waiters, but is not kept). */
@@ -122,19 +152,54 @@ public final class FptrCache<K, V> {
         cache.synchronous().asMap().entrySet().removeIf(e -> drop.test(e.getKey(), e.getValue().value()));
     }
 
-    private void load(K key, Function<K, V> loader, CompletableFuture<Loaded<V>> into) {
+    /**
+     * A load whose caller had less than this left when it failed ran out of time (FptrCalls starts no attempt
+     * with less than its 250 ms minimum): its waiters may try themselves.
+     */
+    private static final Duration SPENT = Duration.ofMillis(250);
+
+    /** A load failed when its caller's deadline had run out: {@code failure} is not the waiters' own. */
+    private static final class OutOfTime extends RuntimeException {
+        final RuntimeException failure;
+
+        OutOfTime(RuntimeException failure) {
+            super(null, failure, false, false);
+            this.failure = failure;
+        }
+    }
+
+    /** Loads into {@code mine} and answers it: the value, or the failure as the loader threw it. */
+    private V loaded(K key, Deadline deadline, Function<K, V> loader, CompletableFuture<Loaded<V>> mine) {
+        load(key, deadline, loader, mine);
+        try {
+            return await(mine, Deadline.none()).value();
+        } catch (OutOfTime own) {
+            throw own.failure;
+        }
+    }
+
+    private void load(K key, Deadline deadline, Function<K, V> loader, CompletableFuture<Loaded<V>> into) {
         try {
             into.complete(new Loaded<>(loader.apply(key), clock.instant()));
-        } catch (Throwable failure) {
+        } catch (RuntimeException failure) {
             // Caffeine removes a future that completes exceptionally; the waiters get the same failure.
+            boolean outOfTime = deadline.bounded() && (failure instanceof Deadline.Exceeded || !deadline.allows(SPENT));
+            into.completeExceptionally(outOfTime ? new OutOfTime(failure) : failure);
+        } catch (Throwable failure) {
             into.completeExceptionally(failure);
         }
     }
 
-    private static <V> Loaded<V> await(CompletableFuture<Loaded<V>> future) {
+    /** The load's value, waited for until {@code deadline}; an {@link OutOfTime} for a load whose caller ran out of time. */
+    private static <V> Loaded<V> await(CompletableFuture<Loaded<V>> future, Deadline deadline) {
         try {
-            return future.join();
-        } catch (CompletionException e) {
+            return deadline.bounded() ? future.get(deadline.remaining().toNanos(), TimeUnit.NANOSECONDS) : future.join();
+        } catch (TimeoutException e) {
+            throw new Deadline.Exceeded("the function's time ran out while waiting for what another call was reading from FPTR");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Deadline.Exceeded("interrupted while waiting for what another call was reading from FPTR");
+        } catch (CompletionException | ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
@@ -142,7 +207,7 @@ public final class FptrCache<K, V> {
             if (cause instanceof Error error) {
                 throw error;
             }
-            throw e;
+            throw new IllegalStateException(cause);
         }
     }
 

@@ -90,7 +90,7 @@ public class FptrTokens implements SnapshotSafe {
             return mint(deadline, credentials, sudoLogin);
         };
         Instant youngest = clock.instant().minus(config.freshTokenInterval());
-        AccessToken token = (fresh ? tokens.reloadIf(key, mintedAt -> mintedAt.isBefore(youngest), load) : tokens.get(key, load)).token();
+        AccessToken token = (fresh ? tokens.reloadIf(key, deadline, mintedAt -> mintedAt.isBefore(youngest), load) : tokens.get(key, deadline, load)).token();
         metrics.count(minted[0] ? Metric.TOKEN_MINTS : Metric.TOKEN_CACHE_HITS);
         return token;
     }

@@ -53,7 +53,7 @@ public class LocalStorageCatalog {
 
     /** Every LocalStorage row, from the cache while it is fresh. */
     public List<LocalStorage> storages(Deadline deadline) {
-        return rows.get(ALL, key -> read(deadline));
+        return rows.get(ALL, deadline, key -> read(deadline));
     }
 
     /** The storage {@code path} lies under (see {@link LocalStorageMatcher}), re-reading the rows once on a miss. */
@@ -86,7 +86,7 @@ public class LocalStorageCatalog {
         }
         // Re-read only rows an earlier request read, and not more often than the minimum interval.
         Instant lastAllowed = clock.instant().minus(missRefreshMinInterval);
-        List<LocalStorage> reread = rows.reloadIf(ALL, readAt -> readAt.isBefore(asked) && !readAt.isAfter(lastAllowed),
+        List<LocalStorage> reread = rows.reloadIf(ALL, deadline, readAt -> readAt.isBefore(asked) && !readAt.isAfter(lastAllowed),
                 key -> read(deadline));
         return find.apply(reread);
     }

@@ -43,7 +43,7 @@ class ProjectNames {
 
     /** The id of the one Project named {@code name}; a 404 problem when none is, a 409 listing them when several are. */
     long id(String name, Deadline deadline) {
-        return ids.get(name, n -> {
+        return ids.get(name, deadline, n -> {
             List<Long> found = fptr.searchPage(deadline, "Project", FptrFilter.and(FptrFilter.condition("name", "is", n)),
                     List.of("name"), "id", LOOKUP_PAGE, 1).stream().map(p -> p.path("id").asLong()).toList();
             if (found.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.fptrfunctions.fptr;
 
+import io.fptrfunctions.deadline.Deadline;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import org.junit.jupiter.api.Test;
 
@@ -102,6 +103,85 @@ class FptrCacheTest {
         assertEquals(0, loads.get());
         assertEquals("k#1", assertTimeoutPreemptively(Duration.ofSeconds(5), () -> cache.get("k", this::counted)),
                 "the failure was not kept: the next call loads");
+    }
+
+    /** The start-time prefetch mints under no deadline; the first call waiting on it must still answer by its own. */
+    @Test
+    void aWaiterWaitsForAnotherCallersLoadOnlyUntilItsOwnDeadline() throws Exception {
+        FptrCache<String, String> cache = FptrCache.withTtl(clock, Duration.ofMinutes(1));
+        CountDownLatch inLoad = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try {
+            Future<String> slow = pool.submit(() -> cache.get("k", Deadline.none(), k -> {
+                inLoad.countDown();
+                await(release);
+                return counted(k);
+            }));
+            assertTrue(inLoad.await(5, TimeUnit.SECONDS));
+            long started = System.nanoTime();
+            assertThrows(Deadline.Exceeded.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(5),
+                    () -> cache.get("k", Deadline.in(Duration.ofMillis(300)), this::counted)));
+            long waitedMillis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(waitedMillis >= 250, "it waited for the load while it had time: " + waitedMillis + " ms");
+            release.countDown();
+            assertEquals("k#1", slow.get(5, TimeUnit.SECONDS), "the slow load itself still completes and is kept");
+            assertEquals("k#1", cache.get("k", Deadline.in(Duration.ofMillis(300)), this::counted));
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    /** A load that failed because its caller ran out of time is no answer for a waiter that has time left. */
+    @Test
+    void aWaiterWithTimeLeftLoadsAgainWhenTheLoadItWaitedOnRanOutOfItsCallersTime() throws Exception {
+        Deadline.Exceeded outOfTime = new Deadline.Exceeded("the function's deadline left too little time to call FPTR");
+        Future<String> patient = waitOnAFailingLoad(Deadline.in(Duration.ofMillis(200)), outOfTime);
+        assertEquals("k#1", patient.get(5, TimeUnit.SECONDS), "the patient caller loaded itself");
+        assertEquals(1, loads.get());
+    }
+
+    /** A failure that is not the starter's lack of time (FPTR refused, FPTR is down) is shared, not loaded again. */
+    @Test
+    void aLoadThatFailedWithTimeLeftIsSharedWithItsWaiters() throws Exception {
+        IllegalStateException refused = new IllegalStateException("FPTR said no");
+        Future<String> waiter = waitOnAFailingLoad(Deadline.in(Duration.ofSeconds(10)), refused);
+        assertSame(refused, assertThrows(ExecutionException.class, () -> waiter.get(5, TimeUnit.SECONDS)).getCause());
+        assertEquals(0, loads.get());
+    }
+
+    /**
+     * A load under {@code leaderDeadline} that throws {@code failure} (its caller gets it as thrown) while a
+     * caller with 10 s left waits on it; returns that caller's call, done.
+     */
+    private Future<String> waitOnAFailingLoad(Deadline leaderDeadline, RuntimeException failure) throws Exception {
+        FptrCache<String, String> cache = FptrCache.withTtl(clock, Duration.ofMinutes(1));
+        CountDownLatch inLoad = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<String> leader = pool.submit(() -> cache.get("k", leaderDeadline, k -> {
+                inLoad.countDown();
+                await(release);
+                throw failure;
+            }));
+            assertTrue(inLoad.await(5, TimeUnit.SECONDS));
+            Future<String> waiter = pool.submit(() -> cache.get("k", Deadline.in(Duration.ofSeconds(10)), this::counted));
+            Thread.sleep(100);   // the waiter now waits on the leader's load
+            release.countDown();
+            assertSame(failure, assertThrows(ExecutionException.class, () -> leader.get(5, TimeUnit.SECONDS)).getCause(),
+                    "the load's own caller gets its failure as thrown");
+            try {
+                waiter.get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException expectedByTheCaller) {
+                // the caller asserts on it
+            }
+            return waiter;
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
     }
 
     @Test
