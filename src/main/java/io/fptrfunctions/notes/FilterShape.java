@@ -9,6 +9,7 @@ import io.fptrfunctions.http.ProblemException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Checks the shape of a caller's raw FPTR filter before it is sent, so a malformed one is our 400 that
@@ -33,27 +34,38 @@ final class FilterShape {
     /** Nesting inside one value: {@code [{"type": "Shot", "id": 1}]} is 2. */
     private static final int MAX_VALUE_DEPTH = 3;
 
-    private static final List<String> GROUP_KEYS = List.of("logical_operator", "conditions");
+    /** How a group is written: its two keys, and its operators as FPTR's ("and", "or"). */
+    private record GroupSyntax(String operatorKey, String listKey, Map<String, String> operators, String quoted) {
+    }
+
+    /** api3's hash group. */
+    private static final GroupSyntax HASH = new GroupSyntax("logical_operator", "conditions",
+            Map.of("and", "and", "or", "or"), "\"and\" or \"or\"");
+    /** A group as the Python API writes it inside a list: {@code {"filter_operator": "any"|"all", "filters": [...]}}. */
+    private static final GroupSyntax PYTHON = new GroupSyntax("filter_operator", "filters",
+            Map.of("all", "and", "any", "or"), "\"any\" or \"all\"");
 
     private FilterShape() {
     }
 
     /**
      * Returns the filter as an api3 hash group. Accepts the hash format {@code {"logical_operator",
-     * "conditions"}} and, as the Python API writes them, a plain list of conditions (ANDed).
+     * "conditions"}} and, as the Python API writes them, a plain list of conditions (ANDed) whose groups are
+     * {@code {"filter_operator": "any"|"all", "filters": [...]}} (sent to FPTR as "or"/"and" groups: REST's
+     * list filters take no group at all).
      */
     static ObjectNode check(Input filter) {
         int[] conditions = {0};
         ObjectNode group = filter.node().isArray()
                 ? FptrFilter.group("and", conditions(filter, 1, conditions))
-                : group(filter, 1, conditions);
+                : group(filter, 1, conditions, HASH);
         if (group.get("conditions").isEmpty()) {
             throw noCondition(filter);
         }
         return group;
     }
 
-    private static ObjectNode group(Input node, int depth, int[] count) {
+    private static ObjectNode group(Input node, int depth, int[] count, GroupSyntax syntax) {
         if (!node.node().isObject()) {
             throw node.invalid(node.name() + " must be an FPTR hash filter {\"logical_operator\": \"and\"|\"or\", "
                     + "\"conditions\": [...]} or a list of conditions.");
@@ -61,13 +73,14 @@ final class FilterShape {
         if (depth > MAX_DEPTH) {
             throw node.invalid(node.name() + " nests groups deeper than " + MAX_DEPTH + " levels.");
         }
-        node.onlyKeys(GROUP_KEYS, "A filter group has only logical_operator and conditions.");
-        Input op = node.member("logical_operator");
-        String operator = op.node().isTextual() ? op.node().textValue() : null;
-        if (!"and".equals(operator) && !"or".equals(operator)) {
-            throw op.invalid(op.name() + " must be \"and\" or \"or\".");
+        node.onlyKeys(List.of(syntax.operatorKey(), syntax.listKey()),
+                "A filter group has only " + syntax.operatorKey() + " and " + syntax.listKey() + ".");
+        Input op = node.member(syntax.operatorKey());
+        String operator = op.node().isTextual() ? syntax.operators().get(op.node().textValue()) : null;
+        if (operator == null) {
+            throw op.invalid(op.name() + " must be " + syntax.quoted() + ".");
         }
-        Input conditions = node.member("conditions");
+        Input conditions = node.member(syntax.listKey());
         if (!conditions.node().isArray()) {
             throw conditions.invalid(conditions.name() + " must be a list of conditions [field, operator, value] or nested groups.");
         }
@@ -91,7 +104,7 @@ final class FilterShape {
             }
             JsonNode c = item.node();
             if (c.isObject()) {
-                out.add(group(item, depth + 1, count));
+                out.add(group(item, depth + 1, count, c.has(PYTHON.operatorKey()) ? PYTHON : HASH));
             } else if (c.isArray() && c.size() >= 3) {
                 out.add(condition(item));
             } else {

@@ -48,6 +48,15 @@ class NoteSearchRequestReaderTest {
     }
 
     @Test
+    void thePythonApisGroupsInAListFilterBecomeHashGroups() throws Exception {
+        NoteQuery q = read("{'filters': [['sg_status_list', 'is', 'opn'], {'filter_operator': 'any', 'filters': "
+                + "[['subject', 'contains', 'fire'], {'filter_operator': 'all', 'filters': [['id', 'greater_than', 5]]}]}]}");
+        assertEquals("{\"logical_operator\":\"and\",\"conditions\":[[\"sg_status_list\",\"is\",\"opn\"],"
+                + "{\"logical_operator\":\"or\",\"conditions\":[[\"subject\",\"contains\",\"fire\"],"
+                + "{\"logical_operator\":\"and\",\"conditions\":[[\"id\",\"greater_than\",5]]}]}]}", q.filters().toString());
+    }
+
+    @Test
     void singleLinkedObjectAndProjectNameAreAccepted() throws Exception {
         NoteQuery q = read("{'project': 'Demo', 'linked': {'type': 'Version', 'name': 'v001'}}");
         assertEquals("Demo", q.project().name());
@@ -117,6 +126,10 @@ class NoteSearchRequestReaderTest {
             "{'filters': {'logical_operator': 'or', 'conditions': [['id', 'is', 1], {'logical_operator': 'and', 'conditions': []}]}} | /filters/conditions/1",
             "{'filters': [['id', 'is', 1], {'logical_operator': 'or', 'conditions': []}]} | /filters/1",
             "{'filters': 'subject is x'}                  | /filters",
+            "{'filters': [{'filter_operator': 'either', 'filters': [['id', 'is', 1]]}]} | /filters/0/filter_operator",
+            "{'filters': [{'filter_operator': 'any', 'filters': []}]} | /filters/0",
+            "{'filters': [{'filter_operator': 'any', 'filters': [['id']]}]} | /filters/0/filters/0",
+            "{'filters': [{'filter_operator': 'any', 'filters': [['id', 'is', 1]], 'conditions': []}]} | /filters/0/conditions",
     })
     void badInputIsA400WhosePointerNamesTheInput(String json, String pointer) {
         ProblemException e = refused(json);

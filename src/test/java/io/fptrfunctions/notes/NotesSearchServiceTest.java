@@ -309,6 +309,15 @@ class NotesSearchServiceTest extends NoteFixtureTest {
                 + "[['subject', 'is', 'seq $T note'], ['subject', 'is', 'other $T']]}}")));
     }
 
+    /** The Python API's groups in a list filter, which REST's list filters refuse (FPTR's 400), are sent as hash groups. */
+    @Test
+    void rawFiltersAsThePythonApiNestsThem() {
+        assertEquals(expected(3, 4), idSet(search("{'filters': [{'filter_operator': 'any', 'filters': "
+                + "[['subject', 'is', 'seq $T note'], ['subject', 'is', 'other $T']]}]}")));
+        assertEquals(expected(3), idSet(search("{'filters': [['subject', 'starts_with', 'seq'], {'filter_operator': 'all', 'filters': "
+                + "[['subject', 'ends_with', 'note'], {'filter_operator': 'any', 'filters': [['subject', 'is', 'seq $T note']]}]}]}")));
+    }
+
     // ---- combined ----
 
     @Test
