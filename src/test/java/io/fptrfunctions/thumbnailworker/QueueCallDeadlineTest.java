@@ -70,8 +70,8 @@ class QueueCallDeadlineTest {
     void aPendingJobWhoseSendAgainSqsAnswersLateEndsBeforeLambdasTimeoutAsABatchItemFailure() throws IOException {
         SIM.config(Map.of("thumbnail_pending_seconds", 30));
         SIM.upload("notes", 7004, "image", "fresh.png", "image/png", png());
-        // FPTR's read takes 1.2 s (its timeout is 1.5 s), so the send starts with less of the deadline left than SQS's own 2 s
-        SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7004$", "latency_ms", 1200, "times", 5));
+        // FPTR's read takes 0.6 s (well within its 1.5 s timeout), so the send starts with less than 2.5 s of the deadline left
+        SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7004$", "latency_ms", 600, "times", 5));
         String id = sqs.sendMessage(b -> b.queueUrl(QUEUE_URL).messageBody(
                 "{\"entity_type\":\"Note\",\"entity_id\":7004,\"variant\":\"original\",\"source\":\"http\"}")).messageId();
         Message m = awaitMessage();
