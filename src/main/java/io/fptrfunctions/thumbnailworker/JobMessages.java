@@ -1,5 +1,7 @@
 package io.fptrfunctions.thumbnailworker;
 
+import io.fptrfunctions.aws.AwsTimeouts;
+import io.fptrfunctions.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -20,6 +22,21 @@ import java.util.Map;
  * <li>{@link #visibleAgainIn}: ChangeMessageVisibility of a failed job, which Lambda then leaves on the
  *     queue (a partial batch failure): it comes back after that delay with its receive count one higher.</li>
  * </ul>
+ * Both are cut to the invocation's {@link Deadline} as well as to the client's {@code quarkus.sqs.api-call-timeout}
+ * ({@link AwsTimeouts}), like every other AWS call: they come after the job's work, so a slow or silent SQS would
+ * otherwise hold the invocation past Lambda's timeout, and Lambda would then bring back the whole batch, the jobs
+ * that were done included. A call cut so is a failure like any other:
+ * <ul>
+ * <li>a send cut is {@code false}, so the worker leaves the old message on the queue (a batch item failure). If SQS
+ *     took the send but its answer came late, the job is on the queue twice; that is safe, as every job is
+ *     idempotent: a thumbnail copy of an image already in the bucket ends {@code unchanged} (its source is in the
+ *     object's metadata), and an upload runs under its {@code Idempotency-Key}'s claim, so its second delivery
+ *     finds the answer stored (or the key held) and uploads nothing.</li>
+ * <li>a visibility change cut leaves the message as it was: reported as a batch item failure, it comes back after
+ *     the queue's visibility timeout instead of the delay asked for (later, and with its receive counted, as it
+ *     would be anyway), so it is neither lost nor doubled, and the redrive policy still counts it toward the
+ *     dead-letter queue.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class JobMessages {
@@ -36,14 +53,18 @@ public class JobMessages {
     @Inject
     SqsClient sqs;
 
-    /** Sends the job again, visible after {@code delay}, with these attributes; false when SQS did not take it. */
-    public boolean sendAgain(String queueUrl, JobMessage message, Duration delay, Map<String, Long> attributes) {
+    /**
+     * Sends the job again, visible after {@code delay}, with these attributes, by {@code deadline}; false when SQS
+     * did not take it, or did not say so in time.
+     */
+    public boolean sendAgain(String queueUrl, JobMessage message, Duration delay, Map<String, Long> attributes, Deadline deadline) {
         Map<String, MessageAttributeValue> values = new LinkedHashMap<>();
         attributes.forEach((name, value) -> values.put(name,
                 MessageAttributeValue.builder().dataType("Number").stringValue(Long.toString(value)).build()));
         int seconds = (int) Math.min(MAX_DELAY.toSeconds(), seconds(delay));
         try {
-            sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(message.body()).delaySeconds(seconds).messageAttributes(values));
+            sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(message.body()).delaySeconds(seconds).messageAttributes(values)
+                    .overrideConfiguration(AwsTimeouts.within(deadline, sqs)));
             return true;
         } catch (SdkException e) {
             LOG.warnf("The job of message %s could not be sent again (%s); it stays on the queue instead", message.messageId(),
@@ -52,11 +73,15 @@ public class JobMessages {
         }
     }
 
-    /** Makes the message visible again after {@code delay}; a failure is logged (the queue's visibility timeout then applies). */
-    public void visibleAgainIn(String queueUrl, JobMessage message, Duration delay) {
+    /**
+     * Makes the message visible again after {@code delay}, by {@code deadline}; a failure (or no answer in time) is
+     * logged, and the queue's visibility timeout then applies.
+     */
+    public void visibleAgainIn(String queueUrl, JobMessage message, Duration delay, Deadline deadline) {
         int seconds = (int) Math.min(MAX_VISIBILITY.toSeconds(), seconds(delay));
         try {
-            sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()).visibilityTimeout(seconds));
+            sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()).visibilityTimeout(seconds)
+                    .overrideConfiguration(AwsTimeouts.within(deadline, sqs)));
         } catch (SdkException e) {
             LOG.warnf("The visibility of message %s could not be changed (%s); it comes back after the queue's visibility timeout",
                     message.messageId(), e.getMessage());

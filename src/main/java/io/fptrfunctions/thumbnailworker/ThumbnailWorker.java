@@ -51,7 +51,9 @@ import java.util.Map;
  * A copy is started only while the invocation's deadline (Lambda's remaining time less
  * {@code fptr.deadline.margin}) leaves {@code fptr.thumbnail-worker.min-time-left}; the jobs after that are
  * sent again as they are, so they do not count as failures either. Each job's FPTR calls, download and S3
- * upload are cut to that deadline, so a slow one ends as that job's failure, not as Lambda's timeout of the batch.
+ * upload are cut to that deadline, so a slow one ends as that job's failure, not as Lambda's timeout of the batch; so
+ * are the worker's own queue calls after it ({@link JobMessages}: a send or visibility change SQS does not answer in
+ * time leaves the message as a batch item failure).
  */
 @ApplicationScoped
 public class ThumbnailWorker {
@@ -121,7 +123,7 @@ public class ThumbnailWorker {
         Map<Outcome, Integer> counts = new LinkedHashMap<>();
         for (JobMessage message : batch) {
             Result result = deadline.allows(config.minTimeLeft())
-                    ? handle(queueUrl, table, message, deadline) : notStarted(queueUrl, message, deadline.remaining());
+                    ? handle(queueUrl, table, message, deadline) : notStarted(queueUrl, message, deadline);
             invocations.untag(Invocation.DELIVERY_ID);
             counts.merge(result.outcome(), 1, Integer::sum);
             metrics.count(result.outcome().metric);
@@ -145,7 +147,7 @@ public class ThumbnailWorker {
             LOG.errorf("message %s (receive %d) is not a thumbnail job: %s. It goes back on the queue at once, so the "
                     + "queue's redrive policy moves it to the dead-letter queue. Its body: %s", message.messageId(),
                     message.receiveCount(), clause(e.getMessage()), message.bodyForLog());
-            queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+            queue.visibleAgainIn(queueUrl, message, Duration.ZERO, deadline);
             return new Result(Outcome.NOT_A_JOB, true);
         }
         invocations.tagId(Invocation.DELIVERY_ID, job.deliveryId());   // this job's lines name the FPTR delivery it came from
@@ -169,16 +171,16 @@ public class ThumbnailWorker {
         } catch (FptrFailure.Refused refused) {
             return switch (refused.kind()) {
                 case NOT_FOUND, UNKNOWN_ENTITY_TYPE, UNKNOWN_FIELD -> gone(job, what, refused.getMessage(), deadline);
-                default -> failed(queueUrl, message, what, "FPTR refused", refused, null);
+                default -> failed(queueUrl, message, what, "FPTR refused", refused, null, deadline);
             };
         } catch (FptrFailure.Unavailable unavailable) {
-            return failed(queueUrl, message, what, "FPTR unavailable", unavailable, unavailable.retryAfter().orElse(null));
+            return failed(queueUrl, message, what, "FPTR unavailable", unavailable, unavailable.retryAfter().orElse(null), deadline);
         } catch (FptrFailure | StorageFailure | AwsFailure | ProblemException | Deadline.Exceeded known) {
-            return failed(queueUrl, message, what, known.getClass().getSimpleName(), known, null);
+            return failed(queueUrl, message, what, known.getClass().getSimpleName(), known, null, deadline);
         } catch (RuntimeException | StackOverflowError bug) {
             // a bug in one job (even a stack overflow) is that job's failure, not the batch's
             LOG.errorf(bug, "%s failed unexpectedly", what);
-            return failed(queueUrl, message, what, "unexpected " + bug.getClass().getSimpleName(), bug, null);
+            return failed(queueUrl, message, what, "unexpected " + bug.getClass().getSimpleName(), bug, null, deadline);
         }
     }
 
@@ -234,28 +236,30 @@ public class ThumbnailWorker {
         Duration delay = Delays.pending(waited, config.pendingMinDelay(), config.pendingMaxDelay());
         delay = delay.compareTo(left) > 0 ? left : delay;
         if (queue.sendAgain(queueUrl, message, delay, Map.of(JobMessages.PENDING_SINCE, since.toEpochMilli(),
-                JobMessages.PENDING_CHECKS, looks))) {
+                JobMessages.PENDING_CHECKS, looks), deadline)) {
             LOG.infof("%s: image pending (waited %s, look %d); looking again in %s", what, words(waited), looks, words(delay));
             return new Result(Outcome.WAITING, false);
         }
-        queue.visibleAgainIn(queueUrl, message, delay);
+        queue.visibleAgainIn(queueUrl, message, delay, deadline);
         return new Result(Outcome.WAITING, true);
     }
 
     /** Leaves the message on the queue, visible again after the doubling delay (and not before {@code retryAfter}). */
-    private Result failed(String queueUrl, JobMessage message, String what, String kind, Throwable e, Duration retryAfter) {
+    private Result failed(String queueUrl, JobMessage message, String what, String kind, Throwable e, Duration retryAfter,
+                          Deadline deadline) {
         Duration delay = Delays.failure(message.receiveCount(), config.retryMinDelay(), config.retryMaxDelay());
         if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
             delay = retryAfter;
         }
         LOG.warnf("%s: failed (%s): %s; visible again in %s (the queue's redrive policy moves it to the dead-letter "
                 + "queue after its maxReceiveCount receives)", what, kind, clause(e.getMessage()), words(delay));
-        queue.visibleAgainIn(queueUrl, message, delay);
+        queue.visibleAgainIn(queueUrl, message, delay, deadline);
         return new Result(Outcome.FAILED, true);
     }
 
     /** Not enough time left for a copy: the job goes back as it is, for the next invocation. */
-    private Result notStarted(String queueUrl, JobMessage message, Duration left) {
+    private Result notStarted(String queueUrl, JobMessage message, Deadline deadline) {
+        Duration left = deadline.remaining();
         Map<String, Long> carried = new LinkedHashMap<>();
         for (String name : List.of(JobMessages.PENDING_SINCE, JobMessages.PENDING_CHECKS)) {
             Long value = message.longAttribute(name);
@@ -263,11 +267,11 @@ public class ThumbnailWorker {
                 carried.put(name, value);
             }
         }
-        boolean sent = queue.sendAgain(queueUrl, message, Duration.ZERO, carried);
+        boolean sent = queue.sendAgain(queueUrl, message, Duration.ZERO, carried, deadline);
         LOG.infof("message %s not started: %s left of the invocation (fptr.thumbnail-worker.min-time-left %s); %s", message.messageId(),
                 words(left), words(config.minTimeLeft()), sent ? "sent again" : "left on the queue");
         if (!sent) {
-            queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+            queue.visibleAgainIn(queueUrl, message, Duration.ZERO, deadline);
         }
         return new Result(Outcome.NOT_STARTED, !sent);
     }

@@ -49,7 +49,7 @@ import java.util.OptionalInt;
  * <li>a body that is not an upload job → visible again at once, so it reaches the dead-letter queue within seconds.</li>
  * </ul>
  * An upload is started only while the deadline leaves {@code fptr.upload-worker.min-time-left}; the jobs after that
- * are sent again as they are.
+ * are sent again as they are. The worker's own queue calls after a job are cut to the deadline too ({@link JobMessages}).
  */
 @ApplicationScoped
 public class UploadWorker {
@@ -95,7 +95,7 @@ public class UploadWorker {
         List<String> stay = new ArrayList<>();
         for (JobMessage message : batch) {
             boolean stays = deadline.allows(config.minTimeLeft()) ? handle(queueUrl, message, deadline)
-                    : notStarted(queueUrl, message, deadline.remaining());
+                    : notStarted(queueUrl, message, deadline);
             if (stays) {
                 stay.add(message.messageId());
             }
@@ -113,7 +113,7 @@ public class UploadWorker {
             LOG.errorf("message %s (receive %d) is not an upload job: %s. It goes back on the queue at once, so the "
                     + "queue's redrive policy moves it to the dead-letter queue. Its body: %s", message.messageId(),
                     message.receiveCount(), e.getMessage(), message.bodyForLog());
-            queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+            queue.visibleAgainIn(queueUrl, message, Duration.ZERO, deadline);
             metrics.count(Metric.JOBS_NOT_A_JOB);
             return true;
         }
@@ -159,7 +159,7 @@ public class UploadWorker {
                 LOG.errorf("%s: failed (%s) after %d ms on its last receive; its Idempotency-Key now answers the failure "
                         + "(502, job dead_lettered), and the job goes to the dead-letter queue", what,
                         result.failure() == null ? "unknown" : result.failure().getMessage(), millis);
-                queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+                queue.visibleAgainIn(queueUrl, message, Duration.ZERO, deadline);
                 metrics.count(Metric.JOBS_FAILED);
                 return true;
             }
@@ -167,10 +167,10 @@ public class UploadWorker {
                 Duration delay = max(result.retryAfter(), config.retryMinDelay());
                 LOG.infof("%s: another attempt holds its Idempotency-Key; looking again in %d s", what, delay.toSeconds());
                 metrics.count(Metric.JOBS_WAITING);
-                if (queue.sendAgain(queueUrl, message, delay, Map.of())) {
+                if (queue.sendAgain(queueUrl, message, delay, Map.of(), deadline)) {
                     return false;
                 }
-                queue.visibleAgainIn(queueUrl, message, delay);
+                queue.visibleAgainIn(queueUrl, message, delay, deadline);
                 return true;
             }
             default -> {
@@ -179,7 +179,7 @@ public class UploadWorker {
                 LOG.warnf("%s: failed (%s) after %d ms; visible again in %d s (the queue's redrive policy moves it to the "
                         + "dead-letter queue after its maxReceiveCount receives)", what, result.failure() == null ? "unknown"
                         : result.failure().getMessage(), millis, delay.toSeconds());
-                queue.visibleAgainIn(queueUrl, message, delay);
+                queue.visibleAgainIn(queueUrl, message, delay, deadline);
                 metrics.count(Metric.JOBS_FAILED);
                 return true;
             }
@@ -187,13 +187,14 @@ public class UploadWorker {
     }
 
     /** Not enough time left for an upload: the job goes back as it is, for the next invocation. */
-    private boolean notStarted(String queueUrl, JobMessage message, Duration left) {
-        boolean sent = queue.sendAgain(queueUrl, message, Duration.ZERO, Map.of());
+    private boolean notStarted(String queueUrl, JobMessage message, Deadline deadline) {
+        Duration left = deadline.remaining();
+        boolean sent = queue.sendAgain(queueUrl, message, Duration.ZERO, Map.of(), deadline);
         LOG.infof("message %s not started: %d ms left of the invocation (fptr.upload-worker.min-time-left %s); %s",
                 message.messageId(), left.toMillis(), config.minTimeLeft(), sent ? "sent again" : "left on the queue");
         metrics.count(Metric.JOBS_NOT_STARTED);
         if (!sent) {
-            queue.visibleAgainIn(queueUrl, message, Duration.ZERO);
+            queue.visibleAgainIn(queueUrl, message, Duration.ZERO, deadline);
         }
         return !sent;
     }

@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * request is sent while every FPTR call answers 500, 503, 400, 403 or 404, or has its connection cut, and
  * each answer must be one the document lists for the route ({@code ApiGatewayEvents#invoke} holds it against
  * {@link DocumentedAnswers}). A status a function can answer but its route does not document fails here, rather
- * than in a studio's generated client. (The webhook calls no FPTR while it answers: it queues.)
+ * than in a studio's generated client. (The webhook calls no FPTR while it answers: it queues.) The deadline's
+ * 503 and 504 are sent the same way, with FPTR slower than the invocation's deadline.
  */
 @QuarkusTest
 class DocumentedFailuresTest {
@@ -110,6 +111,124 @@ class DocumentedFailuresTest {
         }
         assertTrue(seen.size() >= FUNCTIONS.size(), "routes sent: " + seen);
         assertEquals(List.of(), failures, "answered: " + seen);
+    }
+
+    /**
+     * The failure table's deadline rows (README "Failure model", "Deadlines"): the route's example sent while every FPTR
+     * call it makes (the token's: its mint) answers only after 4 s, and Lambda gives the invocation 3 s, of which the
+     * function keeps fptr.deadline.margin (1 s) to answer. Each route must answer 503 or 504 with Retry-After before
+     * Lambda's 3 s, with an answer its route documents (with every call slow, the first read is cut: a 503).
+     */
+    @Test
+    void everyRouteAnswersADocumentedStatusWhenItsDeadlineRunsOut() throws Exception {
+        List<String> failures = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        for (OpenApiDocument.Operation operation : document.operations()) {
+            String function = FUNCTIONS.get(operation.path());
+            if (function == null) {
+                continue;
+            }
+            String when = operation.key() + " with FPTR slower than its deadline: ";
+            Timed t = sendWithinLambdasThreeSeconds(operation, function, List.of(Map.of("path",
+                    function.equals("token") ? TOKEN_ENDPOINT : SCOPES.get("the route's calls"), "latency_ms", 4000, "times", 1000)),
+                    when, failures);
+            if (t != null) {
+                seen.add(operation.key() + " " + t.answer().status() + " in " + t.millis() + " ms");
+                if (t.answer().status() != 503 && t.answer().status() != 504) {
+                    failures.add(when + "answered " + t.answer().status() + ": " + t.answer().body());
+                }
+                if (t.answer().header("Retry-After") == null) {
+                    failures.add(when + "no Retry-After: " + t.answer().body());
+                }
+            }
+        }
+        assertTrue(seen.size() >= FUNCTIONS.size(), "routes sent: " + seen);
+        assertEquals(List.of(), failures, "answered: " + seen);
+    }
+
+    /**
+     * The 504 rows (a write's answer lost to its timeout; the deadline run out during a copy or an upload): on every
+     * route that writes or copies, FPTR's reads answer at once, while its writes (PUT, POST but searches) and its
+     * storage's PUTs answer only after 4 s and a storage download stalls after 100 bytes. Each answer must be a
+     * documented 503 or 504 before Lambda's 3 s, and both 504 rows must be among them.
+     */
+    @Test
+    void everyRouteThatWritesOrCopiesAnswersADocumented504WhenItsDeadlineRunsOut() throws Exception {
+        List<String> failures = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        String routeCalls = SCOPES.get("the route's calls");
+        List<Map<String, Object>> slowWrites = List.of(
+                Map.of("method", "PUT", "path", routeCalls, "latency_ms", 4000, "times", 1000),
+                Map.of("method", "POST", "path", routeCalls + "(?!.*_search)", "latency_ms", 4000, "times", 1000),
+                Map.of("method", "GET", "path", "^/_storage/", "stall_after_bytes", 100, "stall_ms", 10_000, "times", 1000));
+        for (OpenApiDocument.Operation operation : document.operations()) {
+            String function = FUNCTIONS.get(operation.path());
+            if (function == null || operation.key().startsWith("GET ") || List.of("token", "note-search").contains(function)) {
+                continue;
+            }
+            String when = operation.key() + " with FPTR's writes and storage slower than its deadline: ";
+            Timed t = sendWithinLambdasThreeSeconds(operation, function, slowWrites, when, failures);
+            if (t != null) {
+                seen.add(operation.key() + " " + t.answer().status() + " " + t.answer().title() + " in " + t.millis() + " ms");
+                if (t.answer().status() != 503 && t.answer().status() != 504) {
+                    failures.add(when + "answered " + t.answer().status() + ": " + t.answer().body());
+                }
+            }
+        }
+        assertTrue(seen.size() >= 6, "routes sent: " + seen);
+        assertEquals(List.of(), failures, "answered: " + seen);
+        // a write cut before it is sent is a 503 (nothing written), which of the two depends on the time left when it starts
+        assertTrue(seen.stream().anyMatch(s -> s.contains(" 504 Gateway Timeout ")), "the deadline's 504: " + seen);
+        assertTrue(seen.stream().anyMatch(s -> s.contains(" 504 FPTR's answer was lost ")), "a lost write's 504: " + seen);
+    }
+
+    /** Whether a token was minted in this JVM (see {@link #sendWithinLambdasThreeSeconds}). */
+    private static boolean warm;
+
+    /** An answer and how long it took. */
+    private record Timed(io.fptrfunctions.http.Answer answer, long millis) {
+    }
+
+    /**
+     * The route's first successful example, sent with these simulator faults and 3 s of Lambda's time; null when the
+     * answer is not one the route documents. Either that or an answer after Lambda's 3 s goes into {@code failures}.
+     */
+    private Timed sendWithinLambdasThreeSeconds(OpenApiDocument.Operation operation, String function,
+                                               List<Map<String, Object>> faults, String when, List<String> failures) throws IOException {
+        OpenApiDocument.Example example = firstSuccess(operation).orElseThrow(() ->
+                new AssertionError(operation.key() + " has no successful example to send"));
+        if (!warm) {
+            // the first mint in a cold JVM can outlast the tests' 1.5 s mint timeout: the first route's answer would
+            // then be the cold start's 503, not its deadline's answer
+            FptrSimTestResource.freshSite(clock);
+            document.operations().stream().filter(o -> o.path().equals("/v1/token")).findFirst().ifPresent(o -> {
+                try {
+                    event(o, firstSuccess(o).orElseThrow()).invoke("token");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            warm = true;
+        }
+        FptrSimTestResource.freshSite(clock);
+        setUp(example.localStack());
+        SimAdmin sim = FptrSimTestResource.admin();
+        faults.forEach(sim::fault);
+        long started = System.nanoTime();
+        try {
+            io.fptrfunctions.http.Answer a = event(operation, example).invoke(function,
+                    io.fptrfunctions.http.TestLambdaContext.withRemaining(3000));
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            if (millis >= 3000) {
+                failures.add(when + "answered after " + millis + " ms, not before Lambda's 3 s");
+            }
+            return new Timed(a, millis);
+        } catch (AssertionError undocumented) {
+            failures.add(when + undocumented.getMessage());
+            return null;
+        } finally {
+            sim.clearFaults();
+        }
     }
 
     private Optional<OpenApiDocument.Example> firstSuccess(OpenApiDocument.Operation operation) {
