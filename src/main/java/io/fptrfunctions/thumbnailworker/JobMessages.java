@@ -50,6 +50,13 @@ public class JobMessages {
     static final Duration MAX_DELAY = Duration.ofMinutes(15);
     static final Duration MAX_VISIBILITY = Duration.ofHours(12);
 
+    /**
+     * What a job's own work leaves of the invocation's deadline for the queue call after it: a job cut by the
+     * deadline (a slow copy) still gets its visibility change, so it comes back after its failure's backoff,
+     * not after the queue's 90 min visibility timeout. SQS answers in tens of milliseconds.
+     */
+    public static final Duration AFTER_THE_JOB = Duration.ofMillis(500);
+
     @Inject
     SqsClient sqs;
 

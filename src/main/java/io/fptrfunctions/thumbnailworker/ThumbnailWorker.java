@@ -156,13 +156,14 @@ public class ThumbnailWorker {
                 + (job.source() == null ? "no source" : job.source())
                 + (job.deliveryId() == null ? "" : " delivery " + job.deliveryId()) + ", receive " + message.receiveCount() + ")";
         long started = System.nanoTime();
+        Deadline work = deadline.less(JobMessages.AFTER_THE_JOB);
         try {
-            ThumbnailService.CopiedImage copied = copyCurrentImage(new ThumbnailRequest(job.entityType(), job.entityId(), variant), what, deadline);
+            ThumbnailService.CopiedImage copied = copyCurrentImage(new ThumbnailRequest(job.entityType(), job.entityId(), variant), what, work);
             ThumbnailCopy copy = copied.copy();
             LOG.infof("%s: %s s3://%s/%s, %d bytes, %d ms", what, copy.status(), copy.bucket(), copy.key(), copy.size(),
                     (System.nanoTime() - started) / 1_000_000);
-            record(table, copied, variant, what, deadline);
-            acknowledgements.copied(job, copy, deadline);
+            record(table, copied, variant, what, work);
+            acknowledgements.copied(job, copy, work);
             return new Result(Outcome.DONE, false);
         } catch (ThumbnailService.ImagePending pending) {
             return waitForImage(queueUrl, message, job, what, deadline);

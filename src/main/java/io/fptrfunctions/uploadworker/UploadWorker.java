@@ -123,8 +123,9 @@ public class UploadWorker {
         long started = System.nanoTime();
         QueuedResult result;
         try {
-            result = writes.runQueued(job.idempotency(), message.messageId(), message.receiveCount(), lastTry, deadline,
-                    attempt -> jobs.run(job, attempt, deadline));
+            Deadline work = deadline.less(JobMessages.AFTER_THE_JOB);   // the queue call after the job keeps its time
+            result = writes.runQueued(job.idempotency(), message.messageId(), message.receiveCount(), lastTry, work,
+                    attempt -> jobs.run(job, attempt, work));
         } catch (RuntimeException | StackOverflowError e) {
             // the key's store failing, or a bug: this job's failure, not the batch's
             LOG.errorf(e, "%s failed before it could run", what);

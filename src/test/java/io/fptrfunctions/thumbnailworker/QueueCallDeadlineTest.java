@@ -109,6 +109,24 @@ class QueueCallDeadlineTest {
         assertTrue(tookMs < LAMBDA_TIMEOUT_MS, "ended before Lambda's timeout, not after SQS's own timeout: " + tookMs + " ms");
     }
 
+    /**
+     * A job whose own work the deadline cut (FPTR too slow) still has time for its visibility change: it comes back
+     * after its failure's backoff (1-2 s in tests), not after the queue's visibility timeout (90 min).
+     */
+    @Test
+    void aJobCutByTheDeadlineStillGetsItsBackoffNotTheQueuesVisibilityTimeout() {
+        SIM.fault(Map.of("method", "GET", "path", "/entity/Note/7001$", "latency_ms", 6000, "times", 5));
+        String id = sqs.sendMessage(b -> b.queueUrl(QUEUE_URL).messageBody(
+                "{\"entity_type\":\"Note\",\"entity_id\":7001,\"variant\":\"original\",\"source\":\"http\"}")).messageId();
+        Message m = awaitMessage();
+
+        List<String> failures = SqsEvents.failures(handler.handleRequest(SqsEvents.of(m, MotoTestResource.JOB_QUEUE),
+                TestLambdaContext.withRemaining(LAMBDA_TIMEOUT_MS)));
+
+        assertEquals(List.of(id), failures, "failed: left on the queue");
+        assertEquals(id, awaitMessage().messageId(), "visible again after its backoff: the visibility change had its time");
+    }
+
     private static Message awaitMessage() {
         for (int i = 0; i < 5; i++) {
             List<Message> got = sqs.receiveMessage(b -> b.queueUrl(QUEUE_URL).maxNumberOfMessages(1).waitTimeSeconds(1)
