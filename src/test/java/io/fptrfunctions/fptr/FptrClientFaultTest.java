@@ -104,7 +104,8 @@ class FptrClientFaultTest {
         long start = System.nanoTime();
         FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, () -> searchProjects(Deadline.in(Duration.ofMillis(800))));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(tookMs >= 700 && tookMs < 1300, "the attempt's 1.5 s timeout was cut to the 0.8 s left: " + tookMs + " ms");
+        // an uncut attempt takes its whole 1.5 s at least, which load only lengthens; the cut one ends at 0.8 s
+        assertTrue(tookMs >= 700 && tookMs < 1500, "the attempt's 1.5 s timeout was cut to the 0.8 s left: " + tookMs + " ms");
         assertEquals(1, SIM.count("POST", SEARCH), "no retry with no time left for one");
         assertFalse(e.getMessage().contains("null"), e.getMessage());
     }
@@ -127,7 +128,8 @@ class FptrClientFaultTest {
         FptrFailure.Unavailable e = assertThrows(FptrFailure.Unavailable.class, () -> searchProjects(Deadline.in(Duration.ofMillis(1500))));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(Duration.ofSeconds(2), e.retryAfter().orElseThrow(), "FPTR's wait is passed on");
-        assertTrue(tookMs < 1000, "failed at once instead of sleeping past the deadline: " + tookMs + " ms");
+        // sleeping FPTR's 2 s (or until the 1.5 s deadline) is the failure; one 503 answered at once is what comes
+        assertTrue(tookMs < 1500, "failed at once instead of sleeping past the deadline: " + tookMs + " ms");
         assertEquals(List.of(503), searchStatuses());
     }
 

@@ -132,7 +132,10 @@ class StorageDeadlineTest {
             Deadline.Exceeded e = assertThrows(Deadline.Exceeded.class,
                     () -> oneSecondReads.copy(target("/stall/a.png"), Deadline.in(Duration.ofMillis(1450))));
             long millis = (System.nanoTime() - started) / 1_000_000;
-            assertTrue(millis >= 950 && millis < 1400, "ended by the read timeout, before the watchdog: " + millis + " ms");
+            // the type and message tell the deadline's end from storage's 502; the clock only shows it came no earlier
+            // than the read timeout and by the deadline as the cut copies above do (before the watchdog's 1.45 s was a
+            // race of 0.45 s that a loaded machine can lose, and the same Exceeded came either way)
+            assertTrue(millis >= 950 && millis < 1450 + CUT_MARGIN_MS, "ended by the read timeout or the deadline: " + millis + " ms");
             assertTrue(e.getMessage().contains("did not finish within the function's time"), e.getMessage());
         } finally {
             oneSecondReads.stop();

@@ -194,6 +194,12 @@ class UploadIdempotencyTest {
 
     @Test
     void aSlowIdempotencyStoreIsCutToTheInvocationsDeadlineNotToTheClientsTimeout() {
+        // warm first: cold, at load 15, the function took 1.3 s and the call around it (the event, the answer's
+        // openapi check) 2.2 s more, where only the claim's cut is measured
+        Answer warm = ApiGatewayEvents.route("POST /v1/uploads", "/v1/uploads").header("Idempotency-Key", "warm-" + key)
+                .body(attachmentBody()).invoke(UploadHandler.FUNCTION);
+        assertEquals(201, warm.status(), warm.body()::toString);
+        SIM.clearRequests();
         aws.slow(Duration.ofSeconds(4), "DynamoDB_20120810.PutItem");   // longer than quarkus.dynamodb.api-call-timeout (2 s)
         long started = System.nanoTime();
         Answer a = ApiGatewayEvents.route("POST /v1/uploads", "/v1/uploads").header("Idempotency-Key", key).body(attachmentBody())
@@ -203,7 +209,8 @@ class UploadIdempotencyTest {
         assertEquals(503, a.status(), a.body()::toString);
         assertEquals("Idempotency-Key store unavailable", a.body().path("title").asText());
         assertNotNull(a.header("Retry-After"));
-        assertTrue(millis < 1500, "the claim ended by the deadline, not after the client's 2 s: " + millis + " ms");
+        // the least an uncut claim takes is the client's 2 s, which load only lengthens; the cut one ends at 0.6 s
+        assertTrue(millis < 2000, "the claim ended by the deadline, not after the client's 2 s: " + millis + " ms");
         assertEquals(0, SIM.count("POST", ".*/_upload.*"), "nothing was started in FPTR");
     }
 
