@@ -1,5 +1,6 @@
 package io.fptrfunctions.thumbnails;
 
+import io.fptrfunctions.aws.AwsFailure;
 import io.fptrfunctions.aws.S3StreamUploader;
 import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.StorageFailure;
@@ -147,6 +148,13 @@ class StorageTransfer {
                 throw outOfTime(target);
             }
             throw new StorageUnavailableException("The storage connection failed: " + withoutQueries(e.getMessage()), e);
+        } catch (AwsFailure e) {
+            // S3's calls are cut to the deadline too: one cut so ended the copy for want of time (504), not S3 failing (503)
+            if (e.timedOut() && !deadline.allows(MIN_ATTEMPT)) {
+                throw new Deadline.Exceeded("The copy of " + target.entity() + "'s image to S3 did not finish within the "
+                        + "function's time (" + e.getMessage() + "); nothing was stored.");
+            }
+            throw e;
         } finally {
             atDeadline.cancel(false);
             // A copy that stopped early must not leave the socket for the next one to read the rest of.

@@ -17,16 +17,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.CopyOnWriteArrayList;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.util.List;
@@ -184,23 +175,8 @@ class S3StreamUploaderTest {
         // An S3 that takes the connection and never answers (1.5 s left): the SDK cuts the CreateMultipartUpload at the
         // deadline. The upload ended 35-40 s later: it read on the whole source for the failed upload, then waited 30 s
         // for the cut create's answer (StorageDeadlineTest's copy, 41.7 s, at a load of 17).
-        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             S3Client silentS3 = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + silent.getLocalPort()))
-                     .region(Region.US_EAST_1).forcePathStyle(true).httpClient(UrlConnectionHttpClient.create())
-                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build()) {
-            List<Socket> held = new CopyOnWriteArrayList<>();
-            Thread accepting = new Thread(() -> {
-                try {
-                    while (true) {
-                        held.add(silent.accept());
-                    }
-                } catch (IOException closed) {
-                    // the test is over
-                }
-            });
-            accepting.setDaemon(true);
-            accepting.start();
-            S3StreamUploader uploader = new S3StreamUploader(silentS3, S3StreamUploader.MIN_PART_BYTES, 2, true);
+        try (SilentS3 silent = new SilentS3()) {
+            S3StreamUploader uploader = new S3StreamUploader(silent.client(), S3StreamUploader.MIN_PART_BYTES, 2, true);
             try {
                 for (long length : new long[]{64 * MIB, -1}) {   // the SDK opens the upload before reading, or reads first
                     long started = System.nanoTime();
@@ -210,12 +186,9 @@ class S3StreamUploaderTest {
                     assertTrue(millis < 3000, "length " + length + ": ended " + millis + " ms after it began (deadline 1,500 ms): " + e);
                     assertFalse(e instanceof S3StreamUploader.SourceReadException, "S3's failure, not the source's: " + e);
                 }
-                assertFalse(held.isEmpty(), "the creates reached the silent S3");
+                assertTrue(silent.reached(), "the creates reached the silent S3");
             } finally {
                 uploader.close();
-                for (Socket socket : held) {
-                    socket.close();
-                }
             }
         }
     }

@@ -2,6 +2,8 @@ package io.fptrfunctions.thumbnails;
 
 import com.sun.net.httpserver.HttpServer;
 import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.aws.S3StreamUploader;
+import io.fptrfunctions.aws.SilentS3;
 import io.fptrfunctions.deadline.Deadline;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -89,6 +91,14 @@ class StorageDeadlineTest {
                 ex.close();
             }
         });
+        // a storage that answers at once with a small image
+        trickle.createContext("/small/", ex -> {
+            ex.getResponseHeaders().set("Content-Type", "image/png");
+            ex.sendResponseHeaders(200, 1024);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(new byte[1024]);
+            }
+        });
         // a storage that accepts the request and then sends nothing at all
         trickle.createContext("/stall/", ex -> {
             try {
@@ -141,6 +151,32 @@ class StorageDeadlineTest {
             oneSecondReads.stop();
         }
         assertThrows(NoSuchKeyException.class, () -> s3.headObject(b -> b.bucket(BUCKET).key(KEY_BASE + ".png")));
+    }
+
+    /**
+     * The download is quick but S3 takes the connection and never answers: its PutObject is cut at the deadline, and
+     * that is the copy running out of time (504, respond-async helps), not S3 failing (503); under load the same cut
+     * came as S3's failure when it beat the download's own cut (found by the flaky-test review).
+     */
+    @Test
+    void anS3ThatDoesNotAnswerEndsTheCopyAsTheDeadline() throws Exception {
+        try (SilentS3 silent = new SilentS3()) {
+            ThumbnailStore silentStore = new ThumbnailStore();
+            silentStore.s3 = silent.client();
+            silentStore.uploader = new S3StreamUploader(silent.client(), S3StreamUploader.MIN_PART_BYTES, 2, true);
+            StorageTransfer toSilentS3 = new StorageTransfer(silentStore, readTimeout(Duration.ofSeconds(10)));
+            try {
+                long started = System.nanoTime();
+                Deadline.Exceeded e = assertThrows(Deadline.Exceeded.class,
+                        () -> toSilentS3.copy(target("/small/a.png"), Deadline.in(Duration.ofMillis(DEADLINE_MS))));
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(millis < DEADLINE_MS + CUT_MARGIN_MS, "cut after " + millis + " ms");
+                assertTrue(e.getMessage().contains("did not finish within the function's time"), e.getMessage());
+                assertTrue(silent.reached(), "the put reached the silent S3");
+            } finally {
+                toSilentS3.stop();
+            }
+        }
     }
 
     /** The deployment's download settings with another read timeout. */
