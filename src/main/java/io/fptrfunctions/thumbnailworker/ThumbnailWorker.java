@@ -51,9 +51,10 @@ import java.util.Map;
  * A copy is started only while the invocation's deadline (Lambda's remaining time less
  * {@code fptr.deadline.margin}) leaves {@code fptr.thumbnail-worker.min-time-left}; the jobs after that are
  * sent again as they are, so they do not count as failures either. Each job's FPTR calls, download and S3
- * upload are cut to that deadline, so a slow one ends as that job's failure, not as Lambda's timeout of the batch; so
- * are the worker's own queue calls after it ({@link JobMessages}: a send or visibility change SQS does not answer in
- * time leaves the message as a batch item failure).
+ * upload are cut to that deadline (less {@link JobMessages#AFTER_THE_JOB}, kept for the queue call after them),
+ * so a slow one ends as that job's failure, not as Lambda's timeout of the batch; so are the worker's own queue
+ * calls after it ({@link JobMessages}: a send or visibility change SQS does not answer in time leaves the message
+ * as a batch item failure).
  */
 @ApplicationScoped
 public class ThumbnailWorker {
