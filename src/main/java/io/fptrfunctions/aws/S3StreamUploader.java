@@ -335,7 +335,9 @@ public class S3StreamUploader {
         }
         refuse(uploadId);
         try {
-            sync.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+            // bounded like the waits above: after the deadline, an S3 slow to abort must not hold the answer
+            sync.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                    .overrideConfiguration(o -> o.apiCallTimeout(wait)));
         } catch (NoSuchUploadException alreadyAborted) {
             // the SDK's own abort came first
         } catch (SdkException e) {

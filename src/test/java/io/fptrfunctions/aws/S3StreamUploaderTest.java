@@ -10,6 +10,10 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -17,6 +21,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.io.FilterInputStream;
 import java.io.InputStream;
@@ -167,6 +172,42 @@ class S3StreamUploaderTest {
             assertNoOpenUpload(key);
         } finally {
             uploader.close();
+        }
+    }
+
+    /**
+     * A source that fails after the upload was created, at a deadline: the abort that follows gets what is left and
+     * the grace, not the client's own timeout, so an S3 slow to abort (held 10 s here) does not hold the failure's
+     * answer past the deadline. The open upload is left to the bucket's lifecycle rule, and said so in the log.
+     */
+    @Test
+    void anAbortThatS3IsSlowToAnswerIsCutAtTheDeadline() throws Exception {
+        ExecutionInterceptor slowAbort = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                if (context.request() instanceof AbortMultipartUploadRequest) {
+                    pause(10_000);
+                }
+            }
+        };
+        try (S3Client slowToAbort = S3Client.builder().endpointOverride(URI.create(MotoServer.get().endpoint()))
+                .region(Region.US_EAST_1).forcePathStyle(true)
+                .httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .overrideConfiguration(o -> o.addExecutionInterceptor(slowAbort)).build()) {
+            S3StreamUploader uploader = new S3StreamUploader(slowToAbort, S3StreamUploader.MIN_PART_BYTES, 2, true);
+            try {
+                String key = key("slow-abort.bin");
+                long size = 3 * S3StreamUploader.MIN_PART_BYTES;
+                long started = System.nanoTime();
+                assertThrows(S3StreamUploader.SourceReadException.class, () -> uploader.upload(BUCKET, key,
+                        GeneratedBytes.cutAfter(3, size, size - 1), size, "image/png", Map.of(), Deadline.in(Duration.ofMillis(1500))));
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(millis < 1500 + 2500, "the failure answered " + millis + " ms after the upload began (deadline 1,500 ms)");
+                assertNoObject(key);
+            } finally {
+                uploader.close();
+            }
         }
     }
 
