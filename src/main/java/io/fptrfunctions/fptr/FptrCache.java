@@ -40,6 +40,12 @@ import java.util.function.Predicate;
  */
 public final class FptrCache<K, V> {
 
+    /**
+     * A load whose caller had less than this left when it failed ran out of time (FptrCalls starts no attempt
+     * with less than its 250 ms minimum): its waiters may try themselves.
+     */
+    private static final Duration SPENT = Duration.ofMillis(250);
+
     /** A value and when its load finished. */
     private record Loaded<V>(V value, Instant at) {
     }
@@ -151,12 +157,6 @@ public final class FptrCache<K, V> {
     public void invalidateIf(BiPredicate<K, V> drop) {
         cache.synchronous().asMap().entrySet().removeIf(e -> drop.test(e.getKey(), e.getValue().value()));
     }
-
-    /**
-     * A load whose caller had less than this left when it failed ran out of time (FptrCalls starts no attempt
-     * with less than its 250 ms minimum): its waiters may try themselves.
-     */
-    private static final Duration SPENT = Duration.ofMillis(250);
 
     /** A load failed when its caller's deadline had run out: {@code failure} is not the waiters' own. */
     private static final class OutOfTime extends RuntimeException {

@@ -149,7 +149,8 @@ class StorageTransfer {
             }
             throw new StorageUnavailableException("The storage connection failed: " + withoutQueries(e.getMessage()), e);
         } catch (AwsFailure e) {
-            // S3's calls are cut to the deadline too: one cut so ended the copy for want of time (504), not S3 failing (503)
+            // S3's calls are cut to the deadline too: one cut so ended the copy for want of time, the same end as the
+            // download's cut (both are 504s; ThumbnailHandler still tells S3 calls outside the transfer by their timeout)
             if (e.timedOut() && !deadline.allows(MIN_ATTEMPT)) {
                 throw new Deadline.Exceeded("The copy of " + target.entity() + "'s image to S3 did not finish within the "
                         + "function's time (" + e.getMessage() + "); nothing was stored.");

@@ -155,8 +155,9 @@ class StorageDeadlineTest {
 
     /**
      * The download is quick but S3 takes the connection and never answers: its PutObject is cut at the deadline, and
-     * that is the copy running out of time (504, respond-async helps), not S3 failing (503); under load the same cut
-     * came as S3's failure when it beat the download's own cut (found by the flaky-test review).
+     * the copy ends as it does when the download is cut, out of time (Deadline.Exceeded). It came as S3's timed-out
+     * AwsFailure before (a 504 as well, through Problems), and under load so did the trickling download's cut when
+     * S3's cut beat the watchdog (found by the flaky-test review).
      */
     @Test
     void anS3ThatDoesNotAnswerEndsTheCopyAsTheDeadline() throws Exception {

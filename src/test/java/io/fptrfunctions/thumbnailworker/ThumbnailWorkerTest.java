@@ -1,6 +1,5 @@
 package io.fptrfunctions.thumbnailworker;
 
-import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -496,7 +495,7 @@ class ThumbnailWorkerTest {
         SIM.clearRequests();
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> handler.handleRequest(eventOf(List.of(m)), TestLambdaContext.withRemaining(1900)));
+                () -> handler.handleRequest(SqsEvents.of(m, MotoTestResource.JOB_QUEUE), TestLambdaContext.withRemaining(1900)));
 
         assertTrue(e.getMessage().contains("fptr.thumbnail-worker.min-time-left"), e.getMessage());
         assertEquals(List.of(), receive(QUEUE_URL), "not sent again with its receive count reset: it stays in flight");
@@ -591,41 +590,14 @@ class ThumbnailWorkerTest {
         List<Message> messages = new ArrayList<>(List.of(awaitMessage(QUEUE_URL, wait)));
         messages.addAll(receive(QUEUE_URL));
         List<String> failures = new ArrayList<>();
-        handler.handleRequest(eventOf(messages), TestLambdaContext.invocation("thumbnail-worker")).getBatchItemFailures().forEach(f -> failures.add(f.getItemIdentifier()));
+        failures.addAll(SqsEvents.failures(handler.handleRequest(SqsEvents.of(messages, MotoTestResource.JOB_QUEUE),
+                TestLambdaContext.invocation("thumbnail-worker"))));
         for (Message m : messages) {
             if (!failures.contains(m.messageId())) {
                 sqs.deleteMessage(b -> b.queueUrl(QUEUE_URL).receiptHandle(m.receiptHandle()));
             }
         }
         return new Batch(messages.stream().map(Message::messageId).toList(), failures);
-    }
-
-    /** The SQS event Lambda builds for these received messages. */
-    private static SQSEvent eventOf(List<Message> messages) {
-        List<SQSEvent.SQSMessage> records = new ArrayList<>();
-        for (Message m : messages) {
-            SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
-            r.setMessageId(m.messageId());
-            r.setReceiptHandle(m.receiptHandle());
-            r.setBody(m.body());
-            r.setAttributes(m.attributesAsStrings());
-            Map<String, SQSEvent.MessageAttribute> messageAttributes = new java.util.HashMap<>();
-            m.messageAttributes().forEach((name, v) -> {
-                SQSEvent.MessageAttribute a = new SQSEvent.MessageAttribute();
-                a.setStringValue(v.stringValue());
-                a.setDataType(v.dataType());
-                messageAttributes.put(name, a);
-            });
-            r.setMessageAttributes(messageAttributes);
-            r.setMd5OfBody(m.md5OfBody());
-            r.setEventSource("aws:sqs");
-            r.setEventSourceArn("arn:aws:sqs:us-east-1:123456789012:" + MotoTestResource.JOB_QUEUE);
-            r.setAwsRegion("us-east-1");
-            records.add(r);
-        }
-        SQSEvent event = new SQSEvent();
-        event.setRecords(records);
-        return event;
     }
 
     private Message awaitMessage(String queueUrl, Duration wait) {

@@ -1,10 +1,10 @@
 package io.fptrfunctions.uploadworker;
 
-import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fptrfunctions.aws.MotoFaultProxy;
 import io.fptrfunctions.aws.MotoServer;
 import io.fptrfunctions.aws.MotoTestResource;
+import io.fptrfunctions.thumbnailworker.SqsEvents;
 import io.fptrfunctions.fptr.LogCapture;
 import io.fptrfunctions.http.Answer;
 import io.fptrfunctions.http.ApiGatewayEvents;
@@ -24,7 +24,6 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -160,7 +159,7 @@ class UploadWorkerTest {
         Message job = onlyMessage();
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> worker.handleRequest(eventOf(job), TestLambdaContext.withRemaining(1900)));
+                () -> worker.handleRequest(SqsEvents.of(job, MotoTestResource.UPLOAD_QUEUE), TestLambdaContext.withRemaining(1900)));
 
         assertTrue(e.getMessage().contains("fptr.upload-worker.min-time-left"), e.getMessage());
         assertTrue(receive().isEmpty(), "not sent again with its receive count reset: it stays in flight");
@@ -430,23 +429,7 @@ class UploadWorkerTest {
 
     /** Lambda's event source: the message to the worker's handler; answers the ids it leaves on the queue. */
     private List<String> deliver(Message m) {
-        List<String> left = new ArrayList<>();
-        worker.handleRequest(eventOf(m), TestLambdaContext.withRemaining(60_000)).getBatchItemFailures()
-                .forEach(f -> left.add(f.getItemIdentifier()));
-        return left;
-    }
-
-    /** The SQS event Lambda builds for a received message. */
-    private static SQSEvent eventOf(Message m) {
-        SQSEvent.SQSMessage r = new SQSEvent.SQSMessage();
-        r.setMessageId(m.messageId());
-        r.setReceiptHandle(m.receiptHandle());
-        r.setBody(m.body());
-        r.setAttributes(m.attributesAsStrings());
-        r.setEventSource("aws:sqs");
-        SQSEvent event = new SQSEvent();
-        event.setRecords(List.of(r));
-        return event;
+        return SqsEvents.failures(worker.handleRequest(SqsEvents.of(m, MotoTestResource.UPLOAD_QUEUE), TestLambdaContext.withRemaining(60_000)));
     }
 
     private static ApiGatewayEvents upload(String body) {
