@@ -1,7 +1,7 @@
 """The jvm-aot package (target/function.zip as infra/aot/build makes it) run the way Lambda runs a custom
 runtime, through the local stack (Runtime=jvm-aot: the package's `bootstrap`, given AWS_LAMBDA_RUNTIME_API
 and _HANDLER): every function answers its demo call from a JVM that mapped the package's archive; the
-package also runs as Runtime=java21; and a package unpacked without its file times still gets the archive
+package also runs as Runtime=java21, and on java25's JDK 25; and a package unpacked without its file times still gets the archive
 (the bootstrap's copy in /tmp, whole for starts that share one /tmp). Run after infra/aot/build:
 
     python3 -m unittest discover -s infra/aot/tests -v
@@ -9,6 +9,7 @@ package also runs as Runtime=java21; and a package unpacked without its file tim
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "infra/local"))
 from demo_calls import LocalStackClient  # noqa: E402
+from stack.launcher import JDK25_HOME  # noqa: E402
 from stack.template import Template  # noqa: E402
 
 import yaml  # noqa: E402
@@ -138,6 +140,39 @@ class JvmAotPackageTest(unittest.TestCase):
             stack.stop()
             shutil.rmtree(code, ignore_errors=True)
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+@unittest.skipUnless(PACKAGE.exists(), "no target/function.zip: build it first")
+class ManagedJava25Test(unittest.TestCase):
+    """Runtime=java25, Lambda's managed Java 25 runtime: the same package under AWS's runtime interface client,
+    as java21 runs it, on a JDK 25."""
+
+    def test_every_function_answers_from_a_jvm_on_the_jdk_25(self):
+        jdk25 = Path(os.environ.get("JAVA25_HOME", JDK25_HOME)).resolve()
+        if not (jdk25 / "bin/java").exists():
+            self.skipTest(f"no JDK 25 at {jdk25}")
+        stack = Stack(REPO / "template.yaml", "--parameter", "Runtime=java25")
+        try:
+            functions = stack.client.functions()
+            self.assertGreaterEqual(len(functions), 4)
+            for function in functions:
+                with self.subTest(function["logical_id"]):
+                    status, body, what = stack.client.call(function)
+                    self.assertLess(status, 500, f"{what}: {body[:300]!r}")
+                    [instance] = stack.client.function(function["logical_id"])["instances"]
+                    executable = Path(f"/proc/{instance['pid']}/exe").resolve()
+                    self.assertEqual(jdk25 / "bin/java", executable)
+                    self.assertEqual("25", jvm_version(instance["pid"]))
+        finally:
+            stack.stop()
+
+
+def jvm_version(pid: int) -> str:
+    """The running JVM's java.vm.specification.version (jcmd VM.system_properties, with the JDK 25's jcmd)."""
+    out = subprocess.run([str(JDK / "bin/jcmd"), str(pid), "VM.system_properties"],
+                         capture_output=True, text=True, timeout=60).stdout
+    found = re.search(r"^java\.vm\.specification\.version=(\S+)$", out, re.MULTILINE)
+    return found.group(1) if found else f"unknown: {out[:200]!r}"
 
 
 class BootstrapCopyTest(unittest.TestCase):

@@ -17,7 +17,7 @@ start each), and the warm copies alternate between them round by round, e.g. two
     infra/bench/thumbnail/run --variant ours:FPTR_S3_UPLOADER=ours --variant sdk:FPTR_S3_UPLOADER=sdk
 A variant's Runtime=jvm-aot (the template's parameter) runs the jvm-aot package's bootstrap (its jlinked
 Temurin 25 and CDS archive; infra/aot/build makes it when stale) instead of the machine's java under the
-runtime interface client. Without --variant the template's two runtimes run side by side:
+runtime interface client, and Runtime=java25 the machine's JDK 25 (the local stack's java25). Without --variant the template's two runtimes run side by side:
     --variant java21 --variant jvm-aot:Runtime=jvm-aot
 A variant's Code=DIR runs the target/function.zip of another checkout DIR (built: for jvm-aot, with its
 infra/aot/build), so before and after run in one bench run:
@@ -51,6 +51,8 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "infra/local"))
+from stack.launcher import java_binary, is_stale, unzip_keeping_modes_and_times  # noqa: E402
 WORK = REPO / "target" / "bench-thumbnail"
 BUCKET = "bench-thumbnails"
 PREFIX = "thumbnails/"
@@ -198,8 +200,6 @@ def template_java_tool_options(function: str = "ThumbnailFunction") -> str:
 def build_if_stale(aot: bool) -> Path:
     """target/function.zip from the current sources (the jvm-aot package when a variant runs it, which the
     java21 variants run as well), unpacked as Lambda unpacks it: permissions and file times kept."""
-    sys.path.insert(0, str(REPO / "infra" / "local"))
-    from stack.launcher import is_stale
     zip_path = REPO / "target" / "function.zip"
     if aot:
         subprocess.run([str(REPO / "infra/aot/build"), "--if-stale"], check=True, stdout=sys.stderr)
@@ -212,8 +212,6 @@ def build_if_stale(aot: bool) -> Path:
 
 def unpacked(zip_path: Path, code: Path) -> Path:
     """`zip_path` unpacked into `code` as Lambda unpacks it: permissions and file times kept."""
-    sys.path.insert(0, str(REPO / "infra" / "local"))
-    from stack.launcher import unzip_keeping_modes_and_times
     if not zip_path.is_file():
         raise SystemExit(f"bench: {zip_path} is missing (build that checkout first)")
     shutil.rmtree(code, ignore_errors=True)
@@ -441,8 +439,8 @@ class Variant:
                 raise argparse.ArgumentTypeError(f"'{pair}' is not KEY=VALUE")
             self.env[key] = value
         self.runtime_name = self.env.pop("Runtime", "java21")
-        if self.runtime_name not in ("java21", "jvm-aot"):
-            raise argparse.ArgumentTypeError(f"Runtime={self.runtime_name}: java21 or jvm-aot")
+        if self.runtime_name not in ("java21", "java25", "jvm-aot"):
+            raise argparse.ArgumentTypeError(f"Runtime={self.runtime_name}: java21, java25 or jvm-aot")
         code = self.env.pop("Code", None)
         self.checkout = Path(code).resolve() if code else None
         if self.checkout and not (self.checkout / "target/function.zip").is_file():
@@ -534,11 +532,12 @@ def main() -> int:
         java_tool_options = args.java_tool_options if args.java_tool_options is not None else template_java_tool_options()
         for variant in variants:
             heap_mb = variant.heap_mb or args.heap_mb
-            java_command = ["java", *args.java_opts.split(), f"-Xmx{heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
+            java = java_binary(variant.runtime_name) if variant.runtime_name != "jvm-aot" else None
+            java_command = [java, *args.java_opts.split(), f"-Xmx{heap_mb}m", "-cp", f"{ric}/*", RIC_MAIN, HANDLER]
             variant_code = code if variant.checkout is None else \
                 unpacked(variant.checkout / "target/function.zip", WORK / f"code-{variant.name}")
             # the jvm-aot bootstrap gives the JVM Lambda's flags; the heap cap comes after them and wins
-            command = java_command if variant.runtime_name == "java21" else [str(variant_code / "bootstrap")]
+            command = java_command if java else [str(variant_code / "bootstrap")]
             if args.function_cpus:
                 command = ["taskset", "-c", args.function_cpus, *command]
             fn_env = {
@@ -613,7 +612,7 @@ def main() -> int:
               f"aws s3 cp - s3://{BUCKET}/{key_pipeline}")
         print(f"  its median run:   CPU {pipeline.cpu:5.2f} s; moto {pipeline.servers[0]:5.2f} s, simulator {pipeline.servers[1]:5.2f} s")
         print(f"our function:       java21: the machine's java {args.java_opts} -Xmx{args.heap_mb}m under the runtime "
-              f"interface client; jvm-aot: the package's bootstrap (jlinked Temurin 25, CDS archive) with -Xmx{args.heap_mb}m "
+              f"interface client; java25: the same on a JDK 25; jvm-aot: the package's bootstrap (jlinked Temurin 25, CDS archive) with -Xmx{args.heap_mb}m "
               f"(a variant's Heap= replaces it); JAVA_TOOL_OPTIONS='{java_tool_options}'" + (f", pinned to CPU {args.function_cpus}" if args.function_cpus else ""))
         verdicts = []
         for variant in variants:

@@ -49,6 +49,9 @@ RIC_JNI_LIBRARY = "libaws-lambda-jni.so"
 # go first in JAVA_TOOL_OPTIONS, so a function's own JAVA_TOOL_OPTIONS (the documented way to tune the
 # JVM on Lambda) comes after them and wins.
 LAMBDA_JAVA_OPTIONS = ["-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+# Runtime java25 runs on a JDK 25 (Lambda's is Amazon Corretto 25): $JAVA25_HOME, else the Temurin 25 this
+# kind of machine has beside its JDK 17. java21 runs on the machine's own java, as the simulator does.
+JDK25_HOME = "/usr/lib/jvm/temurin-25-jdk-amd64"
 # The demo seed's script credentials (ApiUser "fptr-functions"), given to the simulator explicitly
 # and written into the Secrets Manager secret.
 FPTR_SCRIPT_NAME = "fptr-functions"
@@ -226,6 +229,11 @@ class LocalStack:
             if not function.runtime.startswith(("java", "provided")):
                 raise TemplateError(f"{function.logical_id}: runtime {function.runtime} cannot run locally "
                                     f"(only the java runtimes and provided.* with a bootstrap)")
+            if function.runtime == "java25":
+                try:
+                    java_binary(function.runtime)
+                except RuntimeError as e:
+                    raise TemplateError(f"{function.logical_id}: {e}") from None
             if function.reserved_concurrency == 0:
                 raise TemplateError(f"{function.logical_id}: ReservedConcurrentExecutions 0 never runs it")
             self.pools[function.logical_id] = FunctionPool(
@@ -419,7 +427,7 @@ class LocalStack:
 
         def start_instance(function: Function, number: int) -> Instance:
             if function.runtime.startswith("java"):
-                command = [java_binary(), *([f"-D{RIC_JNI_PROPERTY}={jni}"] if jni else []),
+                command = [java_binary(function.runtime), *([f"-D{RIC_JNI_PROPERTY}={jni}"] if jni else []),
                            "-cp", f"{ric}/*", RIC_MAIN_CLASS, function.handler]
             else:
                 command = [str(code_dir / "bootstrap")]
@@ -584,7 +592,13 @@ def is_stale(artifact: Path, sources: tuple[str, ...] = ("pom.xml", "src/main"))
     return False
 
 
-def java_binary() -> str:
+def java_binary(runtime: str = "java21") -> str:
+    """The java a runtime runs on here (see JDK25_HOME); the simulator's is java21's."""
+    if runtime == "java25":
+        home = Path(os.environ.get("JAVA25_HOME", JDK25_HOME))
+        if not os.access(home / "bin/java", os.X_OK):
+            raise RuntimeError(f"runtime java25 runs on a JDK 25, and {home} has no bin/java (set JAVA25_HOME)")
+        return str(home / "bin/java")
     java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) \
         if os.environ.get("JAVA_HOME") else shutil.which("java")
     if not java:

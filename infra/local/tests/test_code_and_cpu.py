@@ -2,6 +2,7 @@
 times, the CodeUri and Runtime a template chooses with a parameter, and (--cpu-limit) the CPU share of
 the function's MemorySize in a cgroup."""
 
+import os
 import resource
 import subprocess
 import sys
@@ -9,21 +10,22 @@ import tempfile
 import time
 import unittest
 import zipfile
+from unittest import mock
 from pathlib import Path
 
 from stack.cpu_limit import CpuLimits, vcpus
-from stack.launcher import LocalStack, unzip_keeping_modes_and_times, zip_entry_mtime
+from stack.launcher import LocalStack, java_binary, unzip_keeping_modes_and_times, zip_entry_mtime
 from stack.template import Template
 
 TEMPLATE = """
 Parameters:
-  Runtime: {Type: String, Default: java21, AllowedValues: [java21, jvm-aot]}
+  Runtime: {Type: String, Default: java21, AllowedValues: [java21, java25, jvm-aot]}
 Conditions:
   JvmAot: !Equals [!Ref Runtime, jvm-aot]
 Globals:
   Function:
     CodeUri: target/function.zip
-    Runtime: !If [JvmAot, provided.al2023, java21]
+    Runtime: !If [JvmAot, provided.al2023, !Ref Runtime]
 Resources:
   One: {Type: AWS::Serverless::Function, Properties: {}}
   Two: {Type: AWS::Serverless::Function, Properties: {CodeUri: other/, Runtime: java21}}
@@ -70,6 +72,20 @@ class CodePropertiesTest(unittest.TestCase):
                          LocalStack._code_properties(self.template(), {}))
         self.assertEqual({("target/function.zip", "provided.al2023"), ("other/", "java21")},
                          LocalStack._code_properties(self.template(), {"Runtime": "jvm-aot"}))
+        self.assertEqual({("target/function.zip", "java25"), ("other/", "java21")},
+                         LocalStack._code_properties(self.template(), {"Runtime": "java25"}))
+
+    def test_java25_runs_on_a_jdk_25_and_without_one_the_stack_says_where_it_looked(self):
+        with mock.patch.dict(os.environ, {"JAVA25_HOME": "/nowhere/jdk-25"}):
+            with self.assertRaisesRegex(RuntimeError, "java25 runs on a JDK 25, and /nowhere/jdk-25 has no bin/java"):
+                java_binary("java25")
+        home = Path(tempfile.mkdtemp())
+        (home / "bin").mkdir()
+        (home / "bin/java").write_text("#!/bin/sh\n")
+        (home / "bin/java").chmod(0o755)
+        with mock.patch.dict(os.environ, {"JAVA25_HOME": str(home)}):
+            self.assertEqual(str(home / "bin/java"), java_binary("java25"))
+            self.assertNotEqual(str(home / "bin/java"), java_binary("java21"))
 
 
 class CpuLimitTest(unittest.TestCase):

@@ -293,10 +293,10 @@ class ProjectTemplateTest(unittest.TestCase):
                 self.assertNotIn(key, props, f"{lid} overrides Globals' {key}")
 
     def test_runtime_jvm_aot_is_refused_with_arm64_or_snapstart(self):
-        self.assertEqual(self.parameters["Runtime"]["AllowedValues"], ["java21", "jvm-aot"])
+        self.assertEqual(self.parameters["Runtime"]["AllowedValues"], ["java21", "java25", "jvm-aot"])
         self.assertEqual(self.parameters["Runtime"]["Default"], "java21")
         self.assertEqual(self.template.function_globals["Runtime"],
-                         {"Fn::If": ["JvmAot", "provided.al2023", "java21"]})
+                         {"Fn::If": ["JvmAot", "provided.al2023", {"Ref": "Runtime"}]})
         [rule] = self.template.doc["Rules"].values()
         self.assertEqual(rule["RuleCondition"], {"Fn::Equals": [{"Ref": "Runtime"}, "jvm-aot"]})
         self.assertEqual([a["Assert"] for a in rule["Assertions"]],
