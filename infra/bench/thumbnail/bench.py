@@ -17,7 +17,8 @@ start each), and the warm copies alternate between them round by round, e.g. two
     infra/bench/thumbnail/run --variant ours:FPTR_S3_UPLOADER=ours --variant sdk:FPTR_S3_UPLOADER=sdk
 A variant's Runtime=jvm-aot (the template's parameter) runs the jvm-aot package's bootstrap (its jlinked
 Temurin 25 and CDS archive; infra/aot/build makes it when stale) instead of the machine's java under the
-runtime interface client, and Runtime=java25 the machine's JDK 25 (the local stack's java25). Without --variant the template's two runtimes run side by side:
+runtime interface client, and Runtime=java25 the JDK 25 the local stack's java25 runs on. Without --variant
+java21 and jvm-aot run side by side:
     --variant java21 --variant jvm-aot:Runtime=jvm-aot
 A variant's Code=DIR runs the target/function.zip of another checkout DIR (built: for jvm-aot, with its
 infra/aot/build), so before and after run in one bench run:
