@@ -236,8 +236,12 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(token.environment["FPTR_SECRET_ID"], "ref:FptrSecret")
         worker = next(f for f in functions if f.logical_id == "ThumbnailWorkerFunction")
         [jobs] = worker.sqs_triggers
-        self.assertEqual((jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures, jobs.max_concurrency),
-                         ("ThumbnailJobQueue", 5, True, 5))
+        self.assertEqual((jobs.event_name, jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures,
+                          jobs.max_concurrency), ("ThumbnailWorkerFunctionJobs", "ThumbnailJobQueue", 5, True, 5))
+        uploads = next(f for f in functions if f.logical_id == "UploadWorkerFunction")
+        [jobs] = uploads.sqs_triggers
+        self.assertEqual((jobs.event_name, jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures,
+                          jobs.max_concurrency), ("UploadWorkerFunctionJobs", "UploadJobQueue", 1, True, 2))
 
     def test_reserved_concurrency_follows_the_project_templates_parameters(self):
         template = Template(REPO / "template.yaml")
