@@ -3,6 +3,7 @@ retention and alarmed; the HTTP API throttled and access-logged; the bucket TLS-
 empty; no key in a secret's template value; SnapStart and arm64 as options. (cfn-lint, run by .ci/run,
 checks that it deploys as SAM reads it; this checks that it says what operations need.)"""
 
+import importlib.util
 import json
 import os
 import re
@@ -251,8 +252,8 @@ class ProjectTemplateTest(unittest.TestCase):
             self.assertEqual(consumer_queues, polled.get(lid, []),
                              f"{lid}: receive, delete and get-attributes on the queue it polls, and no other")
 
-    @unittest.skipUnless(__import__("importlib.util").util.find_spec("cfnlint"), "cfn-lint (SAM's transform) not installed")
-    def test_after_sams_transform_no_role_may_touch_a_queue_it_does_not_consume_or_feed(self):
+    @unittest.skipUnless(importlib.util.find_spec("cfnlint"), "cfn-lint (SAM's transform) is not installed")
+    def test_after_sams_transform_no_role_has_sqs_on_every_queue_and_a_worker_consumes_its_own_only(self):
         """What SAM makes of the template (cfn-lint's transform, as `cfn-lint template.yaml` runs it): no role
         has a managed SQS policy or an SQS action on "*"; a worker's role receives, deletes and reads the attributes
         of the queue its event source mapping polls, and of no other."""
@@ -266,7 +267,10 @@ class ProjectTemplateTest(unittest.TestCase):
         try:
             self.assertEqual(transform.transform_template(), [])
         finally:   # the transform sets it for SAM's ARNs
-            os.environ.pop("AWS_DEFAULT_REGION") if region is None else os.environ.update(AWS_DEFAULT_REGION=region)
+            if region is None:
+                os.environ.pop("AWS_DEFAULT_REGION", None)
+            else:
+                os.environ["AWS_DEFAULT_REGION"] = region
         resources = json.loads(json.dumps(transform.template()["Resources"], default=str))
         customer_managed = {lid: r["Properties"]["PolicyDocument"] for lid, r in resources.items()
                             if r["Type"] == "AWS::IAM::ManagedPolicy"}
