@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -48,6 +49,7 @@ class LocalResources:
             "AWS::SNS::Topic": self._topic,
             "AWS::Serverless::Function": self._function,
             "AWS::Serverless::HttpApi": self._http_api,
+            "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
         }
 
     def included(self, logical_id: str) -> bool:
@@ -183,6 +185,13 @@ class LocalResources:
     def _function(self, logical_id: str, props: dict) -> Physical:
         name = self._prop(props, "FunctionName") or self._generated_name(logical_id)
         return Physical(ref=name, attributes={"Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"})
+
+    def _event_source_mapping(self, logical_id: str, props: dict) -> Physical:
+        """Nothing in moto: the local stack polls the queue itself (sqs_source.py). Its Ref is a UUID, as Lambda's."""
+        mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.stack_name}/{logical_id}"))
+        return Physical(ref=mapping_id, attributes={
+            "Id": mapping_id,
+            "EventSourceMappingArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:event-source-mapping:{mapping_id}"})
 
     def _http_api(self, logical_id: str, props: dict) -> Physical:
         api_id = "local" + logical_id.lower()[:5]

@@ -318,7 +318,7 @@ class Gateway:
         pool = self.pools.get(logical_id)
         sources = [s for s in (pool.event_sources if pool else []) if hasattr(s, "set_enabled") and s.trigger.event_name == event_name]
         if not sources:
-            return 404, json_type, json.dumps({"message": f"no SQS event {event_name} on {logical_id}"}).encode()
+            return 404, json_type, json.dumps({"message": f"no SQS event or event source mapping {event_name} on {logical_id}"}).encode()
         try:
             enabled = json.loads(body).get("enabled")
         except (ValueError, AttributeError):

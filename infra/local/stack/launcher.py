@@ -290,8 +290,8 @@ class LocalStack:
             starts += 1
 
     def _event_sources(self, functions: list[Function], sqs) -> None:
-        """An SQS event source per SQS event and a schedule per Schedule/ScheduleV2 event, each on its
-        function's pool; started once the gateway serves."""
+        """An SQS event source per SQS event or SQS AWS::Lambda::EventSourceMapping and a schedule per
+        Schedule/ScheduleV2 event, each on its function's pool; started once the gateway serves."""
         for function in functions:
             pool = self.pools[function.logical_id]
             for trigger in function.sqs_triggers:

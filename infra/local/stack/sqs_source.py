@@ -55,7 +55,7 @@ class SqsEventSource:
         self.trigger = trigger
         self.sqs = sqs
         self.long_poll_s = long_poll_s
-        self.where = f"{pool.function.logical_id}.{trigger.event_name}"
+        self.where = trigger.where(pool.function.logical_id)
         try:
             self.queue_url = sqs.get_queue_url(QueueName=trigger.queue_arn.rsplit(":", 1)[1])["QueueUrl"]
         except sqs.exceptions.QueueDoesNotExist as e:

@@ -1,6 +1,6 @@
 """Reads template.yaml (SAM) the way the local stack needs it: its resources, its functions with their
-HTTP API routes, SQS event sources and schedules, with CloudFormation intrinsic functions resolved against
-the local resources."""
+HTTP API routes, SQS event sources (SAM SQS events and AWS::Lambda::EventSourceMapping resources) and
+schedules, with CloudFormation intrinsic functions resolved against the local resources."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ class Route:
 
 @dataclass
 class SqsTrigger:
-    """An `Events: Type: SQS` of a function: what Lambda's event source mapping is configured with."""
+    """An `Events: Type: SQS` of a function, or an AWS::Lambda::EventSourceMapping on a queue (event_name is
+    then its logical id): what Lambda's event source mapping is configured with."""
     event_name: str
     queue_arn: str
     batch_size: int = 10
@@ -64,6 +65,11 @@ class SqsTrigger:
     report_batch_item_failures: bool = False
     max_concurrency: Optional[int] = None   # ScalingConfig.MaximumConcurrency
     enabled: bool = True
+    mapping: bool = False                   # read from an AWS::Lambda::EventSourceMapping resource
+
+    def where(self, function_logical_id: str) -> str:
+        """What log lines and errors call it: the mapping's logical id, or Function.Event."""
+        return self.event_name if self.mapping else f"{function_logical_id}.{self.event_name}"
 
 
 @dataclass
@@ -179,7 +185,20 @@ class Resolver:
             return spec["Default"]
         if name in self.template.resources:
             return self._ref(name)
+        logical_id, dot, attribute = name.partition(".")
+        if dot and self.template.resources.get(logical_id, {}).get("Type") == "AWS::Serverless::Function":
+            return self._function_reference(logical_id, attribute)
         raise TemplateError(f"!Ref {name}: no such parameter or resource")
+
+    def _function_reference(self, logical_id: str, attribute: str) -> str:
+        """SAM's referenceable property Function.Alias: the alias AutoPublishAlias makes, whose Ref is its ARN."""
+        if attribute != "Alias":
+            raise TemplateError(f"!Ref {logical_id}.{attribute}: only {logical_id}.Alias is known to the local stack")
+        own = self.template.properties(logical_id)
+        alias = self.resolve(own.get("AutoPublishAlias", self.template.function_globals.get("AutoPublishAlias")))
+        if not alias:
+            raise TemplateError(f"!Ref {logical_id}.Alias: {logical_id} has no AutoPublishAlias, so SAM makes no alias")
+        return f"{function_arn(str(self.ref(logical_id)))}:{alias}"
 
     def _function(self, name: str, arg: Any) -> Any:
         if name == "GetAtt":
@@ -287,17 +306,63 @@ def read_functions(template: Template, resolver: Resolver, included: Callable[[s
             function.routes.append(Route(method="ANY" if method in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else method,
                                          path=str(path), function=function, iam=authorizer == "AWS_IAM"))
         functions.append(function)
+    _read_event_source_mappings(template, resolver, included, functions)
     return functions
 
 
-def _sqs_trigger(logical_id: str, event_name: str, props: dict) -> SqsTrigger:
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+
+
+def _read_event_source_mappings(template: Template, resolver: Resolver, included: Callable[[str], bool],
+                                functions: list[Function]) -> None:
+    """Each AWS::Lambda::EventSourceMapping on to its function: an SQS one as the SQS event SAM turns into
+    the same resource (its properties are the event's, with EventSourceArn for Queue), any other kind as an
+    event not triggered locally."""
+    for logical_id, resource in template.resources.items():
+        if resource.get("Type") != "AWS::Lambda::EventSourceMapping" or not included(logical_id):
+            continue
+        raw = resource.get("Properties") or {}
+        function = _mapped_function(logical_id, str(resolver.resolve(raw.get("FunctionName", ""))), functions)
+        # a stream or broker of the template has no local counterpart to resolve its ARN against
+        get_att = raw["EventSourceArn"].get("Fn::GetAtt") if isinstance(raw.get("EventSourceArn"), dict) else None
+        target = (get_att.split(".")[0] if isinstance(get_att, str) else get_att[0]) if get_att else None
+        if target in template.resources and template.resource_type(target) != "AWS::SQS::Queue":
+            function.other_events.append((logical_id, "EventSourceMapping"))
+            continue
+        props = resolver.resolve(raw)
+        source = str(props.get("EventSourceArn", ""))
+        if not source.startswith("arn:aws:sqs:"):
+            function.other_events.append((logical_id, "EventSourceMapping"))
+            continue
+        event_props = {k: v for k, v in props.items() if k not in ("EventSourceArn", "FunctionName")}
+        function.sqs_triggers.append(_sqs_trigger(function.logical_id, logical_id, {**event_props, "Queue": source},
+                                                  mapping=True))
+
+
+def _mapped_function(logical_id: str, name: str, functions: list[Function]) -> Function:
+    """The function a FunctionName names, in any form Lambda takes: its name, its ARN, a version's or an alias's
+    ARN (!Ref Function.Alias), or the partial ARN account:function:name. A qualifier runs the same code here."""
+    for prefix in (function_arn(""), f"{ACCOUNT_ID}:function:"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    for function in functions:
+        if name == function.name or (name.startswith(function.name + ":") and ":" not in name[len(function.name) + 1:]):
+            return function
+    raise TemplateError(f"{logical_id}: FunctionName {name!r} is no function of the template the local stack runs")
+
+
+def _sqs_trigger(logical_id: str, event_name: str, props: dict, mapping: bool = False) -> SqsTrigger:
     """Checked as Lambda's CreateEventSourceMapping checks it, so what fails to deploy fails here too."""
-    where = f"{logical_id}.{event_name}"
+    where = event_name if mapping else f"{logical_id}.{event_name}"   # as SqsTrigger.where
+    queue_property = "EventSourceArn" if mapping else "Queue"
     if props.get("FilterCriteria"):
         # Lambda deletes the messages a filter does not match; invoking with them would mislead
         raise TemplateError(f"{where}: FilterCriteria is not applied by the local stack")
     trigger = SqsTrigger(
         event_name=event_name,
+        mapping=mapping,
         queue_arn=str(props.get("Queue", "")),
         batch_size=int(props.get("BatchSize", 10)),
         batching_window_s=int(props.get("MaximumBatchingWindowInSeconds", 0)),
@@ -306,7 +371,8 @@ def _sqs_trigger(logical_id: str, event_name: str, props: dict) -> SqsTrigger:
         enabled=_truthy(props.get("Enabled", True)),
     )
     if not trigger.queue_arn.startswith("arn:aws:sqs:"):
-        raise TemplateError(f"{where}: Queue must be a queue ARN (!GetAtt MyQueue.Arn), not {trigger.queue_arn!r}")
+        raise TemplateError(f"{where}: {queue_property} must be a queue ARN (!GetAtt MyQueue.Arn), "
+                            f"not {trigger.queue_arn!r}")
     fifo = trigger.queue_arn.endswith(".fifo")
     if not 1 <= trigger.batch_size <= (10 if fifo else 10000):
         raise TemplateError(f"{where}: BatchSize {trigger.batch_size} is outside 1..{10 if fifo else 10000}")

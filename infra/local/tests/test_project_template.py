@@ -3,7 +3,9 @@ retention and alarmed; the HTTP API throttled and access-logged; the bucket TLS-
 empty; no key in a secret's template value; SnapStart and arm64 as options. (cfn-lint, run by .ci/run,
 checks that it deploys as SAM reads it; this checks that it says what operations need.)"""
 
+import importlib.util
 import json
+import os
 import re
 import unittest
 from pathlib import Path
@@ -36,6 +38,21 @@ class ProjectTemplateTest(unittest.TestCase):
     def alarms(self):
         return self.of_type("AWS::CloudWatch::Alarm")
 
+    def queue_consumers(self):
+        """(name, function logical id, its properties, the event source's properties with Queue) of every SQS
+        event and every AWS::Lambda::EventSourceMapping on a queue (FunctionName: !Ref F, F.Alias or F.Arn)."""
+        functions = self.functions()
+        for lid, props in functions.items():
+            for event_name, event in (props.get("Events") or {}).items():
+                if event.get("Type") == "SQS":
+                    yield f"{lid}.{event_name}", lid, props, event["Properties"]
+        for lid, mapping in self.of_type("AWS::Lambda::EventSourceMapping").items():
+            target = mapping["FunctionName"]
+            function = (target.get("Ref") or target.get("Fn::GetAtt", [""])[0]).split(".")[0]
+            self.assertIn(function, functions, f"{lid}: FunctionName is a function of the template")
+            if "Fn::GetAtt" in mapping["EventSourceArn"]:
+                yield lid, function, functions[function], {**mapping, "Queue": mapping["EventSourceArn"]}
+
     # ---- concurrency ---------------------------------------------------------------------------------------
 
     def test_every_function_reserves_its_own_concurrency_parameter_and_the_total_is_modest(self):
@@ -50,12 +67,17 @@ class ProjectTemplateTest(unittest.TestCase):
             self.assertGreaterEqual(int(parameter["MinValue"]), 1, f"{lid}: 0 would never run it")
             self.assertGreaterEqual(int(parameter["Default"]), 1, lid)
             total += int(parameter["Default"])
-            for event_name, event in (props.get("Events") or {}).items():
-                scaling = (event.get("Properties") or {}).get("ScalingConfig") or {}
-                if "MaximumConcurrency" in scaling:
-                    # a reservation below the queue's MaximumConcurrency throttles batches back onto the queue
-                    self.assertEqual(scaling["MaximumConcurrency"], when, f"{lid}.{event_name}: the same parameter")
-                    self.assertGreaterEqual(int(parameter["MinValue"]), 2, "SQS's MaximumConcurrency is at least 2")
+        capped = 0
+        for name, lid, props, source in self.queue_consumers():
+            scaling = source.get("ScalingConfig") or {}
+            if "MaximumConcurrency" in scaling:
+                capped += 1
+                # a reservation below the queue's MaximumConcurrency throttles batches back onto the queue
+                when = props["ReservedConcurrentExecutions"]["Fn::If"][1]
+                self.assertEqual(scaling["MaximumConcurrency"], when, f"{name}: the same parameter")
+                self.assertGreaterEqual(int(self.parameters[when["Ref"]]["MinValue"]), 2,
+                                        "SQS's MaximumConcurrency is at least 2")
+        self.assertEqual(capped, 2, "the thumbnail and upload workers' event sources")
         self.assertLessEqual(total, MAX_TOTAL_RESERVED, "the reserved concurrency of all functions together")
         self.assertEqual(self.template.conditions["ReserveConcurrency"], {"Fn::Equals": [{"Ref": "ReserveConcurrency"}, "true"]})
         self.assertEqual(self.parameters["ReserveConcurrency"]["Default"], "true")
@@ -179,18 +201,106 @@ class ProjectTemplateTest(unittest.TestCase):
         time, so a shorter retention would drop a moved job early)."""
         queues = self.of_type("AWS::SQS::Queue")
         consumed = 0
-        for lid, props in self.functions().items():
+        for name, lid, props, source in self.queue_consumers():
             timeout = int(props.get("Timeout", self.template.function_globals.get("Timeout", 3)))
-            for event_name, event in (props.get("Events") or {}).items():
-                if event.get("Type") != "SQS":
-                    continue
-                consumed += 1
-                queue = queues[event["Properties"]["Queue"]["Fn::GetAtt"][0]]
-                self.assertGreaterEqual(int(queue["VisibilityTimeout"]), 6 * timeout, f"{lid}.{event_name}")
-                dead_letter = queues[queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]
-                self.assertGreater(int(dead_letter["MessageRetentionPeriod"]), int(queue["MessageRetentionPeriod"]),
-                                   f"{lid}.{event_name}: the dead-letter queue keeps a job longer than its queue")
+            consumed += 1
+            queue = queues[source["Queue"]["Fn::GetAtt"][0]]
+            self.assertGreaterEqual(int(queue["VisibilityTimeout"]), 6 * timeout, name)
+            dead_letter = queues[queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]
+            self.assertGreater(int(dead_letter["MessageRetentionPeriod"]), int(queue["MessageRetentionPeriod"]),
+                               f"{name}: the dead-letter queue keeps a job longer than its queue")
         self.assertEqual(consumed, 2, "the thumbnail and upload workers' queues")
+
+    # ---- least privilege on the queues -----------------------------------------------------------------------
+
+    CONSUMER_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+
+    def sqs_statements(self, policies):
+        """(actions, resources) of every SQS-granting statement in a list of policy documents."""
+        for document in policies:
+            for statement in document.get("Statement", []):
+                actions = statement.get("Action", [])
+                actions = [actions] if isinstance(actions, str) else actions
+                sqs = {a for a in actions if a.lower().startswith("sqs:") or a == "*"}
+                if sqs and statement.get("Effect") == "Allow":
+                    resources = statement.get("Resource", [])
+                    yield sqs, resources if isinstance(resources, list) else [resources]
+
+    def test_no_function_gets_sams_sqs_event_and_a_worker_may_consume_its_own_queue_only(self):
+        """A SAM `Type: SQS` event makes SAM attach AWSLambdaSQSQueueExecutionRole (sqs:ReceiveMessage,
+        DeleteMessage, GetQueueAttributes on Resource "*") and SAM has no switch against it: the workers' event
+        sources are AWS::Lambda::EventSourceMapping resources, each worker's own statement granting those three
+        actions on its own queue only - which Lambda checks when it creates the mapping."""
+        queue_arns = [{"Fn::GetAtt": [lid, "Arn"]} for lid in self.of_type("AWS::SQS::Queue")]
+        polled = {}
+        for name, lid, props, source in self.queue_consumers():
+            polled.setdefault(lid, []).append(source["Queue"])
+        self.assertEqual(sorted(polled), ["ThumbnailWorkerFunction", "UploadWorkerFunction"])
+        for lid, props in self.functions().items():
+            self.assertEqual([e for e, event in (props.get("Events") or {}).items() if event.get("Type") == "SQS"], [],
+                             f"{lid}: a SAM SQS event, which brings SAM's policy on every queue")
+            managed = [p for p in props.get("Policies", []) if isinstance(p, str)]
+            self.assertEqual([p for p in managed if "SQS" in p.upper()], [], f"{lid}: an AWS managed SQS policy")
+            documents = [p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]
+            consumer_queues = []
+            for actions, resources in self.sqs_statements(documents):
+                for resource in resources:
+                    self.assertIn(resource, queue_arns, f"{lid}: {sorted(actions)} on {resource!r}, not a queue")
+                if actions & self.CONSUMER_ACTIONS:
+                    self.assertEqual(actions & self.CONSUMER_ACTIONS, self.CONSUMER_ACTIONS, lid)
+                    consumer_queues += resources
+            self.assertEqual(consumer_queues, polled.get(lid, []),
+                             f"{lid}: receive, delete and get-attributes on the queue it polls, and no other")
+
+    @unittest.skipUnless(importlib.util.find_spec("cfnlint"), "cfn-lint (SAM's transform) is not installed")
+    def test_after_sams_transform_no_role_has_sqs_on_every_queue_and_a_worker_consumes_its_own_only(self):
+        """What SAM makes of the template (cfn-lint's transform, as `cfn-lint template.yaml` runs it): no role
+        has a managed SQS policy or an SQS action on "*"; a worker's role receives, deletes and reads the attributes
+        of the queue its event source mapping polls, and of no other."""
+        from cfnlint.decode import decode
+        from cfnlint.template.transforms._sam import Transform
+
+        template, problems = decode(str(REPO / "template.yaml"))
+        self.assertFalse(problems)
+        region = os.environ.get("AWS_DEFAULT_REGION")
+        transform = Transform(str(REPO / "template.yaml"), template, "us-east-1")
+        try:
+            self.assertEqual(transform.transform_template(), [])
+        finally:   # the transform sets it for SAM's ARNs
+            if region is None:
+                os.environ.pop("AWS_DEFAULT_REGION", None)
+            else:
+                os.environ["AWS_DEFAULT_REGION"] = region
+        resources = json.loads(json.dumps(transform.template()["Resources"], default=str))
+        customer_managed = {lid: r["Properties"]["PolicyDocument"] for lid, r in resources.items()
+                            if r["Type"] == "AWS::IAM::ManagedPolicy"}
+        consumed = {}   # role -> queues its functions' mappings poll
+        for lid, r in resources.items():
+            if r["Type"] != "AWS::Lambda::EventSourceMapping":
+                continue
+            alias = resources[r["Properties"]["FunctionName"]["Ref"]]
+            self.assertEqual(alias["Type"], "AWS::Lambda::Alias", f"{lid} targets the alias, as SAM's event did")
+            function = resources[alias["Properties"]["FunctionName"]["Ref"]]
+            role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+            consumed.setdefault(role, []).append(r["Properties"]["EventSourceArn"])
+        self.assertEqual(len(consumed), 2, "the thumbnail and upload workers' roles")
+        for lid, r in resources.items():
+            if r["Type"] != "AWS::IAM::Role":
+                continue
+            props = r["Properties"]
+            managed = [json.dumps(arn) for arn in props.get("ManagedPolicyArns", []) if "Ref" not in arn]
+            self.assertEqual([m for m in managed if "SQS" in m.upper()], [], f"{lid}: an AWS managed SQS policy")
+            documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
+            documents += [customer_managed[arn["Ref"]] for arn in props.get("ManagedPolicyArns", []) if "Ref" in arn]
+            granted = {}   # queue -> the consumer actions the role has on it
+            for actions, resources_ in self.sqs_statements(documents):
+                self.assertNotIn("*", resources_, f"{lid}: {sorted(actions)} on every queue")
+                self.assertNotIn("*", actions, lid)
+                for resource in resources_:
+                    granted.setdefault(json.dumps(resource), set()).update(actions & self.CONSUMER_ACTIONS)
+            self.assertEqual({queue: actions for queue, actions in granted.items() if actions},
+                             {json.dumps(queue): self.CONSUMER_ACTIONS for queue in consumed.get(lid, [])},
+                             f"{lid}: receive, delete and get-attributes on the queue it polls, and no other")
 
     def test_the_outputs_name_every_job_queue_and_dead_letter_queue_an_operator_acts_on(self):
         """README's recovery (aws sqs start-message-move-task --source-arn <dead-letter queue ARN>) and queue checks
@@ -331,7 +441,8 @@ class ProjectTemplateTest(unittest.TestCase):
         """README's "You need" names each service whose resources the template (or SAM, for an event) creates."""
         services = {"Serverless::Function": "Lambda", "Serverless::HttpApi": "API Gateway", "Logs": "CloudWatch Logs",
                     "S3": "S3", "SecretsManager": "Secrets Manager", "SQS": "SQS", "DynamoDB": "DynamoDB",
-                    "CloudWatch": "CloudWatch alarms", "IAM::ManagedPolicy": "managed policies"}
+                    "CloudWatch": "CloudWatch alarms", "IAM::ManagedPolicy": "managed policies",
+                    "Lambda::EventSourceMapping": "Lambda"}
         # what SAM makes of a function's events and properties: its role, and a rule for a schedule
         events = {"Schedule": "EventBridge", "SQS": "SQS", "HttpApi": "API Gateway"}
         readme = (REPO / "README.md").read_text(encoding="utf-8")

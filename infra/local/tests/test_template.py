@@ -7,7 +7,7 @@ import unittest
 from pathlib import Path
 
 from stack.aws import LocalResources
-from stack.template import Resolver, Template, TemplateError, read_functions
+from stack.template import Resolver, SqsTrigger, Template, TemplateError, read_functions
 from tests.moto import MotoServer
 
 REPO = Path(__file__).resolve().parents[3]
@@ -92,6 +92,59 @@ Resources:
 """
 
 
+MAPPINGS_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {CodeUri: code/, Runtime: java21, Handler: h, AutoPublishAlias: live}
+Resources:
+  Jobs: {Type: AWS::SQS::Queue}
+  Stream: {Type: AWS::Kinesis::Stream}
+  EventWorker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Jobs.Arn
+            BatchSize: 20
+            MaximumBatchingWindowInSeconds: 2
+            FunctionResponseTypes: [ReportBatchItemFailures]
+            ScalingConfig: {MaximumConcurrency: 4}
+            Enabled: false
+  AliasWorker: {Type: AWS::Serverless::Function}
+  NameWorker: {Type: AWS::Serverless::Function}
+  ArnWorker: {Type: AWS::Serverless::Function}
+  AliasWorkerJobs:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Jobs.Arn
+      FunctionName: !Ref AliasWorker.Alias
+      BatchSize: 20
+      MaximumBatchingWindowInSeconds: 2
+      FunctionResponseTypes: [ReportBatchItemFailures]
+      ScalingConfig: {MaximumConcurrency: 4}
+      Enabled: false
+  NameWorkerJobs:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {EventSourceArn: !GetAtt Jobs.Arn, FunctionName: !Ref NameWorker}
+  ArnWorkerJobs:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {EventSourceArn: !GetAtt Jobs.Arn, FunctionName: !GetAtt ArnWorker.Arn}
+  ArnWorkerStream:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {EventSourceArn: !GetAtt Stream.Arn, FunctionName: !Ref ArnWorker, StartingPosition: LATEST}
+"""
+
+
+def local_arns(lid: str, attribute: str) -> str:
+    """!GetAtt X.Arn as the local resources answer it: a queue's, a function's; a stream has none locally."""
+    if lid == "Stream":
+        raise TemplateError("!GetAtt Stream.Arn is not known to the local stack")
+    return f"arn:aws:sqs:us-east-1:123456789012:stk-{lid}" if lid == "Jobs" else \
+        f"arn:aws:lambda:us-east-1:123456789012:function:stk-{lid}"
+
+
 class TemplateTest(unittest.TestCase):
     def load(self, text=TEMPLATE) -> Template:
         path = Path(tempfile.mkdtemp()) / "template.yaml"
@@ -127,6 +180,48 @@ class TemplateTest(unittest.TestCase):
         with self.assertRaisesRegex(TemplateError, "Nope"):
             self.resolver(self.load()).resolve({"Ref": "Nope"})
 
+    def mapped(self, text=MAPPINGS_TEMPLATE):
+        template = self.load(text)
+        resolver = Resolver(template, "stk", {}, ref=lambda lid: f"stk-{lid}", get_att=local_arns)
+        return {f.logical_id: f for f in read_functions(template, resolver, lambda lid: True)}
+
+    def test_an_event_source_mapping_on_a_queue_is_read_as_the_sqs_event_sam_makes_the_same_mapping_of(self):
+        functions = self.mapped()
+        [event] = functions["EventWorker"].sqs_triggers
+        [mapping] = functions["AliasWorker"].sqs_triggers
+        self.assertEqual((mapping.event_name, mapping.mapping, mapping.where("AliasWorker")),
+                         ("AliasWorkerJobs", True, "AliasWorkerJobs"))
+        self.assertEqual((event.event_name, event.mapping, event.where("EventWorker")), ("Jobs", False, "EventWorker.Jobs"))
+        self.assertEqual(mapping, SqsTrigger(event_name="AliasWorkerJobs", mapping=True, queue_arn=event.queue_arn,
+                                             batch_size=20, batching_window_s=2, report_batch_item_failures=True,
+                                             max_concurrency=4, enabled=False))
+        self.assertEqual({k: v for k, v in vars(mapping).items() if k not in ("event_name", "mapping")},
+                         {k: v for k, v in vars(event).items() if k not in ("event_name", "mapping")})
+        self.assertEqual(event.queue_arn, "arn:aws:sqs:us-east-1:123456789012:stk-Jobs")
+
+    def test_a_mapping_finds_its_function_by_alias_name_or_arn_and_one_on_a_stream_is_not_polled(self):
+        functions = self.mapped()
+        self.assertEqual([t.event_name for t in functions["NameWorker"].sqs_triggers], ["NameWorkerJobs"])
+        self.assertEqual((functions["NameWorker"].sqs_triggers[0].batch_size,
+                          functions["NameWorker"].sqs_triggers[0].report_batch_item_failures), (10, False), "Lambda's defaults")
+        self.assertEqual([t.event_name for t in functions["ArnWorker"].sqs_triggers], ["ArnWorkerJobs"])
+        self.assertEqual(functions["ArnWorker"].other_events, [("ArnWorkerStream", "EventSourceMapping")])
+        self.assertEqual(functions["EventWorker"].other_events, [])
+
+    def test_a_mapping_the_local_stack_cannot_honour_is_a_clear_error(self):
+        without_alias = MAPPINGS_TEMPLATE.replace(", AutoPublishAlias: live", "")
+        with self.assertRaisesRegex(TemplateError, "AliasWorker has no AutoPublishAlias"):
+            self.mapped(without_alias)
+        elsewhere = MAPPINGS_TEMPLATE.replace("FunctionName: !Ref NameWorker}", "FunctionName: someone-elses}")
+        with self.assertRaisesRegex(TemplateError, "NameWorkerJobs: FunctionName 'someone-elses' is no function"):
+            self.mapped(elsewhere)
+        filtered = MAPPINGS_TEMPLATE.replace("FunctionName: !Ref NameWorker}",
+                                             "FunctionName: !Ref NameWorker, FilterCriteria: {Filters: [{Pattern: '{}'}]}}")
+        with self.assertRaisesRegex(TemplateError, "^NameWorkerJobs: FilterCriteria is not applied"):
+            self.mapped(filtered)
+        with self.assertRaisesRegex(TemplateError, "NameWorkerJobs: BatchSize 0 is outside"):
+            self.mapped(MAPPINGS_TEMPLATE.replace("FunctionName: !Ref NameWorker}", "FunctionName: !Ref NameWorker, BatchSize: 0}"))
+
     @staticmethod
     def project_resolver(template, overrides=None) -> Resolver:
         return Resolver(template, "stk", overrides or {}, ref=lambda lid: f"ref:{lid}",   # queue ARNs as the SQS events need them
@@ -141,8 +236,12 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(token.environment["FPTR_SECRET_ID"], "ref:FptrSecret")
         worker = next(f for f in functions if f.logical_id == "ThumbnailWorkerFunction")
         [jobs] = worker.sqs_triggers
-        self.assertEqual((jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures, jobs.max_concurrency),
-                         ("ThumbnailJobQueue", 5, True, 5))
+        self.assertEqual((jobs.event_name, jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures,
+                          jobs.max_concurrency), ("ThumbnailWorkerFunctionJobs", "ThumbnailJobQueue", 5, True, 5))
+        uploads = next(f for f in functions if f.logical_id == "UploadWorkerFunction")
+        [jobs] = uploads.sqs_triggers
+        self.assertEqual((jobs.event_name, jobs.queue_arn.rsplit(":", 1)[1], jobs.batch_size, jobs.report_batch_item_failures,
+                          jobs.max_concurrency), ("UploadWorkerFunctionJobs", "UploadJobQueue", 1, True, 2))
 
     def test_reserved_concurrency_follows_the_project_templates_parameters(self):
         template = Template(REPO / "template.yaml")

@@ -1,6 +1,6 @@
 """infra/local/up end to end with tests/events-template.yaml (fake functions behind a custom runtime's
-bootstrap): the event path's resources, the webhook secret, the SQS event source, the schedules and
---no-schedules, and infra/local/invoke against the running stack."""
+bootstrap): the event path's resources, the webhook secret, the SQS event sources (a SAM event and an event
+source mapping), the schedules and --no-schedules, and infra/local/invoke against the running stack."""
 
 import json
 import os
@@ -118,6 +118,48 @@ class EventsStackTest(unittest.TestCase):
         [record] = [r for e in entries for r in e["event"].get("Records", []) if r["messageId"] == sent["MessageId"]]
         self.assertEqual((record["eventSource"], record["eventSourceARN"]), ("aws:sqs", env["JOBS_QUEUE_ARN"]))
 
+    def test_an_event_source_mapping_on_a_functions_alias_drives_it_from_its_queue(self):
+        """As the project's workers are driven: an AWS::Lambda::EventSourceMapping (FunctionName !Ref F.Alias),
+        no SAM SQS event. Paused by its logical id, it invokes nothing until it is resumed."""
+        env = json.loads(self.stack.invoke("MappedWorkerFunction").stdout)["env"]
+        sqs = self.stack.client("sqs")
+
+        def delivered(message_id: str) -> list[dict]:
+            return [x for x in self.stack.log.entries() if any(r["messageId"] == message_id for r in x["event"].get("Records", []))]
+
+        first = sqs.send_message(QueueUrl=env["JOBS_QUEUE_URL"], MessageBody='{"action": "ok"}')["MessageId"]
+        self.stack.log.wait_for(lambda e: delivered(first))
+        [entry] = delivered(first)
+        self.assertEqual(entry["function"], "fptr-functions-local-MappedWorkerFunction")
+        self.assertEqual(entry["event"]["Records"][0]["eventSourceARN"], env["JOBS_QUEUE_ARN"])
+        [jobs] = self.stack.functions()["MappedWorkerFunction"]["events"]
+        self.assertEqual((jobs["type"], jobs["event"], jobs["queue"], jobs["batch_size"], jobs["report_batch_item_failures"],
+                          jobs["pollers"]), ("SQS", "MappedWorkerJobs", env["JOBS_QUEUE_ARN"], 3, True, 2))
+        self.assertEqual(self.wait_for_count("MappedWorkerFunction", "deleted", 1), 1)
+
+        def enable(enabled: bool) -> dict:
+            request = urllib.request.Request(self.stack.urls["functions"] + "/_local/functions/MappedWorkerFunction/"
+                                             "events/MappedWorkerJobs", data=json.dumps({"enabled": enabled}).encode(),
+                                             method="PUT")
+            with urllib.request.urlopen(request) as answer:
+                return json.load(answer)
+
+        self.assertFalse(enable(False)["enabled"])
+        held = sqs.send_message(QueueUrl=env["JOBS_QUEUE_URL"], MessageBody='{"action": "ok"}')["MessageId"]
+        time.sleep(2)
+        self.assertEqual(delivered(held), [], "a paused mapping invokes nothing")
+        self.assertTrue(enable(True)["enabled"])
+        self.stack.log.wait_for(lambda e: delivered(held))
+        self.assertEqual(self.wait_for_count("MappedWorkerFunction", "deleted", 2), 2)
+
+    def wait_for_count(self, function: str, count: str, at_least: int) -> int:
+        deadline = time.monotonic() + 15
+        while True:
+            [source] = self.stack.functions()[function]["events"]
+            if source[count] >= at_least or time.monotonic() > deadline:
+                return source[count]
+            time.sleep(0.1)
+
     def test_schedules_fire_with_their_events(self):
         entries = self.stack.log.wait_for(lambda e: {"fptr-functions-local-SweepFunction", "fptr-functions-local-ReportFunction"}
                                           <= {x["function"] for x in e})
@@ -169,7 +211,7 @@ class EventsStackTest(unittest.TestCase):
                                                      "errorType": "Unhandled"})
         unknown = self.stack.invoke("NopeFunction")
         self.assertEqual(unknown.returncode, 2)
-        self.assertIn("no function NopeFunction; known: ['ReportFunction', 'SweepFunction'", unknown.stderr)
+        self.assertIn("no function NopeFunction; known: ['MappedWorkerFunction', 'ReportFunction', 'SweepFunction'", unknown.stderr)
         not_json = self.stack.invoke("SweepFunction", "-", stdin="{nope")
         self.assertEqual(not_json.returncode, 2)
         self.assertIn("the event is not JSON", not_json.stderr)
