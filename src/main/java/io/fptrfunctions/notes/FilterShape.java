@@ -41,9 +41,12 @@ final class FilterShape {
     /** api3's hash group. */
     private static final GroupSyntax HASH = new GroupSyntax("logical_operator", "conditions",
             Map.of("and", "and", "or", "or"), "\"and\" or \"or\"");
-    /** A group as the Python API writes it inside a list: {@code {"filter_operator": "any"|"all", "filters": [...]}}. */
+    /**
+     * A group as the Python API writes it inside a list: {@code {"filter_operator": "any"|"all", "filters": [...]}};
+     * shotgun_api3 takes "and" and "or" there too ({@code _translate_filters_dict}), so a copied filter may use either.
+     */
     private static final GroupSyntax PYTHON = new GroupSyntax("filter_operator", "filters",
-            Map.of("all", "and", "any", "or"), "\"any\" or \"all\"");
+            Map.of("all", "and", "and", "and", "any", "or", "or", "or"), "\"any\" or \"all\" (or \"or\", \"and\")");
 
     private FilterShape() {
     }
@@ -51,8 +54,8 @@ final class FilterShape {
     /**
      * Returns the filter as an api3 hash group. Accepts the hash format {@code {"logical_operator",
      * "conditions"}} and, as the Python API writes them, a plain list of conditions (ANDed) whose groups are
-     * {@code {"filter_operator": "any"|"all", "filters": [...]}} (sent to FPTR as "or"/"and" groups: REST's
-     * list filters take no group at all).
+     * {@code {"filter_operator": "any"|"all", "filters": [...]}} ("or" and "and" too, as the Python API takes them),
+     * sent to FPTR as "or"/"and" groups (REST's list filters take no group at all).
      */
     static ObjectNode check(Input filter) {
         int[] conditions = {0};

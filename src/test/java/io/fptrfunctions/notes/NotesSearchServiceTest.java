@@ -318,6 +318,18 @@ class NotesSearchServiceTest extends NoteFixtureTest {
                 + "[['subject', 'ends_with', 'note'], {'filter_operator': 'any', 'filters': [['subject', 'is', 'seq $T note']]}]}]}")));
     }
 
+    /**
+     * shotgun_api3 reads a group's filter_operator as "all" or "and", "any" or "or" (_translate_filters_dict), so a
+     * filter copied from a Python script may spell it either way; "or" and "and" were a 400.
+     */
+    @Test
+    void pythonGroupsTakeAndAndOrAsTheirOperatorLikeThePythonApi() {
+        assertEquals(expected(3, 4), idSet(search("{'filters': [{'filter_operator': 'or', 'filters': "
+                + "[['subject', 'is', 'seq $T note'], ['subject', 'is', 'other $T']]}]}")));
+        assertEquals(expected(3), idSet(search("{'filters': [{'filter_operator': 'and', 'filters': "
+                + "[['subject', 'starts_with', 'seq'], ['subject', 'is', 'seq $T note']]}]}")));
+    }
+
     // ---- combined ----
 
     @Test
