@@ -1,6 +1,8 @@
 package io.fptrfunctions.notes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrNames;
@@ -118,7 +120,11 @@ final class FilterShape {
         return out;
     }
 
-    /** {@code [field, operator, value...]}: a field path, a word, then bounded values. */
+    /**
+     * {@code [field, operator, value...]}: a field path, a word, then bounded values. Several values after the operator
+     * ({@code ["id", "between", 1, 9]}, as the Python API takes them) are sent as one list, as shotgun_api3 sends them
+     * ({@code _translate_filters_simple}): FPTR's REST refuses a condition of more than three elements (sg-groundtruth 030).
+     */
     private static JsonNode condition(Input condition) {
         List<Input> parts = condition.list(2 + MAX_VALUES);
         Input field = parts.get(0);
@@ -135,7 +141,12 @@ final class FilterShape {
         for (int i = 2; i < parts.size(); i++) {
             value(parts.get(i), 1);
         }
-        return condition.node().deepCopy();
+        if (parts.size() == 3) {
+            return condition.node().deepCopy();
+        }
+        ArrayNode values = JsonNodeFactory.instance.arrayNode();
+        parts.subList(2, parts.size()).forEach(v -> values.add(v.node().deepCopy()));
+        return FptrFilter.condition(field.node().textValue(), operator.node().textValue(), values);
     }
 
     private static void value(Input value, int depth) {

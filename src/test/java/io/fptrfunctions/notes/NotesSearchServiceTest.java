@@ -330,6 +330,17 @@ class NotesSearchServiceTest extends NoteFixtureTest {
                 + "[['subject', 'starts_with', 'seq'], ['subject', 'is', 'seq $T note']]}]}")));
     }
 
+    /**
+     * shotgun_api3 takes a condition's values after the operator ({@code ["id", "between", 1, 9]}) and sends them as
+     * one list (_translate_filters_simple); FPTR's REST refuses a condition of more than three elements
+     * (sg-groundtruth 030), so such a filter was FPTR's 400.
+     */
+    @Test
+    void pythonConditionsWithSeveralValuesAreSentWithTheValuesAsOneList() {
+        assertEquals(expected(3, 4), idSet(search("{'filters': [['subject', 'in', 'seq $T note', 'other $T']]}")));
+        assertEquals(expected(2, 3), idSet(search("{'filters': [['id', 'between', " + f.n[2] + ", " + f.n[3] + "]]}")));
+    }
+
     // ---- combined ----
 
     @Test
