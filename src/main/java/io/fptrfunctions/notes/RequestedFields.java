@@ -61,6 +61,36 @@ final class RequestedFields {
                 "FPTR ignores a sort key it does not know, so the notes would come back in id order as if sorted");
     }
 
+    /**
+     * {@code linked}'s types against {@code Note.note_links}' valid types (Note's fields, read once and cached). FPTR
+     * matches a link to a real type outside them with nothing (sg-groundtruth 059), which would read as "no such
+     * notes", and answers an unknown type with a 400 that names no entry; here it is a 400 pointing at the entry's type.
+     */
+    static void requireLinkable(List<NoteQuery.LinkedEntity> linked, FieldSchemas schemas, Deadline deadline) {
+        if (linked.isEmpty()) {
+            return;
+        }
+        List<String> linkable;
+        try {
+            linkable = schemas.fieldOf(deadline, "Note", "note_links").map(RequestedFields::validTypes).orElse(List.of());
+        } catch (FptrFailure e) {
+            unchecked("Note", e);
+            return;
+        }
+        if (linkable.isEmpty()) {
+            return;   // nothing to check against: FPTR decides
+        }
+        for (NoteQuery.LinkedEntity entity : linked) {
+            if (!linkable.contains(entity.type())) {
+                String at = entity.typePointer();
+                throw new ProblemException(400, "Unknown entity type", "'" + at.substring(1) + "' (\"" + entity.type()
+                        + "\"): Note.note_links links to " + String.join(", ", linkable) + ", not to " + entity.type()
+                        + ", so no note can be linked to it; use one of those schema names.")
+                        .with("pointer", at);
+            }
+        }
+    }
+
     /** @param throughMultiEntity whether a dotted path may go on through a multi-entity field ({@code note_links.Shot.code}) */
     private static void requireKnown(List<String> names, FieldSchemas schemas, Deadline deadline, boolean throughMultiEntity,
                                      IntFunction<String> label, IntFunction<String> pointer, String why) {

@@ -258,6 +258,24 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertEquals(expected(2, 5), idSet(search("{'linked': [{'type': 'Version', 'id': " + f.v001 + "}, {'type': 'Asset', 'name': 'hero_$T'}]}")));
     }
 
+    /**
+     * A type Note.note_links cannot hold: FPTR matches a link to a real type outside its valid_types with nothing
+     * (sg-groundtruth 059), so such a search was an empty answer, and a type FPTR does not know was its 400
+     * naming no entry; now a 400 whose pointer names the entry's type, before any search.
+     */
+    @Test
+    void aLinkedTypeNoteLinksCannotHoldIsA400NamingTheEntry() {
+        SIM.clearRequests();
+        ProblemException real = assertThrows(ProblemException.class, () -> search("{'linked': [{'type': 'Shot', 'id': "
+                + f.shA010 + "}, {'type': 'LocalStorage', 'id': 1}]}"));
+        assertEquals(400, real.status());
+        assertEquals("/linked/1/type", real.extensions().get("pointer"));
+        assertTrue(real.detail().startsWith("'linked/1/type' (\"LocalStorage\"): Note.note_links links to "), real.detail());
+        ProblemException unknown = assertThrows(ProblemException.class, () -> search("{'linked': {'type': 'Shots', 'name': 'shA010_$T'}}"));
+        assertEquals("/linked/type", unknown.extensions().get("pointer"));
+        assertEquals(0, SIM.count("POST", "/_search$"), "no search for a link no note can have");
+    }
+
     @Test
     void sequenceMatchesItsShotsAndItself() {
         assertEquals(expected(1, 2, 3, 6), idSet(search("{'sequence': 'SEQA_$T'}")));
