@@ -561,6 +561,8 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ProblemException e = assertThrows(ProblemException.class, () -> AnswerSize.check(all, 6, 1500, mapper));
         assertEquals(422, e.status());
         assertEquals(6, e.extensions().get("count"));
+        // the sizes as they are: in whole MB a 6.5 MB answer read "a 6 MB answer, more than the 6 MB...", this one "0 MB"
+        assertTrue(e.detail().contains("make a " + AnswerSize.escapedSize(all, mapper) + "-byte answer, more than the 1500 bytes"), e.detail());
         int fits = (Integer) e.extensions().get("suggested_limit");
         assertTrue(fits >= 1 && fits < 6, e.detail());
         ObjectNode cut = search("{'project': " + f.project + ", 'limit': " + fits + "}");
