@@ -183,6 +183,16 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertTrue(e.detail().contains("nobody." + f.tag), e.detail());
     }
 
+    /** As every refusal quotes caller text (Input.quote): at most 80 characters, control characters as '?'. */
+    @Test
+    void anUnknownAuthorIsQuotedShortAndWithoutControlCharacters() {
+        String author = "nobody\\u0007" + "x".repeat(240);
+        ProblemException e = assertThrows(ProblemException.class, () -> search("{'author': '" + author + "'}"));
+        assertEquals(404, e.status());
+        assertTrue(e.detail().contains("'nobody?xxx"), e.detail());
+        assertFalse(e.detail().contains("x".repeat(100)), e.detail());
+    }
+
     /** A user who left is retired (deleted) in FPTR, but the notes they wrote stay, and are found by their login or name. */
     @Test
     void notesOfARetiredAuthorAreFoundByTheirLoginOrName() {
