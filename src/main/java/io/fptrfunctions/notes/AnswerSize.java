@@ -21,8 +21,9 @@ final class AnswerSize {
         long bytes = escapedSize(answer, mapper);
         if (bytes > maxBytes) {
             int fits = fitting(answer, bytes, maxBytes, mapper);
-            throw ProblemException.unprocessable("The " + count + " matching notes make a " + bytes / 1_000_000
-                    + " MB answer, more than the " + maxBytes / 1_000_000 + " MB a Lambda response can carry. "
+            // in bytes: whole MB read "a 6 MB answer, more than the 6 MB" for anything from 6 to 7 MB
+            throw ProblemException.unprocessable("The " + count + " matching notes make a " + bytes
+                    + "-byte answer, more than the " + maxBytes + " bytes a Lambda response can carry. "
                     + "Narrow the criteria, ask for fewer fields, or set limit (the first " + fits + " notes fit).")
                     .with("count", count).with("suggested_limit", fits);
         }

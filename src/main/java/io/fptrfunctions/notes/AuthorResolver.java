@@ -7,6 +7,7 @@ import io.fptrfunctions.deadline.Deadline;
 import io.fptrfunctions.fptr.FptrClient;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrRecords;
+import io.fptrfunctions.http.Input;
 import io.fptrfunctions.http.ProblemException;
 
 import java.util.ArrayList;
@@ -51,13 +52,13 @@ final class AuthorResolver {
         }
         if (matches.isEmpty()) {
             throw new ProblemException(404, "Unknown author",
-                    "No HumanUser has the login or name '" + author + "', and no ApiUser (script) is called so.")
+                    "No HumanUser has the login or name '" + Input.quote(author) + "', and no ApiUser (script) is called so.")
                     .with("pointer", "/author");
         }
         if (matches.size() > 1) {
             List<Map<String, Object>> listed = matches.stream().map(user -> describe(user, retired)).toList();
             throw new ProblemException(409, "Ambiguous author",
-                    matches.size() + " users match '" + author + "'; send the login of the one you mean (or filter by id through filters: [\"created_by\", \"is\", {\"type\", \"id\"}]).")
+                    matches.size() + " users match '" + Input.quote(author) + "'; send the login of the one you mean (or filter by id through filters: [\"created_by\", \"is\", {\"type\", \"id\"}]).")
                     .with("pointer", "/author").with("matches", listed);
         }
         ObjectNode user = matches.get(0);

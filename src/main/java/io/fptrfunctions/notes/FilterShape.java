@@ -1,6 +1,8 @@
 package io.fptrfunctions.notes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fptrfunctions.fptr.FptrFilter;
 import io.fptrfunctions.fptr.FptrNames;
@@ -41,9 +43,12 @@ final class FilterShape {
     /** api3's hash group. */
     private static final GroupSyntax HASH = new GroupSyntax("logical_operator", "conditions",
             Map.of("and", "and", "or", "or"), "\"and\" or \"or\"");
-    /** A group as the Python API writes it inside a list: {@code {"filter_operator": "any"|"all", "filters": [...]}}. */
+    /**
+     * A group as the Python API writes it inside a list: {@code {"filter_operator": "any"|"all", "filters": [...]}};
+     * shotgun_api3 takes "and" and "or" there too ({@code _translate_filters_dict}), so a copied filter may use either.
+     */
     private static final GroupSyntax PYTHON = new GroupSyntax("filter_operator", "filters",
-            Map.of("all", "and", "any", "or"), "\"any\" or \"all\"");
+            Map.of("all", "and", "and", "and", "any", "or", "or", "or"), "\"any\" or \"all\" (or \"or\", \"and\")");
 
     private FilterShape() {
     }
@@ -51,8 +56,8 @@ final class FilterShape {
     /**
      * Returns the filter as an api3 hash group. Accepts the hash format {@code {"logical_operator",
      * "conditions"}} and, as the Python API writes them, a plain list of conditions (ANDed) whose groups are
-     * {@code {"filter_operator": "any"|"all", "filters": [...]}} (sent to FPTR as "or"/"and" groups: REST's
-     * list filters take no group at all).
+     * {@code {"filter_operator": "any"|"all", "filters": [...]}} ("or" and "and" too, as the Python API takes them),
+     * sent to FPTR as "or"/"and" groups (REST's list filters take no group at all).
      */
     static ObjectNode check(Input filter) {
         int[] conditions = {0};
@@ -115,7 +120,11 @@ final class FilterShape {
         return out;
     }
 
-    /** {@code [field, operator, value...]}: a field path, a word, then bounded values. */
+    /**
+     * {@code [field, operator, value...]}: a field path, a word, then bounded values. Several values after the operator
+     * ({@code ["id", "between", 1, 9]}, as the Python API takes them) are sent as one list, as shotgun_api3 sends them
+     * ({@code _translate_filters_simple}): FPTR's REST refuses a condition of more than three elements (sg-groundtruth 030).
+     */
     private static JsonNode condition(Input condition) {
         List<Input> parts = condition.list(2 + MAX_VALUES);
         Input field = parts.get(0);
@@ -132,7 +141,12 @@ final class FilterShape {
         for (int i = 2; i < parts.size(); i++) {
             value(parts.get(i), 1);
         }
-        return condition.node().deepCopy();
+        if (parts.size() == 3) {
+            return condition.node().deepCopy();
+        }
+        ArrayNode values = JsonNodeFactory.instance.arrayNode();
+        parts.subList(2, parts.size()).forEach(v -> values.add(v.node().deepCopy()));
+        return FptrFilter.condition(field.node().textValue(), operator.node().textValue(), values);
     }
 
     private static void value(Input value, int depth) {

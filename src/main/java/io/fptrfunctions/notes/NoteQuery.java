@@ -23,7 +23,10 @@ public record NoteQuery(ProjectRef project, String author, List<LinkedEntity> li
     public record ProjectRef(Long id, String name) {
     }
 
-    /** One entry of {@code linked}: {@code {"type": "Shot", "id": 7}} or {@code {"type": "Shot", "name": "sh010"}}. */
-    public record LinkedEntity(String type, Long id, String name) {
+    /**
+     * One entry of {@code linked}: {@code {"type": "Shot", "id": 7}} or {@code {"type": "Shot", "name": "sh010"}};
+     * {@code typePointer} is where its type was in the request ({@code /linked/1/type}), for a problem found later.
+     */
+    public record LinkedEntity(String type, Long id, String name, String typePointer) {
     }
 }

@@ -143,8 +143,8 @@ final class NoteSearchRequestReader {
                 throw e.invalid(e.name() + " needs exactly one of id or name (it has " + (id.isPresent() ? "both" : "neither") + ").");
             }
             out.add(id.isPresent()
-                    ? new LinkedEntity(typeName, id.id(), null)
-                    : new LinkedEntity(typeName, null, name.text(MAX_NAME).strip()));
+                    ? new LinkedEntity(typeName, id.id(), null, type.pointer())
+                    : new LinkedEntity(typeName, null, name.text(MAX_NAME).strip(), type.pointer()));
         }
         return List.copyOf(out);
     }

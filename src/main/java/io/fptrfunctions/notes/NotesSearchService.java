@@ -98,6 +98,7 @@ public class NotesSearchService {
         long started = System.nanoTime();
         RequestedFields.requireKnown(asked.fields(), schemas, deadline);
         RequestedFields.requireKnownSort(asked.sort(), schemas, deadline);
+        RequestedFields.requireLinkable(asked.linked(), schemas, deadline);
         // a name two projects share would match both projects' notes: resolved first, to one id or a 404 or 409
         NoteQuery query = asked.project() != null && asked.project().name() != null
                 ? asked.withProject(projectNames.id(asked.project().name(), deadline)) : asked;

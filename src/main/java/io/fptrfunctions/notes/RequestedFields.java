@@ -20,7 +20,8 @@ import java.util.function.IntFunction;
  * a dotted path is checked ({@code project.Project.name}: Note.project links to Project, which has
  * name). The schema is read a whole entity type at a time and cached ({@link FieldSchemas#fieldOf}), and
  * a type is read only when a link field names it among its {@code valid_types}: names a caller makes up
- * cost no FPTR call once Note's fields are known.
+ * cost no FPTR call once Note's fields are known. A field path through a multi-entity field
+ * ({@code note_links.Shot.code}) is refused too: FPTR answers nothing for it (sg-groundtruth 016).
  */
 final class RequestedFields {
 
@@ -43,7 +44,7 @@ final class RequestedFields {
     }
 
     static void requireKnown(List<String> fields, FieldSchemas schemas, Deadline deadline) {
-        requireKnown(fields, schemas, deadline, i -> "'fields/" + i + "'", i -> "/fields/" + i,
+        requireKnown(fields, schemas, deadline, false, i -> "'fields/" + i + "'", i -> "/fields/" + i,
                 "FPTR leaves fields it does not know out of its answer, so they would come back null on every note");
     }
 
@@ -56,16 +57,47 @@ final class RequestedFields {
         for (String key : sort.split(",")) {
             keys.add(key.startsWith("-") ? key.substring(1) : key);
         }
-        requireKnown(keys, schemas, deadline, i -> "'sort' key " + i, i -> "/sort",
+        requireKnown(keys, schemas, deadline, true, i -> "'sort' key " + i, i -> "/sort",
                 "FPTR ignores a sort key it does not know, so the notes would come back in id order as if sorted");
     }
 
-    private static void requireKnown(List<String> names, FieldSchemas schemas, Deadline deadline, IntFunction<String> label,
-                                     IntFunction<String> pointer, String why) {
+    /**
+     * {@code linked}'s types against {@code Note.note_links}' valid types (Note's fields, read once and cached). FPTR
+     * matches a link to a real type outside them with nothing (sg-groundtruth 059), which would read as "no such
+     * notes", and answers an unknown type with a 400 that names no entry; here it is a 400 pointing at the entry's type.
+     */
+    static void requireLinkable(List<NoteQuery.LinkedEntity> linked, FieldSchemas schemas, Deadline deadline) {
+        if (linked.isEmpty()) {
+            return;
+        }
+        List<String> linkable;
+        try {
+            linkable = schemas.fieldOf(deadline, "Note", "note_links").map(RequestedFields::validTypes).orElse(List.of());
+        } catch (FptrFailure e) {
+            unchecked("Note", e);
+            return;
+        }
+        if (linkable.isEmpty()) {
+            return;   // nothing to check against: FPTR decides
+        }
+        for (NoteQuery.LinkedEntity entity : linked) {
+            if (!linkable.contains(entity.type())) {
+                String at = entity.typePointer();
+                throw new ProblemException(400, "Unknown entity type", "'" + at.substring(1) + "' (\"" + entity.type()
+                        + "\"): Note.note_links links to " + String.join(", ", linkable) + ", not to " + entity.type()
+                        + ", so no note can be linked to it; use one of those schema names.")
+                        .with("pointer", at);
+            }
+        }
+    }
+
+    /** @param throughMultiEntity whether a dotted path may go on through a multi-entity field ({@code note_links.Shot.code}) */
+    private static void requireKnown(List<String> names, FieldSchemas schemas, Deadline deadline, boolean throughMultiEntity,
+                                     IntFunction<String> label, IntFunction<String> pointer, String why) {
         List<Unknown> unknown = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             try {
-                check(i, names.get(i), schemas, deadline).ifPresent(unknown::add);
+                check(i, names.get(i), schemas, deadline, throughMultiEntity).ifPresent(unknown::add);
             } catch (Unchecked leftUnchecked) {
                 // logged where it happened; the search goes on
             }
@@ -84,7 +116,7 @@ final class RequestedFields {
     }
 
     /** The first hop of {@code name} that names nothing; empty when every hop exists. */
-    private static Optional<Unknown> check(int index, String name, FieldSchemas schemas, Deadline deadline) {
+    private static Optional<Unknown> check(int index, String name, FieldSchemas schemas, Deadline deadline, boolean throughMultiEntity) {
         if (name.equals("id") || NoteShaper.BASE_FIELDS.contains(name)) {
             return Optional.empty();
         }
@@ -113,6 +145,11 @@ final class RequestedFields {
                     return Optional.of(new Unknown(index, name, type + "." + field + " is not a link to other entities, so the path "
                             + "cannot go on to " + next, false, null));
                 }
+                if (!throughMultiEntity && isMultiEntity(schema.get())) {
+                    // FPTR reads nothing through one (the key is left out of its answer; sg-groundtruth 016, 071)
+                    return Optional.of(new Unknown(index, name, type + "." + field + " is a multi-entity field, and FPTR answers "
+                            + "no dotted field through one; ask for " + field + " itself (each link has its type, id and name)", false, null));
+                }
                 if (!linksTo.isEmpty() && !linksTo.contains(next)) {
                     return Optional.of(new Unknown(index, name, type + "." + field + " links to " + String.join(", ", linksTo)
                             + ", not to " + next, true, null));
@@ -126,6 +163,10 @@ final class RequestedFields {
     private static boolean isLink(JsonNode schema) {
         String dataType = schema.path("data_type").path("value").asText("");
         return dataType.equals("entity") || dataType.equals("multi_entity");
+    }
+
+    private static boolean isMultiEntity(JsonNode schema) {
+        return schema.path("data_type").path("value").asText("").equals("multi_entity");
     }
 
     private static List<String> validTypes(JsonNode schema) {

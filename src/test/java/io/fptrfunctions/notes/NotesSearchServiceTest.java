@@ -183,6 +183,16 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertTrue(e.detail().contains("nobody." + f.tag), e.detail());
     }
 
+    /** As every refusal quotes caller text (Input.quote): at most 80 characters, control characters as '?'. */
+    @Test
+    void anUnknownAuthorIsQuotedShortAndWithoutControlCharacters() {
+        String author = "nobody\\u0007" + "x".repeat(240);
+        ProblemException e = assertThrows(ProblemException.class, () -> search("{'author': '" + author + "'}"));
+        assertEquals(404, e.status());
+        assertTrue(e.detail().contains("'nobody?xxx"), e.detail());
+        assertFalse(e.detail().contains("x".repeat(100)), e.detail());
+    }
+
     /** A user who left is retired (deleted) in FPTR, but the notes they wrote stay, and are found by their login or name. */
     @Test
     void notesOfARetiredAuthorAreFoundByTheirLoginOrName() {
@@ -258,6 +268,24 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertEquals(expected(2, 5), idSet(search("{'linked': [{'type': 'Version', 'id': " + f.v001 + "}, {'type': 'Asset', 'name': 'hero_$T'}]}")));
     }
 
+    /**
+     * A type Note.note_links cannot hold: FPTR matches a link to a real type outside its valid_types with nothing
+     * (sg-groundtruth 059), so such a search was an empty answer, and a type FPTR does not know was its 400
+     * naming no entry; now a 400 whose pointer names the entry's type, before any search.
+     */
+    @Test
+    void aLinkedTypeNoteLinksCannotHoldIsA400NamingTheEntry() {
+        SIM.clearRequests();
+        ProblemException real = assertThrows(ProblemException.class, () -> search("{'linked': [{'type': 'Shot', 'id': "
+                + f.shA010 + "}, {'type': 'LocalStorage', 'id': 1}]}"));
+        assertEquals(400, real.status());
+        assertEquals("/linked/1/type", real.extensions().get("pointer"));
+        assertTrue(real.detail().startsWith("'linked/1/type' (\"LocalStorage\"): Note.note_links links to "), real.detail());
+        ProblemException unknown = assertThrows(ProblemException.class, () -> search("{'linked': {'type': 'Shots', 'name': 'shA010_$T'}}"));
+        assertEquals("/linked/type", unknown.extensions().get("pointer"));
+        assertEquals(0, SIM.count("POST", "/_search$"), "no search for a link no note can have");
+    }
+
     @Test
     void sequenceMatchesItsShotsAndItself() {
         assertEquals(expected(1, 2, 3, 6), idSet(search("{'sequence': 'SEQA_$T'}")));
@@ -316,6 +344,29 @@ class NotesSearchServiceTest extends NoteFixtureTest {
                 + "[['subject', 'is', 'seq $T note'], ['subject', 'is', 'other $T']]}]}")));
         assertEquals(expected(3), idSet(search("{'filters': [['subject', 'starts_with', 'seq'], {'filter_operator': 'all', 'filters': "
                 + "[['subject', 'ends_with', 'note'], {'filter_operator': 'any', 'filters': [['subject', 'is', 'seq $T note']]}]}]}")));
+    }
+
+    /**
+     * shotgun_api3 reads a group's filter_operator as "all" or "and", "any" or "or" (_translate_filters_dict), so a
+     * filter copied from a Python script may spell it either way; "or" and "and" were a 400.
+     */
+    @Test
+    void pythonGroupsTakeAndAndOrAsTheirOperatorLikeThePythonApi() {
+        assertEquals(expected(3, 4), idSet(search("{'filters': [{'filter_operator': 'or', 'filters': "
+                + "[['subject', 'is', 'seq $T note'], ['subject', 'is', 'other $T']]}]}")));
+        assertEquals(expected(3), idSet(search("{'filters': [{'filter_operator': 'and', 'filters': "
+                + "[['subject', 'starts_with', 'seq'], ['subject', 'is', 'seq $T note']]}]}")));
+    }
+
+    /**
+     * shotgun_api3 takes a condition's values after the operator ({@code ["id", "between", 1, 9]}) and sends them as
+     * one list (_translate_filters_simple); FPTR's REST refuses a condition of more than three elements
+     * (sg-groundtruth 030), so such a filter was FPTR's 400.
+     */
+    @Test
+    void pythonConditionsWithSeveralValuesAreSentWithTheValuesAsOneList() {
+        assertEquals(expected(3, 4), idSet(search("{'filters': [['subject', 'in', 'seq $T note', 'other $T']]}")));
+        assertEquals(expected(2, 3), idSet(search("{'filters': [['id', 'between', " + f.n[2] + ", " + f.n[3] + "]]}")));
     }
 
     // ---- combined ----
@@ -407,6 +458,22 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         assertTrue(notALink.detail().startsWith("'fields/0' (\"subject.Project.name\"): Note.subject is not a link"), notALink.detail());
     }
 
+    /**
+     * FPTR answers a dotted field through a multi-entity field with nothing (the key left out, sg-groundtruth 016,
+     * 071: {@code note_links.Shot.code} reads back absent), so it was null on every note, which read like notes
+     * without a shot; as with an unknown name, a 400 naming it.
+     */
+    @Test
+    void aDottedFieldThroughAMultiEntityFieldIsA400NotNullOnEveryNote() {
+        SIM.clearRequests();
+        ProblemException e = assertThrows(ProblemException.class,
+                () -> search("{'project': " + f.project + ", 'fields': ['project.Project.name', 'note_links.Shot.code']}"));
+        assertEquals(400, e.status());
+        assertEquals("/fields/1", e.extensions().get("pointer"));
+        assertTrue(e.detail().startsWith("'fields/1' (\"note_links.Shot.code\"): Note.note_links is a multi-entity field"), e.detail());
+        assertEquals(0, SIM.count("POST", "/_search$"), "no search for a field FPTR cannot answer");
+    }
+
     @Test
     void namesMadeUpCostNoSchemaReadOnceTheTypeIsKnown() {
         search("{'project': " + f.project + ", 'fields': ['sg_status_list']}");
@@ -421,18 +488,18 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     @Test
     void knownFieldsAreLookedUpOnceThenServedFromTheCache() {
         SIM.clearRequests();
-        search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
+        search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'project.Project.name']}");
         long first = SIM.count("GET", "/schema/");
-        assertTrue(first <= 2, "at most Note's fields and Shot's fields: " + SIM.requests());
-        search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'note_links.Shot.code']}");
+        assertTrue(first <= 2, "at most Note's fields and Project's fields: " + SIM.requests());
+        search("{'project': " + f.project + ", 'fields': ['sg_status_list', 'project.Project.name']}");
         assertEquals(first, SIM.count("GET", "/schema/"), "the second search reads no schema");
     }
 
     @Test
     void aSchemaTheScriptMayNotReadDoesNotStopTheSearch() {
-        // Step's fields are read by no other test, so this read reaches FPTR.
-        SIM.fault(Map.of("method", "GET", "path", "/schema/Step/fields$", "status", 403, "times", 1));
-        ObjectNode answer = search("{'project': " + f.project + ", 'fields': ['note_links.Step.code']}");
+        // ApiUser's fields are read by no other test, so this read reaches FPTR.
+        SIM.fault(Map.of("method", "GET", "path", "/schema/ApiUser/fields$", "status", 403, "times", 1));
+        ObjectNode answer = search("{'project': " + f.project + ", 'fields': ['user.ApiUser.firstname']}");
         assertTrue(answer.path("count").asInt() > 0, answer.toString());
         assertTrue(SIM.faults().isEmpty(), "the schema read was refused, and the search went on");
     }
@@ -504,6 +571,8 @@ class NotesSearchServiceTest extends NoteFixtureTest {
         ProblemException e = assertThrows(ProblemException.class, () -> AnswerSize.check(all, 6, 1500, mapper));
         assertEquals(422, e.status());
         assertEquals(6, e.extensions().get("count"));
+        // the sizes as they are: in whole MB a 6.5 MB answer read "a 6 MB answer, more than the 6 MB...", this one "0 MB"
+        assertTrue(e.detail().contains("make a " + AnswerSize.escapedSize(all, mapper) + "-byte answer, more than the 1500 bytes"), e.detail());
         int fits = (Integer) e.extensions().get("suggested_limit");
         assertTrue(fits >= 1 && fits < 6, e.detail());
         ObjectNode cut = search("{'project': " + f.project + ", 'limit': " + fits + "}");

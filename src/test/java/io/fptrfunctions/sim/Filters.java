@@ -140,17 +140,19 @@ public final class Filters {
             throw SimError.badRequest("Invalid filter: " + SimJson.rubyInspect(c)
                     + ". A condition is [field, relation, value]");
         }
+        if (c.size() > 3) {
+            // the shape is fixed at three elements; several values are one list (sg-groundtruth 030, measured in
+            // the array format; the hash format's conditions are taken to be read alike)
+            throw SimError.badRequest("Invalid condition: " + SimJson.rubyInspect(c));
+        }
         String path = c.get(0).textValue();
         String relation = c.get(1).textValue();
         ArrayNode values = SimJson.array();
         if (c.size() == 3 && c.get(2).isArray()) {
             values.addAll((ArrayNode) c.get(2));
+        } else if (c.size() == 3) {
+            values.add(c.get(2));
         } else {
-            for (int i = 2; i < c.size(); i++) {
-                values.add(c.get(i));
-            }
-        }
-        if (c.size() == 2) {
             values.addNull();
         }
         ObjectNode shown = SimJson.object();

@@ -92,6 +92,17 @@ class SimSearchTest extends SimHttpTest {
                 group.toString());
     }
 
+    /** sg-groundtruth 030: "the shape is fixed at three elements"; more values go in a list as the third. */
+    @Test
+    void aConditionOfMoreThanThreeElementsIs400InvalidCondition() {
+        SimAdmin.Response array = c.searchArray("Note", "{\"filters\":[[\"id\",\"is\",7001,\"or\"]]}");
+        assertEquals(400, array.status(), array.toString());
+        assertEquals("Invalid condition: [\"id\", \"is\", 7001, \"or\"]", array.json().at("/errors/0/title").asText());
+        SimAdmin.Response hash = c.searchHash("Note", "{\"filters\":" + cond("\"id\"", "\"between\"", "7003", "7004") + "}");
+        assertEquals(400, hash.status(), hash.toString());
+        assertEquals(List.of(7003L, 7004L), noteIds(cond("\"id\"", "\"between\"", "[7003,7004]")));
+    }
+
     @Test
     void andOrNesting() {
         assertEquals(List.of(), noteIds("{\"logical_operator\":\"and\",\"conditions\":[[\"id\",\"is\",\"7001\"],[\"id\",\"is\",\"7002\"]]}"));
