@@ -106,23 +106,37 @@ class OpenApiContractIT {
         ArrayNode answers = JSON.createArrayNode();
         List<OpenApiDocument.Example> examples = document.examples();
         for (OpenApiDocument.Example example : examples) {
+            boolean simSetUp = example.localStack().has("fptr");
+            if (simSetUp) {
+                simAdmin("DELETE", "/_sim/requests");
+            }
             setUp(example.localStack());
             HttpResponse<String> answer;
+            JsonNode simSaw = null;
             try {
                 answer = send(example.operation(), example.request(),
                         document.requestBodyExample(example.operation(), example.name()),
                         document.isSigned(example.operation()) && !example.request().path("unsigned").asBoolean());
             } finally {
-                if (example.localStack().has("fptr")) {
-                    HTTP.send(HttpRequest.newBuilder(URI.create(printed.get("fptr") + "/_sim/faults")).DELETE().build(),
-                            HttpResponse.BodyHandlers.discarding());
+                if (simSetUp) {
+                    // what FPTR was asked and which faults were left, kept for an example that fails (seen once:
+                    // a 503 example answered 200, its two faults gone, cause not found)
+                    ObjectNode saw = JSON.createObjectNode();
+                    saw.set("faults_left", JSON.readTree(simAdmin("GET", "/_sim/faults")));
+                    saw.set("requests", JSON.readTree(simAdmin("GET", "/_sim/requests")));
+                    simSaw = saw;
+                    simAdmin("DELETE", "/_sim/faults");
                 }
             }
             JsonNode body = answer.body().isEmpty() ? null : JSON.readTree(answer.body());
             ObjectNode recorded = answers.addObject().put("example", example.id()).put("status", answer.statusCode());
             answer.headers().firstValue("Retry-After").ifPresent(v -> recorded.put("retry_after", v));
             recorded.set("body", body);
-            failures.addAll(check(example, answer, body));
+            List<String> wrong = check(example, answer, body);
+            if (!wrong.isEmpty() && simSaw != null) {
+                recorded.set("simulator", simSaw);
+            }
+            failures.addAll(wrong);
         }
         Files.writeString(Path.of("target/openapi-answers.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(answers));
         assertTrue(examples.size() >= 30, "examples sent: " + examples.size());
@@ -192,6 +206,12 @@ class OpenApiContractIT {
     }
 
     /** What the example asks of the local stack first: simulator admin calls, objects in the bucket. */
+    /** A call to the stack's simulator's admin API; its body ("" for none). */
+    private static String simAdmin(String method, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(printed.get("fptr") + path)).method(method, HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private static void setUp(JsonNode localStack) throws Exception {
         for (JsonNode call : localStack.path("fptr")) {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(printed.get("fptr") + call.path("path").asText()));
