@@ -324,13 +324,6 @@ class FptrResponses {
 
     /** A connection refused never reached FPTR; a cut or a socket timeout may hide a completed request. */
     private static TransientFptrFailure network(ProcessingException e) {
-        if (interrupted(e)) {
-            // The caller cancelled the call (a page read no longer needed): not a cut to retry, which would send the
-            // request again after its caller answered. SmallRye's own timeout interrupts too, but answers its
-            // TimeoutException in place of this, and that is retried.
-            Thread.currentThread().interrupt();
-            return new TransientFptrFailure("The FPTR call was cancelled before its answer", null, Lost.CUT, false, e);
-        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConnectException) {
                 return new TransientFptrFailure("FPTR refused the connection", null, null, e);
@@ -341,16 +334,6 @@ class FptrResponses {
         }
         return new TransientFptrFailure("The connection to FPTR failed or was cut before the answer was complete",
                 null, Lost.CUT, e);
-    }
-
-    private static boolean interrupted(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof InterruptedException
-                    || t instanceof java.io.InterruptedIOException && !(t instanceof SocketTimeoutException)) {
-                return true;
-            }
-        }
-        return Thread.currentThread().isInterrupted();
     }
 
     // ---- bodies and headers -----------------------------------------------------------------------

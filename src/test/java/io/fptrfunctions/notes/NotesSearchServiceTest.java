@@ -109,20 +109,6 @@ class NotesSearchServiceTest extends NoteFixtureTest {
     }
 
     @Test
-    void aLastRowReadNoLongerNeededIsNotSentAgainAfterTheAnswer() throws InterruptedException {
-        // Page 1 and the last-row read (sort -id) go out together. An empty page 1 ends the read and cancels the
-        // last-row read still waiting on FPTR; the cancel's interrupt was taken for a cut connection and the read
-        // was retried after the answer (into the next invocation on Lambda: it ate an example's faults once).
-        SIM.clearRequests();
-        SIM.fault(Map.of("method", "POST", "path", "/entity/(Note|notes)/_search$", "body", "-id", "latency_ms", 1500, "times", 1));
-        ProblemException unknown = assertThrows(ProblemException.class, () -> search("{'project': 999999999}"));
-        assertEquals(404, unknown.status());
-        Thread.sleep(2500);
-        assertEquals(2, SIM.count("POST", "/api/v1(\\.1)?/entity/(Note|notes)/_search"), "page 1 and the last row, each once: "
-                + SIM.requests());
-    }
-
-    @Test
     void aProjectIdWithoutMatchingNotesIsAnEmptyListAndTheProjectIsLookedUpOnlyThen() {
         SIM.clearRequests();
         assertEquals(expected(4), idSet(search("{'project': " + f.otherProject + "}")));
